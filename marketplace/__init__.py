@@ -1,0 +1,99 @@
+"""The local marketplace: application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from flask import Flask
+
+from marketplace.config import ROOT, load_config
+
+#: Domain packages: each has ``bp`` in its __init__ and the modules that attach routes to it.
+#: Order matters only for readability; dependencies run marketplace <- catalog <- orders <- payments.
+DOMAINS: list[tuple[str, tuple[str, ...]]] = [
+    ("marketplace.core", ("views",)),
+    ("marketplace.accounts", ("views", "api")),
+    ("marketplace.regions", ("views",)),
+    ("marketplace.shops", ("views", "api")),
+    ("marketplace.mail", ()),
+    ("marketplace.admin", ("views",)),
+    ("catalog", ("views", "search_views", "api")),
+    ("investment", ("views", "api")),
+]
+
+#: Model modules, imported so the metadata is complete for create_all() and Alembic.
+MODEL_MODULES = [
+    "marketplace.accounts.models",
+    "marketplace.regions.models",
+    "marketplace.shops.models",
+    "marketplace.mail.models",
+    "marketplace.admin.models",
+    "catalog.models",
+    "investment.models",
+]
+
+
+def _import_optional(name: str):
+    """Import a module that a domain may not have yet; a missing module is fine, a broken one is not."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. ``config`` overrides settings from the environment (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(app.instance_path, config))
+    logging.basicConfig(level=logging.INFO)
+
+    from marketplace import extensions as ext
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    ext.csrf.init_app(app)
+    ext.limiter.init_app(app)
+    ext.login_manager.init_app(app)
+
+    from marketplace.i18n import select_locale
+
+    ext.babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config[
+        "BABEL_DEFAULT_TIMEZONE"])
+
+    for name in MODEL_MODULES:
+        _import_optional(name)
+
+    from marketplace import accounts, errors, i18n, security, templating
+
+    accounts.init_login(app)
+    security.init_security(app)
+    errors.init_errors(app)
+    templating.init_templating(app)
+    app.register_blueprint(i18n.bp)
+
+    from marketplace.api import api_bp
+
+    for package, modules in DOMAINS:
+        pkg = _import_optional(package)
+        if pkg is None:
+            continue
+        for module in modules:
+            _import_optional(f"{package}.{module}")
+        if hasattr(pkg, "init_app"):
+            pkg.init_app(app)
+        if hasattr(pkg, "bp"):
+            app.register_blueprint(pkg.bp)
+    app.register_blueprint(api_bp)
+
+    from marketplace.cli import register_cli
+
+    register_cli(app)
+    return app

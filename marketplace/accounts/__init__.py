@@ -1,0 +1,30 @@
+"""Accounts: users, roles, authentication, API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+
+def init_login(app: Flask) -> None:
+    from marketplace.accounts.models import User
+    from marketplace.extensions import db, login_manager
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("请先登录")
+
+    @login_manager.user_loader
+    def _load_user(session_id: str):
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.auth_version != int(version) or not user.active:
+            return None
+        return user

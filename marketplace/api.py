@@ -1,0 +1,50 @@
+"""The JSON API under /api/v1: one blueprint, routes attached by each domain's api.py.
+
+Auth: the session cookie (writes need the X-CSRFToken header) or ``Authorization: Bearer <token>``
+with a personal API token. Errors are JSON: ``{"error": {"code": "...", "message": "..."}}``.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.errors import ApiError
+
+api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def api_login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            raise ApiError(401, "unauthorized", _("需要登录或有效的 API 令牌"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 with a clear message."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", _("请求体必须是 JSON 对象"))
+    return data
+
+
+def page_args(default_size: int = 20, max_size: int = 100) -> tuple[int, int]:
+    """page and per_page from the query string, clamped to sane values."""
+    try:
+        page = max(1, min(int(request.args.get("page", 1)), 10_000))
+        size = max(1, min(int(request.args.get("per_page", default_size)), max_size))
+    except ValueError:
+        raise ApiError(400, "invalid_page", _("page 和 per_page 必须是正整数")) from None
+    return page, size
+
+
+@api_bp.get("/ping")
+def ping():
+    return {"ok": True}

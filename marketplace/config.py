@@ -1,0 +1,121 @@
+"""Configuration from the environment.
+
+Everything a deployment changes comes from environment variables; create_app(config) may override
+any key (the tests do). Development needs none of them: SQLite, media and the search index live in
+the data folder, and a secret key is generated there on first run. Production refuses to start
+without a real SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says what to set."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _dev_secret_key(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the configuration dict: defaults, then the environment, then overrides."""
+    env = os.environ
+    overrides = dict(overrides or {})
+    data_dir = Path(overrides.get("DATA_DIR") or env.get("MARKETPLACE_DATA_DIR") or instance_path)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    environment = overrides.get("ENV") or env.get("MARKETPLACE_ENV", "development")
+    redis_url = overrides.get("REDIS_URL", env.get("REDIS_URL") or None)
+
+    cfg: dict = {
+        "ENV": environment,
+        "DATA_DIR": str(data_dir),
+        "MEDIA_DIR": str(data_dir / "media"),
+        "SEARCH_INDEX_DIR": str(data_dir / "search-index"),
+        "SITE_NAME": env.get("MARKETPLACE_SITE_NAME", "商丘本地集市"),
+        "CITY_REGIONS_FILE": env.get(
+            "MARKETPLACE_REGIONS_FILE", str(ROOT / "marketplace" / "data" / "regions" / "shangqiu.json")
+        ),
+        "CURRENCY": env.get("MARKETPLACE_CURRENCY", "CNY"),
+        "BABEL_DEFAULT_LOCALE": env.get("MARKETPLACE_DEFAULT_LOCALE", "zh_CN"),
+        "BABEL_DEFAULT_TIMEZONE": env.get("MARKETPLACE_TIMEZONE", "Asia/Shanghai"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "LANGUAGES": {"zh_CN": "中文", "en": "English"},
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'marketplace.db'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_LOGIN": env.get("MARKETPLACE_RATELIMIT_LOGIN", "10 per minute;50 per hour"),
+        # Forms carry a CSRF token; JSON writes with a session need the X-CSRFToken header.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_CHECK_DEFAULT": False,  # marketplace.security decides (API tokens skip it)
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "MAX_CONTENT_LENGTH": 40 * 1024 * 1024,
+        "UPLOAD_IMAGE_MAX_BYTES": 10 * 1024 * 1024,
+        "UPLOAD_IMAGE_MAX_PIXELS": 40_000_000,
+        "PASSWORD_RESET_MAX_AGE": 60 * 60,
+        "INVITE_MAX_AGE_DAYS": 7,
+        # Argon2id; tests lower the cost so the suite stays quick.
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST": 64 * 1024,
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), True),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL"), False),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "noreply@marketplace.local"),
+        "MAIL_SEND_AFTER_REQUEST": _bool(env.get("MAIL_SEND_AFTER_REQUEST"), True),
+        "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
+        "SERVER_NAME": env.get("SERVER_NAME") or None,
+    }
+    if environment == "production":
+        cfg["SESSION_COOKIE_SECURE"] = True
+        cfg["REMEMBER_COOKIE_SECURE"] = True
+    cfg.update(overrides)
+
+    secret = cfg.get("SECRET_KEY") or env.get("SECRET_KEY")
+    if environment == "production":
+        dev_file = data_dir / "secret_key"
+        if not secret:
+            raise ConfigError("SECRET_KEY is not set. Production needs a long random SECRET_KEY in the environment "
+                              "(e.g. python -c 'import secrets; print(secrets.token_hex(32))').")
+        if (dev_file.exists() and dev_file.read_text().strip() == secret) or len(secret) < 24:
+            raise ConfigError("SECRET_KEY is the development key or too short: set a new random one "
+                              "of at least 24 characters for production.")
+    elif not secret:
+        secret = _dev_secret_key(data_dir)
+    cfg["SECRET_KEY"] = secret
+    return cfg

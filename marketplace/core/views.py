@@ -1,0 +1,31 @@
+"""Home page and media serving."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, send_file
+
+from marketplace.core import bp
+from marketplace.media import get_storage
+
+
+@bp.get("/")
+def home():
+    """The home page. The catalogue replaces the blocks as it grows (see catalog.services.home_blocks)."""
+    blocks = {}
+    home_blocks = current_app.extensions.get("home_blocks")
+    if home_blocks:
+        blocks = home_blocks()
+    return render_template("core/home.html", **blocks)
+
+
+@bp.get("/media/public/<path:key>")
+def media(key: str):
+    """Public media (product photos, logos). Content-hashed names: cached for a year."""
+    storage = get_storage()
+    full = f"public/{key}"
+    if ".." in key or not storage.exists(full):
+        abort(404)
+    response = send_file(storage.local_path(full), mimetype="image/webp", max_age=31536000, conditional=True)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,84 @@
+"""Error pages in the user's language, and JSON errors with a stable code for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from marketplace.extensions import db
+from marketplace.security import API_PREFIX
+from marketplace.states import InvalidTransition
+
+
+class ApiError(Exception):
+    """An API refusal with a stable machine-readable code and a user-facing message."""
+
+    def __init__(self, status: int, code: str, message: str, **details):
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+          409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("请求有误"), _("提交的内容无法处理，请返回检查后重试。")),
+        401: (_("请先登录"), _("这个操作需要登录。")),
+        403: (_("没有权限"), _("您的账号没有访问这个页面的权限。")),
+        404: (_("页面不存在"), _("您要找的内容不存在或已被移除。")),
+        405: (_("请求方式不支持"), _("这个地址不接受这种请求。")),
+        409: (_("操作冲突"), _("当前状态不允许这个操作，请刷新后再试。")),
+        413: (_("文件太大"), _("上传的内容超过了大小限制。")),
+        429: (_("操作太频繁"), _("请求次数过多，请稍后再试。")),
+        500: (_("服务器出错了"), _("我们已经记录了这个问题，请稍后再试。")),
+    }
+
+
+def wants_json() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None, **details):
+    title, text = _messages().get(status, (_("出错了"), ""))
+    if wants_json():
+        body = {"error": {"code": code or _CODES.get(status, "error"), "message": message or title, **details}}
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, title=title, text=message or text), status
+
+
+def init_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(e):
+        return error_response(400, _("表单已过期或来源无效，请刷新页面后重新提交。"), code="csrf_failed")
+
+    @app.errorhandler(ApiError)
+    def _api(e: ApiError):
+        return error_response(e.status, e.message, code=e.code, **e.details)
+
+    @app.errorhandler(InvalidTransition)
+    def _transition(e: InvalidTransition):
+        db.session.rollback()
+        return error_response(409, _("当前状态（%(state)s）不允许这个操作", state=e.current.value),
+                              code="invalid_transition")
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):
+        status = e.code or 500
+        message = None
+        if status == 429:
+            message = _("请求次数过多，请稍后再试。")
+        elif status == 400 and e.description and getattr(e, "user_message", False):
+            message = e.description
+        return error_response(status, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(e: Exception):
+        if app.config.get("PROPAGATE_EXCEPTIONS") and app.testing:
+            raise e
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return error_response(500)

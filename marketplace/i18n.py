@@ -1,0 +1,42 @@
+"""Languages: Chinese first, English second. The choice is kept in the session and on the user."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from marketplace.extensions import db
+from marketplace.security import safe_next
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"]) if request else None
+    if best and best.startswith("en"):
+        return "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale_code() -> str:
+    """'zh_CN' or 'en' (Babel's own str() of zh_CN is 'zh_Hans_CN')."""
+    loc = get_locale()
+    return "en" if loc is not None and loc.language == "en" else "zh_CN"
+
+
+@bp.post("/language")
+def set_language():
+    code = request.form.get("locale", "")
+    if code in current_app.config["LANGUAGES"]:
+        session["locale"] = code
+        if getattr(current_user, "is_authenticated", False):
+            current_user.locale = code
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next"), "/"))

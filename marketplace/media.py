@@ -1,0 +1,161 @@
+"""Uploaded media: a storage interface and the image pipeline.
+
+Images are judged by their content (never their name), size-limited, refused when they would
+decompress into a bomb, turned upright from EXIF, stripped of every piece of metadata by being
+re-encoded, and stored under content-hashed names. Keys starting with ``public/`` are served by
+``/media/<key>``; ``private/`` keys (business licences) only through views that check permission.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+class MediaError(ValueError):
+    """An upload was refused; the message is user-facing and says why."""
+
+
+class FileSystemStorage:
+    """Files under one root folder. An S3-compatible store would offer the same four methods."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise MediaError(_("文件路径无效"))
+        return path
+
+    def save(self, key: str, data: bytes) -> str:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # content-hashed keys: same key, same bytes
+            fd, tmp = tempfile.mkstemp(dir=path.parent)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        return key
+
+    def open(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        try:
+            return self._path(key).is_file()
+        except MediaError:
+            return False
+
+    def delete(self, key: str) -> None:
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except MediaError:
+            pass
+
+    def local_path(self, key: str) -> Path:
+        return self._path(key)
+
+
+def get_storage() -> FileSystemStorage:
+    ext = current_app.extensions
+    if "media_storage" not in ext:
+        ext["media_storage"] = FileSystemStorage(current_app.config["MEDIA_DIR"])
+    return ext["media_storage"]
+
+
+@dataclass
+class StoredImage:
+    """An ingested image: the key of each derivative by its longest side (0 = the full image)."""
+
+    width: int
+    height: int
+    digest: str
+    variants: dict[int, str] = field(default_factory=dict)
+
+    def key(self, size: int = 0) -> str:
+        if size in self.variants:
+            return self.variants[size]
+        # the smallest variant at least as large as asked, else the largest
+        larger = sorted(s for s in self.variants if s >= size and s != 0)
+        return self.variants[larger[0]] if larger else self.variants[max(self.variants)]
+
+
+def read_upload(file_storage, max_bytes: int) -> bytes:
+    """Read an uploaded file, refusing it past max_bytes without reading it all."""
+    if file_storage is None or not getattr(file_storage, "filename", None):
+        raise MediaError(_("请选择要上传的文件"))
+    data = file_storage.stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise MediaError(_("文件太大：不能超过 %(mb)s MB", mb=max_bytes // (1024 * 1024)))
+    if not data:
+        raise MediaError(_("文件是空的"))
+    return data
+
+
+def open_image(data: bytes, max_pixels: int) -> Image.Image:
+    """Open bytes as an image, by content, refusing other formats and decompression bombs."""
+    previous = Image.MAX_IMAGE_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            Image.MAX_IMAGE_PIXELS = max_pixels
+            try:
+                img = Image.open(io.BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
+                if img.width * img.height > max_pixels:
+                    raise MediaError(_("图片尺寸过大"))
+                img.load()  # decodes now: truncated or corrupt files fail here
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                raise MediaError(_("图片尺寸过大")) from None
+            except UnidentifiedImageError:
+                raise MediaError(_("不是支持的图片：请上传 JPEG、PNG 或 WebP 格式")) from None
+            except (OSError, SyntaxError, ValueError):
+                raise MediaError(_("图片文件已损坏或不完整")) from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+    return img
+
+
+def _encode_webp(img: Image.Image, quality: int = 82) -> bytes:
+    out = io.BytesIO()
+    img.save(out, format="WEBP", quality=quality, method=4)
+    return out.getvalue()
+
+
+def ingest_image(data: bytes, *, prefix: str, sizes: tuple[int, ...] = (320, 800, 1600),
+                 keep_full: bool = False) -> StoredImage:
+    """Validate, normalise and store an image and its WebP derivatives.
+
+    ``prefix`` is the storage folder, e.g. ``public/products`` or ``private/licences``.
+    Each derivative is at most ``size`` pixels on its longer side (never upscaled). With
+    ``keep_full`` the re-encoded full-size image is stored as variant 0 (licences: legible scans).
+    """
+    img = open_image(data, current_app.config["UPLOAD_IMAGE_MAX_PIXELS"])
+    img = ImageOps.exif_transpose(img)
+    if img.mode not in ("RGB", "RGBA"):
+        img = img.convert("RGBA" if "transparency" in img.info or img.mode in ("LA", "PA") else "RGB")
+    # A fresh image holds pixels only: no EXIF, GPS, ICC text or comments survive.
+    clean = Image.new(img.mode, img.size)
+    clean.paste(img)
+    digest = hashlib.sha256(clean.tobytes()).hexdigest()[:32]
+    storage = get_storage()
+    stored = StoredImage(width=clean.width, height=clean.height, digest=digest)
+    targets = list(sizes) + ([0] if keep_full else [])
+    for size in targets:
+        variant = clean.copy()
+        if size:
+            variant.thumbnail((size, size), Image.Resampling.LANCZOS)
+        key = f"{prefix}/{digest[:2]}/{digest}-{size or 'full'}.webp"
+        stored.variants[size] = storage.save(key, _encode_webp(variant))
+    return stored

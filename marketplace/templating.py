@@ -1,0 +1,76 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import format_datetime
+
+from marketplace import money
+from marketplace.i18n import current_locale_code
+
+
+def money_filter(cents: int | None) -> str:
+    if cents is None:
+        return ""
+    return money.format_cents(cents, current_app.config["CURRENCY"], current_locale_code())
+
+
+def media_url(key: str | None) -> str | None:
+    """URL of a public media key (``public/...``)."""
+    if not key:
+        return None
+    if not key.startswith("public/"):
+        return None
+    return "/media/" + key
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money_filter
+    app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    init_nav(app)
+
+    @app.context_processor
+    def _globals():
+        return {
+            "site_name": current_app.config["SITE_NAME"],
+            "locale_code": current_locale_code(),
+            "languages": current_app.config["LANGUAGES"],
+            "media_url": media_url,
+            "request_path": request.full_path.rstrip("?") if request else "/",
+        }
+
+
+def _nav(app: Flask):
+    """Navigation entries whose endpoints exist (domains arrive one issue at a time)."""
+    from flask_babel import lazy_gettext as _l
+    from flask_login import current_user
+
+    def has(endpoint: str) -> bool:
+        return endpoint in app.view_functions
+
+    main = [(e, label) for e, label in [
+        ("catalog.categories", _l("全部分类")),
+        ("shops.directory", _l("店铺")),
+        ("investment.library", _l("招商项目")),
+    ] if has(e)]
+    user = []
+    if getattr(current_user, "is_authenticated", False):
+        from marketplace.accounts.models import Role
+        from marketplace.shops.policy import membership_of
+
+        member = membership_of(current_user)
+        candidates = [
+            ("orders.my_orders", _l("我的订单"), True),
+            ("shops.dashboard", _l("我的店铺"), member is not None),
+            ("shops.apply", _l("申请开店"), member is None),
+            ("investment.office", _l("招商工作台"), current_user.has_role(Role.OFFICER)),
+            ("admin.index", _l("管理后台"), current_user.has_role(Role.ADMIN)),
+        ]
+        user = [(e, label) for e, label, ok in candidates if ok and has(e)]
+    return {"main_nav": main, "user_nav": user, "has_endpoint": has}
+
+
+def init_nav(app: Flask) -> None:
+    app.context_processor(lambda: _nav(app))

@@ -1,0 +1,190 @@
+"""Fixtures shared by the whole suite.
+
+The database is SQLite (a file, so threads share it) or, when TEST_DATABASE_URL is set, that
+PostgreSQL database. The schema is created once per run; every test starts from empty tables
+(truncated after each test), so tests are isolated yet concurrency tests can commit for real.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace import create_app
+from marketplace.extensions import db as _db
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        from marketplace.config import normalise_database_url
+
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    """Create all tables once for the run (dropping leftovers of an earlier run)."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "DATA_DIR": str(tmp_path_factory.mktemp("schema")), "SECRET_KEY": "test"})
+    with app.app_context():
+        _db.drop_all()
+        if _db.engine.dialect.name == "postgresql":
+            with _db.engine.begin() as conn:
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        _db.create_all()
+    return database_url
+
+
+def _empty_tables(app) -> None:
+    with app.app_context():
+        _db.session.remove()
+        tables = list(_db.metadata.sorted_tables)
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(tables):
+                    conn.execute(table.delete())
+        _db.engine.dispose()
+
+
+def make_config(database_url: str, data_dir: Path, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "DATA_DIR": str(data_dir),
+        "MEDIA_DIR": str(data_dir / "media"),
+        "SEARCH_INDEX_DIR": str(data_dir / "search-index"),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": None,
+        "MAIL_SERVER": None,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 8,
+        "SERVER_NAME": None,
+    }
+    if database_url.startswith("sqlite"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def app_config(_schema, tmp_path) -> dict:
+    """Override keys in a test with ``@pytest.mark.parametrize`` or by requesting and mutating this."""
+    return make_config(_schema, tmp_path / "data")
+
+
+@pytest.fixture
+def app(app_config):
+    application = create_app(app_config)
+    with application.app_context():
+        yield application
+        _db.session.remove()
+    _empty_tables(application)
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_app(app_config):
+    """An app with CSRF checks on, as in production."""
+    app_config["WTF_CSRF_ENABLED"] = True
+    application = create_app(app_config)
+    with application.app_context():
+        yield application
+        _db.session.remove()
+    _empty_tables(application)
+
+
+# --- factories: callables with defaults ------------------------------------------------------
+
+@pytest.fixture
+def make_user(app):
+    from marketplace.accounts.models import Role, User, UserRole
+    from marketplace.accounts.services import hash_password
+
+    def make(email: str | None = None, password: str = "correct horse 42", roles=(), name: str = "",
+             locale: str = "zh_CN", active: bool = True) -> User:
+        n = next(_counter)
+        user = User(email=(email or f"user{n}@example.com").lower(), name=name or f"用户{n}",
+                    password_hash=hash_password(password), locale=locale, active=active)
+        for role in roles:
+            user.roles.append(UserRole(role=Role(role)))
+        _db.session.add(user)
+        _db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def regions(app):
+    """The shipped Shangqiu regions, loaded into the database."""
+    from marketplace.regions.services import load_regions
+
+    load_regions(app.config["CITY_REGIONS_FILE"])
+    return app
+
+
+@pytest.fixture
+def make_shop(app, regions, make_user):
+    from marketplace.regions.models import Region, RegionLevel
+    from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopType
+
+    def make(name: str | None = None, owner=None, status: ShopStatus = ShopStatus.APPROVED,
+             shop_type: ShopType = ShopType.ENTERPRISE, county: str = "柘城县", **fields) -> Shop:
+        n = next(_counter)
+        owner = owner or make_user()
+        region = _db.session.scalar(sa.select(Region).where(Region.name == county,
+                                                            Region.level == RegionLevel.COUNTY))
+        shop = Shop(slug=fields.pop("slug", f"shop-{n}"), name=name or f"测试店铺{n}", shop_type=shop_type,
+                    status=status, region=region, address=fields.pop("address", "城关镇人民路 1 号"),
+                    phone=fields.pop("phone", "0370-1234567"), licence_number=fields.pop("licence_number", "91411400MA0000000X"),
+                    **fields)
+        shop.members.append(ShopMember(user=owner, role=MemberRole.OWNER))
+        _db.session.add(shop)
+        _db.session.commit()
+        return shop
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in through the real login form."""
+
+    def do(user, password: str = "correct horse 42", remember: bool = False):
+        response = client.post("/account/login", data={"email": user.email, "password": password,
+                                                        "remember": "y" if remember else ""})
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        return response
+
+    return do
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no csrf_token in page"
+    return match.group(1)
