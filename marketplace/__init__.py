@@ -30,6 +30,7 @@ MODEL_MODULES = [
     "marketplace.mail.models",
     "marketplace.admin.models",
     "catalog.models",
+    "catalog.search_models",
     "investment.models",
 ]
 

@@ -1,0 +1,202 @@
+"""Catalogue models: categories, products, variants (SKUs), wholesale price tiers, photos, stock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.accounts.models import User
+from marketplace.db import Base, utcnow
+from marketplace.regions.models import Region
+from marketplace.shops.models import Shop
+
+
+def _enum(cls, length=20):
+    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class Category(Base):
+    """A node of the category tree (loaded from catalog/data/categories.json, editable by the admin)."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    #: Stable key from the data file, e.g. "agri.fruit".
+    code: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    name_en: Mapped[str] = mapped_column(sa.String(80), default="")
+    #: Chinese path from the root, e.g. "农产品/水果" (the CSV import's category column).
+    path: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.sort_order")
+
+    def localized_name(self, locale: str) -> str:
+        return self.name_en if locale.startswith("en") and self.name_en else self.name
+
+
+class ProductStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    HIDDEN = "hidden"
+
+
+class Certification(enum.StrEnum):
+    GREEN_FOOD = "green_food"  # 绿色食品
+    ORGANIC = "organic"  # 有机产品
+    GI = "gi"  # 地理标志 (geographical indication)
+    POLLUTION_FREE = "pollution_free"  # 无公害农产品
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        sa.UniqueConstraint("shop_id", "code"),
+        sa.Index("ix_products_listing", "status", "deleted_at", "category_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shops.id"), index=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    #: The merchant's own product code (CSV `product_code`); unique within the shop.
+    code: Mapped[str] = mapped_column(sa.String(64))
+    title: Mapped[str] = mapped_column(sa.String(120))
+    subtitle: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: Markdown source; rendered safely (no raw HTML).
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: 产地: where it was grown or made.
+    origin_region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), index=True)
+    #: Ordered key/value pairs: [["品种", "红富士"], ["等级", "一级"]].
+    attributes: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: Certification codes (Certification values).
+    certifications: Mapped[list] = mapped_column(sa.JSON, default=list)
+    status: Mapped[ProductStatus] = mapped_column(_enum(ProductStatus), default=ProductStatus.DRAFT, index=True)
+    #: Denormalised for listings and sorting: lowest active variant base price, any stock.
+    min_price_cents: Mapped[int] = mapped_column(default=0, index=True)
+    in_stock: Mapped[bool] = mapped_column(default=False)
+    #: Key prefix of the primary photo's derivatives (denormalised for listings).
+    primary_image: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    published_at: Mapped[dt.datetime | None]
+    #: Soft delete: the row stays for orders that reference it.
+    deleted_at: Mapped[dt.datetime | None]
+
+    shop: Mapped[Shop] = relationship()
+    category: Mapped[Category] = relationship()
+    origin: Mapped[Region | None] = relationship()
+    variants: Mapped[list[Variant]] = relationship(back_populates="product", order_by="Variant.position",
+                                                   cascade="all, delete-orphan")
+    images: Mapped[list[ProductImage]] = relationship(back_populates="product", order_by="ProductImage.position",
+                                                      cascade="all, delete-orphan")
+
+    @property
+    def is_buyable(self) -> bool:
+        return (self.status == ProductStatus.PUBLISHED and self.deleted_at is None
+                and self.shop.is_public)
+
+
+class Variant(Base):
+    """A sellable SKU of a product: its own unit, price ladder, stock, MOQ and order step."""
+
+    __tablename__ = "variants"
+    __table_args__ = (
+        sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
+        sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        sa.CheckConstraint("moq >= 1", name="moq_positive"),
+        sa.CheckConstraint("step >= 1", name="step_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    #: kg, 斤, 吨, 箱, 袋, 件, 个 ... (catalog.units lists them)
+    unit: Mapped[str] = mapped_column(sa.String(10))
+    #: Base unit price (the 1+ tier) in minor units.
+    price_cents: Mapped[int]
+    stock: Mapped[int] = mapped_column(default=0)
+    #: 起批量: minimum order quantity, in units.
+    moq: Mapped[int] = mapped_column(default=1)
+    #: Orders must be moq + k * step units.
+    step: Mapped[int] = mapped_column(default=1)
+    #: Net weight of one unit in grams, when known (price per kg, weight-based delivery fees).
+    weight_grams: Mapped[int | None]
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+    tiers: Mapped[list[PriceTier]] = relationship(back_populates="variant", order_by="PriceTier.min_quantity",
+                                                  cascade="all, delete-orphan", lazy="selectin")
+
+
+class PriceTier(Base):
+    """A wholesale price step: from ``min_quantity`` units on, each unit costs ``unit_price_cents``."""
+
+    __tablename__ = "price_tiers"
+    __table_args__ = (
+        sa.UniqueConstraint("variant_id", "min_quantity"),
+        sa.CheckConstraint("min_quantity >= 2", name="tier_min_quantity"),
+        sa.CheckConstraint("unit_price_cents >= 0", name="tier_price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("variants.id", ondelete="CASCADE"), index=True)
+    min_quantity: Mapped[int]
+    unit_price_cents: Mapped[int]
+
+    variant: Mapped[Variant] = relationship(back_populates="tiers")
+
+
+class ProductImage(Base):
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    #: Content hash; derivatives are stored as public/products/<xx>/<digest>-<size>.webp
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    #: {"320": key, "800": key, "1600": key}
+    variants: Mapped[dict] = mapped_column(sa.JSON)
+    width: Mapped[int]
+    height: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+    alt: Mapped[str] = mapped_column(sa.String(120), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="images")
+
+
+class StockMovement(Base):
+    """Every stock change with its reason: merchant adjustments, imports, orders, expiries, refunds."""
+
+    __tablename__ = "stock_movements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("variants.id", ondelete="CASCADE"), index=True)
+    delta: Mapped[int]
+    #: adjust, import, order, order_expired, order_cancelled, refund
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: The order that caused it, when one did (no FK: orders depend on the catalogue, not back).
+    order_id: Mapped[int | None] = mapped_column(index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class ProductStatusChange(Base):
+    __tablename__ = "product_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[ProductStatus | None] = mapped_column(_enum(ProductStatus))
+    to_status: Mapped[ProductStatus] = mapped_column(_enum(ProductStatus))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
