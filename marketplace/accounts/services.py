@@ -1,0 +1,259 @@
+"""Account verbs: register, authenticate, change and reset passwords, API tokens, platform roles.
+
+Each verb runs in one transaction and commits, except grant_role/revoke_role/set_active, which the
+admin module calls inside its own transaction (it writes the audit entry and commits).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from marketplace.accounts.models import ApiToken, Role, User, UserRole
+from marketplace.accounts.passwords import (  # noqa: F401  (re-exported: the public API of accounts)
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
+from marketplace.db import utcnow
+from marketplace.extensions import db
+from marketplace.mail.services import queue_mail
+from marketplace.security import hash_token, new_token
+
+RESET_SALT = "password-reset"
+
+
+class AccountError(ValueError):
+    """A refused account action; ``str(e)`` is the message for the user (already translated)."""
+
+
+def normalise_email(email: str | None) -> str:
+    return (email or "").strip().lower()
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def check_password_policy(password: str, email: str | None = None) -> None:
+    problems = password_problems(password, email)
+    if problems:
+        raise AccountError(" ".join(problems))
+
+
+# --- registration and login -------------------------------------------------------------------
+
+def register_user(email: str, password: str, *, name: str = "", locale: str = "zh_CN",
+                  phone: str | None = None) -> User | None:
+    """Create an account and queue a welcome mail; returns the user.
+
+    When the address is taken, nothing is created: the owner is e-mailed that someone tried to
+    register with it, and None is returned. Callers show the same page in both cases, so the form
+    never reveals which addresses have accounts.
+    """
+    email = normalise_email(email)
+    check_password_policy(password, email)
+    existing = user_by_email(email)
+    if existing is not None:
+        _notify_existing(existing)
+        return None
+    user = User(email=email, name=(name or "").strip()[:80], phone=phone or None,
+                password_hash=hash_password(password), locale=locale)
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:  # registered concurrently
+        db.session.rollback()
+        existing = user_by_email(email)
+        if existing is not None:
+            _notify_existing(existing)
+        return None
+    queue_mail(user.email, "welcome", locale=user.locale, user=user, login_url=_url("accounts.login"))
+    db.session.commit()
+    return user
+
+
+def create_user(email: str, password: str, *, name: str = "", locale: str = "zh_CN") -> User:
+    """Create an account directly (CLI, seed): no mail; a taken address is an error. Does not commit."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError(_("邮箱地址无效。"))
+    check_password_policy(password, email)
+    if user_by_email(email) is not None:
+        raise AccountError(_("邮箱 %(email)s 已经注册过账号。", email=email))
+    user = User(email=email, name=(name or "").strip()[:80], password_hash=hash_password(password), locale=locale)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _notify_existing(user: User) -> None:
+    queue_mail(user.email, "register_exists", locale=user.locale, user=user,
+               login_url=_url("accounts.login"), reset_url=_url("accounts.forgot"))
+    db.session.commit()
+
+
+def _url(endpoint: str, **values) -> str:
+    try:
+        return url_for(endpoint, _external=True, **values)
+    except RuntimeError:  # outside a request without SERVER_NAME (CLI): the mail goes without link
+        return ""
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (the caller says nothing more).
+
+    Upgrades the stored hash when the configured cost changed, and records the login time.
+    """
+    user = user_by_email(email)
+    if user is None:
+        hash_password(password or "")  # about the same time as a real check: no timing oracle
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Set a new password (policy-checked) and end every session and remember cookie of the user."""
+    check_password_policy(new_password, user.email)
+    user.password_hash = hash_password(new_password)
+    user.auth_version = (user.auth_version or 1) + 1
+    db.session.commit()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """The user's own change: needs the current password. The caller logs the current session in again."""
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError(_("当前密码不正确。"))
+    set_password(user, new_password)
+
+
+def update_profile(user: User, *, name: str, phone: str | None, locale: str) -> None:
+    if locale not in current_app.config["LANGUAGES"]:
+        raise AccountError(_("不支持这种语言。"))
+    user.name = (name or "").strip()[:80]
+    user.phone = (phone or "").strip()[:32] or None
+    user.locale = locale
+    db.session.commit()
+
+
+# --- password reset ----------------------------------------------------------------------------
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _fingerprint(user: User) -> str:
+    """Changes whenever the password hash does: a token dies once the password has been changed."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    return _serializer().dumps({"uid": user.id, "fp": _fingerprint(user)})
+
+
+def user_from_reset_token(token: str, max_age: int | None = None) -> User | None:
+    """The user a valid, unexpired, unused reset token belongs to; None for any bad token."""
+    if max_age is None:
+        max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
+        return None
+    user = db.session.get(User, data["uid"])
+    if user is None or not user.active or not secrets.compare_digest(str(data.get("fp", "")), _fingerprint(user)):
+        return None
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link if an active account has this address. The caller always says the same."""
+    user = user_by_email(email)
+    if user is None or not user.active:
+        return
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    queue_mail(user.email, "password_reset", locale=user.locale, user=user, minutes=minutes,
+               reset_url=_url("accounts.reset_with_token", token=make_reset_token(user)))
+    db.session.commit()
+
+
+def reset_password(token: str, new_password: str, max_age: int | None = None) -> User:
+    user = user_from_reset_token(token, max_age)
+    if user is None:
+        raise AccountError(_("重置链接无效或已过期，请重新申请。"))
+    set_password(user, new_password)
+    return user
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal API token: returns the row and the plaintext, which is shown once only."""
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise AccountError(_("请给令牌起一个 1 到 80 个字符的名字。"))
+    plaintext = new_token()
+    row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plaintext), prefix=plaintext[:12])
+    db.session.add(row)
+    db.session.commit()
+    return row, plaintext
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken | None:
+    """Revoke one of the user's tokens; None when the id is not his (the caller answers 404)."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        return None
+    row.revoked_at = utcnow()
+    db.session.commit()
+    return row
+
+
+# --- platform roles and deactivation (the admin module audits and commits) ----------------------
+
+def grant_role(user: User, role: Role | str, actor: User | None = None) -> bool:
+    """Give the user a platform role; False when he already has it. Does not commit."""
+    role = Role(role)
+    if user.has_role(role):
+        return False
+    user.roles.append(UserRole(role=role, granted_by_id=actor.id if actor else None))
+    return True
+
+
+def revoke_role(user: User, role: Role | str, actor: User | None = None) -> bool:
+    """Take a platform role away; False when he did not have it. Does not commit."""
+    role = Role(role)
+    kept = [r for r in user.roles if r.role != role]
+    if len(kept) == len(user.roles):
+        return False
+    user.roles = kept
+    return True
+
+
+def set_active(user: User, active: bool, actor: User | None = None) -> bool:
+    """(De)activate an account; deactivation ends its sessions. False when nothing changed. Does not commit."""
+    if user.active == active:
+        return False
+    user.active = active
+    if not active:
+        user.auth_version = (user.auth_version or 1) + 1
+    return True
