@@ -19,6 +19,7 @@ DOMAINS: list[tuple[str, tuple[str, ...]]] = [
     ("marketplace.mail", ()),
     ("marketplace.admin", ("views",)),
     ("catalog", ("views", "search_views", "api")),
+    ("orders", ("views", "merchant_views", "api")),
     ("investment", ("views", "api")),
 ]
 
@@ -31,6 +32,7 @@ MODEL_MODULES = [
     "marketplace.admin.models",
     "catalog.models",
     "catalog.search_models",
+    "orders.models",
     "investment.models",
 ]
 
