@@ -1,0 +1,167 @@
+"""Admin verbs: each runs in one transaction and writes an audit entry with before/after snapshots.
+
+The views and any future admin API call these functions; a refusal raises ``AdminError`` (its
+message is user-facing) or ``InvalidTransition`` (a shop status move the state machine refuses),
+and in both cases nothing is changed.
+"""
+
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_babel import gettext as _
+
+from marketplace.accounts.models import Role, User
+from marketplace.admin.models import AuditEntry
+from marketplace.extensions import db
+from marketplace.shops.models import Shop, ShopStatus
+
+#: Roles an admin may grant or revoke in the admin pages.
+MANAGED_ROLES = (Role.ADMIN, Role.OFFICER, Role.REVIEWER)
+
+
+class AdminError(ValueError):
+    """An admin action was refused; the message says why, in the admin's language."""
+
+
+def record_audit(actor: User | None, action: str, obj_type: str, obj_id, before: dict | None = None,
+                 after: dict | None = None, note: str | None = None) -> AuditEntry:
+    """Add an audit entry in the caller's transaction (the caller commits).
+
+    ``action`` is a dotted verb such as ``shop.approve``; the client address is taken from the
+    current request, if there is one.
+    """
+    ip = None
+    if has_request_context():
+        ip = (request.remote_addr or "")[:45] or None
+    entry = AuditEntry(actor_id=getattr(actor, "id", None), action=action, object_type=obj_type,
+                       object_id=str(obj_id), before=before, after=after, note=note, ip=ip)
+    db.session.add(entry)
+    return entry
+
+
+def shop_snapshot(shop: Shop) -> dict:
+    return {"status": ShopStatus(shop.status).value, "status_reason": shop.status_reason}
+
+
+def user_snapshot(user: User) -> dict:
+    return {"active": bool(user.active), "roles": sorted(Role(r.role).value for r in user.roles)}
+
+
+def _in_transaction(fn):
+    """Commit when fn returns, roll everything back when it raises."""
+    try:
+        result = fn()
+        db.session.commit()
+        return result
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+# --- shops ----------------------------------------------------------------------------------
+
+def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reason: str | None = None) -> Shop:
+    from marketplace.shops.services import set_shop_status
+
+    reason = (reason or "").strip() or None
+    if target in (ShopStatus.REJECTED, ShopStatus.SUSPENDED) and not reason:
+        raise AdminError(_("请填写原因：店主会在通知中看到它。"))
+
+    def work():
+        before = shop_snapshot(shop)
+        set_shop_status(shop, target, actor, reason=reason)
+        record_audit(actor, action, "shop", shop.id, before=before, after=shop_snapshot(shop), note=reason)
+        return shop
+
+    return _in_transaction(work)
+
+
+def approve_shop(shop: Shop, actor: User) -> Shop:
+    """Approve a pending application (or an earlier rejected one, if the state machine allows it)."""
+    return _change_shop(shop, ShopStatus.APPROVED, actor, "shop.approve")
+
+
+def reject_shop(shop: Shop, actor: User, reason: str) -> Shop:
+    """Reject an application; the reason is shown to the applicant."""
+    return _change_shop(shop, ShopStatus.REJECTED, actor, "shop.reject", reason)
+
+
+def suspend_shop(shop: Shop, actor: User, reason: str) -> Shop:
+    """Take an approved shop offline; the reason is shown to the owner."""
+    return _change_shop(shop, ShopStatus.SUSPENDED, actor, "shop.suspend", reason)
+
+
+def reinstate_shop(shop: Shop, actor: User) -> Shop:
+    """Bring a suspended shop back online."""
+    return _change_shop(shop, ShopStatus.APPROVED, actor, "shop.reinstate")
+
+
+# --- users ----------------------------------------------------------------------------------
+
+def set_user_active(user: User, active: bool, actor: User) -> User:
+    """Activate or deactivate an account. Deactivation ends every session of the user at once."""
+    if not active and user.id == actor.id:
+        raise AdminError(_("不能停用自己的账号。"))
+    if bool(user.active) == bool(active):
+        return user
+
+    def work():
+        from marketplace.accounts import services as accounts
+
+        before = user_snapshot(user)
+        accounts.set_active(user, bool(active), actor)  # deactivation bumps auth_version: sessions die
+        record_audit(actor, "user.activate" if active else "user.deactivate", "user", user.id,
+                     before=before, after=user_snapshot(user))
+        return user
+
+    return _in_transaction(work)
+
+
+def _managed_role(role) -> Role:
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AdminError(_("未知的角色")) from None
+    if role not in MANAGED_ROLES:
+        raise AdminError(_("未知的角色"))
+    return role
+
+
+def grant_role(user: User, role, actor: User) -> User:
+    """Give the user a platform role (admin, officer, reviewer); granting a held role changes nothing."""
+    from marketplace.accounts import services as accounts
+
+    role = _managed_role(role)
+    if user.has_role(role):
+        return user
+
+    def work():
+        before = user_snapshot(user)
+        accounts.grant_role(user, role, actor)
+        db.session.flush()
+        record_audit(actor, "user.role_grant", "user", user.id, before=before, after=user_snapshot(user),
+                     note=role.value)
+        return user
+
+    return _in_transaction(work)
+
+
+def revoke_role(user: User, role, actor: User) -> User:
+    """Take a platform role away. An admin cannot remove his own admin role."""
+    from marketplace.accounts import services as accounts
+
+    role = _managed_role(role)
+    if role == Role.ADMIN and user.id == actor.id:
+        raise AdminError(_("不能取消自己的管理员角色：请让另一位管理员操作。"))
+    if not user.has_role(role):
+        return user
+
+    def work():
+        before = user_snapshot(user)
+        accounts.revoke_role(user, role, actor)
+        db.session.flush()
+        record_audit(actor, "user.role_revoke", "user", user.id, before=before, after=user_snapshot(user),
+                     note=role.value)
+        return user
+
+    return _in_transaction(work)
