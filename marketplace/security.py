@@ -49,7 +49,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target if is_safe_next(target) else default
 
 
-def _load_user_from_token():
+def _load_user_from_token(_request=None):
     """Flask-Login request loader: a personal API token in the Authorization header (API only)."""
     from marketplace.accounts.models import ApiToken
 
