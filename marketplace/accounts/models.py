@@ -39,7 +39,7 @@ class User(UserMixin, Base):
     last_login_at: Mapped[dt.datetime | None]
 
     roles: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="UserRole.user_id"
     )
 
     @property

@@ -1,0 +1,65 @@
+"""JSON API for the signed-in user: who am I, and personal API tokens."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts import services as svc
+from marketplace.api import api_bp, api_login_required, json_body
+from marketplace.errors import ApiError
+
+
+def _iso(value):
+    from marketplace.db import as_utc
+
+    return as_utc(value).isoformat() if value else None
+
+
+def token_json(row) -> dict:
+    return {"id": row.id, "name": row.name, "prefix": row.prefix, "created_at": _iso(row.created_at),
+            "last_used_at": _iso(row.last_used_at)}
+
+
+@api_bp.get("/me")
+@api_login_required
+def me():
+    from marketplace.shops.policy import membership_of
+
+    user = current_user
+    member = membership_of(user)
+    shop = None
+    if member is not None:
+        shop = {"id": member.shop.id, "slug": member.shop.slug, "name": member.shop.name,
+                "status": member.shop.status.value, "role": member.role.value}
+    return {"id": user.id, "email": user.email, "name": user.name, "display_name": user.display_name,
+            "phone": user.phone, "locale": user.locale, "roles": sorted(r.role.value for r in user.roles),
+            "shop": shop}
+
+
+@api_bp.get("/tokens")
+@api_login_required
+def list_tokens():
+    return {"tokens": [token_json(t) for t in svc.list_tokens(current_user)]}
+
+
+@api_bp.post("/tokens")
+@api_login_required
+def create_token():
+    data = json_body()
+    name = data.get("name")
+    if not isinstance(name, str):
+        raise ApiError(422, "invalid", _("请给令牌起一个 1 到 80 个字符的名字。"), field="name")
+    try:
+        row, plaintext = svc.create_token(current_user, name)
+    except svc.AccountError as exc:
+        raise ApiError(422, "invalid", str(exc), field="name") from None
+    return {**token_json(row), "token": plaintext}, 201
+
+
+@api_bp.delete("/tokens/<int:token_id>")
+@api_login_required
+def revoke_token(token_id: int):
+    if svc.revoke_token(current_user, token_id) is None:
+        raise ApiError(404, "not_found", _("没有这个令牌"))
+    return "", 204
