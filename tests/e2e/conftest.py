@@ -1,0 +1,129 @@
+"""The browser harness: Playwright on Debian's Chromium against the app served from a thread.
+
+``live_server`` is the base URL (a ``str``) of a real HTTP server running the app with CSRF on, as in
+production, on its own data folder and the suite's test database; its ``.app`` is the Flask app
+(for setting up data inside ``with live_server.app.app_context():``) and ``.url(endpoint, **values)``
+builds absolute URLs. Playwright's ``page`` is bound to it: ``page.goto("/account/login")`` works.
+The browser starts in Chinese (a visitor in Shangqiu); English comes from the header button.
+
+Without /usr/bin/chromium every e2e test is skipped with the reason; never `playwright install`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from flask import Flask, url_for
+from werkzeug.serving import make_server
+
+from marketplace import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+SKIP_REASON = ("browser tests need Debian's Chromium at /usr/bin/chromium and a CJK font "
+               "(apt-get install chromium fonts-wqy-microhei; .ci/run installs them)")
+SUITE_CONFTEST = Path(__file__).resolve().parent.parent / "conftest.py"
+
+
+def _suite():
+    """tests/conftest.py as pytest loaded it (its module name depends on the import mode)."""
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if file and Path(file).resolve() == SUITE_CONFTEST:
+            return module
+    spec = importlib.util.spec_from_file_location("_suite_conftest", SUITE_CONFTEST)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(reason=SKIP_REASON)
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not CHROMIUM.exists():
+        pytest.skip(SKIP_REASON)
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """Replaces pytest-playwright's own (a class-method fixture pytest 9 warns about); the live
+    server's URL is set per test in ``browser_context_args``."""
+    return None
+
+
+class LiveServer(str):
+    """The base URL of the running app, with the app itself at hand."""
+
+    app: Flask
+
+    def __new__(cls, base: str, app: Flask):
+        obj = super().__new__(cls, base)
+        obj.app = app
+        return obj
+
+    def url(self, endpoint: str, **values) -> str:
+        with self.app.test_request_context():
+            return self + url_for(endpoint, **values)
+
+    def has_endpoint(self, endpoint: str) -> bool:
+        return endpoint in self.app.view_functions
+
+
+@pytest.fixture
+def live_app(_schema, tmp_path):
+    """The app a live server runs: CSRF on, its own data folder, the suite's database, regions loaded."""
+    suite = _suite()
+    config = suite.make_config(_schema, tmp_path / "live-data", WTF_CSRF_ENABLED=True)
+    app = create_app(config)
+    try:
+        from marketplace.regions.services import load_regions
+    except ImportError:  # regions arrive with the shell issue; pages without them still load
+        load_regions = None
+    if load_regions is not None:
+        with app.app_context():
+            load_regions(app.config["CITY_REGIONS_FILE"])
+    yield app
+    suite._empty_tables(app)
+
+
+@pytest.fixture
+def live_server(live_app):
+    """Serve ``live_app`` on 127.0.0.1 and a free port from a background thread."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", live_app)
+    finally:
+        server.shutdown()
+        thread.join(10)
+        server.server_close()
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args, live_server):
+    """Every page talks to the live server, in Chinese, in Shangqiu's time zone, at desktop width."""
+    return {**browser_context_args, "base_url": str(live_server), "locale": "zh-CN",
+            "timezone_id": "Asia/Shanghai", "viewport": {"width": 1000, "height": 800}}
+
+
+@pytest.fixture
+def page(page):
+    """Playwright's page with short timeouts: a missing element fails in seconds, not half a minute."""
+    page.set_default_timeout(10_000)
+    page.set_default_navigation_timeout(20_000)
+    return page
