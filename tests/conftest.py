@@ -87,9 +87,20 @@ def app_config(_schema, tmp_path) -> dict:
     return make_config(_schema, tmp_path / "data")
 
 
+def _fresh_g_per_request(application) -> None:
+    """The fixtures hold one app context open, so every request would share ``g`` (Flask-Login's
+    cached user, Flask-Babel's cached locale): give each request an empty ``g``, as a server does."""
+    from flask import g
+
+    @application.url_value_preprocessor
+    def _clear_g(endpoint, values):
+        g.__dict__.clear()
+
+
 @pytest.fixture
 def app(app_config):
     application = create_app(app_config)
+    _fresh_g_per_request(application)
     with application.app_context():
         yield application
         _db.session.remove()
@@ -111,6 +122,7 @@ def csrf_app(app_config):
     """An app with CSRF checks on, as in production."""
     app_config["WTF_CSRF_ENABLED"] = True
     application = create_app(app_config)
+    _fresh_g_per_request(application)
     with application.app_context():
         yield application
         _db.session.remove()
