@@ -11,11 +11,15 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, 
 from marketplace.accounts.passwords import MAX_LENGTH, password_problems
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def _email_field(label=None):
     return EmailField(label or _l("邮箱"), validators=[
         InputRequired(_l("请填写邮箱")), Length(max=254, message=_l("邮箱太长")),
         Email(message=_l("请填写有效的邮箱地址"), check_deliverability=False)],
-        render_kw={"autocomplete": "email"})
+        filters=[_strip], render_kw={"autocomplete": "email"})
 
 
 class StrongPassword:
