@@ -12,9 +12,13 @@ from marketplace.media import get_storage
 def home():
     """The home page. The catalogue replaces the blocks as it grows (see catalog.services.home_blocks)."""
     blocks = {}
-    home_blocks = current_app.extensions.get("home_blocks")
-    if home_blocks:
-        blocks = home_blocks()
+    # Each domain appends a callable returning a dict to "home_block_providers" (see shops.init_app).
+    providers = current_app.extensions.get("home_block_providers")
+    if providers:
+        for provider in providers:
+            blocks.update(provider())
+    elif current_app.extensions.get("home_blocks"):
+        blocks = current_app.extensions["home_blocks"]()
     return render_template("core/home.html", **blocks)
 
 

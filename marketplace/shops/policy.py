@@ -55,3 +55,46 @@ def own_or_404(row, shop: Shop):
     if row is None or getattr(row, "shop_id", None) != shop.id:
         abort(404)
     return row
+
+
+def is_member(user, shop: Shop) -> bool:
+    member = membership_of(user)
+    return member is not None and member.shop_id == shop.id
+
+
+def is_owner(user, shop: Shop) -> bool:
+    member = membership_of(user)
+    return member is not None and member.shop_id == shop.id and member.role == MemberRole.OWNER
+
+
+def _is_admin(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_admin)
+
+
+def can_see_shop(user, shop: Shop) -> bool:
+    """Everyone sees approved shops; a shop's members and admins also see it in other states."""
+    return shop.status == ShopStatus.APPROVED or is_member(user, shop) or _is_admin(user)
+
+
+def can_view_licence(user, shop: Shop) -> bool:
+    """The licence scan is private: the shop's own members and platform admins only."""
+    return is_member(user, shop) or _is_admin(user)
+
+
+def visible_shop_or_404(slug: str) -> Shop:
+    """The shop for a public page, or 404 when it is not approved and the viewer is not entitled."""
+    shop = db.session.scalar(db.select(Shop).where(Shop.slug == slug))
+    if shop is None or not can_see_shop(current_user, shop):
+        abort(404)
+    return shop
+
+
+def licence_shop_or_404(shop_id: int) -> Shop:
+    shop = db.session.get(Shop, shop_id)
+    if shop is None or not can_view_licence(current_user, shop):
+        abort(404)
+    return shop
+
+
+def own_member_or_404(member_id: int, shop: Shop) -> ShopMember:
+    return own_or_404(db.session.get(ShopMember, member_id), shop)
