@@ -1,5 +1,37 @@
 """Orders: cart, multi-shop checkout, orders and their status machine, fulfilment."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("orders", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Config defaults, the visitor-cart cookie, the cart merge at login, template helpers."""
+    from flask import current_app
+    from flask_login import user_logged_in
+
+    from orders import cart, status
+    from orders.models import Fulfilment
+
+    app.config.setdefault("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
+    app.config.setdefault("ORDER_AUTO_COMPLETE_DAYS", 7)
+    app.config.setdefault("ORDER_LAZY_EXPIRY", True)
+    app.after_request(cart.write_cart_cookie)
+
+    def _merge(sender, user, **extra):
+        cart.merge_visitor_cart(user)
+
+    user_logged_in.connect(_merge, app, weak=False)
+
+    from flask_babel import lazy_gettext as _l
+
+    fulfilment_labels = {Fulfilment.DELIVERY: _l("配送"), Fulfilment.PICKUP: _l("到店自提")}
+
+    @app.context_processor
+    def _order_helpers():
+        return {
+            "order_status_label": status.status_label,
+            "order_status_badge": lambda s: status.STATUS_BADGES.get(s, ""),
+            "fulfilment_label": lambda f: str(fulfilment_labels[Fulfilment(f)]),
+            "payment_minutes": lambda: current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"],
+        }

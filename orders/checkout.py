@@ -1,0 +1,197 @@
+"""Placing an order: one checkout -> one order group with one order per shop, all or nothing.
+
+Every price, tier, fee and total is recomputed here from the database; the request only says which
+cart, which address and delivery or pickup per shop. Stock is reserved by atomic conditional
+updates in ascending variant order. The idempotency key is unique per buyer: a double submit or a
+retried request returns the group the first one created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.db import utcnow
+from marketplace.extensions import db
+from orders import cart as carts
+from orders.cart import CartError
+from orders.delivery import delivery_fee, pickup_place, refusal
+from orders.models import (
+    Address,
+    Cart,
+    CartLine,
+    Fulfilment,
+    Order,
+    OrderGroup,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+)
+from orders.stock import StockShort, reserve_many, short_of
+
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+def new_idempotency_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def check_key(key) -> str:
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise CartError(_("缺少或无效的幂等键（8–64 个字母、数字或 -_.:）"), code="invalid_idempotency_key")
+    return key
+
+
+def existing_group(buyer, key: str) -> OrderGroup | None:
+    return db.session.scalar(db.select(OrderGroup).where(OrderGroup.buyer_id == buyer.id,
+                                                         OrderGroup.idempotency_key == key))
+
+
+def own_address(buyer, address_id) -> Address:
+    aid = carts.parse_id(address_id)
+    address = db.session.get(Address, aid) if aid else None
+    if address is None or address.user_id != buyer.id:
+        raise CartError(_("收货地址不存在"), status=404, code="not_found")
+    return address
+
+
+def parse_choices(raw: dict | None, shop_ids) -> dict[int, Fulfilment]:
+    """{shop_id: "delivery"|"pickup"} for the shops in the cart; a shop not named gets pickup.
+
+    Keys naming shops that are not in the cart are ignored: the request cannot add a shop.
+    """
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise CartError(_("配送方式格式不正确"), code="invalid_fulfilment")
+    named = {str(k): v for k, v in raw.items()}
+    choices = {}
+    for shop_id in shop_ids:
+        value = named.get(str(shop_id), Fulfilment.PICKUP.value)
+        try:
+            choices[shop_id] = Fulfilment(value)
+        except ValueError:
+            raise CartError(_("配送方式只能是配送或自提"), code="invalid_fulfilment") from None
+    return choices
+
+
+def quote(view, choices: dict[int, Fulfilment], address: Address | None):
+    """Per shop: (group, fulfilment, fee, refusal reason or None). Used by the page and placement."""
+    rows = []
+    for group in view.groups:
+        fulfilment = choices.get(group.shop.id, Fulfilment.PICKUP)
+        reason = refusal(group.rule, group.shop, fulfilment, address)
+        fee = 0 if reason else delivery_fee(group.rule, fulfilment, group.subtotal_cents, group.quantity,
+                                            group.grams)
+        rows.append((group, fulfilment, fee, reason))
+    return rows
+
+
+def place_order(cart: Cart | None, buyer, *, choices: dict | None, address_id=None, idempotency_key,
+                note: str = "") -> OrderGroup:
+    """Create the order group from the cart, reserve stock, empty the ordered lines. Commits.
+
+    Raises CartError (nothing changed) when the cart is empty or has unavailable lines, a price
+    changed since the buyer saw it (the new prices are then acknowledged so a resubmit goes
+    through), a shop cannot fulfil the choice, or stock ran out.
+    """
+    key = check_key(idempotency_key)
+    found = existing_group(buyer, key)
+    if found is not None:
+        return found
+    if cart is None or cart.user_id != buyer.id:
+        raise CartError(_("购物车是空的"), code="empty_cart")
+    view = carts.build_view(cart)
+    if view.is_empty:
+        raise CartError(_("购物车是空的"), code="empty_cart")
+    if view.problems:
+        names = "、".join(lv.product.title for lv in view.problems)
+        raise CartError(_("以下商品暂时无法购买，请修改或删除后再结算：%(names)s", names=names), status=409,
+                        code="unavailable", lines=[lv.line.id for lv in view.problems])
+    if view.repriced:
+        names = "、".join(lv.product.title for lv in view.repriced)
+        carts.acknowledge_prices(cart)
+        raise CartError(_("以下商品的价格已变动，请确认新价格后再提交：%(names)s", names=names), status=409,
+                        code="price_changed", lines=[lv.line.id for lv in view.repriced])
+    shop_ids = [grp.shop.id for grp in view.groups]
+    choice = parse_choices(choices, shop_ids)
+    address = None
+    if address_id not in (None, "") or any(f == Fulfilment.DELIVERY for f in choice.values()):
+        address = own_address(buyer, address_id) if address_id not in (None, "") else None
+    quoted = quote(view, choice, address)
+    reasons = [reason for *_rest, reason in quoted if reason]
+    if reasons:
+        raise CartError("；".join(reasons), status=422, code="cannot_fulfil")
+
+    now = utcnow()
+    timeout = dt.timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"])
+    group = OrderGroup(buyer_id=buyer.id, idempotency_key=key, created_at=now, expires_at=now + timeout)
+    try:
+        db.session.add(group)
+        db.session.flush()  # the unique (buyer, key) refuses a concurrent twin here
+        quantities: dict[int, int] = {}
+        taken_by: dict[int, Order] = {}
+        for index, (shop_group, fulfilment, fee, _reason) in enumerate(quoted, start=1):
+            order = _new_order(group, buyer, shop_group, fulfilment, fee, address, note, index, now)
+            for lv in shop_group.lines:
+                order.lines.append(OrderLine(
+                    variant_id=lv.variant.id, product_id=lv.product.id, product_title=lv.product.title,
+                    variant_name=lv.variant.name, unit=lv.variant.unit, quantity=lv.quantity,
+                    unit_price_cents=lv.unit_price_cents, base_price_cents=lv.variant.price_cents,
+                    tier_min_quantity=lv.tier_min_quantity, line_total_cents=lv.line_total_cents,
+                    weight_grams=lv.variant.weight_grams))
+                quantities[lv.variant.id] = quantities.get(lv.variant.id, 0) + lv.quantity
+                taken_by[lv.variant.id] = order
+            group.orders.append(order)
+        group.subtotal_cents = sum(o.subtotal_cents for o in group.orders)
+        group.fee_cents = sum(o.fee_cents for o in group.orders)
+        group.total_cents = group.subtotal_cents + group.fee_cents
+        db.session.flush()
+        db.session.add_all([OrderStatusChange(order_id=o.id, from_status=None, to_status=OrderStatus.PENDING_PAYMENT,
+                                              actor_id=buyer.id, note="") for o in group.orders])
+        reserve_many(quantities, order_ids={vid: o.id for vid, o in taken_by.items()}, actor_id=buyer.id)
+        db.session.execute(sa.delete(CartLine).where(CartLine.cart_id == cart.id,
+                                                     CartLine.variant_id.in_(list(quantities)))
+                           .execution_options(synchronize_session=False))
+        from orders.notify import notify_placed
+
+        notify_placed(group)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        found = existing_group(buyer, key)
+        if found is None:
+            raise
+        return found
+    except StockShort:
+        db.session.rollback()
+        short = short_of(quantities)
+        names = "、".join(lv.product.title for lv in view.lines if lv.variant.id in short)
+        raise CartError(_("库存不足，以下商品已被抢购：%(names)s。请调整数量后再提交", names=names), status=409,
+                        code="out_of_stock", variants=short) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.expire(cart, ["lines"])
+    return group
+
+
+def _new_order(group, buyer, shop_group, fulfilment, fee, address, note, index, now) -> Order:
+    shop, rule = shop_group.shop, shop_group.rule
+    subtotal = shop_group.subtotal_cents
+    order = Order(buyer_id=buyer.id, shop_id=shop.id, number=f"{now:%Y%m%d}-{group.id:06d}-{index}",
+                  status=OrderStatus.PENDING_PAYMENT, fulfilment=fulfilment, subtotal_cents=subtotal,
+                  fee_cents=fee, total_cents=subtotal + fee, note=(note or "")[:300], created_at=now,
+                  expires_at=group.expires_at)
+    if fulfilment == Fulfilment.DELIVERY:
+        order.ship_recipient, order.ship_phone = address.recipient, address.phone
+        order.ship_address, order.ship_region_id = address.one_line()[:300], address.region_id
+    else:
+        order.pickup_address = pickup_place(rule, shop)[:200]
+        order.pickup_hours = (rule.pickup_hours or "")[:120]
+    return order

@@ -1,0 +1,252 @@
+"""Cart, address book, shop delivery rules, order groups (one checkout), orders (one per shop).
+
+Money is integer minor units (``_cents``). Order lines are snapshots: a later edit of the product
+never changes what was bought or at what price.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.models import Variant
+from marketplace.accounts.models import User
+from marketplace.db import Base, utcnow
+from marketplace.regions.models import Region
+from marketplace.shops.models import Shop
+
+
+def _enum(cls, length=20):
+    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+# --- cart -------------------------------------------------------------------------------------------
+
+class Cart(Base):
+    """A signed-in user's cart (``user_id``) or a visitor's (``token``, kept in a signed cookie)."""
+
+    __tablename__ = "carts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    #: Random id of a visitor's cart; the cookie carries it signed with the app's secret key.
+    token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[CartLine]] = relationship(back_populates="cart", cascade="all, delete-orphan",
+                                                 order_by="CartLine.id")
+
+
+class CartLine(Base):
+    __tablename__ = "cart_lines"
+    __table_args__ = (sa.UniqueConstraint("cart_id", "variant_id"),
+                      sa.CheckConstraint("quantity > 0", name="quantity_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cart_id: Mapped[int] = mapped_column(sa.ForeignKey("carts.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("variants.id", ondelete="CASCADE"), index=True)
+    quantity: Mapped[int]
+    #: The unit price the buyer saw when he last set the quantity: a re-price is flagged, not hidden.
+    price_seen_cents: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    cart: Mapped[Cart] = relationship(back_populates="lines")
+    variant: Mapped[Variant] = relationship()
+
+
+# --- address book and delivery rules ---------------------------------------------------------------
+
+class Address(Base):
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(sa.String(40))
+    phone: Mapped[str] = mapped_column(sa.String(32))
+    province: Mapped[str] = mapped_column(sa.String(20), default="河南省")
+    #: The county (or district / county-level city); shops serve counties.
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id"), index=True)
+    street: Mapped[str] = mapped_column(sa.String(200))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    region: Mapped[Region] = relationship(lazy="joined")
+
+    @property
+    def city_name(self) -> str:
+        parent = self.region.parent if self.region else None
+        return parent.name if parent is not None else ""
+
+    def one_line(self) -> str:
+        return " ".join(p for p in (self.province, self.city_name, self.region.name if self.region else "",
+                                    self.street) if p)
+
+
+class FeeMode(enum.StrEnum):
+    FLAT = "flat"  # per order
+    PER_KG = "per_kg"  # per started kilogram
+    PER_UNIT = "per_unit"  # per unit ordered
+
+
+shop_delivery_counties = sa.Table(
+    "shop_delivery_counties", Base.metadata,
+    sa.Column("rule_id", sa.ForeignKey("shop_delivery_rules.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("region_id", sa.ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ShopDeliveryRule(Base):
+    """How a shop delivers and where buyers pick up. A shop without a rule delivers free within its
+    own county and offers pickup at its address (see orders.delivery.rule_for)."""
+
+    __tablename__ = "shop_delivery_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shops.id", ondelete="CASCADE"), unique=True)
+    delivery_enabled: Mapped[bool] = mapped_column(default=True)
+    fee_mode: Mapped[FeeMode] = mapped_column(_enum(FeeMode, 10), default=FeeMode.FLAT)
+    #: Flat fee, or fee per kg / per unit, depending on fee_mode.
+    fee_cents: Mapped[int] = mapped_column(default=0)
+    #: Delivery is free from this subtotal on (None: never free).
+    free_above_cents: Mapped[int | None]
+    pickup_enabled: Mapped[bool] = mapped_column(default=True)
+    #: Where to pick up (empty: the shop's address and stall).
+    pickup_address: Mapped[str] = mapped_column(sa.String(200), default="")
+    pickup_hours: Mapped[str] = mapped_column(sa.String(120), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    shop: Mapped[Shop] = relationship()
+    counties: Mapped[list[Region]] = relationship(secondary=shop_delivery_counties, lazy="selectin")
+
+
+# --- orders -----------------------------------------------------------------------------------------
+
+class OrderStatus(enum.StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    ACCEPTED = "accepted"
+    SHIPPED = "shipped"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class Fulfilment(enum.StrEnum):
+    DELIVERY = "delivery"
+    PICKUP = "pickup"
+
+
+class OrderGroup(Base):
+    """One checkout: the orders (one per shop) placed together and paid together."""
+
+    __tablename__ = "order_groups"
+    __table_args__ = (sa.UniqueConstraint("buyer_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: From the checkout form or the Idempotency-Key header: a retried submit finds this group.
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64))
+    subtotal_cents: Mapped[int] = mapped_column(default=0)
+    fee_cents: Mapped[int] = mapped_column(default=0)
+    total_cents: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Unpaid orders of the group expire at this time and give their stock back.
+    expires_at: Mapped[dt.datetime]
+
+    buyer: Mapped[User] = relationship()
+    orders: Mapped[list[Order]] = relationship(back_populates="group", order_by="Order.id")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (sa.Index("ix_orders_shop_status", "shop_id", "status"),
+                      sa.Index("ix_orders_status_expires", "status", "expires_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("order_groups.id"), index=True)
+    shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shops.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: Human-facing number, e.g. 20261126-000123.
+    number: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus), default=OrderStatus.PENDING_PAYMENT)
+    fulfilment: Mapped[Fulfilment] = mapped_column(_enum(Fulfilment, 10))
+    # Address snapshot (delivery orders): later edits of the address book do not change it.
+    ship_recipient: Mapped[str] = mapped_column(sa.String(40), default="")
+    ship_phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    ship_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    ship_region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"))
+    # Pickup snapshot (pickup orders).
+    pickup_address: Mapped[str] = mapped_column(sa.String(200), default="")
+    pickup_hours: Mapped[str] = mapped_column(sa.String(120), default="")
+    #: Code the buyer shows at the stall, set when the order is ready for pickup.
+    pickup_code: Mapped[str | None] = mapped_column(sa.String(12))
+    carrier: Mapped[str | None] = mapped_column(sa.String(60))
+    tracking_number: Mapped[str | None] = mapped_column(sa.String(60))
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    subtotal_cents: Mapped[int]
+    fee_cents: Mapped[int]
+    total_cents: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    expires_at: Mapped[dt.datetime]
+    paid_at: Mapped[dt.datetime | None]
+    accepted_at: Mapped[dt.datetime | None]
+    shipped_at: Mapped[dt.datetime | None]
+    ready_at: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+    cancelled_at: Mapped[dt.datetime | None]
+
+    group: Mapped[OrderGroup] = relationship(back_populates="orders")
+    shop: Mapped[Shop] = relationship()
+    buyer: Mapped[User] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.id",
+                                                  cascade="all, delete-orphan")
+    history: Mapped[list[OrderStatusChange]] = relationship(back_populates="order",
+                                                            order_by="OrderStatusChange.id",
+                                                            cascade="all, delete-orphan")
+
+
+class OrderLine(Base):
+    """What was bought, frozen at placement."""
+
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("variants.id", ondelete="SET NULL"), index=True)
+    product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("products.id", ondelete="SET NULL"))
+    product_title: Mapped[str] = mapped_column(sa.String(120))
+    variant_name: Mapped[str] = mapped_column(sa.String(80))
+    unit: Mapped[str] = mapped_column(sa.String(10))
+    quantity: Mapped[int]
+    unit_price_cents: Mapped[int]
+    #: The base (1+) price at placement, and the tier's threshold when a tier price applied.
+    base_price_cents: Mapped[int]
+    tier_min_quantity: Mapped[int | None]
+    line_total_cents: Mapped[int]
+    weight_grams: Mapped[int | None]
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class OrderStatusChange(Base):
+    __tablename__ = "order_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[OrderStatus | None] = mapped_column(_enum(OrderStatus))
+    to_status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="history")
+    actor: Mapped[User | None] = relationship()

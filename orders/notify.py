@@ -1,0 +1,61 @@
+"""Order e-mails to buyers and merchants, through the outbox, each in the recipient's language."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from marketplace.extensions import db
+from marketplace.mail.services import queue_mail
+from marketplace.shops.models import MemberRole, ShopMember
+from orders.models import Order, OrderGroup, OrderStatus
+
+S = OrderStatus
+
+
+def _link(endpoint: str, **values) -> str:
+    """An absolute link when one can be built (a request or SERVER_NAME), else empty."""
+    try:
+        return url_for(endpoint, _external=True, **values)
+    except RuntimeError:
+        return ""
+
+
+def _merchants(order: Order):
+    members = db.session.scalars(db.select(ShopMember).where(ShopMember.shop_id == order.shop_id,
+                                                             ShopMember.role == MemberRole.OWNER)).all()
+    return [m.user for m in members if m.user.active]
+
+
+def _to_buyer(order: Order, template: str, **ctx) -> None:
+    buyer = order.buyer
+    queue_mail(buyer.email, template, locale=buyer.locale, order=order, recipient=buyer,
+               link=_link("orders.order_detail", order_id=order.id), for_merchant=False, **ctx)
+
+
+def _to_merchants(order: Order, template: str, **ctx) -> None:
+    for user in _merchants(order):
+        queue_mail(user.email, template, locale=user.locale, order=order, recipient=user,
+                   link=_link("orders.merchant_order", order_id=order.id), for_merchant=True, **ctx)
+
+
+def notify_placed(group: OrderGroup) -> None:
+    """The buyer gets one message for the checkout; each shop's owner one for his order."""
+    buyer = group.buyer
+    queue_mail(buyer.email, "order_placed", locale=buyer.locale, group=group, recipient=buyer,
+               link=_link("orders.my_orders"))
+    for order in group.orders:
+        _to_merchants(order, "order_new")
+
+
+def notify_status(order: Order, target: OrderStatus, note: str = "") -> None:
+    target = OrderStatus(target)
+    if target == S.PAID:
+        _to_buyer(order, "order_paid")
+        _to_merchants(order, "order_paid")
+    elif target == S.SHIPPED:
+        _to_buyer(order, "order_shipped")
+    elif target == S.READY_FOR_PICKUP:
+        _to_buyer(order, "order_ready")
+    elif target in (S.CANCELLED, S.EXPIRED):
+        _to_buyer(order, "order_cancelled", note=note, expired=target == S.EXPIRED)
+        _to_merchants(order, "order_cancelled", note=note, expired=target == S.EXPIRED)

@@ -1,0 +1,35 @@
+"""The orders domain's verbs, in one import place (implemented in cart, checkout, fulfilment).
+
+    from orders import services
+    services.add_item(variant_id, quantity)
+    services.place_order(cart, buyer, choices={shop_id: "delivery"}, address_id=.., idempotency_key=..)
+    services.mark_paid(order_group_or_order, actor, note)   # the payments issue calls this
+"""
+
+from orders.cart import (  # noqa: F401
+    CartError,
+    acknowledge_prices,
+    add_item,
+    build_view,
+    clear,
+    current_cart,
+    merge_visitor_cart,
+    parse_quantity,
+    remove_line,
+    set_quantity,
+)
+from orders.checkout import new_idempotency_key, place_order, quote  # noqa: F401
+from orders.fulfilment import (  # noqa: F401
+    accept,
+    cancel_by_buyer,
+    cancel_by_merchant,
+    complete_delivered,
+    confirm_receipt,
+    expire_lazily,
+    expire_overdue,
+    mark_delivered,
+    mark_paid,
+    ready_for_pickup,
+    ship,
+)
+from orders.status import ORDER_MACHINE, set_status, status_label  # noqa: F401

@@ -1,0 +1,92 @@
+"""The order status machine and the one set_status() that every move goes through."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
+
+from marketplace.db import utcnow
+from marketplace.extensions import db
+from marketplace.states import InvalidTransition, StateMachine
+from orders.models import Order, OrderStatus, OrderStatusChange
+
+S = OrderStatus
+
+ORDER_MACHINE = StateMachine("order", {
+    S.PENDING_PAYMENT: {S.PAID, S.CANCELLED, S.EXPIRED},
+    S.PAID: {S.ACCEPTED, S.CANCELLED},
+    S.ACCEPTED: {S.SHIPPED, S.READY_FOR_PICKUP, S.CANCELLED},
+    S.SHIPPED: {S.DELIVERED},
+    S.READY_FOR_PICKUP: {S.DELIVERED},
+    S.DELIVERED: {S.COMPLETED},
+})
+
+STATUS_LABELS = {
+    S.PENDING_PAYMENT: _l("待付款"),
+    S.PAID: _l("已付款"),
+    S.ACCEPTED: _l("已接单"),
+    S.SHIPPED: _l("已发货"),
+    S.READY_FOR_PICKUP: _l("待自提"),
+    S.DELIVERED: _l("已送达"),
+    S.COMPLETED: _l("已完成"),
+    S.CANCELLED: _l("已取消"),
+    S.EXPIRED: _l("已过期"),
+}
+
+STATUS_BADGES = {S.PENDING_PAYMENT: "badge-warn", S.CANCELLED: "badge-err", S.EXPIRED: "badge-err",
+                 S.COMPLETED: "badge-ok", S.DELIVERED: "badge-ok"}
+
+#: The timestamp column each status sets.
+_STAMPS = {S.PAID: "paid_at", S.ACCEPTED: "accepted_at", S.SHIPPED: "shipped_at", S.READY_FOR_PICKUP: "ready_at",
+           S.DELIVERED: "delivered_at", S.COMPLETED: "completed_at", S.CANCELLED: "cancelled_at",
+           S.EXPIRED: "cancelled_at"}
+
+#: Statuses that end an order without a sale: their stock goes back.
+RELEASING = {S.CANCELLED: "order_cancelled", S.EXPIRED: "order_expired"}
+
+
+def status_label(status: OrderStatus) -> str:
+    return str(STATUS_LABELS[OrderStatus(status)])
+
+
+def set_status(order: Order, target: OrderStatus, *, actor=None, note: str = "", notify: bool = True,
+               **fields) -> OrderStatusChange:
+    """Move ``order`` to ``target`` or raise InvalidTransition; record who/when/why.
+
+    The move is a conditional UPDATE on the current status, so two concurrent moves (the expiry job
+    and a payment, say) cannot both win. Cancelling or expiring gives the stock back; e-mails go to
+    the outbox. ``fields`` are other columns to set with the move (carrier, pickup code...).
+    The caller commits.
+    """
+    target = OrderStatus(target)
+    current = order.status
+    ORDER_MACHINE.check(current, target)
+    now = utcnow()
+    values = {"status": target, "updated_at": now, _STAMPS[target]: now, **fields}
+    result = db.session.execute(
+        sa.update(Order).where(Order.id == order.id, Order.status == current).values(**values)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.refresh(order)
+        raise InvalidTransition(ORDER_MACHINE.name, order.status, target)
+    for key, value in values.items():
+        # Reflect the UPDATE on the object without marking it dirty (no second UPDATE).
+        set_committed_value(order, key, value)
+    change = OrderStatusChange(order_id=order.id, from_status=current, to_status=target,
+                               actor_id=getattr(actor, "id", None), note=(note or "")[:300])
+    db.session.add(change)
+    if target in RELEASING:
+        from orders.stock import release_many
+
+        quantities: dict[int, int] = {}
+        for line in order.lines:
+            if line.variant_id is not None:
+                quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
+        release_many(quantities, kind=RELEASING[target], order_ids=dict.fromkeys(quantities, order.id),
+                     actor_id=getattr(actor, "id", None))
+    if notify:
+        from orders.notify import notify_status
+
+        notify_status(order, target, note=note)
+    return change
