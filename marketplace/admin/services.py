@@ -62,6 +62,7 @@ def _in_transaction(fn):
 
 def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reason: str | None = None) -> Shop:
     from marketplace.shops.services import set_shop_status
+    from marketplace.shops.validation import ShopError
 
     reason = (reason or "").strip() or None
     if target in (ShopStatus.REJECTED, ShopStatus.SUSPENDED) and not reason:
@@ -69,7 +70,11 @@ def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reaso
 
     def work():
         before = shop_snapshot(shop)
-        set_shop_status(shop, target, actor, reason=reason)
+        try:
+            # the shop service records the history and queues the owner's e-mail; we commit
+            set_shop_status(shop, target, actor, reason=reason, commit=False)
+        except ShopError as exc:
+            raise AdminError(str(exc)) from None
         record_audit(actor, action, "shop", shop.id, before=before, after=shop_snapshot(shop), note=reason)
         return shop
 

@@ -7,7 +7,7 @@ input and call ``marketplace.admin.services``; refusals come back as flash messa
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +18,6 @@ from marketplace.admin import bp, log_views, services  # noqa: F401  (log_views:
 from marketplace.admin.models import AuditEntry
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
-from marketplace.media import get_storage
 from marketplace.shops.labels import SHOP_STATUS_BADGES, SHOP_STATUS_LABELS, SHOP_TYPE_LABELS
 from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopStatusChange
 from marketplace.states import InvalidTransition
@@ -104,20 +103,6 @@ def shop(shop_id: int):
                                .order_by(AuditEntry.id.desc()).limit(50)).all()
     return render_template("admin/shop.html", shop=shop, owner=owner, history=history, audit=audit,
                            ShopStatus=ShopStatus)
-
-
-@bp.get("/shops/<int:shop_id>/licence")
-@admin_required
-def shop_licence(shop_id: int):
-    """The private licence scan: only admins (and, in the shops pages, the shop's members) see it."""
-    shop = _shop_or_404(shop_id)
-    key = shop.licence_image
-    storage = get_storage()
-    if not key or not key.startswith("private/") or not storage.exists(key):
-        abort(404)
-    response = send_file(storage.local_path(key), mimetype="image/webp", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.post("/shops/<int:shop_id>/<any(approve, reject, suspend, reinstate):action>")
