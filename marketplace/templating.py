@@ -54,6 +54,7 @@ def _nav(app: Flask):
         ("catalog.categories", _l("全部分类")),
         ("shops.directory", _l("店铺")),
         ("investment.library", _l("招商项目")),
+        ("orders.cart", _l("采购车")),
     ] if has(e)]
     user = []
     if getattr(current_user, "is_authenticated", False):
