@@ -11,6 +11,7 @@ CLI_MODULES = [
     "marketplace.mail.cli",
     "marketplace.seed",
     "catalog.cli",
+    "catalog.search_cli",
     "orders.cli",
     "investment.cli",
 ]

@@ -1,0 +1,70 @@
+"""``flask --app marketplace search rebuild|check``: rebuild indexes, find and fix drift."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from catalog.search import registered
+from catalog.search_index import check, rebuild
+
+
+def _names(index: str | None) -> list[str]:
+    names = sorted(registered())
+    if index:
+        if index not in names:
+            raise click.BadParameter(f"unknown index {index!r}; known: {', '.join(names)}", param_hint="--index")
+        return [index]
+    return names
+
+
+def _total(name: str) -> int:
+    return len(list(registered()[name].all_ids()))
+
+
+@click.group("search", help="Search indexes: rebuild them, check them against the database.")
+def search_group():
+    pass
+
+
+@search_group.command("rebuild")
+@click.option("--index", "index", default=None, help="Only this index (default: all).")
+@with_appcontext
+def rebuild_command(index: str | None):
+    """Build each index from the database into a fresh folder and swap it in (searches keep working)."""
+    for name in _names(index):
+        started = time.monotonic()
+        with click.progressbar(length=_total(name), label=f"{name}", show_pos=True) as bar:
+            count = rebuild(name, progress=bar.update)
+        elapsed = time.monotonic() - started
+        click.echo(f"{name}: {count} documents in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.0f}/s)")
+
+
+@search_group.command("check")
+@click.option("--index", "index", default=None, help="Only this index (default: all).")
+@click.option("--fix", is_flag=True, help="Re-index what is missing or stale and remove extra documents.")
+@with_appcontext
+def check_command(index: str | None, fix: bool):
+    """Report drift between the database and the index: missing, stale and extra documents."""
+    drift = False
+    for name in _names(index):
+        with click.progressbar(length=_total(name), label=f"{name}", show_pos=True) as bar:
+            report = check(name, fix=fix, progress=bar.update)
+        for label, ids in (("missing", report.missing), ("stale", report.stale), ("extra", report.extra)):
+            shown = ", ".join(str(i) for i in ids[:20]) + (" ..." if len(ids) > 20 else "")
+            click.echo(f"{name}: {label}: {len(ids)}" + (f" ({shown})" if ids else ""))
+        if report.ok:
+            click.echo(f"{name}: in sync")
+        elif report.fixed:
+            click.echo(f"{name}: fixed")
+        else:
+            drift = True
+    if drift:
+        raise SystemExit(1)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(search_group)

@@ -1,0 +1,157 @@
+"""Product search as a service: request arguments in, a page of products with facets out.
+
+The search page and ``GET /api/v1/products`` both call ``product_search``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from catalog.models import Product
+from catalog.search import SearchQuery, SearchResult, search
+from catalog.search_products import NAME, searchable
+from marketplace.extensions import db
+from marketplace.money import MoneyError, parse_amount
+from marketplace.shops.models import Shop
+
+#: Sort keys of the UI/API -> the engine's sort.
+SORTS = {"relevance": "relevance", "price_asc": "price_cents", "price_desc": "-price_cents", "newest": "newest"}
+FACETS = ("category_path", "county", "shop_type", "cert", "in_stock")
+PAGE_SIZE = 24
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    category: str = ""
+    county: str = ""
+    shop_type: str = ""
+    cert: str = ""
+    min_price: str = ""
+    max_price: str = ""
+    in_stock: bool = False
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = PAGE_SIZE
+    #: messages about arguments we could not use (shown to the user; the rest still applies)
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_args(cls, args, per_page: int = PAGE_SIZE, max_per_page: int = 100) -> SearchParams:
+        def text(name: str, limit: int = 200) -> str:
+            value = args.get(name, "") or ""
+            return value[:limit * 10].strip()[:limit]
+
+        p = cls(q=text("q", 2000), category=text("category"), county=text("county", 60),
+                shop_type=text("shop_type", 40), cert=text("cert", 40), min_price=text("min_price", 20),
+                max_price=text("max_price", 20), in_stock=(args.get("in_stock") or "") in ("1", "on", "true", "y"))
+        sort = args.get("sort") or "relevance"
+        p.sort = sort if sort in SORTS else "relevance"
+        try:
+            p.page = max(1, min(int(args.get("page", 1)), 10_000))
+        except (TypeError, ValueError):
+            p.page = 1
+        try:
+            p.per_page = max(1, min(int(args.get("per_page", per_page)), max_per_page))
+        except (TypeError, ValueError):
+            p.per_page = per_page
+        return p
+
+    def price_range(self) -> tuple[int | None, int | None]:
+        bounds = []
+        for label, value in ((_("最低价"), self.min_price), (_("最高价"), self.max_price)):
+            if not value:
+                bounds.append(None)
+                continue
+            try:
+                bounds.append(parse_amount(value))
+            except MoneyError as exc:
+                self.problems.append(_("%(label)s：%(error)s", label=label, error=str(exc)))
+                bounds.append(None)
+        lo, hi = bounds
+        if lo is not None and hi is not None and lo > hi:
+            lo, hi = hi, lo
+        return lo, hi
+
+    def query(self) -> SearchQuery:
+        filters: dict = {}
+        for key, value in (("category_path", self.category), ("county", self.county),
+                           ("shop_type", self.shop_type), ("cert", self.cert)):
+            if value:
+                filters[key] = value
+        if self.in_stock:
+            filters["in_stock"] = True
+        lo, hi = self.price_range()
+        ranges = {"price_cents": (lo, hi)} if lo is not None or hi is not None else {}
+        return SearchQuery(text=self.q, filters=filters, ranges=ranges, facets=FACETS, sort=SORTS[self.sort],
+                           page=self.page, per_page=self.per_page)
+
+
+@dataclass
+class ProductPage:
+    params: SearchParams
+    result: SearchResult
+    products: list[Product]
+
+    @property
+    def total(self) -> int:
+        return self.result.total
+
+    # the shape the pagination macro expects
+    @property
+    def page(self) -> int:
+        return self.result.page
+
+    @property
+    def pages(self) -> int:
+        return self.result.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.result.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.result.page < self.result.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.result.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.result.page + 1
+
+
+def load_products(ids: list[int]) -> list[Product]:
+    """The products for a page of ids, in that order, in one query (shop, its region and origin joined).
+
+    A product that stopped being searchable since the index was read is left out.
+    """
+    if not ids:
+        return []
+    rows = db.session.scalars(
+        sa.select(Product).options(joinedload(Product.shop).joinedload(Shop.region), joinedload(Product.origin))
+        .where(Product.id.in_(ids), searchable())).unique().all()
+    by_id = {p.id: p for p in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def product_search(params: SearchParams) -> ProductPage:
+    result = search(NAME, params.query())
+    return ProductPage(params=params, result=result, products=load_products(result.ids))
+
+
+def category_facet(counts: list[tuple[str, int]], selected: str) -> list[tuple[str, str, int]]:
+    """(path, label, count) of the categories to offer next: children of the selected one, else the
+    second level of the tree (or the first when nothing deeper exists)."""
+    if selected:
+        depth = selected.count("/") + 2
+        rows = [(v, c) for v, c in counts if v.startswith(selected + "/") and v.count("/") + 1 == depth]
+    else:
+        rows = [(v, c) for v, c in counts if v.count("/") == 1] or [(v, c) for v, c in counts if "/" not in v]
+    return [(v, v.rsplit("/", 1)[-1], c) for v, c in rows]
