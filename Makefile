@@ -7,7 +7,7 @@ STAMP = $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations lint migrate seed clean-data
+.PHONY: run test install translations lint migrate seed clean-data messages
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP)
 
 translations: install
-	@$(BIN)/pybabel compile -q -f -d translations 2>/dev/null || $(BIN)/pybabel compile -f -d translations
+	$(BIN)/pybabel -q compile -f -d translations
 
 migrate: install translations
 	$(FLASK) db upgrade
@@ -42,8 +42,8 @@ test: install translations lint
 
 # Extract strings and merge them into the catalogues (developers; then translate and commit).
 messages: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 clean-data:
 	rm -rf instance
