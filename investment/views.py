@@ -1,0 +1,143 @@
+"""Public pages: the project library, a project's page, inquiries, downloads and "my inquiries"."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from investment import bp, policy
+from investment.forms import InquiryForm
+from investment.models import AttachmentKind, CoopMode, Inquiry, ProjectAttachment
+from investment.related import related
+from investment.search import LibraryQuery, find_projects
+from investment.services import InvestError
+from investment.services.leads import create_inquiry
+from investment.services.projects import record_view
+from investment.vocab import BRACKETS, sector_codes
+from marketplace.extensions import db, limiter
+from marketplace.media import get_storage
+from marketplace.regions.models import Region, RegionLevel
+
+
+def counties() -> list[Region]:
+    return list(db.session.scalars(sa.select(Region).where(Region.level == RegionLevel.COUNTY)
+                                   .order_by(Region.sort_order, Region.code)))
+
+
+def library_query_from(args) -> LibraryQuery:
+    """Read the library's query string; unknown values are ignored rather than failing."""
+    sector = args.get("sector", "")
+    mode = args.get("mode", "")
+    bracket = args.get("bracket", "")
+    sort = args.get("sort", "")
+    try:
+        page = max(1, min(int(args.get("page", 1)), 1000))
+    except ValueError:
+        page = 1
+    county = args.get("county", "")[:20]
+    return LibraryQuery(
+        text=args.get("q", "")[:100],
+        sector=sector if sector in sector_codes() else "",
+        county=county if county.isdigit() else "",
+        bracket=bracket if bracket in {b[0] for b in BRACKETS} else "",
+        mode=mode if mode in {m.value for m in CoopMode} else "",
+        land=args.get("land") in ("1", "on", "true"),
+        sort=sort if sort in ("newest", "size", "relevance") else ("relevance" if args.get("q") else "newest"),
+        page=page,
+    )
+
+
+@bp.get("")
+def library():
+    query = library_query_from(request.args)
+    result = find_projects(query)
+    fc = {name: dict(pairs) for name, pairs in result.facets.items()}
+    return render_template("investment/library.html", query=query, result=result, fc=fc, counties=counties())
+
+
+@bp.get("/")
+def library_slash():
+    return redirect(url_for("investment.library", **request.args), 301)
+
+
+def _visitor_key() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"anon:{request.remote_addr}|{request.headers.get('User-Agent', '')[:300]}"
+
+
+def _project_page(project, form, status=200):
+    return render_template("investment/project.html", project=project, form=form,
+                           show_contact=policy.can_see_contact(current_user, project),
+                           is_office=policy.is_office(), **related(project)), status
+
+
+@bp.get("/projects/<int:project_id>")
+def project_page(project_id: int):
+    project = policy.public_project_or_404(project_id)
+    if not policy.is_office():
+        record_view(project, _visitor_key(), request.headers.get("User-Agent"))
+    form = InquiryForm()
+    if current_user.is_authenticated and not form.name.data:
+        form.name.data = current_user.name
+        form.email.data = current_user.email
+        form.phone.data = current_user.phone or ""
+    return _project_page(project, form)
+
+
+def _inquiry_limit() -> str:
+    return current_app.config["INVEST_INQUIRY_RATELIMIT"]
+
+
+@bp.post("/projects/<int:project_id>/inquiries")
+@limiter.limit(_inquiry_limit)
+def send_inquiry(project_id: int):
+    project = policy.public_project_or_404(project_id)
+    form = InquiryForm()
+    if form.website.data:  # honeypot: tell the bot it worked, keep nothing
+        flash(_("咨询已提交，招商部门会尽快与您联系。"), "success")
+        return redirect(url_for("investment.project_page", project_id=project.id))
+    if not form.validate():
+        return _project_page(project, form, 400)
+    try:
+        create_inquiry(project, current_user, form.to_fields())
+    except InvestError as exc:
+        db.session.rollback()
+        form.message.errors = list(form.message.errors) + [str(exc)]
+        return _project_page(project, form, 400)
+    db.session.commit()
+    flash(_("咨询已提交，招商部门会尽快与您联系。"), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("investment.my_inquiries"))
+    return redirect(url_for("investment.project_page", project_id=project.id))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def download(attachment_id: int):
+    """A PDF attachment, always as a download (never rendered inline), with nosniff."""
+    att = db.session.get(ProjectAttachment, attachment_id)
+    if att is None or att.kind != AttachmentKind.PDF or not policy.can_download(current_user, att):
+        abort(404)
+    storage = get_storage()
+    if not storage.exists(att.key):
+        abort(404)
+    response = send_file(storage.local_path(att.key), mimetype="application/pdf", as_attachment=True,
+                         download_name=att.filename or "document.pdf", conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if not att.public:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/my-inquiries")
+@login_required
+def my_inquiries():
+    inquiries = list(db.session.scalars(sa.select(Inquiry).where(Inquiry.user_id == current_user.id)
+                                        .order_by(Inquiry.created_at.desc(), Inquiry.id.desc())))
+    return render_template("investment/my_inquiries.html", inquiries=inquiries)
+
+
+from investment import office_views  # noqa: E402,F401  (attaches the office routes to bp)
