@@ -95,7 +95,7 @@ def create_user(email: str, password: str, *, name: str = "", locale: str = "zh_
 
 def _notify_existing(user: User) -> None:
     queue_mail(user.email, "register_exists", locale=user.locale, user=user,
-               login_url=_url("accounts.login"), reset_url=_url("accounts.forgot"))
+               login_url=_url("accounts.login"), reset_url=_url("accounts.forgot_password"))
     db.session.commit()
 
 

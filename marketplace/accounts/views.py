@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -36,8 +38,10 @@ def _reset_limit() -> str:
 
 
 def _account_key() -> str:
-    """The normalised e-mail being tried: spreading attempts over many IPs does not help."""
-    return "account:" + svc.normalise_email(request.form.get("email"))[:254]
+    """The normalised e-mail being tried (hashed: no addresses in Redis keys or logs), so spreading
+    attempts over many IPs does not help."""
+    email = svc.normalise_email(request.form.get("email"))[:254]
+    return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
 def _failed_login(response) -> bool:
@@ -163,7 +167,7 @@ def change_password():
 
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(_reset_limit, methods=["POST"])
-def forgot():
+def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
         svc.request_password_reset(form.email.data)
@@ -178,7 +182,7 @@ def reset_with_token(token: str):
     user = svc.user_from_reset_token(token)
     if user is None:
         flash(_("重置链接无效或已过期，请重新申请。"), "error")
-        return redirect(url_for("accounts.forgot"))
+        return redirect(url_for("accounts.forgot_password"))
     form = ResetForm()
     form.user_email = user.email
     if form.validate_on_submit():

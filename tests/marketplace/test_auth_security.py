@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 import sqlalchemy as sa
 
+from marketplace import create_app
 from marketplace.accounts import services as svc
 from marketplace.accounts.models import User
 from marketplace.extensions import db as _db
-from tests.conftest import csrf_token_from
+from tests.conftest import _empty_tables, csrf_token_from
 
 PASSWORD = "correct horse 42"
 
@@ -211,3 +215,20 @@ def test_register_and_reset_requests_are_limited_per_ip(app, client, db):
                            environ_base={"REMOTE_ADDR": "10.5.0.2"}).status_code == 302
     assert client.post("/account/reset", data={"email": "r0@example.com"},
                        environ_base={"REMOTE_ADDR": "10.5.0.2"}).status_code == 429
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL=redis://127.0.0.1:6379/15")
+def test_login_limit_with_redis_storage(app_config):
+    app_config.update(RATELIMIT_STORAGE_URI=os.environ["TEST_REDIS_URL"], RATELIMIT_LOGIN="2 per minute",
+                      RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}")
+    application = create_app(app_config)
+    with application.app_context():
+        try:
+            user = _user(email="redis@example.com")
+            client = application.test_client()
+            for i in range(2):
+                assert _post_login(client, user.email, "wrong guess 000", ip=f"10.7.0.{i}").status_code == 200
+            assert _post_login(client, user.email, ip="10.7.0.9").status_code == 429
+        finally:
+            _db.session.remove()
+    _empty_tables(application)
