@@ -1,5 +1,68 @@
 """The catalogue: categories, products, variants, price tiers, photos, search."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, Flask
 
 bp = Blueprint("catalog", __name__)
+
+
+def _home_blocks() -> dict:
+    from catalog import queries
+    from catalog.categories import tree
+
+    return {"category_tree": tree(), "featured_products": queries.featured(12),
+            "county_specialties": queries.county_specialties(4)}
+
+
+def _shop_products(shop) -> dict:
+    from flask import request
+
+    from catalog import queries
+
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    sort = request.args.get("sort", "newest")
+    return {"shop_products": queries.paginate(queries.sorted_by(queries.of_shop(shop), sort), page),
+            "shop_products_sort": sort}
+
+
+def init_app(app: Flask) -> None:
+    """Home-page blocks, the shop page's product list, merchant links and template helpers."""
+    from flask_babel import lazy_gettext as _l
+
+    from catalog import pricing
+    from catalog.services import certification_labels, image_prefix
+    from marketplace.templating import media_url
+    from catalog.search_index import init_search
+
+    init_search(app)
+
+    providers = app.extensions.setdefault("home_block_providers", [])
+    if _home_blocks not in providers:
+        providers.append(_home_blocks)
+    shop_providers = app.extensions.setdefault("shop_page_providers", [])
+    if _shop_products not in shop_providers:
+        shop_providers.append(_shop_products)
+    links = app.extensions.setdefault("merchant_links", [])
+    for entry in (("catalog.merchant_products", _l("商品管理")), ("catalog.merchant_import", _l("批量导入（CSV）"))):
+        if entry[0] not in [e for e, _label in links]:
+            links.append(entry)
+
+    def product_image_url(prefix: str | None, size: int = 320) -> str | None:
+        """URL of one derivative of a photo (``prefix`` as in Product.primary_image)."""
+        return media_url(f"{prefix}-{int(size)}.webp") if prefix else None
+
+    def product_srcset(prefix: str | None) -> str:
+        if not prefix:
+            return ""
+        return ", ".join(f"{media_url(f'{prefix}-{s}.webp')} {s}w" for s in (320, 800, 1600))
+
+    def certification_label(code: str) -> str:
+        return certification_labels().get(code, code)
+
+    app.jinja_env.globals.update(product_image_url=product_image_url, product_srcset=product_srcset,
+                                 certification_label=certification_label, price_per_kg=pricing.price_per_kg,
+                                 tier_ladder=pricing.ladder, photo_prefix=image_prefix)

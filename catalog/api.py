@@ -1,0 +1,58 @@
+"""JSON API for one product: GET /api/v1/products/<id> (the list endpoint is catalog.search_views)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from catalog import queries
+from catalog.pricing import price_per_kg
+from marketplace import money
+from marketplace.api import api_bp
+from marketplace.errors import ApiError
+from marketplace.i18n import current_locale_code
+from marketplace.templating import media_url
+
+
+def _price(cents: int) -> dict:
+    currency = current_app.config["CURRENCY"]
+    return {"cents": cents, "amount": money.format_plain(cents, currency),
+            "formatted": money.format_cents(cents, currency, current_locale_code()), "currency": currency}
+
+
+def variant_json(v) -> dict:
+    return {
+        "id": v.id, "name": v.name, "unit": v.unit,
+        "price_cents": v.price_cents, "price": _price(v.price_cents),
+        "tiers": [{"min_quantity": t.min_quantity, "unit_price_cents": t.unit_price_cents,
+                   "unit_price": _price(t.unit_price_cents)} for t in v.tiers],
+        "stock": v.stock, "in_stock": v.stock >= v.moq, "moq": v.moq, "step": v.step,
+        "weight_grams": v.weight_grams, "price_per_kg_cents": price_per_kg(v),
+    }
+
+
+def product_json(p) -> dict:
+    locale = current_locale_code()
+    photos = queries.photos(p)
+    return {
+        "id": p.id, "code": p.code, "title": p.title, "subtitle": p.subtitle, "description": p.description,
+        "category": {"code": p.category.code, "name": p.category.localized_name(locale), "path": p.category.path},
+        "attributes": [{"name": k, "value": v} for k, v in p.attributes],
+        "certifications": list(p.certifications),
+        "min_price_cents": p.min_price_cents, "in_stock": p.in_stock,
+        "images": [{str(size): media_url(key) for size, key in img.variants.items()} for img in photos],
+        "variants": [variant_json(v) for v in p.variants if v.active],
+        "shop": {"id": p.shop.id, "slug": p.shop.slug, "name": p.shop.name, "shop_type": p.shop.shop_type.value,
+                 "county": p.shop.region.name if p.shop.region else None},
+        "origin": ({"code": p.origin.code, "name": p.origin.localized_name(locale)} if p.origin else None),
+        "published_at": p.published_at.isoformat() if p.published_at else None,
+        "url": f"/p/{p.id}",
+    }
+
+
+@api_bp.get("/products/<int:product_id>")
+def product_detail(product_id: int):
+    product = queries.product_for_page(product_id)
+    if product is None:
+        raise ApiError(404, "not_found", _("商品不存在或已下架"))
+    return product_json(product)

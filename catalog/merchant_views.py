@@ -1,0 +1,286 @@
+"""Merchant pages: product list, editor (variants and tiers), status, stock, photos.
+
+Every route goes through merchant_required (an approved shop of the current user) and every
+product id through own_or_404: another shop's product is a 404, never a 403.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from catalog import bp, editor, images
+from catalog.categories import all_categories
+from catalog.forms import PhotoForm, ProductForm, StockForm
+from catalog.models import Certification, Product, ProductImage, ProductStatus, Variant
+from catalog.services import (
+    CatalogError,
+    adjust_stock,
+    certification_labels,
+    create_product,
+    duplicate_product,
+    set_status,
+    soft_delete,
+    stock_history,
+    update_product,
+)
+from catalog.units import UNITS
+from marketplace.extensions import db
+from marketplace.media import MediaError, read_upload
+from marketplace.regions.models import Region
+from marketplace.shops.policy import merchant_required, own_or_404
+from marketplace.states import InvalidTransition
+
+PAGE_SIZE = 30
+STATUS_FILTERS = ("all", "published", "draft", "hidden", "deleted")
+
+
+def _own_product(product_id: int, shop, *, allow_deleted: bool = False) -> Product:
+    product = own_or_404(db.session.get(Product, product_id), shop)
+    if product.deleted_at is not None and not allow_deleted:
+        abort(404)
+    return product
+
+
+def _choices(form: ProductForm) -> None:
+    from marketplace.i18n import current_locale_code
+    from marketplace.regions.services import region_choices
+
+    locale = current_locale_code()
+    cats = all_categories()
+    parents = {c.id for c in cats if c.parent_id is None}
+    form.category.choices = [(0, _("请选择"))] + [(c.id, c.path) for c in cats if c.id not in parents]
+    form.origin.choices = [(0, _("不填"))] + region_choices(locale)
+    form.certifications.choices = list(certification_labels().items())
+
+
+@bp.get("/merchant/products")
+@merchant_required
+def merchant_products(shop):
+    status = request.args.get("status", "all")
+    if status not in STATUS_FILTERS:
+        status = "all"
+    stmt = sa.select(Product).where(Product.shop_id == shop.id).options(selectinload(Product.variants))
+    if status == "deleted":
+        stmt = stmt.where(Product.deleted_at.is_not(None))
+    else:
+        stmt = stmt.where(Product.deleted_at.is_(None))
+        if status != "all":
+            stmt = stmt.where(Product.status == ProductStatus(status))
+    q = request.args.get("q", "").strip()[:60]
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(sa.or_(Product.title.like(like, escape="\\"), Product.code.like(like, escape="\\")))
+    stmt = stmt.order_by(Product.updated_at.desc(), Product.id.desc())
+    try:
+        page_no = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page_no = 1
+    page = db.paginate(stmt, page=page_no, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+    counts = dict(db.session.execute(sa.select(Product.status, sa.func.count()).where(
+        Product.shop_id == shop.id, Product.deleted_at.is_(None)).group_by(Product.status)).all())
+    return render_template("catalog/merchant/products.html", shop=shop, page=page, status=status, q=q,
+                           counts={ProductStatus(k).value: v for k, v in counts.items()},
+                           filters=STATUS_FILTERS)
+
+
+def _editor_context(form, rows, row_errors, product=None, shop=None):
+    return {"form": form, "rows": rows, "row_errors": row_errors, "product": product, "shop": shop,
+            "units": UNITS, "tier_rows": editor.TIER_ROWS}
+
+
+def _save(shop, form: ProductForm, product: Product | None):
+    """Validate and save the editor; returns the product or None with errors on the form/rows."""
+    rows, indices, raw_rows, row_errors = editor.parse_rows(request.form)
+    attributes, attr_errors = editor.parse_attributes(form.attributes.data)
+    form_ok = form.validate()
+    if attr_errors:
+        form.attributes.errors = list(form.attributes.errors) + attr_errors
+    if not form_ok or attr_errors or row_errors:
+        return None, raw_rows, row_errors
+    origin = db.session.get(Region, form.origin.data) if form.origin.data else None
+    data = {"title": form.title.data, "subtitle": form.subtitle.data, "code": form.code.data,
+            "category": form.category.data, "origin": origin, "attributes": attributes,
+            "certifications": [c for c in form.certifications.data or [] if c in {x.value for x in Certification}],
+            "description": form.description.data}
+    try:
+        if product is None:
+            product = create_product(shop, current_user, data, rows)
+        else:
+            update_product(product, current_user, data, rows)
+    except CatalogError as exc:
+        for name, msgs in exc.errors.items():
+            if name.startswith("variants-"):
+                index = indices[int(name.split("-")[1])]
+                row_errors.setdefault(index, []).extend(msgs)
+            elif name == "variants":
+                row_errors.setdefault(0, []).extend(msgs)
+            elif hasattr(form, name):
+                getattr(form, name).errors = list(getattr(form, name).errors) + msgs
+            else:
+                flash(str(exc), "error")
+        if not exc.errors:
+            flash(str(exc), "error")
+        return None, raw_rows, row_errors
+    return product, raw_rows, row_errors
+
+
+@bp.route("/merchant/products/new", methods=["GET", "POST"])
+@merchant_required
+def merchant_product_new(shop):
+    form = ProductForm()
+    _choices(form)
+    rows, row_errors = editor.pad([]), {}
+    if request.method == "POST":
+        product, rows, row_errors = _save(shop, form, None)
+        if product is not None:
+            flash(_("商品已保存为草稿。检查无误后可以上架。"), "success")
+            return redirect(url_for("catalog.merchant_product_edit", product_id=product.id))
+        rows = editor.pad([r for r in rows if r["name"] or r["price"]])
+    return render_template("catalog/merchant/edit.html", **_editor_context(form, rows, row_errors, shop=shop))
+
+
+@bp.route("/merchant/products/<int:product_id>/edit", methods=["GET", "POST"])
+@merchant_required
+def merchant_product_edit(product_id: int, shop):
+    product = _own_product(product_id, shop)
+    form = ProductForm(obj=None if request.method == "POST" else product)
+    _choices(form)
+    if request.method == "GET":
+        form.category.data = product.category_id
+        form.origin.data = product.origin_region_id or 0
+        form.attributes.data = editor.attributes_text(product.attributes)
+        form.certifications.data = list(product.certifications)
+        rows, row_errors = editor.rows_from_product(product), {}
+    else:
+        saved, rows, row_errors = _save(shop, form, product)
+        if saved is not None:
+            flash(_("已保存"), "success")
+            return redirect(url_for("catalog.merchant_product_edit", product_id=product.id))
+        rows = editor.pad([r for r in rows if r["name"] or r["price"]])
+    return render_template("catalog/merchant/edit.html", **_editor_context(form, rows, row_errors, product, shop))
+
+
+@bp.post("/merchant/products/<int:product_id>/status")
+@merchant_required
+def merchant_product_status(product_id: int, shop):
+    product = _own_product(product_id, shop)
+    try:
+        target = ProductStatus(request.form.get("status", ""))
+    except ValueError:
+        abort(400)
+    try:
+        set_status(product, target, current_user)
+    except InvalidTransition:
+        flash(_("当前状态不允许这个操作"), "error")
+    except CatalogError as exc:
+        flash(str(exc), "error")
+    else:
+        flash({ProductStatus.PUBLISHED: _("已上架"), ProductStatus.HIDDEN: _("已下架"),
+               ProductStatus.DRAFT: _("已转为草稿")}[target], "success")
+    return redirect(request.form.get("back") == "list" and url_for("catalog.merchant_products")
+                    or url_for("catalog.merchant_product_edit", product_id=product.id))
+
+
+@bp.post("/merchant/products/<int:product_id>/duplicate")
+@merchant_required
+def merchant_product_duplicate(product_id: int, shop):
+    copy = duplicate_product(_own_product(product_id, shop), current_user)
+    flash(_("已复制为新的草稿，请修改后上架"), "success")
+    return redirect(url_for("catalog.merchant_product_edit", product_id=copy.id))
+
+
+@bp.post("/merchant/products/<int:product_id>/delete")
+@merchant_required
+def merchant_product_delete(product_id: int, shop):
+    soft_delete(_own_product(product_id, shop), current_user)
+    flash(_("商品已删除"), "success")
+    return redirect(url_for("catalog.merchant_products"))
+
+
+@bp.route("/merchant/products/<int:product_id>/stock", methods=["GET", "POST"])
+@merchant_required
+def merchant_product_stock(product_id: int, shop):
+    product = _own_product(product_id, shop)
+    form = StockForm()
+    variants = [v for v in product.variants if v.active]
+    form.variant.choices = [(v.id, f"{v.name}（{_('库存')} {v.stock} {v.unit}）") for v in variants]
+    if form.validate_on_submit():
+        variant = next((v for v in variants if v.id == form.variant.data), None)
+        if variant is None:
+            abort(404)
+        try:
+            adjust_stock(variant, form.delta.data, form.reason.data, current_user)
+        except CatalogError as exc:
+            for name, msgs in exc.errors.items():
+                getattr(form, name).errors = list(getattr(form, name).errors) + msgs
+            if not exc.errors:
+                flash(str(exc), "error")
+        else:
+            flash(_("库存已调整：%(name)s 现有 %(n)d %(unit)s", name=variant.name, n=variant.stock,
+                    unit=variant.unit), "success")
+            return redirect(url_for("catalog.merchant_product_stock", product_id=product.id))
+    history = stock_history([v.id for v in product.variants])
+    names = {v.id: v for v in product.variants}
+    return render_template("catalog/merchant/stock.html", product=product, form=form, variants=variants,
+                           history=history, names=names, shop=shop)
+
+
+# --- photos -----------------------------------------------------------------------------------
+
+def _own_image(product: Product, image_id: int) -> ProductImage:
+    image = db.session.get(ProductImage, image_id)
+    if image is None or image.product_id != product.id:
+        abort(404)
+    return image
+
+
+@bp.route("/merchant/products/<int:product_id>/photos", methods=["GET", "POST"])
+@merchant_required
+def merchant_product_photos(product_id: int, shop):
+    product = _own_product(product_id, shop)
+    form = PhotoForm()
+    if form.validate_on_submit():
+        try:
+            data = read_upload(request.files.get("photo"), current_app.config["UPLOAD_IMAGE_MAX_BYTES"])
+            images.add_image(product, data, current_user)
+        except (MediaError, CatalogError) as exc:
+            form.photo.errors = [str(exc)]
+        else:
+            flash(_("图片已上传"), "success")
+            return redirect(url_for("catalog.merchant_product_photos", product_id=product.id))
+    photos = sorted(product.images, key=lambda i: (i.position, i.id))
+    return render_template("catalog/merchant/photos.html", product=product, form=form, photos=photos, shop=shop)
+
+
+@bp.post("/merchant/products/<int:product_id>/photos/<int:image_id>/<action>")
+@merchant_required
+def merchant_product_photo_action(product_id: int, image_id: int, action: str, shop):
+    product = _own_product(product_id, shop)
+    image = _own_image(product, image_id)
+    if action == "up":
+        images.move_image(product, image, -1, current_user)
+    elif action == "down":
+        images.move_image(product, image, +1, current_user)
+    elif action == "primary":
+        images.set_primary(product, image, current_user)
+        flash(_("已设为主图"), "success")
+    elif action == "delete":
+        images.delete_image(product, image, current_user)
+        flash(_("图片已删除"), "success")
+    else:
+        abort(404)
+    return redirect(url_for("catalog.merchant_product_photos", product_id=product.id))
+
+
+def variant_of(product: Product, variant_id: int) -> Variant:
+    variant = db.session.get(Variant, variant_id)
+    if variant is None or variant.product_id != product.id:
+        abort(404)
+    return variant
+
+
+from catalog import import_views  # noqa: E402,F401

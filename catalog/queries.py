@@ -1,0 +1,117 @@
+"""Read-side queries for buyer pages: public products, eager-loaded so a page costs a fixed number of queries."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from catalog.models import Category, Product, ProductImage, ProductStatus, Variant
+from marketplace.extensions import db
+from marketplace.regions.models import Region, RegionLevel
+from marketplace.shops.models import Shop, ShopStatus
+
+SORTS = {
+    "newest": (Product.published_at.desc(), Product.id.desc()),
+    "price_asc": (Product.min_price_cents.asc(), Product.id.desc()),
+    "price_desc": (Product.min_price_cents.desc(), Product.id.desc()),
+}
+PAGE_SIZE = 24
+
+
+def public_products() -> sa.Select:
+    """Published, not deleted, from an approved shop; shop and origin come in the same query."""
+    return (sa.select(Product).join(Product.shop)
+            .where(Product.status == ProductStatus.PUBLISHED, Product.deleted_at.is_(None),
+                   Shop.status == ShopStatus.APPROVED)
+            .options(contains_eager(Product.shop), joinedload(Product.origin)))
+
+
+def sorted_by(stmt: sa.Select, sort: str | None) -> sa.Select:
+    return stmt.order_by(*SORTS.get(sort or "newest", SORTS["newest"]))
+
+
+def paginate(stmt: sa.Select, page: int, per_page: int = PAGE_SIZE):
+    return db.paginate(stmt, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
+
+
+def in_categories(ids: list[int]) -> sa.Select:
+    return public_products().where(Product.category_id.in_(ids))
+
+
+def from_regions(ids: list[int]) -> sa.Select:
+    return public_products().where(Product.origin_region_id.in_(ids))
+
+
+def of_shop(shop: Shop) -> sa.Select:
+    return (sa.select(Product).where(Product.shop_id == shop.id, Product.status == ProductStatus.PUBLISHED,
+                                     Product.deleted_at.is_(None))
+            .options(joinedload(Product.origin)))
+
+
+def product_for_page(product_id: int) -> Product | None:
+    """One public product with everything its page shows (variants, tiers, photos, shop, origin, category)."""
+    return db.session.scalar(
+        public_products().where(Product.id == product_id)
+        .options(selectinload(Product.variants).selectinload(Variant.tiers), selectinload(Product.images),
+                 joinedload(Product.category).joinedload(Category.parent)))
+
+
+def related(product: Product, limit: int = 8) -> list[Product]:
+    """Other products of the same category, the same shop's first."""
+    stmt = (public_products().where(Product.category_id == product.category_id, Product.id != product.id)
+            .order_by((Product.shop_id == product.shop_id).desc(), Product.published_at.desc()).limit(limit))
+    return list(db.session.scalars(stmt).unique())
+
+
+def featured(limit: int = 12) -> list[Product]:
+    """Home page: recently published products with a photo and stock, at most two per shop."""
+    rows = list(db.session.scalars(public_products().where(Product.in_stock.is_(True),
+                                                           Product.primary_image.is_not(None))
+                                   .order_by(Product.published_at.desc(), Product.id.desc()).limit(limit * 6)))
+    per_shop: dict[int, int] = {}
+    out = []
+    for p in rows:
+        if per_shop.get(p.shop_id, 0) < 2:
+            out.append(p)
+            per_shop[p.shop_id] = per_shop.get(p.shop_id, 0) + 1
+        if len(out) >= limit:
+            break
+    return out
+
+
+def county_specialties(per_county: int = 4) -> list[tuple[Region, list[Product]]]:
+    """Each county with its specialties and a few products grown or made there (一县一品); two queries."""
+    counties = list(db.session.scalars(sa.select(Region).where(Region.level == RegionLevel.COUNTY)
+                                       .order_by(Region.sort_order, Region.code)))
+    if not counties:
+        return []
+    regions = db.session.execute(sa.select(Region.id, Region.parent_id, Region.level)).all()
+    parent = {rid: pid for rid, pid, _lvl in regions}
+    county_ids = {c.id for c in counties}
+
+    def county_of(rid):
+        seen = 0
+        while rid is not None and rid not in county_ids and seen < 10:
+            rid, seen = parent.get(rid), seen + 1
+        return rid
+
+    # newest products per origin, ranked in SQL so the page stays one query however big the catalogue
+    rank = sa.func.row_number().over(partition_by=Product.origin_region_id,
+                                     order_by=(Product.published_at.desc(), Product.id.desc())).label("rank")
+    inner = (sa.select(Product.id, rank).join(Product.shop)
+             .where(Product.status == ProductStatus.PUBLISHED, Product.deleted_at.is_(None),
+                    Shop.status == ShopStatus.APPROVED, Product.origin_region_id.is_not(None))
+             .subquery())
+    ids = [row.id for row in db.session.execute(sa.select(inner.c.id).where(inner.c.rank <= per_county))]
+    products = list(db.session.scalars(public_products().where(Product.id.in_(ids))
+                                       .order_by(Product.published_at.desc()))) if ids else []
+    by_county: dict[int, list[Product]] = {}
+    for p in products:
+        cid = county_of(p.origin_region_id)
+        if cid is not None and len(by_county.setdefault(cid, [])) < per_county:
+            by_county[cid].append(p)
+    return [(c, by_county.get(c.id, [])) for c in counties]
+
+
+def photos(product: Product) -> list[ProductImage]:
+    return sorted(product.images, key=lambda i: (i.position, i.id))

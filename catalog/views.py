@@ -1,0 +1,74 @@
+"""Buyer pages: categories, category pages, county pages, the product page.
+
+Merchant pages live in catalog.merchant_views and the admin's category pages in catalog.admin_views;
+both are imported at the bottom so that create_app's import of catalog.views registers them.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, render_template, request
+
+from catalog import bp, queries
+from catalog.categories import descendant_ids, tree
+from catalog.markdown import render_markdown
+from catalog.models import Category
+from marketplace.extensions import db
+from marketplace.regions.models import Region, RegionLevel
+
+
+def _page() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 10_000))
+    except ValueError:
+        return 1
+
+
+def _sort() -> str:
+    sort = request.args.get("sort", "newest")
+    return sort if sort in queries.SORTS else "newest"
+
+
+@bp.get("/categories")
+def categories():
+    return render_template("catalog/categories.html", tree=tree())
+
+
+@bp.get("/c/<code>")
+def category(code: str):
+    cat = db.session.scalar(sa.select(Category).where(Category.code == code, Category.active.is_(True)))
+    if cat is None:
+        abort(404)
+    sort = _sort()
+    page = queries.paginate(queries.sorted_by(queries.in_categories(descendant_ids(cat)), sort), _page())
+    children = [c for c in cat.children if c.active]
+    return render_template("catalog/category.html", category=cat, children=children, page=page, sort=sort)
+
+
+@bp.get("/county/<code>")
+def county(code: str):
+    from marketplace.regions.services import descendant_ids as region_ids
+
+    region = db.session.scalar(sa.select(Region).where(Region.code == code, Region.level == RegionLevel.COUNTY))
+    if region is None:
+        abort(404)
+    sort = _sort()
+    page = queries.paginate(queries.sorted_by(queries.from_regions(region_ids(region)), sort), _page())
+    return render_template("catalog/county.html", county=region, page=page, sort=sort)
+
+
+@bp.get("/p/<int:product_id>")
+def product(product_id: int):
+    item = queries.product_for_page(product_id)
+    if item is None:
+        abort(404)
+    from marketplace.regions.services import county_of
+
+    variants = [v for v in item.variants if v.active]
+    origin_county = county_of(item.origin) if item.origin else None
+    return render_template("catalog/product.html", product=item, variants=variants, origin_county=origin_county,
+                           photos=queries.photos(item), description=render_markdown(item.description),
+                           related=queries.related(item))
+
+
+from catalog import admin_views, merchant_views  # noqa: E402,F401
