@@ -42,6 +42,7 @@ def _schema(database_url, tmp_path_factory):
             with _db.engine.begin() as conn:
                 conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         _db.create_all()
+        _db.engine.dispose()  # else its pooled connection is collected later: a ResourceWarning (error)
     return database_url
 
 
