@@ -1,0 +1,277 @@
+"""``flask --app marketplace seed-demo [--if-empty]``: the Shangqiu demo, idempotent.
+
+Loads the regions, creates the demo accounts and shops (see ``marketplace.seed_data``) with their
+logos, then runs the seed steps of the other domains when they exist
+(``catalog.seed.seed_demo_catalog(progress)``, ``investment.seed.seed_demo_investment(progress)``).
+Running it again creates nothing twice: users are found by e-mail, shops by slug.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from collections.abc import Callable
+from functools import lru_cache
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from marketplace.accounts.models import Role, User, UserRole
+from marketplace.db import utcnow
+from marketplace.extensions import db
+from marketplace.regions.models import Region, RegionLevel
+from marketplace.seed_data import ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SHOPS, DEMO_USERS, PENDING_SHOP
+from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopStatusChange, ShopType
+
+DEMO_URL = "http://127.0.0.1:5000"
+
+#: Seed steps of other domains: (module, function).
+EXTRA_STEPS = [("catalog.seed", "seed_demo_catalog"), ("investment.seed", "seed_demo_investment")]
+
+
+class Progress:
+    """A callable handed to every step: ``progress(n=1)`` counts work done inside the step."""
+
+    def __init__(self):
+        self.step = ""
+        self.count = 0
+
+    def __call__(self, n: int = 1, *args, **kwargs) -> None:
+        if isinstance(n, int):
+            self.count += n
+
+    def label(self, step) -> str | None:
+        if step is None:
+            return None
+        return f"{step[0]} ({self.count})" if self.count else step[0]
+
+
+# --- logos ----------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def cjk_font_path() -> str | None:
+    """A font that has Chinese glyphs, found with fontconfig; None when there is none."""
+    try:
+        out = subprocess.run(["fc-match", "-f", "%{family}|%{file}", "WenQuanYi Micro Hei"],
+                             capture_output=True, text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    family, _, path = out.partition("|")
+    if path and any(k in family for k in ("WenQuanYi", "CJK", "Hei", "Han Sans", "Droid Sans Fallback")):
+        return path
+    return None
+
+
+def make_logo(text: str, colour: tuple[int, int, int], size: int = 480) -> bytes:
+    """A coloured square with the shop name's first character (a plain square without a CJK font)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (size, size), colour)
+    font_path = cjk_font_path()
+    if font_path and text:
+        try:
+            font = ImageFont.truetype(font_path, int(size * 0.58))
+        except OSError:
+            font = None
+        if font is not None:
+            draw = ImageDraw.Draw(img)
+            draw.text((size / 2, size / 2), text[0], font=font, fill=(255, 255, 255), anchor="mm")
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def make_licence(shop: Shop) -> bytes:
+    """A stand-in licence scan for a demo shop, clearly marked as a demo."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (800, 560), (250, 246, 236))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((12, 12, 788, 548), outline=(160, 30, 30), width=6)
+    font_path = cjk_font_path()
+    lines = [("营业执照（演示）", 44), (shop.name, 32), (shop.licence_number, 30), ("DEMO ONLY", 26)]
+    y = 90
+    for text, size in lines:
+        try:
+            font = ImageFont.truetype(font_path, size) if font_path else ImageFont.load_default(size)
+        except OSError:
+            font = ImageFont.load_default(size)
+        draw.text((400, y), text if font_path or text.isascii() else "", font=font, fill=(60, 20, 20), anchor="mm")
+        y += 110
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _ingest(data: bytes, prefix: str, sizes: tuple[int, ...], keep_full: bool) -> str:
+    """Store an image the way the shops domain does: the column holds the key prefix of its variants."""
+    from marketplace.media import ingest_image
+
+    stored = ingest_image(data, prefix=prefix, sizes=sizes, keep_full=keep_full)
+    return f"{prefix}/{stored.digest[:2]}/{stored.digest}"
+
+
+def _store_images(shop: Shop, colour) -> None:
+    from marketplace.shops.services import LICENCE_PREFIX, LICENCE_SIZES, LOGO_PREFIX, LOGO_SIZES
+
+    if not shop.logo_image:
+        shop.logo_image = _ingest(make_logo(shop.name, tuple(colour), size=max(LOGO_SIZES)), LOGO_PREFIX,
+                                  LOGO_SIZES, False)
+    if not shop.licence_image:
+        shop.licence_image = _ingest(make_licence(shop), LICENCE_PREFIX, LICENCE_SIZES, True)
+
+
+# --- steps ----------------------------------------------------------------------------------
+
+def _load_regions(progress: Progress) -> None:
+    from marketplace.regions.services import RegionFileError, load_regions
+
+    try:
+        load_regions(current_app.config["CITY_REGIONS_FILE"], progress=progress)
+    except RegionFileError as exc:
+        raise click.ClickException(f"The regions file cannot be loaded: {exc}") from None
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    # one Argon2 hash for every demo account: they share the documented demo password anyway
+    from marketplace.accounts.services import hash_password
+
+    return hash_password(DEMO_PASSWORD)
+
+
+def _user(email: str, name: str, roles=()) -> User:
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name, password_hash=_password_hash(), locale="zh_CN")
+        db.session.add(user)
+    for role in roles:
+        if not user.has_role(role):
+            user.roles.append(UserRole(role=Role(role)))
+    return user
+
+
+def _seed_users(progress: Progress) -> None:
+    for email, name, roles in DEMO_USERS:
+        _user(email, name, roles)
+        progress(1)
+    db.session.commit()
+
+
+def _region(county: str, township: str | None = None) -> Region:
+    region = db.session.scalar(sa.select(Region).where(Region.name == county, Region.level == RegionLevel.COUNTY))
+    if region is None:
+        raise click.ClickException(f"Region {county} is not in {current_app.config['CITY_REGIONS_FILE']}.")
+    if township:
+        child = db.session.scalar(sa.select(Region).where(Region.parent_id == region.id, Region.name == township))
+        region = child or region
+    return region
+
+
+def _licence_number(spec: dict) -> str:
+    from marketplace.shops.validation import uscc_check_char
+
+    county = _region(spec["county"]).code[:6]
+    first17 = f"9{spec['kind']}{county}MA{spec['org']}"
+    return first17 + uscc_check_char(first17)
+
+
+def _shop(spec: dict, status: ShopStatus, admin: User) -> Shop:
+    shop = db.session.scalar(sa.select(Shop).where(Shop.slug == spec["slug"]))
+    if shop is None:
+        owner = _user(*spec["owner"])
+        db.session.flush()
+        now = utcnow()
+        shop = Shop(slug=spec["slug"], name=spec["name"], shop_type=ShopType(spec["shop_type"]), status=status,
+                    region=_region(spec["county"], spec.get("township")), address=spec["address"],
+                    phone=spec["phone"], market_name=spec.get("market_name"),
+                    stall_number=spec.get("stall_number"), licence_number=_licence_number(spec),
+                    description=spec["description"],
+                    approved_at=now if status == ShopStatus.APPROVED else None)
+        shop.members.append(ShopMember(user=owner, role=MemberRole.OWNER))
+        db.session.add(shop)
+        db.session.flush()
+        db.session.add(ShopStatusChange(shop_id=shop.id, from_status=None, to_status=ShopStatus.PENDING,
+                                        actor_id=owner.id))
+        if status == ShopStatus.APPROVED:
+            db.session.add(ShopStatusChange(shop_id=shop.id, from_status=ShopStatus.PENDING,
+                                            to_status=ShopStatus.APPROVED, actor_id=admin.id))
+    _store_images(shop, spec["colour"])
+    return shop
+
+
+def _seed_shops(progress: Progress) -> None:
+    admin = _user(ADMIN_EMAIL, "平台管理员", ("admin",))
+    db.session.flush()
+    for spec in DEMO_SHOPS:
+        _shop(spec, ShopStatus.APPROVED, admin)
+        progress(1)
+    _shop(PENDING_SHOP, ShopStatus.PENDING, admin)
+    progress(1)
+    db.session.commit()
+
+
+def _extra_step(module_name: str, func_name: str) -> Callable[[Progress], None] | None:
+    from marketplace import _import_optional
+
+    module = _import_optional(module_name)
+    return getattr(module, func_name, None) if module is not None else None
+
+
+def seed_demo(show_progress: bool = True) -> None:
+    """Run every seed step in order; each step commits its own work and is safe to repeat."""
+    steps: list[tuple[str, Callable[[Progress], None]]] = [
+        ("regions", _load_regions), ("accounts", _seed_users), ("shops", _seed_shops)]
+    for module_name, func_name in EXTRA_STEPS:
+        func = _extra_step(module_name, func_name)
+        if func is not None:
+            steps.append((module_name.split(".")[0], func))
+    progress = Progress()
+    with click.progressbar(steps, label="Seeding the demo", item_show_func=progress.label,
+                           file=sys.stderr if show_progress else io.StringIO()) as bar:
+        for name, func in bar:
+            progress.step, progress.count = name, 0
+            try:
+                func(progress)
+            except Exception:
+                db.session.rollback()
+                raise
+
+
+def demo_accounts() -> list[tuple[str, str, str]]:
+    """(e-mail, role, shop) of every demo account, for the closing table."""
+    rows = []
+    for email, _name, roles in DEMO_USERS:
+        rows.append((email, ", ".join(roles) or "buyer", ""))
+    for spec in [*DEMO_SHOPS, PENDING_SHOP]:
+        suffix = " (pending)" if spec is PENDING_SHOP else ""
+        rows.append((spec["owner"][0], "merchant (owner)", spec["name"] + suffix))
+    return rows
+
+
+def print_accounts(echo: Callable[[str], None] = click.echo) -> None:
+    rows = demo_accounts()
+    width = max(len(r[0]) for r in rows)
+    echo("")
+    echo(f"Demo accounts (every password: {DEMO_PASSWORD})")
+    echo(f"{'e-mail':{width}}  {'password':11}  {'role':17}  shop")
+    for email, role, shop in rows:
+        echo(f"{email:{width}}  {DEMO_PASSWORD:11}  {role:17}  {shop}")
+    echo("")
+    echo(f"Open {DEMO_URL}  (admin pages: {DEMO_URL}/admin)")
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True,
+                  help="Do nothing when the demo admin already exists (used by `make run` on every start).")
+    def seed_demo_command(if_empty: bool) -> None:
+        """Load the Shangqiu demo: regions, accounts, shops (and products, projects). Idempotent."""
+        if if_empty and db.session.scalar(sa.select(User.id).where(User.email == ADMIN_EMAIL)) is not None:
+            click.echo(f"Demo data already present ({ADMIN_EMAIL} exists): nothing to do.")
+            click.echo(f"Open {DEMO_URL}  (every demo password: {DEMO_PASSWORD})")
+            return
+        seed_demo()
+        print_accounts()
