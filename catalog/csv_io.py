@@ -31,6 +31,8 @@ from marketplace.regions.models import Region, RegionLevel
 COLUMNS = ["product_code", "title", "category", "variant", "unit", "price", "stock", "moq", "step", "tiers",
            "origin", "subtitle", "description", "attributes", "certifications", "status", "images"]
 REQUIRED_COLUMNS = ["product_code", "title", "category", "variant", "unit", "price"]
+#: Needed on every row; title and category only on a product's first row.
+ROW_REQUIRED = ["product_code", "variant", "unit", "price"]
 PRODUCT_COLUMNS = ["title", "category", "origin", "subtitle", "description", "attributes", "certifications",
                    "status"]
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -255,7 +257,7 @@ def parse(shop, data: bytes, images: ZipImages | None = None) -> ImportReport:
 
     for line, v in raw_rows:
         given = {c for c in header if c and v.get(c, "").strip()}
-        for col in REQUIRED_COLUMNS:
+        for col in ROW_REQUIRED:
             if not v.get(col, "").strip():
                 err(line, col, _("必填，不能为空"))
         code = v.get("product_code", "").strip()
@@ -353,6 +355,9 @@ def _check_groups(report: ImportReport, err) -> None:
     """Rows of one product_code must agree on the product's columns and name distinct variants."""
     for _code, rows in groups(report).items():
         first = rows[0]
+        for col in ("title", "category"):
+            if col not in first.given:
+                err(first.row, col, _("必填，不能为空（同一商品的第一行）"))
         seen = {first.variant["name"]: first.row}
         for row in rows[1:]:
             for col in PRODUCT_COLUMNS:
