@@ -25,13 +25,14 @@ def init_app(app: Flask) -> None:
 
     from flask_babel import lazy_gettext as _l
 
+    app.extensions.setdefault("merchant_links", []).extend([
+        ("orders.merchant_orders", _l("订单管理")), ("orders.merchant_delivery", _l("配送与自提设置"))])
     fulfilment_labels = {Fulfilment.DELIVERY: _l("配送"), Fulfilment.PICKUP: _l("到店自提")}
 
-    @app.context_processor
-    def _order_helpers():
-        return {
-            "order_status_label": status.status_label,
-            "order_status_badge": lambda s: status.STATUS_BADGES.get(s, ""),
-            "fulfilment_label": lambda f: str(fulfilment_labels[Fulfilment(f)]),
-            "payment_minutes": lambda: current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"],
-        }
+    # Globals (not a context processor): imported macros and e-mail templates see them too.
+    app.jinja_env.globals.update(
+        order_status_label=status.status_label,
+        order_status_badge=lambda s: status.STATUS_BADGES.get(s, ""),
+        fulfilment_label=lambda f: str(fulfilment_labels[Fulfilment(f)]),
+        payment_minutes=lambda: current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"],
+    )

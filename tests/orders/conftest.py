@@ -18,6 +18,12 @@ def county(name: str) -> Region:
     return _db.session.scalar(sa.select(Region).where(Region.name == name, Region.level == RegionLevel.COUNTY))
 
 
+@pytest.fixture(name="county")
+def county_fixture(regions):
+    """county("睢县") -> the Region row."""
+    return county
+
+
 @pytest.fixture
 def category(app):
     cat = Category(code=f"test.cat{next(_n)}", name="测试分类", path=f"测试/分类{next(_n)}")

@@ -1,0 +1,37 @@
+"""Admin: every order of the marketplace, searchable, with its history."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+
+from marketplace.accounts.models import User
+from marketplace.accounts.policy import admin_required
+from marketplace.extensions import db
+from marketplace.shops.models import Shop
+from orders import bp
+from orders.models import Order, OrderStatus
+from orders.policy import _load
+
+
+@bp.get("/admin/orders")
+@admin_required
+def admin_orders():
+    from orders.merchant_views import filtered_orders
+
+    query = filtered_orders(db.select(Order), request.args)
+    who = (request.args.get("who") or "").strip()[:80]
+    if who:
+        like = f"%{who}%"
+        query = query.where(Order.buyer_id.in_(db.select(User.id).where(User.email.ilike(like)))
+                            | Order.shop_id.in_(db.select(Shop.id).where(Shop.name.ilike(like))))
+    page = db.paginate(query.order_by(Order.id.desc()), per_page=50, error_out=False)
+    return render_template("orders/admin/orders.html", page=page, statuses=list(OrderStatus), args=request.args)
+
+
+@bp.get("/admin/orders/<int:order_id>")
+@admin_required
+def admin_order(order_id: int):
+    order = _load(order_id)
+    if order is None:
+        abort(404)
+    return render_template("orders/admin/order.html", order=order)

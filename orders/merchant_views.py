@@ -1,0 +1,225 @@
+"""Merchant pages: his shop's orders (filter, fulfil, packing slip, CSV), delivery rules.
+
+Every view takes the shop from shops.policy.merchant_required and every order through
+own_or_404: another shop's order id is a 404.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace import money
+from marketplace.extensions import db
+from marketplace.regions.models import Region, RegionLevel
+from marketplace.shops.policy import merchant_required
+from marketplace.states import InvalidTransition
+from orders import bp, services
+from orders.cart import CartError
+from orders.forms import CancelForm, DeliveryRuleForm, PickupForm, ShipForm, as_choices
+from orders.models import FeeMode, Order, OrderStatus, ShopDeliveryRule
+from orders.policy import merchant_order_or_404
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def filtered_orders(base, args):
+    """Apply the status / date / number filters of the order lists (merchant and admin)."""
+    status = args.get("status", "")
+    if status in {s.value for s in OrderStatus}:
+        base = base.where(Order.status == status)
+    start, end = _date(args.get("from")), _date(args.get("to"))
+    if start:
+        base = base.where(Order.created_at >= dt.datetime.combine(start, dt.time(), dt.UTC))
+    if end:
+        base = base.where(Order.created_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC))
+    q = (args.get("q") or "").strip()[:40]
+    if q:
+        base = base.where(Order.number.contains(q))
+    return base
+
+
+@bp.get("/merchant/orders")
+@merchant_required
+def merchant_orders(shop):
+    services.expire_lazily()
+    query = filtered_orders(db.select(Order).where(Order.shop_id == shop.id), request.args).order_by(Order.id.desc())
+    page = db.paginate(query, per_page=30, error_out=False)
+    return render_template("orders/merchant/orders.html", shop=shop, page=page, statuses=list(OrderStatus),
+                           args=request.args)
+
+
+@bp.get("/merchant/orders/<int:order_id>")
+@merchant_required
+def merchant_order(order_id: int, shop):
+    order = merchant_order_or_404(order_id, shop)
+    return render_template("orders/merchant/order.html", shop=shop, order=order, ship_form=ShipForm(),
+                           pickup_form=PickupForm(), cancel_form=CancelForm())
+
+
+@bp.get("/merchant/orders/<int:order_id>/slip")
+@merchant_required
+def packing_slip(order_id: int, shop):
+    order = merchant_order_or_404(order_id, shop)
+    return render_template("orders/merchant/slip.html", shop=shop, order=order)
+
+
+def _act(order_id: int, shop, action, done: str):
+    order = merchant_order_or_404(order_id, shop)
+    try:
+        action(order)
+    except InvalidTransition:
+        flash(_("订单当前状态为“%(status)s”，不能进行这个操作", status=services.status_label(order.status)), "error")
+    except CartError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("orders.merchant_order", order_id=order_id))
+
+
+@bp.post("/merchant/orders/<int:order_id>/paid")
+@merchant_required
+def merchant_mark_paid(order_id: int, shop):
+    """Offline payment (bank transfer, cash at the stall) received: the merchant confirms it."""
+    return _act(order_id, shop, lambda o: services.mark_paid(o, current_user, _("商家确认已收到线下付款")),
+                _("已确认收款"))
+
+
+@bp.post("/merchant/orders/<int:order_id>/accept")
+@merchant_required
+def merchant_accept(order_id: int, shop):
+    return _act(order_id, shop, lambda o: services.accept(o, current_user), _("已接单"))
+
+
+@bp.post("/merchant/orders/<int:order_id>/ship")
+@merchant_required
+def merchant_ship(order_id: int, shop):
+    form = ShipForm()
+    if not form.validate():
+        merchant_order_or_404(order_id, shop)
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("orders.merchant_order", order_id=order_id))
+    return _act(order_id, shop, lambda o: services.ship(o, current_user, form.carrier.data, form.tracking_number.data),
+                _("已发货"))
+
+
+@bp.post("/merchant/orders/<int:order_id>/ready")
+@merchant_required
+def merchant_ready(order_id: int, shop):
+    form = PickupForm()
+    if not form.validate():
+        merchant_order_or_404(order_id, shop)
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("orders.merchant_order", order_id=order_id))
+    return _act(order_id, shop, lambda o: services.ready_for_pickup(o, current_user, form.pickup_code.data or None),
+                _("已通知买家到店自提"))
+
+
+@bp.post("/merchant/orders/<int:order_id>/delivered")
+@merchant_required
+def merchant_delivered(order_id: int, shop):
+    return _act(order_id, shop, lambda o: services.mark_delivered(o, current_user), _("已标记为送达"))
+
+
+@bp.post("/merchant/orders/<int:order_id>/cancel")
+@merchant_required
+def merchant_cancel(order_id: int, shop):
+    return _act(order_id, shop, lambda o: services.cancel_by_merchant(o, current_user, request.form.get("reason")),
+                _("订单已取消"))
+
+
+# --- CSV export ---------------------------------------------------------------------------------------
+
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_DANGEROUS) else text
+
+
+@bp.get("/merchant/orders.csv")
+@merchant_required
+def merchant_orders_csv(shop):
+    query = filtered_orders(db.select(Order).where(Order.shop_id == shop.id), request.args).order_by(Order.id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("订单号"), _("下单时间"), _("状态"), _("配送方式"), _("收货人"), _("电话"), _("地址"),
+                     _("商品"), _("规格"), _("数量"), _("单位"), _("单价"), _("小计"), _("运费"), _("订单合计"),
+                     _("承运方"), _("运单号"), _("买家留言")])
+    for order in db.session.scalars(query).unique():
+        for line in order.lines:
+            writer.writerow([csv_cell(v) for v in (
+                order.number, order.created_at.strftime("%Y-%m-%d %H:%M"), services.status_label(order.status),
+                order.fulfilment.value, order.ship_recipient, order.ship_phone,
+                order.ship_address or order.pickup_address, line.product_title, line.variant_name, line.quantity,
+                line.unit, money.format_plain(line.unit_price_cents), money.format_plain(line.line_total_cents),
+                money.format_plain(order.fee_cents), money.format_plain(order.total_cents), order.carrier,
+                order.tracking_number, order.note)])
+    body = "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 Chinese correctly
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=orders-{shop.slug}-{dt.date.today():%Y%m%d}.csv"})
+
+
+# --- delivery rules -----------------------------------------------------------------------------------
+
+def _counties():
+    return list(db.session.scalars(db.select(Region).where(Region.level == RegionLevel.COUNTY)
+                                   .order_by(Region.sort_order, Region.id)))
+
+
+@bp.route("/merchant/delivery", methods=["GET", "POST"])
+@merchant_required
+def merchant_delivery(shop):
+    rule = db.session.scalar(db.select(ShopDeliveryRule).where(ShopDeliveryRule.shop_id == shop.id))
+    counties = _counties()
+    form = DeliveryRuleForm()
+    form.counties.choices = as_choices((c.id, c.name) for c in counties)
+    if request.method == "GET":
+        current = rule or services_default_rule(shop)
+        form.delivery_enabled.data = current.delivery_enabled
+        form.counties.data = [c.id for c in current.counties]
+        form.fee_mode.data = current.fee_mode.value if hasattr(current.fee_mode, "value") else current.fee_mode
+        form.fee.data = money.format_plain(current.fee_cents)
+        form.free_above.data = money.format_plain(current.free_above_cents) if current.free_above_cents is not None else ""
+        form.pickup_enabled.data = current.pickup_enabled
+        form.pickup_address.data = current.pickup_address
+        form.pickup_hours.data = current.pickup_hours
+    elif form.validate_on_submit():
+        if rule is None:
+            rule = ShopDeliveryRule(shop_id=shop.id)
+            db.session.add(rule)
+        by_id = {c.id: c for c in counties}
+        rule.delivery_enabled = bool(form.delivery_enabled.data)
+        rule.counties = [by_id[i] for i in form.counties.data if i in by_id]
+        rule.fee_mode = FeeMode(form.fee_mode.data)
+        rule.fee_cents = form.fee.cents or 0
+        rule.free_above_cents = form.free_above.cents
+        rule.pickup_enabled = bool(form.pickup_enabled.data)
+        rule.pickup_address = (form.pickup_address.data or "").strip()
+        rule.pickup_hours = (form.pickup_hours.data or "").strip()
+        db.session.commit()
+        flash(_("配送与自提设置已保存"), "success")
+        return redirect(url_for("orders.merchant_delivery"))
+    return render_template("orders/merchant/delivery.html", shop=shop, form=form)
+
+
+def services_default_rule(shop):
+    from orders.delivery import DefaultRule
+
+    return DefaultRule(shop=shop)
+
+
+# Admin pages live with the merchant ones' helpers (filters); imported here so create_app sees them.
+from orders import admin_views  # noqa: E402,F401

@@ -1,0 +1,256 @@
+"""Buyer pages: cart, checkout, confirmation, my orders, address book."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace.extensions import db
+from marketplace.regions.models import Region, RegionLevel
+from marketplace.security import safe_next
+from marketplace.states import InvalidTransition
+from orders import bp, checkout, services
+from orders.cart import CartError
+from orders.forms import AddressForm, as_choices
+from orders.models import Address, Fulfilment, Order, OrderStatus
+from orders.policy import buyer_group_or_404, buyer_order_or_404, own_address_or_404
+
+# --- cart -------------------------------------------------------------------------------------------
+
+
+@bp.get("/cart")
+def cart():
+    view = services.build_view(services.current_cart())
+    return render_template("orders/cart.html", view=view)
+
+
+@bp.post("/cart/add")
+def add_to_cart():
+    """The product page's form: stay on the product page (or ``next``), with a message."""
+    back = safe_next(request.form.get("next"), "") or _product_url(request.form.get("variant_id"))
+    try:
+        line = services.add_item(request.form.get("variant_id"), request.form.get("quantity"))
+    except CartError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(str(exc), "error")
+        return redirect(back)
+    flash(_("已加入采购车：%(title)s，共 %(qty)d %(unit)s", title=line.variant.product.title, qty=line.quantity,
+            unit=line.variant.unit), "success")
+    return redirect(back)
+
+
+def _product_url(variant_id) -> str:
+    from catalog.models import Variant
+    from orders.cart import parse_id
+
+    vid = parse_id(variant_id)
+    variant = db.session.get(Variant, vid) if vid else None
+    if variant is not None and "catalog.product" in _endpoints():
+        return url_for("catalog.product", product_id=variant.product_id)
+    return url_for("orders.cart")
+
+
+def _endpoints():
+    from flask import current_app
+
+    return current_app.view_functions
+
+
+@bp.post("/cart/lines/<int:line_id>")
+def cart_update(line_id: int):
+    try:
+        services.set_quantity(line_id, request.form.get("quantity"))
+    except CartError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(str(exc), "error")
+    else:
+        flash(_("数量已更新"), "success")
+    return redirect(url_for("orders.cart"))
+
+
+@bp.post("/cart/lines/<int:line_id>/remove")
+def cart_remove(line_id: int):
+    try:
+        services.remove_line(line_id)
+    except CartError:
+        abort(404)
+    flash(_("已从采购车删除"), "info")
+    return redirect(url_for("orders.cart"))
+
+
+# --- checkout ---------------------------------------------------------------------------------------
+
+def _addresses():
+    return list(db.session.scalars(db.select(Address).where(Address.user_id == current_user.id)
+                                   .order_by(Address.is_default.desc(), Address.id.desc())))
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout_page():
+    if not current_user.is_authenticated:
+        return render_template("orders/checkout_signin.html", view=services.build_view(services.current_cart()))
+    services.expire_lazily()
+    cart_obj = services.current_cart()
+    view = services.build_view(cart_obj)
+    if view.is_empty:
+        flash(_("采购车是空的"), "info")
+        return redirect(url_for("orders.cart"))
+    addresses = _addresses()
+    shop_ids = [g.shop.id for g in view.groups]
+    if request.method == "POST":
+        raw = {str(sid): request.form.get(f"fulfilment-{sid}", "") for sid in shop_ids}
+        try:
+            group = services.place_order(cart_obj, current_user, choices=raw,
+                                         address_id=request.form.get("address_id") or None,
+                                         idempotency_key=request.form.get("idempotency_key"),
+                                         note=request.form.get("note", "")[:300])
+        except CartError as exc:
+            if exc.status == 404:
+                abort(404)
+            flash(str(exc), "error")
+            view = services.build_view(services.current_cart())
+            if view.is_empty:
+                return redirect(url_for("orders.cart"))
+        else:
+            return redirect(url_for("orders.confirmation", group_id=group.id))
+        choices = {}
+        for sid in shop_ids:
+            try:
+                choices[sid] = Fulfilment(raw.get(str(sid)))
+            except ValueError:
+                choices[sid] = Fulfilment.PICKUP
+        selected = request.form.get("address_id", "")
+        key = request.form.get("idempotency_key") or checkout.new_idempotency_key()
+    else:
+        default = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
+        selected = str(default.id) if default else ""
+        choices = {}
+        for g in view.groups:
+            can_deliver = default is not None and checkout.refusal(g.rule, g.shop, Fulfilment.DELIVERY, default) is None
+            choices[g.shop.id] = Fulfilment.DELIVERY if can_deliver else Fulfilment.PICKUP
+        key = checkout.new_idempotency_key()
+    address = next((a for a in addresses if str(a.id) == str(selected)), None)
+    delivery_quote = checkout.quote(view, {g.shop.id: Fulfilment.DELIVERY for g in view.groups}, address)
+    quoted = checkout.quote(view, choices, address)
+    return render_template("orders/checkout.html", view=view, addresses=addresses, selected=str(selected),
+                           choices=choices, quoted=quoted, delivery_quote=delivery_quote, key=key,
+                           total=view.subtotal_cents + sum(fee for *_x, fee, _r in quoted),
+                           address_form=_address_form())
+
+
+@bp.get("/orders/checkout/<int:group_id>")
+@login_required
+def confirmation(group_id: int):
+    group = buyer_group_or_404(group_id, current_user)
+    return render_template("orders/confirmation.html", group=group)
+
+
+# --- my orders --------------------------------------------------------------------------------------
+
+@bp.get("/orders")
+@login_required
+def my_orders():
+    services.expire_lazily()
+    status = request.args.get("status", "")
+    query = db.select(Order).where(Order.buyer_id == current_user.id).order_by(Order.id.desc())
+    if status in {s.value for s in OrderStatus}:
+        query = query.where(Order.status == status)
+    page = db.paginate(query, per_page=20, error_out=False)
+    return render_template("orders/my_orders.html", page=page, status=status, statuses=list(OrderStatus))
+
+
+@bp.get("/orders/<int:order_id>")
+@login_required
+def order_detail(order_id: int):
+    services.expire_lazily()
+    order = buyer_order_or_404(order_id, current_user)
+    return render_template("orders/order_detail.html", order=order)
+
+
+def _buyer_action(order_id: int, action, done: str):
+    order = buyer_order_or_404(order_id, current_user)
+    try:
+        action(order)
+    except InvalidTransition:
+        flash(_("订单当前状态为“%(status)s”，不能进行这个操作", status=services.status_label(order.status)), "error")
+    except CartError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("orders.order_detail", order_id=order_id))
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@login_required
+def cancel_order(order_id: int):
+    return _buyer_action(order_id, lambda o: services.cancel_by_buyer(o, current_user, request.form.get("reason", "")),
+                         _("订单已取消"))
+
+
+@bp.post("/orders/<int:order_id>/confirm")
+@login_required
+def confirm_receipt(order_id: int):
+    return _buyer_action(order_id, lambda o: services.confirm_receipt(o, current_user), _("已确认收货，订单完成"))
+
+
+# --- address book -----------------------------------------------------------------------------------
+
+def _address_form(**kwargs) -> AddressForm:
+    form = AddressForm(**kwargs)
+    counties = db.session.scalars(db.select(Region).where(Region.level == RegionLevel.COUNTY)
+                                  .order_by(Region.sort_order, Region.id))
+    from marketplace.i18n import current_locale_code
+
+    loc = current_locale_code()
+    form.region_id.choices = as_choices([(0, _("请选择"))] + [(r.id, r.localized_name(loc)) for r in counties])
+    return form
+
+
+@bp.route("/account/addresses", methods=["GET", "POST"])
+@login_required
+def addresses():
+    form = _address_form()
+    if form.validate_on_submit():
+        address = Address(user_id=current_user.id, recipient=form.recipient.data.strip(),
+                          phone=form.phone.data.strip(), province=form.province.data.strip(),
+                          region_id=form.region_id.data, street=form.street.data.strip())
+        existing = _addresses()
+        if form.is_default.data or not existing:
+            _make_default(address, existing)
+        db.session.add(address)
+        db.session.commit()
+        flash(_("地址已保存"), "success")
+        return redirect(safe_next(request.form.get("next"), url_for("orders.addresses")))
+    if request.method == "POST":
+        flash(_("地址未保存，请检查填写的内容"), "error")
+    return render_template("orders/addresses.html", form=form, addresses=_addresses(),
+                           next=safe_next(request.values.get("next"), ""))
+
+
+def _make_default(address: Address, existing) -> None:
+    for other in existing:
+        other.is_default = False
+    address.is_default = True
+
+
+@bp.post("/account/addresses/<int:address_id>/default")
+@login_required
+def address_default(address_id: int):
+    address = own_address_or_404(address_id, current_user)
+    _make_default(address, _addresses())
+    db.session.commit()
+    flash(_("已设为默认地址"), "success")
+    return redirect(url_for("orders.addresses"))
+
+
+@bp.post("/account/addresses/<int:address_id>/delete")
+@login_required
+def address_delete(address_id: int):
+    address = own_address_or_404(address_id, current_user)
+    db.session.delete(address)
+    db.session.commit()
+    flash(_("地址已删除"), "info")
+    return redirect(url_for("orders.addresses"))
