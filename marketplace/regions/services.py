@@ -83,7 +83,8 @@ def _parse(doc, source: str) -> list[_Entry]:
                 raise RegionFileError(f"{source}: {where}: \"code\" must be a string of 2 to 20 digits")
             if code in seen:
                 raise RegionFileError(f"{source}: {where}: code {code} is used twice (also at {seen[code]})")
-            if parent is not None and not (code.startswith(parent.code) and len(code) > len(parent.code)):
+            # 411400 (city) > 411424 (county) > 411424101 (township): trailing zeros are padding.
+            if parent is not None and (code == parent.code or not code.startswith(parent.code.rstrip("0"))):
                 raise RegionFileError(f"{source}: {where}: code {code} must extend its parent's code {parent.code}")
             values = {}
             for key, limit in _TEXT_LIMITS.items():

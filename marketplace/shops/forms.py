@@ -12,7 +12,19 @@ from marketplace.shops.labels import SHOP_TYPE_LABELS
 from marketplace.shops.models import ShopType
 from marketplace.shops.validation import FieldError, normalise_licence_number, normalise_phone
 
+try:  # WTForms 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
 IMAGE_HINT = _l("JPEG、PNG 或 WebP 图片，不超过 10 MB")
+
+
+def as_choices(pairs):
+    """(value, label) pairs in the form this WTForms wants."""
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice("" if value is None else value, label) for value, label in pairs]
 
 
 def _coerce_int(value):
@@ -27,11 +39,11 @@ class ShopProfileForm(FlaskForm):
 
     name = StringField(_l("店铺名称"), validators=[DataRequired(_l("请填写店铺名称")), Length(2, 80)],
                        description=_l("顾客看到的名称，如“起台镇红辣椒合作社”"))
-    shop_type = SelectField(_l("店铺类型"), choices=[(t.value, label) for t, label in SHOP_TYPE_LABELS.items()],
+    shop_type = SelectField(_l("店铺类型"), choices=as_choices((t.value, label) for t, label in SHOP_TYPE_LABELS.items()),
                             validators=[DataRequired(_l("请选择店铺类型"))], validate_choice=False)
-    market_name = StringField(_l("批发市场名称"), validators=[Optional(), Length(max=80)],
+    market_name = StringField(_l("批发市场名称"), validators=[Length(max=80)],
                               description=_l("批发市场商户必填"))
-    stall_number = StringField(_l("摊位号"), validators=[Optional(), Length(max=40)],
+    stall_number = StringField(_l("摊位号"), validators=[Length(max=40)],
                                description=_l("批发市场商户必填"))
     region_id = SelectField(_l("所在县区/乡镇"), coerce=_coerce_int, validate_choice=False,
                             validators=[DataRequired(_l("请选择所在的县区或乡镇"))])
@@ -41,8 +53,12 @@ class ShopProfileForm(FlaskForm):
     description = TextAreaField(_l("店铺介绍"), validators=[Optional(), Length(max=2000)])
     logo = FileField(_l("店铺标志（可选）"), description=IMAGE_HINT)
 
+    #: The shop's type when the form has no type field (an approved shop cannot change it).
+    fixed_shop_type: str | None = None
+
     def _stall_field(self, field) -> None:
-        if self.shop_type.data == ShopType.MARKET_STALL.value and not (field.data or "").strip():
+        shop_type = self.shop_type.data if self.shop_type is not None else self.fixed_shop_type
+        if shop_type == ShopType.MARKET_STALL.value and not (field.data or "").strip():
             raise ValidationError(_l("批发市场商户需要填写这一项"))
 
     def validate_market_name(self, field) -> None:

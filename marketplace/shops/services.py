@@ -87,8 +87,11 @@ def _image_prefix(stored: StoredImage, prefix: str) -> str:
     return f"{prefix}/{stored.digest[:2]}/{stored.digest}"
 
 
-def clean_shop_data(data: dict[str, Any]) -> dict[str, Any]:
-    """Validate and normalise shop fields; ShopError maps every bad field to its message."""
+def clean_shop_data(data: dict[str, Any], fields: tuple[str, ...] = FIELDS) -> dict[str, Any]:
+    """Validate and normalise shop fields; ShopError maps every bad field to its message.
+
+    Only ``fields`` are checked and returned (an approved shop's licence number is not re-judged).
+    """
     errors: dict[str | None, str] = {}
     out: dict[str, Any] = {}
 
@@ -125,9 +128,10 @@ def clean_shop_data(data: dict[str, Any]) -> dict[str, Any]:
         except FieldError as exc:
             errors[key] = str(exc)
     out["description"] = text("description", 2000, False) or ""
+    errors = {k: v for k, v in errors.items() if k in fields}
     if errors:
         raise ShopError(errors=errors)
-    return out
+    return {k: v for k, v in out.items() if k in fields}
 
 
 def _read_images(licence_file, logo_file) -> tuple[bytes | None, bytes | None]:
@@ -277,7 +281,7 @@ def update_shop(shop: Shop, data: dict[str, Any], actor, *, logo_file=None, lice
     merged.update({k: v for k, v in data.items() if k in allowed})
     errors: dict[str | None, str] = {}
     try:
-        values = clean_shop_data(merged)
+        values = clean_shop_data(merged, allowed)
     except ShopError as exc:
         errors.update(exc.errors)
         values = {}

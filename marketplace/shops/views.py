@@ -14,7 +14,7 @@ from marketplace.media import get_storage
 from marketplace.regions.services import counties, region_choices
 from marketplace.shops import bp
 from marketplace.shops import services as svc
-from marketplace.shops.forms import InviteForm, ReasonlessForm, ShopApplyForm, ShopEditForm
+from marketplace.shops.forms import InviteForm, ReasonlessForm, ShopApplyForm, ShopEditForm, as_choices
 from marketplace.shops.models import MemberRole, ShopInvite, ShopMember, ShopStatus, ShopType
 from marketplace.shops.policy import (
     current_shop,
@@ -54,7 +54,7 @@ def apply():
         flash(_("您已经有店铺了"), "info")
         return redirect(url_for("shops.application"))
     form = ShopApplyForm()
-    form.region_id.choices = [(None, _("请选择"))] + region_choices(current_locale_code())
+    form.region_id.choices = as_choices([(None, _("请选择"))] + region_choices(current_locale_code()))
     if form.validate_on_submit():
         try:
             svc.apply_for_shop(current_user, _form_data(form), form.licence_image.data, form.logo.data)
@@ -102,12 +102,13 @@ def edit():
     if request.method == "GET":
         form.shop_type.data = shop.shop_type.value
     if "licence_number" not in allowed:
+        form.fixed_shop_type = shop.shop_type.value
         del form.licence_number
         del form.licence_image
         del form.shop_type
-    form.region_id.choices = region_choices(current_locale_code())
+    form.region_id.choices = as_choices(region_choices(current_locale_code()))
     if form.validate_on_submit():
-        licence = form.licence_image.data if hasattr(form, "licence_image") else None
+        licence = form.licence_image.data if form.licence_image is not None else None
         try:
             was_rejected = shop.status == ShopStatus.REJECTED
             svc.update_shop(shop, _form_data(form), current_user, logo_file=form.logo.data, licence_file=licence)
