@@ -28,6 +28,18 @@ from investment.vocab import (
 )
 from marketplace.money import MoneyError
 
+try:  # WTForms 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
+
+def as_choices(pairs):
+    """(value, label) pairs in the form this WTForms wants; None becomes the empty value."""
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice("" if value is None else value, label) for value, label in pairs]
+
 
 def _wan_validator(required: bool):
     def check(form, field):
@@ -61,10 +73,10 @@ class ProjectForm(FlaskForm):
     total_investment = StringField(_l("总投资（万元）"), validators=[_wan_validator(True)])
     sought = StringField(_l("拟引资（万元）"), validators=[_wan_validator(False)],
                          description=_l("需要外来投资的部分；不填则与总投资相同"))
-    mode = SelectField(_l("合作方式"), choices=[(m.value, MODE_LABELS[m]) for m in CoopMode])
+    mode = SelectField(_l("合作方式"), choices=as_choices([(m.value, MODE_LABELS[m]) for m in CoopMode]))
     land_area = StringField(_l("用地面积（亩）"), validators=[_mu_validator])
-    land_nature = SelectField(_l("用地性质"), choices=[(m.value, LAND_NATURE_LABELS[m]) for m in LandNature])
-    land_status = SelectField(_l("土地现状"), choices=[(m.value, LAND_STATUS_LABELS[m]) for m in LandStatus])
+    land_nature = SelectField(_l("用地性质"), choices=as_choices([(m.value, LAND_NATURE_LABELS[m]) for m in LandNature]))
+    land_status = SelectField(_l("土地现状"), choices=as_choices([(m.value, LAND_STATUS_LABELS[m]) for m in LandStatus]))
     construction = TextAreaField(_l("建设内容"), validators=[Optional(), Length(max=5000)])
     market_outlook = TextAreaField(_l("市场前景"), validators=[Optional(), Length(max=5000)])
     incentives = TextAreaField(_l("优惠政策"), validators=[Optional(), Length(max=5000)])
@@ -99,7 +111,7 @@ class InquiryForm(FlaskForm):
     phone = StringField(_l("电话"), validators=[Optional(), Length(max=40)])
     email = StringField(_l("电子邮箱"), validators=[Optional(), Email(_l("邮箱格式不正确")), Length(max=254)])
     amount = StringField(_l("意向投资额（万元）"), validators=[_wan_validator(False)])
-    mode = SelectField(_l("意向合作方式"), choices=[("", _l("不限"))] + [(m.value, MODE_LABELS[m]) for m in CoopMode],
+    mode = SelectField(_l("意向合作方式"), choices=as_choices([("", _l("不限"))] + [(m.value, MODE_LABELS[m]) for m in CoopMode]),
                        validators=[Optional()])
     message = TextAreaField(_l("咨询内容"), validators=[DataRequired(_l("请填写咨询内容")),
                                                        Length(max=2000, message=_l("咨询内容不能超过 2000 字"))])
@@ -131,14 +143,14 @@ class LeadStageForm(FlaskForm):
 
 
 class LeadUpdateForm(FlaskForm):
-    priority = SelectField(_l("跟进优先级"), choices=[(p.value, PRIORITY_LABELS[p]) for p in LeadPriority])
+    priority = SelectField(_l("跟进优先级"), choices=as_choices([(p.value, PRIORITY_LABELS[p]) for p in LeadPriority]))
     owner_id = SelectField(_l("负责人"), coerce=_int_or_none, validators=[Optional()])
     next_follow_up = DateField(_l("下次跟进日期"), validators=[Optional()])
 
 
 class ActivityForm(FlaskForm):
-    kind = SelectField(_l("跟进方式"), choices=[(k.value, ACTIVITY_LABELS[k]) for k in
-                                            (ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.VISIT)])
+    kind = SelectField(_l("跟进方式"), choices=as_choices([(k.value, ACTIVITY_LABELS[k]) for k in
+                                            (ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.VISIT)]))
     body = TextAreaField(_l("内容"), validators=[DataRequired(_l("请填写跟进内容")), Length(max=4000)])
 
 

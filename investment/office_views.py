@@ -16,6 +16,7 @@ from investment.forms import (
     ProjectForm,
     ReplyForm,
     StatusForm,
+    as_choices,
 )
 from investment.models import Inquiry, LeadPriority, LeadStage, Project, ProjectAttachment, ProjectStatus
 from investment.services import InvestError
@@ -66,11 +67,11 @@ def office_projects():
 def _prepare_project_form(form: ProjectForm) -> ProjectForm:
     from investment.views import counties
 
-    form.sector.choices = sector_choices(current_locale_code())
-    form.region_id.choices = [(None, _("请选择"))] + [(r.id, r.localized_name(current_locale_code()))
-                                                     for r in counties()]
-    form.officer_id.choices = [(None, _("（不指定：通知全部招商人员）"))] + [
-        (u.id, u.display_name) for u in lead_services.office_staff()]
+    form.sector.choices = as_choices(sector_choices(current_locale_code()))
+    form.region_id.choices = as_choices([(None, _("请选择"))] + [(r.id, r.localized_name(current_locale_code()))
+                                                                for r in counties()])
+    form.officer_id.choices = as_choices([(None, _("（不指定：通知全部招商人员）"))] + [
+        (u.id, u.display_name) for u in lead_services.office_staff()])
     return form
 
 
@@ -232,11 +233,12 @@ def _lead_or_404(inquiry_id: int) -> Inquiry:
 
 def _lead_page(inquiry: Inquiry, status: int = 200, **forms):
     stage_form = forms.get("stage_form") or LeadStageForm()
-    stage_form.stage.choices = [(s.value, STAGE_LABELS[s]) for s in lead_services.LEAD_MACHINE.allowed(inquiry.stage)]
+    stage_form.stage.choices = as_choices([(s.value, STAGE_LABELS[s]) for s in
+                                          sorted(lead_services.LEAD_MACHINE.allowed(inquiry.stage))])
     update_form = forms.get("update_form") or LeadUpdateForm(
         priority=inquiry.priority.value, owner_id=inquiry.owner_id, next_follow_up=inquiry.next_follow_up)
-    update_form.owner_id.choices = [(None, _("未指定"))] + [(u.id, u.display_name)
-                                                           for u in lead_services.office_staff()]
+    update_form.owner_id.choices = as_choices([(None, _("未指定"))] + [(u.id, u.display_name)
+                                                                      for u in lead_services.office_staff()])
     return render_template("investment/office/lead.html", lead=inquiry, stage_form=stage_form,
                            update_form=update_form, activity_form=forms.get("activity_form") or ActivityForm(),
                            reply_form=forms.get("reply_form") or ReplyForm()), status
@@ -267,7 +269,7 @@ def _lead_action(inquiry: Inquiry, form_name: str, form, action):
 def lead_stage(inquiry_id: int):
     inquiry = _lead_or_404(inquiry_id)
     form = LeadStageForm()
-    form.stage.choices = [(s.value, s.value) for s in LeadStage]
+    form.stage.choices = as_choices([(s.value, s.value) for s in LeadStage])
     return _lead_action(inquiry, "stage_form", form, lambda: lead_services.set_stage(
         current_user, inquiry, LeadStage(form.stage.data), form.note.data, form.signed_amount.cents))
 
@@ -277,7 +279,7 @@ def lead_stage(inquiry_id: int):
 def lead_update(inquiry_id: int):
     inquiry = _lead_or_404(inquiry_id)
     form = LeadUpdateForm()
-    form.owner_id.choices = [(None, "")] + [(u.id, u.display_name) for u in lead_services.office_staff()]
+    form.owner_id.choices = as_choices([(None, "")] + [(u.id, u.display_name) for u in lead_services.office_staff()])
     return _lead_action(inquiry, "update_form", form, lambda: lead_services.update_lead(
         current_user, inquiry, priority=form.priority.data, owner_id=form.owner_id.data,
         next_follow_up=form.next_follow_up.data))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -123,8 +125,9 @@ def download(attachment_id: int):
     storage = get_storage()
     if not storage.exists(att.key):
         abort(404)
-    response = send_file(storage.local_path(att.key), mimetype="application/pdf", as_attachment=True,
-                         download_name=att.filename or "document.pdf", conditional=True)
+    # Read whole (PDFs are size-limited): no open file handle outlives the response.
+    response = send_file(io.BytesIO(storage.open(att.key)), mimetype="application/pdf", as_attachment=True,
+                         download_name=att.filename or "document.pdf")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     if not att.public:
