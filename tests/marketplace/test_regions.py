@@ -175,3 +175,13 @@ def test_cli_bad_file_fails_with_the_message(app, db, tmp_path):
     result = app.test_cli_runner().invoke(args=["regions", "load", str(path)])
     assert result.exit_code != 0
     assert "\"name\" is missing" in result.output
+
+
+def test_regions_page_lists_counties_with_specialties_and_links(client, regions):
+    html = client.get("/regions/").get_data(as_text=True)
+    assert "柘城县" in html and "三樱椒" in html and "起台镇" in html
+    assert "/shops?county=411424" in html
+
+
+def test_regions_page_without_data(client, app):
+    assert client.get("/regions/").status_code == 200
