@@ -92,6 +92,22 @@ def _editor_context(form, rows, row_errors, product=None, shop=None):
             "units": UNITS, "tier_rows": editor.TIER_ROWS}
 
 
+def _merge_variant_errors(rows, indices, row_errors, product) -> None:
+    """Also show the service's row checks (tiers, units ...) when the form already has errors."""
+    from catalog.services import clean_variants
+
+    try:
+        clean_variants(rows, product.variants if product else None)
+    except CatalogError as exc:
+        for name, msgs in exc.errors.items():
+            if name.startswith("variants-"):
+                index = indices[int(name.split("-")[1])]
+                known = row_errors.setdefault(index, [])
+                if any(m == _("请填写有效的单价") for m in msgs) and known:
+                    msgs = [m for m in msgs if m != _("请填写有效的单价")]
+                known.extend(m for m in msgs if m not in known)
+
+
 def _save(shop, form: ProductForm, product: Product | None):
     """Validate and save the editor; returns the product or None with errors on the form/rows."""
     rows, indices, raw_rows, row_errors = editor.parse_rows(request.form)
@@ -100,6 +116,7 @@ def _save(shop, form: ProductForm, product: Product | None):
     if attr_errors:
         form.attributes.errors = list(form.attributes.errors) + attr_errors
     if not form_ok or attr_errors or row_errors:
+        _merge_variant_errors(rows, indices, row_errors, product)
         return None, raw_rows, row_errors
     origin = db.session.get(Region, form.origin.data) if form.origin.data else None
     data = {"title": form.title.data, "subtitle": form.subtitle.data, "code": form.code.data,
