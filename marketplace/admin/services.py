@@ -14,6 +14,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.admin.models import AuditEntry
 from marketplace.extensions import db
 from marketplace.shops.models import Shop, ShopStatus
+from marketplace.states import InvalidTransition
 
 #: Roles an admin may grant or revoke in the admin pages.
 MANAGED_ROLES = (Role.ADMIN, Role.OFFICER, Role.REVIEWER)
@@ -60,10 +61,14 @@ def _in_transaction(fn):
 
 # --- shops ----------------------------------------------------------------------------------
 
-def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reason: str | None = None) -> Shop:
+def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reason: str | None = None, *,
+                 only_from: ShopStatus | None = None) -> Shop:
     from marketplace.shops.services import set_shop_status
     from marketplace.shops.validation import ShopError
 
+    if only_from is not None and shop.status != only_from:
+        # e.g. "approve" is for applications; a suspended shop comes back by "reinstate"
+        raise InvalidTransition("shop", ShopStatus(shop.status), target)
     reason = (reason or "").strip() or None
     if target in (ShopStatus.REJECTED, ShopStatus.SUSPENDED) and not reason:
         raise AdminError(_("请填写原因：店主会在通知中看到它。"))
@@ -82,8 +87,8 @@ def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reaso
 
 
 def approve_shop(shop: Shop, actor: User) -> Shop:
-    """Approve a pending application (or an earlier rejected one, if the state machine allows it)."""
-    return _change_shop(shop, ShopStatus.APPROVED, actor, "shop.approve")
+    """Approve a pending application."""
+    return _change_shop(shop, ShopStatus.APPROVED, actor, "shop.approve", only_from=ShopStatus.PENDING)
 
 
 def reject_shop(shop: Shop, actor: User, reason: str) -> Shop:
@@ -98,7 +103,7 @@ def suspend_shop(shop: Shop, actor: User, reason: str) -> Shop:
 
 def reinstate_shop(shop: Shop, actor: User) -> Shop:
     """Bring a suspended shop back online."""
-    return _change_shop(shop, ShopStatus.APPROVED, actor, "shop.reinstate")
+    return _change_shop(shop, ShopStatus.APPROVED, actor, "shop.reinstate", only_from=ShopStatus.SUSPENDED)
 
 
 # --- users ----------------------------------------------------------------------------------

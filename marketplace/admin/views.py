@@ -110,7 +110,7 @@ def shop(shop_id: int):
 def shop_action(shop_id: int, action: str):
     shop = _shop_or_404(shop_id)
     verb, needs_reason, done = SHOP_ACTIONS[action]
-    args = (request.form.get("reason", "")[:1000],) if needs_reason else ()
+    args = (request.form.get("reason", ""),) if needs_reason else ()
     try:
         verb(shop, current_user, *args)
     except services.AdminError as exc:

@@ -191,15 +191,23 @@ def test_reject_or_suspend_without_reason_is_refused(client, db, as_admin, make_
     assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
 
 
-def test_refused_transition_shows_message_and_changes_nothing(client, db, as_admin, make_shop):
-    shop = make_shop(status=ShopStatus.APPROVED)
+@pytest.mark.parametrize("start, action", [
+    (ShopStatus.APPROVED, "approve"),
+    (ShopStatus.SUSPENDED, "approve"),  # a suspended shop comes back by "reinstate", audited as such
+    (ShopStatus.PENDING, "reinstate"),
+    (ShopStatus.PENDING, "suspend"),
+    (ShopStatus.REJECTED, "approve"),
+    (ShopStatus.SUSPENDED, "reject"),
+])
+def test_refused_transition_shows_message_and_changes_nothing(client, db, as_admin, make_shop, start, action):
+    shop = make_shop(status=start)
     before = shop.updated_at
-    response = client.post(f"/admin/shops/{shop.id}/approve", follow_redirects=True)
+    response = client.post(f"/admin/shops/{shop.id}/{action}", data={"reason": "理由"}, follow_redirects=True)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "不能执行这个操作" in html and "flash-error" in html
     db.session.expire_all()
-    assert shop.status == ShopStatus.APPROVED and shop.updated_at == before
+    assert shop.status == start and shop.updated_at == before
     assert audit(db) == []
     assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
 
@@ -210,6 +218,14 @@ def test_service_raises_invalid_transition_and_rolls_back(db, admin, make_shop):
         services.suspend_shop(shop, admin, "理由")
     db.session.expire_all()
     assert shop.status == ShopStatus.REJECTED and audit(db) == []
+
+
+def test_overlong_reason_is_refused_with_a_message(client, db, as_admin, make_shop):
+    shop = make_shop(status=ShopStatus.PENDING)
+    response = client.post(f"/admin/shops/{shop.id}/reject", data={"reason": "太长" * 1001}, follow_redirects=True)
+    assert "flash-error" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert shop.status == ShopStatus.PENDING and audit(db) == []
 
 
 def test_shop_action_on_unknown_shop_is_404(client, as_admin):
