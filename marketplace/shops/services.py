@@ -229,9 +229,11 @@ def apply_for_shop(user, data: dict[str, Any], licence_file, logo_file=None) -> 
     db.session.add(shop)
     try:
         db.session.flush()
-    except sa.exc.IntegrityError:
+    except sa.exc.IntegrityError:  # a concurrent application by the same user, or the same slug
         db.session.rollback()
-        raise ShopError(_("每个账号只能开一家店铺，您已经有店铺了")) from None
+        if member_of(user.id) is not None:
+            raise ShopError(_("每个账号只能开一家店铺，您已经有店铺了")) from None
+        raise ShopError(_("同名店铺刚刚被创建，请再提交一次")) from None
     db.session.add(ShopStatusChange(shop_id=shop.id, from_status=None, to_status=ShopStatus.PENDING,
                                     actor_id=user.id))
     _notify_status(shop, ShopStatus.PENDING, None)

@@ -258,3 +258,38 @@ def test_apply_form_needs_csrf(csrf_app, db, make_user):
                            content_type="multipart/form-data")
     assert response.status_code == 400
     assert rows(db, Shop) == 0
+
+
+@pytest.mark.slow
+def test_concurrent_applications_by_one_user_make_one_shop(app, db, regions, make_user):
+    import threading
+
+    from marketplace.accounts.models import User
+
+    user_id = make_user().id
+    data = shop_data()
+    image = png_bytes()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def attempt(n: int) -> None:
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            barrier.wait()
+            try:
+                apply_for_shop(user, dict(data, name=f"并发申请{n}"), upload(image))
+                outcomes.append("ok")
+            except ShopError as exc:
+                outcomes.append(str(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes)[0] == "ok" and outcomes.count("ok") == 1, outcomes
+    assert "只能开一家" in [o for o in outcomes if o != "ok"][0]
+    db.session.expire_all()
+    assert rows(db, Shop) == 1 and rows(db, ShopMember) == 1
