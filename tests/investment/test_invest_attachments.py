@@ -8,9 +8,9 @@ import zlib
 
 import pytest
 import sqlalchemy as sa
+from invest_helpers import pdf_bytes, png_bytes
 
 from investment.models import ProjectAttachment, ProjectStatus
-from invest_helpers import pdf_bytes, png_bytes
 
 
 def upload(client, project, data: bytes, filename: str, **fields):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from invest_helpers import county
 
 from investment import search as project_search
 from investment.models import ProjectStatus
 from investment.search import LibraryQuery
 from investment.services import projects as project_services
 from investment.vocab import WAN
-from invest_helpers import county
 
 
 @pytest.fixture
