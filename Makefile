@@ -34,7 +34,8 @@ lint: install
 	$(BIN)/ruff check .
 
 test: install translations lint
-	$(BIN)/pytest
+	@echo "== tests on SQLite"
+	TEST_DATABASE_URL= $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
 		$(BIN)/pytest -m "not e2e" -p no:cacheprovider; \
