@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 import sqlalchemy as sa
 from PIL import Image
 
@@ -101,3 +102,13 @@ def test_logo_is_a_square_with_or_without_a_cjk_font(monkeypatch):
         assert plain.size == (64, 64) and plain.getpixel((32, 32))[:3] == (176, 30, 30)
     finally:
         seed.cjk_font_path.cache_clear()
+
+
+@pytest.mark.xfail(reason="accounts/forms.py validates the login e-mail with email-validator, which refuses the "
+                          "special-use domain .local of the demo accounts (admin@demo.local): the accounts "
+                          "login form must accept them", strict=False)
+def test_demo_admin_can_log_in_through_the_form_and_open_the_admin(app, client, db):
+    run(app)
+    response = client.post("/account/login", data={"email": ADMIN_EMAIL, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/admin").status_code == 200
