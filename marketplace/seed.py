@@ -220,24 +220,30 @@ def _extra_step(module_name: str, func_name: str) -> Callable[[Progress], None] 
     return getattr(module, func_name, None) if module is not None else None
 
 
-def seed_demo(show_progress: bool = True) -> None:
-    """Run every seed step in order; each step commits its own work and is safe to repeat."""
-    steps: list[tuple[str, Callable[[Progress], None]]] = [
+def seed_demo(show_progress: bool = True) -> list[tuple[str, object]]:
+    """Run every seed step in order; each step commits its own work and is safe to repeat.
+
+    Returns (step, what the step returned) for each step: other domains' steps may return a dict
+    of counts, which the command prints.
+    """
+    steps: list[tuple[str, Callable[[Progress], object]]] = [
         ("regions", _load_regions), ("accounts", _seed_users), ("shops", _seed_shops)]
     for module_name, func_name in EXTRA_STEPS:
         func = _extra_step(module_name, func_name)
         if func is not None:
             steps.append((module_name.split(".")[0], func))
     progress = Progress()
+    results = []
     with click.progressbar(steps, label="Seeding the demo", item_show_func=progress.label,
                            file=sys.stderr if show_progress else io.StringIO()) as bar:
         for name, func in bar:
             progress.step, progress.count = name, 0
             try:
-                func(progress)
+                results.append((name, func(progress)))
             except Exception:
                 db.session.rollback()
                 raise
+    return results
 
 
 def demo_accounts() -> list[tuple[str, str, str]]:
@@ -273,5 +279,7 @@ def register(app: Flask) -> None:
             click.echo(f"Demo data already present ({ADMIN_EMAIL} exists): nothing to do.")
             click.echo(f"Open {DEMO_URL}  (every demo password: {DEMO_PASSWORD})")
             return
-        seed_demo()
+        for step, result in seed_demo():
+            if isinstance(result, dict) and result:
+                click.echo(f"{step}: " + ", ".join(f"{k} {v}" for k, v in result.items()))
         print_accounts()
