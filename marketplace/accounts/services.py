@@ -27,6 +27,8 @@ from marketplace.mail.services import queue_mail
 from marketplace.security import hash_token, new_token
 
 RESET_SALT = "password-reset"
+#: Active personal API tokens a user may hold at once.
+MAX_TOKENS = 20
 
 
 class AccountError(ValueError):
@@ -211,6 +213,10 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise AccountError(_("请给令牌起一个 1 到 80 个字符的名字。"))
+    active = db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    if active >= MAX_TOKENS:
+        raise AccountError(_("最多可以有 %(n)d 个有效令牌，请先撤销不用的令牌。", n=MAX_TOKENS))
     plaintext = new_token()
     row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plaintext), prefix=plaintext[:12])
     db.session.add(row)

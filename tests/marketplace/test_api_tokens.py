@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.accounts import services as svc
@@ -151,3 +152,12 @@ def test_session_json_write_needs_the_csrf_header(csrf_app):
     assert created.status_code == 201
     revoke = client.delete(f"/api/v1/tokens/{created.get_json()['id']}")
     assert revoke.status_code == 400
+
+
+def test_active_tokens_are_capped(make_user):
+    user = make_user()
+    rows = [svc.create_token(user, f"t{i}")[0] for i in range(svc.MAX_TOKENS)]
+    with pytest.raises(svc.AccountError):
+        svc.create_token(user, "one too many")
+    svc.revoke_token(user, rows[0].id)
+    assert svc.create_token(user, "room again")[0].id
