@@ -127,10 +127,13 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def set_password(user: User, new_password: str) -> None:
-    """Set a new password (policy-checked) and end every session and remember cookie of the user."""
+    """Set a new password (policy-checked), end every session and remember cookie of the user, and
+    tell him by e-mail (so a change he did not make does not go unnoticed)."""
     check_password_policy(new_password, user.email)
     user.password_hash = hash_password(new_password)
     user.auth_version = (user.auth_version or 1) + 1
+    queue_mail(user.email, "password_changed", locale=user.locale, user=user,
+               reset_url=_url("accounts.forgot_password"))
     db.session.commit()
 
 

@@ -164,6 +164,8 @@ def test_change_password_ends_other_sessions_and_remember_cookies(app, client, d
     assert client.get_cookie("remember_token").value != old_cookie  # re-issued for the new version
     db.session.expire_all()
     assert svc.verify_password(db.session.get(User, user.id).password_hash, "a brand new secret 7")
+    [notice] = outbox(db, "password_changed")
+    assert notice.to_addr == user.email and "/account/reset" in notice.body_text
 
 
 def test_change_password_needs_current_password_and_policy(client, db, make_user, login):

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts import services as svc
 from marketplace.accounts.models import Role, User
+from marketplace.mail.models import OutboxMessage
 from marketplace.shops.models import MemberRole, ShopMember
 
 
@@ -97,6 +98,7 @@ def test_set_password(app, db, make_user):
     user = get_user(db, "forgot@example.com")
     assert svc.verify_password(user.password_hash, "reset by admin 77")
     assert user.auth_version == version + 1
+    assert [m.to_addr for m in db.session.scalars(sa.select(OutboxMessage))] == ["forgot@example.com"]
     generated = run(app, "set-password", "forgot@example.com")
     assert generated.exit_code == 0 and "Password: " in generated.output
     assert run(app, "set-password", "ghost@example.com").exit_code == 1
