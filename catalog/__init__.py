@@ -34,9 +34,9 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from catalog import pricing
+    from catalog.search_index import init_search
     from catalog.services import certification_labels, image_prefix
     from marketplace.templating import media_url
-    from catalog.search_index import init_search
 
     init_search(app)
 

@@ -27,7 +27,8 @@ from enum import Enum
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import StandardAnalyzer
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.lang.porter import stem
 
 from catalog.search_text import ParsedQuery, QueryWord, chinese_analyzer, pinyin_text, sub_terms
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 KEY = "id"
 LEN = "z_len"
+#: The object id as a number (ties in every sort are broken by it, newest id first).
+OID = "z_id"
 #: Stored fingerprint of the indexed content (``search check`` compares it with the database).
 SIG = "z_sig"
 PY, PI = "__py", "__pi"
@@ -63,8 +66,10 @@ def numeric_value(value) -> int:
 
 
 def build_schema(spec) -> Schema:
-    fields: dict = {KEY: ID(stored=True, unique=True), LEN: NUMERIC(numtype=int, bits=32, sortable=True),
-                    SIG: STORED()}
+    # Numbers are columns only (no terms): ranges and sorts read the columns, which keeps both the
+    # index and its build small. Keyword fields are "scorable" only so Whoosh keeps a length column
+    # for them (without one it checks for the file on every posting while writing a segment).
+    fields: dict = {KEY: ID(stored=True, unique=True), LEN: _number(), OID: _number(), SIG: STORED()}
     plain = StandardAnalyzer(minsize=1, stoplist=None)
     for name in spec.text_fields:
         fields[name] = TEXT(analyzer=chinese_analyzer(), phrase=False, stored=name in spec.highlighted)
@@ -74,15 +79,23 @@ def build_schema(spec) -> Schema:
         fields[name + PY] = TEXT(analyzer=plain, phrase=False)
         fields[name + PI] = TEXT(analyzer=plain, phrase=False)
     for name in (*spec.keyword_fields, *spec.bool_fields):
-        fields[name] = KEYWORD(commas=True, scorable=False, lowercase=False)
+        fields[name] = KEYWORD(commas=True, scorable=True, lowercase=False)
     for name in (*spec.numeric_fields, *spec.date_fields):
-        fields[name] = NUMERIC(numtype=int, bits=64, signed=True, sortable=True)
+        fields[name] = _number()
     return Schema(**fields)
+
+
+def _number() -> COLUMN:
+    return COLUMN(NumericColumn("q"))
 
 
 def to_whoosh(spec, key, doc: dict) -> dict:
     """The stored/indexed form of one document from ``spec.document``."""
     out: dict = {KEY: str(key)}
+    try:
+        out[OID] = int(key)
+    except (TypeError, ValueError):
+        out[OID] = 0
     for name in spec.text_fields:
         value = doc.get(name) or ""
         if isinstance(value, (list, tuple)):
@@ -164,16 +177,16 @@ def _column(reader, fieldname: str) -> list:
     def build():
         if fieldname not in reader.schema or not reader.has_column(fieldname):
             return [0] * reader.doc_count_all()
-        return list(reader.column_reader(fieldname, translate=True))
+        return list(reader.column_reader(fieldname))
 
     return _cached((_segid(reader), "column", fieldname), build)
 
 
 def _order(reader, fieldname: str) -> list[int]:
-    """Document numbers sorted by (value, docnum) ascending."""
+    """Document numbers sorted by (value, object id) ascending."""
     def build():
-        col = _column(reader, fieldname)
-        return sorted(range(len(col)), key=lambda d: (col[d], d))
+        col, oid = _column(reader, fieldname), _column(reader, OID)
+        return sorted(range(len(col)), key=lambda d: (col[d], oid[d]))
 
     return _cached((_segid(reader), "order", fieldname), build)
 
@@ -313,8 +326,12 @@ class IndexHandle:
                 searcher.close()
             searcher = self.index(path).searcher()
             local.path = path
-        else:
-            searcher = searcher.refresh()
+        elif not searcher.up_to_date():
+            # Not searcher.refresh(): Whoosh-Reloaded 2.7.5's reader re-use appends the old
+            # segments to the new ones (documents show twice, deletions are lost), and it fails
+            # on an empty index. Opening a new searcher costs a few milliseconds after a write.
+            searcher.close()
+            searcher = self.index(path).searcher()
         local.searcher = searcher
         return searcher
 
@@ -354,6 +371,7 @@ class IndexHandle:
             limit: int, offset: int) -> Hits:
         searcher = self.searcher()
         readers = [sub.reader() for sub, _off in searcher.leaf_searchers()]
+        readers = [r for r in readers if r.doc_count_all()]  # an empty index has a reader without segments
         hits = Hits()
         evaluated = [self._evaluate(r, parsed, filters, ranges, require_all=True) for r in readers]
         if parsed.words and len(parsed.words) > 1 and not any(docs for docs, _s in evaluated):
@@ -428,15 +446,15 @@ class IndexHandle:
             if not docs:
                 continue
             if sort == "relevance" and scores is not None:
-                lengths = _column(reader, LEN)
-                best = heapq.nsmallest(limit, docs, key=lambda d: (-scores.get(d, 0.0), lengths[d], -d))
-                candidates.extend(((-scores.get(d, 0.0), lengths[d], -d), i, d) for d in best)
+                lengths, oid = _column(reader, LEN), _column(reader, OID)
+                best = heapq.nsmallest(limit, docs, key=lambda d: (-scores.get(d, 0.0), lengths[d], -oid[d]))
+                candidates.extend(((-scores.get(d, 0.0), lengths[d], -oid[d]), i, d) for d in best)
                 continue
             if sort in ("newest", "relevance"):
                 fieldname, descending = (spec.date_fields[0] if spec.date_fields else LEN), True
             else:
                 fieldname, descending = sort.lstrip("-"), sort.startswith("-")
-            col = _column(reader, fieldname)
+            col, oid = _column(reader, fieldname), _column(reader, OID)
             sign = -1 if descending else 1
             if len(docs) > PRESORT_THRESHOLD:
                 order = _order(reader, fieldname)
@@ -448,8 +466,8 @@ class IndexHandle:
                         if len(best) >= limit:
                             break
             else:
-                best = heapq.nsmallest(limit, docs, key=lambda d: (sign * col[d], sign * d))
-            candidates.extend(((sign * col[d], sign * d), i, d) for d in best)
+                best = heapq.nsmallest(limit, docs, key=lambda d: (sign * col[d], sign * oid[d]))
+            candidates.extend(((sign * col[d], sign * oid[d]), i, d) for d in best)
         return heapq.nsmallest(limit, candidates, key=lambda c: (c[0], c[1]))
 
 

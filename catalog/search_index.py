@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 FLAG = "search_queued"
 BATCH = 500
+#: A rebuild of at least this many documents analyses them in several processes (Whoosh's MpWriter).
+MULTIPROCESS_FROM = 20_000
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 
 
@@ -221,7 +223,9 @@ def rebuild(name: str, progress: Callable[[int], None] | None = None, lock_timeo
         new_path = handle.new_folder()
         ids = list(spec.all_ids())
         db.session.rollback()
-        writer = handle.writer(new_path, timeout=lock_timeout)
+        procs = min(os.cpu_count() or 1, 4) if len(ids) >= MULTIPROCESS_FROM else 1
+        writer = handle.index(new_path).writer(procs=procs, limitmb=128, multisegment=False) if procs > 1 \
+            else handle.writer(new_path, timeout=lock_timeout)
         count = 0
         try:
             for chunk in _chunks(ids, BATCH):

@@ -12,6 +12,8 @@ from marketplace.regions.models import Region, RegionLevel
 from marketplace.shops.models import Shop, ShopStatus
 
 NAME = "products"
+#: Only the start of a long description is indexed (the title, facts and subtitle carry the weight).
+DESCRIPTION_CHARS = 1500
 
 
 def searchable():
@@ -80,11 +82,11 @@ def _document(p: Product, regions: _Regions) -> dict:
     return {
         "title": p.title,
         "subtitle": p.subtitle or "",
-        "description": p.description or "",
-        "attributes": attributes,
-        "category": path.replace("/", " "),
-        "shop": p.shop.name,
-        "origin": " ".join(dict.fromkeys(x for x in (origin, county) if x)),
+        "description": (p.description or "")[:DESCRIPTION_CHARS],
+        # category path, origin, shop name and attributes share one field: fewer fields make the
+        # index build markedly faster, and they weigh about the same
+        "facts": " ".join([path.replace("/", " "), *dict.fromkeys(x for x in (origin, county) if x), p.shop.name,
+                           attributes]),
         "category_path": _ancestors(path),
         "county": county,
         "shop_type": p.shop.shop_type,
@@ -123,8 +125,7 @@ WATCHES = {
 
 SPEC = IndexSpec(
     name=NAME,
-    text_fields={"title": 4.0, "subtitle": 1.5, "attributes": 1.2, "category": 1.0, "origin": 1.0,
-                 "shop": 0.8, "description": 0.4},
+    text_fields={"title": 4.0, "subtitle": 1.5, "facts": 1.0, "description": 0.4},
     pinyin_fields=("title",),
     keyword_fields=("category_path", "county", "shop_type", "cert", "shop_id"),
     numeric_fields=("price_cents",),
