@@ -212,12 +212,15 @@ def _apply_fields(product: Product, fields: dict) -> None:
 
 def _set_tiers(variant: Variant, tiers: list[tuple[int, int]]) -> None:
     wanted = dict(tiers)
+    removed = False
     for tier in list(variant.tiers):
         if tier.min_quantity not in wanted:
             variant.tiers.remove(tier)
+            removed = True
         else:
             tier.unit_price_cents = wanted.pop(tier.min_quantity)
-    db.session.flush()  # removed tiers leave before a new one may reuse their quantity
+    if removed:
+        db.session.flush()  # removed tiers leave before a new one may reuse their quantity
     for q, p in sorted(wanted.items()):
         variant.tiers.append(PriceTier(min_quantity=q, unit_price_cents=p))
     variant.tiers.sort(key=lambda t: t.min_quantity)
