@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.db import utcnow
 from marketplace.extensions import db
@@ -33,7 +34,7 @@ from orders.models import (
     OrderStatus,
     OrderStatusChange,
 )
-from orders.stock import StockShort, reserve_many, short_of
+from orders.stock import StockShort, record_movements, reserve_many, short_of
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
@@ -104,6 +105,19 @@ def place_order(cart: Cart | None, buyer, *, choices: dict | None, address_id=No
     found = existing_group(buyer, key)
     if found is not None:
         return found
+    try:
+        return _place(cart, buyer, choices, address_id, key, note)
+    except CartError:
+        # A twin submit with the same key may have won meanwhile (emptying the cart or taking
+        # the stock): its group is the answer to this request too.
+        db.session.rollback()
+        found = existing_group(buyer, key)
+        if found is not None:
+            return found
+        raise
+
+
+def _place(cart, buyer, choices, address_id, key: str, note: str) -> OrderGroup:
     if cart is None or cart.user_id != buyer.id:
         raise CartError(_("购物车是空的"), code="empty_cart")
     view = carts.build_view(cart)
@@ -130,31 +144,45 @@ def place_order(cart: Cart | None, buyer, *, choices: dict | None, address_id=No
 
     now = utcnow()
     timeout = dt.timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"])
+    quantities: dict[int, int] = {}
+    for lv in view.lines:
+        quantities[lv.variant.id] = quantities.get(lv.variant.id, 0) + lv.quantity
     group = OrderGroup(buyer_id=buyer.id, idempotency_key=key, created_at=now, expires_at=now + timeout)
     try:
+        # Stock first: the variant rows are locked before anything referencing them is inserted.
+        reserve_many(quantities)
+        group.subtotal_cents = sum(shop_group.subtotal_cents for shop_group, *_x in quoted)
+        group.fee_cents = sum(fee for _g, _f, fee, _r in quoted)
+        group.total_cents = group.subtotal_cents + group.fee_cents
         db.session.add(group)
         db.session.flush()  # the unique (buyer, key) refuses a concurrent twin here
-        quantities: dict[int, int] = {}
-        taken_by: dict[int, Order] = {}
-        for index, (shop_group, fulfilment, fee, _reason) in enumerate(quoted, start=1):
-            order = _new_order(group, buyer, shop_group, fulfilment, fee, address, note, index, now)
-            for lv in shop_group.lines:
-                order.lines.append(OrderLine(
-                    variant_id=lv.variant.id, product_id=lv.product.id, product_title=lv.product.title,
-                    variant_name=lv.variant.name, unit=lv.variant.unit, quantity=lv.quantity,
-                    unit_price_cents=lv.unit_price_cents, base_price_cents=lv.variant.price_cents,
-                    tier_min_quantity=lv.tier_min_quantity, line_total_cents=lv.line_total_cents,
-                    weight_grams=lv.variant.weight_grams))
-                quantities[lv.variant.id] = quantities.get(lv.variant.id, 0) + lv.quantity
-                taken_by[lv.variant.id] = order
-            group.orders.append(order)
-        group.subtotal_cents = sum(o.subtotal_cents for o in group.orders)
-        group.fee_cents = sum(o.fee_cents for o in group.orders)
-        group.total_cents = group.subtotal_cents + group.fee_cents
+        orders = [_new_order(group, buyer, shop_group, fulfilment, fee, address, note, index, now)
+                  for index, (shop_group, fulfilment, fee, _r) in enumerate(quoted, start=1)]
+        group.orders.extend(orders)
         db.session.flush()
-        db.session.add_all([OrderStatusChange(order_id=o.id, from_status=None, to_status=OrderStatus.PENDING_PAYMENT,
-                                              actor_id=buyer.id, note="") for o in group.orders])
-        reserve_many(quantities, order_ids={vid: o.id for vid, o in taken_by.items()}, actor_id=buyer.id)
+        # Lines and history as one executemany each: the statement count does not grow with the cart.
+        taken_by: dict[int, int] = {}
+        line_rows = []
+        for order, (shop_group, *_x) in zip(orders, quoted, strict=True):
+            for lv in shop_group.lines:
+                line_rows.append({
+                    "order_id": order.id, "variant_id": lv.variant.id, "product_id": lv.product.id,
+                    "product_title": lv.product.title, "variant_name": lv.variant.name, "unit": lv.variant.unit,
+                    "quantity": lv.quantity, "unit_price_cents": lv.unit_price_cents,
+                    "base_price_cents": lv.variant.price_cents, "tier_min_quantity": lv.tier_min_quantity,
+                    "line_total_cents": lv.line_total_cents, "weight_grams": lv.variant.weight_grams})
+                taken_by[lv.variant.id] = order.id
+        db.session.execute(sa.insert(OrderLine), line_rows)
+        db.session.execute(sa.insert(OrderStatusChange), [
+            {"order_id": o.id, "from_status": None, "to_status": OrderStatus.PENDING_PAYMENT, "actor_id": buyer.id,
+             "note": "", "created_at": now} for o in orders])
+        by_order: dict[int, list[OrderLine]] = {o.id: [] for o in orders}
+        for line in db.session.scalars(sa.select(OrderLine).where(OrderLine.order_id.in_(list(by_order)))
+                                       .order_by(OrderLine.id)):
+            by_order[line.order_id].append(line)
+        for order in orders:
+            set_committed_value(order, "lines", by_order[order.id])
+        record_movements(quantities, -1, "order", taken_by, buyer.id)
         db.session.execute(sa.delete(CartLine).where(CartLine.cart_id == cart.id,
                                                      CartLine.variant_id.in_(list(quantities)))
                            .execution_options(synchronize_session=False))

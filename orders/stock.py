@@ -25,18 +25,20 @@ def _case(quantities: Mapping[int, int]):
     return sa.case(dict(quantities), value=Variant.id, else_=0)
 
 
-def reserve_many(quantities: Mapping[int, int], *, order_ids: Mapping[int, int] | None = None,
-                 actor_id: int | None = None) -> None:
+def reserve_many(quantities: Mapping[int, int]) -> None:
     """Take ``{variant_id: quantity}`` from stock in the caller's transaction, or raise StockShort.
 
-    After StockShort the caller MUST roll back (some rows may have been decremented).
-    ``order_ids`` maps variant id to the order that took it (for the stock movements).
+    Call it BEFORE inserting rows that reference the variants (order lines, stock movements): on
+    PostgreSQL such inserts take a KEY SHARE lock on the variant row, and two checkouts that each
+    hold one and then ask for the row lock would deadlock. After StockShort the caller MUST roll
+    back (some rows may have been decremented). Record the movements with record_movements().
     """
     if not quantities:
         return
     ids = sorted(quantities)
     # Lock in ascending id order: two checkouts sharing variants can never deadlock.
-    db.session.execute(sa.select(Variant.id).where(Variant.id.in_(ids)).order_by(Variant.id).with_for_update())
+    db.session.execute(sa.select(Variant.id).where(Variant.id.in_(ids)).order_by(Variant.id)
+                       .with_for_update(key_share=True))
     result = db.session.execute(
         sa.update(Variant)
         .where(Variant.id.in_(ids), Variant.stock >= _case(quantities))
@@ -47,7 +49,6 @@ def reserve_many(quantities: Mapping[int, int], *, order_ids: Mapping[int, int] 
         # Some rows were short and kept their stock; the others were decremented. The caller
         # rolls the whole transaction back (see checkout.place_order), then asks short_of().
         raise StockShort()
-    _record(quantities, -1, "order", order_ids, actor_id)
     _refresh_in_stock(ids)
 
 
@@ -64,15 +65,17 @@ def release_many(quantities: Mapping[int, int], *, kind: str, order_ids: Mapping
     if not quantities:
         return
     ids = sorted(quantities)
-    db.session.execute(sa.select(Variant.id).where(Variant.id.in_(ids)).order_by(Variant.id).with_for_update())
+    db.session.execute(sa.select(Variant.id).where(Variant.id.in_(ids)).order_by(Variant.id)
+                       .with_for_update(key_share=True))
     db.session.execute(sa.update(Variant).where(Variant.id.in_(ids))
                        .values(stock=Variant.stock + _case(quantities))
                        .execution_options(synchronize_session=False))
-    _record(quantities, 1, kind, order_ids, actor_id)
+    record_movements(quantities, 1, kind, order_ids, actor_id)
     _refresh_in_stock(ids)
 
 
-def _record(quantities, sign, kind, order_ids, actor_id) -> None:
+def record_movements(quantities: Mapping[int, int], sign: int, kind: str, order_ids=None, actor_id=None) -> None:
+    """One StockMovement per variant (one INSERT statement for all of them)."""
     rows = [{"variant_id": vid, "delta": sign * qty, "kind": kind, "reason": "",
              "actor_id": actor_id, "order_id": (order_ids or {}).get(vid)} for vid, qty in sorted(quantities.items())]
     db.session.execute(sa.insert(StockMovement), rows)

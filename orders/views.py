@@ -101,7 +101,7 @@ def checkout_page():
     addresses = _addresses()
     shop_ids = [g.shop.id for g in view.groups]
     if request.method == "POST":
-        raw = {str(sid): request.form.get(f"fulfilment-{sid}", "") for sid in shop_ids}
+        raw = {str(sid): request.form[f"fulfilment-{sid}"] for sid in shop_ids if f"fulfilment-{sid}" in request.form}
         try:
             group = services.place_order(cart_obj, current_user, choices=raw,
                                          address_id=request.form.get("address_id") or None,
