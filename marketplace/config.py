@@ -100,6 +100,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_SEND_AFTER_REQUEST": _bool(env.get("MAIL_SEND_AFTER_REQUEST"), True),
         "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
         "SERVER_NAME": env.get("SERVER_NAME") or None,
+        #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
+        "TRUSTED_PROXIES": int(env.get("MARKETPLACE_TRUSTED_PROXIES", "0")),
+        "RATELIMIT_REGISTER": env.get("MARKETPLACE_RATELIMIT_REGISTER", "5 per minute;30 per hour"),
+        "RATELIMIT_RESET": env.get("MARKETPLACE_RATELIMIT_RESET", "5 per minute;20 per hour"),
     }
     if environment == "production":
         cfg["SESSION_COOKIE_SECURE"] = True
