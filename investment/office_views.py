@@ -127,11 +127,11 @@ def project_edit(project_id: int):
 @office_required
 def office_project(project_id: int):
     project = policy.office_project_or_404(project_id)
-    moves = [t for t in project_services.PROJECT_MACHINE.allowed(project.status)
-             if policy.can_move(current_user, project, t)]
+    allowed = project_services.PROJECT_MACHINE.allowed(project.status)
+    moves = [t for t in ProjectStatus if t in allowed and policy.can_move(current_user, project, t)]
     leads = list(db.session.scalars(sa.select(Inquiry).where(Inquiry.project_id == project.id)
                                     .order_by(Inquiry.id.desc())))
-    return render_template("investment/office/project.html", project=project, moves=sorted(moves),
+    return render_template("investment/office/project.html", project=project, moves=moves,
                            status_form=StatusForm(), attachment_form=AttachmentForm(), leads=leads,
                            can_edit=policy.can_edit(current_user, project))
 
@@ -233,8 +233,8 @@ def _lead_or_404(inquiry_id: int) -> Inquiry:
 
 def _lead_page(inquiry: Inquiry, status: int = 200, **forms):
     stage_form = forms.get("stage_form") or LeadStageForm()
-    stage_form.stage.choices = as_choices([(s.value, STAGE_LABELS[s]) for s in
-                                          sorted(lead_services.LEAD_MACHINE.allowed(inquiry.stage))])
+    allowed = lead_services.LEAD_MACHINE.allowed(inquiry.stage)
+    stage_form.stage.choices = as_choices([(s.value, STAGE_LABELS[s]) for s in LeadStage if s in allowed])
     update_form = forms.get("update_form") or LeadUpdateForm(
         priority=inquiry.priority.value, owner_id=inquiry.owner_id, next_follow_up=inquiry.next_follow_up)
     update_form.owner_id.choices = as_choices([(None, _("未指定"))] + [(u.id, u.display_name)
