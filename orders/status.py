@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
+from flask.signals import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -12,6 +14,11 @@ from marketplace.states import InvalidTransition, StateMachine
 from orders.models import Order, OrderStatus, OrderStatusChange
 
 S = OrderStatus
+
+#: Sent after every move, inside the caller's transaction: ``sender`` is the app; keyword arguments
+#: order, from_status, to_status, actor, note. The payments issue listens for cancelled paid orders
+#: (refunds); a receiver that raises rolls the move back.
+order_status_changed = Namespace().signal("order-status-changed")
 
 ORDER_MACHINE = StateMachine("order", {
     S.PENDING_PAYMENT: {S.PAID, S.CANCELLED, S.EXPIRED},
@@ -44,6 +51,11 @@ _STAMPS = {S.PAID: "paid_at", S.ACCEPTED: "accepted_at", S.SHIPPED: "shipped_at"
 
 #: Statuses that end an order without a sale: their stock goes back.
 RELEASING = {S.CANCELLED: "order_cancelled", S.EXPIRED: "order_expired"}
+
+#: Called as ``listener(order, from_status, to_status, actor, note)`` by set_status after each move,
+#: in the same transaction. Orders never import payments: the payments package registers its
+#: listener here in its init_app (refund on cancel, payment record, payout on completion).
+STATUS_LISTENERS: list = []
 
 
 def status_label(status: OrderStatus) -> str:
@@ -89,4 +101,6 @@ def set_status(order: Order, target: OrderStatus, *, actor=None, note: str = "",
         from orders.notify import notify_status
 
         notify_status(order, target, note=note)
+    order_status_changed.send(current_app._get_current_object(), order=order, from_status=current,
+                              to_status=target, actor=actor, note=note)
     return change
