@@ -325,3 +325,17 @@ def test_address_book(app, client, login, make_user, county):
     db.session.commit()
     assert client.post(f"/account/addresses/{foreign.id}/delete").status_code == 404
     assert client.post(f"/account/addresses/{foreign.id}/default").status_code == 404
+
+
+def test_forms_need_csrf(csrf_app, make_variant):
+    client = csrf_app.test_client()
+    v = make_variant(stock=10)
+    assert client.post("/cart/add", data={"variant_id": v.id, "quantity": "1"}).status_code == 400
+    assert cart_lines() == []
+    page = client.get(f"/p/{v.product_id}") if "catalog.product" in csrf_app.view_functions else None
+    if page is not None and page.status_code == 200 and "csrf_token" in page.get_data(as_text=True):
+        import re
+
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+        r = client.post("/cart/add", data={"variant_id": v.id, "quantity": "1", "csrf_token": token})
+        assert r.status_code == 302 and len(cart_lines()) == 1

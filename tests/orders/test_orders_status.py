@@ -154,3 +154,18 @@ def test_cli_expire_and_complete(app, placed_order):
     assert result.exit_code == 0 and "0 orders completed" in result.output
     db.session.expire_all()
     assert db.session.get(Order, order.id).status == S.EXPIRED
+
+
+def test_status_signal_is_sent(app, placed_order):
+    from orders.status import order_status_changed
+
+    seen = []
+
+    def receiver(sender, **kw):
+        seen.append((kw["from_status"], kw["to_status"], kw["order"].id))
+
+    _b, order, _v = placed_order()
+    with order_status_changed.connected_to(receiver, app):
+        services.mark_paid(order, None)
+        services.cancel_by_buyer(order, order.buyer)
+    assert seen == [(S.PENDING_PAYMENT, S.PAID, order.id), (S.PAID, S.CANCELLED, order.id)]
