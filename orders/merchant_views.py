@@ -180,7 +180,7 @@ def _counties():
 
 
 @bp.route("/merchant/delivery", methods=["GET", "POST"])
-@merchant_required
+@merchant_required(owner=True)
 def merchant_delivery(shop):
     rule = db.session.scalar(db.select(ShopDeliveryRule).where(ShopDeliveryRule.shop_id == shop.id))
     counties = _counties()
