@@ -16,7 +16,7 @@ from investment.related import related
 from investment.search import LibraryQuery, find_projects
 from investment.services import InvestError
 from investment.services.leads import create_inquiry
-from investment.services.projects import record_view
+from investment.services.projects import local_today, record_view
 from investment.vocab import BRACKETS, sector_codes
 from marketplace.extensions import db, limiter
 from marketplace.media import get_storage
@@ -73,7 +73,7 @@ def _visitor_key() -> str:
 def _project_page(project, form, status=200):
     return render_template("investment/project.html", project=project, form=form,
                            show_contact=policy.can_see_contact(current_user, project),
-                           is_office=policy.is_office(), **related(project)), status
+                           is_office=policy.is_office(), today=local_today(), **related(project)), status
 
 
 @bp.get("/projects/<int:project_id>")

@@ -163,3 +163,10 @@ def test_api_list_and_detail(client, library):
     assert client.get(f"/api/v1/projects/{library['draft'].id}").status_code == 404
     assert client.get("/api/v1/projects/999999").get_json()["error"]["code"] == "not_found"
     assert client.get("/api/v1/projects", query_string={"per_page": "x"}).status_code == 400
+
+
+def test_highlighted_titles_stay_escaped(client, make_project, regions):
+    make_project(title="<b>辣椒</b><script>alert(1)</script>酱厂")
+    body = client.get("/invest", query_string={"q": "辣椒"}).get_data(as_text=True)
+    assert "<script>alert(1)" not in body and "<b>" not in body
+    assert "&lt;b&gt;" in body and "<mark>" in body

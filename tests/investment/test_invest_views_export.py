@@ -119,3 +119,12 @@ def test_leads_csv_is_safe(client, login, officer, make_inquiry):
     cells = [c for row in rows[1:] for c in row]
     assert {"'-1+1", "'=1+2", "'+8613900000000", "'@evil\nsecond line"} <= set(cells)
     assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
+
+
+def test_expired_offer_is_marked(client, make_project):
+    import datetime as dt
+
+    old = make_project(valid_until=dt.date(2020, 1, 1))
+    current = make_project(valid_until=dt.date.today() + dt.timedelta(days=90))
+    assert "已过有效期" in client.get(f"/invest/projects/{old.id}").get_data(as_text=True)
+    assert "已过有效期" not in client.get(f"/invest/projects/{current.id}").get_data(as_text=True)
