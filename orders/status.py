@@ -52,11 +52,6 @@ _STAMPS = {S.PAID: "paid_at", S.ACCEPTED: "accepted_at", S.SHIPPED: "shipped_at"
 #: Statuses that end an order without a sale: their stock goes back.
 RELEASING = {S.CANCELLED: "order_cancelled", S.EXPIRED: "order_expired"}
 
-#: Called as ``listener(order, from_status, to_status, actor, note)`` by set_status after each move,
-#: in the same transaction. Orders never import payments: the payments package registers its
-#: listener here in its init_app (refund on cancel, payment record, payout on completion).
-STATUS_LISTENERS: list = []
-
 
 def status_label(status: OrderStatus) -> str:
     return str(STATUS_LABELS[OrderStatus(status)])
