@@ -20,6 +20,7 @@ DOMAINS: list[tuple[str, tuple[str, ...]]] = [
     ("marketplace.admin", ("views",)),
     ("catalog", ("views", "search_views", "api")),
     ("orders", ("views", "merchant_views", "api")),
+    ("payments", ("views", "merchant_views", "admin_views", "webhooks")),
     ("investment", ("views", "api")),
 ]
 
@@ -33,6 +34,7 @@ MODEL_MODULES = [
     "catalog.models",
     "catalog.search_models",
     "orders.models",
+    "payments.models",
     "investment.models",
 ]
 

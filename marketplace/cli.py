@@ -13,6 +13,7 @@ CLI_MODULES = [
     "catalog.cli",
     "catalog.search_cli",
     "orders.cli",
+    "payments.cli",
     "investment.cli",
 ]
 

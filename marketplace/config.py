@@ -104,6 +104,19 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TRUSTED_PROXIES": int(env.get("MARKETPLACE_TRUSTED_PROXIES", "0")),
         "RATELIMIT_REGISTER": env.get("MARKETPLACE_RATELIMIT_REGISTER", "5 per minute;30 per hour"),
         "RATELIMIT_RESET": env.get("MARKETPLACE_RATELIMIT_RESET", "5 per minute;20 per hour"),
+        # Payments: with no Stripe keys, Stripe is off and only the offline methods are offered.
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        #: The Stripe API's address (tests and demos point it at localstripe); None: Stripe's own.
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
+        #: Connect endpoints (accounts, account links, transfers); None: the same as STRIPE_API_BASE.
+        "STRIPE_CONNECT_API_BASE": env.get("STRIPE_CONNECT_API_BASE") or None,
+        "STRIPE_JS_URL": env.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/",
+        #: Stripe payment method types offered (e.g. "card,alipay,wechat_pay" where the account has them).
+        "STRIPE_PAYMENT_METHODS": [m.strip() for m in env.get("STRIPE_PAYMENT_METHODS", "card").split(",") if m.strip()],
+        #: The platform's commission in basis points (1/100 %) unless a shop or category has its own rate.
+        "PLATFORM_COMMISSION_BPS": int(env.get("PLATFORM_COMMISSION_BPS", "500")),
     }
     if environment == "production":
         cfg["SESSION_COOKIE_SECURE"] = True

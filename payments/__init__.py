@@ -1,0 +1,18 @@
+"""Payments: gateways (Stripe, offline), webhooks, refunds, payouts and the ledger."""
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("payments", __name__)
+
+
+def init_app(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from orders.status import order_status_changed
+    from payments import hooks
+
+    app.config.setdefault("PAYMENT_OFFLINE_HOLD_HOURS", 72)
+    order_status_changed.connect(hooks.on_status_signal, app, weak=False)
+    app.after_request(hooks.run_queued)
+    app.extensions.setdefault("merchant_links", []).extend([
+        ("payments.merchant_balance", _l("收款与结算")), ("payments.merchant_settings", _l("收款方式"))])

@@ -1,0 +1,220 @@
+"""Merchant payouts: Stripe Connect ("separate charges and transfers") with Express accounts, and
+manual settlements for shops without Connect. Transfers are booked against the shop's payable."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import stripe
+from flask_babel import gettext as _
+
+from marketplace.db import utcnow
+from marketplace.extensions import db
+from orders.models import Order
+from payments import ledger, stripe_api
+from payments.models import (
+    Account,
+    Payment,
+    PaymentMethod,
+    Refund,
+    Settlement,
+    ShopPaymentSettings,
+    Transfer,
+    TransferReversal,
+    TransferStatus,
+)
+from payments.services import PaymentError
+
+
+def settings_for(shop_id: int, create: bool = False) -> ShopPaymentSettings | None:
+    row = db.session.scalar(sa.select(ShopPaymentSettings).where(ShopPaymentSettings.shop_id == shop_id))
+    if row is None and create:
+        row = ShopPaymentSettings(shop_id=shop_id)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+# --- onboarding --------------------------------------------------------------------------------------
+
+def onboarding_link(shop, email: str, refresh_url: str, return_url: str) -> str:
+    """Create the shop's Express account once, then an Account Link to Stripe's onboarding."""
+    if not stripe_api.enabled():
+        raise PaymentError(_("在线支付未开通"), status=409, code="stripe_off")
+    settings = settings_for(shop.id, create=True)
+    client = stripe_api.connect_client()
+    if not settings.stripe_account_id:
+        account = client.v1.accounts.create(params={
+            "type": "express", "email": email, "capabilities": {"transfers": {"requested": True}},
+            "metadata": {"shop": str(shop.id)}}, options={"idempotency_key": f"acct-shop{shop.id}"})
+        settings.stripe_account_id = account.id
+        db.session.commit()
+    link = client.v1.account_links.create(params={
+        "account": settings.stripe_account_id, "refresh_url": refresh_url, "return_url": return_url,
+        "type": "account_onboarding"})
+    return link.url
+
+
+def apply_account(account) -> ShopPaymentSettings | None:
+    """Store what Stripe says about a connected account (account.updated, or after onboarding)."""
+    settings = db.session.scalar(sa.select(ShopPaymentSettings)
+                                 .where(ShopPaymentSettings.stripe_account_id == account.id))
+    if settings is None:
+        return None
+    settings.details_submitted = bool(getattr(account, "details_submitted", False))
+    settings.payouts_enabled = bool(getattr(account, "payouts_enabled", False))
+    return settings
+
+
+def refresh_account(shop) -> ShopPaymentSettings | None:
+    settings = settings_for(shop.id)
+    if settings is None or not settings.stripe_account_id:
+        return settings
+    apply_account(stripe_api.connect_client().v1.accounts.retrieve(settings.stripe_account_id))
+    db.session.commit()
+    return settings
+
+
+# --- transfers ---------------------------------------------------------------------------------------
+
+def transfer_for_completed(order: Order) -> Transfer | None:
+    """When an order completes: a transfer of its share to a connected shop (caller's transaction).
+    Only for orders paid through Stripe; offline money is already with the shop."""
+    settings = settings_for(order.shop_id)
+    if settings is None or not settings.stripe_account_id or not settings.payouts_enabled:
+        return None
+    paid_by_stripe = db.session.scalar(sa.select(Payment.id).where(
+        Payment.group_id == order.group_id, Payment.order_id.is_(None), Payment.method == PaymentMethod.STRIPE,
+        Payment.status == "succeeded"))
+    if paid_by_stripe is None:
+        return None
+    if db.session.scalar(sa.select(Transfer).where(Transfer.order_id == order.id)) is not None:
+        return None
+    transfer = Transfer(order_id=order.id, shop_id=order.shop_id, amount_cents=0)
+    db.session.add(transfer)
+    db.session.flush()
+    return transfer
+
+
+def execute_transfer(transfer: Transfer) -> Transfer:
+    """Send a pending or failed transfer: the amount is what the shop is owed for the order now.
+    A refusal (insufficient funds) leaves it failed, retried later with a new key; a network error
+    keeps the same key, so Stripe never makes two. Commits."""
+    if transfer.status == TransferStatus.PAID:
+        return transfer
+    settings = settings_for(transfer.shop_id)
+    amount = ledger.payable_for_order(transfer.order_id)
+    if amount <= 0 or settings is None or not settings.stripe_account_id:
+        transfer.status, transfer.last_error = TransferStatus.FAILED, _("没有可转账的金额或店铺未开通收款账户")
+        db.session.commit()
+        return transfer
+    order = transfer.order
+    try:
+        result = stripe_api.connect_client().v1.transfers.create(params={
+            "amount": amount, "currency": stripe_currency(), "destination": settings.stripe_account_id,
+            "transfer_group": f"group_{order.group_id}",
+            "metadata": {"order": str(order.id), "shop": str(order.shop_id)}},
+            options={"idempotency_key": f"transfer-{transfer.id}-try{transfer.attempts}"})
+    except stripe.StripeError as exc:
+        if getattr(exc, "http_status", None) and 400 <= exc.http_status < 500:
+            transfer.attempts += 1  # a definite refusal: the next try is a new request
+        transfer.status, transfer.last_error = TransferStatus.FAILED, str(exc.user_message or exc)[:300]
+        db.session.commit()
+        return transfer
+    claimed = db.session.execute(
+        sa.update(Transfer).where(Transfer.id == transfer.id, Transfer.status != TransferStatus.PAID)
+        .values(status=TransferStatus.PAID, provider_ref=result.id, amount_cents=amount, paid_at=utcnow(),
+                last_error="").execution_options(synchronize_session=False)).rowcount
+    if claimed == 1:
+        ledger.post("transfer", [(Account.PAYABLE, amount, order.shop_id), (Account.GATEWAY, -amount, None)],
+                    group_id=order.group_id, order_id=order.id, transfer_id=transfer.id)
+    db.session.commit()
+    db.session.refresh(transfer)
+    return transfer
+
+
+def stripe_currency() -> str:
+    from payments.services import currency
+
+    return currency()
+
+
+def reverse_for_refund(refund: Refund) -> TransferReversal | None:
+    """A refund after the order's transfer takes the shop's share of it back. Commits."""
+    transfer = db.session.scalar(sa.select(Transfer).where(Transfer.order_id == refund.order_id,
+                                                           Transfer.status == TransferStatus.PAID))
+    if transfer is None:
+        return None
+    amount = min(refund.amount_cents - refund.commission_cents, transfer.amount_cents - transfer.reversed_cents)
+    if amount <= 0:
+        return None
+    reversal = db.session.scalar(sa.select(TransferReversal).where(TransferReversal.refund_id == refund.id))
+    if reversal is None:
+        reversal = TransferReversal(transfer_id=transfer.id, refund_id=refund.id, amount_cents=amount)
+        db.session.add(reversal)
+        db.session.commit()
+    return execute_reversal(reversal)
+
+
+def execute_reversal(reversal: TransferReversal) -> TransferReversal:
+    if reversal.status == TransferStatus.PAID:
+        return reversal
+    transfer = reversal.transfer
+    try:
+        result = stripe_api.connect_client().v1.transfers.reversals.create(
+            transfer.provider_ref, params={"amount": reversal.amount_cents,
+                                           "metadata": {"refund": str(reversal.refund_id)}},
+            options={"idempotency_key": f"reversal-r{reversal.refund_id}"})
+    except stripe.StripeError as exc:
+        reversal.status, reversal.last_error = TransferStatus.FAILED, str(exc)[:300]
+        db.session.commit()
+        return reversal
+    claimed = db.session.execute(
+        sa.update(TransferReversal).where(TransferReversal.id == reversal.id,
+                                          TransferReversal.status != TransferStatus.PAID)
+        .values(status=TransferStatus.PAID, provider_ref=result.id, last_error="")
+        .execution_options(synchronize_session=False)).rowcount
+    if claimed == 1:
+        db.session.execute(sa.update(Transfer).where(Transfer.id == transfer.id)
+                           .values(reversed_cents=Transfer.reversed_cents + reversal.amount_cents)
+                           .execution_options(synchronize_session=False))
+        order = transfer.order
+        ledger.post("transfer_reversal", [(Account.GATEWAY, reversal.amount_cents, None),
+                                          (Account.PAYABLE, -reversal.amount_cents, order.shop_id)],
+                    group_id=order.group_id, order_id=order.id, transfer_id=transfer.id, refund_id=reversal.refund_id)
+    db.session.commit()
+    db.session.refresh(reversal)
+    return reversal
+
+
+def retry_payouts() -> tuple[int, int]:
+    """Send every pending or failed transfer and reversal again. Returns (sent, still failing)."""
+    sent = failing = 0
+    for transfer in db.session.scalars(sa.select(Transfer).where(Transfer.status != TransferStatus.PAID)
+                                       .order_by(Transfer.id)).all():
+        ok = execute_transfer(transfer).status == TransferStatus.PAID
+        sent, failing = sent + ok, failing + (not ok)
+    for reversal in db.session.scalars(sa.select(TransferReversal).where(
+            TransferReversal.status != TransferStatus.PAID).order_by(TransferReversal.id)).all():
+        ok = execute_reversal(reversal).status == TransferStatus.PAID
+        sent, failing = sent + ok, failing + (not ok)
+    return sent, failing
+
+
+# --- manual settlements ------------------------------------------------------------------------------
+
+def record_settlement(shop, amount_cents: int, reference: str, actor) -> Settlement:
+    """The admin paid a shop without Connect by hand (positive), or the shop paid the platform
+    (negative, e.g. commission on offline sales). Commits."""
+    if not isinstance(amount_cents, int) or amount_cents == 0:
+        raise PaymentError(_("结算金额不能为 0"))
+    reference = (reference or "").strip()
+    if not reference:
+        raise PaymentError(_("请填写转账凭证号或说明"))
+    settlement = Settlement(shop_id=shop.id, amount_cents=amount_cents, reference=reference[:120],
+                            actor_id=getattr(actor, "id", None))
+    db.session.add(settlement)
+    db.session.flush()
+    ledger.post("settlement", [(Account.PAYABLE, amount_cents, shop.id), (Account.BANK, -amount_cents, None)],
+                settlement_id=settlement.id)
+    db.session.commit()
+    return settlement

@@ -1,0 +1,207 @@
+"""Refunds: by merchant or admin, of a whole order, some lines or an amount, never above what was
+paid for the order. Stripe refunds carry an idempotency key (the refund row's) and are booked when
+Stripe accepts them; offline refunds record the money the shop gave back itself."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import stripe
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from catalog.models import Variant
+from marketplace import money
+from marketplace.db import utcnow
+from marketplace.extensions import db
+from orders.models import Order, OrderLine
+from payments import ledger, stripe_api
+from payments.models import (
+    Account,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Refund,
+    RefundLine,
+    RefundStatus,
+)
+from payments.services import PaymentError
+
+_OPEN = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
+
+
+def payment_of(order: Order) -> Payment | None:
+    """The succeeded payment that paid this order (its own offline one, or its group's intent)."""
+    return db.session.scalar(
+        sa.select(Payment).where(Payment.status == PaymentStatus.SUCCEEDED,
+                                 sa.or_(Payment.order_id == order.id,
+                                        sa.and_(Payment.order_id.is_(None), Payment.group_id == order.group_id)))
+        .order_by(Payment.id.desc()))
+
+
+def refunded_cents(order_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_cents), 0))
+                             .where(Refund.order_id == order_id, Refund.status.in_(_OPEN))) or 0
+
+
+def refunded_quantities(order_id: int) -> dict[int, int]:
+    return dict(db.session.execute(
+        sa.select(RefundLine.order_line_id, sa.func.sum(RefundLine.quantity)).join(Refund)
+        .where(Refund.order_id == order_id, Refund.status.in_(_OPEN)).group_by(RefundLine.order_line_id)).all())
+
+
+def refundable_cents(order: Order) -> int:
+    if payment_of(order) is None:
+        return 0
+    return max(order.total_cents - refunded_cents(order.id), 0)
+
+
+def _lock(order: Order) -> None:
+    """Serialise refunds of one order (PostgreSQL row lock; SQLite has one writer anyway)."""
+    db.session.execute(sa.select(Order.id).where(Order.id == order.id).with_for_update())
+
+
+def _parse_lines(order: Order, lines: dict) -> tuple[list[tuple[OrderLine, int]], int]:
+    by_id = {line.id: line for line in order.lines}
+    done = refunded_quantities(order.id)
+    picked, total = [], 0
+    for raw_id, raw_qty in lines.items():
+        try:
+            line_id, qty = int(raw_id), int(raw_qty)
+        except (TypeError, ValueError):
+            raise PaymentError(_("退款数量必须是整数")) from None
+        if qty == 0:
+            continue
+        line = by_id.get(line_id)
+        if line is None:
+            raise PaymentError(_("订单中没有这个商品"), status=404, code="not_found")
+        if qty < 0 or qty > line.quantity - done.get(line.id, 0):
+            raise PaymentError(_("%(title)s 最多可退 %(n)d %(unit)s", title=line.product_title,
+                                 n=line.quantity - done.get(line.id, 0), unit=line.unit))
+        picked.append((line, qty))
+        total += money.multiply(line.unit_price_cents, qty)
+    return picked, total
+
+
+def refund_order(order: Order, actor, *, amount_cents: int | None = None, lines: dict | None = None,
+                 reason: str = "", restock: bool = False, idempotency_key: str | None = None) -> Refund:
+    """Refund part or all of what was paid for ``order``. ``lines`` ({order_line_id: quantity})
+    refunds those units (and may put them back in stock); else ``amount_cents`` (None: everything
+    still refundable). Refuses (PaymentError, nothing changed) above the refundable amount."""
+    key = idempotency_key or f"refund-o{order.id}-{utcnow():%Y%m%d%H%M%S%f}"
+    found = db.session.scalar(sa.select(Refund).where(Refund.idempotency_key == key))
+    if found is not None:
+        return found  # a double submit of the same form
+    try:
+        refund = _create(order, actor, amount_cents, lines, reason, restock, key)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        found = db.session.scalar(sa.select(Refund).where(Refund.idempotency_key == key))
+        if found is None:
+            raise
+        return found
+    except Exception:
+        db.session.rollback()
+        raise
+    if refund.status == RefundStatus.PENDING:
+        execute_refund(refund)
+    return refund
+
+
+def _create(order, actor, amount_cents, lines, reason, restock, key) -> Refund:
+    _lock(order)
+    payment = payment_of(order)
+    if payment is None:
+        raise PaymentError(_("这个订单还没有付款，无需退款"), status=409, code="not_paid")
+    remaining = order.total_cents - refunded_cents(order.id)
+    picked = []
+    if lines:
+        picked, amount = _parse_lines(order, lines)
+        if amount_cents is not None:
+            amount = amount_cents
+    else:
+        amount = remaining if amount_cents is None else amount_cents
+    if not isinstance(amount, int) or amount <= 0:
+        raise PaymentError(_("退款金额必须大于 0"))
+    if amount > remaining:
+        raise PaymentError(_("退款金额不能超过可退金额 %(max)s", max=money.format_cents(remaining)), status=422,
+                           code="too_much")
+    charged, returned = ledger.commission_booked(order.id)
+    commission = charged - returned if amount == remaining else min(
+        charged - returned, charged * amount // order.total_cents)
+    refund = Refund(payment_id=payment.id, order_id=order.id, amount_cents=amount, commission_cents=commission,
+                    reason=(reason or "").strip()[:300], idempotency_key=key, restock=bool(restock and picked),
+                    actor_id=getattr(actor, "id", None))
+    for line, qty in picked:
+        refund.lines.append(RefundLine(order_line_id=line.id, quantity=qty,
+                                       amount_cents=money.multiply(line.unit_price_cents, qty)))
+    db.session.add(refund)
+    db.session.flush()
+    if refund.restock:
+        from catalog.services import release_stock
+
+        for line, qty in picked:
+            variant = db.session.get(Variant, line.variant_id) if line.variant_id else None
+            if variant is not None:
+                release_stock(variant, qty, kind="refund", order_id=order.id, actor=actor, reason=refund.reason)
+    if payment.method != PaymentMethod.STRIPE:
+        # The shop paid the buyer back itself; the platform gives back its commission share.
+        refund.status, refund.completed_at = RefundStatus.SUCCEEDED, utcnow()
+        ledger.post("refund", [(Account.COMMISSION, commission, None), (Account.PAYABLE, -commission, order.shop_id)],
+                    group_id=order.group_id, order_id=order.id, refund_id=refund.id, payment_id=payment.id)
+    return refund
+
+
+def execute_refund(refund: Refund) -> Refund:
+    """Ask Stripe for a pending refund (again, after a failure: the key makes it one refund) and
+    book it. A refusal marks it failed; a network error leaves it pending for reconcile. Commits."""
+    if refund.status != RefundStatus.PENDING:
+        return refund
+    payment = refund.payment
+    try:
+        result = stripe_api.client().v1.refunds.create(params={
+            "payment_intent": payment.provider_ref, "amount": refund.amount_cents,
+            "metadata": {"refund": str(refund.id), "order": str(refund.order_id or "")}},
+            options={"idempotency_key": refund.idempotency_key})
+    except (stripe.InvalidRequestError, stripe.CardError) as exc:
+        db.session.execute(sa.update(Refund).where(Refund.id == refund.id, Refund.status == RefundStatus.PENDING)
+                           .values(status=RefundStatus.FAILED, last_error=str(exc)[:300])
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+        db.session.refresh(refund)
+        return refund
+    except stripe.StripeError as exc:
+        refund.last_error = str(exc)[:300]
+        db.session.commit()
+        return refund
+    claimed = db.session.execute(
+        sa.update(Refund).where(Refund.id == refund.id, Refund.status == RefundStatus.PENDING)
+        .values(status=RefundStatus.SUCCEEDED, provider_ref=result.id, completed_at=utcnow(), last_error="")
+        .execution_options(synchronize_session=False)).rowcount
+    if claimed == 1:
+        _book_stripe_refund(refund, payment)
+    db.session.commit()
+    db.session.refresh(refund)
+    if claimed == 1 and refund.order_id:
+        from payments.payouts import reverse_for_refund
+
+        reverse_for_refund(refund)
+    return refund
+
+
+def _book_stripe_refund(refund: Refund, payment: Payment) -> None:
+    refs = {"group_id": payment.group_id, "order_id": refund.order_id, "refund_id": refund.id,
+            "payment_id": payment.id}
+    if refund.order_id is None:  # the automatic refund of an unallocated payment
+        ledger.post("refund_unallocated", [(Account.SUSPENSE, refund.amount_cents, None),
+                                           (Account.GATEWAY, -refund.amount_cents, None)], **refs)
+        return
+    shop_id = refund.order.shop_id
+    ledger.post("refund", [(Account.PAYABLE, refund.amount_cents - refund.commission_cents, shop_id),
+                           (Account.COMMISSION, refund.commission_cents, None),
+                           (Account.GATEWAY, -refund.amount_cents, None)], **refs)
+
+
+def pending_refunds() -> list[Refund]:
+    return list(db.session.scalars(sa.select(Refund).where(Refund.status == RefundStatus.PENDING)
+                                   .order_by(Refund.id)))
