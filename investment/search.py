@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from investment.models import LandStatus, Project, ProjectStatus
 from investment.vocab import bracket_of, bracket_range
+from marketplace.db import as_utc
 from marketplace.extensions import db
 from marketplace.regions.models import Region
 
@@ -57,7 +58,8 @@ def document(project_id: int) -> dict | None:
         "land": "available" if project.land_status.available else "none",
         "bracket": bracket_of(project.total_investment_cents),
         "amount_cents": project.total_investment_cents,
-        "published_at": project.published_at or project.created_at,
+        # aware UTC always: SQLite hands back naive datetimes, and the index compares documents
+        "published_at": as_utc(project.published_at or project.created_at),
         "has_land": project.land_status.available,
     }
 

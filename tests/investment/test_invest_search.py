@@ -170,3 +170,12 @@ def test_highlighted_titles_stay_escaped(client, make_project, regions):
     body = client.get("/invest", query_string={"q": "辣椒"}).get_data(as_text=True)
     assert "<script>alert(1)" not in body and "<b>" not in body
     assert "&lt;b&gt;" in body and "<mark>" in body
+
+
+def test_index_and_database_agree(app, db, library):
+    """`flask search check` finds the projects index in sync (same documents from a fresh load)."""
+    from catalog.search_index import check
+
+    db.session.expire_all()
+    report = check("projects")
+    assert report.ok, (report.missing, report.stale, report.extra)
