@@ -155,6 +155,13 @@ def stripe_payment(group: OrderGroup) -> Payment:
     if amount <= 0:
         raise PaymentError(_("这些订单已无需付款"), status=409, code="nothing_due")
     key = f"pi-g{group.id}-a{amount}"
+    # After a decline the next attempt gets a fresh intent (the failed one is cancelled below):
+    # localstripe cannot confirm an intent twice, and a clean intent per attempt is valid on Stripe.
+    failed = db.session.scalar(sa.select(sa.func.count(Payment.id)).where(
+        Payment.group_id == group.id, Payment.status == PaymentStatus.FAILED,
+        Payment.idempotency_key.startswith(key)))
+    if failed:
+        key = f"{key}-r{failed}"
     payment = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
     if payment is None:
         try:
@@ -169,8 +176,8 @@ def stripe_payment(group: OrderGroup) -> Payment:
         intent = stripe_api.client().v1.payment_intents.create(params={
             "amount": amount, "currency": payment.currency,
             "payment_method_types": list(current_app.config["STRIPE_PAYMENT_METHODS"]),
-            "metadata": {"order_group": str(group.id), "payment": str(payment.id)},
-            "description": _("订单组 %(id)s", id=group.id)}, options={"idempotency_key": key})
+            "metadata": {"order_group": str(group.id), "payment": str(payment.id)}},
+            options={"idempotency_key": key})
         result = db.session.execute(sa.update(Payment).where(Payment.id == payment.id, Payment.provider_ref.is_(None))
                                     .values(provider_ref=intent.id).execution_options(synchronize_session=False))
         db.session.commit()

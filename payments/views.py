@@ -96,6 +96,8 @@ def card_confirm(group_id: int):
         abort(404)
     done = url_for("payments.stripe_return", group_id=group.id)
     try:
+        if payment.status == PaymentStatus.FAILED:  # a retry after a decline: the group's fresh intent
+            payment = services.stripe_payment(group)
         state, intent = services.pay_with_card_token(payment, body.get("token"))
     except services.PaymentError as exc:
         return jsonify(error=str(exc), code=exc.code), exc.status
