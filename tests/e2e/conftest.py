@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -100,18 +101,25 @@ def live_app(_schema, tmp_path):
     suite._empty_tables(app)
 
 
-@pytest.fixture
-def live_server(live_app):
-    """Serve ``live_app`` on 127.0.0.1 and a free port from a background thread."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+@contextmanager
+def serve(app: Flask):
+    """Serve ``app`` on 127.0.0.1 and a free port from a background thread, for the block's duration."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", live_app)
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     finally:
         server.shutdown()
         thread.join(10)
         server.server_close()
+
+
+@pytest.fixture
+def live_server(live_app):
+    """``live_app`` served on 127.0.0.1 and a free port from a background thread."""
+    with serve(live_app) as server:
+        yield server
 
 
 @pytest.fixture

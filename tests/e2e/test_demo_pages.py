@@ -1,5 +1,7 @@
 """The seeded demo in a real browser: the main pages load without a failed request or a console
-error (a CSP violation from an inline script or style shows up as one), on desktop and phone widths.
+error (a CSP violation from an inline script or style shows up as one), every visible form control
+has a label, every button and link a name, every POST form a CSRF token; no page scrolls sideways
+on a phone.
 
 With MARKETPLACE_SCREENSHOTS=docs/screenshots the same walk refreshes the README's screenshots.
 """
@@ -29,13 +31,30 @@ ADMIN_PAGES = [
 MOBILE = {"home", "shop"}
 
 
-@pytest.fixture
-def demo_server(live_server):
+@pytest.fixture(scope="module")
+def demo_server(_schema, tmp_path_factory):
+    """One live server with the demo seeded, shared by this module's tests (seeding takes a while);
+    the tables are emptied when the module is done."""
+    from marketplace import create_app
     from marketplace.seed import seed_demo
 
-    with live_server.app.app_context():
-        seed_demo(show_progress=False)
-    return live_server
+    from .conftest import _suite, serve
+
+    suite = _suite()
+    app = create_app(suite.make_config(_schema, tmp_path_factory.mktemp("demo-data"), WTF_CSRF_ENABLED=True))
+    try:
+        with app.app_context():
+            seed_demo(show_progress=False)
+        with serve(app) as server:
+            yield server
+    finally:
+        suite._empty_tables(app)
+
+
+@pytest.fixture
+def live_server(demo_server):
+    """In this module the browser talks to the seeded demo server, not a fresh live server."""
+    return demo_server
 
 
 class PageProblems:
@@ -66,6 +85,28 @@ class PageProblems:
         return items
 
 
+#: Visible form controls without an accessible name, and POST forms without a CSRF token.
+PAGE_RULES_JS = """() => {
+  const problems = [];
+  const visible = e => !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
+  for (const e of document.querySelectorAll('input, select, textarea')) {
+    if (['hidden', 'submit', 'button', 'reset', 'image'].includes(e.type) || !visible(e)) continue;
+    const named = (e.labels && e.labels.length) || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby')
+      || e.getAttribute('title');
+    if (!named) problems.push('no label: ' + e.outerHTML.slice(0, 120));
+  }
+  for (const f of document.querySelectorAll('form')) {
+    if ((f.getAttribute('method') || '').toLowerCase() === 'post' && !f.querySelector('input[name=csrf_token]'))
+      problems.push('POST form without csrf_token: ' + (f.getAttribute('action') || location.pathname));
+  }
+  for (const b of document.querySelectorAll('button, a[href]')) {
+    if (visible(b) && !(b.textContent.trim() || b.getAttribute('aria-label') || b.querySelector('img[alt]:not([alt=""])')))
+      problems.push('nameless ' + b.tagName.toLowerCase() + ': ' + b.outerHTML.slice(0, 120));
+  }
+  return problems;
+}"""
+
+
 def _walk(page: Page, server, pages) -> list[str]:
     problems = PageProblems(page, str(server))
     seen = []
@@ -77,6 +118,7 @@ def _walk(page: Page, server, pages) -> list[str]:
         expect(page.locator("main h1").first).to_be_visible()
         page.wait_for_load_state("networkidle")
         assert problems.take() == [], f"problems on {endpoint}"
+        assert page.evaluate(PAGE_RULES_JS) == [], f"accessibility/CSRF problems on {endpoint}"
         screenshot(page, name)
         if name in MOBILE:
             screenshot(page, f"{name}-mobile", width=390, height=844)
