@@ -16,8 +16,10 @@ from orders.policy import _load
 @bp.get("/admin/orders")
 @admin_required
 def admin_orders():
+    from orders.fulfilment import expire_lazily
     from orders.merchant_views import filtered_orders
 
+    expire_lazily()
     query = filtered_orders(db.select(Order), request.args)
     who = (request.args.get("who") or "").strip()[:80]
     if who:

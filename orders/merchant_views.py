@@ -62,6 +62,7 @@ def merchant_orders(shop):
 @bp.get("/merchant/orders/<int:order_id>")
 @merchant_required
 def merchant_order(order_id: int, shop):
+    services.expire_lazily()
     order = merchant_order_or_404(order_id, shop)
     return render_template("orders/merchant/order.html", shop=shop, order=order, ship_form=ShipForm(),
                            pickup_form=PickupForm(), cancel_form=CancelForm())
