@@ -133,6 +133,7 @@ def screenshot(page: Page, name: str, width: int = 1000, height: int = 800) -> P
     target.mkdir(parents=True, exist_ok=True)
     old = page.viewport_size
     page.set_viewport_size({"width": width, "height": height})
+    page.evaluate("() => { if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0); }")
     try:
         png = page.screenshot(full_page=False, animations="disabled")
     finally:
