@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from pathlib import Path
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
@@ -18,6 +19,7 @@ from marketplace.shops.policy import merchant_required
 
 TOKEN_RE = re.compile(r"^[a-f0-9]{32}$")
 ZIP_MAX_BYTES = 200 * 1024 * 1024
+STASH_HOURS = 24
 
 
 def _upload_dir(shop) -> Path:
@@ -29,6 +31,10 @@ def _upload_dir(shop) -> Path:
 def _stash(shop, csv_data: bytes, zip_data: bytes | None) -> str:
     token = secrets.token_hex(16)
     folder = _upload_dir(shop)
+    cutoff = time.time() - STASH_HOURS * 3600
+    for old in folder.iterdir():  # previews never confirmed
+        if old.is_file() and old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
     (folder / f"{token}.csv").write_bytes(csv_data)
     if zip_data:
         (folder / f"{token}.zip").write_bytes(zip_data)

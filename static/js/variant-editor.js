@@ -31,7 +31,7 @@
     var table = row.querySelector(".tier-editor tbody");
     var button = document.createElement("button");
     button.type = "button";
-    button.className = "secondary add-tier";
+    button.className = "button secondary small add-tier";
     button.textContent = editor.getAttribute("data-add-tier") || "+ 阶梯";
     button.addEventListener("click", function () {
       var rows = table.querySelectorAll(".tier-row");
@@ -56,7 +56,7 @@
 
   var add = document.createElement("button");
   add.type = "button";
-  add.className = "secondary add-variant";
+  add.className = "button secondary add-variant";
   add.textContent = editor.getAttribute("data-add-variant") || "+ 规格";
   add.addEventListener("click", function () {
     var all = editor.querySelectorAll(".variant-row");
