@@ -56,8 +56,11 @@ def refundable_cents(order: Order) -> int:
 
 
 def _lock(order: Order) -> None:
-    """Serialise refunds of one order (PostgreSQL row lock; SQLite has one writer anyway)."""
-    db.session.execute(sa.select(Order.id).where(Order.id == order.id).with_for_update())
+    """Serialise refunds of one order before reading what was refunded: a no-op UPDATE of the order
+    row takes its row lock on PostgreSQL and the write lock on SQLite (where a SELECT ... FOR UPDATE
+    is ignored and reads run outside the transaction)."""
+    db.session.execute(sa.update(Order).where(Order.id == order.id).values(updated_at=Order.updated_at)
+                       .execution_options(synchronize_session=False))
 
 
 def _parse_lines(order: Order, lines: dict) -> tuple[list[tuple[OrderLine, int]], int]:
