@@ -1,6 +1,7 @@
 """JSON API: the cart, checkout and the buyer's orders, on the same services as the pages.
 
-GET/POST/PATCH/DELETE /api/v1/cart, POST /api/v1/checkout (Idempotency-Key header or body field),
+GET/POST/PATCH/DELETE /api/v1/cart, POST /api/v1/checkout (Idempotency-Key header or body field; recommended, as only a request with
+a key is safe to retry),
 GET /api/v1/orders, GET /api/v1/orders/<id>, POST /api/v1/orders/<id>/cancel|confirm.
 Amounts are integer minor units (``*_cents``). Fields the server computes (prices, totals, shop,
 status) are ignored when a client sends them.
@@ -19,7 +20,7 @@ from marketplace.errors import ApiError
 from marketplace.extensions import db
 from orders import services
 from orders.cart import CartError, line_for_variant
-from orders.checkout import existing_group
+from orders.checkout import existing_group, new_idempotency_key
 from orders.models import Order, OrderGroup
 
 
@@ -151,9 +152,12 @@ def api_checkout():
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", _("请求体必须是 JSON 对象"))
     key = request.headers.get("Idempotency-Key") or body.get("idempotency_key")
-    if key is not None and not isinstance(key, str):
+    if key is None:
+        # Without a key a retry cannot be recognised: send one to make retries safe.
+        key = new_idempotency_key()
+    elif not isinstance(key, str):
         raise ApiError(400, "invalid_idempotency_key", _("缺少或无效的幂等键（8–64 个字母、数字或 -_.:）"))
-    existed = existing_group(current_user, key) if isinstance(key, str) else None
+    existed = existing_group(current_user, key)
     note = body.get("note") if isinstance(body.get("note"), str) else ""
     group = services.place_order(services.current_cart(), current_user, choices=body.get("fulfilment"),
                                  address_id=body.get("address_id"), idempotency_key=key, note=note)

@@ -114,7 +114,9 @@ def test_checkout_errors(client, make_user, make_variant, token_for, make_addres
         "error"]["code"] == "empty_cart"
     v = make_variant(stock=10)
     client.post("/api/v1/cart", json={"variant_id": v.id, "quantity": 2}, headers=auth)
-    r = client.post("/api/v1/checkout", json={}, headers=auth)
+    r = client.post("/api/v1/checkout", json={"idempotency_key": "bad key!"}, headers=auth)
+    assert r.status_code == 400 and r.json["error"]["code"] == "invalid_idempotency_key"
+    r = client.post("/api/v1/checkout", json={"idempotency_key": 12345678}, headers=auth)
     assert r.status_code == 400 and r.json["error"]["code"] == "invalid_idempotency_key"
     r = client.post("/api/v1/checkout", json={"fulfilment": {str(v.product.shop_id): "teleport"}},
                     headers={**auth, "Idempotency-Key": "api-key-000003"})
@@ -166,3 +168,13 @@ def test_session_json_writes_need_csrf_header(csrf_app, make_variant):
     r = client.post("/api/v1/cart", json={"variant_id": v.id, "quantity": 1})
     assert r.status_code == 400 and r.json["error"]["code"] == "csrf_failed"
     assert lines() == []
+
+
+def test_checkout_without_key_still_places_one_order(client, make_user, make_variant, token_for):
+    auth = token_for(make_user())
+    v = make_variant(stock=10)
+    client.post("/api/v1/cart", json={"variant_id": v.id, "quantity": 2}, headers=auth)
+    r = client.post("/api/v1/checkout", headers=auth)
+    assert r.status_code == 201 and r.json["orders"][0]["fulfilment"] == "pickup"
+    r = client.post("/api/v1/checkout", headers=auth)
+    assert r.status_code == 400 and r.json["error"]["code"] == "empty_cart"
