@@ -220,15 +220,17 @@ def _extra_step(module_name: str, func_name: str) -> Callable[[Progress], None] 
     return getattr(module, func_name, None) if module is not None else None
 
 
-def seed_demo(show_progress: bool = True) -> list[tuple[str, object]]:
+def seed_demo(show_progress: bool = True, without: tuple[str, ...] = ()) -> list[tuple[str, object]]:
     """Run every seed step in order; each step commits its own work and is safe to repeat.
 
-    Returns (step, what the step returned) for each step: other domains' steps may return a dict
-    of counts, which the command prints.
+    ``without`` names other domains' steps to leave out (e.g. "catalog"). Returns (step, what the
+    step returned) for each step: other domains' steps may return a dict of counts.
     """
     steps: list[tuple[str, Callable[[Progress], object]]] = [
         ("regions", _load_regions), ("accounts", _seed_users), ("shops", _seed_shops)]
     for module_name, func_name in EXTRA_STEPS:
+        if module_name.split(".")[0] in without:
+            continue
         func = _extra_step(module_name, func_name)
         if func is not None:
             steps.append((module_name.split(".")[0], func))
@@ -273,13 +275,15 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True,
                   help="Do nothing when the demo admin already exists (used by `make run` on every start).")
-    def seed_demo_command(if_empty: bool) -> None:
+    @click.option("--without", multiple=True, type=click.Choice([m.split(".")[0] for m, _f in EXTRA_STEPS]),
+                  help="Leave out another domain's demo data (repeatable), e.g. --without catalog.")
+    def seed_demo_command(if_empty: bool, without: tuple[str, ...]) -> None:
         """Load the Shangqiu demo: regions, accounts, shops (and products, projects). Idempotent."""
         if if_empty and db.session.scalar(sa.select(User.id).where(User.email == ADMIN_EMAIL)) is not None:
             click.echo(f"Demo data already present ({ADMIN_EMAIL} exists): nothing to do.")
             click.echo(f"Open {DEMO_URL}  (every demo password: {DEMO_PASSWORD})")
             return
-        for step, result in seed_demo():
+        for step, result in seed_demo(without=without):
             if isinstance(result, dict) and result:
                 click.echo(f"{step}: " + ", ".join(f"{k} {v}" for k, v in result.items()))
         print_accounts()

@@ -26,6 +26,10 @@ def table_counts() -> dict[str, int]:
                 for t in _db.metadata.sorted_tables}
 
 
+#: The shell's own steps only: the catalogue and investment seeds are slow and have their own tests.
+SHELL_ONLY = ("--without", "catalog", "--without", "investment")
+
+
 def run(app, *args):
     result = app.test_cli_runner().invoke(args=["seed-demo", *args])
     assert result.exit_code == 0, result.output + repr(result.exception)
@@ -33,7 +37,7 @@ def run(app, *args):
 
 
 def test_seed_demo_creates_the_demo(app, db):
-    result = run(app)
+    result = run(app, *SHELL_ONLY)
     by_email = {u.email: u for u in db.session.scalars(sa.select(User))}
     assert by_email[ADMIN_EMAIL].has_role(Role.ADMIN)
     assert by_email["officer@demo.local"].has_role(Role.OFFICER)
@@ -73,7 +77,9 @@ def test_seed_demo_creates_the_demo(app, db):
     assert "柘城县辣椒合作社" in result.output
 
 
+@pytest.mark.slow
 def test_seed_demo_twice_changes_nothing(app, db):
+    """The whole chain, other domains' steps included: the second run adds and changes nothing."""
     run(app)
     first = table_counts()
     shop_rows = {(s.slug, s.logo_image, s.licence_image, s.status) for s in db.session.scalars(sa.select(Shop))}
@@ -83,12 +89,21 @@ def test_seed_demo_twice_changes_nothing(app, db):
 
 
 def test_if_empty_seeds_an_empty_database_and_then_returns_at_once(app, db):
-    first = run(app, "--if-empty")
+    first = run(app, "--if-empty", *SHELL_ONLY)
     assert "Demo accounts" in first.output
     counts = table_counts()
-    second = run(app, "--if-empty")
+    second = run(app, "--if-empty", *SHELL_ONLY)
     assert "nothing to do" in second.output
     assert table_counts() == counts
+
+
+def test_without_leaves_out_other_domains_steps(app, db):
+    run(app, *SHELL_ONLY)
+    counts = table_counts()
+    assert counts["shops"] == len(DEMO_SHOPS) + 1
+    for table in ("products", "invest_projects"):  # the other domains' demo rows
+        assert counts.get(table, 0) == 0
+    assert app.test_cli_runner().invoke(args=["seed-demo", "--without", "shops"]).exit_code == 2
 
 
 def test_logo_is_a_square_with_or_without_a_cjk_font(monkeypatch):
@@ -108,7 +123,7 @@ def test_logo_is_a_square_with_or_without_a_cjk_font(monkeypatch):
                           "special-use domain .local of the demo accounts (admin@demo.local): the accounts "
                           "login form must accept them", strict=False)
 def test_demo_admin_can_log_in_through_the_form_and_open_the_admin(app, client, db):
-    run(app)
+    run(app, *SHELL_ONLY)
     response = client.post("/account/login", data={"email": ADMIN_EMAIL, "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.get("/admin").status_code == 200
