@@ -156,7 +156,6 @@ def _statements(db, client, url: str) -> int:
 @pytest.mark.parametrize("url", ["/c/agri.fruit", "/c/agri", "/county/411424", "/", "/shops/{slug}"])
 def test_listing_pages_use_a_constant_number_of_queries(db, client, make_product, make_shop, origin, url):
     from catalog.images import add_image
-
     from marketplace.regions.models import Region
     from marketplace.shops.models import Shop
 
