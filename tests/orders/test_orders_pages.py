@@ -339,3 +339,17 @@ def test_forms_need_csrf(csrf_app, make_variant):
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
         r = client.post("/cart/add", data={"variant_id": v.id, "quantity": "1", "csrf_token": token})
         assert r.status_code == 302 and len(cart_lines()) == 1
+
+
+def test_pages_render_in_english(app, client, login, make_user, make_shop, placed_order, make_variant):
+    owner = make_user(locale="en")
+    shop = make_shop(owner=owner)
+    _buyer, order, _v = placed_order(shop=shop)
+    login(owner)
+    client.post("/language", data={"locale": "en", "next": "/"})
+    client.post("/cart/add", data={"variant_id": make_variant(stock=5).id, "quantity": "1"})
+    for path in ("/cart", "/checkout", "/orders", "/account/addresses", "/merchant/orders",
+                 f"/merchant/orders/{order.id}", f"/merchant/orders/{order.id}/slip", "/merchant/delivery"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert 'lang="en"' in r.get_data(as_text=True), path
