@@ -203,3 +203,22 @@ def test_localstripe_signed_webhook_racing_the_return_page(live_app, localstripe
         requests.post(f"{localstripe}/_config/webhooks/marketplace", timeout=10,
                       json={"url": "http://127.0.0.1:9/gone", "secret": WHSEC, "events": ["none.none"]})
 
+
+
+def test_with_csrf_on_the_webhook_is_exempt_and_card_confirm_is_not(csrf_app, charged):
+    group, payment, intent = charged
+    client = csrf_app.test_client()
+    payload = event_payload("payment_intent.succeeded", intent)
+    r = client.post("/payments/stripe/webhook", data=payload, content_type="application/json",
+                    headers={"Stripe-Signature": sign(payload)})
+    assert r.status_code == 200
+    from tests.conftest import csrf_token_from
+
+    token = csrf_token_from(client.get("/account/login").get_data(as_text=True))
+    r = client.post("/account/login", data={"email": group.buyer.email, "password": "correct horse 42",
+                                            "csrf_token": token})
+    assert r.status_code == 302
+    r = client.post(f"/payments/group/{group.id}/card/confirm", json={"payment_id": payment.id, "token": "tok_x"})
+    assert r.status_code == 400  # a JSON write with a session needs the X-CSRFToken header
+    db.session.expire_all()
+    assert all(o.status == S.PAID for o in group.orders)
