@@ -128,3 +128,16 @@ def test_expired_offer_is_marked(client, make_project):
     current = make_project(valid_until=dt.date.today() + dt.timedelta(days=90))
     assert "已过有效期" in client.get(f"/invest/projects/{old.id}").get_data(as_text=True)
     assert "已过有效期" not in client.get(f"/invest/projects/{current.id}").get_data(as_text=True)
+
+
+def test_pages_render_in_english(client, login, officer, make_project, make_inquiry):
+    project = make_project(sector="new-materials")
+    inquiry = make_inquiry(project)
+    client.post("/language", data={"locale": "en", "next": "/"})
+    body = client.get("/invest").get_data(as_text=True)
+    assert '<html lang="en"' in body and "New materials / aluminium" in body
+    assert "New materials / aluminium" in client.get(f"/invest/projects/{project.id}").get_data(as_text=True)
+    login(officer)
+    for path in ("/invest/office", f"/invest/office/projects/{project.id}", f"/invest/office/leads/{inquiry.id}",
+                 "/invest/office/projects/new"):
+        assert client.get(path).status_code == 200, path
