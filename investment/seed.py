@@ -129,8 +129,8 @@ def seed_demo_investment(progress=None) -> dict:
     counties = _counties()
     if not counties:
         return {"projects": 0, "leads": 0, "skipped": "no regions loaded"}
-    officer = _staff("officer@demo.local", Role.OFFICER)
-    reviewer = _staff("reviewer@demo.local", Role.REVIEWER) or officer
+    officer = _staff("officer@demo.example", Role.OFFICER)
+    reviewer = _staff("reviewer@demo.example", Role.REVIEWER) or officer
     existing = set(db.session.scalars(sa.select(Project.code).where(Project.code.like("SQ-DEMO-%"))))
     created_projects = created_leads = 0
     for n, row in enumerate(data["projects"]):

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 #: Every demo account has this password (documented in the README and printed by seed-demo).
 DEMO_PASSWORD = "demo12345!"
-ADMIN_EMAIL = "admin@demo.local"
+ADMIN_EMAIL = "admin@demo.example"
 
 #: (email, name, roles)
 DEMO_USERS = [
     (ADMIN_EMAIL, "平台管理员", ("admin",)),
-    ("officer@demo.local", "招商局 张科长", ("officer",)),
+    ("officer@demo.example", "招商局 张科长", ("officer",)),
     # a reviewer is a senior officer: he also works in the investment office
-    ("reviewer@demo.local", "招商局 李主任", ("officer", "reviewer")),
-    ("buyer@demo.local", "王芳（睢阳区餐馆）", ()),
-    ("buyer2@demo.local", "刘强（梁园区超市）", ()),
+    ("reviewer@demo.example", "招商局 李主任", ("officer", "reviewer")),
+    ("buyer@demo.example", "王芳（睢阳区餐馆）", ()),
+    ("buyer2@demo.example", "刘强（梁园区超市）", ()),
 ]
 
 _WHOLESALE_MARKET = "商丘农产品中心批发市场"
@@ -27,56 +27,56 @@ _WHOLESALE_MARKET = "商丘农产品中心批发市场"
 DEMO_SHOPS = [
     {"slug": "zhecheng-lajiao-hezuoshe", "name": "柘城县辣椒合作社", "shop_type": "cooperative", "county": "柘城县",
      "township": "起台镇", "kind": "3", "org": "0000101", "colour": (176, 30, 30), "phone": "0370-7201188",
-     "address": "起台镇辣椒交易市场东侧", "owner": ("lajiao@demo.local", "赵建国"),
+     "address": "起台镇辣椒交易市场东侧", "owner": ("lajiao@demo.example", "赵建国"),
      "description": "柘城是“中国三樱椒之乡”。本社收购、晾晒、分拣社员种植的三樱椒（朝天椒），"
                     "供应干椒、椒段、辣椒粉，整车批发，可按客户要求分级包装。"},
     {"slug": "ningling-jinding-suli", "name": "宁陵金顶酥梨种植户", "shop_type": "farmer", "county": "宁陵县",
      "township": "石桥镇", "kind": "2", "org": "0000102", "colour": (196, 160, 30), "phone": "13903701234",
-     "address": "石桥镇梨园村", "owner": ("suli@demo.local", "孙秀英"),
+     "address": "石桥镇梨园村", "owner": ("suli@demo.example", "孙秀英"),
      "description": "宁陵金顶谢花酥梨，皮薄多汁、酥脆香甜。自家梨园三十亩，八月下旬开始采摘，"
                     "论箱零售，整园批发，冷库可存到来年春天。"},
     {"slug": "minquan-putaojiu", "name": "民权葡萄酒厂", "shop_type": "enterprise", "county": "民权县",
      "kind": "1", "org": "0000103", "colour": (110, 20, 50), "phone": "0370-8561166",
-     "address": "民权县城北关镇工业大道 8 号", "owner": ("wine@demo.local", "周明"),
+     "address": "民权县城北关镇工业大道 8 号", "owner": ("wine@demo.example", "周明"),
      "description": "民权是黄河故道上的葡萄酒产区。本厂生产干红、干白和甜型葡萄酒，"
                     "承接餐饮、商超批发与企业定制酒。"},
     {"slug": "yongcheng-mianfen", "name": "永城面粉有限公司", "shop_type": "enterprise", "county": "永城市",
      "kind": "1", "org": "0000104", "colour": (190, 150, 90), "phone": "0370-5121888",
-     "address": "永城市产业集聚区面粉城路 1 号", "owner": ("flour@demo.local", "陈卫东"),
+     "address": "永城市产业集聚区面粉城路 1 号", "owner": ("flour@demo.example", "陈卫东"),
      "description": "永城是“中国面粉城”。本公司用豫东优质小麦加工特一粉、高筋粉、饺子粉和麸皮，"
                     "25 公斤袋装，整车发往食品厂与面馆。"},
     {"slug": "yongcheng-lvye", "name": "永城铝业", "shop_type": "enterprise", "county": "永城市",
      "kind": "1", "org": "0000105", "colour": (110, 120, 130), "phone": "0370-5166600",
-     "address": "永城市城东工业园区", "owner": ("alu@demo.local", "吴志刚"),
+     "address": "永城市城东工业园区", "owner": ("alu@demo.example", "吴志刚"),
      "description": "依托永城煤电铝产业链，供应 A00 电解铝锭（99.70%）与铝棒，按吨报价，"
                     "可开增值税专用发票，厂区自提或物流配送。"},
     {"slug": "yucheng-shaogang-juanchi", "name": "虞城稍岗钢卷尺厂", "shop_type": "enterprise", "county": "虞城县",
      "township": "稍岗镇", "kind": "1", "org": "0000106", "colour": (230, 160, 0), "phone": "0370-4621234",
-     "address": "稍岗镇五金工业园", "owner": ("tape@demo.local", "郑海涛"),
+     "address": "稍岗镇五金工业园", "owner": ("tape@demo.example", "郑海涛"),
      "description": "稍岗是全国闻名的钢卷尺生产基地。本厂生产 3 米到 10 米钢卷尺、纤维卷尺，"
                     "可印企业标志，起订 500 把。"},
     {"slug": "suixian-xieye", "name": "睢县鞋业", "shop_type": "enterprise", "county": "睢县",
      "kind": "1", "org": "0000107", "colour": (40, 70, 120), "phone": "0370-8126677",
-     "address": "睢县产业集聚区鞋都大道", "owner": ("shoes@demo.local", "冯丽"),
+     "address": "睢县产业集聚区鞋都大道", "owner": ("shoes@demo.example", "冯丽"),
      "description": "睢县“中原鞋都”的运动鞋、休闲鞋工厂，接受来样加工和批发，"
                     "常规款式现货，300 双起批。"},
     {"slug": "nongchanpin-shucai-a108", "name": "老王蔬菜批发", "shop_type": "market_stall", "county": "梁园区",
      "kind": "2", "org": "0000108", "colour": (40, 130, 60), "phone": "13837001108",
      "market_name": _WHOLESALE_MARKET, "stall_number": "蔬菜区 A-108",
-     "address": "商丘农产品中心批发市场蔬菜区 A-108", "owner": ("veg@demo.local", "王德福"),
+     "address": "商丘农产品中心批发市场蔬菜区 A-108", "owner": ("veg@demo.example", "王德福"),
      "description": "每天凌晨三点开市，本地时令蔬菜与外地调运蔬菜批发，饭店、食堂可预订次日配送。"},
     {"slug": "nongchanpin-ganhuo-c016", "name": "豫东干货行", "shop_type": "market_stall", "county": "梁园区",
      "kind": "2", "org": "0000109", "colour": (140, 90, 40), "phone": "13837001016",
      "market_name": _WHOLESALE_MARKET, "stall_number": "干货区 C-016",
-     "address": "商丘农产品中心批发市场干货区 C-016", "owner": ("ganhuo@demo.local", "何桂兰"),
+     "address": "商丘农产品中心批发市场干货区 C-016", "owner": ("ganhuo@demo.example", "何桂兰"),
      "description": "干辣椒、花椒、八角、木耳、香菇、粉条、黄花菜等干货调料，件批与零批。"},
     {"slug": "xiayi-shiyongjun-hezuoshe", "name": "夏邑县食用菌专业合作社", "shop_type": "cooperative",
      "county": "夏邑县", "kind": "3", "org": "0000110", "colour": (150, 110, 70), "phone": "0370-6261155",
-     "address": "夏邑县会亭镇食用菌产业园", "township": "会亭镇", "owner": ("mushroom@demo.local", "马俊"),
+     "address": "夏邑县会亭镇食用菌产业园", "township": "会亭镇", "owner": ("mushroom@demo.example", "马俊"),
      "description": "社员大棚种植平菇、香菇、双孢菇，每日采收，鲜菇冷链发货，也供应干香菇。"},
     {"slug": "liangyuan-xieji-guoshu", "name": "梁园区谢集镇果蔬种植户", "shop_type": "farmer", "county": "梁园区",
      "township": "谢集镇", "kind": "2", "org": "0000111", "colour": (90, 150, 40), "phone": "13937002211",
-     "address": "谢集镇谢集村", "owner": ("xieji@demo.local", "谢玉梅"),
+     "address": "谢集镇谢集村", "owner": ("xieji@demo.example", "谢玉梅"),
      "description": "露天与大棚种植西红柿、黄瓜、西瓜，自家地头直供，可约时间到田间采摘。"},
 ]
 
@@ -84,5 +84,5 @@ DEMO_SHOPS = [
 PENDING_SHOP = {
     "slug": "suiyang-gucheng-gaodian", "name": "睢阳古城糕点坊", "shop_type": "enterprise", "county": "睢阳区",
     "kind": "2", "org": "0000112", "colour": (170, 60, 90), "phone": "13903709988",
-    "address": "睢阳区古城南门里 12 号", "owner": ("pending@demo.local", "宋晓燕"),
+    "address": "睢阳区古城南门里 12 号", "owner": ("pending@demo.example", "宋晓燕"),
     "description": "商丘古城里的老字号糕点作坊，想在网上批发传统点心给本地超市和茶馆。"}
