@@ -123,3 +123,10 @@ def test_merchant_lists_a_product_and_a_buyer_finds_it_by_pinyin(live_server, pa
     expect(image).to_have_attribute("srcset", re.compile(r"-1600\.webp 1600w"))
     assert page.evaluate("document.querySelector('.gallery-main img').naturalWidth") > 0
     screenshot(page, "product-page")
+
+    # phone width: nothing scrolls sideways on the product, category and county pages
+    page.set_viewport_size({"width": 390, "height": 800})
+    for path in (page.url, "/c/agri", "/county/411424", "/categories"):
+        page.goto(path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{path} scrolls sideways by {overflow}px at 390px"
