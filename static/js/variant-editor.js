@@ -32,7 +32,7 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "button secondary small add-tier";
-    button.textContent = editor.getAttribute("data-add-tier") || "+ 阶梯";
+    button.textContent = editor.getAttribute("data-add-tier") || "+";
     button.addEventListener("click", function () {
       var rows = table.querySelectorAll(".tier-row");
       if (rows.length >= MAX_TIERS) { return; }
@@ -57,7 +57,7 @@
   var add = document.createElement("button");
   add.type = "button";
   add.className = "button secondary add-variant";
-  add.textContent = editor.getAttribute("data-add-variant") || "+ 规格";
+  add.textContent = editor.getAttribute("data-add-variant") || "+";
   add.addEventListener("click", function () {
     var all = editor.querySelectorAll(".variant-row");
     if (all.length >= MAX_VARIANTS) { return; }
