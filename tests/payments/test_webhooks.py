@@ -222,3 +222,37 @@ def test_with_csrf_on_the_webhook_is_exempt_and_card_confirm_is_not(csrf_app, ch
     assert r.status_code == 400  # a JSON write with a session needs the X-CSRFToken header
     db.session.expire_all()
     assert all(o.status == S.PAID for o in group.orders)
+
+
+def test_webhooks_and_return_pages_racing_book_the_payment_once(charged, app):
+    group, payment, intent = charged
+    buyer_email, group_id = group.buyer.email, group.id
+    clients = []
+    for _ in range(4):
+        c = app.test_client()
+        assert c.post("/account/login", data={"email": buyer_email, "password": "correct horse 42"}).status_code == 302
+        clients.append(c)
+    payloads = [event_payload("payment_intent.succeeded", intent, event_id=f"evt_vs_return_{i}") for i in range(4)]
+    barrier = threading.Barrier(8)
+    codes = []
+
+    def return_page(c):
+        barrier.wait(timeout=30)
+        codes.append(c.get(f"/payments/group/{group_id}/return").status_code)
+
+    def webhook(p):
+        barrier.wait(timeout=30)
+        codes.append(app.test_client().post("/payments/stripe/webhook", data=p, content_type="application/json",
+                                            headers={"Stripe-Signature": sign(p)}).status_code)
+
+    threads = [threading.Thread(target=return_page, args=(c,)) for c in clients]
+    threads += [threading.Thread(target=webhook, args=(p,)) for p in payloads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert codes == [200] * 8
+    db.session.expire_all()
+    assert _payments_booked() == 6 and all(o.status == S.PAID for o in group.orders)
+    history = [c for o in group.orders for c in o.history if c.to_status == S.PAID]
+    assert len(history) == 2
