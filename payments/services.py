@@ -289,6 +289,7 @@ def _settle(payment: Payment, intent, error: str) -> str:
 
             with settling_orders():
                 orders.mark_paid(group, None, _("在线支付成功（Stripe %(ref)s）", ref=payment.provider_ref))
+            _book_fee(payment, intent)
         else:
             _to_suspense_and_refund(payment)
         db.session.refresh(payment)
@@ -306,6 +307,26 @@ def _settle(payment: Payment, intent, error: str) -> str:
         db.session.commit()
         db.session.refresh(payment)
     return status
+
+
+def _book_fee(payment: Payment, intent) -> None:
+    """Stripe's fee, where its balance transaction tells it: fees +f | gateway -f (per group).
+    Best effort: the payment is booked already; a fee that cannot be read is left out."""
+    charge = getattr(intent, "latest_charge", None)
+    try:
+        client = stripe_api.client()
+        if isinstance(charge, str):
+            charge = client.v1.charges.retrieve(charge)
+        txn = getattr(charge, "balance_transaction", None) if charge is not None else None
+        if isinstance(txn, str):
+            txn = client.v1.balance_transactions.retrieve(txn)
+        fee = int(getattr(txn, "fee", 0) or 0) if txn is not None else 0
+    except (stripe.StripeError, AttributeError):
+        return
+    if fee > 0:
+        ledger.post("stripe_fee", [(Account.FEES, fee, None), (Account.GATEWAY, -fee, None)],
+                    group_id=payment.group_id, payment_id=payment.id)
+        db.session.commit()
 
 
 def _flag(payment: Payment, message: str) -> None:

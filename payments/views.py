@@ -6,12 +6,15 @@ from __future__ import annotations
 import stripe
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from marketplace.extensions import db
 from orders.policy import buyer_group_or_404
 from payments import bp, gateways, services, stripe_api
 from payments.models import PaymentMethod, PaymentStatus
+
+WALLETS = {"alipay": _l("支付宝"), "wechat_pay": _l("微信支付")}
 
 
 def stripe_csp() -> str:
@@ -77,9 +80,15 @@ def card_page(group_id: int):
         current_app.logger.exception("payments: cannot create the intent of group %s", group.id)
         flash(_("暂时无法连接支付服务，请稍后再试或选择线下付款"), "error")
         return redirect(url_for("payments.pay_group", group_id=group.id))
+    methods = list(current_app.config["STRIPE_PAYMENT_METHODS"])
+    wallets = [m for m in methods if m in WALLETS]
+    # Alipay / WeChat Pay are confirmed by Stripe.js with the intent's client secret (a redirect or a
+    # QR code); cards go through a token and the server (see pay_with_card_token).
+    client_secret = services.retrieve_intent(payment).client_secret if wallets else ""
     response = current_app.make_response(render_template(
         "payments/card.html", payment=payment, stripe_js_url=current_app.config["STRIPE_JS_URL"],
-        publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"], **_context(group)))
+        publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"], card="card" in methods,
+        wallets=[(m, WALLETS[m]) for m in wallets], client_secret=client_secret, **_context(group)))
     response.headers["Content-Security-Policy"] = stripe_csp()
     return response
 

@@ -147,3 +147,16 @@ def test_a_cancelled_order_gives_a_new_intent_for_the_new_amount(make_group, log
     assert len(payments) == 2 and payments[1].amount_cents == group.orders[0].total_cents
     assert payments[0].id == first.id and payments[0].status == PaymentStatus.CANCELED
     assert stripe_api.client().v1.payment_intents.retrieve(first.provider_ref).status == "canceled"
+
+
+def test_alipay_and_wechat_pay_buttons_when_configured(app, make_group, login, client):
+    app.config["STRIPE_PAYMENT_METHODS"] = ["card", "alipay", "wechat_pay"]
+    group = make_group()
+    login(group.buyer)
+    html = _card_page(client, group).get_data(as_text=True)
+    payment = db.session.scalar(sa.select(Payment))
+    assert f'data-client-secret="{payment.provider_ref}_secret_' in html
+    assert 'data-method="alipay"' in html and 'data-method="wechat_pay"' in html and 'id="card-element"' in html
+    # (localstripe does not keep payment_method_types; the create call sends the configured list)
+    app.config["STRIPE_PAYMENT_METHODS"] = ["card"]
+    assert "data-client-secret" not in _card_page(client, group).get_data(as_text=True)
