@@ -54,6 +54,7 @@ def _nav(app: Flask):
         ("catalog.categories", _l("全部分类")),
         ("shops.directory", _l("店铺")),
         ("investment.library", _l("招商项目")),
+        ("regions.index", _l("县区特产")),
         ("orders.cart", _l("采购车")),
     ] if has(e)]
     user = []
@@ -66,7 +67,9 @@ def _nav(app: Flask):
             ("orders.my_orders", _l("我的订单"), True),
             ("shops.dashboard", _l("我的店铺"), member is not None),
             ("shops.apply", _l("申请开店"), member is None),
-            ("investment.office", _l("招商工作台"), current_user.has_role(Role.OFFICER)),
+            ("investment.my_inquiries", _l("我的投资咨询"), True),
+            ("investment.office", _l("招商工作台"), current_user.is_admin or current_user.has_role(Role.OFFICER)
+             or current_user.has_role(Role.REVIEWER)),
             ("admin.index", _l("管理后台"), current_user.has_role(Role.ADMIN)),
         ]
         user = [(e, label) for e, label, ok in candidates if ok and has(e)]
