@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -106,6 +107,12 @@ def pct(values, p):
     values = sorted(values)
     k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
     return values[k]
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the index build's worker processes)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def summary(label, ms):
@@ -253,20 +260,24 @@ def main() -> None:
             started = time.perf_counter()
             build_database(app, args.n)
             print(f"database: {args.n} products inserted in {time.perf_counter() - started:.1f} s")
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), cpu_seconds()
             count = rebuild("products")
-            elapsed = time.perf_counter() - started
+            elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
             print(f"index build: {count} documents in {elapsed:.1f} s = {count / elapsed:.0f} documents/s "
-                  f"(database read, jieba, pinyin, Whoosh write and optimise)")
+                  f"(database read, jieba, pinyin, Whoosh write and optimise); CPU {cpu:.0f} s = "
+                  f"{count / cpu:.0f} documents per CPU-second")
+
+        cpu_ms: list[float] = []
 
         def run_mix():
             timings: dict[str, list[float]] = {}
             totals = {}
             for kind, text, filters, ranges, sort in QUERIES:
                 query = SearchQuery(text=text, filters=filters, ranges=ranges, sort=sort, facets=FACETS, per_page=24)
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 result = search("products", query)
                 timings.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+                cpu_ms.append((time.process_time() - cpu) * 1000)
                 totals[(text, str(filters))] = result.total
             return timings, totals
 
@@ -293,6 +304,7 @@ def main() -> None:
             print("  " + summary(kind, ms))
         everything = [x for ms in flat.values() for x in ms]
         print("  " + summary("ALL", everything))
+        print("  " + summary("ALL, CPU time only", cpu_ms[len(QUERIES):]))
         print("  hits per query: " + ", ".join(f"{t or '∅'}{'+filters' if f != '{}' else ''}={n}" for (t, f), n in totals.items()))
 
         print("\nSQLite FTS5 trigram baseline (count + county facet + top 24; pinyin/initials find nothing):")
@@ -302,7 +314,7 @@ def main() -> None:
         print("  " + summary("ALL", [x for ms in base.values() for x in ms]))
 
     client = app.test_client()
-    page_ms = []
+    page_ms, page_cpu = [], []
     client.get("/search?q=苹果")
     for _round in range(args.page_rounds):
         for _kind, text, filters, ranges, sort in QUERIES:
@@ -310,12 +322,15 @@ def main() -> None:
             qs.update({("category" if k == "category_path" else k): ("1" if v is True else v) for k, v in filters.items()})
             if "price_cents" in ranges:
                 qs["min_price"], qs["max_price"] = (str(v / 100) for v in ranges["price_cents"])
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             response = client.get("/search", query_string=qs)
             page_ms.append((time.perf_counter() - started) * 1000)
+            page_cpu.append((time.process_time() - cpu) * 1000)
             assert response.status_code == 200, response.status_code
     print("\nsearch page through the Flask test client (GET /search, whole response):")
     print("  " + summary("page", page_ms))
+    print("  " + summary("page, CPU time only", page_cpu))
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} (other work on the machine inflates wall times)")
     if not args.dir:
         import shutil
 

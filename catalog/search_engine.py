@@ -5,33 +5,29 @@ symlink to the current generation, so a rebuild writes a fresh folder and swaps 
 atomically while searches keep reading the old one. Searchers are per thread and refreshed when
 the index changed. Per-segment data (posting sets of filter values, numeric columns, presorted
 orders) is cached by Whoosh's segment id, which never changes while a segment exists: a write
-only adds a small segment, so caches survive it.
+only adds a small segment, so caches survive it. Query evaluation is in catalog.search_query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import heapq
 import logging
-import math
 import os
 import shutil
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from enum import Enum
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import StandardAnalyzer
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.lang.porter import stem
 
-from catalog.search_text import ParsedQuery, QueryWord, chinese_analyzer, pinyin_text, sub_terms
+from catalog import search_query
+from catalog.search_text import ParsedQuery, chinese_analyzer, pinyin_text
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +38,6 @@ OID = "z_id"
 #: Stored fingerprint of the indexed content (``search check`` compares it with the database).
 SIG = "z_sig"
 PY, PI = "__py", "__pi"
-#: Pinyin fields weigh a little less than the Chinese text they come from.
-PINYIN_WEIGHT = 0.8
-#: Above this many candidates, sorted pages are picked by walking a presorted order.
-PRESORT_THRESHOLD = 3000
-MAX_PREFIX_TERMS = 64
 
 
 def keyword_value(value) -> str:
@@ -119,151 +110,6 @@ def to_whoosh(spec, key, doc: dict) -> dict:
     out = {k: v for k, v in out.items() if v != ""}
     out[SIG] = hashlib.blake2b(repr(sorted(out.items())).encode(), digest_size=16).hexdigest()
     return out
-
-
-# --- per-segment caches ----------------------------------------------------------------------
-
-_cache: OrderedDict = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_ENTRIES = 512
-
-
-def _cached(key, build):
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    value = build()
-    with _cache_lock:
-        _cache[key] = value
-        while len(_cache) > _CACHE_ENTRIES:
-            _cache.popitem(last=False)
-    return value
-
-
-def _segid(reader) -> str:
-    return reader.segment().segment_id() + ":" + str(reader.doc_count_all())
-
-
-def _raw_postings(reader, fieldname: str, text: str) -> set[int]:
-    """All document numbers with this term in this segment (deleted ones included)."""
-    try:
-        btext = reader._text_to_bytes(fieldname, text)
-        if (fieldname, btext) not in reader._terms:
-            return set()
-        matcher = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
-        return set(matcher.all_ids())
-    except Exception:  # a missing field or a term the field cannot encode simply matches nothing
-        return set()
-
-
-def _postings(reader, fieldname: str, text: str) -> set[int]:
-    ids = _raw_postings(reader, fieldname, text)
-    deleted = reader.deleted_docs_set if reader.has_deletions() else None
-    return ids - deleted if deleted else ids
-
-
-def _value_sets(reader, fieldname: str) -> dict[str, set[int]]:
-    def build():
-        if fieldname not in reader.schema:
-            return {}
-        return {b.decode("utf-8"): _raw_postings(reader, fieldname, b.decode("utf-8"))
-                for b in reader.lexicon(fieldname)}
-
-    return _cached((_segid(reader), "values", fieldname), build)
-
-
-def _column(reader, fieldname: str) -> list:
-    def build():
-        if fieldname not in reader.schema or not reader.has_column(fieldname):
-            return [0] * reader.doc_count_all()
-        return list(reader.column_reader(fieldname))
-
-    return _cached((_segid(reader), "column", fieldname), build)
-
-
-def _order(reader, fieldname: str) -> list[int]:
-    """Document numbers sorted by (value, object id) ascending."""
-    def build():
-        col, oid = _column(reader, fieldname), _column(reader, OID)
-        return sorted(range(len(col)), key=lambda d: (col[d], oid[d]))
-
-    return _cached((_segid(reader), "order", fieldname), build)
-
-
-def _live(reader) -> set[int]:
-    base = _cached((_segid(reader), "all"), lambda: set(range(reader.doc_count_all())))
-    if reader.has_deletions():
-        return base - reader.deleted_docs_set
-    return set(base)
-
-
-# --- query evaluation ------------------------------------------------------------------------
-
-@dataclass
-class Hits:
-    total: int = 0
-    facets: dict = field(default_factory=dict)
-    #: [(key, stored fields)] for the requested page
-    page: list = field(default_factory=list)
-    partial: bool = False
-
-
-def _word_match(reader, spec, word: QueryWord) -> tuple[set[int], list[tuple[float, set[int]]]]:
-    """Documents matching one query word, and (weight, docs) pairs for scoring."""
-    parts: list[tuple[float, set[int]]] = []
-    if word.is_ascii:
-        term = word.terms[0]
-        stemmed = stem(term)
-        for name, boost in spec.text_fields.items():
-            ids = _postings(reader, name, stemmed)
-            if ids:
-                parts.append((boost, ids))
-        for name in spec.pinyin_fields:
-            boost = spec.text_fields.get(name, 1.0) * PINYIN_WEIGHT
-            for suffix in (PY, PI):
-                ids = _postings(reader, name + suffix, term)
-                if ids:
-                    parts.append((boost, ids))
-        if word.prefix or (not parts and len(term) >= 3):
-            for name in spec.pinyin_fields:
-                boost = spec.text_fields.get(name, 1.0) * PINYIN_WEIGHT * 0.7
-                for suffix in (PY, PI) if word.prefix else (PY,):
-                    fname = name + suffix
-                    if fname not in reader.schema:
-                        continue
-                    for n, btext in enumerate(reader.expand_prefix(fname, term)):
-                        if n >= MAX_PREFIX_TERMS:
-                            break
-                        ids = _postings(reader, fname, btext.decode("utf-8"))
-                        if ids:
-                            parts.append((boost, ids))
-        match = set().union(*(ids for _w, ids in parts)) if parts else set()
-        return match, parts
-    match: set[int] | None = None
-    share = 1.0 / len(word.terms)
-    for term in word.terms:
-        term_parts = _term_parts(reader, spec, term, share)
-        union = set().union(*(ids for _w, ids in term_parts)) if term_parts else set()
-        if not union and (pieces := sub_terms(term)):
-            # the whole word is not an indexed term here (jieba cut the document differently):
-            # require each of its dictionary sub-words instead
-            term_parts, union = [], None
-            for piece in pieces:
-                piece_parts = _term_parts(reader, spec, piece, share / len(pieces))
-                piece_union = set().union(*(ids for _w, ids in piece_parts)) if piece_parts else set()
-                union = piece_union if union is None else union & piece_union
-                term_parts.extend(piece_parts)
-            union = union or set()
-        match = union if match is None else match & union
-        parts.extend(term_parts)
-        if not match:
-            return set(), []
-    return match or set(), parts
-
-
-def _term_parts(reader, spec, term: str, weight: float) -> list[tuple[float, set[int]]]:
-    return [(boost * weight, ids) for name, boost in spec.text_fields.items() if (ids := _postings(reader, name, term))]
 
 
 class IndexHandle:
@@ -354,7 +200,7 @@ class IndexHandle:
     # writing ----------------------------------------------------------------------------
     def writer(self, path: str | None = None, timeout: float = 0.0):
         """A Whoosh writer; raises whoosh LockError when another writer holds the index."""
-        return self.index(path).writer(timeout=timeout)
+        return self.index(path).writer(timeout=timeout, delay=0.01)
 
     def write(self, writer, pairs: Iterable[tuple[object, dict | None]]) -> int:
         names = set(writer.schema.names())
@@ -368,107 +214,9 @@ class IndexHandle:
 
     # querying ---------------------------------------------------------------------------
     def run(self, parsed: ParsedQuery, *, filters: dict, ranges: dict, facets: tuple, sort: str,
-            limit: int, offset: int) -> Hits:
-        searcher = self.searcher()
-        readers = [sub.reader() for sub, _off in searcher.leaf_searchers()]
-        readers = [r for r in readers if r.doc_count_all()]  # an empty index has a reader without segments
-        hits = Hits()
-        evaluated = [self._evaluate(r, parsed, filters, ranges, require_all=True) for r in readers]
-        if parsed.words and len(parsed.words) > 1 and not any(docs for docs, _s in evaluated):
-            evaluated = [self._evaluate(r, parsed, filters, ranges, require_all=False) for r in readers]
-            hits.partial = any(docs for docs, _s in evaluated)
-        hits.total = sum(len(docs) for docs, _s in evaluated)
-        for name in facets:
-            counts: dict[str, int] = {}
-            for reader, (docs, _s) in zip(readers, evaluated, strict=True):
-                if not docs:
-                    continue
-                for value, ids in _value_sets(reader, name).items():
-                    c = len(ids & docs) if len(ids) > len(docs) else len(docs & ids)
-                    if c:
-                        counts[value] = counts.get(value, 0) + c
-            hits.facets[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        picked = self._page(readers, evaluated, sort, limit)[offset:limit]
-        for _key, i, docnum in picked:
-            stored = readers[i].stored_fields(docnum)
-            hits.page.append((stored.get(KEY), stored))
-        return hits
-
-    def _evaluate(self, reader, parsed: ParsedQuery, filters: dict, ranges: dict, require_all: bool):
-        spec = self.spec
-        docs: set[int] | None = None
-        for name, values in filters.items():
-            sets = _value_sets(reader, name)
-            allowed = set().union(*(sets.get(v, set()) for v in values))
-            docs = allowed if docs is None else docs & allowed
-            if not docs:
-                return set(), None
-        scores: dict[int, float] | None = None
-        if parsed.words:
-            n = max(1, reader.doc_count_all())
-            matches, weighted = [], []
-            for word in parsed.words:
-                match, parts = _word_match(reader, spec, word)
-                idf = math.log(1 + n / (1 + len(match)))
-                matches.append(match)
-                weighted.extend((w * idf, ids) for w, ids in parts)
-            if require_all:
-                matches.sort(key=len)
-                text_docs = matches[0]
-                for m in matches[1:]:
-                    text_docs = text_docs & m
-            else:
-                text_docs = set().union(*matches)
-            if reader.has_deletions():
-                text_docs = text_docs - reader.deleted_docs_set
-            docs = text_docs if docs is None else docs & text_docs
-            scores = {}
-            if docs:
-                get = scores.get
-                for weight, ids in weighted:
-                    for d in (ids & docs if len(ids) > len(docs) else docs & ids):
-                        scores[d] = get(d, 0.0) + weight
-        if docs is None:
-            docs = _live(reader)
-        elif reader.has_deletions() and not parsed.words:
-            docs = docs - reader.deleted_docs_set
-        for name, (lo, hi) in ranges.items():
-            col = _column(reader, name)
-            lo = -math.inf if lo is None else lo
-            hi = math.inf if hi is None else hi
-            docs = {d for d in docs if lo <= col[d] <= hi}
-        return docs, scores
-
-    def _page(self, readers, evaluated, sort: str, limit: int) -> list[tuple]:
-        spec = self.spec
-        candidates: list[tuple] = []
-        for i, (reader, (docs, scores)) in enumerate(zip(readers, evaluated, strict=True)):
-            if not docs:
-                continue
-            if sort == "relevance" and scores is not None:
-                lengths, oid = _column(reader, LEN), _column(reader, OID)
-                best = heapq.nsmallest(limit, docs, key=lambda d: (-scores.get(d, 0.0), lengths[d], -oid[d]))
-                candidates.extend(((-scores.get(d, 0.0), lengths[d], -oid[d]), i, d) for d in best)
-                continue
-            if sort in ("newest", "relevance"):
-                fieldname, descending = (spec.date_fields[0] if spec.date_fields else LEN), True
-            else:
-                fieldname, descending = sort.lstrip("-"), sort.startswith("-")
-            col, oid = _column(reader, fieldname), _column(reader, OID)
-            sign = -1 if descending else 1
-            if len(docs) > PRESORT_THRESHOLD:
-                order = _order(reader, fieldname)
-                walk = reversed(order) if descending else iter(order)
-                best = []
-                for d in walk:
-                    if d in docs:
-                        best.append(d)
-                        if len(best) >= limit:
-                            break
-            else:
-                best = heapq.nsmallest(limit, docs, key=lambda d: (sign * col[d], sign * oid[d]))
-            candidates.extend(((sign * col[d], sign * oid[d]), i, d) for d in best)
-        return heapq.nsmallest(limit, candidates, key=lambda c: (c[0], c[1]))
+            limit: int, offset: int) -> search_query.Hits:
+        return search_query.run(self.spec, self.searcher(), parsed, filters=filters, ranges=ranges, facets=facets,
+                                sort=sort, limit=limit, offset=offset)
 
 
 _handles: dict[tuple[str, str], IndexHandle] = {}

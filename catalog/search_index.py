@@ -5,9 +5,10 @@
 2. Drain: right after the commit, the committing process tries the index's Whoosh writer lock
    without blocking. The holder applies queued rows in batches (documents re-read from the
    database), commits the index, deletes the rows it covered and tries again until the queue is
-   empty. A process that finds the lock taken leaves its rows to the holder, which re-checks the
-   queue after every release, and also schedules a short background retry in case the holder
-   finished just before the row was committed. Nobody sees a LockError.
+   empty. A process that finds the lock taken waits for it a little (SEARCH_WRITE_WAIT, 2 s; an
+   index commit takes tens of milliseconds), so that when its commit returns its own change is
+   searchable; the holder re-checks the queue after every release, and a short background retry
+   covers a holder that finished just before the row was committed. Nobody sees a LockError.
 3. Rebuild writes a fresh folder and swaps it in while holding the old index's lock (changes meanwhile
    stay queued and are applied to the new index); check compares database and index.
 """
@@ -41,6 +42,9 @@ FLAG = "search_queued"
 BATCH = 500
 #: A rebuild of at least this many documents analyses them in several processes (Whoosh's MpWriter).
 MULTIPROCESS_FROM = 20_000
+#: Seconds a committer waits for a busy writer before leaving its change to the background retry
+#: (config SEARCH_WRITE_WAIT). An index commit takes tens of milliseconds, so this is rarely reached.
+WRITE_WAIT = 2.0
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 
 
@@ -91,6 +95,8 @@ def _after_rollback(session: Session) -> None:
 
 
 _installed = False
+#: database URI -> the latest app initialised for it (background retries of older apps stop)
+_serving: dict[str, Flask] = {}
 
 
 def _install_events() -> None:
@@ -109,7 +115,7 @@ def drain_after_commit(app: Flask) -> None:
     """Apply the queue now, in a fresh app context (the caller's session has just committed)."""
     try:
         with app.app_context():
-            drain(app)
+            drain(app, wait=app.config.get("SEARCH_WRITE_WAIT", WRITE_WAIT))
     except Exception:  # the user's change is committed and queued; the next drain or check applies it
         log.exception("search: draining the queue failed; it stays queued")
 
@@ -120,13 +126,23 @@ def _pending_names() -> list[str]:
     return [n for n in names if n in registered()]
 
 
-def drain(app: Flask | None = None, names: list[str] | None = None, max_rounds: int = 1000) -> int:
-    """Apply queued changes while this process can get the writer. Returns how many objects it applied."""
+def drain(app: Flask | None = None, names: list[str] | None = None, max_rounds: int = 1000,
+          wait: float = 0.0) -> int:
+    """Apply queued changes while this process can get the writer. Returns how many objects it applied.
+
+    When another writer holds the index, wait up to ``wait`` seconds (once) for it: the holder
+    applies what is queued, or we do, so the caller's own change is in the index when the call
+    returns (read-your-writes). Past that, a background retry takes over.
+    """
     app = app or current_app._get_current_object()
     done = 0
     for name in names or _pending_names():
+        waited = False
         for _round in range(max_rounds):
             status, n = _drain_once(app, name)
+            if status == "busy" and wait > 0 and not waited:
+                waited = True
+                status, n = _drain_once(app, name, writer_timeout=wait)
             done += n
             if status == "empty":
                 break
@@ -181,6 +197,8 @@ def _schedule_retry(app: Flask, name: str) -> None:
     def run():
         for delay in RETRY_DELAYS:
             time.sleep(delay)
+            if _serving.get(app.config["SQLALCHEMY_DATABASE_URI"]) is not app:
+                return  # a newer app serves this database (tests): its own drains take over
             try:
                 with app.app_context():
                     status, _n = _drain_once(app, name)
@@ -314,6 +332,7 @@ def init_search(app: Flask) -> None:
     from catalog.search_text import init_jieba
 
     app.extensions["search"] = True
+    _serving[app.config["SQLALCHEMY_DATABASE_URI"]] = app
     register_products()
     _install_events()
     init_jieba(app.config.get("DATA_DIR"))

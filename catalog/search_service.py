@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from catalog.models import Product
 from catalog.search import SearchQuery, SearchResult, search
-from catalog.search_products import NAME, searchable
+from catalog.search_products import NAME
 from marketplace.extensions import db
 from marketplace.money import MoneyError, parse_amount
 from marketplace.shops.models import Shop
@@ -134,10 +134,12 @@ def load_products(ids: list[int]) -> list[Product]:
     """
     if not ids:
         return []
+    # By primary key only: with the "searchable" conditions in SQL, SQLite picks the status index and
+    # scans every published product; the same check is cheap in Python on a page of rows.
     rows = db.session.scalars(
         sa.select(Product).options(joinedload(Product.shop).joinedload(Shop.region), joinedload(Product.origin))
-        .where(Product.id.in_(ids), searchable())).unique().all()
-    by_id = {p.id: p for p in rows}
+        .where(Product.id.in_(ids))).unique().all()
+    by_id = {p.id: p for p in rows if p.is_buyable}
     return [by_id[i] for i in ids if i in by_id]
 
 

@@ -1,0 +1,350 @@
+"""Query evaluation on Whoosh segments with bitmaps (Python ints, one bit per document).
+
+Whoosh keeps the postings and columns; evaluation is set algebra done in C on big integers:
+a word matches where any of its fields has it (OR of posting bitmaps), all words must match (AND),
+filters AND with cached per-value bitmaps, a facet count is ``(docs & value).bit_count()``.
+Ranking splits the matches into classes of equal score (which fields each word matched in) and
+takes the best classes first, ties broken by shorter title then newer id, so a page never needs
+every match scored one by one. Numeric ranges and sorts read cached columns.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from whoosh.lang.porter import stem
+
+from catalog.search_text import ParsedQuery, QueryWord, sub_terms
+
+KEY, LEN, OID = "id", "z_len", "z_id"
+PY, PI = "__py", "__pi"
+PINYIN_WEIGHT = 0.8
+MAX_PREFIX_TERMS = 64
+#: At most this many score classes are kept while ranking (weights are applied largest first).
+MAX_CLASSES = 256
+
+_BIT = tuple(1 << i for i in range(8))
+
+
+def to_bitmap(ids) -> int:
+    ids = ids if isinstance(ids, list) else list(ids)
+    if not ids:
+        return 0
+    buf = bytearray((max(ids) >> 3) + 1)
+    bit = _BIT
+    for d in ids:
+        buf[d >> 3] |= bit[d & 7]
+    return int.from_bytes(buf, "little")
+
+
+def _bytes(bitmap: int) -> bytes:
+    return bitmap.to_bytes((bitmap.bit_length() + 7) >> 3, "little")
+
+
+def ids_of(bitmap: int) -> list[int]:
+    """The set bits of ``bitmap`` (document numbers), ascending."""
+    if not bitmap:
+        return []
+    bits = format(bitmap, "b")[::-1]  # least significant bit first
+    out: list[int] = []
+    find = bits.find
+    i = find("1")
+    while i >= 0:
+        out.append(i)
+        i = find("1", i + 1)
+    return out
+
+
+# --- per-segment caches (segment ids never change while a segment exists) ---------------------
+
+class _LRU:
+    def __init__(self, size: int):
+        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key, build):
+        with self.lock:
+            if key in self.data:
+                self.data.move_to_end(key)
+                return self.data[key]
+        value = build()
+        with self.lock:
+            self.data[key] = value
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+        return value
+
+
+#: Filter-value bitmaps, columns, presorted orders: a few per field and segment.
+_structures = _LRU(512)
+#: Posting bitmaps of query terms: popular words are answered from memory.
+_terms = _LRU(2048)
+
+
+def _segid(reader) -> str:
+    return reader.segment().segment_id()
+
+
+def _term_bitmap(reader, fieldname: str, text: str) -> int:
+    """Documents with this term in this segment (deleted ones included; callers mask them)."""
+    def build():
+        try:
+            btext = reader._text_to_bytes(fieldname, text)
+            if (fieldname, btext) not in reader._terms:
+                return 0
+            matcher = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+            return to_bitmap(list(matcher.all_ids()))
+        except Exception:  # a missing field or a term the field cannot encode matches nothing
+            return 0
+
+    return _terms.get((_segid(reader), fieldname, text), build)
+
+
+def _value_bitmaps(reader, fieldname: str) -> dict[str, int]:
+    def build():
+        if fieldname not in reader.schema:
+            return {}
+        values = [b.decode("utf-8") for b in reader.lexicon(fieldname)]
+        return {v: _term_bitmap(reader, fieldname, v) for v in values}
+
+    return _structures.get((_segid(reader), "values", fieldname), build)
+
+
+def _column(reader, fieldname: str) -> list:
+    def build():
+        if fieldname not in reader.schema or not reader.has_column(fieldname):
+            return [0] * reader.doc_count_all()
+        return list(reader.column_reader(fieldname))
+
+    return _structures.get((_segid(reader), "column", fieldname), build)
+
+
+def _order(reader, fieldname: str) -> tuple[list[int], list]:
+    """(docnums sorted by (value, object id), their values) for walks and range bisection."""
+    def build():
+        col, oid = _column(reader, fieldname), _column(reader, OID)
+        order = sorted(range(len(col)), key=lambda d: (col[d], oid[d]))
+        return order, [col[d] for d in order]
+
+    return _structures.get((_segid(reader), "order", fieldname), build)
+
+
+def _rank_order(reader) -> list[int]:
+    """Docnums by (title length, newest object id first): the tie-break within a score class."""
+    def build():
+        length, oid = _column(reader, LEN), _column(reader, OID)
+        return sorted(range(len(length)), key=lambda d: (length[d], -oid[d]))
+
+    return _structures.get((_segid(reader), "rank"), build)
+
+
+def _live(reader) -> int:
+    n = reader.doc_count_all()
+    everything = (1 << n) - 1
+    if reader.has_deletions():
+        deleted = reader.deleted_docs_set
+        everything &= ~_structures.get((_segid(reader), "deleted", len(deleted)), lambda: to_bitmap(list(deleted)))
+    return everything
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+@dataclass
+class Hits:
+    total: int = 0
+    facets: dict = field(default_factory=dict)
+    #: [(key, stored fields)] for the requested page
+    page: list = field(default_factory=list)
+    partial: bool = False
+
+
+def _or(bitmaps) -> int:
+    out = 0
+    for b in bitmaps:
+        out |= b
+    return out
+
+
+def _fields_for(reader, spec, term: str, weight: float) -> list[tuple[float, int]]:
+    return [(boost * weight, bm) for name, boost in spec.text_fields.items() if (bm := _term_bitmap(reader, name, term))]
+
+
+def _word(reader, spec, word: QueryWord) -> tuple[int, list[tuple[float, int]]]:
+    """(documents matching one query word, [(weight, bitmap)] for ranking)."""
+    if word.is_ascii:
+        term = word.terms[0]
+        parts = _fields_for(reader, spec, stem(term), 1.0)
+        for name in spec.pinyin_fields:
+            boost = spec.text_fields.get(name, 1.0) * PINYIN_WEIGHT
+            parts += [(boost, bm) for suffix in (PY, PI) if (bm := _term_bitmap(reader, name + suffix, term))]
+        if word.prefix or (not parts and len(term) >= 3):  # "ping*", or "pingg" that is no whole word
+            for name in spec.pinyin_fields:
+                boost = spec.text_fields.get(name, 1.0) * PINYIN_WEIGHT * 0.7
+                for suffix in (PY, PI) if word.prefix else (PY,):
+                    fname = name + suffix
+                    if fname not in reader.schema:
+                        continue
+                    for n, btext in enumerate(reader.expand_prefix(fname, term)):
+                        if n >= MAX_PREFIX_TERMS:
+                            break
+                        if bm := _term_bitmap(reader, fname, btext.decode("utf-8")):
+                            parts.append((boost, bm))
+        return _or(bm for _w, bm in parts), parts
+    match: int | None = None
+    parts: list[tuple[float, int]] = []
+    share = 1.0 / len(word.terms)
+    for term in word.terms:
+        term_parts = _fields_for(reader, spec, term, share)
+        union = _or(bm for _w, bm in term_parts)
+        if not union and (pieces := sub_terms(term)):
+            # jieba cut the documents differently: require each dictionary sub-word instead
+            term_parts, union = [], -1
+            for piece in pieces:
+                piece_parts = _fields_for(reader, spec, piece, share / len(pieces))
+                union &= _or(bm for _w, bm in piece_parts)
+                term_parts += piece_parts
+            union = max(union, 0)
+        match = union if match is None else match & union
+        parts += term_parts
+        if not match:
+            return 0, []
+    return match or 0, parts
+
+
+def evaluate(reader, spec, parsed: ParsedQuery, filters: dict, ranges: dict, require_all: bool):
+    """(bitmap of matching live documents, [(weight, bitmap)] for ranking or None)."""
+    docs: int | None = None
+    for name, values in filters.items():
+        sets = _value_bitmaps(reader, name)
+        allowed = _or(sets.get(v, 0) for v in values)
+        docs = allowed if docs is None else docs & allowed
+        if not docs:
+            return 0, None
+    weighted = None
+    if parsed.words:
+        n = max(1, reader.doc_count_all())
+        matches, weighted = [], []
+        for word in parsed.words:
+            match, parts = _word(reader, spec, word)
+            idf = math.log(1 + n / (1 + match.bit_count()))
+            matches.append(match)
+            weighted += [(w * idf, bm) for w, bm in parts]
+        if require_all:
+            text = matches[0]
+            for m in matches[1:]:
+                text &= m
+        else:
+            text = _or(matches)
+        docs = text if docs is None else docs & text
+    docs = _live(reader) if docs is None else docs & _live(reader)
+    for name, (lo, hi) in ranges.items():
+        if docs:
+            docs = _in_range(reader, name, lo, hi, docs)
+    return docs, weighted
+
+
+def _in_range(reader, name: str, lo, hi, docs: int) -> int:
+    order, values = _order(reader, name)
+    i = 0 if lo is None else bisect_left(values, lo)
+    j = len(values) if hi is None else bisect_right(values, hi)
+    if j - i <= docs.bit_count():
+        return docs & to_bitmap(order[i:j])
+    col = _column(reader, name)
+    lo = -math.inf if lo is None else lo
+    hi = math.inf if hi is None else hi
+    return to_bitmap([d for d in ids_of(docs) if lo <= col[d] <= hi])
+
+
+def facet_counts(readers, evaluated, names) -> dict[str, list[tuple[str, int]]]:
+    out = {}
+    for name in names:
+        counts: dict[str, int] = {}
+        for reader, (docs, _w) in zip(readers, evaluated, strict=True):
+            if not docs:
+                continue
+            for value, bm in _value_bitmaps(reader, name).items():
+                if c := (bm & docs).bit_count():
+                    counts[value] = counts.get(value, 0) + c
+        out[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return out
+
+
+def _best(docs: int, count: int, need: int, order: list[int], key, reverse_walk: bool = False) -> list[int]:
+    """The ``need`` first documents of ``docs`` in ``order`` (walked when docs is dense, else sorted)."""
+    n = len(order)
+    if count * count * 4 > need * n:
+        data = _bytes(docs)
+        size = len(data)
+        bit = _BIT
+        out = []
+        for d in (reversed(order) if reverse_walk else order):
+            if (d >> 3) < size and data[d >> 3] & bit[d & 7]:
+                out.append(d)
+                if len(out) >= need:
+                    break
+        return out
+    return heapq.nsmallest(need, ids_of(docs), key=key)
+
+
+def page(spec, readers, evaluated, sort: str, limit: int) -> list[tuple]:
+    """[(sort key, reader index, docnum)] of the first ``limit`` hits across segments."""
+    candidates: list[tuple] = []
+    for i, (reader, (docs, weighted)) in enumerate(zip(readers, evaluated, strict=True)):
+        if not docs:
+            continue
+        if sort == "relevance" and weighted is not None:
+            length, oid = _column(reader, LEN), _column(reader, OID)
+            classes = [(0.0, docs)]
+            for w, bm in sorted(weighted, key=lambda p: -p[0]):
+                split = []
+                for score, part in classes:
+                    inside = part & bm
+                    if inside:
+                        split.append((score + w, inside))
+                    if outside := part ^ inside:
+                        split.append((score, outside))
+                classes = split
+                if len(classes) > MAX_CLASSES:
+                    break
+            classes.sort(key=lambda c: -c[0])
+            order = _rank_order(reader)
+            taken = 0
+            for score, part in classes:
+                best = _best(part, part.bit_count(), limit - taken, order, key=lambda d: (length[d], -oid[d]))
+                candidates += [((-score, length[d], -oid[d]), i, d) for d in best]
+                taken += len(best)
+                if taken >= limit:
+                    break
+            continue
+        if sort in ("newest", "relevance"):
+            name, descending = (spec.date_fields[0] if spec.date_fields else LEN), True
+        else:
+            name, descending = sort.lstrip("-"), sort.startswith("-")
+        col, oid = _column(reader, name), _column(reader, OID)
+        sign = -1 if descending else 1
+        order, _values = _order(reader, name)
+        best = _best(docs, docs.bit_count(), limit, order, key=lambda d: (sign * col[d], sign * oid[d]),
+                     reverse_walk=descending)
+        candidates += [((sign * col[d], sign * oid[d]), i, d) for d in best]
+    return heapq.nsmallest(limit, candidates, key=lambda c: (c[0], c[1]))
+
+
+def run(spec, searcher, parsed: ParsedQuery, *, filters: dict, ranges: dict, facets: tuple, sort: str,
+        limit: int, offset: int) -> Hits:
+    readers = [sub.reader() for sub, _off in searcher.leaf_searchers()]
+    readers = [r for r in readers if r.doc_count_all()]  # an empty index has a reader without segments
+    hits = Hits()
+    evaluated = [evaluate(r, spec, parsed, filters, ranges, require_all=True) for r in readers]
+    if len(parsed.words) > 1 and not any(docs for docs, _w in evaluated):
+        evaluated = [evaluate(r, spec, parsed, filters, ranges, require_all=False) for r in readers]
+        hits.partial = any(docs for docs, _w in evaluated)
+    hits.total = sum(docs.bit_count() for docs, _w in evaluated)
+    hits.facets = facet_counts(readers, evaluated, facets)
+    for _key, i, docnum in page(spec, readers, evaluated, sort, limit)[offset:limit]:
+        stored = readers[i].stored_fields(docnum)
+        hits.page.append((stored.get(KEY), stored))
+    return hits
