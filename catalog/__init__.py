@@ -8,11 +8,10 @@ bp = Blueprint("catalog", __name__)
 
 
 def _home_blocks() -> dict:
-    from catalog import queries
-    from catalog.categories import tree
+    # cached choices, fresh rows (see catalog.home_cache)
+    from catalog.home_cache import home_blocks
 
-    return {"category_tree": tree(), "featured_products": queries.featured(12),
-            "county_specialties": queries.county_specialties(4)}
+    return home_blocks()
 
 
 def _shop_products(shop) -> dict:
@@ -33,7 +32,7 @@ def init_app(app: Flask) -> None:
     """Home-page blocks, the shop page's product list, merchant links and template helpers."""
     from flask_babel import lazy_gettext as _l
 
-    from catalog import pricing
+    from catalog import home_cache, pricing  # noqa: F401  (home_cache: registers its cache invalidation)
     from catalog.search_index import init_search
     from catalog.services import certification_labels, image_prefix
     from marketplace.templating import media_url

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import abort, render_template, request
 
 from catalog import bp, queries
-from catalog.categories import descendant_ids, tree
+from catalog.categories import descendant_ids
 from catalog.markdown import render_markdown
 from catalog.models import Category
 from marketplace.extensions import db
@@ -31,7 +31,9 @@ def _sort() -> str:
 
 @bp.get("/categories")
 def categories():
-    return render_template("catalog/categories.html", tree=tree())
+    from catalog.home_cache import category_tree
+
+    return render_template("catalog/categories.html", tree=category_tree())
 
 
 @bp.get("/c/<code>")

@@ -13,6 +13,7 @@ from marketplace.config import ROOT, load_config
 #: Order matters only for readability; dependencies run marketplace <- catalog <- orders <- payments.
 DOMAINS: list[tuple[str, tuple[str, ...]]] = [
     ("marketplace.core", ("views",)),
+    ("marketplace.health", ()),
     ("marketplace.accounts", ("views", "api")),
     ("marketplace.regions", ("views",)),
     ("marketplace.shops", ("views", "api")),
@@ -68,12 +69,17 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
 
     from marketplace import extensions as ext
+    from marketplace.cache import init_cache
+    from marketplace.logs import init_logging
+
+    init_logging(app)  # first: every later hook's log lines carry the request id
 
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)
+    init_cache(app)
 
     from marketplace.i18n import select_locale
 

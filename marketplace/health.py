@@ -1,0 +1,90 @@
+"""GET /healthz for a load balancer: database, search indexes, Redis (when configured), free disk.
+
+200 with the details when every check passes, 503 when one fails. The answer names each check
+and, on failure, only the kind of error (never a URL, a password or a path outside DATA_DIR).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app
+
+from marketplace.extensions import db
+
+bp = Blueprint("health", __name__)
+
+#: Below this much free space under DATA_DIR the app reports itself unhealthy (config HEALTH_MIN_FREE_MB).
+MIN_FREE_MB = 200
+
+
+def _timed(check) -> dict:
+    started = time.perf_counter()
+    try:
+        out = check()
+    except Exception as exc:  # any failure is a 503 with the error's kind only
+        out = {"ok": False, "error": type(exc).__name__}
+    out["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return out
+
+
+def check_database() -> dict:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    finally:
+        db.session.rollback()
+    return {"ok": True, "dialect": db.engine.dialect.name}
+
+
+def check_search() -> dict:
+    """Every registered index opens and answers a document count."""
+    if "search" not in current_app.extensions:
+        return {"ok": True, "indexes": {}}
+    from catalog.search import registered  # read-only use of the adapter; optional domain
+    from catalog.search_engine import open_index
+
+    base = current_app.config["SEARCH_INDEX_DIR"]
+    if not os.path.isdir(base):
+        return {"ok": False, "error": "index folder missing"}
+    counts = {}
+    for name, spec in registered().items():
+        link = os.path.join(base, name)
+        if not os.path.lexists(link) or not os.path.isdir(link):
+            return {"ok": False, "error": f"index {name} missing"}
+        counts[name] = open_index(spec, base).doc_count()
+    return {"ok": True, "indexes": counts}
+
+
+def check_redis() -> dict | None:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return {"ok": True}
+
+
+def check_disk() -> dict:
+    usage = shutil.disk_usage(current_app.config["DATA_DIR"])
+    free_mb = usage.free // (1024 * 1024)
+    minimum = int(current_app.config.get("HEALTH_MIN_FREE_MB", MIN_FREE_MB))
+    return {"ok": free_mb >= minimum, "free_mb": free_mb, "min_free_mb": minimum}
+
+
+@bp.get("/healthz")
+def healthz():
+    checks = {"database": _timed(check_database), "search": _timed(check_search), "disk": _timed(check_disk)}
+    if current_app.config.get("REDIS_URL"):
+        checks["redis"] = _timed(check_redis)
+    healthy = all(c["ok"] for c in checks.values())
+    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    return body, (200 if healthy else 503), {"Cache-Control": "no-store"}
+
