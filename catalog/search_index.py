@@ -336,3 +336,21 @@ def init_search(app: Flask) -> None:
     register_products()
     _install_events()
     init_jieba(app.config.get("DATA_DIR"))
+    if app.config.get("SEARCH_WARM_UP", not app.testing):
+        threading.Thread(target=warm_up, args=(app,), name="search-warm-up", daemon=True).start()
+
+
+def warm_up(app: Flask) -> None:
+    """Build the per-segment caches (filter bitmaps, columns, sort orders) before the first buyer
+    needs them: about 2.5 s of CPU at 100,000 products, once per process."""
+    from catalog import search_query
+
+    try:
+        with app.app_context():
+            for name in registered():
+                if os.path.lexists(os.path.join(app.config["SEARCH_INDEX_DIR"], name)):
+                    handle = handle_for(name, app)
+                    search_query.warm(handle.spec, handle.searcher())
+                    handle.close()
+    except Exception:  # warming is an optimisation only
+        log.exception("search: warm-up failed")

@@ -333,6 +333,20 @@ def page(spec, readers, evaluated, sort: str, limit: int) -> list[tuple]:
     return heapq.nsmallest(limit, candidates, key=lambda c: (c[0], c[1]))
 
 
+def warm(spec, searcher) -> None:
+    """Build every per-segment structure a query may need (filter bitmaps, columns, orders)."""
+    for sub, _off in searcher.leaf_searchers():
+        reader = sub.reader()
+        if not reader.doc_count_all():
+            continue
+        for name in (*spec.keyword_fields, *spec.bool_fields):
+            _value_bitmaps(reader, name)
+        for name in (*spec.numeric_fields, *spec.date_fields):
+            _order(reader, name)
+        _rank_order(reader)
+        _live(reader)
+
+
 def run(spec, searcher, parsed: ParsedQuery, *, filters: dict, ranges: dict, facets: tuple, sort: str,
         limit: int, offset: int) -> Hits:
     readers = [sub.reader() for sub, _off in searcher.leaf_searchers()]
