@@ -112,6 +112,7 @@ def refund_page(order, endpoint: str, back_endpoint: str):
     from secrets import token_urlsafe
 
     return render_template("payments/merchant/refund.html", order=order, endpoint=endpoint,
+                           payment=refunds.payment_of(order),
                            refundable=refunds.refundable_cents(order), done=refunds.refunded_quantities(order.id),
                            history=list(db.session.scalars(sa.select(Refund).where(Refund.order_id == order.id)
                                                            .order_by(Refund.id))),
