@@ -185,8 +185,7 @@ def english_client(app_config):
 
 
 def _page_endpoints(app) -> list[str]:
-    wanted = ["core.home", "accounts.login", "accounts.register", "accounts.forgot_password",
-              "accounts.reset_request", "shops.directory"]
+    wanted = ["core.home", "accounts.login", "accounts.register", "accounts.forgot", "shops.directory"]
     return [e for e in wanted if e in app.view_functions]
 
 
