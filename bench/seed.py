@@ -1,0 +1,414 @@
+"""Load a large realistic data set quickly, then build the search indexes through the real rebuild path.
+
+    .venv/bin/python bench/seed.py --database-url postgresql://postgres@127.0.0.1:5432/bench \\
+        --data-dir /tmp/bench-data                       # 100,000 products, 2,000 shops, 20,000 orders
+    .venv/bin/python bench/seed.py --products 10000 --shops 200 --orders 2000   # SQLite under --data-dir
+
+The schema is dropped and created (create_all: the same models the migrations are made from).
+Rows are generated in Python with explicit ids and written in bulk: COPY on PostgreSQL, one
+executemany per batch on SQLite. Then ``catalog.search_index.rebuild`` builds every registered
+index (products, projects) exactly as ``flask search rebuild`` does.
+
+Also created, for bench/load.py and bench/checkout.py: buyers bench-buyer-<n>@bench.example with
+personal API tokens ``bench-token-<n>`` (password "bench password 1"), an address each, and
+bench/seed-info.json next to the data (ids of a category, a shop, products, hot variants).
+Never run against a database you care about: it is wiped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.search import CERTS, ITEMS  # noqa: E402  (the product vocabulary of the search benchmark)
+
+PASSWORD = "bench password 1"
+BATCH = 5000
+
+
+class Progress:
+    """A one-line progress bar on stderr."""
+
+    def __init__(self, label: str, total: int):
+        self.label, self.total, self.done, self.started = label, max(total, 1), 0, time.perf_counter()
+        self._last = 0.0
+
+    def __call__(self, n: int = 1) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if now - self._last > 0.2 or self.done >= self.total:
+            self._last = now
+            frac = min(1.0, self.done / self.total)
+            bar = "#" * int(frac * 30)
+            rate = self.done / max(now - self.started, 1e-6)
+            sys.stderr.write(f"\r  {self.label:<16} [{bar:<30}] {self.done:>7}/{self.total} {rate:8.0f}/s")
+            sys.stderr.flush()
+
+    def finish(self) -> float:
+        elapsed = time.perf_counter() - self.started
+        sys.stderr.write("\n")
+        return elapsed
+
+
+class Writer:
+    """Bulk rows into a table: COPY on PostgreSQL, executemany elsewhere. Missing columns get their defaults."""
+
+    def __init__(self, db):
+        self.db = db
+        self.pg = db.engine.dialect.name == "postgresql"
+
+    def _complete(self, table, rows: list[dict]) -> list[dict]:
+        keys = set(rows[0])
+        fill = {}
+        for col in table.columns:
+            if col.name in keys:
+                continue
+            default = col.default
+            if default is None:
+                fill[col.name] = None
+            elif default.is_scalar:
+                fill[col.name] = default.arg
+            elif default.is_callable:
+                fill[col.name] = default.arg({}) if _wants_ctx(default.arg) else default.arg()
+        if "id" in fill and fill["id"] is None:
+            del fill["id"]
+        return [{**fill, **r} for r in rows]
+
+    def insert(self, model, rows: list[dict], progress: Progress | None = None) -> None:
+        table = model.__table__
+        for start in range(0, len(rows), BATCH):
+            chunk = self._complete(table, rows[start:start + BATCH])
+            if self.pg:
+                cols = list(chunk[0])
+                conn = self.db.session.connection().connection.driver_connection
+                with conn.cursor() as cur, cur.copy(
+                        f'COPY {table.name} ({", ".join(cols)}) FROM STDIN') as copy:
+                    for row in chunk:
+                        copy.write_row([_pg_value(row[c]) for c in cols])
+            else:
+                self.db.session.execute(table.insert(), chunk)
+            if progress:
+                progress(len(chunk))
+
+    def reset_sequences(self, models) -> None:
+        if not self.pg:
+            return
+        import sqlalchemy as sa
+
+        for model in models:
+            t = model.__table__.name
+            self.db.session.execute(sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), COALESCE((SELECT max(id) FROM {t}), 0) + 1, false)"))
+
+
+def _wants_ctx(fn) -> bool:
+    # SQLAlchemy wraps plain callables so they take a context argument; utcnow() takes none
+    import inspect
+
+    try:
+        return len(inspect.signature(fn).parameters) == 1
+    except (TypeError, ValueError):
+        return False
+
+
+def _pg_value(value):
+    import enum
+
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def seed(app, args) -> dict:
+    import sqlalchemy as sa
+
+    from catalog.categories import load_categories
+    from catalog.models import Category, PriceTier, Product, ProductImage, Variant
+    from investment.models import Project
+    from marketplace.accounts.models import ApiToken, User
+    from marketplace.accounts.passwords import hash_password
+    from marketplace.extensions import db
+    from marketplace.regions.models import Region, RegionLevel
+    from marketplace.regions.services import load_regions
+    from marketplace.security import hash_token
+    from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopType
+    from orders.models import Address, Order, OrderGroup, OrderLine, OrderStatus, OrderStatusChange
+
+    rnd = random.Random(args.seed)
+    timings: dict[str, float] = {}
+    w = Writer(db)
+    t0 = time.perf_counter()
+    db.drop_all()
+    if w.pg:
+        db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+    db.create_all()
+    load_regions(app.config["CITY_REGIONS_FILE"])
+    load_categories()
+    timings["schema, regions, categories"] = time.perf_counter() - t0
+
+    counties = {r.name: r.id for r in db.session.scalars(sa.select(Region).where(Region.level == RegionLevel.COUNTY))}
+    county_names = list(counties)
+    cats = {c.path: c.id for c in db.session.scalars(sa.select(Category))}
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    pw_hash = hash_password(PASSWORD)  # one hash for every bench account: Argon2 is slow on purpose
+
+    # users: one owner per shop, then buyers
+    t0 = time.perf_counter()
+    n_shops, n_buyers = args.shops, args.buyers
+    users = [{"id": i, "email": f"bench-merchant-{i}@bench.example", "name": f"商户{i}", "password_hash": pw_hash,
+              "locale": "zh_CN", "active": True, "auth_version": 1, "created_at": now} for i in range(1, n_shops + 1)]
+    buyer_ids = list(range(n_shops + 1, n_shops + n_buyers + 1))
+    users += [{"id": uid, "email": f"bench-buyer-{k}@bench.example", "name": f"买家{k}", "password_hash": pw_hash,
+               "locale": "zh_CN", "active": True, "auth_version": 1, "created_at": now}
+              for k, uid in enumerate(buyer_ids, start=1)]
+    p = Progress("users", len(users))
+    w.insert(User, users, p)
+    p.finish()
+    w.insert(ApiToken, [{"id": k, "user_id": uid, "name": "bench", "token_hash": hash_token(f"bench-token-{k}"),
+                         "prefix": f"bench-{k}"[:12], "created_at": now, "last_used_at": now}
+                        for k, uid in enumerate(buyer_ids, start=1)])
+    w.insert(Address, [{"id": k, "user_id": uid, "recipient": f"买家{k}", "phone": "13800000000",
+                        "province": "河南省", "region_id": counties[county_names[k % len(county_names)]],
+                        "street": f"人民路 {k} 号", "is_default": True, "created_at": now}
+                       for k, uid in enumerate(buyer_ids, start=1)])
+    timings["users, tokens, addresses"] = time.perf_counter() - t0
+
+    # shops
+    t0 = time.perf_counter()
+    types = list(ShopType)
+    shops = []
+    for s in range(1, n_shops + 1):
+        county = county_names[s % len(county_names)]
+        shops.append({"id": s, "slug": f"bench-shop-{s}", "name": f"{county}{['农场', '合作社', '商行', '实业有限公司'][s % 4]}{s}号",
+                      "shop_type": types[s % len(types)].value, "status": ShopStatus.APPROVED.value,
+                      "region_id": counties[county], "address": f"人民路 {s} 号", "phone": "0370-0000000",
+                      "licence_number": f"9141{s:014d}", "description": "本地企业，批发零售。",
+                      "created_at": now - dt.timedelta(days=400 - s % 365), "updated_at": now,
+                      "approved_at": now - dt.timedelta(days=300 - s % 300)})
+    w.insert(Shop, shops)
+    w.insert(ShopMember, [{"id": s, "shop_id": s, "user_id": s, "role": MemberRole.OWNER.value, "created_at": now}
+                          for s in range(1, n_shops + 1)])
+    timings["shops"] = time.perf_counter() - t0
+
+    # products, variants, tiers, photos
+    t0 = time.perf_counter()
+    n = args.products
+    p = Progress("products", n)
+    products, variants, tiers, images = [], [], [], []
+    vid = tid = iid = 0
+    product_variants: dict[int, list[tuple[int, int, str, str, int]]] = {}
+    product_shop: dict[int, int] = {}
+    shop_products: dict[int, list[int]] = {}
+    for i in range(1, n + 1):
+        path, names, specs, unit, (lo, hi), cnts = rnd.choice(ITEMS)
+        name, county = rnd.choice(names), rnd.choice(cnts)
+        spec = rnd.sample(specs, k=min(len(specs), rnd.randint(1, 2)))
+        title = f"{county.rstrip('县市区')}{name} {' '.join(spec)}"[:120]
+        price = rnd.randint(lo, hi)
+        in_stock = rnd.random() > 0.1
+        has_photo = rnd.random() < 0.6
+        published = now - dt.timedelta(minutes=(n - i) * 3)
+        shop_id = product_shop[i] = rnd.randint(1, n_shops)
+        shop_products.setdefault(shop_id, []).append(i)
+        products.append({
+            "id": i, "shop_id": shop_id, "category_id": cats[path], "code": f"B{i}", "title": title,
+            "subtitle": rnd.choice(["产地直供", "批发价", "支持定制", "量大从优", "当天发货", ""]),
+            "description": f"{county}出产的{name}，{rnd.choice(specs)}。\n\n- 规格：{unit}\n- {rnd.choice(['欢迎来电咨询', '支持自提', '合作社统一收购', '工厂直销'])}",
+            "origin_region_id": counties.get(county), "attributes": [["品种", name], ["等级", rnd.choice(["一级", "二级", "特级"])]],
+            "certifications": rnd.sample(CERTS, k=rnd.choice([0, 0, 0, 1, 1, 2])), "status": "published",
+            "min_price_cents": price, "in_stock": in_stock,
+            "primary_image": f"public/products/bench/{i % 997:03d}" if has_photo else None,
+            "created_at": published, "updated_at": published, "published_at": published, "deleted_at": None})
+        for pos in range(rnd.choice([1, 1, 2, 3])):
+            vid += 1
+            vprice = price + pos * max(1, price // 10)
+            stock = rnd.randint(20, 5000) if in_stock else 0
+            variants.append({"id": vid, "product_id": i, "name": ["标准", "大包装", "礼盒装"][pos], "unit": unit,
+                             "price_cents": vprice, "stock": stock, "moq": 1, "step": 1,
+                             "weight_grams": rnd.choice([None, 500, 1000, 5000]), "position": pos, "active": True})
+            product_variants.setdefault(i, []).append((vid, vprice, title, ["标准", "大包装", "礼盒装"][pos], stock))
+            if rnd.random() < 0.5:
+                for qty, pct in ((10, 95), (50, 90), (200, 85))[:rnd.randint(1, 3)]:
+                    tid += 1
+                    tiers.append({"id": tid, "variant_id": vid, "min_quantity": qty, "unit_price_cents": vprice * pct // 100})
+        if has_photo:
+            iid += 1
+            key = f"public/products/bench/{i % 997:03d}"
+            images.append({"id": iid, "product_id": i, "digest": f"{i:064x}"[-64:],
+                           "variants": {str(s): f"{key}-{s}.webp" for s in (320, 800, 1600)},
+                           "width": 1600, "height": 1600, "position": 0, "alt": title[:120], "created_at": published})
+        if len(products) >= BATCH:
+            w.insert(Product, products)
+            p(len(products))
+            products = []
+    if products:
+        w.insert(Product, products)
+        p(len(products))
+    p.finish()
+    for model, rows, label in ((Variant, variants, "variants"), (PriceTier, tiers, "price tiers"),
+                               (ProductImage, images, "photos")):
+        p = Progress(label, len(rows))
+        w.insert(model, rows, p)
+        p.finish()
+    timings[f"catalogue ({n} products, {len(variants)} variants, {len(tiers)} tiers, {len(images)} photos)"] = \
+        time.perf_counter() - t0
+
+    # orders: groups of one order (one shop), 1-3 lines each, in every status
+    t0 = time.perf_counter()
+    statuses = [OrderStatus.COMPLETED] * 5 + [OrderStatus.PAID, OrderStatus.ACCEPTED, OrderStatus.SHIPPED,
+                                               OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.DELIVERED]
+    groups, orders, lines, history = [], [], [], []
+    lid = 0
+    p = Progress("orders", args.orders)
+    product_ids = list(product_variants)
+    for o in range(1, args.orders + 1):
+        buyer = rnd.choice(buyer_ids)
+        created = now - dt.timedelta(minutes=rnd.randint(60, 60 * 24 * 180))
+        status = rnd.choice(statuses)
+        shop_id = product_shop[rnd.choice(product_ids)]
+        chosen = [rnd.choice(shop_products[shop_id]) for _ in range(rnd.randint(1, 3))]
+        picked = []
+        for pid in dict.fromkeys(chosen):
+            v = rnd.choice(product_variants[pid])
+            qty = rnd.randint(1, 20)
+            picked.append((pid, v, qty))
+        subtotal = sum(v[1] * qty for _pid, v, qty in picked)
+        groups.append({"id": o, "buyer_id": buyer, "idempotency_key": f"bench-seed-{o:08d}", "subtotal_cents": subtotal,
+                       "fee_cents": 0, "total_cents": subtotal, "created_at": created,
+                       "expires_at": created + dt.timedelta(minutes=30)})
+        done = status in (OrderStatus.COMPLETED, OrderStatus.DELIVERED)
+        orders.append({"id": o, "group_id": o, "shop_id": shop_id, "buyer_id": buyer,
+                       "number": f"{created:%Y%m%d}-{o:06d}-1", "status": status.value, "fulfilment": "pickup",
+                       "pickup_address": "店内自提", "pickup_hours": "8:00-18:00", "note": "",
+                       "subtotal_cents": subtotal, "fee_cents": 0, "total_cents": subtotal, "created_at": created,
+                       "updated_at": created, "expires_at": created + dt.timedelta(minutes=30),
+                       "paid_at": created + dt.timedelta(minutes=5) if status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED) else None,
+                       "completed_at": created + dt.timedelta(days=3) if done else None})
+        for pid, v, qty in picked:
+            lid += 1
+            lines.append({"id": lid, "order_id": o, "variant_id": v[0], "product_id": pid, "product_title": v[2][:120],
+                          "variant_name": v[3], "unit": "件", "quantity": qty, "unit_price_cents": v[1],
+                          "base_price_cents": v[1], "tier_min_quantity": None, "line_total_cents": v[1] * qty,
+                          "weight_grams": None})
+        history.append({"id": o, "order_id": o, "from_status": None, "to_status": OrderStatus.PENDING_PAYMENT.value,
+                        "actor_id": buyer, "note": "", "created_at": created})
+    w.insert(OrderGroup, groups)
+    w.insert(Order, orders, p)
+    p.finish()
+    w.insert(OrderLine, lines)
+    w.insert(OrderStatusChange, history)
+    timings[f"orders ({args.orders} orders, {len(lines)} lines)"] = time.perf_counter() - t0
+
+    # investment projects
+    t0 = time.perf_counter()
+    from investment.vocab import sector_codes
+
+    sectors = sorted(sector_codes())
+    projects = []
+    for k in range(1, args.projects + 1):
+        county = county_names[k % len(county_names)]
+        sector = sectors[k % len(sectors)]
+        projects.append({"id": k, "code": f"BENCH-{k:04d}", "title": f"{county}{['食品加工', '新材料', '冷链物流', '装备制造', '文旅'][k % 5]}项目{k}",
+                         "summary": f"位于{county}的招商项目，配套完善。", "sector": sector, "region_id": counties[county],
+                         "park": f"{county}产业集聚区", "address": "", "total_investment_cents": rnd.randint(10, 500) * 10_000_000_00,
+                         "sought_cents": rnd.randint(5, 200) * 10_000_000_00, "mode": "cooperation",
+                         "land_area_hundredths": rnd.randint(0, 20000), "land_nature": "industrial", "land_status": "ready",
+                         "construction": "", "market_outlook": "", "incentives": "", "expected_returns": "",
+                         "contact_name": "招商局", "contact_phone": "0370-0000000", "contact_email": "",
+                         "contact_private": False, "status": "published", "view_count": 0,
+                         "created_at": now - dt.timedelta(days=k), "updated_at": now,
+                         "published_at": now - dt.timedelta(days=k)})
+    w.insert(Project, projects)
+    timings[f"investment ({args.projects} projects)"] = time.perf_counter() - t0
+
+    models = [User, ApiToken, Address, Shop, ShopMember, Product, Variant, PriceTier, ProductImage, OrderGroup, Order,
+              OrderLine, OrderStatusChange, Project]
+    w.reset_sequences(models)
+    db.session.commit()
+    if w.pg:
+        t0 = time.perf_counter()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("ANALYZE"))
+        timings["ANALYZE"] = time.perf_counter() - t0
+
+    # search indexes through the real rebuild path
+    from catalog.search import registered
+    from catalog.search_index import rebuild
+
+    for name, spec in registered().items():
+        t0 = time.perf_counter()
+        total = len(list(spec.all_ids()))
+        db.session.rollback()
+        p = Progress(f"index {name}", total)
+        count = rebuild(name, progress=p)
+        p.finish()
+        timings[f"search index {name} ({count} documents)"] = time.perf_counter() - t0
+
+    # what the load and checkout benchmarks need
+    top_cat = db.session.scalar(sa.select(Category).where(Category.path == "农产品/水果"))
+    hot = sorted((v for v in variants if v["stock"] > 0), key=lambda v: v["id"])[:5]
+    info = {
+        "database_url": app.config["SQLALCHEMY_DATABASE_URI"], "data_dir": app.config["DATA_DIR"],
+        "products": n, "shops": n_shops, "orders": args.orders, "buyers": n_buyers, "projects": args.projects,
+        "category_code": top_cat.code if top_cat else None,
+        "parent_category_code": top_cat.code.split(".")[0] if top_cat else None,
+        "shop_slug": "bench-shop-1",
+        "product_ids": list(range(1, n + 1, max(1, n // 200)))[:200],
+        "cart_variant_ids": [v["id"] for v in variants if v["stock"] >= 1000][:200],
+        "hot_variant_ids": [v["id"] for v in hot],
+        "token_prefix": "bench-token-",
+        "password": PASSWORD,
+    }
+    return {"timings": timings, "info": info}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=None, help="default: SQLite file in --data-dir")
+    parser.add_argument("--data-dir", default="/tmp/marketplace-bench", help="DATA_DIR (media, search index)")
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--shops", type=int, default=2_000)
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--projects", type=int, default=200)
+    parser.add_argument("--buyers", type=int, default=500, help="buyer accounts with API tokens (default 500)")
+    parser.add_argument("--seed", type=int, default=7, help="random seed")
+    args = parser.parse_args()
+
+    os.makedirs(args.data_dir, exist_ok=True)
+    url = args.database_url or f"sqlite:///{os.path.join(args.data_dir, 'bench.db')}"
+    from marketplace import create_app
+    from marketplace.config import normalise_database_url
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url), "DATA_DIR": args.data_dir,
+                      "MEDIA_DIR": os.path.join(args.data_dir, "media"),
+                      "SEARCH_INDEX_DIR": os.path.join(args.data_dir, "search-index"), "SECRET_KEY": "bench-" + "x" * 40,
+                      "MAIL_SERVER": None, "LOG_LEVEL": "WARNING"})
+    print(f"seeding {url.split('@')[-1]}: {args.products} products, {args.shops} shops, {args.orders} orders, "
+          f"{args.projects} projects, {args.buyers} buyers; {os.cpu_count()} cores")
+    started = time.perf_counter()
+    with app.app_context():
+        out = seed(app, args)
+    total = time.perf_counter() - started
+    for label, seconds in out["timings"].items():
+        print(f"  {label:<70} {seconds:7.1f} s")
+    print(f"  {'total':<70} {total:7.1f} s")
+    info_path = os.path.join(args.data_dir, "seed-info.json")
+    out["info"]["database_url"] = url
+    Path(info_path).write_text(json.dumps(out["info"], indent=1, ensure_ascii=False))
+    print(f"wrote {info_path}")
+
+
+if __name__ == "__main__":
+    main()
