@@ -88,3 +88,13 @@ def healthz():
     body = {"status": "ok" if healthy else "unavailable", "checks": checks}
     return body, (200 if healthy else 503), {"Cache-Control": "no-store"}
 
+
+
+def _hello():
+    return "hello", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def init_app(app) -> None:
+    """With MARKETPLACE_BENCH=1 (never in production), /bench/hello: the stack's ceiling for bench/load.py."""
+    if os.environ.get("MARKETPLACE_BENCH") == "1" or app.config.get("BENCH_HELLO"):
+        app.add_url_rule("/bench/hello", "bench_hello", _hello)

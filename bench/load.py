@@ -1,0 +1,376 @@
+"""Load test: the app under gunicorn (2 workers) on loopback, driven by wrk, against the seeded database.
+
+    .venv/bin/python bench/seed.py --database-url postgresql://postgres@127.0.0.1:5432/bench --data-dir /tmp/bench
+    .venv/bin/python bench/load.py --data-dir /tmp/bench [--redis redis://127.0.0.1:6379/15] [--duration 8]
+
+For every page (and /bench/hello, the ceiling, in the same run on the same server) wrk runs at a
+few connection counts (--levels, default 1,2,4,8,16) for --duration seconds each. Printed per page:
+peak requests/s and the ratio to hello's peak; p50/p99 at the peak; p99 at the lowest load that
+reaches 80 % of the peak (wrk is closed-loop: fewer connections = less offered load); errors
+(non-2xx/3xx and socket errors). Then the checkout: Python threads, each its own buyers, add one
+item and place an order through the JSON API (orders/s, p50, p99, errors); the SQL statements per
+request of each page (an engine event, in-process test client, cache warm, and cold in brackets);
+and every worker's peak RSS (VmHWM).
+
+Bounded: wrk runs are timed, the checkout stops after --duration seconds or --max-orders, the
+server listens on 127.0.0.1 only and is stopped at the end. Requires wrk (apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SEARCHES = ["苹果", "辣椒", "pingguo", "面粉", "柘城 辣椒", "铝锭", "lj", "葡萄酒"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pages(info: dict) -> list[tuple[str, list[str]]]:
+    q = urllib.parse.quote
+    return [
+        ("hello (ceiling)", ["/bench/hello"]),
+        ("home", ["/"]),
+        ("category", [f"/c/{info['category_code']}", f"/c/{info['parent_category_code']}", f"/c/{info['category_code']}?page=3"]),
+        ("search", [f"/search?q={q(s)}" for s in SEARCHES]),
+        ("product", [f"/p/{pid}" for pid in info["product_ids"][:50]]),
+        ("shop", [f"/shops/bench-shop-{k}" for k in range(1, 21)]),
+    ]
+
+
+def lua_get(paths: list[str]) -> str:
+    items = ",".join(json.dumps(p) for p in paths)
+    return f"""
+local paths = {{{items}}}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1])
+end
+"""
+
+
+def lua_cart(variants: list[int], first_token: int, tokens: int) -> str:
+    items = ",".join(str(v) for v in variants)
+    return f"""
+local variants = {{{items}}}
+local counter = 0
+local thread_counter = 0
+setup = function(thread)
+  thread:set("tid", thread_counter)
+  thread_counter = thread_counter + 1
+end
+init = function(args)
+  nthreads = tonumber(args[1]) or 1
+  tid = tid or 0
+end
+request = function()
+  counter = counter + 1
+  local k = {first_token} + ((counter * nthreads + tid) % {tokens})
+  local v = variants[(counter % #variants) + 1]
+  return wrk.format("POST", "/api/v1/cart", {{["Authorization"] = "Bearer bench-token-" .. k,
+    ["Content-Type"] = "application/json"}}, '{{"variant_id": ' .. v .. ', "quantity": 1}}')
+end
+"""
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    return float(m.group(1)) * _UNITS[m.group(2)] if m else float("nan")
+
+
+def run_wrk(base: str, script: str, connections: int, duration: int, threads: int = 1) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(script)
+        path = fh.name
+    try:
+        cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency", "--timeout", "10s",
+               "-s", path, base, "--", str(threads)]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30).stdout
+    finally:
+        os.unlink(path)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
+    return {"rps": rps, "p50": _ms(lat.get("50", "nan")), "p99": _ms(lat.get("99", "nan")), "errors": errors,
+            "requests": int(total.group(1)) if total else 0, "connections": connections}
+
+
+def sweep(base: str, script: str, levels: list[int], duration: int) -> dict:
+    runs = [run_wrk(base, script, c, duration) for c in levels]
+    peak = max(runs, key=lambda r: r["rps"])
+    at80 = next(r for r in runs if r["rps"] >= 0.8 * peak["rps"])
+    return {"peak": peak, "at80": at80, "runs": runs, "errors": sum(r["errors"] for r in runs),
+            "requests": sum(r["requests"] for r in runs)}
+
+
+# --- the checkout through HTTP ----------------------------------------------------------------
+
+def checkout_run(port: int, variants: list[int], tokens: range, threads: int, duration: float,
+                 max_orders: int) -> dict:
+    lock = threading.Lock()
+    latencies: list[float] = []
+    outcome = {"orders": 0, "out_of_stock": 0, "errors": 0}
+    stop_at = time.monotonic() + duration
+    per_thread = [list(tokens)[i::threads] for i in range(threads)]
+
+    def call(conn, method, path, token, body, headers=None):
+        hdrs = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})}
+        conn.request(method, path, body=json.dumps(body), headers=hdrs)
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, data
+
+    def worker(mine: list[int]):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        n = 0
+        while time.monotonic() < stop_at:
+            with lock:
+                if outcome["orders"] + outcome["out_of_stock"] >= max_orders:
+                    break
+            token = f"bench-token-{mine[n % len(mine)]}"
+            variant = variants[(n * 7 + mine[0]) % len(variants)]
+            n += 1
+            try:
+                status, _ = call(conn, "POST", "/api/v1/cart", token, {"variant_id": variant, "quantity": 1})
+                if status != 201:
+                    with lock:
+                        outcome["errors"] += 1
+                    continue
+                started = time.perf_counter()
+                status, data = call(conn, "POST", "/api/v1/checkout", token, {},
+                                    {"Idempotency-Key": "bench-" + secrets.token_hex(8)})
+                elapsed = (time.perf_counter() - started) * 1000
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                with lock:
+                    outcome["errors"] += 1
+                continue
+            with lock:
+                if status == 201:
+                    outcome["orders"] += 1
+                    latencies.append(elapsed)
+                elif status == 409 and b"out_of_stock" in data:
+                    outcome["out_of_stock"] += 1
+                else:
+                    outcome["errors"] += 1
+        conn.close()
+
+    started = time.monotonic()
+    pool = [threading.Thread(target=worker, args=(mine,)) for mine in per_thread if mine]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] if latencies else float("nan")
+
+    return {**outcome, "seconds": elapsed, "orders_per_s": outcome["orders"] / elapsed, "p50": pct(50), "p99": pct(99)}
+
+
+# --- SQL statements per request (in-process) --------------------------------------------------
+
+def sql_counts(env: dict, info: dict) -> dict[str, tuple[int, int]]:
+    """(cold, warm) statements per request for one URL of each page, through the test client."""
+    from sqlalchemy import event
+
+    os.environ.update({k: v for k, v in env.items() if k in ("MARKETPLACE_BENCH",)})
+    from marketplace import create_app
+    from marketplace.config import normalise_database_url
+    from marketplace.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(env["DATABASE_URL"]),
+                      "DATA_DIR": env["MARKETPLACE_DATA_DIR"], "SECRET_KEY": env["SECRET_KEY"],
+                      "REDIS_URL": env.get("REDIS_URL"), "LOG_LEVEL": "WARNING",
+                      "MEDIA_DIR": os.path.join(env["MARKETPLACE_DATA_DIR"], "media"),
+                      "SEARCH_INDEX_DIR": os.path.join(env["MARKETPLACE_DATA_DIR"], "search-index")})
+    counts: dict[str, tuple[int, int]] = {}
+    with app.app_context():
+        engine = db.engine
+    statements = [0]
+
+    def count(*_args, **_kw):
+        statements[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    client = app.test_client()
+    try:
+        for label, urls in pages(info):
+            seen = []
+            for _ in range(2):
+                statements[0] = 0
+                resp = client.get(urls[0])
+                assert resp.status_code == 200, (urls[0], resp.status_code)
+                seen.append(statements[0])
+            counts[label] = (seen[0], seen[1])
+        auth = {"Authorization": "Bearer bench-token-1"}
+        statements[0] = 0
+        resp = client.post("/api/v1/cart", json={"variant_id": info["cart_variant_ids"][0], "quantity": 1}, headers=auth)
+        counts["add to cart"] = (statements[0], statements[0]) if resp.status_code == 201 else (-1, -1)
+        statements[0] = 0
+        resp = client.post("/api/v1/checkout", json={}, headers={**auth, "Idempotency-Key": "bench-sql-" + secrets.token_hex(6)})
+        counts["place order"] = (statements[0], statements[0]) if resp.status_code == 201 else (-1, -1)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        with app.app_context():
+            db.engine.dispose()
+    return counts
+
+
+# --- server -----------------------------------------------------------------------------------
+
+def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
+    gunicorn = shutil.which("gunicorn", path=str(ROOT / ".venv" / "bin")) or "gunicorn"
+    proc = subprocess.Popen([gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "marketplace:create_app()"],
+                            cwd=ROOT, env={**os.environ, **env, "WEB_CONCURRENCY": str(workers),
+                                           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_MAX_REQUESTS": "0"},
+                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(env["MARKETPLACE_DATA_DIR"], "gunicorn.log"), "w"))  # noqa: SIM115
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/bench/hello")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.3)
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited; see {env['MARKETPLACE_DATA_DIR']}/gunicorn.log")
+    proc.terminate()
+    raise SystemExit("gunicorn did not answer within 60 s")
+
+
+def worker_pids(master: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def warm(port: int, info: dict) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for _ in range(6):  # both workers: searcher, jieba, templates, caches
+        for _label, urls in pages(info):
+            for url in urls[:3]:
+                conn.request("GET", url)
+                conn.getresponse().read()
+    conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default="/tmp/marketplace-bench", help="the seed's --data-dir")
+    parser.add_argument("--redis", default=None, help="REDIS_URL for the cache (default: in-process cache)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run (default 8)")
+    parser.add_argument("--levels", default="1,2,4,8,16", help="wrk connection counts per page")
+    parser.add_argument("--only", default="", help="comma-separated page labels to run (default: all)")
+    parser.add_argument("--checkout-threads", type=int, default=8)
+    parser.add_argument("--max-orders", type=int, default=3000)
+    parser.add_argument("--no-sql", action="store_true", help="skip the SQL statement count pass")
+    args = parser.parse_args()
+
+    info = json.loads(Path(args.data_dir, "seed-info.json").read_text())
+    levels = [int(x) for x in args.levels.split(",")]
+    env = {"DATABASE_URL": info["database_url"], "MARKETPLACE_DATA_DIR": args.data_dir,
+           "SECRET_KEY": "bench-" + secrets.token_hex(20), "MARKETPLACE_ENV": "production", "MARKETPLACE_BENCH": "1",
+           "LOG_LEVEL": "WARNING", "MAIL_SEND_AFTER_REQUEST": "0"}
+    if args.redis:
+        env["REDIS_URL"] = args.redis
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    print(f"{os.cpu_count()} cores; {info['products']} products, {info['shops']} shops, {info['orders']} orders; "
+          f"database {info['database_url'].split('@')[-1]}; cache {'Redis' if args.redis else 'in-process'}; "
+          f"gunicorn {args.workers} workers; wrk {args.duration}s per run at {levels} connections")
+    proc = start_server(env, port, args.workers)
+    results: dict[str, dict] = {}
+    try:
+        warm(port, info)
+        only = {x.strip() for x in args.only.split(",") if x.strip()}
+        for label, urls in pages(info):
+            if only and label.split(" ")[0] not in only:
+                continue
+            results[label] = sweep(base, lua_get(urls), levels, args.duration)
+            r = results[label]
+            print(f"  {label:<16} peak {r['peak']['rps']:8.1f} req/s at {r['peak']['connections']:>2} conn  "
+                  f"p99@80% {r['at80']['p99']:7.1f} ms  errors {r['errors']}", flush=True)
+        buyers = info["buyers"]
+        half = max(1, buyers // 2)
+        if not only or "cart" in only:
+            results["add to cart"] = sweep(base, lua_cart(info["cart_variant_ids"], 1, half), levels, args.duration)
+            r = results["add to cart"]
+            print(f"  {'add to cart':<16} peak {r['peak']['rps']:8.1f} req/s  p99@80% {r['at80']['p99']:7.1f} ms  "
+                  f"errors {r['errors']}", flush=True)
+        checkout = None
+        if not only or "order" in only:
+            checkout = checkout_run(port, info["cart_variant_ids"], range(half + 1, buyers + 1), args.checkout_threads,
+                                    args.duration * 2, args.max_orders)
+            print(f"  {'place order':<16} {checkout['orders_per_s']:8.1f} orders/s  p50 {checkout['p50']:.1f} ms  "
+                  f"p99 {checkout['p99']:.1f} ms  out of stock {checkout['out_of_stock']}  errors {checkout['errors']}",
+                  flush=True)
+        rss = {pid: peak_rss_mb(pid) for pid in worker_pids(proc.pid)}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+    sql = {} if args.no_sql else sql_counts(env, info)
+    hello = results.get("hello (ceiling)", {}).get("peak", {}).get("rps")
+    print()
+    print("| page | peak req/s | × hello | p50 ms | p99 ms | p99 ms at 80% of peak (conn) | errors | SQL/request |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, r in results.items():
+        ratio = f"{r['peak']['rps'] / hello:.0%}" if hello else "-"
+        cold, warm_ = sql.get(label, (None, None))
+        sql_cell = "-" if cold is None else (f"{warm_}" if cold == warm_ else f"{warm_} ({cold} cold)")
+        print(f"| {label} | {r['peak']['rps']:.0f} | {ratio} | {r['peak']['p50']:.1f} | {r['peak']['p99']:.1f} | "
+              f"{r['at80']['p99']:.1f} ({r['at80']['connections']}) | {r['errors']} of {r['requests']} | {sql_cell} |")
+    if checkout:
+        cold, _w = sql.get("place order", (None, None))
+        print(f"| place order (HTTP, {args.checkout_threads} threads) | {checkout['orders_per_s']:.1f} orders/s | - | "
+              f"{checkout['p50']:.1f} | {checkout['p99']:.1f} | - | {checkout['errors']} (+{checkout['out_of_stock']} "
+              f"out of stock) | {cold if cold is not None else '-'} |")
+    print()
+    print("peak RSS per worker (VmHWM): " + ", ".join(f"{pid}: {mb:.0f} MB" for pid, mb in rss.items()))
+
+
+if __name__ == "__main__":
+    main()
