@@ -30,8 +30,16 @@ def sorted_by(stmt: sa.Select, sort: str | None) -> sa.Select:
     return stmt.order_by(*SORTS.get(sort or "newest", SORTS["newest"]))
 
 
-def paginate(stmt: sa.Select, page: int, per_page: int = PAGE_SIZE):
-    return db.paginate(stmt, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
+def paginate(stmt: sa.Select, page: int, per_page: int = PAGE_SIZE, count_key: str | None = None):
+    """A page of ``stmt``. With ``count_key`` the total comes from the catalogue cache (counting a
+    category of 50,000 products costs tens of milliseconds; the count changes only with the data)."""
+    if count_key is None:
+        return db.paginate(stmt, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
+    from catalog.home_cache import cached_count
+
+    pagination = db.paginate(stmt, page=page, per_page=per_page, max_per_page=per_page, error_out=False, count=False)
+    pagination.total = cached_count(count_key, stmt)
+    return pagination
 
 
 def in_categories(ids: list[int]) -> sa.Select:
@@ -57,8 +65,21 @@ def product_for_page(product_id: int) -> Product | None:
 
 
 def related(product: Product, limit: int = 8) -> list[Product]:
-    """Other products of the same category, the same shop's first."""
-    stmt = (public_products().where(Product.category_id == product.category_id, Product.id != product.id)
+    """Other products of the same category, the same shop's first.
+
+    One statement: the newest of the same shop and the newest of the others, each a LIMITed walk of
+    an index, then the few candidates ordered. (Ordering the whole category by "same shop first"
+    sorted every product of the category on each product page: 36 ms at 100,000 products.)
+    """
+    base = (sa.select(Product.id).join(Product.shop)
+            .where(Product.status == ProductStatus.PUBLISHED, Product.deleted_at.is_(None),
+                   Shop.status == ShopStatus.APPROVED, Product.category_id == product.category_id,
+                   Product.id != product.id)
+            .order_by(Product.published_at.desc()).limit(limit))
+    same = base.where(Product.shop_id == product.shop_id).subquery()
+    other = base.where(Product.shop_id != product.shop_id).subquery()
+    candidates = sa.union_all(sa.select(same.c.id), sa.select(other.c.id)).subquery()
+    stmt = (public_products().where(Product.id.in_(sa.select(candidates.c.id)))
             .order_by((Product.shop_id == product.shop_id).desc(), Product.published_at.desc()).limit(limit))
     return list(db.session.scalars(stmt).unique())
 

@@ -42,7 +42,8 @@ def category(code: str):
     if cat is None:
         abort(404)
     sort = _sort()
-    page = queries.paginate(queries.sorted_by(queries.in_categories(descendant_ids(cat)), sort), _page())
+    page = queries.paginate(queries.sorted_by(queries.in_categories(descendant_ids(cat)), sort), _page(),
+                            count_key=f"category:{cat.id}")
     children = [c for c in cat.children if c.active]
     return render_template("catalog/category.html", category=cat, children=children, page=page, sort=sort)
 
@@ -55,7 +56,8 @@ def county(code: str):
     if region is None:
         abort(404)
     sort = _sort()
-    page = queries.paginate(queries.sorted_by(queries.from_regions(region_ids(region)), sort), _page())
+    page = queries.paginate(queries.sorted_by(queries.from_regions(region_ids(region)), sort), _page(),
+                            count_key=f"county:{region.id}")
     return render_template("catalog/county.html", county=region, page=page, sort=sort)
 
 

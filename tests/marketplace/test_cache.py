@@ -168,7 +168,7 @@ def test_redis_down_serves_uncached(app_config):
 # --- SQL statements per read page: fixed, not growing with the data ---------------------------
 
 #: Statements per anonymous request once caches are warm (the page's own queries, nothing per row).
-EXPECTED = {"home": 3, "category": 5, "product": 6, "shop": 4, "search": 1}
+EXPECTED = {"home": 3, "category": 4, "product": 6, "shop": 4, "search": 1}
 
 
 def _page_counts(client, product_id: int, slug: str) -> dict[str, int]:
