@@ -10,10 +10,12 @@ builds the app once — jieba's dictionary (~1 s and tens of MB) is loaded once 
 workers copy-on-write, and a broken configuration stops the master instead of looping workers.
 It is safe here because create_app() opens no database connection, no search index and no Redis
 connection; and to keep it safe should that change, ``post_fork`` drops anything inherited from
-the master: SQLAlchemy's pools (dispose(close=False): the parent's sockets are left to the parent)
-and the search adapter's open index handles (each worker opens its own readers; writes go through
-the single-writer path in catalog.search_index, whose Whoosh file lock works across processes).
-redis-py's pools notice a fork by themselves.
+the master: SQLAlchemy's pools (dispose(close=False): the parent's sockets are left to the parent),
+the search adapter's open index handles and per-segment caches with their locks (the master's
+search warm-up thread may be mid-way at the fork; each worker then warms its own caches); each
+worker opens its own readers, and writes go through the single-writer path in
+catalog.search_index, whose Whoosh file lock works across processes. redis-py's pools notice a
+fork by themselves.
 """
 
 from __future__ import annotations
@@ -74,8 +76,18 @@ def post_fork(server, worker):
     except Exception:  # nothing inherited when the app is not preloaded
         server.log.debug("post_fork: no engines to reset")
     try:
-        from catalog import search_engine
+        import threading
 
+        from catalog import search_engine, search_index, search_query
+
+        # The master's search warm-up thread may have been inside one of these at the fork: a lock
+        # held by a thread that does not exist in the child would hang the worker's first search.
+        search_engine._handles_lock = threading.Lock()
         search_engine._handles.clear()
-    except Exception:
-        server.log.debug("post_fork: no search handles to reset")
+        search_query._structures = type(search_query._structures)(search_query._structures.size)
+        search_query._terms = type(search_query._terms)(search_query._terms.size)
+        app = worker.app.wsgi() if server.cfg.preload_app else None
+        if app is not None and app.config.get("SEARCH_WARM_UP", True):
+            threading.Thread(target=search_index.warm_up, args=(app,), name="search-warm-up", daemon=True).start()
+    except Exception:  # the search domain may be absent or changed: never stop a worker for this
+        server.log.warning("post_fork: could not reset the search caches", exc_info=True)

@@ -283,6 +283,36 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def pss_uss_mb(pid: int) -> tuple[float, float]:
+    """(PSS, USS) in MB: shared pages (preloaded dictionaries) counted once / not at all."""
+    pss = uss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key == "Pss":
+                pss = int(rest.split()[0])
+            elif key in ("Private_Clean", "Private_Dirty"):
+                uss += int(rest.split()[0])
+    except OSError:
+        return float("nan"), float("nan")
+    return pss / 1024, uss / 1024
+
+
+class MemorySampler(threading.Thread):
+    """Samples every worker's PSS and USS once a second; keeps the maxima."""
+
+    def __init__(self, master: int):
+        super().__init__(daemon=True)
+        self.master, self.stop, self.peak = master, threading.Event(), {}
+
+    def run(self):
+        while not self.stop.wait(1.0):
+            for pid in worker_pids(self.master):
+                pss, uss = pss_uss_mb(pid)
+                old = self.peak.get(pid, (0.0, 0.0))
+                self.peak[pid] = (max(old[0], pss), max(old[1], uss))
+
+
 def warm(port: int, info: dict) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for _ in range(6):  # both workers: searcher, jieba, templates, caches
@@ -304,6 +334,8 @@ def main() -> None:
     parser.add_argument("--checkout-threads", type=int, default=8)
     parser.add_argument("--max-orders", type=int, default=3000)
     parser.add_argument("--no-sql", action="store_true", help="skip the SQL statement count pass")
+    parser.add_argument("--settle", type=float, default=8.0,
+                        help="seconds to wait after start (each worker's search warm-up, ~2.5 s CPU at 100k)")
     args = parser.parse_args()
 
     info = json.loads(Path(args.data_dir, "seed-info.json").read_text())
@@ -320,7 +352,10 @@ def main() -> None:
           f"gunicorn {args.workers} workers; wrk {args.duration}s per run at {levels} connections")
     proc = start_server(env, port, args.workers)
     results: dict[str, dict] = {}
+    sampler = MemorySampler(proc.pid)
+    sampler.start()
     try:
+        time.sleep(args.settle)
         warm(port, info)
         only = {x.strip() for x in args.only.split(",") if x.strip()}
         for label, urls in pages(info):
@@ -345,6 +380,7 @@ def main() -> None:
                   f"p99 {checkout['p99']:.1f} ms  out of stock {checkout['out_of_stock']}  errors {checkout['errors']}",
                   flush=True)
         rss = {pid: peak_rss_mb(pid) for pid in worker_pids(proc.pid)}
+        sampler.stop.set()
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -370,6 +406,8 @@ def main() -> None:
               f"out of stock) | {cold if cold is not None else '-'} |")
     print()
     print("peak RSS per worker (VmHWM): " + ", ".join(f"{pid}: {mb:.0f} MB" for pid, mb in rss.items()))
+    print("peak PSS / USS per worker (sampled each second; shared preloaded pages counted once / not at all): "
+          + ", ".join(f"{pid}: {p:.0f} / {u:.0f} MB" for pid, (p, u) in sampler.peak.items()))
 
 
 if __name__ == "__main__":

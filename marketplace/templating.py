@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Flask, current_app, request
 from flask_babel import format_datetime
 
@@ -9,10 +11,16 @@ from marketplace import money
 from marketplace.i18n import current_locale_code
 
 
+@lru_cache(maxsize=8192)
+def _formatted(cents: int, currency: str, locale: str) -> str:
+    # Babel's format_currency costs ~0.25 ms; a home page shows ~50 prices (13 ms per page).
+    return money.format_cents(cents, currency, locale)
+
+
 def money_filter(cents: int | None) -> str:
     if cents is None:
         return ""
-    return money.format_cents(cents, current_app.config["CURRENCY"], current_locale_code())
+    return _formatted(int(cents), current_app.config["CURRENCY"], current_locale_code())
 
 
 def media_url(key: str | None) -> str | None:
