@@ -123,8 +123,42 @@ def run_wrk(base: str, script: str, connections: int, duration: int, threads: in
             "requests": int(total.group(1)) if total else 0, "connections": connections}
 
 
-def sweep(base: str, script: str, levels: list[int], duration: int) -> dict:
-    runs = [run_wrk(base, script, c, duration) for c in levels]
+def profile_summary(raw: str, top: int = 12) -> list[tuple[float, str]]:
+    """py-spy's collapsed stacks -> the frames with the largest inclusive share of samples."""
+    total, inclusive = 0, {}
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        for frame in set(stack.split(";")):
+            inclusive[frame] = inclusive.get(frame, 0) + n
+    interesting = [(n / total, f) for f, n in inclusive.items()
+                   if total and ("/work/main/" in f or "psycopg" in f or "babel" in f or "jinja2" in f)
+                   and "bench/" not in f]
+    return sorted(interesting, reverse=True)[:top]
+
+
+def record_profile(pid: int, seconds: int, out_path: str) -> subprocess.Popen | None:
+    spy = shutil.which("py-spy", path=str(ROOT / ".venv" / "bin")) or shutil.which("py-spy")
+    if not spy:
+        return None
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "200",
+                             "--format", "raw", "--output", out_path, "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def sweep(base: str, script: str, levels: list[int], duration: int, profile: tuple[int, str] | None = None) -> dict:
+    spy = None
+    if profile:  # sample one worker with py-spy during the highest load level
+        runs = [run_wrk(base, script, c, duration) for c in levels[:-1]]
+        spy = record_profile(profile[0], max(1, duration - 1), profile[1])
+        runs.append(run_wrk(base, script, levels[-1], duration))
+        if spy:
+            spy.wait(timeout=60)
+    else:
+        runs = [run_wrk(base, script, c, duration) for c in levels]
     peak = max(runs, key=lambda r: r["rps"])
     at80 = next(r for r in runs if r["rps"] >= 0.8 * peak["rps"])
     return {"peak": peak, "at80": at80, "runs": runs, "errors": sum(r["errors"] for r in runs),
@@ -334,6 +368,8 @@ def main() -> None:
     parser.add_argument("--checkout-threads", type=int, default=8)
     parser.add_argument("--max-orders", type=int, default=3000)
     parser.add_argument("--no-sql", action="store_true", help="skip the SQL statement count pass")
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy one worker during each page's highest level; print the heaviest frames")
     parser.add_argument("--settle", type=float, default=8.0,
                         help="seconds to wait after start (each worker's search warm-up, ~2.5 s CPU at 100k)")
     args = parser.parse_args()
@@ -361,7 +397,12 @@ def main() -> None:
         for label, urls in pages(info):
             if only and label.split(" ")[0] not in only:
                 continue
-            results[label] = sweep(base, lua_get(urls), levels, args.duration)
+            prof = None
+            if args.profile:
+                prof = (worker_pids(proc.pid)[0], os.path.join(args.data_dir, f"py-spy-{label.split(' ')[0]}.txt"))
+            results[label] = sweep(base, lua_get(urls), levels, args.duration, prof)
+            if prof and os.path.exists(prof[1]):
+                results[label]["profile"] = profile_summary(Path(prof[1]).read_text())
             r = results[label]
             print(f"  {label:<16} peak {r['peak']['rps']:8.1f} req/s at {r['peak']['connections']:>2} conn  "
                   f"p99@80% {r['at80']['p99']:7.1f} ms  errors {r['errors']}", flush=True)
@@ -404,6 +445,12 @@ def main() -> None:
         print(f"| place order (HTTP, {args.checkout_threads} threads) | {checkout['orders_per_s']:.1f} orders/s | - | "
               f"{checkout['p50']:.1f} | {checkout['p99']:.1f} | - | {checkout['errors']} (+{checkout['out_of_stock']} "
               f"out of stock) | {cold if cold is not None else '-'} |")
+    print()
+    for label, r in results.items():
+        if r.get("profile"):
+            print(f"\npy-spy, one worker, {label} (share of samples, inclusive):")
+            for share, frame in r["profile"]:
+                print(f"  {share:5.0%}  {frame[:150]}")
     print()
     print("peak RSS per worker (VmHWM): " + ", ".join(f"{pid}: {mb:.0f} MB" for pid, mb in rss.items()))
     print("peak PSS / USS per worker (sampled each second; shared preloaded pages counted once / not at all): "
