@@ -8,6 +8,7 @@ re-encoded, and stored under content-hashed names. Keys starting with ``public/`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -59,10 +60,8 @@ class FileSystemStorage:
             return False
 
     def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(MediaError):
             self._path(key).unlink(missing_ok=True)
-        except MediaError:
-            pass
 
     def local_path(self, key: str) -> Path:
         return self._path(key)
