@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,13 @@ from marketplace import create_app
 from marketplace.extensions import db as _db
 
 _counter = itertools.count(1)
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection, _record):
+    """Test databases need no durability: skip SQLite's fsync on every commit (same semantics)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 @pytest.fixture(scope="session")
