@@ -59,6 +59,10 @@ class Product(Base):
     __table_args__ = (
         sa.UniqueConstraint("shop_id", "code"),
         sa.Index("ix_products_listing", "status", "deleted_at", "category_id"),
+        # "newest first" listings (category pages, home, related products) walk these instead of
+        # sorting every product of a category: a fixed cost at 100,000 products (docs/performance.md)
+        sa.Index("ix_products_published_at", "published_at"),
+        sa.Index("ix_products_category_published", "category_id", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

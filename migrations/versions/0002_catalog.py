@@ -68,10 +68,12 @@ def upgrade():
     )
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_products_category_id'), ['category_id'], unique=False)
+        batch_op.create_index('ix_products_category_published', ['category_id', 'published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_products_listing', ['status', 'deleted_at', 'category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_min_price_cents'), ['min_price_cents'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_origin_region_id'), ['origin_region_id'], unique=False)
+        batch_op.create_index('ix_products_published_at', ['published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_status'), ['status'], unique=False)
 
@@ -186,10 +188,12 @@ def downgrade():
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_products_status'))
         batch_op.drop_index(batch_op.f('ix_products_shop_id'))
+        batch_op.drop_index('ix_products_published_at')
         batch_op.drop_index(batch_op.f('ix_products_origin_region_id'))
         batch_op.drop_index(batch_op.f('ix_products_min_price_cents'))
         batch_op.drop_index('ix_products_listing')
         batch_op.drop_index(batch_op.f('ix_products_created_at'))
+        batch_op.drop_index('ix_products_category_published')
         batch_op.drop_index(batch_op.f('ix_products_category_id'))
 
     op.drop_table('products')
