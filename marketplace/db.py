@@ -36,6 +36,11 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
+def str_enum(cls, length: int = 20) -> sa.Enum:
+    """A Python enum stored as its string values in a VARCHAR (no native ENUM type to migrate)."""
+    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
 class TimestampMixin:
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -14,12 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, utcnow
+from marketplace.db import str_enum as _enum
 from marketplace.shops.models import Shop
 from orders.models import Order, OrderGroup
-
-
-def _enum(cls, length=20):
-    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class ShopPaymentSettings(Base):

@@ -11,10 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from investment.models.project import CoopMode, Project
 from marketplace.accounts.models import User
 from marketplace.db import Base, utcnow
-
-
-def _enum(cls, length=20):
-    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+from marketplace.db import str_enum as _enum
 
 
 class LeadStage(enum.StrEnum):

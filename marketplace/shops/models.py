@@ -10,11 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.db import Base, utcnow
+from marketplace.db import str_enum as _enum
 from marketplace.regions.models import Region
-
-
-def _enum(cls, length=20):
-    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class ShopType(enum.StrEnum):
