@@ -337,8 +337,8 @@ def seed(app, args) -> dict:
     w.insert(Project, projects)
     timings[f"investment ({args.projects} projects)"] = time.perf_counter() - t0
 
-    # Proposed for catalog.models (and a migration, which the lead generates): "newest first"
-    # listings then walk an index instead of sorting a whole category (docs/performance.md).
+    # The newest-first listing indexes are in catalog.models now (create_all made them); kept here
+    # so a database created by an older schema gets them too (docs/performance.md).
     for ddl in PROPOSED_INDEXES:
         db.session.execute(sa.text(ddl))
     models = [User, ApiToken, Address, Shop, ShopMember, Product, Variant, PriceTier, ProductImage, OrderGroup, Order,
