@@ -357,6 +357,23 @@ def warm(port: int, info: dict) -> None:
     conn.close()
 
 
+def reset_carts(url: str, variant_ids: list[int]) -> list[int]:
+    """Empty the bench buyers' carts (earlier runs leave lines behind) and keep only the variants
+    that still have plenty of stock (bench/checkout.py sells its hot variants out)."""
+    import sqlalchemy as sa
+
+    from marketplace.config import normalise_database_url
+
+    engine = sa.create_engine(normalise_database_url(url))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM cart_lines WHERE cart_id IN (SELECT c.id FROM carts c JOIN users u "
+                             "ON u.id = c.user_id WHERE u.email LIKE 'bench-buyer-%')"))
+        stock = dict(conn.execute(sa.text("SELECT id, stock FROM variants WHERE id IN :ids")
+                                  .bindparams(sa.bindparam("ids", expanding=True)), {"ids": variant_ids}).all())
+    engine.dispose()
+    return [v for v in variant_ids if stock.get(v, 0) >= 500]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default="/tmp/marketplace-bench", help="the seed's --data-dir")
@@ -375,6 +392,7 @@ def main() -> None:
     args = parser.parse_args()
 
     info = json.loads(Path(args.data_dir, "seed-info.json").read_text())
+    info["cart_variant_ids"] = reset_carts(info["database_url"], info["cart_variant_ids"])
     levels = [int(x) for x in args.levels.split(",")]
     env = {"DATABASE_URL": info["database_url"], "MARKETPLACE_DATA_DIR": args.data_dir,
            "SECRET_KEY": "bench-" + secrets.token_hex(20), "MARKETPLACE_ENV": "production", "MARKETPLACE_BENCH": "1",
