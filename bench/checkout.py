@@ -105,7 +105,7 @@ def main() -> None:
     prepare(info["database_url"], hot, args.stock)
     env = {"DATABASE_URL": info["database_url"], "MARKETPLACE_DATA_DIR": args.data_dir,
            "SECRET_KEY": "bench-" + secrets.token_hex(20), "MARKETPLACE_ENV": "production", "MARKETPLACE_BENCH": "1",
-           "LOG_LEVEL": "WARNING", "MAIL_SEND_AFTER_REQUEST": "0"}
+           "MAIL_SEND_AFTER_REQUEST": "0"}
     if args.redis:
         env["REDIS_URL"] = args.redis
     port = free_port()

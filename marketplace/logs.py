@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -96,7 +97,7 @@ class _StderrHandler(logging.StreamHandler):
 
 def _configure_root(app: Flask) -> None:
     """JSON on stderr for the whole process (unless LOG_FORMAT=text), once."""
-    if app.config.get("LOG_FORMAT", "json") != "json":
+    if (app.config.get("LOG_FORMAT") or os.environ.get("LOG_FORMAT") or "json") != "json":
         return
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, "_marketplace", False)), None)
@@ -109,7 +110,7 @@ def _configure_root(app: Flask) -> None:
         handler._marketplace = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     handler.setFormatter(JsonFormatter())
-    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    root.setLevel((app.config.get("LOG_LEVEL") or os.environ.get("LOG_LEVEL") or "INFO").upper())
 
 
 def init_logging(app: Flask) -> None:
