@@ -169,26 +169,36 @@ def _drain_once(app: Flask, name: str, writer_timeout: float = 0.0) -> tuple[str
         writer = handle.writer(path, timeout=writer_timeout)
     except LockError:
         return "busy", 0
+    # Keep the lock until the rows this holder applied are deleted (Whoosh's commit would release
+    # it first). Otherwise the next holder reads the same rows, the first deletes them, a new change
+    # is queued under a re-used id (SQLite re-uses the ids of deleted rows) and the next holder's
+    # delete-by-id removes that new row although it applied only the old one: a lost update.
+    lock, writer.writelock = writer.writelock, None
     try:
-        if handle.current_path() != path:  # a rebuild swapped folders meanwhile: start again
-            writer.cancel()
-            return "again", 0
-        rows = _queued(name)
-        if not rows:
-            writer.cancel()
-            return "empty", 0
-        spec = handle.spec
-        keys = list(dict.fromkeys(obj_id for _id, obj_id in rows))
-        ids = [spec.id_type(k) for k in keys]
-        docs = dict(spec.load_documents(ids))
-        db.session.rollback()
-        handle.write(writer, ((i, docs.get(i)) for i in ids))
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    db.session.execute(sa.delete(SearchQueue).where(SearchQueue.id.in_([r[0] for r in rows])))
-    db.session.commit()
+        try:
+            if handle.current_path() != path:  # a rebuild swapped folders meanwhile: start again
+                writer.cancel()
+                return "again", 0
+            rows = _queued(name)
+            if not rows:
+                writer.cancel()
+                return "empty", 0
+            spec = handle.spec
+            keys = list(dict.fromkeys(obj_id for _id, obj_id in rows))
+            ids = [spec.id_type(k) for k in keys]
+            docs = dict(spec.load_documents(ids))
+            db.session.rollback()
+            handle.write(writer, ((i, docs.get(i)) for i in ids))
+            writer.commit()
+        except BaseException:
+            if not writer.is_closed:
+                writer.cancel()
+            raise
+        db.session.execute(sa.delete(SearchQueue).where(SearchQueue.id.in_([r[0] for r in rows])))
+        db.session.commit()
+    finally:
+        if lock is not None:
+            lock.release()
     return "done", len(ids)
 
 
