@@ -18,12 +18,11 @@ from marketplace import money
 from marketplace.extensions import db
 from marketplace.regions.models import Region, RegionLevel
 from marketplace.shops.policy import merchant_required
-from marketplace.states import InvalidTransition
 from orders import bp, services
-from orders.cart import CartError
 from orders.forms import CancelForm, DeliveryRuleForm, PickupForm, ShipForm, as_choices
 from orders.models import FeeMode, Order, OrderStatus, ShopDeliveryRule
 from orders.policy import merchant_order_or_404
+from orders.view_helpers import run_order_action
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -76,16 +75,7 @@ def packing_slip(order_id: int, shop):
 
 
 def _act(order_id: int, shop, action, done: str):
-    order = merchant_order_or_404(order_id, shop)
-    try:
-        action(order)
-    except InvalidTransition:
-        flash(_("订单当前状态为“%(status)s”，不能进行这个操作", status=services.status_label(order.status)), "error")
-    except CartError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(done, "success")
-    return redirect(url_for("orders.merchant_order", order_id=order_id))
+    return run_order_action(merchant_order_or_404(order_id, shop), action, done, "orders.merchant_order")
 
 
 @bp.post("/merchant/orders/<int:order_id>/paid")

@@ -9,12 +9,12 @@ from flask_login import current_user, login_required
 from marketplace.extensions import db
 from marketplace.regions.models import Region, RegionLevel
 from marketplace.security import safe_next
-from marketplace.states import InvalidTransition
 from orders import bp, checkout, services
 from orders.cart import CartError
 from orders.forms import AddressForm, as_choices
 from orders.models import Address, Fulfilment, Order, OrderStatus
 from orders.policy import buyer_group_or_404, buyer_order_or_404, own_address_or_404
+from orders.view_helpers import run_order_action
 
 # --- cart -------------------------------------------------------------------------------------------
 
@@ -171,16 +171,7 @@ def order_detail(order_id: int):
 
 
 def _buyer_action(order_id: int, action, done: str):
-    order = buyer_order_or_404(order_id, current_user)
-    try:
-        action(order)
-    except InvalidTransition:
-        flash(_("订单当前状态为“%(status)s”，不能进行这个操作", status=services.status_label(order.status)), "error")
-    except CartError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(done, "success")
-    return redirect(url_for("orders.order_detail", order_id=order_id))
+    return run_order_action(buyer_order_or_404(order_id, current_user), action, done, "orders.order_detail")
 
 
 @bp.post("/orders/<int:order_id>/cancel")

@@ -6,6 +6,7 @@ payments.services (Stripe) and payments.offline.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -14,14 +15,15 @@ from payments.models import PaymentMethod
 
 
 @dataclass(frozen=True)
-class Gateway:
+class Gateway(ABC):
     name: str
     label: object
     #: True: the buyer pays each shop directly and the merchant confirms receipt.
     offline: bool
 
+    @abstractmethod
     def available(self, group, settings_by_shop: dict) -> bool:
-        raise NotImplementedError
+        """Whether every shop of the order group accepts this way of paying."""
 
 
 class StripeGateway(Gateway):
