@@ -9,6 +9,7 @@ from catalog import bp
 from catalog.search_service import SearchParams, category_facet, product_search
 from marketplace import money
 from marketplace.api import api_bp
+from marketplace.page_cache import cached_page
 from marketplace.shops.labels import SHOP_TYPE_LABELS
 from marketplace.shops.models import ShopType
 from marketplace.templating import media_url
@@ -25,6 +26,7 @@ def _shop_type_labels() -> dict[str, str]:
 
 
 @bp.get("/search", endpoint="search")
+@cached_page("catalog")
 def search_page():
     params = SearchParams.from_args(request.args)
     page = product_search(params)

@@ -14,6 +14,7 @@ from catalog.categories import descendant_ids
 from catalog.markdown import render_markdown
 from catalog.models import Category
 from marketplace.extensions import db
+from marketplace.page_cache import cached_page
 from marketplace.regions.models import Region, RegionLevel
 
 
@@ -30,6 +31,7 @@ def _sort() -> str:
 
 
 @bp.get("/categories")
+@cached_page("catalog")
 def categories():
     from catalog.home_cache import category_tree
 
@@ -37,6 +39,7 @@ def categories():
 
 
 @bp.get("/c/<code>")
+@cached_page("catalog")
 def category(code: str):
     cat = db.session.scalar(sa.select(Category).where(Category.code == code, Category.active.is_(True)))
     if cat is None:
@@ -49,6 +52,7 @@ def category(code: str):
 
 
 @bp.get("/county/<code>")
+@cached_page("catalog")
 def county(code: str):
     from marketplace.regions.services import descendant_ids as region_ids
 
@@ -62,6 +66,7 @@ def county(code: str):
 
 
 @bp.get("/p/<int:product_id>")
+@cached_page("catalog")
 def product(product_id: int):
     item = queries.product_for_page(product_id)
     if item is None:

@@ -71,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace import extensions as ext
     from marketplace.cache import init_cache
     from marketplace.logs import init_logging
+    from marketplace.page_cache import init_page_cache
 
     init_logging(app)  # first: every later hook's log lines carry the request id
 
@@ -80,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)
     init_cache(app)
+    init_page_cache(app)  # after csrf.init_app: it replaces the templates' csrf_token()
 
     from marketplace.i18n import select_locale
 

@@ -117,6 +117,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "STRIPE_PAYMENT_METHODS": [m.strip() for m in env.get("STRIPE_PAYMENT_METHODS", "card").split(",") if m.strip()],
         #: The platform's commission in basis points (1/100 %) unless a shop or category has its own rate.
         "PLATFORM_COMMISSION_BPS": int(env.get("PLATFORM_COMMISSION_BPS", "500")),
+        #: Whole-page cache of public catalogue pages for anonymous visitors (marketplace.page_cache):
+        #: seconds a page may be served from it (0 = off). On by default in production only, so a
+        #: developer's template edit shows at once.
+        "PAGE_CACHE_SECONDS": int(env.get("MARKETPLACE_PAGE_CACHE_SECONDS",
+                                          "30" if environment == "production" else "0")),
+        #: Pages kept per worker when there is no Redis (Redis keeps them shared, with the same expiry).
+        "PAGE_CACHE_ENTRIES": int(env.get("MARKETPLACE_PAGE_CACHE_ENTRIES", "300")),
     }
     if environment == "production":
         cfg["SESSION_COOKIE_SECURE"] = True

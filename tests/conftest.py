@@ -81,6 +81,7 @@ def make_config(database_url: str, data_dir: Path, **overrides) -> dict:
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 8,
         "SERVER_NAME": None,
+        "PAGE_CACHE_SECONDS": 0,  # tests/marketplace/test_page_cache.py turns it on
     }
     if database_url.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

@@ -6,9 +6,11 @@ from flask import abort, current_app, render_template, send_file
 
 from marketplace.core import bp
 from marketplace.media import get_storage
+from marketplace.page_cache import cached_page
 
 
 @bp.get("/")
+@cached_page("catalog")  # the home blocks come from the catalogue, whose group watches them
 def home():
     """The home page. The catalogue replaces the blocks as it grows (see catalog.services.home_blocks)."""
     blocks = {}

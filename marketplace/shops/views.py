@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
 from marketplace.media import get_storage
+from marketplace.page_cache import cached_page
 from marketplace.regions.services import counties, region_choices
 from marketplace.shops import bp
 from marketplace.shops import services as svc
@@ -204,6 +205,7 @@ def accept_invite(token: str):
 # --- public pages ----------------------------------------------------------------------------
 
 @bp.get("/shops")
+@cached_page("catalog")  # the catalogue's group watches shops, regions and products
 def directory():
     query, county = svc.directory_query(request.args.get("county"), request.args.get("type"), request.args.get("q"))
     page = db.paginate(query, per_page=DIRECTORY_PAGE_SIZE, max_per_page=DIRECTORY_PAGE_SIZE, error_out=False)
@@ -213,6 +215,7 @@ def directory():
 
 
 @bp.get("/shops/<slug>")
+@cached_page("catalog")
 def show(slug: str):
     shop = visible_shop_or_404(slug)
     context: dict = {}

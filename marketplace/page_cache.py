@@ -1,0 +1,153 @@
+"""Whole-page cache for anonymous visitors of the public catalogue pages.
+
+Rendering a catalogue page (24-50 product cards, prices, links) costs 10-25 ms of CPU; most of a
+city marketplace's traffic is anonymous visitors reading the same pages. A view decorated with
+``@cached_page("catalog")`` is served from the cache to a visitor who is not signed in and has no
+pending flash message; everyone else gets the page rendered as before.
+
+What is cached is the HTML with a placeholder where each CSRF token goes (the header's language
+switch, the product page's "add to cart" form). On every response, hit or miss, the placeholder is
+replaced by the visitor's own token (Flask-WTF's ``generate_csrf``, which stores it in the
+visitor's session), so one cached page serves every visitor and every form on it still works.
+The only per-visitor parts of these pages are that token and the signed-in header, which is why
+signed-in users are never served from here.
+
+Keys: locale, path with query string, and the versions of the groups the page depends on
+(``marketplace.cache``: a commit that changes a watched model bumps its group), so a product
+edited, hidden or re-priced is shown at once. Stock sold at checkout does not bump the catalogue
+(it would empty the cache 50 times a second): a product page may show a stock figure up to
+``PAGE_CACHE_SECONDS`` old to anonymous visitors, while the cart and checkout always check the
+database. The store is Redis when REDIS_URL is set (shared by every worker) and otherwise a small
+in-process cache per worker bounded by ``PAGE_CACHE_ENTRIES``.
+
+``PAGE_CACHE_SECONDS`` = 0 turns the cache off (the development server and the test suite do, so a
+template edit shows at once; ``MARKETPLACE_PAGE_CACHE_SECONDS`` sets it).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from collections.abc import Callable
+
+from cachelib import SimpleCache
+from flask import Flask, current_app, g, make_response, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from marketplace.cache import cache as shared_cache
+from marketplace.cache import version
+
+log = logging.getLogger(__name__)
+
+_CAPTURE = "_page_cache_capture"
+
+
+def _placeholder() -> str:
+    """Stable across workers and machines (the Redis store is shared), unguessable from outside."""
+    ext = current_app.extensions["marketplace_page_cache"]
+    return ext["placeholder"]
+
+
+def csrf_token_or_placeholder() -> str:
+    """The templates' ``csrf_token()``: the placeholder while a cacheable page is rendered."""
+    if g.get(_CAPTURE):
+        return _placeholder()
+    return generate_csrf()
+
+
+def _store():
+    ext = current_app.extensions["marketplace_page_cache"]
+    return shared_cache.cache if ext["shared"] else ext["local"]
+
+
+def _eligible() -> bool:
+    if request.method not in ("GET", "HEAD") or not current_app.config.get("PAGE_CACHE_SECONDS"):
+        return False
+    if getattr(current_user, "is_authenticated", False):
+        return False
+    return "_flashes" not in session
+
+
+def _key(groups: tuple[str, ...]) -> str:
+    from marketplace.i18n import current_locale_code
+
+    versions = ".".join(version(group) for group in groups)
+    # The path can be long and hostile: the key holds its hash (the store never sees raw input).
+    where = hashlib.sha1(request.full_path.encode("utf-8", "surrogateescape")).hexdigest()  # noqa: S324 (not security)
+    return f"page:{current_locale_code()}:{versions}:{request.endpoint}:{where}"
+
+
+def _personalise(body: bytes):
+    response = make_response(body.replace(_placeholder().encode(), generate_csrf().encode()))
+    response.mimetype = "text/html"
+    return response
+
+
+def cached_page(*groups: str) -> Callable:
+    """Serve the decorated GET view from the page cache to anonymous visitors (see the module doc)."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not _eligible():
+                return view(*args, **kwargs)
+            try:
+                key = _key(groups)
+                body = _store().get(key)
+            except Exception:  # Redis unreachable: render as if there were no cache
+                log.warning("page cache: read failed", exc_info=True)
+                return view(*args, **kwargs)
+            if body is not None:
+                response = _personalise(body)
+                response.headers["X-Page-Cache"] = "hit"
+                return response
+            g.setdefault(_CAPTURE, True)
+            try:
+                response = make_response(view(*args, **kwargs))
+            finally:
+                g.pop(_CAPTURE, None)
+            if response.status_code != 200 or response.mimetype != "text/html" or response.direct_passthrough:
+                return _fill(response)
+            body = response.get_data()
+            try:
+                _store().set(key, body, timeout=current_app.config["PAGE_CACHE_SECONDS"])
+            except Exception:
+                log.warning("page cache: write failed", exc_info=True)
+            personal = _personalise(body)
+            response.set_data(personal.get_data())
+            response.headers["X-Page-Cache"] = "miss"
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def _fill(response):
+    """A response that is not cached (an error page, a redirect) still gets real tokens."""
+    if response.mimetype == "text/html" and not response.direct_passthrough:
+        data = response.get_data()
+        mark = _placeholder().encode()
+        if mark in data:
+            response.set_data(data.replace(mark, generate_csrf().encode()))
+    return response
+
+
+def init_page_cache(app: Flask) -> None:
+    """Install the placeholder-aware ``csrf_token()`` and choose the store."""
+    secret = str(app.config["SECRET_KEY"]).encode()
+    app.extensions["marketplace_page_cache"] = {
+        "placeholder": "csrf-" + hashlib.sha256(b"page-cache-placeholder:" + secret).hexdigest()[:24],
+        "shared": app.extensions.get("marketplace_cache", {}).get("type") == "RedisCache",
+        "local": SimpleCache(threshold=int(app.config.get("PAGE_CACHE_ENTRIES", 300)),
+                             default_timeout=int(app.config.get("PAGE_CACHE_SECONDS") or 30)),
+    }
+    # Flask-WTF puts generate_csrf in both places: the globals (macros imported without context
+    # see those) and a context processor (later processors win).
+    app.jinja_env.globals["csrf_token"] = csrf_token_or_placeholder
+    app.context_processor(lambda: {"csrf_token": csrf_token_or_placeholder})
+
+
+__all__ = ["cached_page", "init_page_cache", "csrf_token_or_placeholder"]
