@@ -1,0 +1,120 @@
+"""Browser journey with production's whole-page cache on: a visitor is served a product page that
+another visitor's request put in the cache, and everything on it still works for him — the language
+button and "add to cart" (both POST forms with his own CSRF token), the flash message after adding,
+his own cart; a price the merchant changes shows on the next load; a signed-in buyer is served
+fresh pages with his own header."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from marketplace import create_app
+from tests.e2e.conftest import _suite
+from tests.e2e.helpers import login, make_user
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def live_app(_schema, tmp_path):
+    """As the harness's live_app, with the page cache on (as in production)."""
+    suite = _suite()
+    app = create_app(suite.make_config(_schema, tmp_path / "live-data", WTF_CSRF_ENABLED=True,
+                                       PAGE_CACHE_SECONDS=30))
+    from marketplace.regions.services import load_regions
+
+    with app.app_context():
+        load_regions(app.config["CITY_REGIONS_FILE"])
+    yield app
+    suite._empty_tables(app)
+
+
+def _product(live_server) -> dict:
+    from catalog.models import Category, Product, ProductStatus, Variant
+    from marketplace.extensions import db
+    from marketplace.regions.models import Region, RegionLevel
+    from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopType
+
+    owner = make_user(live_server, "pear-cache@example.com", name="孙果农")
+    with live_server.app.app_context():
+        county = db.session.scalar(db.select(Region).where(Region.name == "宁陵县", Region.level == RegionLevel.COUNTY))
+        category = Category(code="e2e.cache", name="水果", path="水果（缓存测试）")
+        shop = Shop(slug="cache-e2e", name="宁陵酥梨果园", shop_type=ShopType.FARMER, status=ShopStatus.APPROVED,
+                    region=county, address="宁陵县石桥镇", phone="0370-7201199", licence_number="92411423MA0000202X")
+        shop.members.append(ShopMember(user_id=owner, role=MemberRole.OWNER))
+        product = Product(shop=shop, category=category, code="E2E-CACHE", title="宁陵金顶谢花酥梨",
+                          status=ProductStatus.PUBLISHED, min_price_cents=3000, in_stock=True)
+        product.variants.append(Variant(name="10斤装", unit="箱", price_cents=3000, stock=100, moq=1, step=1))
+        db.session.add_all([category, shop, product])
+        db.session.commit()
+        return {"product_id": product.id, "variant_id": product.variants[0].id}
+
+
+def _set_price(live_server, variant_id: int, cents: int) -> None:
+    from catalog.models import Product, Variant
+    from marketplace.extensions import db
+
+    with live_server.app.app_context():
+        variant = db.session.get(Variant, variant_id)
+        variant.price_cents = cents
+        db.session.get(Product, variant.product_id).min_price_cents = cents
+        db.session.commit()
+
+
+def test_a_cached_product_page_works_for_the_next_visitor(live_server, browser, page: Page):
+    ids = _product(live_server)
+    url = f"/p/{ids['product_id']}"
+
+    # Somebody else reads the page first: it is rendered and kept.
+    other = browser.new_context(base_url=str(live_server), locale="zh-CN")
+    first = other.new_page()
+    assert first.goto(url).headers["x-page-cache"] == "miss"
+
+    # Our visitor gets the kept page ...
+    response = page.goto(url)
+    assert response.headers["x-page-cache"] == "hit"
+    expect(page.get_by_role("heading", name="宁陵金顶谢花酥梨")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("30.00")
+
+    # ... and its form carries his own token: adding to the cart works, with the message shown.
+    page.get_by_label(re.compile("数量")).fill("3")
+    with page.expect_navigation():
+        page.get_by_role("button", name="加入采购车").click()
+    expect(page.locator(".flash-success")).to_contain_text("已加入采购车")
+    page.goto("/cart")
+    expect(page.locator("main")).to_contain_text("宁陵金顶谢花酥梨")
+    expect(page.locator("main input[name=quantity]").first).to_have_value("3")
+
+    # The other visitor's cart is his own (empty), though he was served the same page.
+    first.goto("/cart")
+    expect(first.locator(".empty-cart")).to_be_visible()
+    other.close()
+
+    # The header's language button (a POST form from the cached page) works too.
+    page.goto(url)
+    with page.expect_navigation():
+        page.locator("form.lang-switch button").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="Add to cart")).to_be_visible()
+
+    # The merchant changes the price: the next load shows it (the catalogue's version moved on).
+    _set_price(live_server, ids["variant_id"], 2650)
+    page.goto(url)
+    expect(page.locator("main")).to_contain_text("26.50")
+    expect(page.locator("main")).not_to_contain_text("30.00")
+
+
+def test_a_signed_in_buyer_gets_fresh_pages_with_his_own_header(live_server, page: Page):
+    ids = _product(live_server)
+    url = f"/p/{ids['product_id']}"
+    assert page.goto(url).headers["x-page-cache"] == "miss"
+    assert page.goto(url).headers["x-page-cache"] == "hit"
+    make_user(live_server, "buyer-cache@example.com", name="李采购")
+    login(page, "buyer-cache@example.com")
+    response = page.goto(url)
+    assert "x-page-cache" not in response.headers
+    page.locator("details.nav-menu summary").click()
+    expect(page.get_by_role("link", name="李采购")).to_be_visible()
