@@ -18,6 +18,7 @@ from marketplace.admin import bp
 from marketplace.admin.models import AuditEntry
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
+from marketplace.mail.services import render_pending
 
 PER_PAGE = 25
 
@@ -28,6 +29,12 @@ MAIL_HTML_CSP = ("sandbox; default-src 'none'; img-src data:; style-src 'unsafe-
 
 def _page() -> int:
     return request.args.get("page", 1, type=int) or 1
+
+
+def _rendered(messages) -> None:
+    """Messages queued unrendered (order mail) are rendered, and kept, when first read."""
+    if render_pending(messages):
+        db.session.commit()
 
 
 @bp.get("/outbox")
@@ -45,6 +52,7 @@ def outbox():
         stmt = stmt.where(OutboxMessage.to_addr == to)
     stmt = stmt.order_by(OutboxMessage.id.desc())
     pagination = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
+    _rendered(pagination.items)
     return render_template("admin/outbox.html", pagination=pagination, status=status, to=to,
                            statuses=list(OutboxStatus))
 
@@ -53,6 +61,7 @@ def outbox():
 @admin_required
 def outbox_message(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
+    _rendered([message])
     return render_template("admin/outbox_message.html", message=message)
 
 
@@ -61,6 +70,7 @@ def outbox_message(message_id: int):
 def outbox_html(message_id: int):
     """The HTML body on its own, sandboxed by CSP: framed by the message page, never inlined."""
     message = db.get_or_404(OutboxMessage, message_id)
+    _rendered([message])
     if not message.body_html:
         abort(404)
     response = Response(message.body_html, mimetype="text/html")

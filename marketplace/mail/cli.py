@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
-from marketplace.mail.services import send_pending, smtp_configured
+from marketplace.mail.services import render_pending, send_pending, smtp_configured
 
 mail_cli = AppGroup("mail", help="The e-mail outbox: deliver queued mail, list messages.")
 
@@ -80,6 +80,8 @@ def list_command(status: str | None, limit: int) -> None:
     if status:
         stmt = stmt.where(OutboxMessage.status == OutboxStatus(status))
     rows = db.session.scalars(stmt).all()
+    if render_pending(rows):  # subjects of mail queued unrendered
+        db.session.commit()
     if not rows:
         click.echo("The outbox is empty." if not status else f"No {status} messages.")
         return

@@ -29,6 +29,10 @@ class OutboxMessage(Base):
     locale: Mapped[str] = mapped_column(sa.String(10))
     #: Template name, for the admin's list and for tests.
     template: Mapped[str] = mapped_column(sa.String(80), default="")
+    #: JSON context of a message queued with queue_mail_later() and not rendered yet (subject and
+    #: bodies empty until then): plain values and {"$model": class name, "id": ...} references.
+    #: NULL once rendered (see mail.services.render_pending).
+    render_context: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[OutboxStatus] = mapped_column(
         sa.Enum(OutboxStatus, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]),
         default=OutboxStatus.QUEUED, index=True)

@@ -1,34 +1,34 @@
 """Queue e-mail in the outbox, render it in the recipient's language, deliver over SMTP.
 
 Every message is first written to the outbox in the caller's transaction, so a rolled-back action
-sends nothing. Delivery happens after the request that queued mail (when SMTP is configured) and
+sends nothing. Mail queued on a hot path (placing an order) is written unrendered, as its template
+name and context ids (queue_mail_later), and rendered when it is delivered or first read. Delivery happens after the request that queued mail (when SMTP is configured) and
 by ``flask --app marketplace mail send``. Without SMTP, messages stay queued and the admin reads
 them at /admin/outbox: the demo can show a password-reset mail.
 """
 
 from __future__ import annotations
 
+import json
 import smtplib
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
+from typing import NamedTuple
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
-from marketplace.db import utcnow
+from marketplace.db import Base, utcnow
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 5
 
 
-def queue_mail(to: str, template: str, *, locale: str = "zh_CN", **context) -> OutboxMessage:
-    """Render ``templates/email/<template>.txt`` (and ``.html`` if present) and add it to the outbox.
-
-    The subject is the template block ``subject`` rendered from ``email/<template>.subject.txt``.
-    The caller commits; delivery happens after the request (or by the CLI).
-    """
+def _render(template: str, locale: str, context: dict) -> tuple[str, str, str | None]:
+    """(subject, text body, html body or None) of ``templates/email/<template>.*`` in ``locale``."""
     context.setdefault("site_name", current_app.config["SITE_NAME"])
     with force_locale(locale):
         subject = render_template(f"email/{template}.subject.txt", **context).strip()
@@ -37,11 +37,96 @@ def queue_mail(to: str, template: str, *, locale: str = "zh_CN", **context) -> O
             body_html = render_template(f"email/{template}.html", **context)
         except TemplateNotFound:
             body_html = None
-    message = OutboxMessage(to_addr=to, subject=subject[:200], body_text=body_text, body_html=body_html,
+    return subject[:200], body_text, body_html
+
+
+def queue_mail(to: str, template: str, *, locale: str = "zh_CN", **context) -> OutboxMessage:
+    """Render ``templates/email/<template>.txt`` (and ``.html`` if present) and add it to the outbox.
+
+    The subject is the template block ``subject`` rendered from ``email/<template>.subject.txt``.
+    The caller commits; delivery happens after the request (or by the CLI).
+    """
+    subject, body_text, body_html = _render(template, locale, context)
+    message = OutboxMessage(to_addr=to, subject=subject, body_text=body_text, body_html=body_html,
                             locale=locale, template=template)
     db.session.add(message)
     g.mail_queued = True
     return message
+
+
+def _model_classes() -> dict[str, type]:
+    return {mapper.class_.__name__: mapper.class_ for mapper in Base.registry.mappers}
+
+
+def _dump_context(context: dict) -> str:
+    refs = {}
+    for key, value in context.items():
+        if isinstance(value, Base):
+            identity = sa.inspect(value).identity
+            if identity is None or len(identity) != 1:
+                raise ValueError(f"queue_mail_later: {key} must be a flushed row with a one-column key")
+            refs[key] = {"$model": type(value).__name__, "id": identity[0]}
+        elif value is None or isinstance(value, str | int | float | bool):
+            refs[key] = value
+        else:
+            raise TypeError(f"queue_mail_later: {key} must be a model row or a plain value, not {type(value)!r}")
+    return json.dumps(refs, ensure_ascii=False)
+
+
+def _load_context(raw: str) -> dict:
+    classes = None
+    context = {}
+    for key, value in json.loads(raw).items():
+        if isinstance(value, dict) and "$model" in value:
+            classes = classes or _model_classes()
+            row = db.session.get(classes[value["$model"]], value["id"])
+            if row is None:
+                raise LookupError(f"{value['$model']} {value['id']} no longer exists")
+            value = row
+        context[key] = value
+    return context
+
+
+class LaterMail(NamedTuple):
+    to: str
+    template: str
+    locale: str
+    context: dict
+
+
+def queue_mail_later(mails: list[LaterMail]) -> None:
+    """Like queue_mail(), but only each message's template name and context (row ids, plain values)
+    are written now, all in one INSERT; they are rendered when delivered or read (render_pending()).
+
+    For mail queued in a hot request (placing an order): rendering costs milliseconds of CPU that
+    the buyer would wait for. Only pass rows whose rendered fields do not change meanwhile (order
+    snapshots) and values computed now (links need the request). The caller commits.
+    """
+    if not mails:
+        return
+    db.session.execute(sa.insert(OutboxMessage), [
+        {"to_addr": m.to, "subject": "", "body_text": "", "body_html": None, "locale": m.locale,
+         "template": m.template, "render_context": _dump_context(m.context)} for m in mails])
+    g.mail_queued = True
+
+
+def render_pending(messages) -> int:
+    """Render the messages among ``messages`` that were queued with queue_mail_later(). The
+    caller commits. A message that cannot be rendered (a row it names was deleted) is marked
+    failed with the reason. Returns the number rendered."""
+    done = 0
+    for m in messages:
+        if m.render_context is None:
+            continue
+        try:
+            m.subject, m.body_text, m.body_html = _render(m.template, m.locale, _load_context(m.render_context))
+        except (LookupError, KeyError, ValueError) as exc:
+            m.status, m.last_error = OutboxStatus.FAILED, f"render: {exc}"[:500]
+            current_app.logger.warning("outbox message %s cannot be rendered: %s", m.id, exc)
+            continue
+        m.render_context = None
+        done += 1
+    return done
 
 
 def smtp_configured() -> bool:
@@ -88,7 +173,13 @@ def send_pending(limit: int = 100, progress=None) -> tuple[int, int]:
     if not messages:
         db.session.commit()
         return 0, 0
-    sent = failed = 0
+    render_pending(messages)
+    unrenderable = sum(1 for m in messages if m.status == OutboxStatus.FAILED)
+    messages = [m for m in messages if m.status == OutboxStatus.QUEUED]
+    if not messages:
+        db.session.commit()
+        return 0, unrenderable
+    sent, failed = 0, unrenderable
     try:
         conn = _smtp()
     except (OSError, smtplib.SMTPException) as exc:
@@ -98,7 +189,7 @@ def send_pending(limit: int = 100, progress=None) -> tuple[int, int]:
             if m.attempts >= MAX_ATTEMPTS:
                 m.status = OutboxStatus.FAILED
         db.session.commit()
-        return 0, len(messages)
+        return 0, len(messages) + unrenderable
     with conn:
         for m in messages:
             try:
