@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from marketplace.db import utcnow
 from marketplace.extensions import csrf, db, login_manager
@@ -51,14 +52,16 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 def _load_user_from_token(_request=None):
     """Flask-Login request loader: a personal API token in the Authorization header (API only)."""
-    from marketplace.accounts.models import ApiToken
+    from marketplace.accounts.models import ApiToken, User
 
     if not request.path.startswith(API_PREFIX):
         return None
     token = bearer_token()
     if not token:
         return None
-    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    # One statement: the token with its user; the user's roles only if a route asks for them.
+    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+                            .options(joinedload(ApiToken.user, innerjoin=True).lazyload(User.roles)))
     if row is None or row.revoked_at is not None or not row.user.is_active:
         return None
     now = utcnow()

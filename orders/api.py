@@ -106,8 +106,8 @@ def api_cart_add():
     body = json_body()
     if "variant_id" not in body or "quantity" not in body:
         raise ApiError(400, "invalid", _("需要 variant_id 和 quantity"))
-    services.add_item(body["variant_id"], body["quantity"])
-    return _current_view(), 201
+    line = services.add_item(body["variant_id"], body["quantity"])
+    return cart_json(services.build_view(line.cart)), 201
 
 
 def _line_id(body: dict):
@@ -140,7 +140,9 @@ def api_cart_delete():
     elif body not in (None, {}):
         raise ApiError(400, "invalid_json", _("请求体必须是 JSON 对象"))
     else:
-        services.clear()
+        cart = services.current_cart()
+        services.clear(cart)
+        return cart_json(services.build_view(cart))
     return _current_view()
 
 
@@ -158,10 +160,13 @@ def api_checkout():
     elif not isinstance(key, str):
         raise ApiError(400, "invalid_idempotency_key", _("缺少或无效的幂等键（8–64 个字母、数字或 -_.:）"))
     existed = existing_group(current_user, key)
+    if existed is not None:
+        return group_json(existed), 200
     note = body.get("note") if isinstance(body.get("note"), str) else ""
     group = services.place_order(services.current_cart(), current_user, choices=body.get("fulfilment"),
-                                 address_id=body.get("address_id"), idempotency_key=key, note=note)
-    return group_json(group), (200 if existed is not None else 201)
+                                 address_id=body.get("address_id"), idempotency_key=key, note=note,
+                                 key_looked_up=True)
+    return group_json(group), 201
 
 
 @api_bp.get("/orders")

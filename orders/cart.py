@@ -15,7 +15,7 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from catalog import pricing
 from catalog.models import Product, Variant
@@ -37,6 +37,22 @@ class CartError(ValueError):
     def __init__(self, message: str, *, status: int = 400, code: str = "invalid", **details):
         super().__init__(message)
         self.status, self.code, self.details = status, code, details
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds: the rows this request just wrote or read are
+    served from memory afterwards instead of being read again (the JSON answer, the signed-in user).
+
+    Only for write paths that expire themselves whatever they changed behind the ORM's back
+    (Core UPDATE/DELETE). The session ends with the request, so nothing stale outlives it.
+    """
+    session = db.session()
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = previous
 
 
 # --- which cart -------------------------------------------------------------------------------------
@@ -150,7 +166,8 @@ def parse_id(raw) -> int | None:
 
 def _buyable_variant(variant_id) -> Variant:
     vid = parse_id(variant_id)
-    variant = db.session.get(Variant, vid) if vid else None
+    variant = (db.session.get(Variant, vid, options=[joinedload(Variant.product, innerjoin=True)
+                                                     .joinedload(Product.shop, innerjoin=True)]) if vid else None)
     if variant is None or not variant.active or not variant.product.is_buyable:
         raise CartError(_("商品不存在或已下架"), status=404, code="not_found")
     return variant
@@ -188,7 +205,7 @@ def add_item(variant_id, quantity, *, cart: Cart | None = None) -> CartLine:
             cart.lines.append(line)
         line.quantity = total
         line.price_seen_cents = pricing.unit_price(variant, total)
-        db.session.commit()
+        commit_keeping_loaded()  # the cart view that follows re-uses the rows just read
     except Exception:
         db.session.rollback()
         g.pop("orders_cart_cookie", None)
@@ -234,7 +251,8 @@ def clear(cart: Cart | None = None) -> None:
     if cart is not None:
         for line in list(cart.lines):
             db.session.delete(line)
-        db.session.commit()
+        commit_keeping_loaded()
+        db.session.expire(cart, ["lines"])
 
 
 def acknowledge_prices(cart: Cart) -> None:
@@ -322,9 +340,11 @@ def tier_threshold(variant: Variant, quantity: int) -> int | None:
 
 
 def load_lines(cart: Cart) -> list[CartLine]:
-    """The cart's lines with variants, tiers, products and shops in a fixed number of queries."""
+    """The cart's lines with variants, tiers, products and shops in a fixed number of queries (two:
+    the many-to-one chain line -> variant -> product -> shop joined, the variants' tiers)."""
     query = (db.select(CartLine).where(CartLine.cart_id == cart.id).order_by(CartLine.id)
-             .options(selectinload(CartLine.variant).selectinload(Variant.product).selectinload(Product.shop)))
+             .options(joinedload(CartLine.variant, innerjoin=True).joinedload(Variant.product, innerjoin=True)
+                      .joinedload(Product.shop, innerjoin=True)))
     return list(db.session.scalars(query).unique())
 
 

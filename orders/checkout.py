@@ -94,15 +94,17 @@ def quote(view, choices: dict[int, Fulfilment], address: Address | None):
 
 
 def place_order(cart: Cart | None, buyer, *, choices: dict | None, address_id=None, idempotency_key,
-                note: str = "") -> OrderGroup:
+                note: str = "", key_looked_up: bool = False) -> OrderGroup:
     """Create the order group from the cart, reserve stock, empty the ordered lines. Commits.
 
+    ``key_looked_up``: the caller has just called existing_group() with this key and found nothing
+    (spares the same query again).
     Raises CartError (nothing changed) when the cart is empty or has unavailable lines, a price
     changed since the buyer saw it (the new prices are then acknowledged so a resubmit goes
     through), a shop cannot fulfil the choice, or stock ran out.
     """
     key = check_key(idempotency_key)
-    found = existing_group(buyer, key)
+    found = None if key_looked_up else existing_group(buyer, key)
     if found is not None:
         return found
     try:
@@ -149,18 +151,18 @@ def _place(cart, buyer, choices, address_id, key: str, note: str) -> OrderGroup:
         quantities[lv.variant.id] = quantities.get(lv.variant.id, 0) + lv.quantity
     group = OrderGroup(buyer_id=buyer.id, idempotency_key=key, created_at=now, expires_at=now + timeout)
     try:
-        # Stock first: the variant rows are locked before anything referencing them is inserted.
-        reserve_many(quantities)
         group.subtotal_cents = sum(shop_group.subtotal_cents for shop_group, *_x in quoted)
         group.fee_cents = sum(fee for _g, _f, fee, _r in quoted)
         group.total_cents = group.subtotal_cents + group.fee_cents
         db.session.add(group)
         db.session.flush()  # the unique (buyer, key) refuses a concurrent twin here
+        set_committed_value(group, "orders", [])  # a new group has none: no query to find that out
         orders = [_new_order(group, buyer, shop_group, fulfilment, fee, address, note, index, now)
                   for index, (shop_group, fulfilment, fee, _r) in enumerate(quoted, start=1)]
         group.orders.extend(orders)
         db.session.flush()
-        # Lines and history as one executemany each: the statement count does not grow with the cart.
+        # Lines and history as one INSERT ... RETURNING each: the statement count does not grow with
+        # the cart, and the answer needs no query to read them back.
         taken_by: dict[int, int] = {}
         line_rows = []
         for order, (shop_group, *_x) in zip(orders, quoted, strict=True):
@@ -172,16 +174,14 @@ def _place(cart, buyer, choices, address_id, key: str, note: str) -> OrderGroup:
                     "base_price_cents": lv.variant.price_cents, "tier_min_quantity": lv.tier_min_quantity,
                     "line_total_cents": lv.line_total_cents, "weight_grams": lv.variant.weight_grams})
                 taken_by[lv.variant.id] = order.id
-        db.session.execute(sa.insert(OrderLine), line_rows)
-        db.session.execute(sa.insert(OrderStatusChange), [
+        lines = db.session.scalars(sa.insert(OrderLine).returning(OrderLine), line_rows).all()
+        history = db.session.scalars(sa.insert(OrderStatusChange).returning(OrderStatusChange), [
             {"order_id": o.id, "from_status": None, "to_status": OrderStatus.PENDING_PAYMENT, "actor_id": buyer.id,
-             "note": "", "created_at": now} for o in orders])
-        by_order: dict[int, list[OrderLine]] = {o.id: [] for o in orders}
-        for line in db.session.scalars(sa.select(OrderLine).where(OrderLine.order_id.in_(list(by_order)))
-                                       .order_by(OrderLine.id)):
-            by_order[line.order_id].append(line)
+             "note": "", "created_at": now} for o in orders]).all()
         for order in orders:
-            set_committed_value(order, "lines", by_order[order.id])
+            set_committed_value(order, "lines", sorted((ln for ln in lines if ln.order_id == order.id),
+                                                       key=lambda ln: ln.id))
+            set_committed_value(order, "history", [h for h in history if h.order_id == order.id])
         record_movements(quantities, -1, "order", taken_by, buyer.id)
         db.session.execute(sa.delete(CartLine).where(CartLine.cart_id == cart.id,
                                                      CartLine.variant_id.in_(list(quantities)))
@@ -189,7 +189,13 @@ def _place(cart, buyer, choices, address_id, key: str, note: str) -> OrderGroup:
         from orders.notify import notify_placed
 
         notify_placed(group)
-        db.session.commit()
+        db.session.flush()
+        # Stock last, then commit at once: the hot variant rows stay locked for the reservation and
+        # the commit only, not for everything above. (The rows above reference the variants, which
+        # takes KEY SHARE locks on them; the reservation's FOR NO KEY UPDATE does not conflict with
+        # those, so inserting first cannot deadlock.)
+        reserve_many(quantities)
+        carts.commit_keeping_loaded()
     except IntegrityError:
         db.session.rollback()
         found = existing_group(buyer, key)
@@ -205,7 +211,13 @@ def _place(cart, buyer, choices, address_id, key: str, note: str) -> OrderGroup:
     except Exception:
         db.session.rollback()
         raise
+    # What the committed transaction changed behind the ORM (Core UPDATE/DELETE) is read again if
+    # asked for; the group, its orders, lines and history are what was just written.
     db.session.expire(cart, ["lines"])
+    for lv in view.lines:
+        db.session.expire(lv.line)
+        db.session.expire(lv.variant, ["stock"])
+        db.session.expire(lv.product, ["in_stock"])
     return group
 
 
@@ -216,6 +228,7 @@ def _new_order(group, buyer, shop_group, fulfilment, fee, address, note, index, 
                   status=OrderStatus.PENDING_PAYMENT, fulfilment=fulfilment, subtotal_cents=subtotal,
                   fee_cents=fee, total_cents=subtotal + fee, note=(note or "")[:300], created_at=now,
                   expires_at=group.expires_at)
+    set_committed_value(order, "shop", shop)  # known already: the answer needs no query for it
     if fulfilment == Fulfilment.DELIVERY:
         order.ship_recipient, order.ship_phone = address.recipient, address.phone
         order.ship_address, order.ship_region_id = address.one_line()[:300], address.region_id

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import url_for
+from sqlalchemy.orm import lazyload
 
+from marketplace.accounts.models import User
 from marketplace.extensions import db
-from marketplace.mail.services import queue_mail
+from marketplace.mail.services import LaterMail, queue_mail, queue_mail_later
 from marketplace.shops.models import MemberRole, ShopMember
 from orders.models import Order, OrderGroup, OrderStatus
 
@@ -38,13 +40,36 @@ def _to_merchants(order: Order, template: str, **ctx) -> None:
                    link=_link("orders.merchant_order", order_id=order.id), for_merchant=True, **ctx)
 
 
+def _owners_by_shop(shop_ids) -> dict[int, list[User]]:
+    """The active owners of several shops in one query (roles are not needed to write to them)."""
+    owners: dict[int, list[User]] = {}
+    rows = db.session.execute(
+        db.select(ShopMember.shop_id, User).join(User, User.id == ShopMember.user_id)
+        .where(ShopMember.shop_id.in_(sorted(shop_ids)), ShopMember.role == MemberRole.OWNER,
+               User.active.is_(True))
+        .order_by(ShopMember.id).options(lazyload(User.roles)))
+    for shop_id, user in rows:
+        owners.setdefault(shop_id, []).append(user)
+    return owners
+
+
 def notify_placed(group: OrderGroup) -> None:
-    """The buyer gets one message for the checkout; each shop's owner one for his order."""
+    """The buyer gets one message for the checkout; each shop's owner one for his order.
+
+    Placing an order is the hot path, so these messages are queued unrendered (template and row
+    ids, links computed now) and rendered when they are delivered or read: what they show (the
+    order snapshots, totals, lines) does not change meanwhile, so the text is the same.
+    """
+    owners = _owners_by_shop({order.shop_id for order in group.orders})
     buyer = group.buyer
-    queue_mail(buyer.email, "order_placed", locale=buyer.locale, group=group, recipient=buyer,
-               link=_link("orders.my_orders"))
+    mails = [LaterMail(buyer.email, "order_placed", buyer.locale,
+                       {"group": group, "recipient": buyer, "link": _link("orders.my_orders")})]
     for order in group.orders:
-        _to_merchants(order, "order_new")
+        for user in owners.get(order.shop_id, []):
+            mails.append(LaterMail(user.email, "order_new", user.locale, {
+                "order": order, "recipient": user, "link": _link("orders.merchant_order", order_id=order.id),
+                "for_merchant": True}))
+    queue_mail_later(mails)
 
 
 def notify_status(order: Order, target: OrderStatus, note: str = "") -> None:

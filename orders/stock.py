@@ -28,17 +28,22 @@ def _case(quantities: Mapping[int, int]):
 def reserve_many(quantities: Mapping[int, int]) -> None:
     """Take ``{variant_id: quantity}`` from stock in the caller's transaction, or raise StockShort.
 
-    Call it BEFORE inserting rows that reference the variants (order lines, stock movements): on
-    PostgreSQL such inserts take a KEY SHARE lock on the variant row, and two checkouts that each
-    hold one and then ask for the row lock would deadlock. After StockShort the caller MUST roll
-    back (some rows may have been decremented). Record the movements with record_movements().
+    Call it as late as possible, just before the commit: from here on the variant rows stay locked
+    until the transaction ends, and popular variants are wanted by every other checkout. Rows that
+    reference the variants (order lines, stock movements) may be inserted before: their foreign key
+    takes a KEY SHARE lock on PostgreSQL, which does not conflict with the FOR NO KEY UPDATE lock
+    taken here (nor with the UPDATE of the stock, a non-key column). After StockShort the caller
+    MUST roll back (some rows may have been decremented). Record the movements with
+    record_movements().
     """
     if not quantities:
         return
     ids = sorted(quantities)
-    # Lock in ascending id order: two checkouts sharing variants can never deadlock.
-    db.session.execute(sa.select(Variant.id).where(Variant.id.in_(ids)).order_by(Variant.id)
-                       .with_for_update(key_share=True))
+    if len(ids) > 1:
+        # Lock in ascending id order: two checkouts sharing variants can never deadlock. (One row
+        # needs no order: the UPDATE below locks it.)
+        db.session.execute(sa.select(Variant.id).where(Variant.id.in_(ids)).order_by(Variant.id)
+                           .with_for_update(key_share=True))
     result = db.session.execute(
         sa.update(Variant)
         .where(Variant.id.in_(ids), Variant.stock >= _case(quantities))
