@@ -19,7 +19,7 @@ from marketplace.api import api_bp, api_login_required, json_body, page_args
 from marketplace.errors import ApiError
 from marketplace.extensions import db
 from orders import services
-from orders.cart import CartError, line_for_variant
+from orders.cart import CartError, CartView, line_for_variant
 from orders.checkout import existing_group, new_idempotency_key
 from orders.models import Order, OrderGroup
 
@@ -142,7 +142,7 @@ def api_cart_delete():
     else:
         cart = services.current_cart()
         services.clear(cart)
-        return cart_json(services.build_view(cart))
+        return cart_json(CartView(cart=cart, groups=[]))  # emptied: nothing to read back
     return _current_view()
 
 

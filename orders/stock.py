@@ -3,8 +3,8 @@
 One order may hold many lines; reserving them one UPDATE each would make placement cost grow with
 the cart. Instead the rows are locked in ascending id order (``SELECT ... FOR UPDATE`` on
 PostgreSQL; SQLite serialises writers anyway) and decremented by ONE conditional UPDATE whose CASE
-gives each row its quantity: a row whose stock is short is simply not updated, so the row count
-tells whether every line was served. Stock can never go negative (and a CHECK constraint backs it).
+gives each row its quantity: a row whose stock is short is simply not updated, so the rows it
+returns tell whether every line was served. Stock can never go negative (and a CHECK constraint backs it).
 """
 
 from __future__ import annotations
@@ -44,17 +44,21 @@ def reserve_many(quantities: Mapping[int, int]) -> None:
         # needs no order: the UPDATE below locks it.)
         db.session.execute(sa.select(Variant.id).where(Variant.id.in_(ids)).order_by(Variant.id)
                            .with_for_update(key_share=True))
-    result = db.session.execute(
+    left = db.session.execute(
         sa.update(Variant)
         .where(Variant.id.in_(ids), Variant.stock >= _case(quantities))
         .values(stock=Variant.stock - _case(quantities))
+        .returning(Variant.id, Variant.stock)
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != len(ids):
+    ).all()
+    if len(left) != len(ids):
         # Some rows were short and kept their stock; the others were decremented. The caller
         # rolls the whole transaction back (see checkout.place_order), then asks short_of().
         raise StockShort()
-    _refresh_in_stock(ids)
+    # Taking stock can only turn a product's in_stock flag off, and only when a variant ran out.
+    sold_out = [vid for vid, stock in left if stock == 0]
+    if sold_out:
+        _refresh_in_stock(sold_out)
 
 
 def short_of(quantities: Mapping[int, int]) -> list[int]:

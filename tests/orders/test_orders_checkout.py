@@ -229,3 +229,12 @@ def test_auto_complete_delivered(app, placed_order, make_user):
     assert services.complete_delivered(now=later) == 1
     db.session.expire_all()
     assert order.status == OrderStatus.COMPLETED
+
+
+def test_selling_the_last_unit_turns_the_listing_out_of_stock(make_user, make_variant, user_cart, place):
+    buyer = make_user()
+    last, plenty = make_variant(stock=3), make_variant(stock=5)
+    place(buyer, user_cart(buyer, [(last, 3), (plenty, 2)]))
+    db.session.expire_all()
+    assert last.stock == 0 and last.product.in_stock is False
+    assert plenty.stock == 3 and plenty.product.in_stock is True
