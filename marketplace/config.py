@@ -51,6 +51,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     data_dir.mkdir(parents=True, exist_ok=True)
     environment = overrides.get("ENV") or env.get("MARKETPLACE_ENV", "development")
     redis_url = overrides.get("REDIS_URL", env.get("REDIS_URL") or None)
+    ping_idle = float(env.get("DATABASE_PING_IDLE_SECONDS", "10"))
 
     cfg: dict = {
         "ENV": environment,
@@ -69,7 +70,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(
             env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'marketplace.db'}"
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A pooled connection is pinged before use only after this many idle seconds (0: before
+        # every use, i.e. pool_pre_ping; see extensions.ping_when_idle).
+        "DATABASE_PING_IDLE_SECONDS": ping_idle,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": ping_idle <= 0},
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -1,5 +1,8 @@
 """Extensions, created unbound and bound to the app in create_app() with init_app()."""
 
+import time
+
+import sqlalchemy as sa
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,7 +13,44 @@ from flask_wtf.csrf import CSRFProtect
 
 from marketplace.db import Base
 
-db = SQLAlchemy(model_class=Base)
+
+def ping_when_idle(engine: sa.Engine, idle_seconds: float) -> None:
+    """Check a pooled connection with a round trip only when it has been idle for ``idle_seconds``.
+
+    ``pool_pre_ping`` pings on every checkout, i.e. one more round trip per request. A connection
+    used a moment ago is almost surely alive; one that sat idle (a database restart, a firewall
+    dropping idle connections) is checked, and replaced without the request noticing. What this
+    gives up: a request within ``idle_seconds`` of a database restart can fail once; SQLAlchemy
+    then discards the whole pool, so the next requests reconnect.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record):
+        record.info["checked_in_at"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, proxy):
+        last = record.info.get("checked_in_at")  # None: connected just now
+        if last is None or time.monotonic() - last < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise sa.exc.DisconnectionError() from exc  # the pool connects anew
+            raise
+
+
+class _SQLAlchemy(SQLAlchemy):
+    def _make_engine(self, bind_key, options, app):
+        engine = super()._make_engine(bind_key, options, app)
+        idle = app.config.get("DATABASE_PING_IDLE_SECONDS")
+        if idle and not options.get("pool_pre_ping") and engine.dialect.name != "sqlite":
+            ping_when_idle(engine, float(idle))
+        return engine
+
+
+db = _SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
