@@ -38,6 +38,11 @@ workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
 threads = _int("GUNICORN_THREADS", 1)
 worker_class = "gthread" if threads > 1 else "sync"
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") not in ("0", "false", "no")
+if preload_app:
+    # The master only forks: it must not open the search index or build the search caches (each
+    # worker warms its own in post_fork). What the master holds at the fork is resident in every
+    # worker too (RSS counts inherited pages), and a worker freeing it copies the pages it touches.
+    os.environ.setdefault("MARKETPLACE_SEARCH_WARM_UP", "0")
 
 # A request that runs longer than this is killed (the worker is replaced); a slow page should be
 # fixed, not waited for. graceful_timeout: finishing requests on restart/HUP.

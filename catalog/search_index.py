@@ -346,8 +346,13 @@ def init_search(app: Flask) -> None:
     register_products()
     _install_events()
     init_jieba(app.config.get("DATA_DIR"))
-    if app.config.get("SEARCH_WARM_UP", not app.testing):
+    if app.config.get("SEARCH_WARM_UP", not app.testing and _env_flag("MARKETPLACE_SEARCH_WARM_UP", True)):
         threading.Thread(target=warm_up, args=(app,), name="search-warm-up", daemon=True).start()
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() not in ("0", "false", "no", "off", "")
 
 
 def warm_up(app: Flask) -> None:
