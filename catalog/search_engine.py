@@ -10,6 +10,7 @@ only adds a small segment, so caches survive it. Query evaluation is in catalog.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import logging
@@ -18,6 +19,7 @@ import shutil
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterable
 from enum import Enum
 
@@ -38,6 +40,13 @@ OID = "z_id"
 #: Stored fingerprint of the indexed content (``search check`` compares it with the database).
 SIG = "z_sig"
 PY, PI = "__py", "__pi"
+
+#: Every segment is written as separate files, not one compound ``.seg`` file: Whoosh-Reloaded
+#: reads each part of a compound file through a ``BytesIO`` copy of its mmap (filedb/structfile.py,
+#: BufferFile), so every process held a private copy of the index (~60 MB at 100,000 products).
+#: Separate files are read with seek/read, through the page cache that all workers share. Merges
+#: of small segments are written by the same writers, so they stay separate files too.
+WRITER_OPTIONS = {"compound": False}
 
 
 def keyword_value(value) -> str:
@@ -122,6 +131,8 @@ class IndexHandle:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._indexes: dict[str, object] = {}
+        #: Every thread's open searcher: each holds a few open files per segment.
+        self._searchers: weakref.WeakSet = weakref.WeakSet()
 
     # folders ----------------------------------------------------------------------------
     def new_folder(self) -> str:
@@ -169,23 +180,39 @@ class IndexHandle:
         searcher = getattr(local, "searcher", None)
         if searcher is None or local.path != path:
             if searcher is not None:
-                searcher.close()
-            searcher = self.index(path).searcher()
+                self._close(searcher)
+            searcher = self._open(path)
             local.path = path
         elif not searcher.up_to_date():
             # Not searcher.refresh(): Whoosh-Reloaded 2.7.5's reader re-use appends the old
             # segments to the new ones (documents show twice, deletions are lost), and it fails
             # on an empty index. Opening a new searcher costs a few milliseconds after a write.
-            searcher.close()
-            searcher = self.index(path).searcher()
+            self._close(searcher)
+            searcher = self._open(path)
         local.searcher = searcher
         return searcher
 
+    def _open(self, path: str):
+        searcher = self.index(path).searcher()
+        self._searchers.add(searcher)
+        return searcher
+
+    def _close(self, searcher) -> None:
+        if searcher in self._searchers:
+            self._searchers.discard(searcher)
+            searcher.close()
+
     def close(self) -> None:
+        """Close this thread's searcher."""
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None:
-            searcher.close()
+            self._close(searcher)
             self._local.searcher = None
+
+    def close_all(self) -> None:
+        """Close every thread's searcher (the handle is being dropped)."""
+        for searcher in list(self._searchers):
+            self._close(searcher)
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()
@@ -198,9 +225,9 @@ class IndexHandle:
         return out
 
     # writing ----------------------------------------------------------------------------
-    def writer(self, path: str | None = None, timeout: float = 0.0):
+    def writer(self, path: str | None = None, timeout: float = 0.0, **options):
         """A Whoosh writer; raises whoosh LockError when another writer holds the index."""
-        return self.index(path).writer(timeout=timeout, delay=0.01)
+        return self.index(path).writer(timeout=timeout, delay=0.01, **WRITER_OPTIONS, **options)
 
     def write(self, writer, pairs: Iterable[tuple[object, dict | None]]) -> int:
         names = set(writer.schema.names())
@@ -221,13 +248,28 @@ class IndexHandle:
 
 _handles: dict[tuple[str, str], IndexHandle] = {}
 _handles_lock = threading.Lock()
+#: Handles kept per process. A deployment has one data folder (one handle per index); a test run
+#: makes one per test, and the least recently opened are closed so their files do not pile up.
+MAX_HANDLES = 16
 
 
 def open_index(spec, base_dir: str) -> IndexHandle:
     key = (os.path.abspath(base_dir), spec.name)
+    dropped = []
     with _handles_lock:
-        handle = _handles.get(key)
+        handle = _handles.pop(key, None)
         if handle is None:
-            handle = _handles[key] = IndexHandle(spec, key[0])
+            handle = IndexHandle(spec, key[0])
+        _handles[key] = handle  # most recently opened last
         handle.spec = spec
-        return handle
+        while len(_handles) > MAX_HANDLES:
+            dropped.append(_handles.pop(next(iter(_handles))))
+    for old in dropped:
+        old.close_all()
+    return handle
+
+
+@atexit.register
+def _close_handles() -> None:
+    for handle in list(_handles.values()):
+        handle.close_all()

@@ -252,7 +252,8 @@ def rebuild(name: str, progress: Callable[[int], None] | None = None, lock_timeo
         ids = list(spec.all_ids())
         db.session.rollback()
         procs = min(os.cpu_count() or 1, 4) if len(ids) >= MULTIPROCESS_FROM else 1
-        writer = handle.index(new_path).writer(procs=procs, limitmb=128, multisegment=False) if procs > 1 \
+        writer = handle.index(new_path).writer(procs=procs, limitmb=128, multisegment=False,
+                                                **search_engine.WRITER_OPTIONS) if procs > 1 \
             else handle.writer(new_path, timeout=lock_timeout)
         count = 0
         try:
