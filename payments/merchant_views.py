@@ -8,7 +8,6 @@ import datetime as dt
 import io
 
 import sqlalchemy as sa
-import stripe
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,6 +20,7 @@ from orders.policy import merchant_order_or_404
 from payments import bp, ledger, payouts, refunds, stripe_api
 from payments.models import Account, LedgerEntry, Refund, Settlement, Transfer
 from payments.services import PaymentError
+from payments.stripe_api import stripe
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 

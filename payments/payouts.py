@@ -4,7 +4,6 @@ manual settlements for shops without Connect. Transfers are booked against the s
 from __future__ import annotations
 
 import sqlalchemy as sa
-import stripe
 from flask_babel import gettext as _
 
 from marketplace.db import utcnow
@@ -23,6 +22,7 @@ from payments.models import (
     TransferStatus,
 )
 from payments.services import PaymentError
+from payments.stripe_api import stripe
 
 
 def settings_for(shop_id: int, create: bool = False) -> ShopPaymentSettings | None:

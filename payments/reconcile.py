@@ -7,11 +7,11 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-import stripe
 
 from marketplace.extensions import db
 from payments import stripe_api
 from payments.models import Payment, PaymentMethod, PaymentStatus
+from payments.stripe_api import stripe
 
 log = logging.getLogger(__name__)
 

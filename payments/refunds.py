@@ -5,7 +5,6 @@ Stripe accepts them; offline refunds record the money the shop gave back itself.
 from __future__ import annotations
 
 import sqlalchemy as sa
-import stripe
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +24,7 @@ from payments.models import (
     RefundStatus,
 )
 from payments.services import PaymentError
+from payments.stripe_api import stripe
 
 _OPEN = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
 

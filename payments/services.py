@@ -13,7 +13,6 @@ import datetime as dt
 import secrets
 
 import sqlalchemy as sa
-import stripe
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +30,7 @@ from payments.models import (
     Refund,
     ShopPaymentSettings,
 )
+from payments.stripe_api import stripe
 
 S = OrderStatus
 #: True while settle() marks orders paid: the status listener then knows the payment is booked.

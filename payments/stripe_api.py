@@ -1,11 +1,36 @@
-"""The Stripe SDK, configured from the app: keys and (for tests and demos) the API's address."""
+"""The Stripe SDK, configured from the app: keys and (for tests and demos) the API's address.
+
+The SDK is imported on first use, not with the app: it is ~15 MB per process, and a worker that
+serves no payment never needs it. Other modules use ``from payments.stripe_api import stripe``
+(``except stripe.StripeError``, ``stripe.Webhook``), which imports it when first touched.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import stripe
 from flask import current_app
+
+if TYPE_CHECKING:
+    import stripe as stripe_sdk
+
+
+def sdk():
+    """The ``stripe`` module (imported here on first use)."""
+    import stripe as stripe_sdk
+
+    return stripe_sdk
+
+
+class _LazyStripe:
+    """Stands for the ``stripe`` module and imports it when an attribute is first read."""
+
+    def __getattr__(self, name: str):
+        return getattr(sdk(), name)
+
+
+stripe = _LazyStripe()
 
 
 def enabled() -> bool:
@@ -13,20 +38,20 @@ def enabled() -> bool:
     return bool(cfg.get("STRIPE_SECRET_KEY") and cfg.get("STRIPE_PUBLISHABLE_KEY"))
 
 
-def _client(base: str | None) -> stripe.StripeClient:
+def _client(base: str | None) -> stripe_sdk.StripeClient:
     cache = current_app.extensions.setdefault("payments_stripe", {})
     key = (current_app.config["STRIPE_SECRET_KEY"], base)
     if key not in cache:
         kwargs = {"base_addresses": {"api": base.rstrip("/")}} if base else {}
-        cache[key] = stripe.StripeClient(current_app.config["STRIPE_SECRET_KEY"], max_network_retries=2, **kwargs)
+        cache[key] = sdk().StripeClient(current_app.config["STRIPE_SECRET_KEY"], max_network_retries=2, **kwargs)
     return cache[key]
 
 
-def client() -> stripe.StripeClient:
+def client() -> stripe_sdk.StripeClient:
     return _client(current_app.config.get("STRIPE_API_BASE"))
 
 
-def connect_client() -> stripe.StripeClient:
+def connect_client() -> stripe_sdk.StripeClient:
     """Accounts, Account Links, Transfers (a different address only where tests fake Connect)."""
     cfg = current_app.config
     return _client(cfg.get("STRIPE_CONNECT_API_BASE") or cfg.get("STRIPE_API_BASE"))

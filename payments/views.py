@@ -3,7 +3,6 @@ and the return page that asks Stripe — never the browser — how the payment w
 
 from __future__ import annotations
 
-import stripe
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,6 +12,7 @@ from marketplace.extensions import db
 from orders.policy import buyer_group_or_404
 from payments import bp, gateways, services, stripe_api
 from payments.models import PaymentMethod, PaymentStatus
+from payments.stripe_api import stripe
 
 WALLETS = {"alipay": _l("支付宝"), "wechat_pay": _l("微信支付")}
 

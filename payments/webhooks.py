@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-import stripe
 from flask import current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import csrf, db
 from payments import bp, stripe_api
 from payments.models import Dispute, Payment, WebhookEvent
+from payments.stripe_api import stripe
 
 log = logging.getLogger(__name__)
 
