@@ -175,7 +175,8 @@ def search(name: str, query: SearchQuery) -> SearchResult:
     for key, stored in hits.page:
         obj_id = spec.id_type(key)
         result.ids.append(obj_id)
-        result.highlights[obj_id] = {f: highlight(stored.get(f, ""), parsed) for f in spec.highlighted}
+        result.highlights[obj_id] = {f: highlight(stored.get(f, ""), parsed, stored.get(f + search_engine.PW))
+                                     for f in spec.highlighted}
     return result
 
 

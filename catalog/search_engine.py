@@ -29,7 +29,7 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from catalog import search_query
-from catalog.search_text import ParsedQuery, chinese_analyzer, pinyin_text
+from catalog.search_text import ParsedQuery, chinese_analyzer, pinyin_text, pinyin_words
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,9 @@ OID = "z_id"
 #: Stored fingerprint of the indexed content (``search check`` compares it with the database).
 SIG = "z_sig"
 PY, PI = "__py", "__pi"
+#: Stored next to each highlighted field: its words' pinyin (search_text.pinyin_words), so that
+#: highlighting a pinyin query needs no pypinyin in the web workers.
+PW = "__pw"
 
 #: Every segment is written as separate files, not one compound ``.seg`` file: Whoosh-Reloaded
 #: reads each part of a compound file through a ``BytesIO`` copy of its mmap (filedb/structfile.py,
@@ -75,6 +78,7 @@ def build_schema(spec) -> Schema:
         fields[name] = TEXT(analyzer=chinese_analyzer(), phrase=False, stored=name in spec.highlighted)
     for name in spec.highlighted:
         fields.setdefault(name, STORED())
+        fields[name + PW] = STORED()
     for name in spec.pinyin_fields:
         fields[name + PY] = TEXT(analyzer=plain, phrase=False)
         fields[name + PI] = TEXT(analyzer=plain, phrase=False)
@@ -118,6 +122,11 @@ def to_whoosh(spec, key, doc: dict) -> dict:
     out[LEN] = len(out.get(first, "")) if first else 0
     out = {k: v for k, v in out.items() if v != ""}
     out[SIG] = hashlib.blake2b(repr(sorted(out.items())).encode(), digest_size=16).hexdigest()
+    # Derived from the highlighted text alone, so left out of the fingerprint: indexes built before
+    # this field existed still check clean (they highlight pinyin with pypinyin until rebuilt).
+    for name in spec.highlighted:
+        if out.get(name):
+            out[name + PW] = pinyin_words(out[name])
     return out
 
 

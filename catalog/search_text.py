@@ -19,7 +19,6 @@ from pathlib import Path
 
 import jieba
 from markupsafe import Markup, escape
-from pypinyin import Style, lazy_pinyin
 from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
 from whoosh.lang.porter import stem
 
@@ -127,31 +126,67 @@ def sub_terms(term: str) -> tuple[str, ...]:
 
 
 # --- pinyin ----------------------------------------------------------------------------------
+# pypinyin is imported only by the process that writes an index (its phrase dictionary costs
+# ~55 MB per process): queries are matched against the pinyin fields built at index time, and
+# highlighting reads each result's word pinyin from a stored field (``pinyin_words``).
 
 @functools.lru_cache(maxsize=100_000)
 def word_pinyin(word: str) -> tuple[str, str] | None:
     """(full pinyin, initials) of a Chinese word, e.g. 苹果 -> ("pingguo", "pg"); None otherwise."""
     if not _CJK.search(word):
         return None
+    from pypinyin import Style, lazy_pinyin
+
     syllables = [s for s in lazy_pinyin(word, style=Style.NORMAL, errors="ignore") if s.isascii() and s.isalpha()]
     if not syllables:
         return None
     return "".join(syllables).lower(), "".join(s[0] for s in syllables).lower()
 
 
+def _unique_words(text: str):
+    seen = set()
+    for word, _start, _end in jieba.tokenize(text or "", mode="search"):
+        if word not in seen:
+            seen.add(word)
+            yield word
+
+
 def pinyin_text(text: str) -> tuple[str, str]:
     """Space-separated full pinyin and initials of every search-mode word of ``text``."""
     full, initials = [], []
-    seen = set()
-    for word, _start, _end in jieba.tokenize(text or "", mode="search"):
-        if word in seen:
-            continue
-        seen.add(word)
+    for word in _unique_words(text):
         py = word_pinyin(word)
         if py:
             full.append(py[0])
             initials.append(py[1])
     return " ".join(full), " ".join(initials)
+
+
+#: Stands for "no pinyin" in ``pinyin_words`` (a pinyin is never a hyphen).
+_NO_PINYIN = "-"
+
+
+def pinyin_words(text: str) -> str:
+    """Every Chinese search-mode word of ``text`` with its pinyin and initials, for highlighting
+    without pypinyin: ``"辣椒 lajiao lj 干 gan g"``. Such a word never contains a space (jieba cuts
+    Chinese only out of runs of Han characters, letters, digits and ``+#&._%-``)."""
+    parts = []
+    for word in _unique_words(text):
+        if _CJK.search(word):
+            py = word_pinyin(word) or (_NO_PINYIN, _NO_PINYIN)
+            parts += (word, py[0], py[1])
+    return " ".join(parts)
+
+
+def _pinyin_lookup(stored: str | None) -> dict[str, tuple[str, str] | None] | None:
+    """``pinyin_words``' string as {word: (pinyin, initials) or None}; None when absent or malformed."""
+    if stored is None:
+        return None
+    parts = stored.split(" ") if stored else []
+    if len(parts) % 3:
+        return None
+    return {parts[i]: (None if parts[i + 1] == _NO_PINYIN else (parts[i + 1], parts[i + 2]))
+            for i in range(0, len(parts), 3)}
 
 
 # --- query parsing ---------------------------------------------------------------------------
@@ -232,7 +267,7 @@ def parse_query(text: str | None) -> ParsedQuery:
 
 # --- highlighting ----------------------------------------------------------------------------
 
-def _spans_for(text: str, parsed: ParsedQuery) -> list[tuple[int, int]]:
+def _spans_for(text: str, parsed: ParsedQuery, pinyin: str | None = None) -> list[tuple[int, int]]:
     lowered = text.lower()
     spans: list[tuple[int, int]] = []
     ascii_words = [w for w in parsed.words if w.is_ascii]
@@ -246,8 +281,9 @@ def _spans_for(text: str, parsed: ParsedQuery) -> list[tuple[int, int]]:
                 spans.append((start, start + len(needle)))
                 start = lowered.find(needle, start + len(needle))
     if ascii_words and _CJK.search(text):
+        lookup = _pinyin_lookup(pinyin) or {}
         for piece, start, end in jieba.tokenize(text, mode="search"):
-            py = word_pinyin(piece)
+            py = lookup[piece] if piece in lookup else word_pinyin(piece)
             if not py:
                 continue
             for word in ascii_words:
@@ -257,12 +293,16 @@ def _spans_for(text: str, parsed: ParsedQuery) -> list[tuple[int, int]]:
     return spans
 
 
-def highlight(text: str | None, parsed: ParsedQuery) -> Markup:
-    """``text`` HTML-escaped, with the parts the query matched wrapped in ``<mark>``."""
+def highlight(text: str | None, parsed: ParsedQuery, pinyin: str | None = None) -> Markup:
+    """``text`` HTML-escaped, with the parts the query matched wrapped in ``<mark>``.
+
+    ``pinyin``: ``pinyin_words(text)`` as stored in the index; without it, the pinyin of the
+    words is worked out here (which loads pypinyin).
+    """
     text = text or ""
     if parsed.empty or not text:
         return escape(text)
-    spans = sorted(_spans_for(text, parsed))
+    spans = sorted(_spans_for(text, parsed, pinyin))
     merged: list[list[int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:

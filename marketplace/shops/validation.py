@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from pypinyin import lazy_pinyin
 from slugify import slugify
 
 #: The 31 characters of a unified social credit code (GB 32100-2015: no I, O, S, V, Z).
@@ -75,6 +74,8 @@ def normalise_phone(raw: str) -> str:
 
 def slug_base(name: str) -> str:
     """URL name from a shop name's pinyin: 柘城红辣椒 -> zhe-cheng-hong-la-jiao."""
+    from pypinyin import lazy_pinyin  # imported when a shop is named, not by every web worker (~55 MB)
+
     base = slugify(" ".join(lazy_pinyin(name or "")), max_length=60, word_boundary=True)
     if not base or base in RESERVED_SLUGS or base.isdigit():
         base = f"shop-{base}" if base else "shop"
