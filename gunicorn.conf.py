@@ -83,14 +83,13 @@ def post_fork(server, worker):
     try:
         import threading
 
-        from catalog import search_engine, search_index, search_query
+        from catalog import search_cache, search_engine, search_index
 
         # The master's search warm-up thread may have been inside one of these at the fork: a lock
         # held by a thread that does not exist in the child would hang the worker's first search.
         search_engine._handles_lock = threading.Lock()
         search_engine._handles.clear()
-        search_query._structures = type(search_query._structures)(search_query._structures.size)
-        search_query._terms = type(search_query._terms)(search_query._terms.size)
+        search_cache.reset_caches()
         app = worker.app.wsgi() if server.cfg.preload_app else None
         if app is not None and app.config.get("SEARCH_WARM_UP", True):
             threading.Thread(target=search_index.warm_up, args=(app,), name="search-warm-up", daemon=True).start()

@@ -6,149 +6,41 @@ filters AND with cached per-value bitmaps, a facet count is ``(docs & value).bit
 Ranking splits the matches into classes of equal score (which fields each word matched in) and
 takes the best classes first, ties broken by shorter title then newer id, so a page never needs
 every match scored one by one. Numeric ranges and sorts read cached columns.
+The bitmaps and the per-segment caches (filter-value sets, columns, sort orders, query terms)
+are in catalog.search_cache.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-import threading
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from whoosh.lang.porter import stem
 
+from catalog.search_cache import (
+    BIT,
+    LEN,
+    OID,
+    as_bytes,
+    column,
+    ids_of,
+    live_docs,
+    rank_order,
+    sort_order,
+    term_bitmap,
+    to_bitmap,
+    value_sets,
+)
 from catalog.search_text import ParsedQuery, QueryWord, sub_terms
 
-KEY, LEN, OID = "id", "z_len", "z_id"
+KEY = "id"
 PY, PI = "__py", "__pi"
 PINYIN_WEIGHT = 0.8
 MAX_PREFIX_TERMS = 64
 #: At most this many score classes are kept while ranking (weights are applied largest first).
 MAX_CLASSES = 256
-
-_BIT = tuple(1 << i for i in range(8))
-
-
-def to_bitmap(ids) -> int:
-    ids = ids if isinstance(ids, list) else list(ids)
-    if not ids:
-        return 0
-    buf = bytearray((max(ids) >> 3) + 1)
-    bit = _BIT
-    for d in ids:
-        buf[d >> 3] |= bit[d & 7]
-    return int.from_bytes(buf, "little")
-
-
-def _bytes(bitmap: int) -> bytes:
-    return bitmap.to_bytes((bitmap.bit_length() + 7) >> 3, "little")
-
-
-def ids_of(bitmap: int) -> list[int]:
-    """The set bits of ``bitmap`` (document numbers), ascending."""
-    if not bitmap:
-        return []
-    bits = format(bitmap, "b")[::-1]  # least significant bit first
-    out: list[int] = []
-    find = bits.find
-    i = find("1")
-    while i >= 0:
-        out.append(i)
-        i = find("1", i + 1)
-    return out
-
-
-# --- per-segment caches (segment ids never change while a segment exists) ---------------------
-
-class _LRU:
-    def __init__(self, size: int):
-        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key, build):
-        with self.lock:
-            if key in self.data:
-                self.data.move_to_end(key)
-                return self.data[key]
-        value = build()
-        with self.lock:
-            self.data[key] = value
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
-        return value
-
-
-#: Filter-value bitmaps, columns, presorted orders: a few per field and segment.
-_structures = _LRU(512)
-#: Posting bitmaps of query terms: popular words are answered from memory.
-_terms = _LRU(2048)
-
-
-def _segid(reader) -> str:
-    return reader.segment().segment_id()
-
-
-def _term_bitmap(reader, fieldname: str, text: str) -> int:
-    """Documents with this term in this segment (deleted ones included; callers mask them)."""
-    def build():
-        try:
-            btext = reader._text_to_bytes(fieldname, text)
-            if (fieldname, btext) not in reader._terms:
-                return 0
-            matcher = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
-            return to_bitmap(list(matcher.all_ids()))
-        except Exception:  # a missing field or a term the field cannot encode matches nothing
-            return 0
-
-    return _terms.get((_segid(reader), fieldname, text), build)
-
-
-def _value_bitmaps(reader, fieldname: str) -> dict[str, int]:
-    def build():
-        if fieldname not in reader.schema:
-            return {}
-        values = [b.decode("utf-8") for b in reader.lexicon(fieldname)]
-        return {v: _term_bitmap(reader, fieldname, v) for v in values}
-
-    return _structures.get((_segid(reader), "values", fieldname), build)
-
-
-def _column(reader, fieldname: str) -> list:
-    def build():
-        if fieldname not in reader.schema or not reader.has_column(fieldname):
-            return [0] * reader.doc_count_all()
-        return list(reader.column_reader(fieldname))
-
-    return _structures.get((_segid(reader), "column", fieldname), build)
-
-
-def _order(reader, fieldname: str) -> tuple[list[int], list]:
-    """(docnums sorted by (value, object id), their values) for walks and range bisection."""
-    def build():
-        col, oid = _column(reader, fieldname), _column(reader, OID)
-        order = sorted(range(len(col)), key=lambda d: (col[d], oid[d]))
-        return order, [col[d] for d in order]
-
-    return _structures.get((_segid(reader), "order", fieldname), build)
-
-
-def _rank_order(reader) -> list[int]:
-    """Docnums by (title length, newest object id first): the tie-break within a score class."""
-    def build():
-        length, oid = _column(reader, LEN), _column(reader, OID)
-        return sorted(range(len(length)), key=lambda d: (length[d], -oid[d]))
-
-    return _structures.get((_segid(reader), "rank"), build)
-
-
-def _live(reader) -> int:
-    n = reader.doc_count_all()
-    everything = (1 << n) - 1
-    if reader.has_deletions():
-        deleted = reader.deleted_docs_set
-        everything &= ~_structures.get((_segid(reader), "deleted", len(deleted)), lambda: to_bitmap(list(deleted)))
-    return everything
 
 
 # --- evaluation ------------------------------------------------------------------------------
@@ -170,7 +62,7 @@ def _or(bitmaps) -> int:
 
 
 def _fields_for(reader, spec, term: str, weight: float) -> list[tuple[float, int]]:
-    return [(boost * weight, bm) for name, boost in spec.text_fields.items() if (bm := _term_bitmap(reader, name, term))]
+    return [(boost * weight, bm) for name, boost in spec.text_fields.items() if (bm := term_bitmap(reader, name, term))]
 
 
 def _word(reader, spec, word: QueryWord) -> tuple[int, list[tuple[float, int]]]:
@@ -180,7 +72,7 @@ def _word(reader, spec, word: QueryWord) -> tuple[int, list[tuple[float, int]]]:
         parts = _fields_for(reader, spec, stem(term), 1.0)
         for name in spec.pinyin_fields:
             boost = spec.text_fields.get(name, 1.0) * PINYIN_WEIGHT
-            parts += [(boost, bm) for suffix in (PY, PI) if (bm := _term_bitmap(reader, name + suffix, term))]
+            parts += [(boost, bm) for suffix in (PY, PI) if (bm := term_bitmap(reader, name + suffix, term))]
         if word.prefix or (not parts and len(term) >= 3):  # "ping*", or "pingg" that is no whole word
             for name in spec.pinyin_fields:
                 boost = spec.text_fields.get(name, 1.0) * PINYIN_WEIGHT * 0.7
@@ -191,7 +83,7 @@ def _word(reader, spec, word: QueryWord) -> tuple[int, list[tuple[float, int]]]:
                     for n, btext in enumerate(reader.expand_prefix(fname, term)):
                         if n >= MAX_PREFIX_TERMS:
                             break
-                        if bm := _term_bitmap(reader, fname, btext.decode("utf-8")):
+                        if bm := term_bitmap(reader, fname, btext.decode("utf-8")):
                             parts.append((boost, bm))
         return _or(bm for _w, bm in parts), parts
     match: int | None = None
@@ -219,8 +111,8 @@ def evaluate(reader, spec, parsed: ParsedQuery, filters: dict, ranges: dict, req
     """(bitmap of matching live documents, [(weight, bitmap)] for ranking or None)."""
     docs: int | None = None
     for name, values in filters.items():
-        sets = _value_bitmaps(reader, name)
-        allowed = _or(sets.get(v, 0) for v in values)
+        sets = value_sets(reader, name)
+        allowed = _or(sets.bitmap(v) for v in values)
         docs = allowed if docs is None else docs & allowed
         if not docs:
             return 0, None
@@ -240,7 +132,7 @@ def evaluate(reader, spec, parsed: ParsedQuery, filters: dict, ranges: dict, req
         else:
             text = _or(matches)
         docs = text if docs is None else docs & text
-    docs = _live(reader) if docs is None else docs & _live(reader)
+    docs = live_docs(reader) if docs is None else docs & live_docs(reader)
     for name, (lo, hi) in ranges.items():
         if docs:
             docs = _in_range(reader, name, lo, hi, docs)
@@ -248,12 +140,12 @@ def evaluate(reader, spec, parsed: ParsedQuery, filters: dict, ranges: dict, req
 
 
 def _in_range(reader, name: str, lo, hi, docs: int) -> int:
-    order, values = _order(reader, name)
+    order, values = sort_order(reader, name)
     i = 0 if lo is None else bisect_left(values, lo)
     j = len(values) if hi is None else bisect_right(values, hi)
     if j - i <= docs.bit_count():
         return docs & to_bitmap(order[i:j])
-    col = _column(reader, name)
+    col = column(reader, name)
     lo = -math.inf if lo is None else lo
     hi = math.inf if hi is None else hi
     return to_bitmap([d for d in ids_of(docs) if lo <= col[d] <= hi])
@@ -266,9 +158,8 @@ def facet_counts(readers, evaluated, names) -> dict[str, list[tuple[str, int]]]:
         for reader, (docs, _w) in zip(readers, evaluated, strict=True):
             if not docs:
                 continue
-            for value, bm in _value_bitmaps(reader, name).items():
-                if c := (bm & docs).bit_count():
-                    counts[value] = counts.get(value, 0) + c
+            for value, c in value_sets(reader, name).counts(docs):
+                counts[value] = counts.get(value, 0) + c
         out[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return out
 
@@ -277,9 +168,9 @@ def _best(docs: int, count: int, need: int, order: list[int], key, reverse_walk:
     """The ``need`` first documents of ``docs`` in ``order`` (walked when docs is dense, else sorted)."""
     n = len(order)
     if count * count * 4 > need * n:
-        data = _bytes(docs)
+        data = as_bytes(docs)
         size = len(data)
-        bit = _BIT
+        bit = BIT
         out = []
         for d in (reversed(order) if reverse_walk else order):
             if (d >> 3) < size and data[d >> 3] & bit[d & 7]:
@@ -297,7 +188,7 @@ def page(spec, readers, evaluated, sort: str, limit: int) -> list[tuple]:
         if not docs:
             continue
         if sort == "relevance" and weighted is not None:
-            length, oid = _column(reader, LEN), _column(reader, OID)
+            length, oid = column(reader, LEN), column(reader, OID)
             classes = [(0.0, docs)]
             for w, bm in sorted(weighted, key=lambda p: -p[0]):
                 split = []
@@ -311,7 +202,7 @@ def page(spec, readers, evaluated, sort: str, limit: int) -> list[tuple]:
                 if len(classes) > MAX_CLASSES:
                     break
             classes.sort(key=lambda c: -c[0])
-            order = _rank_order(reader)
+            order = rank_order(reader)
             taken = 0
             for score, part in classes:
                 best = _best(part, part.bit_count(), limit - taken, order, key=lambda d: (length[d], -oid[d]))
@@ -324,9 +215,9 @@ def page(spec, readers, evaluated, sort: str, limit: int) -> list[tuple]:
             name, descending = (spec.date_fields[0] if spec.date_fields else LEN), True
         else:
             name, descending = sort.lstrip("-"), sort.startswith("-")
-        col, oid = _column(reader, name), _column(reader, OID)
+        col, oid = column(reader, name), column(reader, OID)
         sign = -1 if descending else 1
-        order, _values = _order(reader, name)
+        order, _values = sort_order(reader, name)
         best = _best(docs, docs.bit_count(), limit, order, key=lambda d: (sign * col[d], sign * oid[d]),
                      reverse_walk=descending)
         candidates += [((sign * col[d], sign * oid[d]), i, d) for d in best]
@@ -340,11 +231,11 @@ def warm(spec, searcher) -> None:
         if not reader.doc_count_all():
             continue
         for name in (*spec.keyword_fields, *spec.bool_fields):
-            _value_bitmaps(reader, name)
+            value_sets(reader, name)
         for name in (*spec.numeric_fields, *spec.date_fields):
-            _order(reader, name)
-        _rank_order(reader)
-        _live(reader)
+            sort_order(reader, name)
+        rank_order(reader)
+        live_docs(reader)
 
 
 def run(spec, searcher, parsed: ParsedQuery, *, filters: dict, ranges: dict, facets: tuple, sort: str,

@@ -1,10 +1,12 @@
-"""What a web worker need not load: pypinyin (only index writers do) and stripe (only payments do)."""
+"""What a web worker need not load: pypinyin (only index writers do) and stripe (only payments do),
+and the compact per-segment caches giving the same answers as plain bitmaps."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from array import array
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,30 @@ def test_an_app_that_serves_pages_imports_neither_pypinyin_nor_stripe(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
+
+def test_sparse_and_dense_value_sets_count_alike():
+    from catalog.search_cache import _compact, _ValueSets, to_bitmap
+
+    n = 10_000
+    values = {"rare": [3, 700, 9_999], "dense": list(range(0, n, 3)), "none": []}
+    sets = _ValueSets({v: _compact(ids, n) for v, ids in values.items()})
+    assert isinstance(sets.sets["rare"], array) and isinstance(sets.sets["dense"], int)
+    docs = to_bitmap(range(0, n, 2))
+    expected = {v: len([d for d in ids if d % 2 == 0]) for v, ids in values.items()}
+    assert dict(sets.counts(docs)) == {v: c for v, c in expected.items() if c}
+    for value, ids in values.items():
+        assert sets.bitmap(value) == to_bitmap(ids)
+    assert sets.bitmap("missing") == 0
+
+
+def test_sort_orders_equal_tuple_sorts():
+    from catalog.search_cache import _ordered
+
+    primary = array("q", [5, -2, 5, 0, 7, 5, -2])
+    oid = array("q", [10, 3, 2, 8, 1, 7, 4])
+    for newest_first in (False, True):
+        sign = -1 if newest_first else 1
+        expected = sorted(range(7), key=lambda d: (primary[d], sign * oid[d]))
+        assert list(_ordered(7, primary, oid, newest_first)) == expected
+    big = array("q", [1 << 40, 3, 2])  # object ids past 32 bits: the tuple sort
+    assert list(_ordered(3, array("q", [1, 1, 0]), big, False)) == [2, 1, 0]
