@@ -125,13 +125,16 @@ def main() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         refusals_in_a_row = 0
         n = 0
+        leftover = False  # prepare() emptied every cart
         while time.monotonic() < deadline and not sold_out.is_set():
             n += 1
             variant, qty = rnd.choice(hot), rnd.randint(1, 3)
             hdrs = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             try:
-                conn.request("DELETE", "/api/v1/cart", headers=hdrs)
-                conn.getresponse().read()
+                if leftover:  # a placed order empties the cart; only a refused one leaves a line behind
+                    conn.request("DELETE", "/api/v1/cart", headers=hdrs)
+                    conn.getresponse().read()
+                    leftover = False
                 conn.request("POST", "/api/v1/cart", body=json.dumps({"variant_id": variant, "quantity": qty}), headers=hdrs)
                 resp = conn.getresponse()
                 body = resp.read()
@@ -153,7 +156,9 @@ def main() -> None:
                 resp = conn.getresponse()
                 body = resp.read()
                 elapsed = (time.perf_counter() - started) * 1000
+                leftover = resp.status != 201
             except (OSError, http.client.HTTPException) as exc:
+                leftover = True
                 with lock:
                     stats["errors"] += 1
                     errors.append(repr(exc))
