@@ -180,7 +180,21 @@ class IndexHandle:
             if ix is None:
                 ix = whoosh_index.open_dir(path)
                 self._indexes = {path: ix}  # older generations are dropped with their searchers
+                self._check_format(ix, path)
             return ix
+
+    def _check_format(self, ix, path: str) -> None:
+        """Warn about an index written by an older version: it works, but costs every worker memory."""
+        try:
+            compound = any(segment.is_compound() for segment in ix._segments())
+            no_pinyin = any(name + PW not in ix.schema for name in self.spec.highlighted)
+        except Exception:  # an unreadable index fails loudly elsewhere
+            return
+        if compound or no_pinyin:
+            log.warning("search index %s (%s) was written by an older version (%s): every worker holds more "
+                        "memory than needed; run 'flask search rebuild'", self.spec.name, path,
+                        ", ".join(w for w, on in (("compound segments", compound),
+                                                  ("no stored word pinyin", no_pinyin)) if on))
 
     # reading ----------------------------------------------------------------------------
     def searcher(self):
