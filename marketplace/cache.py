@@ -137,6 +137,14 @@ def _mark(session: Session, groups) -> None:
         session.info.setdefault(_FLAG, set()).update(groups)
 
 
+def bump_after_commit(group: str, session: Session | None = None) -> None:
+    """Bump ``group`` once the current transaction commits (nothing if it rolls back): for a bulk
+    statement that is not watched (a hot one) but whose effect must show at once this time."""
+    from marketplace.extensions import db
+
+    _mark(session or db.session(), {group})
+
+
 def _after_flush(session: Session, _ctx) -> None:
     if not _WATCHED:
         return
@@ -188,4 +196,4 @@ def _install_events() -> None:
     _installed = True
 
 
-__all__ = ["cache", "cached", "bump", "version", "watch", "init_cache", "clear"]
+__all__ = ["cache", "cached", "bump", "bump_after_commit", "version", "watch", "init_cache", "clear"]

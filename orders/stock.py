@@ -13,7 +13,9 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 
+from catalog.home_cache import GROUP as CATALOGUE
 from catalog.models import Product, StockMovement, Variant
+from marketplace.cache import bump_after_commit
 from marketplace.extensions import db
 
 
@@ -59,6 +61,9 @@ def reserve_many(quantities: Mapping[int, int]) -> None:
     sold_out = [vid for vid, stock in left if stock == 0]
     if sold_out:
         _refresh_in_stock(sold_out)
+        # Stock taken at checkout does not bump the catalogue's caches (that would empty them at the
+        # order rate), but a variant that sold out must stop being offered at once.
+        bump_after_commit(CATALOGUE)
 
 
 def short_of(quantities: Mapping[int, int]) -> list[int]:
@@ -76,11 +81,14 @@ def release_many(quantities: Mapping[int, int], *, kind: str, order_ids: Mapping
     ids = sorted(quantities)
     db.session.execute(sa.select(Variant.id).where(Variant.id.in_(ids)).order_by(Variant.id)
                        .with_for_update(key_share=True))
-    db.session.execute(sa.update(Variant).where(Variant.id.in_(ids))
-                       .values(stock=Variant.stock + _case(quantities))
-                       .execution_options(synchronize_session=False))
+    now = db.session.execute(sa.update(Variant).where(Variant.id.in_(ids))
+                             .values(stock=Variant.stock + _case(quantities))
+                             .returning(Variant.id, Variant.stock)
+                             .execution_options(synchronize_session=False)).all()
     record_movements(quantities, 1, kind, order_ids, actor_id)
     _refresh_in_stock(ids)
+    if any(stock == quantities[vid] for vid, stock in now):  # was sold out: offered again at once
+        bump_after_commit(CATALOGUE)
 
 
 def record_movements(quantities: Mapping[int, int], sign: int, kind: str, order_ids=None, actor_id=None) -> None:

@@ -259,3 +259,47 @@ def test_redis_down_renders_the_page(app_config):
         assert _placeholder(application) not in response.get_data(as_text=True)
         _db.session.remove()
     _empty_tables(application)
+
+
+def test_a_variant_selling_out_or_coming_back_shows_at_once(page_app, catalogue):
+    """Checkout's stock updates keep the cache, except when a variant runs out or is restocked
+    from nothing (orders.stock bumps the catalogue then): "add to cart" goes and comes back at once."""
+    from catalog.models import Variant
+    from orders.stock import release_many, reserve_many
+
+    _shop, ids = catalogue
+    url = f"/p/{ids[1]}"
+    client = page_app.test_client()
+    variants = _db.session.scalars(sa.select(Variant).where(Variant.product_id == ids[1]).order_by(Variant.id)).all()
+    stock = {v.id: v.stock for v in variants}
+    assert 'action="/cart/add"' in _get(client, url).get_data(as_text=True)
+
+    reserve_many({variants[0].id: 1})  # one unit sold: the cached page stays (by design)
+    _db.session.commit()
+    assert _get(client, url).headers["X-Page-Cache"] == "hit"
+
+    reserve_many({variants[0].id: stock[variants[0].id] - 1, variants[1].id: stock[variants[1].id]})
+    _db.session.commit()  # both variants sold out
+    response = _get(client, url)
+    assert response.headers["X-Page-Cache"] == "miss"
+    assert 'action="/cart/add"' not in response.get_data(as_text=True)
+
+    release_many({variants[1].id: 3}, kind="order_cancelled")  # an order cancelled: back in stock
+    _db.session.commit()
+    response = _get(client, url)
+    assert response.headers["X-Page-Cache"] == "miss"
+    assert 'action="/cart/add"' in response.get_data(as_text=True)
+
+
+def test_a_rolled_back_sell_out_keeps_the_cache(page_app, catalogue):
+    from catalog.models import Variant
+    from orders.stock import reserve_many
+
+    _shop, ids = catalogue
+    url = f"/p/{ids[2]}"
+    client = page_app.test_client()
+    _get(client, url)
+    variant = _db.session.scalar(sa.select(Variant).where(Variant.product_id == ids[2]).order_by(Variant.id))
+    reserve_many({variant.id: variant.stock})
+    _db.session.rollback()
+    assert _get(client, url).headers["X-Page-Cache"] == "hit"
