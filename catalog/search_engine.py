@@ -11,6 +11,7 @@ only adds a small segment, so caches survive it. Query evaluation is in catalog.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -130,6 +131,27 @@ def to_whoosh(spec, key, doc: dict) -> dict:
     return out
 
 
+class _HeldSearcher:
+    """A thread's open searcher. Closed when replaced, or when the thread ends: a thread-local
+    value is dropped with its thread (a threaded server starts one per request), and a searcher
+    holds open files for each segment that would otherwise wait for the garbage collector."""
+
+    __slots__ = ("open", "searcher", "path")
+
+    def __init__(self, open_searchers, searcher, path: str):
+        self.open, self.searcher, self.path = open_searchers, searcher, path
+
+    def release(self) -> None:
+        searcher, self.searcher = self.searcher, None
+        if searcher is not None and searcher in self.open:
+            self.open.discard(searcher)
+            searcher.close()
+
+    def __del__(self):
+        with contextlib.suppress(Exception):  # at interpreter shutdown there is nothing to close with
+            self.release()
+
+
 class IndexHandle:
     """One named index in one SEARCH_INDEX_DIR (per process)."""
 
@@ -199,21 +221,15 @@ class IndexHandle:
     # reading ----------------------------------------------------------------------------
     def searcher(self):
         path = self.current_path()
-        local = self._local
-        searcher = getattr(local, "searcher", None)
-        if searcher is None or local.path != path:
-            if searcher is not None:
-                self._close(searcher)
-            searcher = self._open(path)
-            local.path = path
-        elif not searcher.up_to_date():
-            # Not searcher.refresh(): Whoosh-Reloaded 2.7.5's reader re-use appends the old
-            # segments to the new ones (documents show twice, deletions are lost), and it fails
-            # on an empty index. Opening a new searcher costs a few milliseconds after a write.
-            self._close(searcher)
-            searcher = self._open(path)
-        local.searcher = searcher
-        return searcher
+        held = getattr(self._local, "held", None)
+        # Not searcher.refresh() when the index changed: Whoosh-Reloaded 2.7.5's reader re-use
+        # appends the old segments to the new ones (documents show twice, deletions are lost), and
+        # it fails on an empty index. Opening a new searcher costs a few milliseconds after a write.
+        if held is None or held.path != path or not held.searcher.up_to_date():
+            if held is not None:
+                held.release()
+            held = self._local.held = _HeldSearcher(self._searchers, self._open(path), path)
+        return held.searcher
 
     def _open(self, path: str):
         searcher = self.index(path).searcher()
@@ -227,10 +243,10 @@ class IndexHandle:
 
     def close(self) -> None:
         """Close this thread's searcher."""
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
-            self._close(searcher)
-            self._local.searcher = None
+        held = getattr(self._local, "held", None)
+        if held is not None:
+            held.release()
+            self._local.held = None
 
     def close_all(self) -> None:
         """Close every thread's searcher (the handle is being dropped)."""

@@ -88,3 +88,28 @@ def test_sort_orders_equal_tuple_sorts():
         assert list(_ordered(7, primary, oid, newest_first)) == expected
     big = array("q", [1 << 40, 3, 2])  # object ids past 32 bits: the tuple sort
     assert list(_ordered(3, array("q", [1, 1, 0]), big, False)) == [2, 1, 0]
+
+
+def test_a_threads_searcher_is_closed_when_the_thread_ends(catalogue, app):
+    """A threaded server (the development server, the browser tests' live server) runs each request
+    in a new thread: the searcher it opened must close with it, not wait for the garbage collector
+    with its segment files open (which also shows as ResourceWarnings)."""
+    import threading
+
+    from catalog.search import get_spec
+    from catalog.search_engine import open_index
+
+    seen = []
+
+    def request():
+        with app.app_context():
+            assert search("products", SearchQuery(text="lajiao")).total >= 1
+            seen.append(open_index(get_spec("products"), app.config["SEARCH_INDEX_DIR"]).searcher())
+
+    thread = threading.Thread(target=request)
+    thread.start()
+    thread.join()
+    searcher = seen.pop()
+    assert searcher.is_closed, "the ended thread's searcher is still open"
+    # this thread's own searcher is another one, and still works
+    assert search("products", SearchQuery(text="lajiao")).total >= 1
