@@ -167,7 +167,7 @@ def test_stock_sold_at_checkout_shows_after_the_expiry(page_app, catalogue):
     from catalog.models import Variant
 
     _shop, ids = catalogue
-    page_app.config["PAGE_CACHE_SECONDS"] = 1
+    page_app.config["PAGE_CACHE_SECONDS"] = 2
     url = f"/p/{ids[5]}"
     client = page_app.test_client()
     _get(client, url)
@@ -175,7 +175,7 @@ def test_stock_sold_at_checkout_shows_after_the_expiry(page_app, catalogue):
     _db.session.execute(sa.text("UPDATE products SET in_stock = false WHERE id = :id"), {"id": ids[5]})
     _db.session.commit()
     assert _get(client, url).headers["X-Page-Cache"] == "hit"
-    time.sleep(1.2)
+    time.sleep(2.3)
     response = _get(client, url)
     assert response.headers["X-Page-Cache"] == "miss"
     assert 'action="/cart/add"' not in response.get_data(as_text=True), "sold out: no add-to-cart form"
