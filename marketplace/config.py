@@ -124,8 +124,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         #: Whole-page cache of public catalogue pages for anonymous visitors (marketplace.page_cache):
         #: seconds a page may be served from it (0 = off). On by default in production only, so a
         #: developer's template edit shows at once.
-        "PAGE_CACHE_SECONDS": int(env.get("MARKETPLACE_PAGE_CACHE_SECONDS",
-                                          "30" if environment == "production" else "0")),
+        "PAGE_CACHE_SECONDS": max(0, int(env.get("MARKETPLACE_PAGE_CACHE_SECONDS",
+                                                 "30" if environment == "production" else "0"))),
         #: Pages kept per worker when there is no Redis (Redis keeps them shared, with the same expiry).
         "PAGE_CACHE_ENTRIES": int(env.get("MARKETPLACE_PAGE_CACHE_ENTRIES", "300")),
     }

@@ -45,17 +45,21 @@ log = logging.getLogger(__name__)
 _CAPTURE = "_page_cache_capture"
 
 
-def _placeholder() -> str:
+def _placeholder() -> bytes:
     """Stable across workers and machines (the Redis store is shared), unguessable from outside."""
-    ext = current_app.extensions["marketplace_page_cache"]
-    return ext["placeholder"]
+    return current_app.extensions["marketplace_page_cache"]["placeholder"]
 
 
 def csrf_token_or_placeholder() -> str:
     """The templates' ``csrf_token()``: the placeholder while a cacheable page is rendered."""
     if g.get(_CAPTURE):
-        return _placeholder()
+        return _placeholder().decode()
     return generate_csrf()
+
+
+def _with_token(body: bytes) -> bytes:
+    """``body`` with every placeholder replaced by this visitor's own CSRF token."""
+    return body.replace(_placeholder(), generate_csrf().encode())
 
 
 def _store():
@@ -80,12 +84,6 @@ def _key(groups: tuple[str, ...]) -> str:
     return f"page:{current_locale_code()}:{versions}:{request.endpoint}:{where}"
 
 
-def _personalise(body: bytes):
-    response = make_response(body.replace(_placeholder().encode(), generate_csrf().encode()))
-    response.mimetype = "text/html"
-    return response
-
-
 def cached_page(*groups: str) -> Callable:
     """Serve the decorated GET view from the page cache to anonymous visitors (see the module doc)."""
 
@@ -101,7 +99,8 @@ def cached_page(*groups: str) -> Callable:
                 log.warning("page cache: read failed", exc_info=True)
                 return view(*args, **kwargs)
             if body is not None:
-                response = _personalise(body)
+                response = make_response(_with_token(body))
+                response.mimetype = "text/html"
                 response.headers["X-Page-Cache"] = "hit"
                 return response
             g.setdefault(_CAPTURE, True)
@@ -109,15 +108,18 @@ def cached_page(*groups: str) -> Callable:
                 response = make_response(view(*args, **kwargs))
             finally:
                 g.pop(_CAPTURE, None)
-            if response.status_code != 200 or response.mimetype != "text/html" or response.direct_passthrough:
-                return _fill(response)
+            if response.mimetype != "text/html" or response.direct_passthrough:
+                return response
             body = response.get_data()
+            if response.status_code != 200:  # not kept (a redirect, a form with errors), but filled in
+                if _placeholder() in body:
+                    response.set_data(_with_token(body))
+                return response
             try:
                 _store().set(key, body, timeout=current_app.config["PAGE_CACHE_SECONDS"])
             except Exception:
                 log.warning("page cache: write failed", exc_info=True)
-            personal = _personalise(body)
-            response.set_data(personal.get_data())
+            response.set_data(_with_token(body))
             response.headers["X-Page-Cache"] = "miss"
             return response
 
@@ -126,24 +128,14 @@ def cached_page(*groups: str) -> Callable:
     return decorator
 
 
-def _fill(response):
-    """A response that is not cached (an error page, a redirect) still gets real tokens."""
-    if response.mimetype == "text/html" and not response.direct_passthrough:
-        data = response.get_data()
-        mark = _placeholder().encode()
-        if mark in data:
-            response.set_data(data.replace(mark, generate_csrf().encode()))
-    return response
-
-
 def init_page_cache(app: Flask) -> None:
     """Install the placeholder-aware ``csrf_token()`` and choose the store."""
     secret = str(app.config["SECRET_KEY"]).encode()
     app.extensions["marketplace_page_cache"] = {
-        "placeholder": "csrf-" + hashlib.sha256(b"page-cache-placeholder:" + secret).hexdigest()[:24],
+        "placeholder": b"csrf-" + hashlib.sha256(b"page-cache-placeholder:" + secret).hexdigest()[:24].encode(),
         "shared": app.extensions.get("marketplace_cache", {}).get("type") == "RedisCache",
-        "local": SimpleCache(threshold=int(app.config.get("PAGE_CACHE_ENTRIES", 300)),
-                             default_timeout=int(app.config.get("PAGE_CACHE_SECONDS") or 30)),
+        # every set() passes PAGE_CACHE_SECONDS, read at the time (tests change it on a live app)
+        "local": SimpleCache(threshold=int(app.config.get("PAGE_CACHE_ENTRIES", 300))),
     }
     # Flask-WTF puts generate_csrf in both places: the globals (macros imported without context
     # see those) and a context processor (later processors win).

@@ -52,7 +52,7 @@ def catalogue(page_app, make_shop):
 
 
 def _placeholder(app) -> str:
-    return app.extensions["marketplace_page_cache"]["placeholder"]
+    return app.extensions["marketplace_page_cache"]["placeholder"].decode()
 
 
 def _tokens(html: str) -> set[str]:
@@ -236,6 +236,8 @@ def test_off_by_default_outside_production(app_config, monkeypatch):
     assert load_config(app_config["DATA_DIR"], {"SECRET_KEY": "x"})["PAGE_CACHE_SECONDS"] == 0
     production = load_config(app_config["DATA_DIR"], {"ENV": "production", "SECRET_KEY": "p" * 40})
     assert production["PAGE_CACHE_SECONDS"] == 30
+    monkeypatch.setenv("MARKETPLACE_PAGE_CACHE_SECONDS", "-5")  # a negative expiry means off, not "forever"
+    assert load_config(app_config["DATA_DIR"], {"SECRET_KEY": "x"})["PAGE_CACHE_SECONDS"] == 0
 
 
 def test_off_means_rendered_every_time(app, client, make_shop):
