@@ -22,12 +22,6 @@ def _link(endpoint: str, **values) -> str:
         return ""
 
 
-def _merchants(order: Order):
-    members = db.session.scalars(db.select(ShopMember).where(ShopMember.shop_id == order.shop_id,
-                                                             ShopMember.role == MemberRole.OWNER)).all()
-    return [m.user for m in members if m.user.active]
-
-
 def _to_buyer(order: Order, template: str, **ctx) -> None:
     buyer = order.buyer
     queue_mail(buyer.email, template, locale=buyer.locale, order=order, recipient=buyer,
@@ -35,7 +29,7 @@ def _to_buyer(order: Order, template: str, **ctx) -> None:
 
 
 def _to_merchants(order: Order, template: str, **ctx) -> None:
-    for user in _merchants(order):
+    for user in _owners_by_shop([order.shop_id]).get(order.shop_id, []):
         queue_mail(user.email, template, locale=user.locale, order=order, recipient=user,
                    link=_link("orders.merchant_order", order_id=order.id), for_merchant=True, **ctx)
 
