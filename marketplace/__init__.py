@@ -75,7 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_logging(app)  # first: every later hook's log lines carry the request id
 
-    ext.db.init_app(app)
+    ext.init_db(app)
     ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)

@@ -41,16 +41,19 @@ def ping_when_idle(engine: sa.Engine, idle_seconds: float) -> None:
             raise
 
 
-class _SQLAlchemy(SQLAlchemy):
-    def _make_engine(self, bind_key, options, app):
-        engine = super()._make_engine(bind_key, options, app)
-        idle = app.config.get("DATABASE_PING_IDLE_SECONDS")
-        if idle and not options.get("pool_pre_ping") and engine.dialect.name != "sqlite":
-            ping_when_idle(engine, float(idle))
-        return engine
+def init_db(app) -> None:
+    """Bind ``db`` and give each server database's engine the idle ping (see ping_when_idle)."""
+    db.init_app(app)
+    idle = app.config.get("DATABASE_PING_IDLE_SECONDS")
+    if not idle or app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("pool_pre_ping"):
+        return
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name != "sqlite":
+                ping_when_idle(engine, float(idle))
 
 
-db = _SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

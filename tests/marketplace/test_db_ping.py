@@ -32,3 +32,14 @@ def test_idle_connection_is_pinged_and_replaced_after_the_server_dropped_it():
             assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() != first_pid
     finally:
         engine.dispose()
+
+
+def test_the_app_installs_the_idle_ping_on_a_server_database_only(app):
+    """create_app() puts the ping on the PostgreSQL engine; SQLite (a file) needs none."""
+    from marketplace.extensions import db
+
+    listeners = len(db.engine.pool.dispatch.checkout)
+    if db.engine.dialect.name == "sqlite":
+        assert listeners == 0
+    else:
+        assert listeners == 1 and not db.engine.pool._pre_ping
