@@ -131,23 +131,34 @@ def to_whoosh(spec, key, doc: dict) -> dict:
     return out
 
 
+def _close_tracked(open_searchers, searcher) -> None:
+    """Close ``searcher`` once: only while it is still among the open ones."""
+    if searcher in open_searchers:
+        open_searchers.discard(searcher)
+        searcher.close()
+
+
 class _HeldSearcher:
     """A thread's open searcher. Closed when replaced, or when the thread ends: a thread-local
     value is dropped with its thread (a threaded server starts one per request), and a searcher
     holds open files for each segment that would otherwise wait for the garbage collector."""
 
-    __slots__ = ("open", "searcher", "path")
+    __slots__ = ("open", "searcher", "path", "pid")
 
     def __init__(self, open_searchers, searcher, path: str):
-        self.open, self.searcher, self.path = open_searchers, searcher, path
+        self.open, self.searcher, self.path, self.pid = open_searchers, searcher, path, os.getpid()
 
     def release(self) -> None:
         searcher, self.searcher = self.searcher, None
-        if searcher is not None and searcher in self.open:
-            self.open.discard(searcher)
-            searcher.close()
+        if searcher is not None:
+            _close_tracked(self.open, searcher)
 
     def __del__(self):
+        # A forked child (the index rebuild's writer processes) drops the other threads' locals at
+        # the fork: their searchers belong to the parent, and a file lock another thread held at the
+        # fork would never be released in the child. Only the process that opened one closes it.
+        if self.pid != os.getpid():
+            return
         with contextlib.suppress(Exception):  # at interpreter shutdown there is nothing to close with
             self.release()
 
@@ -236,11 +247,6 @@ class IndexHandle:
         self._searchers.add(searcher)
         return searcher
 
-    def _close(self, searcher) -> None:
-        if searcher in self._searchers:
-            self._searchers.discard(searcher)
-            searcher.close()
-
     def close(self) -> None:
         """Close this thread's searcher."""
         held = getattr(self._local, "held", None)
@@ -251,7 +257,7 @@ class IndexHandle:
     def close_all(self) -> None:
         """Close every thread's searcher (the handle is being dropped)."""
         for searcher in list(self._searchers):
-            self._close(searcher)
+            _close_tracked(self._searchers, searcher)
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()

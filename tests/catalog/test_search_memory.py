@@ -113,3 +113,41 @@ def test_a_threads_searcher_is_closed_when_the_thread_ends(catalogue, app):
     assert searcher.is_closed, "the ended thread's searcher is still open"
     # this thread's own searcher is another one, and still works
     assert search("products", SearchQuery(text="lajiao")).total >= 1
+
+
+def test_a_forked_child_leaves_the_parents_searchers_alone(catalogue, app):
+    """The rebuild's writer processes are forked while other threads (the search warm-up) hold
+    searchers: the child drops those threads' locals and must not close the parent's files (a
+    file lock held at the fork deadlocked the child's close)."""
+    import multiprocessing
+    import threading
+
+    from catalog.search import get_spec
+    from catalog.search_engine import open_index
+
+    opened, done = threading.Event(), threading.Event()
+    held = []
+
+    def other_thread():
+        with app.app_context():
+            held.append(open_index(get_spec("products"), app.config["SEARCH_INDEX_DIR"]).searcher())
+        opened.set()
+        done.wait(10)
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    try:
+        assert opened.wait(10)
+        ctx = multiprocessing.get_context("fork")
+        result = ctx.Queue()
+        child = ctx.Process(target=lambda: result.put(held[0].is_closed))
+        child.start()
+        closed_in_child = result.get(timeout=20)
+        child.join(20)
+        assert child.exitcode == 0
+        assert closed_in_child is False, "the child closed a searcher of its parent's thread"
+        assert not held[0].is_closed
+    finally:
+        done.set()
+        thread.join()
+    assert held[0].is_closed, "closed with its own thread, in its own process"
