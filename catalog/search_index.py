@@ -34,6 +34,7 @@ from whoosh.index import LockError
 from catalog import search_engine
 from catalog.search import get_spec, registered
 from catalog.search_models import SearchQueue
+from marketplace.config import env_flag
 from marketplace.extensions import db
 
 log = logging.getLogger(__name__)
@@ -252,9 +253,8 @@ def rebuild(name: str, progress: Callable[[int], None] | None = None, lock_timeo
         ids = list(spec.all_ids())
         db.session.rollback()
         procs = min(os.cpu_count() or 1, 4) if len(ids) >= MULTIPROCESS_FROM else 1
-        writer = handle.index(new_path).writer(procs=procs, limitmb=128, multisegment=False,
-                                                **search_engine.WRITER_OPTIONS) if procs > 1 \
-            else handle.writer(new_path, timeout=lock_timeout)
+        parallel = {"procs": procs, "limitmb": 128, "multisegment": False} if procs > 1 else {}
+        writer = handle.writer(new_path, timeout=lock_timeout, **parallel)
         count = 0
         try:
             for chunk in _chunks(ids, BATCH):
@@ -347,13 +347,8 @@ def init_search(app: Flask) -> None:
     register_products()
     _install_events()
     init_jieba(app.config.get("DATA_DIR"))
-    if app.config.get("SEARCH_WARM_UP", not app.testing and _env_flag("MARKETPLACE_SEARCH_WARM_UP", True)):
+    if app.config.get("SEARCH_WARM_UP", not app.testing and env_flag("MARKETPLACE_SEARCH_WARM_UP", True)):
         threading.Thread(target=warm_up, args=(app,), name="search-warm-up", daemon=True).start()
-
-
-def _env_flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    return default if value is None else value.strip().lower() not in ("0", "false", "no", "off", "")
 
 
 def warm_up(app: Flask) -> None:

@@ -137,12 +137,12 @@ def _mark(session: Session, groups) -> None:
         session.info.setdefault(_FLAG, set()).update(groups)
 
 
-def bump_after_commit(group: str, session: Session | None = None) -> None:
+def bump_after_commit(group: str) -> None:
     """Bump ``group`` once the current transaction commits (nothing if it rolls back): for a bulk
     statement that is not watched (a hot one) but whose effect must show at once this time."""
     from marketplace.extensions import db
 
-    _mark(session or db.session(), {group})
+    _mark(db.session(), {group})
 
 
 def _after_flush(session: Session, _ctx) -> None:

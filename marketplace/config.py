@@ -25,6 +25,11 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_flag(name: str, default: bool = False) -> bool:
+    """An on/off environment variable (1/true/yes/on); unset or empty: ``default``."""
+    return _bool(os.environ.get(name), default)
+
+
 def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL whatever scheme the operator wrote."""
     for prefix in ("postgres://", "postgresql://"):

@@ -81,13 +81,13 @@ def release_many(quantities: Mapping[int, int], *, kind: str, order_ids: Mapping
     ids = sorted(quantities)
     db.session.execute(sa.select(Variant.id).where(Variant.id.in_(ids)).order_by(Variant.id)
                        .with_for_update(key_share=True))
-    now = db.session.execute(sa.update(Variant).where(Variant.id.in_(ids))
-                             .values(stock=Variant.stock + _case(quantities))
-                             .returning(Variant.id, Variant.stock)
-                             .execution_options(synchronize_session=False)).all()
+    after = db.session.execute(sa.update(Variant).where(Variant.id.in_(ids))
+                               .values(stock=Variant.stock + _case(quantities))
+                               .returning(Variant.id, Variant.stock)
+                               .execution_options(synchronize_session=False)).all()
     record_movements(quantities, 1, kind, order_ids, actor_id)
     _refresh_in_stock(ids)
-    if any(stock == quantities[vid] for vid, stock in now):  # was sold out: offered again at once
+    if any(stock == quantities[vid] for vid, stock in after):  # was sold out: offered again at once
         bump_after_commit(CATALOGUE)
 
 
