@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -44,3 +45,50 @@ def str_enum(cls, length: int = 20) -> sa.Enum:
 class TimestampMixin:
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class RollbackOnly(RuntimeError):
+    """An inner ``atomic()`` failed but its exception was swallowed: the outer one must not commit."""
+
+
+@contextmanager
+def atomic():
+    """The one transaction helper: every verb's writes commit together or not at all.
+
+    Used as ``with atomic():`` or as a decorator (``@atomic()``). The outermost block commits when
+    it ends without an exception and rolls back on any exception, which it re-raises. A nested
+    block joins the outer transaction (no savepoint): its exception rolls everything back, and if
+    the outer code swallows that exception the outer block refuses to commit (``RollbackOnly``),
+    so a verb is never half-saved.
+    """
+    from marketplace.extensions import db
+
+    session = db.session()
+    info = session.info
+    depth = info.get("atomic_depth", 0)
+    info["atomic_depth"] = depth + 1
+    try:
+        yield session
+    except BaseException:
+        if depth:
+            info["atomic_failed"] = True
+        else:
+            session.rollback()
+        raise
+    else:
+        if not depth:
+            if info.pop("atomic_failed", False):
+                session.rollback()
+                raise RollbackOnly("an inner atomic() block failed; the transaction was rolled back")
+            session.commit()
+    finally:
+        info["atomic_depth"] = depth
+        if not depth:
+            info.pop("atomic_failed", None)
+
+
+def in_atomic() -> bool:
+    """True inside an ``atomic()`` block (helpers that must not commit on their own check it)."""
+    from marketplace.extensions import db
+
+    return bool(db.session().info.get("atomic_depth"))

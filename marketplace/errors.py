@@ -2,22 +2,61 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from marketplace.extensions import db
-from marketplace.security import API_PREFIX
-from marketplace.states import InvalidTransition
+from marketplace.security import API_PREFIX, safe_next
 
 
-class ApiError(Exception):
-    """An API refusal with a stable machine-readable code and a user-facing message."""
+class DomainError(Exception):
+    """The one refusal type: every domain's errors derive from it, one handler each for HTML and JSON.
+
+    ``message`` is for the user, in his language; ``code`` is stable for API clients; ``status`` is
+    the HTTP status; ``field`` names the form field at fault (``errors`` maps several fields to
+    their messages). Subclasses set class-level ``status`` and ``code`` defaults.
+    """
+
+    status: int = 400
+    code: str = "invalid"
+
+    def __init__(self, message: str = "", *, status: int | None = None, code: str | None = None,
+                 field: str | None = None, errors: dict[str, list[str]] | None = None, **details):
+        super().__init__(str(message))
+        self.message = str(message)
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+        self.field = field
+        self.errors = {name: [str(m) for m in msgs] for name, msgs in (errors or {}).items()}
+        if field and field not in self.errors and self.message:
+            self.errors[field] = [self.message]
+        self.details = details
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ApiError(DomainError):
+    """A refusal raised by API code itself (bad JSON, paging): status and code first."""
 
     def __init__(self, status: int, code: str, message: str, **details):
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
+        super().__init__(message, status=status, code=code, **details)
+
+
+def form_errors(form, error: DomainError) -> bool:
+    """Attach ``error``'s field messages to a Flask-WTF ``form``; False when none matched a field
+    (the caller then flashes ``error.message``)."""
+    attached = False
+    for name, messages in error.errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, *messages]
+            attached = True
+    return attached
 
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -50,20 +89,38 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     return render_template("errors/error.html", status=status, title=title, text=message or text), status
 
 
+def _same_site_referrer() -> str | None:
+    """The referring page's path when it is one of ours, else None."""
+    referrer = request.referrer or ""
+    root = request.host_url
+    if not referrer.startswith(root):
+        return None
+    path = "/" + referrer[len(root):]
+    return path if safe_next(path, "") else None
+
+
 def init_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(e):
         return error_response(400, _("表单已过期或来源无效，请刷新页面后重新提交。"), code="csrf_failed")
 
-    @app.errorhandler(ApiError)
-    def _api(e: ApiError):
-        return error_response(e.status, e.message, code=e.code, **e.details)
-
-    @app.errorhandler(InvalidTransition)
-    def _transition(e: InvalidTransition):
+    @app.errorhandler(DomainError)
+    def _domain(e: DomainError):
         db.session.rollback()
-        return error_response(409, _("当前状态（%(state)s）不允许这个操作", state=e.current.value),
-                              code="invalid_transition")
+        if wants_json():
+            details = dict(e.details)
+            if e.field:
+                details["field"] = e.field
+            if e.errors and (len(e.errors) > 1 or not e.field):
+                details["fields"] = e.errors
+            return error_response(e.status, e.message, code=e.code, **details)
+        # A form sent from one of our pages goes back to that page with the message; a request
+        # without a (same-site) referrer gets an error page with the refusal's status.
+        back = _same_site_referrer()
+        if request.method == "POST" and back and e.status not in (401, 403, 404):
+            flash(e.message or _("操作未完成"), "error")
+            return redirect(back, code=303)
+        return error_response(e.status, e.message or None, code=e.code)
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app
 from flask.signals import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.attributes import set_committed_value
 
-from marketplace.db import utcnow
-from marketplace.extensions import db
-from marketplace.states import InvalidTransition, StateMachine
+from marketplace.states import StateMachine
 from orders.models import Order, OrderStatus, OrderStatusChange
 
 S = OrderStatus
@@ -19,15 +15,6 @@ S = OrderStatus
 #: order, from_status, to_status, actor, note. The payments issue listens for cancelled paid orders
 #: (refunds); a receiver that raises rolls the move back.
 order_status_changed = Namespace().signal("order-status-changed")
-
-ORDER_MACHINE = StateMachine("order", {
-    S.PENDING_PAYMENT: {S.PAID, S.CANCELLED, S.EXPIRED},
-    S.PAID: {S.ACCEPTED, S.CANCELLED},
-    S.ACCEPTED: {S.SHIPPED, S.READY_FOR_PICKUP, S.CANCELLED},
-    S.SHIPPED: {S.DELIVERED},
-    S.READY_FOR_PICKUP: {S.DELIVERED},
-    S.DELIVERED: {S.COMPLETED},
-})
 
 STATUS_LABELS = {
     S.PENDING_PAYMENT: _l("待付款"),
@@ -49,6 +36,15 @@ _STAMPS = {S.PAID: "paid_at", S.ACCEPTED: "accepted_at", S.SHIPPED: "shipped_at"
            S.DELIVERED: "delivered_at", S.COMPLETED: "completed_at", S.CANCELLED: "cancelled_at",
            S.EXPIRED: "cancelled_at"}
 
+ORDER_MACHINE = StateMachine("order", {
+    S.PENDING_PAYMENT: {S.PAID, S.CANCELLED, S.EXPIRED},
+    S.PAID: {S.ACCEPTED, S.CANCELLED},
+    S.ACCEPTED: {S.SHIPPED, S.READY_FOR_PICKUP, S.CANCELLED},
+    S.SHIPPED: {S.DELIVERED},
+    S.READY_FOR_PICKUP: {S.DELIVERED},
+    S.DELIVERED: {S.COMPLETED},
+}, labels=STATUS_LABELS, history=OrderStatusChange, history_key="order_id", stamps=_STAMPS)
+
 #: Statuses that end an order without a sale: their stock goes back.
 RELEASING = {S.CANCELLED: "order_cancelled", S.EXPIRED: "order_expired"}
 
@@ -68,21 +64,7 @@ def set_status(order: Order, target: OrderStatus, *, actor=None, note: str = "",
     """
     target = OrderStatus(target)
     current = order.status
-    ORDER_MACHINE.check(current, target)
-    now = utcnow()
-    values = {"status": target, "updated_at": now, _STAMPS[target]: now, **fields}
-    result = db.session.execute(
-        sa.update(Order).where(Order.id == order.id, Order.status == current).values(**values)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        db.session.refresh(order)
-        raise InvalidTransition(ORDER_MACHINE.name, order.status, target)
-    for key, value in values.items():
-        # Reflect the UPDATE on the object without marking it dirty (no second UPDATE).
-        set_committed_value(order, key, value)
-    change = OrderStatusChange(order_id=order.id, from_status=current, to_status=target,
-                               actor_id=getattr(actor, "id", None), note=(note or "")[:300])
-    db.session.add(change)
+    change = ORDER_MACHINE.move(order, target, actor=actor, note=note, **fields)
     if target in RELEASING:
         from orders.stock import release_many
 

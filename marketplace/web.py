@@ -1,0 +1,50 @@
+"""Small request helpers every domain's views share: page numbers, enum filters, lists, links."""
+
+from __future__ import annotations
+
+import enum
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask import current_app, request, url_for
+
+#: The deepest page a list offers: deeper pages cost a long OFFSET walk and nobody reads them.
+MAX_PAGE = 10_000
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def page_arg(name: str = "page") -> int:
+    """The page number from the query string: 1 for anything missing or not a number, at most MAX_PAGE."""
+    try:
+        return max(1, min(int(request.args.get(name, 1)), MAX_PAGE))
+    except (TypeError, ValueError):
+        return 1
+
+
+def enum_arg(enum_cls: type[E], name: str = "status", default: E | None = None) -> E | None:
+    """A filter from the query string as a member of ``enum_cls``; ``default`` when absent or unknown."""
+    raw = request.args.get(name, "")
+    try:
+        return enum_cls(raw)
+    except ValueError:
+        return default
+
+
+def paginate(stmt: sa.Select, *, per_page: int, page: int | None = None, count: bool = True):
+    """One page of ``stmt`` (Flask-SQLAlchemy's Pagination); the page from the query string by
+    default. Never a 404 for a page past the end: an empty page with working links instead."""
+    from marketplace.extensions import db
+
+    return db.paginate(stmt, page=page_arg() if page is None else page, per_page=per_page,
+                       max_per_page=per_page, error_out=False, count=count)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A full link for mail and exports: from the request when there is one, else SERVER_NAME;
+    outside both (a CLI without SERVER_NAME) a path on a test request's default host, never an error."""
+    try:
+        return url_for(endpoint, _external=True, **values)
+    except RuntimeError:
+        with current_app.test_request_context():
+            return url_for(endpoint, _external=True, **values)
