@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     from catalog import home_cache, pricing  # noqa: F401  (home_cache: registers its cache invalidation)
     from catalog.search_index import init_search
     from catalog.services import certification_labels, image_prefix
+    from marketplace.domains import NavItem, register
     from marketplace.templating import media_url
 
     init_search(app)
@@ -45,10 +46,12 @@ def init_app(app: Flask) -> None:
     shop_providers = app.extensions.setdefault("shop_page_providers", [])
     if _shop_products not in shop_providers:
         shop_providers.append(_shop_products)
-    links = app.extensions.setdefault("merchant_links", [])
-    for entry in (("catalog.merchant_products", _l("商品管理")), ("catalog.merchant_import", _l("批量导入（CSV）"))):
-        if entry[0] not in [e for e, _label in links]:
-            links.append(entry)
+    register(app, "catalog", blueprint=bp,
+             routes=("views", "merchant_views", "admin_views", "import_views", "search_views", "api"),
+             models=("models", "search_models"), cli=("cli", "search_cli"), seed="catalog.seed:seed_demo_catalog",
+             nav=(NavItem("catalog.categories", _l("全部分类"), order=10),
+                  NavItem("catalog.merchant_products", _l("商品管理"), menu="merchant", order=10),
+                  NavItem("catalog.merchant_import", _l("批量导入（CSV）"), menu="merchant", order=20)))
 
     def product_image_url(prefix: str | None, size: int = 320) -> str | None:
         """URL of one derivative of a photo (``prefix`` as in Product.primary_image)."""

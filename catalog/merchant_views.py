@@ -298,6 +298,3 @@ def variant_of(product: Product, variant_id: int) -> Variant:
     if variant is None or variant.product_id != product.id:
         abort(404)
     return variant
-
-
-from catalog import import_views  # noqa: E402,F401

@@ -78,6 +78,3 @@ def product(product_id: int):
     return render_template("catalog/product.html", product=item, variants=variants, origin_county=origin_county,
                            photos=queries.photos(item), description=render_markdown(item.description),
                            related=queries.related(item))
-
-
-from catalog import admin_views, merchant_views  # noqa: E402,F401

@@ -141,6 +141,3 @@ def my_inquiries():
     inquiries = list(db.session.scalars(sa.select(Inquiry).where(Inquiry.user_id == current_user.id)
                                         .order_by(Inquiry.created_at.desc(), Inquiry.id.desc())))
     return render_template("investment/my_inquiries.html", inquiries=inquiries)
-
-
-from investment import office_views  # noqa: E402,F401  (attaches the office routes to bp)

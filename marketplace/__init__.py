@@ -2,52 +2,28 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from flask import Flask
 
 from marketplace.config import ROOT, load_config
 
-#: Domain packages: each has ``bp`` in its __init__ and the modules that attach routes to it.
-#: Order matters only for readability; dependencies run marketplace <- catalog <- orders <- payments.
-DOMAINS: list[tuple[str, tuple[str, ...]]] = [
-    ("marketplace.core", ("views",)),
-    ("marketplace.health", ()),
-    ("marketplace.accounts", ("views", "api")),
-    ("marketplace.regions", ("views",)),
-    ("marketplace.shops", ("views", "api")),
-    ("marketplace.mail", ()),
-    ("marketplace.admin", ("views",)),
-    ("catalog", ("views", "search_views", "api")),
-    ("orders", ("views", "merchant_views", "api")),
-    ("payments", ("views", "merchant_views", "admin_views", "webhooks")),
-    ("investment", ("views", "api")),
-]
-
-#: Model modules, imported so the metadata is complete for create_all() and Alembic.
-MODEL_MODULES = [
-    "marketplace.accounts.models",
-    "marketplace.regions.models",
-    "marketplace.shops.models",
-    "marketplace.mail.models",
-    "marketplace.admin.models",
-    "catalog.models",
-    "catalog.search_models",
-    "orders.models",
-    "payments.models",
-    "investment.models",
-]
-
-
-def _import_optional(name: str):
-    """Import a module that a domain may not have yet; a missing module is fine, a broken one is not."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
+#: The domain packages, in dependency order (marketplace <- catalog <- orders <- payments). Each
+#: declares its blueprint, routes, models, CLI, demo data and navigation from its own init_app
+#: (see marketplace.domains); a name here that does not exist stops the app at start.
+DOMAINS: tuple[str, ...] = (
+    "marketplace.core",
+    "marketplace.health",
+    "marketplace.accounts",
+    "marketplace.regions",
+    "marketplace.shops",
+    "marketplace.mail",
+    "marketplace.admin",
+    "catalog",
+    "orders",
+    "payments",
+    "investment",
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -88,9 +64,6 @@ def create_app(config: dict | None = None) -> Flask:
     ext.babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config[
         "BABEL_DEFAULT_TIMEZONE"])
 
-    for name in MODEL_MODULES:
-        _import_optional(name)
-
     from marketplace import accounts, errors, i18n, security, templating
 
     accounts.init_login(app)
@@ -100,17 +73,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(i18n.bp)
 
     from marketplace.api import api_bp
+    from marketplace.domains import install
 
-    for package, modules in DOMAINS:
-        pkg = _import_optional(package)
-        if pkg is None:
-            continue
-        for module in modules:
-            _import_optional(f"{package}.{module}")
-        if hasattr(pkg, "init_app"):
-            pkg.init_app(app)
-        if hasattr(pkg, "bp"):
-            app.register_blueprint(pkg.bp)
+    install(app, DOMAINS)
     app.register_blueprint(api_bp)
 
     from marketplace.cli import register_cli

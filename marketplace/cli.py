@@ -1,27 +1,13 @@
-"""Command-line interface: ``flask --app marketplace ...``."""
+"""The shell's own commands (``flask --app marketplace seed-demo``); domains add theirs through
+``marketplace.domains.register(cli=...)``."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-#: Modules that define a ``register(app)`` adding their click commands.
-CLI_MODULES = [
-    "marketplace.accounts.cli",
-    "marketplace.regions.cli",
-    "marketplace.mail.cli",
-    "marketplace.seed",
-    "catalog.cli",
-    "catalog.search_cli",
-    "orders.cli",
-    "payments.cli",
-    "investment.cli",
-]
-
 
 def register_cli(app: Flask) -> None:
-    from marketplace import _import_optional
+    """After every domain: ``seed-demo --without`` offers the registered domains' steps."""
+    from marketplace import seed
 
-    for name in CLI_MODULES:
-        module = _import_optional(name)
-        if module is not None:
-            module.register(app)
+    seed.register(app)

@@ -11,7 +11,7 @@ import shutil
 import time
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app
+from flask import Blueprint, Flask, current_app
 
 from marketplace.extensions import db
 
@@ -94,7 +94,11 @@ def _hello():
     return "hello", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
-def init_app(app) -> None:
-    """With MARKETPLACE_BENCH=1 (never in production), /bench/hello: the stack's ceiling for bench/load.py."""
+def init_app(app: Flask) -> None:
+    """/healthz; with MARKETPLACE_BENCH=1 (never in production), /bench/hello: the stack's ceiling
+    for bench/load.py."""
+    from marketplace.domains import register
+
+    register(app, "health", package=__name__, blueprint=bp)
     if os.environ.get("MARKETPLACE_BENCH") == "1" or app.config.get("BENCH_HELLO"):
         app.add_url_rule("/bench/hello", "bench_hello", _hello)

@@ -1,8 +1,8 @@
 """``flask --app marketplace seed-demo [--if-empty]``: the Shangqiu demo, idempotent.
 
-Loads the regions, creates the demo accounts and shops (see ``marketplace.seed_data``) with their
-logos, then runs the seed steps of the other domains when they exist
-(``catalog.seed.seed_demo_catalog(progress)``, ``investment.seed.seed_demo_investment(progress)``).
+Runs the demo-data step of every registered domain in order (``marketplace.domains``): the
+regions, the demo accounts and shops (see ``marketplace.seed_data``) with their logos, then the
+catalogue and the investment projects. Each step is called as ``step(progress)``.
 Running it again creates nothing twice: users are found by e-mail, shops by slug.
 """
 
@@ -20,15 +20,13 @@ from flask import Flask, current_app
 
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.db import utcnow
+from marketplace.domains import seed_steps
 from marketplace.extensions import db
 from marketplace.regions.models import Region, RegionLevel
 from marketplace.seed_data import ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SHOPS, DEMO_USERS, PENDING_SHOP
 from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopStatusChange, ShopType
 
 DEMO_URL = "http://127.0.0.1:5000"
-
-#: Seed steps of other domains: (module, function).
-EXTRA_STEPS = [("catalog.seed", "seed_demo_catalog"), ("investment.seed", "seed_demo_investment")]
 
 
 class Progress:
@@ -125,7 +123,7 @@ def _store_images(shop: Shop, colour) -> None:
 
 # --- steps ----------------------------------------------------------------------------------
 
-def _load_regions(progress: Progress) -> None:
+def load_demo_regions(progress: Progress) -> None:
     from marketplace.regions.services import RegionFileError, load_regions
 
     try:
@@ -153,7 +151,7 @@ def _user(email: str, name: str, roles=()) -> User:
     return user
 
 
-def _seed_users(progress: Progress) -> None:
+def seed_demo_users(progress: Progress) -> None:
     for email, name, roles in DEMO_USERS:
         _user(email, name, roles)
         progress(1)
@@ -202,7 +200,7 @@ def _shop(spec: dict, status: ShopStatus, admin: User) -> Shop:
     return shop
 
 
-def _seed_shops(progress: Progress) -> None:
+def seed_demo_shops(progress: Progress) -> None:
     admin = _user(ADMIN_EMAIL, "平台管理员", ("admin",))
     db.session.flush()
     for spec in DEMO_SHOPS:
@@ -213,27 +211,18 @@ def _seed_shops(progress: Progress) -> None:
     db.session.commit()
 
 
-def _extra_step(module_name: str, func_name: str) -> Callable[[Progress], None] | None:
-    from marketplace import _import_optional
-
-    module = _import_optional(module_name)
-    return getattr(module, func_name, None) if module is not None else None
+#: Steps every other step needs: not offered by ``--without``.
+CORE_STEPS = ("regions", "accounts", "shops")
 
 
 def seed_demo(show_progress: bool = True, without: tuple[str, ...] = ()) -> list[tuple[str, object]]:
     """Run every seed step in order; each step commits its own work and is safe to repeat.
 
-    ``without`` names other domains' steps to leave out (e.g. "catalog"). Returns (step, what the
-    step returned) for each step: other domains' steps may return a dict of counts.
+    The steps are the registered domains' (marketplace.domains), in their order; ``without``
+    names domains to leave out (e.g. "catalog"). Returns (step, what the step returned) for each
+    step: a step may return a dict of counts.
     """
-    steps: list[tuple[str, Callable[[Progress], object]]] = [
-        ("regions", _load_regions), ("accounts", _seed_users), ("shops", _seed_shops)]
-    for module_name, func_name in EXTRA_STEPS:
-        if module_name.split(".")[0] in without:
-            continue
-        func = _extra_step(module_name, func_name)
-        if func is not None:
-            steps.append((module_name.split(".")[0], func))
+    steps = [(name, func) for name, func in seed_steps(current_app) if name not in without]
     progress = Progress()
     results = []
     with click.progressbar(steps, label="Seeding the demo", item_show_func=progress.label,
@@ -275,7 +264,8 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True,
                   help="Do nothing when the demo admin already exists (used by `make run` on every start).")
-    @click.option("--without", multiple=True, type=click.Choice([m.split(".")[0] for m, _f in EXTRA_STEPS]),
+    @click.option("--without", multiple=True,
+                  type=click.Choice([name for name, _step in seed_steps(app) if name not in CORE_STEPS]),
                   help="Leave out another domain's demo data (repeatable), e.g. --without catalog.")
     def seed_demo_command(if_empty: bool, without: tuple[str, ...]) -> None:
         """Load the Shangqiu demo: regions, accounts, shops (and products, projects). Idempotent."""

@@ -51,36 +51,19 @@ def init_templating(app: Flask) -> None:
 
 
 def _nav(app: Flask):
-    """Navigation entries whose endpoints exist (domains arrive one issue at a time)."""
-    from flask_babel import lazy_gettext as _l
+    """The menus every domain declared (marketplace.domains), for the signed-in user or a visitor."""
     from flask_login import current_user
+
+    from marketplace.domains import nav_items
 
     def has(endpoint: str) -> bool:
         return endpoint in app.view_functions
 
-    main = [(e, label) for e, label in [
-        ("catalog.categories", _l("全部分类")),
-        ("shops.directory", _l("店铺")),
-        ("investment.library", _l("招商项目")),
-        ("regions.index", _l("县区特产")),
-        ("orders.cart", _l("采购车")),
-    ] if has(e)]
+    main = [(item.endpoint, item.label) for item in nav_items(app, "main")]
     user = []
     if getattr(current_user, "is_authenticated", False):
-        from marketplace.accounts.models import Role
-        from marketplace.shops.policy import membership_of
-
-        member = membership_of(current_user)
-        candidates = [
-            ("orders.my_orders", _l("我的订单"), True),
-            ("shops.dashboard", _l("我的店铺"), member is not None),
-            ("shops.apply", _l("申请开店"), member is None),
-            ("investment.my_inquiries", _l("我的投资咨询"), True),
-            ("investment.office", _l("招商工作台"), current_user.is_admin or current_user.has_role(Role.OFFICER)
-             or current_user.has_role(Role.REVIEWER)),
-            ("admin.index", _l("管理后台"), current_user.has_role(Role.ADMIN)),
-        ]
-        user = [(e, label) for e, label, ok in candidates if ok and has(e)]
+        user = [(item.endpoint, item.label) for item in nav_items(app, "user")
+                if item.visible is None or item.visible(current_user)]
     return {"main_nav": main, "user_nav": user, "has_endpoint": has}
 
 

@@ -25,8 +25,14 @@ def init_app(app: Flask) -> None:
 
     from flask_babel import lazy_gettext as _l
 
-    app.extensions.setdefault("merchant_links", []).extend([
-        ("orders.merchant_orders", _l("订单管理")), ("orders.merchant_delivery", _l("配送与自提设置"))])
+    from marketplace.domains import NavItem, register
+
+    register(app, "orders", blueprint=bp, routes=("views", "merchant_views", "admin_views", "api"),
+             models=("models",), cli=("cli",), nav=(
+                 NavItem("orders.cart", _l("采购车"), order=50),
+                 NavItem("orders.my_orders", _l("我的订单"), menu="user", order=10),
+                 NavItem("orders.merchant_orders", _l("订单管理"), menu="merchant", order=30),
+                 NavItem("orders.merchant_delivery", _l("配送与自提设置"), menu="merchant", order=40)))
     fulfilment_labels = {Fulfilment.DELIVERY: _l("配送"), Fulfilment.PICKUP: _l("到店自提")}
 
     # Globals (not a context processor): imported macros and e-mail templates see them too.

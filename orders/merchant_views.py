@@ -213,4 +213,3 @@ def services_default_rule(shop):
 
 
 # Admin pages live with the merchant ones' helpers (filters); imported here so create_app sees them.
-from orders import admin_views  # noqa: E402,F401

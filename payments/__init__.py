@@ -14,5 +14,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PAYMENT_OFFLINE_HOLD_HOURS", 72)
     order_status_changed.connect(hooks.on_status_signal, app, weak=False)
     app.after_request(hooks.run_queued)
-    app.extensions.setdefault("merchant_links", []).extend([
-        ("payments.merchant_balance", _l("收款与结算")), ("payments.merchant_settings", _l("收款方式"))])
+    from marketplace.domains import NavItem, register
+
+    register(app, "payments", blueprint=bp, routes=("views", "merchant_views", "admin_views", "webhooks"),
+             models=("models",), cli=("cli",), nav=(
+                 NavItem("payments.merchant_balance", _l("收款与结算"), menu="merchant", order=50),
+                 NavItem("payments.merchant_settings", _l("收款方式"), menu="merchant", order=60)))

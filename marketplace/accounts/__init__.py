@@ -28,3 +28,11 @@ def init_login(app: Flask) -> None:
         if user is None or user.auth_version != int(version) or not user.active:
             return None
         return user
+
+
+def init_app(app: Flask) -> None:
+    """Routes, models and CLI (the login machinery is set up earlier, by init_login)."""
+    from marketplace.domains import register
+
+    register(app, "accounts", package=__name__, blueprint=bp, routes=("views", "api"), models=("models",),
+             cli=("cli",), seed="marketplace.seed:seed_demo_users")

@@ -14,7 +14,8 @@ from flask_login import current_user
 
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.accounts.policy import admin_required
-from marketplace.admin import bp, log_views, services  # noqa: F401  (log_views: outbox and audit routes)
+from marketplace.admin import bp, services
+from marketplace.admin.log_views import pretty_json
 from marketplace.admin.models import AuditEntry
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
@@ -42,7 +43,7 @@ def _labels():
     return {"shop_status_labels": SHOP_STATUS_LABELS, "shop_status_badges": SHOP_STATUS_BADGES,
             "shop_type_labels": SHOP_TYPE_LABELS, "role_labels": ROLE_LABELS,
             "outbox_status_labels": OUTBOX_STATUS_LABELS, "managed_roles": services.MANAGED_ROLES,
-            "pretty": log_views.pretty_json}
+            "pretty": pretty_json}
 
 
 def _page() -> int:

@@ -1,7 +1,11 @@
 """Outgoing e-mail through an outbox table."""
 
+from flask import Flask
 
-def init_app(app):
+
+def init_app(app: Flask) -> None:
+    from marketplace.domains import register
     from marketplace.mail.services import init_app as _init
 
+    register(app, "mail", package=__name__, models=("models",), cli=("cli",))
     _init(app)

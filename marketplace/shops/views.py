@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.domains import nav_items
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
 from marketplace.media import get_storage
@@ -88,8 +89,8 @@ def dashboard():
     if member is None:
         return redirect(url_for("shops.apply"))
     shop = member.shop
-    links = [(e, label) for e, label in current_app.extensions.get("merchant_links", [])
-             if e in current_app.view_functions]
+    links = [(item.endpoint, item.label) for item in nav_items(current_app, "merchant")
+             if item.visible is None or item.visible(current_user)]
     return render_template("shops/dashboard.html", shop=shop, member=member, links=links,
                            is_owner=member.role == MemberRole.OWNER)
 

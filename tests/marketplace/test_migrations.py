@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from marketplace import MODEL_MODULES, _import_optional
 from marketplace.config import ROOT, normalise_database_url
 from marketplace.extensions import db
 
@@ -68,8 +67,6 @@ def empty_database(request, tmp_path):
 
 
 def _schema_differences(url: str) -> list:
-    for name in MODEL_MODULES:
-        _import_optional(name)
     engine = sa.create_engine(normalise_database_url(url))
     try:
         with engine.connect() as conn:
@@ -93,7 +90,8 @@ def test_there_are_migrations():
         "(flask --app marketplace db migrate) at integration")
 
 
-def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(empty_database, tmp_path):
+def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(_schema, empty_database, tmp_path):
+    # _schema: the suite's app is built, so every domain's models are in the metadata compared below
     _flask_db(["upgrade"], empty_database, tmp_path / "data")
 
     differences = _schema_differences(empty_database)

@@ -1,0 +1,139 @@
+"""The domain registry: each domain declares itself once, here, from its own ``init_app``.
+
+The shell lists the domain packages by name (``marketplace.DOMAINS``) and calls each one's
+``init_app(app)``; that function calls :func:`register` with everything the shell needs to know:
+its blueprint, the modules that attach routes to it, its model modules (for ``create_all`` and
+Alembic), its CLI modules, its demo-data step and its navigation entries. A misspelt domain, a
+missing ``init_app`` or a declared module that does not exist stops the app at start, with the
+name in the message. Example (catalog/__init__.py)::
+
+    def init_app(app):
+        register(app, "catalog", blueprint=bp, routes=("views.public", "views.merchant", "api"),
+                 models=("models",), cli=("cli",), seed="catalog.seed:seed_demo_catalog",
+                 nav=(NavItem("catalog.categories", _l("全部分类"), order=10),))
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Flask
+
+#: The menus a NavItem can go to: the header's main menu, the signed-in user's menu, the merchant home.
+MENUS = ("main", "user", "merchant")
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in one of the menus. ``visible(user)`` decides for the user and merchant menus."""
+
+    endpoint: str
+    label: Any
+    menu: str = "main"
+    order: int = 100
+    visible: Callable[[Any], bool] | None = None
+
+    def __post_init__(self):
+        if self.menu not in MENUS:
+            raise ValueError(f"NavItem {self.endpoint}: menu must be one of {MENUS}, not {self.menu!r}")
+
+
+@dataclass
+class Domain:
+    """What one domain contributes to the app (see :func:`register`)."""
+
+    name: str
+    package: str
+    blueprints: tuple[Blueprint, ...] = ()
+    routes: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    cli: tuple[str, ...] = ()
+    seed: str | None = None
+    nav: tuple[NavItem, ...] = field(default_factory=tuple)
+
+    def seed_step(self) -> Callable | None:
+        """The demo-data function (imported only when seeding: web workers never load seed code)."""
+        if not self.seed:
+            return None
+        module, _, func = self.seed.partition(":")
+        return getattr(importlib.import_module(module), func)
+
+
+def _import(package: str, module: str, what: str, domain: str):
+    name = module if module.startswith(package + ".") or module == package else f"{package}.{module}"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            raise RuntimeError(f"domain {domain!r} declares {what} module {name!r}, which does not exist") from exc
+        raise
+
+
+def registry(app: Flask) -> dict[str, Domain]:
+    """The app's domains in registration order."""
+    return app.extensions.setdefault("domains", {})
+
+
+def register(app: Flask, name: str, *, package: str | None = None, blueprint: Blueprint | None = None,
+             blueprints: Iterable[Blueprint] = (), routes: Iterable[str] = (), models: Iterable[str] = (),
+             cli: Iterable[str] = (), seed: str | None = None, nav: Iterable[NavItem] = ()) -> Domain:
+    """Declare a domain: import its models and route modules, register its blueprints and CLI.
+
+    ``routes``, ``models`` and ``cli`` are module names relative to ``package`` (the caller's
+    package by default, the domain's name otherwise). A CLI module defines ``register(app)``.
+    Registering the same name twice is an error (two domains would shadow each other's routes).
+    """
+    domains = registry(app)
+    if name in domains:
+        raise RuntimeError(f"domain {name!r} is registered twice")
+    package = package or name
+    domain = Domain(name=name, package=package, blueprints=(*(b for b in [blueprint] if b), *blueprints),
+                    routes=tuple(routes), models=tuple(models), cli=tuple(cli), seed=seed, nav=tuple(nav))
+    for module in domain.models:
+        _import(package, module, "model", name)
+    for module in domain.routes:
+        _import(package, module, "route", name)
+    for bp in domain.blueprints:
+        app.register_blueprint(bp)
+    for module in domain.cli:
+        _import(package, module, "CLI", name).register(app)
+    if domain.seed:
+        module_name, sep, func = domain.seed.partition(":")
+        if not sep or not func:
+            raise RuntimeError(f"domain {name!r}: seed must be 'module:function', not {domain.seed!r}")
+    domains[name] = domain
+    return domain
+
+
+def nav_items(app: Flask, menu: str) -> list[NavItem]:
+    """Every domain's entries for ``menu``, ordered, whose endpoint exists."""
+    items = [item for domain in registry(app).values() for item in domain.nav if item.menu == menu]
+    return sorted((i for i in items if i.endpoint in app.view_functions), key=lambda i: i.order)
+
+
+def seed_steps(app: Flask) -> list[tuple[str, Callable]]:
+    """(domain name, function) of every domain with demo data, in registration order."""
+    steps = []
+    for domain in registry(app).values():
+        step = domain.seed_step()
+        if step is not None:
+            steps.append((domain.name, step))
+    return steps
+
+
+def install(app: Flask, names: Iterable[str]) -> None:
+    """Import each named domain package and call its ``init_app``; fail loudly on any mistake."""
+    for name in names:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                raise RuntimeError(f"unknown domain {name!r} in marketplace.DOMAINS") from exc
+            raise
+        init = getattr(module, "init_app", None)
+        if init is None:
+            raise RuntimeError(f"domain package {name!r} has no init_app(app)")
+        init(app)
