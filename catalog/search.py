@@ -1,6 +1,6 @@
 """The search engine adapter: named Whoosh indexes with Chinese, pinyin and initials matching.
 
-Public interface (see also /tmp/search-contract.md; kept as written there):
+Public interface:
 
     register_index(IndexSpec(...))      declare an index (products, projects, ...)
     search(name, SearchQuery(...))      -> SearchResult(ids, total, facets, highlights, error, ...)

@@ -341,14 +341,30 @@ def init_search(app: Flask) -> None:
     """Register the products index, install the queue's session events, load jieba once."""
     from catalog.search_products import register_products
     from catalog.search_text import init_jieba
+    from marketplace.health import register_check
 
     app.extensions["search"] = True
+    register_check(app, "search", check_indexes)
     _serving[app.config["SQLALCHEMY_DATABASE_URI"]] = app
     register_products()
     _install_events()
     init_jieba(app.config.get("DATA_DIR"))
     if app.config.get("SEARCH_WARM_UP", not app.testing and env_flag("MARKETPLACE_SEARCH_WARM_UP", True)):
         threading.Thread(target=warm_up, args=(app,), name="search-warm-up", daemon=True).start()
+
+
+def check_indexes() -> dict:
+    """/healthz: every registered index opens and answers a document count."""
+    base = current_app.config["SEARCH_INDEX_DIR"]
+    if not os.path.isdir(base):
+        return {"ok": False, "error": "index folder missing"}
+    counts = {}
+    for name, spec in registered().items():
+        link = os.path.join(base, name)
+        if not os.path.lexists(link) or not os.path.isdir(link):
+            return {"ok": False, "error": f"index {name} missing"}
+        counts[name] = search_engine.open_index(spec, base).doc_count()
+    return {"ok": True, "indexes": counts}
 
 
 def warm_up(app: Flask) -> None:

@@ -14,8 +14,8 @@ from marketplace.config import ROOT, load_config
 DOMAINS: tuple[str, ...] = (
     "marketplace.core",
     "marketplace.health",
-    "marketplace.accounts",
     "marketplace.regions",
+    "marketplace.accounts",
     "marketplace.shops",
     "marketplace.mail",
     "marketplace.admin",
