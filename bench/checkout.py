@@ -20,8 +20,6 @@ import json
 import os
 import random
 import secrets
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -30,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import free_port, start_server  # noqa: E402
+from bench.server import free_port, start_server, stop_server  # noqa: E402
 
 
 def _refused_for_stock(status: int, body: bytes) -> bool:
@@ -190,11 +188,7 @@ def main() -> None:
             t.join()
         elapsed = time.monotonic() - started
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
     latencies.sort()
 
     def pct(p):

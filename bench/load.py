@@ -27,14 +27,8 @@ import argparse
 import http.client
 import json
 import os
-import re
 import secrets
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -43,13 +37,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.server import (  # noqa: E402
+    MemorySampler,
+    free_port,
+    peak_rss_mb,
+    start_server,
+    stop_server,
+    worker_pids,
+)
+from bench.wrk import lua_cart, lua_get, profile_summary, sweep  # noqa: E402
+
 SEARCHES = ["苹果", "辣椒", "pingguo", "面粉", "柘城 辣椒", "铝锭", "lj", "葡萄酒"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pages(info: dict) -> list[tuple[str, list[str]]]:
@@ -63,114 +61,6 @@ def pages(info: dict) -> list[tuple[str, list[str]]]:
         ("shop", [f"/shops/bench-shop-{k}" for k in range(1, 21)]),
     ]
 
-
-def lua_get(paths: list[str]) -> str:
-    items = ",".join(json.dumps(p) for p in paths)
-    return f"""
-local paths = {{{items}}}
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", paths[(i % #paths) + 1])
-end
-"""
-
-
-def lua_cart(variants: list[int], first_token: int, tokens: int) -> str:
-    items = ",".join(str(v) for v in variants)
-    return f"""
-local variants = {{{items}}}
-local counter = 0
-local thread_counter = 0
-setup = function(thread)
-  thread:set("tid", thread_counter)
-  thread_counter = thread_counter + 1
-end
-init = function(args)
-  nthreads = tonumber(args[1]) or 1
-  tid = tid or 0
-end
-request = function()
-  counter = counter + 1
-  local k = {first_token} + ((counter * nthreads + tid) % {tokens})
-  local v = variants[(counter % #variants) + 1]
-  return wrk.format("POST", "/api/v1/cart", {{["Authorization"] = "Bearer bench-token-" .. k,
-    ["Content-Type"] = "application/json"}}, '{{"variant_id": ' .. v .. ', "quantity": 1}}')
-end
-"""
-
-
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def _ms(text: str) -> float:
-    m = re.match(r"([\d.]+)(us|ms|s)", text)
-    return float(m.group(1)) * _UNITS[m.group(2)] if m else float("nan")
-
-
-def run_wrk(base: str, script: str, connections: int, duration: int, threads: int = 1) -> dict:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        fh.write(script)
-        path = fh.name
-    try:
-        cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency", "--timeout", "10s",
-               "-s", path, base, "--", str(threads)]
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30).stdout
-    finally:
-        os.unlink(path)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    total = re.search(r"(\d+) requests in", out)
-    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
-    return {"rps": rps, "p50": _ms(lat.get("50", "nan")), "p99": _ms(lat.get("99", "nan")), "errors": errors,
-            "requests": int(total.group(1)) if total else 0, "connections": connections}
-
-
-def profile_summary(raw: str, top: int = 12) -> list[tuple[float, str]]:
-    """py-spy's collapsed stacks -> the frames with the largest inclusive share of samples."""
-    total, inclusive = 0, {}
-    for line in raw.splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not count.isdigit():
-            continue
-        n = int(count)
-        total += n
-        for frame in set(stack.split(";")):
-            inclusive[frame] = inclusive.get(frame, 0) + n
-    interesting = [(n / total, f) for f, n in inclusive.items()
-                   if total and ("/work/main/" in f or "psycopg" in f or "babel" in f or "jinja2" in f)
-                   and "bench/" not in f]
-    return sorted(interesting, reverse=True)[:top]
-
-
-def record_profile(pid: int, seconds: int, out_path: str) -> subprocess.Popen | None:
-    spy = shutil.which("py-spy", path=str(ROOT / ".venv" / "bin")) or shutil.which("py-spy")
-    if not spy:
-        return None
-    return subprocess.Popen([spy, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "200",
-                             "--format", "raw", "--output", out_path, "--nonblocking"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def sweep(base: str, script: str, levels: list[int], duration: int, profile: tuple[int, str] | None = None) -> dict:
-    spy = None
-    if profile:  # sample one worker with py-spy during the highest load level
-        runs = [run_wrk(base, script, c, duration) for c in levels[:-1]]
-        spy = record_profile(profile[0], max(1, duration - 1), profile[1])
-        runs.append(run_wrk(base, script, levels[-1], duration))
-        if spy:
-            spy.wait(timeout=60)
-    else:
-        runs = [run_wrk(base, script, c, duration) for c in levels]
-    peak = max(runs, key=lambda r: r["rps"])
-    at80 = next(r for r in runs if r["rps"] >= 0.8 * peak["rps"])
-    return {"peak": peak, "at80": at80, "runs": runs, "errors": sum(r["errors"] for r in runs),
-            "requests": sum(r["requests"] for r in runs)}
-
-
-# --- the checkout through HTTP ----------------------------------------------------------------
 
 def checkout_run(port: int, variants: list[int], tokens: range, threads: int, duration: float,
                  max_orders: int) -> dict:
@@ -287,71 +177,6 @@ def sql_counts(env: dict, info: dict) -> dict[str, tuple[int, int]]:
     return counts
 
 
-# --- server -----------------------------------------------------------------------------------
-
-def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
-    gunicorn = shutil.which("gunicorn", path=str(ROOT / ".venv" / "bin")) or "gunicorn"
-    proc = subprocess.Popen([gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "marketplace:create_app()"],
-                            cwd=ROOT, env={**os.environ, **env, "WEB_CONCURRENCY": str(workers),
-                                           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_MAX_REQUESTS": "0"},
-                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(env["MARKETPLACE_DATA_DIR"], "gunicorn.log"), "w"))  # noqa: SIM115
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/bench/hello")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.3)
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited; see {env['MARKETPLACE_DATA_DIR']}/gunicorn.log")
-    proc.terminate()
-    raise SystemExit("gunicorn did not answer within 60 s")
-
-
-def worker_pids(master: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout
-    return [int(x) for x in out.split()]
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def pss_uss_mb(pid: int) -> tuple[float, float]:
-    """(PSS, USS) in MB: shared pages (preloaded dictionaries) counted once / not at all."""
-    pss = uss = 0
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key == "Pss":
-                pss = int(rest.split()[0])
-            elif key in ("Private_Clean", "Private_Dirty"):
-                uss += int(rest.split()[0])
-    except OSError:
-        return float("nan"), float("nan")
-    return pss / 1024, uss / 1024
-
-
-class MemorySampler(threading.Thread):
-    """Samples every worker's PSS and USS once a second; keeps the maxima."""
-
-    def __init__(self, master: int):
-        super().__init__(daemon=True)
-        self.master, self.stop, self.peak = master, threading.Event(), {}
-
-    def run(self):
-        while not self.stop.wait(1.0):
-            for pid in worker_pids(self.master):
-                pss, uss = pss_uss_mb(pid)
-                old = self.peak.get(pid, (0.0, 0.0))
-                self.peak[pid] = (max(old[0], pss), max(old[1], uss))
-
-
 def warm(port: int, info: dict) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for _ in range(6):  # both workers: searcher, jieba, templates, caches
@@ -451,11 +276,7 @@ def main() -> None:
         rss = {pid: peak_rss_mb(pid) for pid in worker_pids(proc.pid)}
         sampler.stop.set()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
 
     sql = {} if args.no_sql else sql_counts(env, info)
     hello = results.get("hello (ceiling)", {}).get("peak", {}).get("rps")

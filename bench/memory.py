@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import free_port, pages, pss_uss_mb, start_server, worker_pids  # noqa: E402
+from bench.load import pages  # noqa: E402
+from bench.server import free_port, pss_uss_mb, start_server, worker_pids  # noqa: E402
 
 
 def status_mb(pid: int, key: str) -> float:

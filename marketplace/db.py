@@ -6,7 +6,7 @@ import datetime as dt
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, registry
 
 #: Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -40,11 +40,6 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
 def str_enum(cls, length: int = 20) -> sa.Enum:
     """A Python enum stored as its string values in a VARCHAR (no native ENUM type to migrate)."""
     return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
-
-
-class TimestampMixin:
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class RollbackOnly(RuntimeError):
