@@ -30,8 +30,10 @@ run: seed
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# ruff (style, imports, complexity), then pylint's duplicate-code check only (settings in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/pylint marketplace catalog orders payments investment bench tests
 
 test: install translations lint
 	@echo "== tests on SQLite"
