@@ -83,6 +83,94 @@ def verify(url: str, hot: list[int], stock: int, run_id: str) -> tuple[bool, lis
     return ok, lines
 
 
+class CheckoutRun:
+    """Buyers (threads) adding a hot variant to the cart and checking out until it sells out."""
+
+    def __init__(self, port: int, hot: list[int], run_id: str, seconds: float, stock_total: int):
+        self.port, self.hot, self.run_id, self.stock_total = port, hot, run_id, stock_total
+        self.deadline = time.monotonic() + seconds
+        self.lock = threading.Lock()
+        self.stats = {"orders": 0, "out_of_stock": 0, "errors": 0, "units": 0}
+        self.errors: list[str] = []
+        self.latencies: list[float] = []
+        self.sold_out = threading.Event()
+
+    def _connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+    def _error(self, text: str) -> None:
+        with self.lock:
+            self.stats["errors"] += 1
+            self.errors.append(text)
+
+    def _add(self, conn, hdrs: dict, variant: int, qty: int, empty_first: bool) -> bool:
+        """Put ``qty`` of ``variant`` in the cart (emptying a refused order's leftover first)."""
+        if empty_first:  # a placed order empties the cart; only a refused one leaves a line behind
+            conn.request("DELETE", "/api/v1/cart", headers=hdrs)
+            conn.getresponse().read()
+        conn.request("POST", "/api/v1/cart", body=json.dumps({"variant_id": variant, "quantity": qty}), headers=hdrs)
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status == 201:
+            return True
+        # adding more than is in stock is refused up front: that is the clean refusal too
+        if _refused_for_stock(resp.status, body):
+            with self.lock:
+                self.stats["out_of_stock"] += 1
+        else:
+            self._error(f"cart {resp.status} {body[:120]!r}")
+        return False
+
+    def _record(self, status: int, body: bytes, qty: int, elapsed: float) -> bool:
+        """Count one checkout's answer; True when it placed an order."""
+        with self.lock:
+            if status == 201:
+                self.stats["orders"] += 1
+                self.stats["units"] += qty
+                self.latencies.append(elapsed)
+            elif _refused_for_stock(status, body):
+                self.stats["out_of_stock"] += 1
+            else:
+                self.stats["errors"] += 1
+                self.errors.append(f"checkout {status} {body[:160]!r}")
+            if self.stats["units"] >= self.stock_total:
+                self.sold_out.set()
+        return status == 201
+
+    def buyer(self, k: int) -> None:
+        rnd = random.Random(k)
+        hdrs = {"Authorization": f"Bearer bench-token-{k}", "Content-Type": "application/json"}
+        conn = self._connect()
+        refusals_in_a_row = n = 0
+        leftover = False  # prepare() emptied every cart
+        while time.monotonic() < self.deadline and not self.sold_out.is_set() and refusals_in_a_row <= 30:
+            n += 1
+            variant, qty = rnd.choice(self.hot), rnd.randint(1, 3)
+            try:
+                if not self._add(conn, hdrs, variant, qty, leftover):
+                    leftover, refusals_in_a_row = False, refusals_in_a_row + 1
+                    continue
+                started = time.perf_counter()
+                conn.request("POST", "/api/v1/checkout", body="{}",
+                             headers={**hdrs, "Idempotency-Key": f"{self.run_id}{k}-{n}"})
+                resp = conn.getresponse()
+                body = resp.read()
+            except (OSError, http.client.HTTPException) as exc:
+                leftover = True
+                self._error(repr(exc))
+                conn.close()
+                conn = self._connect()
+                continue
+            placed = self._record(resp.status, body, qty, (time.perf_counter() - started) * 1000)
+            leftover = not placed
+            refusals_in_a_row = 0 if placed else refusals_in_a_row + 1
+        conn.close()
+
+    def percentile(self, p: float) -> float:
+        lat = sorted(self.latencies)
+        return lat[min(len(lat) - 1, int(p / 100 * len(lat)))] if lat else float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default="/tmp/marketplace-bench")
@@ -110,78 +198,10 @@ def main() -> None:
     print(f"{os.cpu_count()} cores; {len(buyers)} concurrent buyers; hot variants {hot} with {args.stock} each; "
           f"gunicorn {args.workers} workers; database {info['database_url'].split('@')[-1]}")
     proc = start_server(env, port, args.workers)
-    lock = threading.Lock()
-    stats = {"orders": 0, "out_of_stock": 0, "errors": 0, "units": 0}
-    errors: list[str] = []
-    latencies: list[float] = []
-    sold_out = threading.Event()
-    deadline = time.monotonic() + args.seconds
-
-    def buyer(k: int) -> None:
-        rnd = random.Random(k)
-        token = f"bench-token-{k}"
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        refusals_in_a_row = 0
-        n = 0
-        leftover = False  # prepare() emptied every cart
-        while time.monotonic() < deadline and not sold_out.is_set():
-            n += 1
-            variant, qty = rnd.choice(hot), rnd.randint(1, 3)
-            hdrs = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            try:
-                if leftover:  # a placed order empties the cart; only a refused one leaves a line behind
-                    conn.request("DELETE", "/api/v1/cart", headers=hdrs)
-                    conn.getresponse().read()
-                    leftover = False
-                conn.request("POST", "/api/v1/cart", body=json.dumps({"variant_id": variant, "quantity": qty}), headers=hdrs)
-                resp = conn.getresponse()
-                body = resp.read()
-                if resp.status != 201:
-                    # adding more than is in stock is refused up front: that is the clean refusal too
-                    with lock:
-                        if _refused_for_stock(resp.status, body):
-                            stats["out_of_stock"] += 1
-                        else:
-                            stats["errors"] += 1
-                            errors.append(f"cart {resp.status} {body[:120]!r}")
-                    refusals_in_a_row += 1
-                    if refusals_in_a_row > 30:
-                        return
-                    continue
-                started = time.perf_counter()
-                conn.request("POST", "/api/v1/checkout", body="{}",
-                             headers={**hdrs, "Idempotency-Key": f"{run_id}{k}-{n}"})
-                resp = conn.getresponse()
-                body = resp.read()
-                elapsed = (time.perf_counter() - started) * 1000
-                leftover = resp.status != 201
-            except (OSError, http.client.HTTPException) as exc:
-                leftover = True
-                with lock:
-                    stats["errors"] += 1
-                    errors.append(repr(exc))
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            with lock:
-                if resp.status == 201:
-                    stats["orders"] += 1
-                    stats["units"] += qty
-                    latencies.append(elapsed)
-                    refusals_in_a_row = 0
-                elif _refused_for_stock(resp.status, body):
-                    stats["out_of_stock"] += 1
-                    refusals_in_a_row += 1
-                else:
-                    stats["errors"] += 1
-                    errors.append(f"checkout {resp.status} {body[:160]!r}")
-            if stats["units"] >= args.stock * len(hot):
-                sold_out.set()
-        conn.close()
-
+    run = CheckoutRun(port, hot, run_id, args.seconds, args.stock * len(hot))
     started = time.monotonic()
     try:
-        threads = [threading.Thread(target=buyer, args=(k,)) for k in buyers]
+        threads = [threading.Thread(target=run.buyer, args=(k,)) for k in buyers]
         for t in threads:
             t.start()
         for t in threads:
@@ -189,15 +209,12 @@ def main() -> None:
         elapsed = time.monotonic() - started
     finally:
         stop_server(proc)
-    latencies.sort()
 
-    def pct(p):
-        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] if latencies else float("nan")
-
+    stats = run.stats
     print(f"orders placed: {stats['orders']} in {elapsed:.1f} s = {stats['orders'] / elapsed:.1f} orders/s; "
-          f"checkout p50 {pct(50):.0f} ms, p99 {pct(99):.0f} ms")
+          f"checkout p50 {run.percentile(50):.0f} ms, p99 {run.percentile(99):.0f} ms")
     print(f"clean out-of-stock refusals: {stats['out_of_stock']}; other errors: {stats['errors']}")
-    for e in errors[:5]:
+    for e in run.errors[:5]:
         print("  error:", e)
     ok, lines = verify(info["database_url"], hot, args.stock, run_id)
     print("oversell check (from the database):")
