@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from catalog.models import Category
+from marketplace.db import atomic
 from marketplace.extensions import db
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "categories.json"
@@ -20,7 +21,8 @@ class CategoryError(ValueError):
     """A category edit was refused; the message is user-facing."""
 
 
-def load_categories(path: str | Path | None = None, *, commit: bool = True) -> int:
+@atomic()
+def load_categories(path: str | Path | None = None) -> int:
     """Create the categories of the data file that do not exist yet (matched by code).
 
     Idempotent: existing rows keep the admin's names and order. Returns the number created.
@@ -43,10 +45,7 @@ def load_categories(path: str | Path | None = None, *, commit: bool = True) -> i
             walk(node.get("children", []), cat)
 
     walk(data["categories"], None)
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    db.session.flush()
     return created
 
 
@@ -118,16 +117,13 @@ def _check_name(name: str, parent: Category | None, exclude_id: int | None = Non
 
 
 def _audited(actor, action: str, cat: Category, before: dict | None, work):
+    """Run one admin edit and its audit entry in one transaction."""
     from marketplace.admin.services import record_audit
 
-    try:
+    with atomic():
         work()
         db.session.flush()
         record_audit(actor, action, "category", cat.id, before=before, after=snapshot(cat))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return cat
 
 
@@ -143,8 +139,7 @@ def add_category(actor, *, name: str, code: str, name_en: str = "", parent: Cate
     last = max((c.sort_order for c in siblings if c.parent_id == (parent.id if parent else None)), default=-10)
     cat = Category(code=code, name=name, name_en=(name_en or "").strip()[:80], parent=parent,
                    path=f"{parent.path}/{name}" if parent else name, sort_order=last + 10)
-    db.session.add(cat)
-    return _audited(actor, "category.add", cat, None, lambda: None)
+    return _audited(actor, "category.add", cat, None, lambda: db.session.add(cat))
 
 
 def rename_category(cat: Category, actor, *, name: str, name_en: str = "") -> Category:

@@ -24,6 +24,7 @@ from catalog.services import CODE_RE, MAX_STOCK, CatalogError, create_product, s
 from catalog.units import normalise_unit
 from catalog.zipimages import ZipError, ZipImages
 from marketplace import money
+from marketplace.db import atomic
 from marketplace.extensions import db
 from marketplace.media import MediaError, open_image
 from marketplace.regions.models import Region, RegionLevel
@@ -404,6 +405,37 @@ def _plan(shop, report: ImportReport) -> None:
 
 # --- import -----------------------------------------------------------------------------------
 
+def _import_product(shop, actor, code: str, rows: list[ParsedRow], images: ZipImages | None,
+                    report: ImportReport) -> None:
+    """Create or update one product from its rows (in the import's transaction)."""
+    from catalog.images import add_image
+
+    first = rows[0]
+    product = db.session.scalar(sa.select(Product).where(Product.shop_id == shop.id, Product.code == code))
+    fields = {**first.product, "code": code}
+    if product is None:
+        variant_rows = [{**r.variant, "stock": r.variant["stock"] or 0} for r in rows]
+        product = create_product(shop, actor, fields, variant_rows, movement_kind="import")
+    else:
+        if product.deleted_at is not None:
+            product.deleted_at = None  # re-importing a deleted product brings it back
+        by_name = {v.name: v for v in product.variants}
+        variant_rows = []
+        for r in rows:
+            existing = by_name.get(r.variant["name"])
+            variant_rows.append({**r.variant, "id": existing.id if existing else None,
+                                 "stock": r.variant["stock"] if (existing is not None or r.variant["stock"]
+                                                                 is not None) else 0})
+        update_product(product, actor, fields, variant_rows, deactivate_missing=False, movement_kind="import")
+    target = ProductStatus(first.status)
+    if product.status != target:
+        set_status(product, target, actor, note=_("CSV 导入"))
+    for r in rows:
+        for name in r.images:
+            if add_image(product, images.read(name), actor, skip_duplicate=True) is not None:
+                report.images_added += 1
+
+
 def import_csv(shop, actor, data: bytes, *, zip_data: bytes | None = None, dry_run: bool = False,
                progress: Callable[[int], None] | None = None) -> ImportReport:
     """Check the file and, unless dry_run or any row has an error, import it in one transaction.
@@ -411,8 +443,6 @@ def import_csv(shop, actor, data: bytes, *, zip_data: bytes | None = None, dry_r
     Raises CsvFileError for a file that cannot be read at all (encoding, header, zip); otherwise
     returns the report, whose ``errors`` list is empty exactly when the import happened.
     """
-    from catalog.images import add_image
-
     try:
         images = ZipImages(zip_data) if zip_data else None
     except ZipError as exc:
@@ -420,53 +450,16 @@ def import_csv(shop, actor, data: bytes, *, zip_data: bytes | None = None, dry_r
     report = parse(shop, data, images)
     report.dry_run = dry_run
     if dry_run or report.errors:
-        db.session.rollback()
+        db.session.rollback()  # a preview writes nothing: end its read transaction at once
         return report
     try:
-        for code, rows in groups(report).items():
-            first = rows[0]
-            product = db.session.scalar(sa.select(Product).where(Product.shop_id == shop.id, Product.code == code))
-            fields = {**first.product, "code": code}
-            if product is None:
-                variant_rows = [{**r.variant, "stock": r.variant["stock"] or 0} for r in rows]
-                product = create_product(shop, actor, fields, variant_rows, commit=False, movement_kind="import")
-            else:
-                if product.deleted_at is not None:
-                    product.deleted_at = None  # re-importing a deleted product brings it back
-                by_name = {v.name: v for v in product.variants}
-                variant_rows = []
-                for r in rows:
-                    existing = by_name.get(r.variant["name"])
-                    variant_rows.append({**r.variant, "id": existing.id if existing else None,
-                                         "stock": r.variant["stock"] if (existing is not None or r.variant["stock"]
-                                                                         is not None) else 0})
-                update_product(product, actor, fields, variant_rows, commit=False, deactivate_missing=False,
-                               movement_kind="import")
-            target = ProductStatus(first.status)
-            if product.status != target:
-                set_status(product, target, actor, note=_("CSV 导入"), commit=False)
-            known = {img.digest for img in product.images}
-            for r in rows:
-                for name in r.images:
-                    before = len(product.images)
-                    try:
-                        add_image(product, images.read(name), actor, commit=False)
-                    except CatalogError as exc:
-                        if str(exc) == _("这张图片已经添加过了"):
-                            continue
-                        raise
-                    if len(product.images) > before and product.images[-1].digest not in known:
-                        report.images_added += 1
-                        known.add(product.images[-1].digest)
-            if progress:
-                progress(len(rows))
-        db.session.commit()
+        with atomic():
+            for code, rows in groups(report).items():
+                _import_product(shop, actor, code, rows, images, report)
+                if progress:
+                    progress(len(rows))
     except CatalogError as exc:
-        db.session.rollback()
         report.errors.append(RowError(0, "", str(exc)))
-    except BaseException:
-        db.session.rollback()
-        raise
     return report
 
 

@@ -1,9 +1,10 @@
 """Catalogue verbs: products, variants and tiers, the status machine, stock.
 
-Each merchant verb runs in one transaction (commits on success, rolls back and raises on refusal).
-The stock functions for orders (reserve_stock, release_stock) do NOT commit: they run inside the
-caller's checkout/cancel transaction. Refusals raise ``CatalogError`` (user-facing message, with
-per-field messages in ``errors``), ``InvalidTransition`` or ``OutOfStock``.
+Each verb runs in one ``atomic()`` transaction (commits on success, rolls back and raises on
+refusal); called inside another verb's ``atomic()`` it joins that transaction. The stock functions
+for orders (reserve_stock, release_stock) run inside the caller's checkout/cancel transaction.
+Refusals raise ``CatalogError`` (user-facing message, with per-field messages in ``errors``),
+``InvalidTransition`` or ``OutOfStock``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from catalog.models import (
 )
 from catalog.pricing import validate_tiers
 from catalog.units import normalise_unit
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.states import StateMachine
 
@@ -62,16 +63,6 @@ class OutOfStock(CatalogError):
 def certification_labels() -> dict[str, str]:
     return {Certification.GREEN_FOOD.value: _("绿色食品"), Certification.ORGANIC.value: _("有机产品"),
             Certification.GI.value: _("地理标志产品"), Certification.POLLUTION_FREE.value: _("无公害农产品")}
-
-
-def _commit(fn):
-    try:
-        result = fn()
-        db.session.commit()
-        return result
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -269,72 +260,65 @@ def image_prefix(image: ProductImage) -> str:
     return key.rsplit("-", 1)[0]
 
 
+@atomic()
 def create_product(shop, actor, data: dict, variants: list[dict], *, status: ProductStatus = ProductStatus.DRAFT,
-                   commit: bool = True, movement_kind: str = "adjust") -> Product:
+                   movement_kind: str = "adjust") -> Product:
     """Create a product with its variants and tiers (draft unless ``status`` says published)."""
-    def work():
-        fields = clean_product_fields(shop, data)
-        rows = clean_variants(variants)
-        product = Product(shop=shop, code=fields["code"] or _new_code(shop), status=ProductStatus.DRAFT,
-                          attributes=[], certifications=[])
-        _apply_fields(product, fields)
-        db.session.add(product)
-        db.session.flush()
-        db.session.add(ProductStatusChange(product_id=product.id, from_status=None, to_status=ProductStatus.DRAFT,
-                                           actor_id=getattr(actor, "id", None), note=_("创建")))
-        _apply_variants(product, rows, actor, movement_kind=movement_kind)
-        refresh_product(product)
-        if status != ProductStatus.DRAFT:
-            set_status(product, status, actor, commit=False)
-        db.session.flush()
-        return product
-
-    return _commit(work) if commit else work()
+    fields = clean_product_fields(shop, data)
+    rows = clean_variants(variants)
+    product = Product(shop=shop, code=fields["code"] or _new_code(shop), status=ProductStatus.DRAFT,
+                      attributes=[], certifications=[])
+    _apply_fields(product, fields)
+    db.session.add(product)
+    db.session.flush()
+    db.session.add(ProductStatusChange(product_id=product.id, from_status=None, to_status=ProductStatus.DRAFT,
+                                       actor_id=getattr(actor, "id", None), note=_("创建")))
+    _apply_variants(product, rows, actor, movement_kind=movement_kind)
+    refresh_product(product)
+    if status != ProductStatus.DRAFT:
+        set_status(product, status, actor)
+    db.session.flush()
+    return product
 
 
+@atomic()
 def update_product(product: Product, actor, data: dict, variants: list[dict] | None = None, *,
-                   commit: bool = True, deactivate_missing: bool = True, movement_kind: str = "adjust") -> Product:
+                   deactivate_missing: bool = True, movement_kind: str = "adjust") -> Product:
     """Change a product's fields and (when given) its variants; variants left out are deactivated."""
-    def work():
-        fields = clean_product_fields(product.shop, data, product)
-        if variants is not None:
-            rows = clean_variants(variants, product.variants)
-            if product.status == ProductStatus.PUBLISHED and not rows:
-                raise CatalogError(_("已上架的商品至少需要一个规格"))
-        _apply_fields(product, fields)
-        if variants is not None:
-            _apply_variants(product, rows, actor, deactivate_missing=deactivate_missing,
-                            movement_kind=movement_kind)
-        refresh_product(product)
-        db.session.flush()
-        return product
-
-    return _commit(work) if commit else work()
+    fields = clean_product_fields(product.shop, data, product)
+    if variants is not None:
+        rows = clean_variants(variants, product.variants)
+        if product.status == ProductStatus.PUBLISHED and not rows:
+            raise CatalogError(_("已上架的商品至少需要一个规格"))
+    _apply_fields(product, fields)
+    if variants is not None:
+        _apply_variants(product, rows, actor, deactivate_missing=deactivate_missing,
+                        movement_kind=movement_kind)
+    refresh_product(product)
+    db.session.flush()
+    return product
 
 
-def set_status(product: Product, target: ProductStatus, actor, note: str | None = None, *,
-               commit: bool = True) -> Product:
+@atomic()
+def set_status(product: Product, target: ProductStatus, actor, note: str | None = None) -> Product:
     """Move a product through draft -> published -> hidden (and back); one history row per move."""
-    def work():
-        target_ = ProductStatus(target)
-        current = ProductStatus(product.status)
-        PRODUCT_STATUS.check(current, target_)
-        if product.deleted_at is not None:
-            raise CatalogError(_("商品已删除"))
-        if target_ == ProductStatus.PUBLISHED and not any(v.active for v in product.variants):
-            raise CatalogError(_("至少添加一个规格后才能上架"))
-        if target_ == ProductStatus.PUBLISHED and not product.category.active:
-            raise CatalogError(_("商品所在的分类已停用，请换一个分类后再上架"))
-        product.status = target_
-        if target_ == ProductStatus.PUBLISHED and product.published_at is None:
-            product.published_at = utcnow()
-        product.updated_at = utcnow()
-        db.session.add(ProductStatusChange(product_id=product.id, from_status=current, to_status=target_,
-                                           actor_id=getattr(actor, "id", None), note=(note or None)))
-        db.session.flush()
-        return product
-
-    return _commit(work) if commit else work()
+    target_ = ProductStatus(target)
+    current = ProductStatus(product.status)
+    PRODUCT_STATUS.check(current, target_)
+    if product.deleted_at is not None:
+        raise CatalogError(_("商品已删除"))
+    if target_ == ProductStatus.PUBLISHED and not any(v.active for v in product.variants):
+        raise CatalogError(_("至少添加一个规格后才能上架"))
+    if target_ == ProductStatus.PUBLISHED and not product.category.active:
+        raise CatalogError(_("商品所在的分类已停用，请换一个分类后再上架"))
+    product.status = target_
+    if target_ == ProductStatus.PUBLISHED and product.published_at is None:
+        product.published_at = utcnow()
+    product.updated_at = utcnow()
+    db.session.add(ProductStatusChange(product_id=product.id, from_status=current, to_status=target_,
+                                       actor_id=getattr(actor, "id", None), note=(note or None)))
+    db.session.flush()
+    return product
 
 
 def publish(product: Product, actor) -> Product:
@@ -345,55 +329,51 @@ def hide(product: Product, actor) -> Product:
     return set_status(product, ProductStatus.HIDDEN, actor)
 
 
+@atomic()
 def soft_delete(product: Product, actor) -> Product:
     """Delete for good in the merchant's eyes; the row stays for orders that refer to it."""
-    def work():
-        if product.deleted_at is not None:
-            return product
-        if product.status == ProductStatus.PUBLISHED:
-            set_status(product, ProductStatus.HIDDEN, actor, note=_("删除"), commit=False)
-        product.deleted_at = utcnow()
-        product.updated_at = utcnow()
-        db.session.flush()
+    if product.deleted_at is not None:
         return product
+    if product.status == ProductStatus.PUBLISHED:
+        set_status(product, ProductStatus.HIDDEN, actor, note=_("删除"))
+    product.deleted_at = utcnow()
+    product.updated_at = utcnow()
+    db.session.flush()
+    return product
 
-    return _commit(work)
 
-
+@atomic()
 def duplicate_product(product: Product, actor) -> Product:
     """A draft copy with the same fields, variants, tiers and photos, and no stock."""
-    def work():
-        base = f"{product.code}-copy"[:60]
-        code, n = base, 1
-        while db.session.scalar(sa.select(Product.id).where(Product.shop_id == product.shop_id,
-                                                            Product.code == code)):
-            n += 1
-            code = f"{base}{n}"
-        copy = Product(shop_id=product.shop_id, category_id=product.category_id, code=code,
-                       title=(product.title + _("（副本）"))[:120], subtitle=product.subtitle,
-                       description=product.description, origin_region_id=product.origin_region_id,
-                       attributes=[list(p) for p in product.attributes], certifications=list(product.certifications),
-                       status=ProductStatus.DRAFT)
-        for v in product.variants:
-            if not v.active:
-                continue
-            copy.variants.append(Variant(name=v.name, unit=v.unit, price_cents=v.price_cents, stock=0, moq=v.moq,
-                                         step=v.step, weight_grams=v.weight_grams, position=v.position,
-                                         tiers=[PriceTier(min_quantity=t.min_quantity,
-                                                          unit_price_cents=t.unit_price_cents) for t in v.tiers]))
-        for img in product.images:
-            copy.images.append(ProductImage(digest=img.digest, variants=dict(img.variants), width=img.width,
-                                            height=img.height, position=img.position, alt=img.alt))
-        db.session.add(copy)
-        db.session.flush()
-        db.session.add(ProductStatusChange(product_id=copy.id, from_status=None, to_status=ProductStatus.DRAFT,
-                                           actor_id=getattr(actor, "id", None),
-                                           note=_("复制自 %(code)s", code=product.code)))
-        refresh_product(copy)
-        db.session.flush()
-        return copy
-
-    return _commit(work)
+    base = f"{product.code}-copy"[:60]
+    code, n = base, 1
+    while db.session.scalar(sa.select(Product.id).where(Product.shop_id == product.shop_id,
+                                                        Product.code == code)):
+        n += 1
+        code = f"{base}{n}"
+    copy = Product(shop_id=product.shop_id, category_id=product.category_id, code=code,
+                   title=(product.title + _("（副本）"))[:120], subtitle=product.subtitle,
+                   description=product.description, origin_region_id=product.origin_region_id,
+                   attributes=[list(p) for p in product.attributes], certifications=list(product.certifications),
+                   status=ProductStatus.DRAFT)
+    for v in product.variants:
+        if not v.active:
+            continue
+        copy.variants.append(Variant(name=v.name, unit=v.unit, price_cents=v.price_cents, stock=0, moq=v.moq,
+                                     step=v.step, weight_grams=v.weight_grams, position=v.position,
+                                     tiers=[PriceTier(min_quantity=t.min_quantity,
+                                                      unit_price_cents=t.unit_price_cents) for t in v.tiers]))
+    for img in product.images:
+        copy.images.append(ProductImage(digest=img.digest, variants=dict(img.variants), width=img.width,
+                                        height=img.height, position=img.position, alt=img.alt))
+    db.session.add(copy)
+    db.session.flush()
+    db.session.add(ProductStatusChange(product_id=copy.id, from_status=None, to_status=ProductStatus.DRAFT,
+                                       actor_id=getattr(actor, "id", None),
+                                       note=_("复制自 %(code)s", code=product.code)))
+    refresh_product(copy)
+    db.session.flush()
+    return copy
 
 
 # --- stock ------------------------------------------------------------------------------------
@@ -418,20 +398,18 @@ def _change_stock(variant: Variant, delta: int, kind: str, reason: str, actor, o
     return True
 
 
-def adjust_stock(variant: Variant, delta: int, reason: str, actor, *, commit: bool = True) -> Variant:
+@atomic()
+def adjust_stock(variant: Variant, delta: int, reason: str, actor) -> Variant:
     """A merchant's stock correction (+ received, - damaged/sold offline) with a required reason."""
-    def work():
-        reason_ = (reason or "").strip()
-        if not reason_:
-            raise CatalogError(errors={"reason": [_("请填写调整原因")]})
-        if not isinstance(delta, int) or delta == 0 or abs(delta) > MAX_STOCK:
-            raise CatalogError(errors={"delta": [_("调整数量必须是非零整数")]})
-        if not _change_stock(variant, delta, "adjust", reason_, actor):
-            raise OutOfStock(errors={"delta": [_("库存不能为负数：当前库存 %(n)d，最多可减少 %(n)d",
-                                                 n=current_stock(variant))]})
-        return variant
-
-    return _commit(work) if commit else work()
+    reason_ = (reason or "").strip()
+    if not reason_:
+        raise CatalogError(errors={"reason": [_("请填写调整原因")]})
+    if not isinstance(delta, int) or delta == 0 or abs(delta) > MAX_STOCK:
+        raise CatalogError(errors={"delta": [_("调整数量必须是非零整数")]})
+    if not _change_stock(variant, delta, "adjust", reason_, actor):
+        raise OutOfStock(errors={"delta": [_("库存不能为负数：当前库存 %(n)d，最多可减少 %(n)d",
+                                             n=current_stock(variant))]})
+    return variant
 
 
 def current_stock(variant: Variant) -> int:
@@ -440,7 +418,7 @@ def current_stock(variant: Variant) -> int:
 
 def reserve_stock(variant: Variant, quantity: int, *, order_id: int | None = None, actor=None,
                   reason: str = "") -> None:
-    """Take ``quantity`` units for an order (in the caller's transaction; no commit).
+    """Take ``quantity`` units for an order (in the caller's transaction).
 
     Uses ``UPDATE variants SET stock = stock - q WHERE id = :id AND stock >= q`` so two buyers racing
     for the last units cannot both get them. Raises OutOfStock (nothing changed) when short.
@@ -453,7 +431,7 @@ def reserve_stock(variant: Variant, quantity: int, *, order_id: int | None = Non
 
 def release_stock(variant: Variant, quantity: int, *, kind: str = "order_cancelled", order_id: int | None = None,
                   actor=None, reason: str = "") -> None:
-    """Give back units of a cancelled/expired/refunded order (caller's transaction; no commit)."""
+    """Give back units of a cancelled/expired/refunded order (in the caller's transaction)."""
     if quantity <= 0:
         raise CatalogError(_("数量必须大于 0"))
     _change_stock(variant, quantity, kind, reason, actor, order_id)
