@@ -11,14 +11,17 @@ from flask_babel import gettext as _
 
 from catalog.models import Category
 from marketplace.db import atomic
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "categories.json"
 CODE_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 
 
-class CategoryError(ValueError):
-    """A category edit was refused; the message is user-facing."""
+class CategoryError(DomainError):
+    """A category edit was refused; the message is user-facing, ``field`` the form field at fault."""
+
+    code = "invalid_category"
 
 
 @atomic()
@@ -106,13 +109,13 @@ def _repath(cat: Category) -> None:
 def _check_name(name: str, parent: Category | None, exclude_id: int | None = None) -> str:
     name = (name or "").strip()
     if not name:
-        raise CategoryError(_("请填写分类名称"))
+        raise CategoryError(_("请填写分类名称"), field="name")
     if "/" in name or len(name) > 60:
-        raise CategoryError(_("分类名称不能含“/”，且不超过 60 个字"))
+        raise CategoryError(_("分类名称不能含“/”，且不超过 60 个字"), field="name")
     path = f"{parent.path}/{name}" if parent else name
     clash = db.session.scalar(sa.select(Category).where(Category.path == path))
     if clash is not None and clash.id != exclude_id:
-        raise CategoryError(_("同一级下已有名为“%(name)s”的分类", name=name))
+        raise CategoryError(_("同一级下已有名为“%(name)s”的分类", name=name), field="name")
     return name
 
 
@@ -131,9 +134,9 @@ def add_category(actor, *, name: str, code: str, name_en: str = "", parent: Cate
     """Add a category under ``parent`` (or a root), at the end of its siblings."""
     code = (code or "").strip().lower()
     if not CODE_RE.match(code) or len(code) > 60:
-        raise CategoryError(_("代码只能用小写字母、数字、下划线和点，例如 agri.fruit"))
+        raise CategoryError(_("代码只能用小写字母、数字、下划线和点，例如 agri.fruit"), field="code")
     if db.session.scalar(sa.select(Category.id).where(Category.code == code)):
-        raise CategoryError(_("代码 %(code)s 已被使用", code=code))
+        raise CategoryError(_("代码 %(code)s 已被使用", code=code), field="code")
     name = _check_name(name, parent)
     siblings = parent.children if parent else all_categories(False)
     last = max((c.sort_order for c in siblings if c.parent_id == (parent.id if parent else None)), default=-10)

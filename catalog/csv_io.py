@@ -25,6 +25,7 @@ from catalog.units import normalise_unit
 from catalog.zipimages import ZipError, ZipImages
 from marketplace import money
 from marketplace.db import atomic
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.media import MediaError, open_image
 from marketplace.regions.models import Region, RegionLevel
@@ -47,8 +48,16 @@ STATUS_NAMES = {"published": "published", "上架": "published", "发布": "publ
 _SPLIT = re.compile(r"[;；]")
 
 
-class CsvFileError(ValueError):
+class CsvFileError(DomainError):
     """The file as a whole cannot be read (encoding, header, size); the message says what to do."""
+
+    code = "invalid_csv"
+
+
+class CellError(DomainError):
+    """One cell cannot be read; the import's report lists the message by row and column."""
+
+    code = "invalid_cell"
 
 
 @dataclass
@@ -116,7 +125,7 @@ def neutralise(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-# --- cell parsers: each returns a value or raises ValueError(user message) ---------------------
+# --- cell parsers: each returns a value or raises CellError ---------------------
 
 def _int(text: str, minimum: int, default: int | None) -> int | None:
     text = text.strip()
@@ -125,9 +134,9 @@ def _int(text: str, minimum: int, default: int | None) -> int | None:
     try:
         value = int(text.replace(",", ""))
     except ValueError:
-        raise ValueError(_("必须是整数：%(v)s", v=text[:20])) from None
+        raise CellError(_("必须是整数：%(v)s", v=text[:20])) from None
     if value < minimum or value > MAX_STOCK:
-        raise ValueError(_("必须是不小于 %(n)d 的整数", n=minimum))
+        raise CellError(_("必须是不小于 %(n)d 的整数", n=minimum))
     return value
 
 
@@ -135,7 +144,7 @@ def _price(text: str) -> int:
     try:
         return money.parse_amount(text)
     except money.MoneyError as exc:
-        raise ValueError(str(exc)) from None
+        raise CellError(str(exc)) from None
 
 
 def parse_tiers(text: str) -> list[tuple[int, int]]:
@@ -146,11 +155,11 @@ def parse_tiers(text: str) -> list[tuple[int, int]]:
             continue
         qty, sep, price = part.replace("：", ":").partition(":")
         if not sep:
-            raise ValueError(_("阶梯格式应为 数量:单价，多档用分号隔开，例如 10:11.00;100:9.50"))
+            raise CellError(_("阶梯格式应为 数量:单价，多档用分号隔开，例如 10:11.00;100:9.50"))
         try:
             q = int(qty.strip())
         except ValueError:
-            raise ValueError(_("阶梯数量必须是整数：%(v)s", v=qty.strip()[:20])) from None
+            raise CellError(_("阶梯数量必须是整数：%(v)s", v=qty.strip()[:20])) from None
         tiers.append((q, _price(price)))
     return tiers
 
@@ -163,9 +172,9 @@ def parse_attributes(text: str) -> list[list[str]]:
             continue
         key, sep, value = part.replace("＝", "=").partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise ValueError(_("属性格式应为 名称=值，多项用分号隔开，例如 品种=红富士;等级=一级"))
+            raise CellError(_("属性格式应为 名称=值，多项用分号隔开，例如 品种=红富士;等级=一级"))
         if len(key.strip()) > 30 or len(value.strip()) > 100:
-            raise ValueError(_("属性名不超过 30 个字，属性值不超过 100 个字"))
+            raise CellError(_("属性名不超过 30 个字，属性值不超过 100 个字"))
         pairs.append([key.strip(), value.strip()])
     return pairs
 
@@ -180,7 +189,7 @@ def parse_certifications(text: str) -> list[str]:
         try:
             code = Certification(code).value
         except ValueError:
-            raise ValueError(_("未知的认证：%(c)s（可用：绿色食品、有机产品、地理标志、无公害）", c=part[:20])) from None
+            raise CellError(_("未知的认证：%(c)s（可用：绿色食品、有机产品、地理标志、无公害）", c=part[:20])) from None
         if code not in codes:
             codes.append(code)
     return codes
@@ -299,8 +308,8 @@ def parse(shop, data: bytes, images: ZipImages | None = None) -> ImportReport:
                 continue
             try:
                 parsed[col] = fn(text)
-            except ValueError as exc:
-                err(line, col, str(exc))
+            except CellError as exc:
+                err(line, col, exc.message)
         if isinstance(parsed.get("price"), int) and "tiers" in parsed:
             for message in validate_tiers(parsed["price"], parsed["tiers"]):
                 err(line, "tiers", message)

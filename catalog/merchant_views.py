@@ -28,11 +28,11 @@ from catalog.services import (
     update_product,
 )
 from catalog.units import UNITS
+from marketplace.errors import form_errors
 from marketplace.extensions import db
 from marketplace.media import MediaError, read_upload
 from marketplace.regions.models import Region
 from marketplace.shops.policy import merchant_required, own_or_404
-from marketplace.states import InvalidTransition
 
 PAGE_SIZE = 30
 STATUS_FILTERS = ("all", "published", "draft", "hidden", "deleted")
@@ -129,18 +129,16 @@ def _save(shop, form: ProductForm, product: Product | None):
         else:
             update_product(product, current_user, data, rows)
     except CatalogError as exc:
+        # Variant messages go next to their rows, the others next to their form fields.
         for name, msgs in exc.errors.items():
             if name.startswith("variants-"):
-                index = indices[int(name.split("-")[1])]
-                row_errors.setdefault(index, []).extend(msgs)
+                row_errors.setdefault(indices[int(name.split("-")[1])], []).extend(msgs)
             elif name == "variants":
                 row_errors.setdefault(0, []).extend(msgs)
-            elif hasattr(form, name):
-                getattr(form, name).errors = list(getattr(form, name).errors) + msgs
-            else:
-                flash(str(exc), "error")
-        if not exc.errors:
-            flash(str(exc), "error")
+        unplaced = [n for n in exc.errors if not n.startswith("variants") and getattr(form, n, None) is None]
+        form_errors(form, exc)
+        if unplaced or not exc.errors:
+            flash(exc.message, "error")
         return None, raw_rows, row_errors
     return product, raw_rows, row_errors
 
@@ -189,15 +187,9 @@ def merchant_product_status(product_id: int, shop):
         target = ProductStatus(request.form.get("status", ""))
     except ValueError:
         abort(400)
-    try:
-        set_status(product, target, current_user)
-    except InvalidTransition:
-        flash(_("当前状态不允许这个操作"), "error")
-    except CatalogError as exc:
-        flash(str(exc), "error")
-    else:
-        flash({ProductStatus.PUBLISHED: _("已上架"), ProductStatus.HIDDEN: _("已下架"),
-               ProductStatus.DRAFT: _("已转为草稿")}[target], "success")
+    set_status(product, target, current_user)
+    flash({ProductStatus.PUBLISHED: _("已上架"), ProductStatus.HIDDEN: _("已下架"),
+           ProductStatus.DRAFT: _("已转为草稿")}[target], "success")
     return redirect(request.form.get("back") == "list" and url_for("catalog.merchant_products")
                     or url_for("catalog.merchant_product_edit", product_id=product.id))
 
@@ -232,10 +224,8 @@ def merchant_product_stock(product_id: int, shop):
         try:
             adjust_stock(variant, form.delta.data, form.reason.data, current_user)
         except CatalogError as exc:
-            for name, msgs in exc.errors.items():
-                getattr(form, name).errors = list(getattr(form, name).errors) + msgs
-            if not exc.errors:
-                flash(str(exc), "error")
+            if not form_errors(form, exc):
+                flash(exc.message, "error")
         else:
             flash(_("库存已调整：%(name)s 现有 %(n)d %(unit)s", name=variant.name, n=variant.stock,
                     unit=variant.unit), "success")

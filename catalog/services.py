@@ -14,6 +14,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from catalog.models import (
     Category,
@@ -29,6 +30,7 @@ from catalog.models import (
 from catalog.pricing import validate_tiers
 from catalog.units import normalise_unit
 from marketplace.db import atomic, utcnow
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.states import StateMachine
 
@@ -36,7 +38,7 @@ PRODUCT_STATUS = StateMachine("product", {
     ProductStatus.DRAFT: {ProductStatus.PUBLISHED},
     ProductStatus.PUBLISHED: {ProductStatus.HIDDEN, ProductStatus.DRAFT},
     ProductStatus.HIDDEN: {ProductStatus.PUBLISHED, ProductStatus.DRAFT},
-})
+}, labels={ProductStatus.DRAFT: _l("草稿"), ProductStatus.PUBLISHED: _l("已上架"), ProductStatus.HIDDEN: _l("已下架")})
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 MAX_VARIANTS = 30
@@ -45,19 +47,23 @@ MAX_STOCK = 1_000_000_000
 MAX_ATTRIBUTES = 30
 
 
-class CatalogError(ValueError):
-    """A catalogue change was refused. ``errors`` maps a field name to its messages."""
+class CatalogError(DomainError):
+    """A catalogue change was refused. ``errors`` maps a field name to its messages; without a
+    message the first of them is the message."""
 
-    def __init__(self, message: str | None = None, errors: dict[str, list[str]] | None = None):
-        self.errors = errors or {}
+    code = "invalid_product"
+
+    def __init__(self, message: str | None = None, *, errors: dict[str, list[str]] | None = None, **kwargs):
         if message is None:
-            message = next((m for msgs in self.errors.values() for m in msgs), _("提交的内容有误"))
-        super().__init__(message)
-        self.message = message
+            message = next((m for msgs in (errors or {}).values() for m in msgs), _("提交的内容有误"))
+        super().__init__(message, errors=errors, **kwargs)
 
 
 class OutOfStock(CatalogError):
-    """Not enough stock left for a reservation."""
+    """Not enough stock for what was asked (HTTP 409: it may change while the buyer looks)."""
+
+    status = 409
+    code = "out_of_stock"
 
 
 def certification_labels() -> dict[str, str]:

@@ -144,3 +144,22 @@ def test_publish_needs_an_active_category(db, make_product, owner):
     db.session.commit()
     with pytest.raises(CatalogError):
         set_status(product, P, owner)
+
+
+def test_catalogue_refusals_are_domain_errors_with_status_and_code():
+    from catalog.categories import CategoryError
+    from catalog.csv_io import CsvFileError
+    from catalog.pricing import QuantityError
+    from catalog.services import OutOfStock
+    from catalog.zipimages import ZipError
+    from marketplace.errors import DomainError
+
+    found = {cls.__name__: (cls.status, cls.code) for cls in (CatalogError, OutOfStock, CategoryError, ZipError,
+                                                              QuantityError, CsvFileError)}
+    assert found == {"CatalogError": (400, "invalid_product"), "OutOfStock": (409, "out_of_stock"),
+                     "CategoryError": (400, "invalid_category"), "ZipError": (400, "invalid_zip"),
+                     "QuantityError": (400, "invalid_quantity"), "CsvFileError": (400, "invalid_csv")}
+    assert all(issubclass(cls, DomainError) and not issubclass(cls, ValueError)
+               for cls in (CatalogError, OutOfStock, CategoryError, ZipError, QuantityError, CsvFileError))
+    exc = CatalogError(errors={"title": ["请填写商品标题"]})
+    assert exc.message == "请填写商品标题" and exc.errors == {"title": ["请填写商品标题"]}
