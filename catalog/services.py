@@ -15,6 +15,7 @@ import secrets
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import flag_modified
 
 from catalog.models import (
     Category,
@@ -38,7 +39,8 @@ PRODUCT_STATUS = StateMachine("product", {
     ProductStatus.DRAFT: {ProductStatus.PUBLISHED},
     ProductStatus.PUBLISHED: {ProductStatus.HIDDEN, ProductStatus.DRAFT},
     ProductStatus.HIDDEN: {ProductStatus.PUBLISHED, ProductStatus.DRAFT},
-}, labels={ProductStatus.DRAFT: _l("草稿"), ProductStatus.PUBLISHED: _l("已上架"), ProductStatus.HIDDEN: _l("已下架")})
+}, labels={ProductStatus.DRAFT: _l("草稿"), ProductStatus.PUBLISHED: _l("已上架"), ProductStatus.HIDDEN: _l("已下架")},
+   history=ProductStatusChange, history_key="product_id", note_length=200)
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 MAX_VARIANTS = 30
@@ -307,22 +309,22 @@ def update_product(product: Product, actor, data: dict, variants: list[dict] | N
 
 @atomic()
 def set_status(product: Product, target: ProductStatus, actor, note: str | None = None) -> Product:
-    """Move a product through draft -> published -> hidden (and back); one history row per move."""
+    """Move a product through draft -> published -> hidden (and back) with PRODUCT_STATUS.move:
+    a conditional UPDATE (two concurrent moves cannot both win) and one history row per move."""
     target_ = ProductStatus(target)
-    current = ProductStatus(product.status)
-    PRODUCT_STATUS.check(current, target_)
+    PRODUCT_STATUS.check(ProductStatus(product.status), target_)
     if product.deleted_at is not None:
         raise CatalogError(_("商品已删除"))
     if target_ == ProductStatus.PUBLISHED and not any(v.active for v in product.variants):
         raise CatalogError(_("至少添加一个规格后才能上架"))
     if target_ == ProductStatus.PUBLISHED and not product.category.active:
         raise CatalogError(_("商品所在的分类已停用，请换一个分类后再上架"))
-    product.status = target_
-    if target_ == ProductStatus.PUBLISHED and product.published_at is None:
-        product.published_at = utcnow()
-    product.updated_at = utcnow()
-    db.session.add(ProductStatusChange(product_id=product.id, from_status=current, to_status=target_,
-                                       actor_id=getattr(actor, "id", None), note=(note or None)))
+    # published_at is the first publication ("newest" listings): a re-publish keeps it.
+    first = {"published_at": utcnow()} if target_ == ProductStatus.PUBLISHED and product.published_at is None else {}
+    PRODUCT_STATUS.move(product, target_, actor=actor, note=note, **first)
+    # The move's UPDATE bypasses the ORM; marking the row changed lets the search queue and the
+    # catalogue cache, which watch ORM changes to products, see it at the flush.
+    flag_modified(product, "updated_at")
     db.session.flush()
     return product
 
