@@ -19,12 +19,8 @@ def _shop_products(shop) -> dict:
 
     from catalog import queries
 
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
     sort = request.args.get("sort", "newest")
-    return {"shop_products": queries.paginate(queries.sorted_by(queries.of_shop(shop), sort), page),
+    return {"shop_products": queries.paginate(queries.sorted_by(queries.of_shop(shop), sort)),
             "shop_products_sort": sort}
 
 

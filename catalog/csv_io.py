@@ -26,6 +26,7 @@ from catalog.zipimages import ZipError, ZipImages
 from marketplace import money
 from marketplace.db import atomic
 from marketplace.errors import DomainError
+from marketplace.exports import csv_text, unneutralise
 from marketplace.extensions import db
 from marketplace.media import MediaError, open_image
 from marketplace.regions.models import Region, RegionLevel
@@ -39,7 +40,6 @@ PRODUCT_COLUMNS = ["title", "category", "origin", "subtitle", "description", "at
                    "status"]
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 10_000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CERT_NAMES = {"绿色食品": "green_food", "有机": "organic", "有机产品": "organic", "有机食品": "organic",
               "地理标志": "gi", "地理标志产品": "gi", "地标": "gi", "无公害": "pollution_free",
               "无公害农产品": "pollution_free"}
@@ -110,19 +110,6 @@ def decode(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise CsvFileError(_("无法识别文件编码：请在 Excel 中“另存为”选择“CSV UTF-8（逗号分隔）”后再导入"))
-
-
-def unneutralise(value: str) -> str:
-    """Undo the export's formula guard: a leading apostrophe before = + - @ tab CR."""
-    if len(value) >= 2 and value[0] == "'" and value[1] in "=+-@\t\r":
-        return value[1:]
-    return value
-
-
-def neutralise(value) -> str:
-    """Guard a cell against spreadsheet formula injection (leading = + - @ tab CR)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 # --- cell parsers: each returns a value or raises CellError ---------------------
@@ -517,9 +504,4 @@ def export_rows(shop):
 
 def export_csv(shop) -> bytes:
     """The shop's catalogue as UTF-8 CSV with a BOM (Excel opens it correctly), formulas neutralised."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in export_rows(shop):
-        writer.writerow([neutralise(row[c]) for c in COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_text(COLUMNS, ([row[c] for c in COLUMNS] for row in export_rows(shop))).encode("utf-8")

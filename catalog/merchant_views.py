@@ -33,6 +33,7 @@ from marketplace.extensions import db
 from marketplace.media import MediaError, read_upload
 from marketplace.regions.models import Region
 from marketplace.shops.policy import merchant_required, own_or_404
+from marketplace.web import paginate
 
 PAGE_SIZE = 30
 STATUS_FILTERS = ("all", "published", "draft", "hidden", "deleted")
@@ -75,11 +76,7 @@ def merchant_products(shop):
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(sa.or_(Product.title.like(like, escape="\\"), Product.code.like(like, escape="\\")))
     stmt = stmt.order_by(Product.updated_at.desc(), Product.id.desc())
-    try:
-        page_no = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page_no = 1
-    page = db.paginate(stmt, page=page_no, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+    page = paginate(stmt, per_page=PAGE_SIZE)
     counts = dict(db.session.execute(sa.select(Product.status, sa.func.count()).where(
         Product.shop_id == shop.id, Product.deleted_at.is_(None)).group_by(Product.status)).all())
     return render_template("catalog/merchant/products.html", shop=shop, page=page, status=status, q=q,

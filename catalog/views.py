@@ -18,13 +18,6 @@ from marketplace.page_cache import cached_page
 from marketplace.regions.models import Region, RegionLevel
 
 
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        return 1
-
-
 def _sort() -> str:
     sort = request.args.get("sort", "newest")
     return sort if sort in queries.SORTS else "newest"
@@ -45,7 +38,7 @@ def category(code: str):
     if cat is None:
         abort(404)
     sort = _sort()
-    page = queries.paginate(queries.sorted_by(queries.in_categories(descendant_ids(cat)), sort), _page(),
+    page = queries.paginate(queries.sorted_by(queries.in_categories(descendant_ids(cat)), sort),
                             count_key=f"category:{cat.id}")
     children = [c for c in cat.children if c.active]
     return render_template("catalog/category.html", category=cat, children=children, page=page, sort=sort)
@@ -60,7 +53,7 @@ def county(code: str):
     if region is None:
         abort(404)
     sort = _sort()
-    page = queries.paginate(queries.sorted_by(queries.from_regions(region_ids(region)), sort), _page(),
+    page = queries.paginate(queries.sorted_by(queries.from_regions(region_ids(region)), sort),
                             count_key=f"county:{region.id}")
     return render_template("catalog/county.html", county=region, page=page, sort=sort)
 
