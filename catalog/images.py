@@ -91,7 +91,3 @@ def delete_image(product: Product, image: ProductImage, actor=None) -> Product:
         for key in keys:
             storage.delete(key)
     return product
-
-
-def image_for(image: ProductImage, size: int) -> str:
-    return image.variants.get(str(size)) or next(iter(image.variants.values()))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from catalog import bp, editor, images
 from catalog.categories import all_categories
 from catalog.forms import PhotoForm, ProductForm, StockForm
-from catalog.models import Certification, Product, ProductImage, ProductStatus, Variant
+from catalog.models import Certification, Product, ProductImage, ProductStatus
 from catalog.services import (
     CatalogError,
     adjust_stock,
@@ -278,10 +278,3 @@ def merchant_product_photo_action(product_id: int, image_id: int, action: str, s
     else:
         abort(404)
     return redirect(url_for("catalog.merchant_product_photos", product_id=product.id))
-
-
-def variant_of(product: Product, variant_id: int) -> Variant:
-    variant = db.session.get(Variant, variant_id)
-    if variant is None or variant.product_id != product.id:
-        abort(404)
-    return variant

@@ -1,8 +1,8 @@
 """Catalogue verbs: products, variants and tiers, the status machine, stock.
 
 Each verb runs in one ``atomic()`` transaction (commits on success, rolls back and raises on
-refusal); called inside another verb's ``atomic()`` it joins that transaction. The stock functions
-for orders (reserve_stock, release_stock) run inside the caller's checkout/cancel transaction.
+refusal); called inside another verb's ``atomic()`` it joins that transaction. ``release_stock``
+runs in the caller's refund transaction (checkout takes and gives back stock through orders.stock).
 Refusals raise ``CatalogError`` (user-facing message, with per-field messages in ``errors``),
 ``InvalidTransition`` or ``OutOfStock``.
 """
@@ -422,19 +422,6 @@ def adjust_stock(variant: Variant, delta: int, reason: str, actor) -> Variant:
 
 def current_stock(variant: Variant) -> int:
     return db.session.scalar(sa.select(Variant.stock).where(Variant.id == variant.id)) or 0
-
-
-def reserve_stock(variant: Variant, quantity: int, *, order_id: int | None = None, actor=None,
-                  reason: str = "") -> None:
-    """Take ``quantity`` units for an order (in the caller's transaction).
-
-    Uses ``UPDATE variants SET stock = stock - q WHERE id = :id AND stock >= q`` so two buyers racing
-    for the last units cannot both get them. Raises OutOfStock (nothing changed) when short.
-    """
-    if quantity <= 0:
-        raise CatalogError(_("数量必须大于 0"))
-    if not _change_stock(variant, -quantity, "order", reason, actor, order_id):
-        raise OutOfStock(_("“%(name)s”库存不足", name=f"{variant.product.title} {variant.name}"))
 
 
 def release_stock(variant: Variant, quantity: int, *, kind: str = "order_cancelled", order_id: int | None = None,
