@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
     if _shop_products not in shop_providers:
         shop_providers.append(_shop_products)
     register(app, "catalog", blueprint=bp,
-             routes=("views", "merchant_views", "admin_views", "import_views", "search_views", "api"),
+             routes=("views.public", "views.merchant", "views.admin", "views.imports", "search_views", "api"),
              models=("models", "search_models"), cli=("cli", "search_cli"), seed="catalog.seed:seed_demo_catalog",
              nav=(NavItem("catalog.categories", _l("全部分类"), order=10),
                   NavItem("catalog.merchant_products", _l("商品管理"), menu="merchant", order=10),

@@ -1,8 +1,4 @@
-"""Buyer pages: categories, category pages, county pages, the product page.
-
-Merchant pages live in catalog.merchant_views and the admin's category pages in catalog.admin_views;
-both are imported at the bottom so that create_app's import of catalog.views registers them.
-"""
+"""Buyer pages: categories, category pages, county pages, the product page."""
 
 from __future__ import annotations
 
