@@ -19,12 +19,8 @@ def _shop_products(shop) -> dict:
 
     from catalog import queries
 
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
     sort = request.args.get("sort", "newest")
-    return {"shop_products": queries.paginate(queries.sorted_by(queries.of_shop(shop), sort), page),
+    return {"shop_products": queries.paginate(queries.sorted_by(queries.of_shop(shop), sort)),
             "shop_products_sort": sort}
 
 
@@ -47,7 +43,7 @@ def init_app(app: Flask) -> None:
     if _shop_products not in shop_providers:
         shop_providers.append(_shop_products)
     register(app, "catalog", blueprint=bp,
-             routes=("views", "merchant_views", "admin_views", "import_views", "search_views", "api"),
+             routes=("views.public", "views.merchant", "views.admin", "views.imports", "search_views", "api"),
              models=("models", "search_models"), cli=("cli", "search_cli"), seed="catalog.seed:seed_demo_catalog",
              nav=(NavItem("catalog.categories", _l("全部分类"), order=10),
                   NavItem("catalog.merchant_products", _l("商品管理"), menu="merchant", order=10),

@@ -10,17 +10,22 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from catalog.models import Category
+from marketplace.db import atomic
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "categories.json"
 CODE_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 
 
-class CategoryError(ValueError):
-    """A category edit was refused; the message is user-facing."""
+class CategoryError(DomainError):
+    """A category edit was refused; the message is user-facing, ``field`` the form field at fault."""
+
+    code = "invalid_category"
 
 
-def load_categories(path: str | Path | None = None, *, commit: bool = True) -> int:
+@atomic()
+def load_categories(path: str | Path | None = None) -> int:
     """Create the categories of the data file that do not exist yet (matched by code).
 
     Idempotent: existing rows keep the admin's names and order. Returns the number created.
@@ -43,10 +48,7 @@ def load_categories(path: str | Path | None = None, *, commit: bool = True) -> i
             walk(node.get("children", []), cat)
 
     walk(data["categories"], None)
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    db.session.flush()
     return created
 
 
@@ -107,27 +109,24 @@ def _repath(cat: Category) -> None:
 def _check_name(name: str, parent: Category | None, exclude_id: int | None = None) -> str:
     name = (name or "").strip()
     if not name:
-        raise CategoryError(_("请填写分类名称"))
+        raise CategoryError(_("请填写分类名称"), field="name")
     if "/" in name or len(name) > 60:
-        raise CategoryError(_("分类名称不能含“/”，且不超过 60 个字"))
+        raise CategoryError(_("分类名称不能含“/”，且不超过 60 个字"), field="name")
     path = f"{parent.path}/{name}" if parent else name
     clash = db.session.scalar(sa.select(Category).where(Category.path == path))
     if clash is not None and clash.id != exclude_id:
-        raise CategoryError(_("同一级下已有名为“%(name)s”的分类", name=name))
+        raise CategoryError(_("同一级下已有名为“%(name)s”的分类", name=name), field="name")
     return name
 
 
 def _audited(actor, action: str, cat: Category, before: dict | None, work):
+    """Run one admin edit and its audit entry in one transaction."""
     from marketplace.admin.services import record_audit
 
-    try:
+    with atomic():
         work()
         db.session.flush()
         record_audit(actor, action, "category", cat.id, before=before, after=snapshot(cat))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return cat
 
 
@@ -135,16 +134,15 @@ def add_category(actor, *, name: str, code: str, name_en: str = "", parent: Cate
     """Add a category under ``parent`` (or a root), at the end of its siblings."""
     code = (code or "").strip().lower()
     if not CODE_RE.match(code) or len(code) > 60:
-        raise CategoryError(_("代码只能用小写字母、数字、下划线和点，例如 agri.fruit"))
+        raise CategoryError(_("代码只能用小写字母、数字、下划线和点，例如 agri.fruit"), field="code")
     if db.session.scalar(sa.select(Category.id).where(Category.code == code)):
-        raise CategoryError(_("代码 %(code)s 已被使用", code=code))
+        raise CategoryError(_("代码 %(code)s 已被使用", code=code), field="code")
     name = _check_name(name, parent)
     siblings = parent.children if parent else all_categories(False)
     last = max((c.sort_order for c in siblings if c.parent_id == (parent.id if parent else None)), default=-10)
     cat = Category(code=code, name=name, name_en=(name_en or "").strip()[:80], parent=parent,
                    path=f"{parent.path}/{name}" if parent else name, sort_order=last + 10)
-    db.session.add(cat)
-    return _audited(actor, "category.add", cat, None, lambda: None)
+    return _audited(actor, "category.add", cat, None, lambda: db.session.add(cat))
 
 
 def rename_category(cat: Category, actor, *, name: str, name_en: str = "") -> Category:

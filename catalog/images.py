@@ -7,7 +7,8 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from catalog.models import Product, ProductImage
-from catalog.services import CatalogError, _commit, refresh_product
+from catalog.services import CatalogError, refresh_product
+from marketplace.db import atomic
 from marketplace.extensions import db
 from marketplace.media import MediaError, get_storage, ingest_image
 
@@ -15,45 +16,45 @@ SIZES = (320, 800, 1600)
 MAX_IMAGES = 12
 
 
-def add_image(product: Product, data: bytes, actor=None, *, alt: str = "", commit: bool = True) -> ProductImage:
-    """Validate, re-encode and attach a photo at the end; the same picture twice is refused."""
-    def work():
-        if len(product.images) >= MAX_IMAGES:
-            raise CatalogError(_("每个商品最多 %(n)d 张图片", n=MAX_IMAGES))
-        max_bytes = current_app.config.get("UPLOAD_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
-        if len(data) > max_bytes:
-            raise CatalogError(_("文件太大：不能超过 %(mb)s MB", mb=max_bytes // (1024 * 1024)))
-        try:
-            stored = ingest_image(data, prefix="public/products", sizes=SIZES)
-        except MediaError as exc:
-            raise CatalogError(str(exc)) from None
-        if any(img.digest == stored.digest for img in product.images):
-            raise CatalogError(_("这张图片已经添加过了"))
-        position = max((img.position for img in product.images), default=-1) + 1
-        image = ProductImage(digest=stored.digest, variants={str(k): v for k, v in stored.variants.items()},
-                             width=stored.width, height=stored.height, position=position,
-                             alt=(alt or product.title)[:120])
-        product.images.append(image)
-        db.session.flush()
-        refresh_product(product)
-        return image
+@atomic()
+def add_image(product: Product, data: bytes, actor=None, *, alt: str = "",
+              skip_duplicate: bool = False) -> ProductImage | None:
+    """Validate, re-encode and attach a photo at the end; the same picture twice is refused
+    (with ``skip_duplicate``, as a re-import wants, it is skipped and None returned)."""
+    if len(product.images) >= MAX_IMAGES:
+        raise CatalogError(_("每个商品最多 %(n)d 张图片", n=MAX_IMAGES))
+    max_bytes = current_app.config.get("UPLOAD_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+    if len(data) > max_bytes:
+        raise CatalogError(_("文件太大：不能超过 %(mb)s MB", mb=max_bytes // (1024 * 1024)))
+    try:
+        stored = ingest_image(data, prefix="public/products", sizes=SIZES)
+    except MediaError as exc:
+        raise CatalogError(str(exc)) from None
+    if any(img.digest == stored.digest for img in product.images):
+        if skip_duplicate:
+            return None
+        raise CatalogError(_("这张图片已经添加过了"))
+    position = max((img.position for img in product.images), default=-1) + 1
+    image = ProductImage(digest=stored.digest, variants={str(k): v for k, v in stored.variants.items()},
+                         width=stored.width, height=stored.height, position=position,
+                         alt=(alt or product.title)[:120])
+    product.images.append(image)
+    db.session.flush()
+    refresh_product(product)
+    return image
 
-    return _commit(work) if commit else work()
 
-
+@atomic()
 def reorder_images(product: Product, ordered_ids: list[int], actor=None) -> Product:
     """Put the photos in the given order (ids of this product's photos; unknown ids are refused)."""
-    def work():
-        by_id = {img.id: img for img in product.images}
-        if sorted(ordered_ids) != sorted(by_id) or len(set(ordered_ids)) != len(ordered_ids):
-            raise CatalogError(_("图片顺序无效，请刷新页面后重试"))
-        for position, image_id in enumerate(ordered_ids):
-            by_id[image_id].position = position
-        product.images.sort(key=lambda i: i.position)
-        refresh_product(product)
-        return product
-
-    return _commit(work)
+    by_id = {img.id: img for img in product.images}
+    if sorted(ordered_ids) != sorted(by_id) or len(set(ordered_ids)) != len(ordered_ids):
+        raise CatalogError(_("图片顺序无效，请刷新页面后重试"))
+    for position, image_id in enumerate(ordered_ids):
+        by_id[image_id].position = position
+    product.images.sort(key=lambda i: i.position)
+    refresh_product(product)
+    return product
 
 
 def move_image(product: Product, image: ProductImage, direction: int, actor=None) -> Product:
@@ -76,15 +77,13 @@ def delete_image(product: Product, image: ProductImage, actor=None) -> Product:
     keys = list(image.variants.values())
     digest = image.digest
 
-    def work():
+    with atomic():
         product.images.remove(image)
         db.session.flush()
         for position, img in enumerate(sorted(product.images, key=lambda i: (i.position, i.id))):
             img.position = position
         refresh_product(product)
-        return product
-
-    _commit(work)
+    # Files go only after the row's removal has gone through: a refused removal keeps them.
     still_used = db.session.scalar(sa.select(sa.func.count()).select_from(ProductImage)
                                    .where(ProductImage.digest == digest))
     if not still_used:
@@ -92,7 +91,3 @@ def delete_image(product: Product, image: ProductImage, actor=None) -> Product:
         for key in keys:
             storage.delete(key)
     return product
-
-
-def image_for(image: ProductImage, size: int) -> str:
-    return image.variants.get(str(size)) or next(iter(image.variants.values()))

@@ -12,13 +12,16 @@ from flask_babel import gettext as _
 
 from catalog.units import grams_per_unit
 from marketplace import money
+from marketplace.errors import DomainError
 
 #: Largest quantity a buyer may ask for in one line (stops absurd numbers early).
 MAX_QUANTITY = 10_000_000
 
 
-class QuantityError(ValueError):
+class QuantityError(DomainError):
     """A quantity breaks a variant's rules; the message is user-facing and says what would work."""
+
+    code = "invalid_quantity"
 
 
 def ladder(variant) -> list[tuple[int, int]]:

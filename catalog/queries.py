@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from catalog.models import Category, Product, ProductImage, ProductStatus, Variant
+from marketplace import web
 from marketplace.extensions import db
 from marketplace.regions.models import Region, RegionLevel
 from marketplace.shops.models import Shop, ShopStatus
@@ -30,15 +31,15 @@ def sorted_by(stmt: sa.Select, sort: str | None) -> sa.Select:
     return stmt.order_by(*SORTS.get(sort or "newest", SORTS["newest"]))
 
 
-def paginate(stmt: sa.Select, page: int, per_page: int = PAGE_SIZE, count_key: str | None = None):
-    """A page of ``stmt``. With ``count_key`` the total comes from the catalogue cache (counting a
-    category of 50,000 products costs tens of milliseconds; the count changes only with the data)."""
-    if count_key is None:
-        return db.paginate(stmt, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
-    from catalog.home_cache import cached_count
+def paginate(stmt: sa.Select, page: int | None = None, per_page: int = PAGE_SIZE, count_key: str | None = None):
+    """marketplace.web.paginate (the page from the query string by default), and with ``count_key``
+    the total from the catalogue cache (counting a category of 50,000 products costs tens of
+    milliseconds; the count changes only with the data)."""
+    pagination = web.paginate(stmt, per_page=per_page, page=page, count=count_key is None)
+    if count_key is not None:
+        from catalog.home_cache import cached_count
 
-    pagination = db.paginate(stmt, page=page, per_page=per_page, max_per_page=per_page, error_out=False, count=False)
-    pagination.total = cached_count(count_key, stmt)
+        pagination.total = cached_count(count_key, stmt)
     return pagination
 
 

@@ -13,6 +13,7 @@ from catalog.categories import load_categories
 from catalog.models import Category, Product, ProductImage, ProductStatus
 from catalog.seed_data import BY_TYPE_COUNTY, CATALOG, COLOURS
 from marketplace import money
+from marketplace.db import atomic
 from marketplace.extensions import db
 from marketplace.regions.models import Region, RegionLevel
 from marketplace.shops.models import Shop, ShopStatus
@@ -123,36 +124,35 @@ def seed_demo_catalog(progress=None) -> str:
         builder = _builder_for(shop)
         if builder is None:
             continue
-        prefix, specs = builder()
-        existing = set(db.session.scalars(sa.select(Product.code).where(Product.shop_id == shop.id)))
-        actor = shop.members[0].user if shop.members else None
-        for n, (title, cat_code, origin, subtitle, attributes, certs, variants) in enumerate(specs, start=1):
-            code = f"{prefix}-{n:03d}"
-            if code in existing:
-                skipped += 1
-                continue
-            description = (f"**{title}**\n\n{subtitle}。\n\n" + "\n".join(f"- {k}：{v}" for k, v in attributes)
-                           + f"\n\n由 {shop.name} 供应，欢迎来电洽谈批发价。")
-            status = ProductStatus.DRAFT if n % 17 == 0 else ProductStatus.PUBLISHED
-            product = create_product(shop, actor, {
-                "title": title, "subtitle": subtitle, "code": code, "category": categories[cat_code],
-                "origin": regions.get(origin) or shop.region, "attributes": attributes, "certifications": certs,
-                "description": description}, [_variant(v) for v in variants], status=status, commit=False)
-            caption = " ".join(w for w in title.split(" ") if w not in CAPTION_DROP)
-            stored = stored_photos.get(caption)
-            if stored is None:
-                image = add_image(product, product_photo(caption, COLOURS[cat_code.split(".")[0]], n), actor,
-                                  commit=False)
-                stored_photos[caption] = image
-                photos += 1
-            else:  # the same picture for grades of one product: reuse the stored files
-                product.images.append(ProductImage(digest=stored.digest, variants=dict(stored.variants),
-                                                   width=stored.width, height=stored.height, position=0,
-                                                   alt=title[:120]))
-                refresh_product(product)
-            created += 1
-            if progress:
-                progress(1)
-        db.session.commit()
+        with atomic():  # one transaction per shop
+            prefix, specs = builder()
+            existing = set(db.session.scalars(sa.select(Product.code).where(Product.shop_id == shop.id)))
+            actor = shop.members[0].user if shop.members else None
+            for n, (title, cat_code, origin, subtitle, attributes, certs, variants) in enumerate(specs, start=1):
+                code = f"{prefix}-{n:03d}"
+                if code in existing:
+                    skipped += 1
+                    continue
+                description = (f"**{title}**\n\n{subtitle}。\n\n" + "\n".join(f"- {k}：{v}" for k, v in attributes)
+                               + f"\n\n由 {shop.name} 供应，欢迎来电洽谈批发价。")
+                status = ProductStatus.DRAFT if n % 17 == 0 else ProductStatus.PUBLISHED
+                product = create_product(shop, actor, {
+                    "title": title, "subtitle": subtitle, "code": code, "category": categories[cat_code],
+                    "origin": regions.get(origin) or shop.region, "attributes": attributes, "certifications": certs,
+                    "description": description}, [_variant(v) for v in variants], status=status)
+                caption = " ".join(w for w in title.split(" ") if w not in CAPTION_DROP)
+                stored = stored_photos.get(caption)
+                if stored is None:
+                    image = add_image(product, product_photo(caption, COLOURS[cat_code.split(".")[0]], n), actor)
+                    stored_photos[caption] = image
+                    photos += 1
+                else:  # the same picture for grades of one product: reuse the stored files
+                    product.images.append(ProductImage(digest=stored.digest, variants=dict(stored.variants),
+                                                       width=stored.width, height=stored.height, position=0,
+                                                       alt=title[:120]))
+                    refresh_product(product)
+                created += 1
+                if progress:
+                    progress(1)
     return (f"{created} products created ({photos} distinct photos), {skipped} already there, "
             f"in {time.monotonic() - started:.1f} s")

@@ -10,13 +10,17 @@ import zipfile
 from flask import current_app
 from flask_babel import gettext as _
 
+from marketplace.errors import DomainError
+
 MAX_ENTRIES = 1000
 MAX_TOTAL_BYTES = 300 * 1024 * 1024
 MAX_RATIO = 100  # a photo never compresses 100:1; a bomb does
 
 
-class ZipError(ValueError):
+class ZipError(DomainError):
     """The zip was refused as a whole; the message is user-facing."""
+
+    code = "invalid_zip"
 
 
 def _decoded_name(info: zipfile.ZipInfo) -> str:

@@ -8,8 +8,9 @@ import zipfile
 
 import pytest
 
-from catalog.csv_io import COLUMNS, CsvFileError, export_csv, import_csv, neutralise
+from catalog.csv_io import COLUMNS, CsvFileError, export_csv, import_csv
 from catalog.models import Product, ProductImage, StockMovement, Variant
+from marketplace.exports import neutralise
 from tests.catalog.catalog_helpers import png_bytes
 
 HEADER = ",".join(COLUMNS)

@@ -45,6 +45,21 @@ def test_editor_creates_product_with_two_variants_and_tiers(db, client, login, o
     assert db.session.get(Product, product.id).status == ProductStatus.PUBLISHED
 
 
+def test_refused_status_move_goes_back_with_the_reason_in_words(db, client, login, owner, make_product):
+    """A move the table refuses (draft -> hidden) flashes the reason, with the state in words, on the
+    page the button was on; nothing changes."""
+    product = make_product(status=ProductStatus.DRAFT)
+    login(owner)
+    page = f"http://localhost/merchant/products/{product.id}/edit"
+    response = client.post(f"/merchant/products/{product.id}/status", data={"status": "hidden"},
+                           headers={"Referer": page})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/merchant/products/{product.id}/edit")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "当前状态（草稿）不允许这个操作" in html and "draft" not in html.split("当前状态")[1][:20]
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).status == ProductStatus.DRAFT
+
+
 def test_editor_shows_row_errors_and_saves_nothing(db, client, login, owner, category):
     login(owner)
     data = editor_form(category.id, **{"v-1-t0-qty": "5", "v-1-t0-price": "9.00", "v-0-price": "abc"})

@@ -144,3 +144,48 @@ def test_publish_needs_an_active_category(db, make_product, owner):
     db.session.commit()
     with pytest.raises(CatalogError):
         set_status(product, P, owner)
+
+
+def test_catalogue_refusals_are_domain_errors_with_status_and_code():
+    from catalog.categories import CategoryError
+    from catalog.csv_io import CsvFileError
+    from catalog.pricing import QuantityError
+    from catalog.services import OutOfStock
+    from catalog.zipimages import ZipError
+    from marketplace.errors import DomainError
+
+    found = {cls.__name__: (cls.status, cls.code) for cls in (CatalogError, OutOfStock, CategoryError, ZipError,
+                                                              QuantityError, CsvFileError)}
+    assert found == {"CatalogError": (400, "invalid_product"), "OutOfStock": (409, "out_of_stock"),
+                     "CategoryError": (400, "invalid_category"), "ZipError": (400, "invalid_zip"),
+                     "QuantityError": (400, "invalid_quantity"), "CsvFileError": (400, "invalid_csv")}
+    assert all(issubclass(cls, DomainError) and not issubclass(cls, ValueError)
+               for cls in (CatalogError, OutOfStock, CategoryError, ZipError, QuantityError, CsvFileError))
+    exc = CatalogError(errors={"title": ["请填写商品标题"]})
+    assert exc.message == "请填写商品标题" and exc.errors == {"title": ["请填写商品标题"]}
+
+
+def test_status_move_loses_to_a_move_made_first_elsewhere(db, make_product, owner):
+    """Another request hid the product after this one read it: publishing -> draft is refused (the
+    move's UPDATE is conditional on the status read), nothing is recorded, and re-publishing keeps
+    the first publication time."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from catalog.models import Product
+    from catalog.services import set_status
+
+    product = make_product()
+    first_published = product.published_at
+    db.session.execute(db.update(Product).where(Product.id == product.id).values(status=H)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    set_committed_value(product, "status", P)  # the stale copy this request read before
+    with pytest.raises(InvalidTransition):
+        set_status(product, D, owner)
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).status == H
+    assert db.session.scalar(db.select(db.func.count()).select_from(ProductStatusChange)
+                             .where(ProductStatusChange.product_id == product.id)) == 2  # created, published
+    set_status(db.session.get(Product, product.id), P, owner)
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).published_at == first_published

@@ -1,16 +1,9 @@
-"""CSV import (dry-run preview, then all-or-nothing) and export of a shop's catalogue.
-
-Columns: product_code, title, category, variant, unit, price, stock, moq, step, tiers, origin,
-subtitle, description, attributes, certifications, status, images. Rows with the same
-product_code are variants of one product; re-importing updates by (shop, product_code, variant).
-Files may be UTF-8 (with or without BOM) or GBK (Excel's default "CSV" on Chinese Windows).
-"""
+"""CSV import: read and check every row (the dry-run preview), then import all rows or none."""
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,36 +11,39 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from catalog.categories import find_category
-from catalog.models import Certification, Product, ProductStatus, Variant
+from catalog.csv_io.cells import (
+    COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    PRODUCT_COLUMNS,
+    REQUIRED_COLUMNS,
+    ROW_REQUIRED,
+    SPLIT,
+    STATUS_NAMES,
+    CellError,
+    Regions,
+    parse_attributes,
+    parse_certifications,
+    parse_int,
+    parse_price,
+    parse_tiers,
+)
+from catalog.models import Product, ProductStatus, Variant
 from catalog.pricing import validate_tiers
-from catalog.services import CODE_RE, MAX_STOCK, CatalogError, create_product, set_status, update_product
+from catalog.services import CODE_RE, CatalogError, create_product, set_status, update_product
 from catalog.units import normalise_unit
 from catalog.zipimages import ZipError, ZipImages
-from marketplace import money
+from marketplace.db import atomic
+from marketplace.errors import DomainError
+from marketplace.exports import unneutralise
 from marketplace.extensions import db
 from marketplace.media import MediaError, open_image
-from marketplace.regions.models import Region, RegionLevel
-
-COLUMNS = ["product_code", "title", "category", "variant", "unit", "price", "stock", "moq", "step", "tiers",
-           "origin", "subtitle", "description", "attributes", "certifications", "status", "images"]
-REQUIRED_COLUMNS = ["product_code", "title", "category", "variant", "unit", "price"]
-#: Needed on every row; title and category only on a product's first row.
-ROW_REQUIRED = ["product_code", "variant", "unit", "price"]
-PRODUCT_COLUMNS = ["title", "category", "origin", "subtitle", "description", "attributes", "certifications",
-                   "status"]
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 10_000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-CERT_NAMES = {"绿色食品": "green_food", "有机": "organic", "有机产品": "organic", "有机食品": "organic",
-              "地理标志": "gi", "地理标志产品": "gi", "地标": "gi", "无公害": "pollution_free",
-              "无公害农产品": "pollution_free"}
-STATUS_NAMES = {"published": "published", "上架": "published", "发布": "published", "draft": "draft",
-                "草稿": "draft"}
-_SPLIT = re.compile(r"[;；]")
 
 
-class CsvFileError(ValueError):
+class CsvFileError(DomainError):
     """The file as a whole cannot be read (encoding, header, size); the message says what to do."""
+
+    code = "invalid_csv"
 
 
 @dataclass
@@ -102,112 +98,6 @@ def decode(data: bytes) -> str:
     raise CsvFileError(_("无法识别文件编码：请在 Excel 中“另存为”选择“CSV UTF-8（逗号分隔）”后再导入"))
 
 
-def unneutralise(value: str) -> str:
-    """Undo the export's formula guard: a leading apostrophe before = + - @ tab CR."""
-    if len(value) >= 2 and value[0] == "'" and value[1] in "=+-@\t\r":
-        return value[1:]
-    return value
-
-
-def neutralise(value) -> str:
-    """Guard a cell against spreadsheet formula injection (leading = + - @ tab CR)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-# --- cell parsers: each returns a value or raises ValueError(user message) ---------------------
-
-def _int(text: str, minimum: int, default: int | None) -> int | None:
-    text = text.strip()
-    if not text:
-        return default
-    try:
-        value = int(text.replace(",", ""))
-    except ValueError:
-        raise ValueError(_("必须是整数：%(v)s", v=text[:20])) from None
-    if value < minimum or value > MAX_STOCK:
-        raise ValueError(_("必须是不小于 %(n)d 的整数", n=minimum))
-    return value
-
-
-def _price(text: str) -> int:
-    try:
-        return money.parse_amount(text)
-    except money.MoneyError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def parse_tiers(text: str) -> list[tuple[int, int]]:
-    tiers = []
-    for part in _SPLIT.split(text.replace("，", ",")):
-        part = part.strip()
-        if not part:
-            continue
-        qty, sep, price = part.replace("：", ":").partition(":")
-        if not sep:
-            raise ValueError(_("阶梯格式应为 数量:单价，多档用分号隔开，例如 10:11.00;100:9.50"))
-        try:
-            q = int(qty.strip())
-        except ValueError:
-            raise ValueError(_("阶梯数量必须是整数：%(v)s", v=qty.strip()[:20])) from None
-        tiers.append((q, _price(price)))
-    return tiers
-
-
-def parse_attributes(text: str) -> list[list[str]]:
-    pairs = []
-    for part in _SPLIT.split(text):
-        part = part.strip()
-        if not part:
-            continue
-        key, sep, value = part.replace("＝", "=").partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ValueError(_("属性格式应为 名称=值，多项用分号隔开，例如 品种=红富士;等级=一级"))
-        if len(key.strip()) > 30 or len(value.strip()) > 100:
-            raise ValueError(_("属性名不超过 30 个字，属性值不超过 100 个字"))
-        pairs.append([key.strip(), value.strip()])
-    return pairs
-
-
-def parse_certifications(text: str) -> list[str]:
-    codes = []
-    for part in re.split(r"[;；,，、]", text):
-        part = part.strip()
-        if not part:
-            continue
-        code = CERT_NAMES.get(part, part.lower())
-        try:
-            code = Certification(code).value
-        except ValueError:
-            raise ValueError(_("未知的认证：%(c)s（可用：绿色食品、有机产品、地理标志、无公害）", c=part[:20])) from None
-        if code not in codes:
-            codes.append(code)
-    return codes
-
-
-class _Regions:
-    """Region lookup by name; counties win over townships and villages of the same name."""
-
-    RANK = {RegionLevel.COUNTY: 0, RegionLevel.CITY: 1, RegionLevel.TOWNSHIP: 2, RegionLevel.VILLAGE: 3}
-
-    def __init__(self):
-        self.by_name: dict[str, Region] = {}
-        for region in sorted(db.session.scalars(sa.select(Region)), key=lambda r: self.RANK.get(r.level, 9)):
-            self.by_name.setdefault(region.name, region)
-            self.by_name.setdefault(region.code, region)
-
-    def find(self, text: str) -> Region | None:
-        text = text.strip()
-        if text in self.by_name:
-            return self.by_name[text]
-        for name in sorted(self.by_name, key=len, reverse=True):  # "商丘市柘城县" -> 柘城县
-            if len(name) > 1 and text.endswith(name):
-                return self.by_name[name]
-        return None
-
-
-# --- parsing ----------------------------------------------------------------------------------
-
 def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -248,7 +138,7 @@ def parse(shop, data: bytes, images: ZipImages | None = None) -> ImportReport:
     header, raw_rows = read_rows(decode(data))
     if not raw_rows:
         raise CsvFileError(_("文件里没有商品行"))
-    regions = _Regions()
+    regions = Regions()
     categories: dict[str, object] = {}
     checked_images: dict[str, str | None] = {}
 
@@ -290,16 +180,16 @@ def parse(shop, data: bytes, images: ZipImages | None = None) -> ImportReport:
         if len(variant_name) > 80:
             err(line, "variant", _("规格名称不能超过 80 个字"))
         parsed: dict = {}
-        for col, fn in (("price", _price), ("stock", lambda t: _int(t, 0, None)), ("moq", lambda t: _int(t, 1, 1)),
-                        ("step", lambda t: _int(t, 1, 1)), ("tiers", parse_tiers),
+        for col, fn in (("price", parse_price), ("stock", lambda t: parse_int(t, 0, None)), ("moq", lambda t: parse_int(t, 1, 1)),
+                        ("step", lambda t: parse_int(t, 1, 1)), ("tiers", parse_tiers),
                         ("attributes", parse_attributes), ("certifications", parse_certifications)):
             text = v.get(col, "")
             if col == "price" and not text.strip():
                 continue
             try:
                 parsed[col] = fn(text)
-            except ValueError as exc:
-                err(line, col, str(exc))
+            except CellError as exc:
+                err(line, col, exc.message)
         if isinstance(parsed.get("price"), int) and "tiers" in parsed:
             for message in validate_tiers(parsed["price"], parsed["tiers"]):
                 err(line, "tiers", message)
@@ -307,7 +197,7 @@ def parse(shop, data: bytes, images: ZipImages | None = None) -> ImportReport:
         status = STATUS_NAMES.get(status_text)
         if status is None:
             err(line, "status", _("状态只能是 published（上架）或 draft（草稿）"))
-        image_names = [n.strip() for n in _SPLIT.split(v.get("images", "")) if n.strip()]
+        image_names = [n.strip() for n in SPLIT.split(v.get("images", "")) if n.strip()]
         for name in image_names:
             if images is None:
                 err(line, "images", _("填写了图片 %(n)s，但没有上传图片压缩包（zip）", n=name[:60]))
@@ -404,6 +294,37 @@ def _plan(shop, report: ImportReport) -> None:
 
 # --- import -----------------------------------------------------------------------------------
 
+def _import_product(shop, actor, code: str, rows: list[ParsedRow], images: ZipImages | None,
+                    report: ImportReport) -> None:
+    """Create or update one product from its rows (in the import's transaction)."""
+    from catalog.images import add_image
+
+    first = rows[0]
+    product = db.session.scalar(sa.select(Product).where(Product.shop_id == shop.id, Product.code == code))
+    fields = {**first.product, "code": code}
+    if product is None:
+        variant_rows = [{**r.variant, "stock": r.variant["stock"] or 0} for r in rows]
+        product = create_product(shop, actor, fields, variant_rows, movement_kind="import")
+    else:
+        if product.deleted_at is not None:
+            product.deleted_at = None  # re-importing a deleted product brings it back
+        by_name = {v.name: v for v in product.variants}
+        variant_rows = []
+        for r in rows:
+            existing = by_name.get(r.variant["name"])
+            variant_rows.append({**r.variant, "id": existing.id if existing else None,
+                                 "stock": r.variant["stock"] if (existing is not None or r.variant["stock"]
+                                                                 is not None) else 0})
+        update_product(product, actor, fields, variant_rows, deactivate_missing=False, movement_kind="import")
+    target = ProductStatus(first.status)
+    if product.status != target:
+        set_status(product, target, actor, note=_("CSV 导入"))
+    for r in rows:
+        for name in r.images:
+            if add_image(product, images.read(name), actor, skip_duplicate=True) is not None:
+                report.images_added += 1
+
+
 def import_csv(shop, actor, data: bytes, *, zip_data: bytes | None = None, dry_run: bool = False,
                progress: Callable[[int], None] | None = None) -> ImportReport:
     """Check the file and, unless dry_run or any row has an error, import it in one transaction.
@@ -411,8 +332,6 @@ def import_csv(shop, actor, data: bytes, *, zip_data: bytes | None = None, dry_r
     Raises CsvFileError for a file that cannot be read at all (encoding, header, zip); otherwise
     returns the report, whose ``errors`` list is empty exactly when the import happened.
     """
-    from catalog.images import add_image
-
     try:
         images = ZipImages(zip_data) if zip_data else None
     except ZipError as exc:
@@ -420,104 +339,14 @@ def import_csv(shop, actor, data: bytes, *, zip_data: bytes | None = None, dry_r
     report = parse(shop, data, images)
     report.dry_run = dry_run
     if dry_run or report.errors:
-        db.session.rollback()
+        db.session.rollback()  # a preview writes nothing: end its read transaction at once
         return report
     try:
-        for code, rows in groups(report).items():
-            first = rows[0]
-            product = db.session.scalar(sa.select(Product).where(Product.shop_id == shop.id, Product.code == code))
-            fields = {**first.product, "code": code}
-            if product is None:
-                variant_rows = [{**r.variant, "stock": r.variant["stock"] or 0} for r in rows]
-                product = create_product(shop, actor, fields, variant_rows, commit=False, movement_kind="import")
-            else:
-                if product.deleted_at is not None:
-                    product.deleted_at = None  # re-importing a deleted product brings it back
-                by_name = {v.name: v for v in product.variants}
-                variant_rows = []
-                for r in rows:
-                    existing = by_name.get(r.variant["name"])
-                    variant_rows.append({**r.variant, "id": existing.id if existing else None,
-                                         "stock": r.variant["stock"] if (existing is not None or r.variant["stock"]
-                                                                         is not None) else 0})
-                update_product(product, actor, fields, variant_rows, commit=False, deactivate_missing=False,
-                               movement_kind="import")
-            target = ProductStatus(first.status)
-            if product.status != target:
-                set_status(product, target, actor, note=_("CSV 导入"), commit=False)
-            known = {img.digest for img in product.images}
-            for r in rows:
-                for name in r.images:
-                    before = len(product.images)
-                    try:
-                        add_image(product, images.read(name), actor, commit=False)
-                    except CatalogError as exc:
-                        if str(exc) == _("这张图片已经添加过了"):
-                            continue
-                        raise
-                    if len(product.images) > before and product.images[-1].digest not in known:
-                        report.images_added += 1
-                        known.add(product.images[-1].digest)
-            if progress:
-                progress(len(rows))
-        db.session.commit()
+        with atomic():
+            for code, rows in groups(report).items():
+                _import_product(shop, actor, code, rows, images, report)
+                if progress:
+                    progress(len(rows))
     except CatalogError as exc:
-        db.session.rollback()
         report.errors.append(RowError(0, "", str(exc)))
-    except BaseException:
-        db.session.rollback()
-        raise
     return report
-
-
-# --- export -----------------------------------------------------------------------------------
-
-def _tiers_text(variant: Variant) -> str:
-    return ";".join(f"{t.min_quantity}:{money.format_plain(t.unit_price_cents)}" for t in variant.tiers)
-
-
-def export_rows(shop):
-    """One row per active variant of the shop's products (deleted products left out)."""
-    from sqlalchemy.orm import selectinload
-
-    products = db.session.scalars(
-        sa.select(Product).where(Product.shop_id == shop.id, Product.deleted_at.is_(None))
-        .options(selectinload(Product.variants).selectinload(Variant.tiers), selectinload(Product.category),
-                 selectinload(Product.origin))
-        .order_by(Product.code))
-    for product in products:
-        status = "draft" if product.status == ProductStatus.DRAFT else "published"
-        first = True
-        for variant in product.variants:
-            if not variant.active:
-                continue
-            yield {
-                "product_code": product.code,
-                "title": product.title,
-                "category": product.category.path if first else "",
-                "variant": variant.name,
-                "unit": variant.unit,
-                "price": money.format_plain(variant.price_cents),
-                "stock": variant.stock,
-                "moq": variant.moq,
-                "step": variant.step,
-                "tiers": _tiers_text(variant),
-                "origin": (product.origin.name if product.origin else "") if first else "",
-                "subtitle": product.subtitle if first else "",
-                "description": product.description if first else "",
-                "attributes": ";".join(f"{k}={v}" for k, v in product.attributes) if first else "",
-                "certifications": ";".join(product.certifications) if first else "",
-                "status": status if first else "",
-                "images": "",
-            }
-            first = False
-
-
-def export_csv(shop) -> bytes:
-    """The shop's catalogue as UTF-8 CSV with a BOM (Excel opens it correctly), formulas neutralised."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in export_rows(shop):
-        writer.writerow([neutralise(row[c]) for c in COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")

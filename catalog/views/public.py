@@ -1,8 +1,4 @@
-"""Buyer pages: categories, category pages, county pages, the product page.
-
-Merchant pages live in catalog.merchant_views and the admin's category pages in catalog.admin_views;
-both are imported at the bottom so that create_app's import of catalog.views registers them.
-"""
+"""Buyer pages: categories, category pages, county pages, the product page."""
 
 from __future__ import annotations
 
@@ -16,13 +12,6 @@ from catalog.models import Category
 from marketplace.extensions import db
 from marketplace.page_cache import cached_page
 from marketplace.regions.models import Region, RegionLevel
-
-
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        return 1
 
 
 def _sort() -> str:
@@ -45,7 +34,7 @@ def category(code: str):
     if cat is None:
         abort(404)
     sort = _sort()
-    page = queries.paginate(queries.sorted_by(queries.in_categories(descendant_ids(cat)), sort), _page(),
+    page = queries.paginate(queries.sorted_by(queries.in_categories(descendant_ids(cat)), sort),
                             count_key=f"category:{cat.id}")
     children = [c for c in cat.children if c.active]
     return render_template("catalog/category.html", category=cat, children=children, page=page, sort=sort)
@@ -60,7 +49,7 @@ def county(code: str):
     if region is None:
         abort(404)
     sort = _sort()
-    page = queries.paginate(queries.sorted_by(queries.from_regions(region_ids(region)), sort), _page(),
+    page = queries.paginate(queries.sorted_by(queries.from_regions(region_ids(region)), sort),
                             count_key=f"county:{region.id}")
     return render_template("catalog/county.html", county=region, page=page, sort=sort)
 

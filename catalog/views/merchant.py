@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from catalog import bp, editor, images
 from catalog.categories import all_categories
 from catalog.forms import PhotoForm, ProductForm, StockForm
-from catalog.models import Certification, Product, ProductImage, ProductStatus, Variant
+from catalog.models import Certification, Product, ProductImage, ProductStatus
 from catalog.services import (
     CatalogError,
     adjust_stock,
@@ -28,11 +28,12 @@ from catalog.services import (
     update_product,
 )
 from catalog.units import UNITS
+from marketplace.errors import form_errors
 from marketplace.extensions import db
 from marketplace.media import MediaError, read_upload
 from marketplace.regions.models import Region
 from marketplace.shops.policy import merchant_required, own_or_404
-from marketplace.states import InvalidTransition
+from marketplace.web import paginate
 
 PAGE_SIZE = 30
 STATUS_FILTERS = ("all", "published", "draft", "hidden", "deleted")
@@ -75,11 +76,7 @@ def merchant_products(shop):
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(sa.or_(Product.title.like(like, escape="\\"), Product.code.like(like, escape="\\")))
     stmt = stmt.order_by(Product.updated_at.desc(), Product.id.desc())
-    try:
-        page_no = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page_no = 1
-    page = db.paginate(stmt, page=page_no, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+    page = paginate(stmt, per_page=PAGE_SIZE)
     counts = dict(db.session.execute(sa.select(Product.status, sa.func.count()).where(
         Product.shop_id == shop.id, Product.deleted_at.is_(None)).group_by(Product.status)).all())
     return render_template("catalog/merchant/products.html", shop=shop, page=page, status=status, q=q,
@@ -129,18 +126,16 @@ def _save(shop, form: ProductForm, product: Product | None):
         else:
             update_product(product, current_user, data, rows)
     except CatalogError as exc:
+        # Variant messages go next to their rows, the others next to their form fields.
         for name, msgs in exc.errors.items():
             if name.startswith("variants-"):
-                index = indices[int(name.split("-")[1])]
-                row_errors.setdefault(index, []).extend(msgs)
+                row_errors.setdefault(indices[int(name.split("-")[1])], []).extend(msgs)
             elif name == "variants":
                 row_errors.setdefault(0, []).extend(msgs)
-            elif hasattr(form, name):
-                getattr(form, name).errors = list(getattr(form, name).errors) + msgs
-            else:
-                flash(str(exc), "error")
-        if not exc.errors:
-            flash(str(exc), "error")
+        unplaced = [n for n in exc.errors if not n.startswith("variants") and getattr(form, n, None) is None]
+        form_errors(form, exc)
+        if unplaced or not exc.errors:
+            flash(exc.message, "error")
         return None, raw_rows, row_errors
     return product, raw_rows, row_errors
 
@@ -189,15 +184,9 @@ def merchant_product_status(product_id: int, shop):
         target = ProductStatus(request.form.get("status", ""))
     except ValueError:
         abort(400)
-    try:
-        set_status(product, target, current_user)
-    except InvalidTransition:
-        flash(_("当前状态不允许这个操作"), "error")
-    except CatalogError as exc:
-        flash(str(exc), "error")
-    else:
-        flash({ProductStatus.PUBLISHED: _("已上架"), ProductStatus.HIDDEN: _("已下架"),
-               ProductStatus.DRAFT: _("已转为草稿")}[target], "success")
+    set_status(product, target, current_user)
+    flash({ProductStatus.PUBLISHED: _("已上架"), ProductStatus.HIDDEN: _("已下架"),
+           ProductStatus.DRAFT: _("已转为草稿")}[target], "success")
     return redirect(request.form.get("back") == "list" and url_for("catalog.merchant_products")
                     or url_for("catalog.merchant_product_edit", product_id=product.id))
 
@@ -232,10 +221,8 @@ def merchant_product_stock(product_id: int, shop):
         try:
             adjust_stock(variant, form.delta.data, form.reason.data, current_user)
         except CatalogError as exc:
-            for name, msgs in exc.errors.items():
-                getattr(form, name).errors = list(getattr(form, name).errors) + msgs
-            if not exc.errors:
-                flash(str(exc), "error")
+            if not form_errors(form, exc):
+                flash(exc.message, "error")
         else:
             flash(_("库存已调整：%(name)s 现有 %(n)d %(unit)s", name=variant.name, n=variant.stock,
                     unit=variant.unit), "success")
@@ -291,10 +278,3 @@ def merchant_product_photo_action(product_id: int, image_id: int, action: str, s
     else:
         abort(404)
     return redirect(url_for("catalog.merchant_product_photos", product_id=product.id))
-
-
-def variant_of(product: Product, variant_id: int) -> Variant:
-    variant = db.session.get(Variant, variant_id)
-    if variant is None or variant.product_id != product.id:
-        abort(404)
-    return variant

@@ -18,6 +18,7 @@ from catalog.categories import (
 from catalog.forms import CategoryForm
 from catalog.models import Category
 from marketplace.accounts.policy import admin_required
+from marketplace.errors import form_errors
 from marketplace.extensions import db
 
 
@@ -56,7 +57,8 @@ def admin_categories():
             cat = add_category(current_user, name=form.name.data, code=form.code.data or "",
                                name_en=form.name_en.data or "", parent=parent)
         except CategoryError as exc:
-            form.name.errors = list(form.name.errors) + [str(exc)]
+            if not form_errors(form, exc):
+                form.name.errors = [*form.name.errors, exc.message]
         else:
             flash(_("已添加分类：%(path)s", path=cat.path), "success")
             return redirect(url_for("catalog.admin_categories"))
@@ -73,7 +75,8 @@ def admin_category_edit(category_id: int):
         try:
             rename_category(cat, current_user, name=form.name.data, name_en=form.name_en.data or "")
         except CategoryError as exc:
-            form.name.errors = list(form.name.errors) + [str(exc)]
+            if not form_errors(form, exc):
+                form.name.errors = [*form.name.errors, exc.message]
         else:
             flash(_("已保存"), "success")
             return redirect(url_for("catalog.admin_categories"))

@@ -86,11 +86,7 @@ def merchant_import_confirm(shop):
         flash(_("预览已过期，请重新上传文件"), "error")
         return redirect(url_for("catalog.merchant_import"))
     csv_data, zip_data = stashed
-    try:
-        report = import_csv(shop, current_user, csv_data, zip_data=zip_data)
-    except CsvFileError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("catalog.merchant_import"))
+    report = import_csv(shop, current_user, csv_data, zip_data=zip_data)
     if not report.ok:  # the catalogue changed between preview and confirm
         return render_template("catalog/merchant/import.html", form=ImportForm(), report=report, token=None,
                                problem=_("导入未完成，没有任何改动：请修正下面的问题后重新上传"), columns=COLUMNS,

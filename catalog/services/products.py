@@ -1,0 +1,232 @@
+"""Product verbs: create, update, the status machine, duplicate, soft delete, denormalised fields."""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import flag_modified
+
+from catalog.models import (
+    Certification,
+    PriceTier,
+    Product,
+    ProductImage,
+    ProductStatus,
+    ProductStatusChange,
+    Variant,
+)
+from catalog.services.errors import CatalogError
+from catalog.services.stock import change_stock
+from catalog.services.validation import clean_product_fields, clean_variants
+from marketplace.db import atomic, utcnow
+from marketplace.extensions import db
+from marketplace.states import StateMachine
+
+PRODUCT_STATUS = StateMachine("product", {
+    ProductStatus.DRAFT: {ProductStatus.PUBLISHED},
+    ProductStatus.PUBLISHED: {ProductStatus.HIDDEN, ProductStatus.DRAFT},
+    ProductStatus.HIDDEN: {ProductStatus.PUBLISHED, ProductStatus.DRAFT},
+}, labels={ProductStatus.DRAFT: _l("草稿"), ProductStatus.PUBLISHED: _l("已上架"), ProductStatus.HIDDEN: _l("已下架")},
+   history=ProductStatusChange, history_key="product_id", note_length=200)
+
+
+def certification_labels() -> dict[str, str]:
+    return {Certification.GREEN_FOOD.value: _("绿色食品"), Certification.ORGANIC.value: _("有机产品"),
+            Certification.GI.value: _("地理标志产品"), Certification.POLLUTION_FREE.value: _("无公害农产品")}
+
+
+def _new_code(shop) -> str:
+    while True:
+        code = "P" + secrets.token_hex(4).upper()
+        if not db.session.scalar(sa.select(Product.id).where(Product.shop_id == shop.id, Product.code == code)):
+            return code
+
+
+def _apply_fields(product: Product, fields: dict) -> None:
+    product.title = fields["title"]
+    product.subtitle = fields["subtitle"]
+    product.description = fields["description"]
+    product.category = fields["category"]
+    product.origin = fields["origin"]
+    product.attributes = fields["attributes"]
+    product.certifications = fields["certifications"]
+    if fields.get("code"):
+        product.code = fields["code"]
+
+
+def _set_tiers(variant: Variant, tiers: list[tuple[int, int]]) -> None:
+    wanted = dict(tiers)
+    removed = False
+    for tier in list(variant.tiers):
+        if tier.min_quantity not in wanted:
+            variant.tiers.remove(tier)
+            removed = True
+        else:
+            tier.unit_price_cents = wanted.pop(tier.min_quantity)
+    if removed:
+        db.session.flush()  # removed tiers leave before a new one may reuse their quantity
+    for q, p in sorted(wanted.items()):
+        variant.tiers.append(PriceTier(min_quantity=q, unit_price_cents=p))
+    variant.tiers.sort(key=lambda t: t.min_quantity)
+
+
+def _apply_variants(product: Product, rows: list[dict], actor, *, deactivate_missing: bool = True,
+                    movement_kind: str = "adjust") -> None:
+    by_id = {v.id: v for v in product.variants}
+    kept = set()
+    for position, row in enumerate(rows):
+        variant = by_id.get(row.get("id")) if row.get("id") else None
+        if variant is None:
+            variant = Variant(name=row["name"], unit=row["unit"], price_cents=row["price_cents"], stock=0,
+                              moq=row.get("moq", 1), step=row.get("step", 1))
+            product.variants.append(variant)
+            db.session.flush()
+        variant.name, variant.unit, variant.price_cents = row["name"], row["unit"], row["price_cents"]
+        variant.moq, variant.step = row.get("moq", 1), row.get("step", 1)
+        variant.weight_grams = row.get("weight_grams")
+        variant.position = position
+        variant.active = True
+        _set_tiers(variant, row["tiers"])
+        if row.get("stock") is not None and row["stock"] != variant.stock:
+            reason = _("初始库存") if movement_kind == "adjust" else _("导入")
+            change_stock(variant, row["stock"] - variant.stock, movement_kind, reason, actor)
+        kept.add(variant.id)
+    if deactivate_missing:
+        for variant in product.variants:
+            if variant.id not in kept:
+                variant.active = False  # orders may refer to it: never deleted
+
+
+def refresh_product(product: Product) -> None:
+    """Recompute the denormalised listing fields: lowest price, stock state, primary photo."""
+    active = [v for v in product.variants if v.active]
+    product.min_price_cents = min((v.price_cents for v in active), default=0)
+    product.in_stock = any(v.stock >= v.moq for v in active)
+    images = sorted(product.images, key=lambda i: (i.position, i.id or 0))
+    product.primary_image = image_prefix(images[0]) if images else None
+    product.updated_at = utcnow()
+
+
+def image_prefix(image: ProductImage) -> str:
+    """Storage key prefix of a photo's derivatives: add ``-320.webp`` / ``-800.webp`` / ``-1600.webp``."""
+    key = next(iter(image.variants.values()))
+    return key.rsplit("-", 1)[0]
+
+
+@atomic()
+def create_product(shop, actor, data: dict, variants: list[dict], *, status: ProductStatus = ProductStatus.DRAFT,
+                   movement_kind: str = "adjust") -> Product:
+    """Create a product with its variants and tiers (draft unless ``status`` says published)."""
+    fields = clean_product_fields(shop, data)
+    rows = clean_variants(variants)
+    product = Product(shop=shop, code=fields["code"] or _new_code(shop), status=ProductStatus.DRAFT,
+                      attributes=[], certifications=[])
+    _apply_fields(product, fields)
+    db.session.add(product)
+    db.session.flush()
+    db.session.add(ProductStatusChange(product_id=product.id, from_status=None, to_status=ProductStatus.DRAFT,
+                                       actor_id=getattr(actor, "id", None), note=_("创建")))
+    _apply_variants(product, rows, actor, movement_kind=movement_kind)
+    refresh_product(product)
+    if status != ProductStatus.DRAFT:
+        set_status(product, status, actor)
+    db.session.flush()
+    return product
+
+
+@atomic()
+def update_product(product: Product, actor, data: dict, variants: list[dict] | None = None, *,
+                   deactivate_missing: bool = True, movement_kind: str = "adjust") -> Product:
+    """Change a product's fields and (when given) its variants; variants left out are deactivated."""
+    fields = clean_product_fields(product.shop, data, product)
+    if variants is not None:
+        rows = clean_variants(variants, product.variants)
+        if product.status == ProductStatus.PUBLISHED and not rows:
+            raise CatalogError(_("已上架的商品至少需要一个规格"))
+    _apply_fields(product, fields)
+    if variants is not None:
+        _apply_variants(product, rows, actor, deactivate_missing=deactivate_missing,
+                        movement_kind=movement_kind)
+    refresh_product(product)
+    db.session.flush()
+    return product
+
+
+@atomic()
+def set_status(product: Product, target: ProductStatus, actor, note: str | None = None) -> Product:
+    """Move a product through draft -> published -> hidden (and back) with PRODUCT_STATUS.move:
+    a conditional UPDATE (two concurrent moves cannot both win) and one history row per move."""
+    target_ = ProductStatus(target)
+    PRODUCT_STATUS.check(ProductStatus(product.status), target_)
+    if product.deleted_at is not None:
+        raise CatalogError(_("商品已删除"))
+    if target_ == ProductStatus.PUBLISHED and not any(v.active for v in product.variants):
+        raise CatalogError(_("至少添加一个规格后才能上架"))
+    if target_ == ProductStatus.PUBLISHED and not product.category.active:
+        raise CatalogError(_("商品所在的分类已停用，请换一个分类后再上架"))
+    # published_at is the first publication ("newest" listings): a re-publish keeps it.
+    first = {"published_at": utcnow()} if target_ == ProductStatus.PUBLISHED and product.published_at is None else {}
+    PRODUCT_STATUS.move(product, target_, actor=actor, note=note, **first)
+    # The move's UPDATE bypasses the ORM; marking the row changed lets the search queue and the
+    # catalogue cache, which watch ORM changes to products, see it at the flush.
+    flag_modified(product, "updated_at")
+    db.session.flush()
+    return product
+
+
+def publish(product: Product, actor) -> Product:
+    return set_status(product, ProductStatus.PUBLISHED, actor)
+
+
+def hide(product: Product, actor) -> Product:
+    return set_status(product, ProductStatus.HIDDEN, actor)
+
+
+@atomic()
+def soft_delete(product: Product, actor) -> Product:
+    """Delete for good in the merchant's eyes; the row stays for orders that refer to it."""
+    if product.deleted_at is not None:
+        return product
+    if product.status == ProductStatus.PUBLISHED:
+        set_status(product, ProductStatus.HIDDEN, actor, note=_("删除"))
+    product.deleted_at = utcnow()
+    product.updated_at = utcnow()
+    db.session.flush()
+    return product
+
+
+@atomic()
+def duplicate_product(product: Product, actor) -> Product:
+    """A draft copy with the same fields, variants, tiers and photos, and no stock."""
+    base = f"{product.code}-copy"[:60]
+    code, n = base, 1
+    while db.session.scalar(sa.select(Product.id).where(Product.shop_id == product.shop_id,
+                                                        Product.code == code)):
+        n += 1
+        code = f"{base}{n}"
+    copy = Product(shop_id=product.shop_id, category_id=product.category_id, code=code,
+                   title=(product.title + _("（副本）"))[:120], subtitle=product.subtitle,
+                   description=product.description, origin_region_id=product.origin_region_id,
+                   attributes=[list(p) for p in product.attributes], certifications=list(product.certifications),
+                   status=ProductStatus.DRAFT)
+    for v in product.variants:
+        if not v.active:
+            continue
+        copy.variants.append(Variant(name=v.name, unit=v.unit, price_cents=v.price_cents, stock=0, moq=v.moq,
+                                     step=v.step, weight_grams=v.weight_grams, position=v.position,
+                                     tiers=[PriceTier(min_quantity=t.min_quantity,
+                                                      unit_price_cents=t.unit_price_cents) for t in v.tiers]))
+    for img in product.images:
+        copy.images.append(ProductImage(digest=img.digest, variants=dict(img.variants), width=img.width,
+                                        height=img.height, position=img.position, alt=img.alt))
+    db.session.add(copy)
+    db.session.flush()
+    db.session.add(ProductStatusChange(product_id=copy.id, from_status=None, to_status=ProductStatus.DRAFT,
+                                       actor_id=getattr(actor, "id", None),
+                                       note=_("复制自 %(code)s", code=product.code)))
+    refresh_product(copy)
+    db.session.flush()
+    return copy
