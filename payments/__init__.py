@@ -15,6 +15,9 @@ def init_app(app: Flask) -> None:
     order_status_changed.connect(hooks.on_status_signal, app, weak=False)
     app.after_request(hooks.run_queued)
     from marketplace.domains import NavItem, register
+    from payments.status import label
+
+    app.jinja_env.globals["payment_label"] = label
 
     register(app, "payments", blueprint=bp, routes=("views", "merchant_views", "admin_views", "webhooks"),
              models=("models",), cli=("cli",), nav=(

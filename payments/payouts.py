@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from marketplace.db import utcnow
 from marketplace.extensions import db
+from marketplace.states import InvalidTransition
 from orders.models import Order
 from payments import ledger, stripe_api
 from payments.models import (
@@ -22,6 +22,7 @@ from payments.models import (
     TransferStatus,
 )
 from payments.services import PaymentError
+from payments.status import REVERSAL_MACHINE, TRANSFER_MACHINE
 from payments.stripe_api import stripe
 
 
@@ -104,7 +105,8 @@ def execute_transfer(transfer: Transfer) -> Transfer:
     settings = settings_for(transfer.shop_id)
     amount = ledger.payable_for_order(transfer.order_id)
     if amount <= 0 or settings is None or not settings.stripe_account_id:
-        transfer.status, transfer.last_error = TransferStatus.FAILED, _("没有可转账的金额或店铺未开通收款账户")
+        error = _("没有可转账的金额或店铺未开通收款账户")
+        _move(TRANSFER_MACHINE, transfer, TransferStatus.FAILED, note=error, last_error=error)
         db.session.commit()
         return transfer
     order = transfer.order
@@ -115,21 +117,29 @@ def execute_transfer(transfer: Transfer) -> Transfer:
             "metadata": {"order": str(order.id), "shop": str(order.shop_id)}},
             options={"idempotency_key": f"transfer-{transfer.id}-try{transfer.attempts}"})
     except stripe.StripeError as exc:
-        if getattr(exc, "http_status", None) and 400 <= exc.http_status < 500:
-            transfer.attempts += 1  # a definite refusal: the next try is a new request
-        transfer.status, transfer.last_error = TransferStatus.FAILED, str(exc.user_message or exc)[:300]
+        refused = bool(getattr(exc, "http_status", None) and 400 <= exc.http_status < 500)
+        error = str(exc.user_message or exc)[:300]
+        # A definite refusal: the next try is a new request (a new idempotency key).
+        _move(TRANSFER_MACHINE, transfer, TransferStatus.FAILED, note=error, last_error=error,
+              attempts=transfer.attempts + refused)
         db.session.commit()
         return transfer
-    claimed = db.session.execute(
-        sa.update(Transfer).where(Transfer.id == transfer.id, Transfer.status != TransferStatus.PAID)
-        .values(status=TransferStatus.PAID, provider_ref=result.id, amount_cents=amount, paid_at=utcnow(),
-                last_error="").execution_options(synchronize_session=False)).rowcount
-    if claimed == 1:
+    claimed = _move(TRANSFER_MACHINE, transfer, TransferStatus.PAID, note=result.id, provider_ref=result.id,
+                    amount_cents=amount, last_error="")
+    if claimed:
         ledger.post("transfer", [(Account.PAYABLE, amount, order.shop_id), (Account.GATEWAY, -amount, None)],
                     group_id=order.group_id, order_id=order.id, transfer_id=transfer.id)
     db.session.commit()
-    db.session.refresh(transfer)
     return transfer
+
+
+def _move(machine, row, target, **fields) -> bool:
+    """Record Stripe's answer; False when a concurrent caller recorded one first (nothing changed)."""
+    try:
+        machine.move(row, target, **fields)
+    except InvalidTransition:
+        return False
+    return True
 
 
 def stripe_currency() -> str:
@@ -165,15 +175,11 @@ def execute_reversal(reversal: TransferReversal) -> TransferReversal:
                                            "metadata": {"refund": str(reversal.refund_id)}},
             options={"idempotency_key": f"reversal-r{reversal.refund_id}"})
     except stripe.StripeError as exc:
-        reversal.status, reversal.last_error = TransferStatus.FAILED, str(exc)[:300]
+        _move(REVERSAL_MACHINE, reversal, TransferStatus.FAILED, last_error=str(exc)[:300])
         db.session.commit()
         return reversal
-    claimed = db.session.execute(
-        sa.update(TransferReversal).where(TransferReversal.id == reversal.id,
-                                          TransferReversal.status != TransferStatus.PAID)
-        .values(status=TransferStatus.PAID, provider_ref=result.id, last_error="")
-        .execution_options(synchronize_session=False)).rowcount
-    if claimed == 1:
+    claimed = _move(REVERSAL_MACHINE, reversal, TransferStatus.PAID, provider_ref=result.id, last_error="")
+    if claimed:
         db.session.execute(sa.update(Transfer).where(Transfer.id == transfer.id)
                            .values(reversed_cents=Transfer.reversed_cents + reversal.amount_cents)
                            .execution_options(synchronize_session=False))
@@ -182,7 +188,6 @@ def execute_reversal(reversal: TransferReversal) -> TransferReversal:
                                           (Account.PAYABLE, -reversal.amount_cents, order.shop_id)],
                     group_id=order.group_id, order_id=order.id, transfer_id=transfer.id, refund_id=reversal.refund_id)
     db.session.commit()
-    db.session.refresh(reversal)
     return reversal
 
 

@@ -12,6 +12,7 @@ from catalog.models import Variant
 from marketplace import money
 from marketplace.db import utcnow
 from marketplace.extensions import db
+from marketplace.states import InvalidTransition
 from orders.models import Order, OrderLine
 from payments import ledger, stripe_api
 from payments.models import (
@@ -24,6 +25,7 @@ from payments.models import (
     RefundStatus,
 )
 from payments.services import PaymentError
+from payments.status import REFUND_MACHINE
 from payments.stripe_api import stripe
 
 _OPEN = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
@@ -149,7 +151,7 @@ def _create(order, actor, amount_cents, lines, reason, restock, key) -> Refund:
                 release_stock(variant, qty, kind="refund", order_id=order.id, actor=actor, reason=refund.reason)
     if payment.method != PaymentMethod.STRIPE:
         # The shop paid the buyer back itself; the platform gives back its commission share.
-        refund.status, refund.completed_at = RefundStatus.SUCCEEDED, utcnow()
+        REFUND_MACHINE.move(refund, RefundStatus.SUCCEEDED, actor=actor)
         ledger.post("refund", [(Account.COMMISSION, commission, None), (Account.PAYABLE, -commission, order.shop_id)],
                     group_id=order.group_id, order_id=order.id, refund_id=refund.id, payment_id=payment.id)
     return refund
@@ -167,29 +169,31 @@ def execute_refund(refund: Refund) -> Refund:
             "metadata": {"refund": str(refund.id), "order": str(refund.order_id or "")}},
             options={"idempotency_key": refund.idempotency_key})
     except (stripe.InvalidRequestError, stripe.CardError) as exc:
-        db.session.execute(sa.update(Refund).where(Refund.id == refund.id, Refund.status == RefundStatus.PENDING)
-                           .values(status=RefundStatus.FAILED, last_error=str(exc)[:300])
-                           .execution_options(synchronize_session=False))
+        _finish(refund, RefundStatus.FAILED, note=str(exc), last_error=str(exc)[:300])
         db.session.commit()
-        db.session.refresh(refund)
         return refund
     except stripe.StripeError as exc:
         refund.last_error = str(exc)[:300]
         db.session.commit()
         return refund
-    claimed = db.session.execute(
-        sa.update(Refund).where(Refund.id == refund.id, Refund.status == RefundStatus.PENDING)
-        .values(status=RefundStatus.SUCCEEDED, provider_ref=result.id, completed_at=utcnow(), last_error="")
-        .execution_options(synchronize_session=False)).rowcount
-    if claimed == 1:
+    claimed = _finish(refund, RefundStatus.SUCCEEDED, note=result.id, provider_ref=result.id, last_error="")
+    if claimed:
         _book_stripe_refund(refund, payment)
     db.session.commit()
-    db.session.refresh(refund)
-    if claimed == 1 and refund.order_id:
+    if claimed and refund.order_id:
         from payments.payouts import reverse_for_refund
 
         reverse_for_refund(refund)
     return refund
+
+
+def _finish(refund: Refund, target: RefundStatus, **fields) -> bool:
+    """Record Stripe's answer; False when a concurrent caller recorded it first (nothing changed)."""
+    try:
+        REFUND_MACHINE.move(refund, target, **fields)
+    except InvalidTransition:
+        return False
+    return True
 
 
 def _book_stripe_refund(refund: Refund, payment: Payment) -> None:

@@ -30,6 +30,7 @@ from payments.models import (
     Refund,
     ShopPaymentSettings,
 )
+from payments.status import PAYMENT_MACHINE
 from payments.stripe_api import stripe
 
 S = OrderStatus
@@ -132,15 +133,13 @@ def record_offline(order: Order, actor=None) -> Payment:
                           amount_cents=order.total_cents, currency=currency(),
                           idempotency_key=f"offline-o{order.id}-confirmed-{secrets.token_hex(4)}")
         db.session.add(payment)
-    payment.status = PaymentStatus.SUCCEEDED
-    payment.amount_cents = order.total_cents
-    payment.succeeded_at = utcnow()
-    db.session.flush()
+        db.session.flush()
+    PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, actor=actor, amount_cents=order.total_cents)
     ledger.post_order_payment(order, payment, offline=True)
     # Other offline choices for this order are moot now.
-    db.session.execute(sa.update(Payment).where(Payment.order_id == order.id, Payment.id != payment.id,
-                                                Payment.status == PaymentStatus.PENDING)
-                       .values(status=PaymentStatus.CANCELED).execution_options(synchronize_session=False))
+    for other in db.session.scalars(sa.select(Payment).where(Payment.order_id == order.id, Payment.id != payment.id,
+                                                            Payment.status == PaymentStatus.PENDING)):
+        PAYMENT_MACHINE.move(other, PaymentStatus.CANCELED, actor=actor)
     return payment
 
 
@@ -270,13 +269,11 @@ def _settle(payment: Payment, intent, error: str) -> str:
             _flag(payment, _("实收金额与应付金额不符，未标记为已付款"))
             db.session.commit()
             return "mismatch"
-        claimed = db.session.execute(
-            sa.update(Payment).where(Payment.id == payment.id, Payment.status != PaymentStatus.SUCCEEDED)
-            .values(status=PaymentStatus.SUCCEEDED, succeeded_at=utcnow(), last_error="", updated_at=utcnow())
-            .execution_options(synchronize_session=False)).rowcount
-        if claimed != 1:  # someone else (webhook, return page, reconcile) booked it already
-            db.session.commit()  # nothing changed here; keeps a webhook's event row
+        if not PAYMENT_MACHINE.can(payment.status, PaymentStatus.SUCCEEDED):
+            db.session.commit()  # booked already (webhook, return page, reconcile); keeps a webhook's event row
             return status
+        # A conditional UPDATE: of concurrent callers exactly one books it, the others retry and stop above.
+        PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, note=payment.provider_ref, last_error="")
         group = db.session.get(OrderGroup, payment.group_id)
         db.session.refresh(group)
         for order in group.orders:
@@ -299,13 +296,14 @@ def _settle(payment: Payment, intent, error: str) -> str:
         last = getattr(intent, "last_payment_error", None)
         target = PaymentStatus.FAILED if (last or error) else PaymentStatus.PENDING
         error = error or (getattr(last, "message", "") if last else "")
-    if target is not None:
-        db.session.execute(sa.update(Payment).where(Payment.id == payment.id,
-                                                    Payment.status != PaymentStatus.SUCCEEDED)
-                           .values(status=target, last_error=(error or "")[:300], updated_at=utcnow())
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
-        db.session.refresh(payment)
+    error = (error or "")[:300]
+    if target == payment.status:
+        if error != payment.last_error:
+            payment.last_error = error
+    elif target is not None and PAYMENT_MACHINE.can(payment.status, target):
+        PAYMENT_MACHINE.move(payment, target, note=error, last_error=error)
+    # else: a state that arrives after a final one (failed after succeeded) changes nothing
+    db.session.commit()
     return status
 
 
