@@ -63,7 +63,6 @@ def admin_settlement():
         cents = money.parse_amount(text.lstrip("-"), current_app.config["CURRENCY"])
         payouts.record_settlement(shop, -cents if negative else cents, request.form.get("reference", ""), current_user)
     except (PaymentError, money.MoneyError) as exc:
-        db.session.rollback()
         flash(str(exc), "error")
     else:
         flash(_("结算已记录"), "success")
@@ -79,35 +78,18 @@ def _bps(text: str | None) -> int | None:
         bps = money.parse_amount(text, "CNY")  # two decimals: percent * 100 = basis points
     except money.MoneyError:
         raise PaymentError(_("佣金比例格式不正确")) from None
-    if bps > 10_000:
-        raise PaymentError(_("佣金比例不能超过 100%"))
     return bps
 
 
 @bp.post("/admin/payments/commission")
 @admin_required
 def admin_commission():
+    form = request.form
+    shop = db.get_or_404(Shop, form.get("shop_id", type=int) or 0) if form.get("shop_id") else None
+    category = None if shop else db.get_or_404(Category, form.get("category_id", type=int) or 0)
     try:
-        bps = _bps(request.form.get("percent"))
-        if request.form.get("shop_id"):
-            shop = db.session.get(Shop, request.form.get("shop_id", type=int) or 0)
-            if shop is None:
-                abort(404)
-            payouts.settings_for(shop.id, create=True).commission_bps = bps
-        else:
-            category = db.session.get(Category, request.form.get("category_id", type=int) or 0)
-            if category is None:
-                abort(404)
-            row = db.session.scalar(sa.select(CategoryCommission).where(CategoryCommission.category_id == category.id))
-            if bps is None and row is not None:
-                db.session.delete(row)
-            elif bps is not None:
-                row = row or CategoryCommission(category_id=category.id, commission_bps=bps)
-                row.commission_bps = bps
-                db.session.add(row)
-        db.session.commit()
+        payouts.set_commission(_bps(form.get("percent")), shop=shop, category=category)
     except PaymentError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
     else:
         flash(_("佣金比例已保存"), "success")

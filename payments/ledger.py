@@ -30,7 +30,7 @@ class LedgerError(RuntimeError):
 
 
 def post(kind: str, entries: list[tuple[Account, int, int | None]], **refs) -> str:
-    """Add one balanced posting: ``entries`` are (account, signed amount, shop_id). Caller commits."""
+    """Add one balanced posting: ``entries`` are (account, signed amount, shop_id). In the caller's transaction."""
     if sum(amount for _a, amount, _s in entries) != 0:
         raise LedgerError(f"unbalanced posting {kind}: {entries}")
     txn = uuid.uuid4().hex

@@ -33,27 +33,11 @@ def csv_cell(value) -> str:
 @bp.route("/merchant/payments/settings", methods=["GET", "POST"])
 @merchant_required
 def merchant_settings(shop):
-    settings = payouts.settings_for(shop.id, create=request.method == "POST")
     if request.method == "POST":
-        form = request.form
-        fields = {"bank_name": 80, "account_name": 80, "account_number": 40}
-        values = {k: (form.get(k) or "").strip() for k in fields}
-        too_long = [k for k, limit in fields.items() if len(values[k]) > limit]
-        bank = form.get("accepts_bank_transfer") == "y"
-        if too_long:
-            flash(_("填写的内容过长"), "error")
-        elif bank and not (values["bank_name"] and values["account_name"] and values["account_number"]):
-            flash(_("接受银行转账需要填写开户银行、户名和账号"), "error")
-        else:
-            for key, value in values.items():
-                setattr(settings, key, value)
-            settings.accepts_bank_transfer = bank
-            settings.accepts_cash = form.get("accepts_cash") == "y"
-            db.session.commit()
-            flash(_("收款方式已保存"), "success")
-            return redirect(url_for("payments.merchant_settings"))
-        db.session.rollback()
-    return render_template("payments/merchant/settings.html", shop=shop, settings=settings,
+        payouts.save_settings(shop, request.form)
+        flash(_("收款方式已保存"), "success")
+        return redirect(url_for("payments.merchant_settings"))
+    return render_template("payments/merchant/settings.html", shop=shop, settings=payouts.settings_for(shop.id),
                            stripe_on=stripe_api.enabled())
 
 

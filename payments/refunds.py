@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from catalog.models import Variant
 from marketplace import money
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from orders.models import Order, OrderLine
@@ -91,23 +91,23 @@ def refund_order(order: Order, actor, *, amount_cents: int | None = None, lines:
                  reason: str = "", restock: bool = False, idempotency_key: str | None = None) -> Refund:
     """Refund part or all of what was paid for ``order``. ``lines`` ({order_line_id: quantity})
     refunds those units (and may put them back in stock); else ``amount_cents`` (None: everything
-    still refundable). Refuses (PaymentError, nothing changed) above the refundable amount."""
+    still refundable). Refuses (PaymentError, nothing changed) above the refundable amount.
+
+    The refund row (with its stock and offline bookings) commits in one transaction; Stripe is then
+    asked outside any transaction and its answer recorded in a second one (execute_refund): no lock
+    is held across the network, and a crash between them leaves a pending refund for reconcile."""
     key = idempotency_key or f"refund-o{order.id}-{utcnow():%Y%m%d%H%M%S%f}"
     found = db.session.scalar(sa.select(Refund).where(Refund.idempotency_key == key))
     if found is not None:
         return found  # a double submit of the same form
     try:
-        refund = _create(order, actor, amount_cents, lines, reason, restock, key)
-        db.session.commit()
+        with atomic():
+            refund = _create(order, actor, amount_cents, lines, reason, restock, key)
     except IntegrityError:
-        db.session.rollback()
         found = db.session.scalar(sa.select(Refund).where(Refund.idempotency_key == key))
         if found is None:
             raise
         return found
-    except Exception:
-        db.session.rollback()
-        raise
     if refund.status == RefundStatus.PENDING:
         execute_refund(refund)
     return refund
@@ -159,7 +159,9 @@ def _create(order, actor, amount_cents, lines, reason, restock, key) -> Refund:
 
 def execute_refund(refund: Refund) -> Refund:
     """Ask Stripe for a pending refund (again, after a failure: the key makes it one refund) and
-    book it. A refusal marks it failed; a network error leaves it pending for reconcile. Commits."""
+    book it. A refusal marks it failed; a network error leaves it pending for reconcile.
+
+    The call runs outside any transaction; its outcome (and the booking) commits in one block."""
     if refund.status != RefundStatus.PENDING:
         return refund
     payment = refund.payment
@@ -169,17 +171,17 @@ def execute_refund(refund: Refund) -> Refund:
             "metadata": {"refund": str(refund.id), "order": str(refund.order_id or "")}},
             options={"idempotency_key": refund.idempotency_key})
     except (stripe.InvalidRequestError, stripe.CardError) as exc:
-        _finish(refund, RefundStatus.FAILED, note=str(exc), last_error=str(exc)[:300])
-        db.session.commit()
+        with atomic():
+            _finish(refund, RefundStatus.FAILED, note=str(exc), last_error=str(exc)[:300])
         return refund
     except stripe.StripeError as exc:
-        refund.last_error = str(exc)[:300]
-        db.session.commit()
+        with atomic():
+            refund.last_error = str(exc)[:300]
         return refund
-    claimed = _finish(refund, RefundStatus.SUCCEEDED, note=result.id, provider_ref=result.id, last_error="")
-    if claimed:
-        _book_stripe_refund(refund, payment)
-    db.session.commit()
+    with atomic():
+        claimed = _finish(refund, RefundStatus.SUCCEEDED, note=result.id, provider_ref=result.id, last_error="")
+        if claimed:
+            _book_stripe_refund(refund, payment)
     if claimed and refund.order_id:
         from payments.payouts import reverse_for_refund
 
