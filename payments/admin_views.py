@@ -57,16 +57,18 @@ def admin_settlement():
     shop = db.session.get(Shop, request.form.get("shop_id", type=int) or 0)
     if shop is None:
         abort(404)
-    try:
-        text = (request.form.get("amount") or "").strip()
-        negative = text.startswith("-")
-        cents = money.parse_amount(text.lstrip("-"), current_app.config["CURRENCY"])
-        payouts.record_settlement(shop, -cents if negative else cents, request.form.get("reference", ""), current_user)
-    except (PaymentError, money.MoneyError) as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("结算已记录"), "success")
+    text = (request.form.get("amount") or "").strip()
+    payouts.record_settlement(shop, -_cents(text[1:]) if text.startswith("-") else _cents(text),
+                              request.form.get("reference", ""), current_user)
+    flash(_("结算已记录"), "success")
     return redirect(url_for("payments.admin_payments"))
+
+
+def _cents(text: str) -> int:
+    try:
+        return money.parse_amount(text, current_app.config["CURRENCY"])
+    except money.MoneyError as exc:
+        raise PaymentError(str(exc), field="amount") from None
 
 
 def _bps(text: str | None) -> int | None:
@@ -87,12 +89,8 @@ def admin_commission():
     form = request.form
     shop = db.get_or_404(Shop, form.get("shop_id", type=int) or 0) if form.get("shop_id") else None
     category = None if shop else db.get_or_404(Category, form.get("category_id", type=int) or 0)
-    try:
-        payouts.set_commission(_bps(form.get("percent")), shop=shop, category=category)
-    except PaymentError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("佣金比例已保存"), "success")
+    payouts.set_commission(_bps(form.get("percent")), shop=shop, category=category)
+    flash(_("佣金比例已保存"), "success")
     return redirect(url_for("payments.admin_payments"))
 
 

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.db import atomic, utcnow
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from orders.models import Order, OrderGroup, OrderStatus
@@ -38,12 +39,11 @@ S = OrderStatus
 settling: contextvars.ContextVar[bool] = contextvars.ContextVar("payments_settling", default=False)
 
 
-class PaymentError(Exception):
-    """A payment step refused; the message is for the user."""
+class PaymentError(DomainError):
+    """A payment step refused; the message is for the user (the one DomainError handler shows it)."""
 
-    def __init__(self, message: str, status: int = 400, code: str = "payment_error"):
-        super().__init__(message)
-        self.status, self.code = status, code
+    status = 400
+    code = "payment_error"
 
 
 @contextlib.contextmanager

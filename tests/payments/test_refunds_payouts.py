@@ -11,6 +11,7 @@ import requests
 import sqlalchemy as sa
 
 from marketplace.extensions import db
+from marketplace.templating import money_filter
 from orders import services as orders
 from orders.models import OrderStatus
 from payments import ledger, refunds, services, stripe_api
@@ -196,8 +197,12 @@ def test_completed_order_of_a_shop_without_connect_accrues_and_admin_settles(pai
     admin = make_user(roles=("admin",))
     login(admin)
     assert client.get("/admin/payments").status_code == 200
-    r = client.post("/admin/payments/settlements", data={"shop_id": order.shop_id, "amount": "", "reference": "x"})
-    assert r.status_code == 302 and db.session.scalar(sa.select(sa.func.count(Settlement.id))) == 0
+    admin_page = {"Referer": "http://localhost/admin/payments"}  # the forms are posted from this page
+    r = client.post("/admin/payments/settlements", data={"shop_id": order.shop_id, "amount": "", "reference": "x"},
+                    headers=admin_page)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/admin/payments")
+    assert db.session.scalar(sa.select(sa.func.count(Settlement.id))) == 0
+    assert "金额格式不正确" in client.get("/admin/payments").get_data(as_text=True)  # the refusal is shown
     client.post("/admin/payments/settlements", data={"shop_id": order.shop_id, "amount": f"{owed / 100:.2f}",
                                                      "reference": "农行转账 20261126"})
     db.session.expire_all()
@@ -207,9 +212,19 @@ def test_completed_order_of_a_shop_without_connect_accrues_and_admin_settles(pai
     client.post("/admin/payments/commission", data={"shop_id": order.shop_id, "percent": "2.5"})
     db.session.expire_all()
     assert ledger.commission_for(order) == round(order.total_cents * 0.025)
-    assert client.post("/admin/payments/commission", data={"shop_id": order.shop_id, "percent": "101"}).status_code == 302
-    buyer_page = client.get(f"/admin/orders/{order.id}/refund")
-    assert buyer_page.status_code == 200
+    r = client.post("/admin/payments/commission", data={"shop_id": order.shop_id, "percent": "101"},
+                    headers=admin_page)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/admin/payments")
+    db.session.expire_all()
+    shop_rate = db.session.scalar(sa.select(ShopPaymentSettings.commission_bps)
+                                  .where(ShopPaymentSettings.shop_id == order.shop_id))
+    assert shop_rate == 250  # unchanged
+    assert "佣金比例不能超过 100%" in client.get("/admin/payments").get_data(as_text=True)
+    # The admin reaches any shop's order's refund form, with what is still refundable.
+    refund_page = client.get(f"/admin/orders/{order.id}/refund")
+    html = refund_page.get_data(as_text=True)
+    assert refund_page.status_code == 200 and order.number in html
+    assert f'<strong id="refundable">{money_filter(refunds.refundable_cents(order))}</strong>' in html
 
 
 def test_merchant_and_buyer_cannot_reach_admin_or_other_shops(paid_group, login, client):
