@@ -132,8 +132,10 @@ def _create(order, actor, amount_cents, lines, reason, restock, key) -> Refund:
         raise PaymentError(_("退款金额不能超过可退金额 %(max)s", max=money.format_cents(remaining)), status=422,
                            code="too_much")
     charged, returned = ledger.commission_booked(order.id)
+    # The commission goes back in proportion to the amount (the last refund takes what is left, so
+    # the parts sum to exactly what was charged).
     commission = charged - returned if amount == remaining else min(
-        charged - returned, charged * amount // order.total_cents)
+        charged - returned, money.allocate(charged, [amount, order.total_cents - amount])[0])
     refund = Refund(payment_id=payment.id, order_id=order.id, amount_cents=amount, commission_cents=commission,
                     reason=(reason or "").strip()[:300], idempotency_key=key, restock=bool(restock and picked),
                     actor_id=getattr(actor, "id", None))

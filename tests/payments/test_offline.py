@@ -155,3 +155,20 @@ def test_statement_csv_neutralises_formulas_and_shows_status_words(make_group, l
     assert row[0] == "'" + formula  # a spreadsheet shows it as text, never runs it
     assert row[1] == "已付款"  # the status in words, not "paid"
     assert row[-1] == "'-1.00"  # the shop owes the 5 % commission on 20.00: a leading minus is quoted too
+
+
+def test_partial_refunds_give_the_commission_back_in_proportion_and_exactly(make_group, make_product):
+    from orders import services as orders
+    from payments import refunds
+    from payments.models import Refund
+
+    group = make_group(items=[(make_product(price=333), 3)])  # 9.99; 5 % commission = 0.4995 -> 0.50
+    order = group.orders[0]
+    orders.mark_paid(order, order.shop.members[0].user, "现金")
+    assert ledger.commission_for(order) == 50
+    line = order.lines[0]
+    for n in range(3):
+        refunds.refund_order(order, None, lines={str(line.id): 1}, idempotency_key=f"odd-{n}")
+    given_back = [r.commission_cents for r in db.session.scalars(sa.select(Refund).order_by(Refund.id))]
+    assert given_back == [17, 17, 16]  # 16.67 rounds to 17 twice; the last one takes the rest
+    assert ledger.commission_booked(order.id) == (50, 50)
