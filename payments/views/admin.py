@@ -15,7 +15,6 @@ from marketplace.extensions import db
 from marketplace.shops.models import Shop
 from orders.models import Order
 from payments import bp, ledger, payouts
-from payments.merchant_views import refund_page
 from payments.models import (
     Account,
     CategoryCommission,
@@ -27,6 +26,7 @@ from payments.models import (
     Transfer,
 )
 from payments.services import PaymentError
+from payments.views.merchant import refund_page
 
 
 @bp.get("/admin/payments")

@@ -1,5 +1,5 @@
 """Merchant pages: payment methods and bank account, Connect onboarding, refunds, balance and the
-CSV statement. The shop comes from shops.policy.merchant_required; orders through own_or_404."""
+CSV statement. The shop comes from shops.policy.merchant_required; orders through orders.policy.merchant_order_or_404."""
 
 from __future__ import annotations
 
