@@ -10,6 +10,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from catalog.models import Variant
 from marketplace.extensions import db
 from marketplace.templating import money_filter
 from orders import services as orders
@@ -25,6 +26,7 @@ from payments.models import (
     Transfer,
     TransferReversal,
     TransferStatus,
+    TransferStatusChange,
 )
 from payments.services import PaymentError
 
@@ -52,7 +54,7 @@ def test_refund_by_line_then_amount_never_above_what_was_paid(paid_group, login,
     group, payment = paid_group
     order = group.orders[1]  # 3 x 25.00
     line = order.lines[0]
-    variant_stock = line.order.lines[0].quantity
+    stock_before = db.session.get(Variant, line.variant_id).stock
     login(order.shop.members[0].user)
     r = client.post(f"/merchant/orders/{order.id}/refund",
                     data={f"qty-{line.id}": "1", "reason": "少发一件", "restock": "y", "idempotency_key": "rk-line-1"})
@@ -64,7 +66,7 @@ def test_refund_by_line_then_amount_never_above_what_was_paid(paid_group, login,
     assert first.status == RefundStatus.SUCCEEDED and first.provider_ref.startswith("re_")
     assert first.amount_cents == 2500 and _stripe_refunded(payment) == 2500
     assert db.session.scalar(sa.select(sa.func.count(Refund.id))) == 1
-    assert variant_stock  # stock returned through the catalogue
+    assert db.session.get(Variant, line.variant_id).stock == stock_before + 1  # the refunded unit, once
     with pytest.raises(PaymentError):
         refunds.refund_order(order, None, amount_cents=5001, reason="too much")
     with pytest.raises(PaymentError):
@@ -177,6 +179,11 @@ def test_transfer_on_completion_insufficient_funds_retried_and_reversed_on_refun
     sent = connect_fake.transfers[transfer.provider_ref]
     assert sent["destination"] == settings.stripe_account_id and sent["transfer_group"] == f"group_{group.id}"
     assert sent["amount"] == share and ledger.payable_for_order(order.id) == 0
+    history = db.session.scalars(sa.select(TransferStatusChange).where(TransferStatusChange.transfer_id == transfer.id)
+                                 .order_by(TransferStatusChange.id)).all()
+    assert [(c.from_status, c.to_status) for c in history] == [
+        (TransferStatus.PENDING, TransferStatus.FAILED), (TransferStatus.FAILED, TransferStatus.PAID)]
+    assert "insufficient" in history[0].note and history[1].note == transfer.provider_ref
     # A refund after the transfer takes the shop's share back.
     refund = refunds.refund_order(order, None, amount_cents=2500, reason="退一件")
     reversal = db.session.scalar(sa.select(TransferReversal))
