@@ -28,8 +28,6 @@ PAYMENT_LABELS = {P.PENDING: _l("待付款"), P.PROCESSING: _l("处理中"), P.R
                   P.SUCCEEDED: _l("已付款"), P.FAILED: _l("付款失败"), P.CANCELED: _l("已取消")}
 REFUND_LABELS = {R.PENDING: _l("退款中"), R.SUCCEEDED: _l("已退款"), R.FAILED: _l("退款失败")}
 TRANSFER_LABELS = {T.PENDING: _l("待转账"), T.PAID: _l("已转账"), T.FAILED: _l("转账失败")}
-METHOD_LABELS = {PaymentMethod.STRIPE: _l("在线支付"), PaymentMethod.BANK_TRANSFER: _l("银行转账"),
-                 PaymentMethod.CASH: _l("现金")}
 
 _OPEN = {P.PENDING, P.PROCESSING, P.REQUIRES_ACTION, P.FAILED}
 
@@ -52,10 +50,13 @@ TRANSFER_MACHINE = StateMachine("transfer", {T.PENDING: {T.PAID, T.FAILED}, T.FA
 #: Reversals: the same moves, no history table (see the module docstring).
 REVERSAL_MACHINE = StateMachine("transfer_reversal", TRANSFER_MACHINE.transitions, labels=TRANSFER_LABELS)
 
-_LABELS = {PaymentStatus: PAYMENT_LABELS, RefundStatus: REFUND_LABELS, TransferStatus: TRANSFER_LABELS,
-           PaymentMethod: METHOD_LABELS}
+_LABELS = {PaymentStatus: PAYMENT_LABELS, RefundStatus: REFUND_LABELS, TransferStatus: TRANSFER_LABELS}
 
 
 def label(value) -> str:
-    """Words for a payment, refund or transfer status or a payment method (never the raw value)."""
+    """Words for a payment, refund or transfer status, or a payment method (its gateway's label)."""
+    if isinstance(value, PaymentMethod):
+        from payments import gateways
+
+        return str(gateways.get(value.value).label)
     return str(_LABELS[type(value)][value])
