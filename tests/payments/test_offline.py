@@ -143,7 +143,7 @@ def test_statement_csv_neutralises_formulas_and_shows_status_words(make_group, l
     order = group.orders[0]
     owner = order.shop.members[0].user
     orders.mark_paid(order, owner, "现金")
-    formula = '=HYPERLINK("http://evil.example/x","点我")'
+    formula = '=HYPERLINK("e.cn","点")'  # order numbers hold 24 characters
     db.session.execute(sa.update(Order).where(Order.id == order.id).values(number=formula))
     db.session.commit()
     login(owner)
