@@ -15,8 +15,11 @@ def init_app(app: Flask) -> None:
     order_status_changed.connect(hooks.on_status_signal, app, weak=False)
     app.after_request(hooks.run_queued)
     from marketplace.domains import NavItem, register
+    from payments.status import label
 
-    register(app, "payments", blueprint=bp, routes=("views", "merchant_views", "admin_views", "webhooks"),
+    app.jinja_env.globals["payment_label"] = label
+
+    register(app, "payments", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "views.webhooks"),
              models=("models",), cli=("cli",), nav=(
                  NavItem("payments.merchant_balance", _l("收款与结算"), menu="merchant", order=50),
                  NavItem("payments.merchant_settings", _l("收款方式"), menu="merchant", order=60)))

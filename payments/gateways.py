@@ -1,7 +1,7 @@
 """Payment gateways behind one registry: another provider is one more entry, orders never change.
 
-A gateway says whether it can pay an order group and how it is presented; the verbs live in
-payments.services (Stripe) and payments.offline.
+A gateway says whether it can pay an order group and how it is presented; the verbs (Stripe and
+offline) live in payments.services.
 """
 
 from __future__ import annotations

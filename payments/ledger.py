@@ -26,11 +26,12 @@ from payments.models import Account, CategoryCommission, LedgerEntry, ShopPaymen
 
 
 class LedgerError(RuntimeError):
-    """A posting that does not balance: a programming error, never user input."""
+    """A posting that does not balance: a programming error, never user input, so not a DomainError
+    (it reaches the 500 handler and rolls the whole verb back)."""
 
 
 def post(kind: str, entries: list[tuple[Account, int, int | None]], **refs) -> str:
-    """Add one balanced posting: ``entries`` are (account, signed amount, shop_id). Caller commits."""
+    """Add one balanced posting: ``entries`` are (account, signed amount, shop_id). In the caller's transaction."""
     if sum(amount for _a, amount, _s in entries) != 0:
         raise LedgerError(f"unbalanced posting {kind}: {entries}")
     txn = uuid.uuid4().hex

@@ -224,6 +224,42 @@ class Dispute(Base):
     payment: Mapped[Payment | None] = relationship()
 
 
+
+class _StatusChange:
+    """The columns every money status history shares (see payments.status)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PaymentStatusChange(_StatusChange, Base):
+    """One move of a payment's status: who, when, from what to what, and why (Stripe's message)."""
+
+    __tablename__ = "payment_status_changes"
+
+    payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[PaymentStatus | None] = mapped_column(_enum(PaymentStatus))
+    to_status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus))
+
+
+class RefundStatusChange(_StatusChange, Base):
+    __tablename__ = "refund_status_changes"
+
+    refund_id: Mapped[int] = mapped_column(sa.ForeignKey("refunds.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[RefundStatus | None] = mapped_column(_enum(RefundStatus))
+    to_status: Mapped[RefundStatus] = mapped_column(_enum(RefundStatus))
+
+
+class TransferStatusChange(_StatusChange, Base):
+    __tablename__ = "transfer_status_changes"
+
+    transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfers.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[TransferStatus | None] = mapped_column(_enum(TransferStatus))
+    to_status: Mapped[TransferStatus] = mapped_column(_enum(TransferStatus))
+
+
 class Account(enum.StrEnum):
     """Ledger accounts. Per-shop accounts carry the shop in ``shop_id``."""
 

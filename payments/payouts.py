@@ -6,12 +6,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from marketplace.db import utcnow
+from marketplace.db import atomic
 from marketplace.extensions import db
+from marketplace.states import InvalidTransition
 from orders.models import Order
 from payments import ledger, stripe_api
 from payments.models import (
     Account,
+    CategoryCommission,
     Payment,
     PaymentMethod,
     Refund,
@@ -22,6 +24,7 @@ from payments.models import (
     TransferStatus,
 )
 from payments.services import PaymentError
+from payments.status import REVERSAL_MACHINE, TRANSFER_MACHINE
 from payments.stripe_api import stripe
 
 
@@ -34,20 +37,57 @@ def settings_for(shop_id: int, create: bool = False) -> ShopPaymentSettings | No
     return row
 
 
+def save_settings(shop, form) -> ShopPaymentSettings:
+    """The shop's offline methods and bank account from its settings form. One transaction."""
+    fields = {"bank_name": 80, "account_name": 80, "account_number": 40}
+    values = {k: (form.get(k) or "").strip() for k in fields}
+    bank = form.get("accepts_bank_transfer") == "y"
+    if any(len(values[k]) > limit for k, limit in fields.items()):
+        raise PaymentError(_("填写的内容过长"))
+    if bank and not (values["bank_name"] and values["account_name"] and values["account_number"]):
+        raise PaymentError(_("接受银行转账需要填写开户银行、户名和账号"))
+    with atomic():
+        settings = settings_for(shop.id, create=True)
+        for key, value in values.items():
+            setattr(settings, key, value)
+        settings.accepts_bank_transfer = bank
+        settings.accepts_cash = form.get("accepts_cash") == "y"
+    return settings
+
+
+def set_commission(bps: int | None, *, shop=None, category=None) -> None:
+    """A shop's or a category's own commission rate in basis points (None: back to the default)."""
+    if bps is not None and not 0 <= bps <= 10_000:
+        raise PaymentError(_("佣金比例不能超过 100%"))
+    with atomic():
+        if shop is not None:
+            settings_for(shop.id, create=True).commission_bps = bps
+            return
+        row = db.session.scalar(sa.select(CategoryCommission).where(CategoryCommission.category_id == category.id))
+        if bps is None and row is not None:
+            db.session.delete(row)
+        elif bps is not None:
+            row = row or CategoryCommission(category_id=category.id, commission_bps=bps)
+            row.commission_bps = bps
+            db.session.add(row)
+
+
 # --- onboarding --------------------------------------------------------------------------------------
 
 def onboarding_link(shop, email: str, refresh_url: str, return_url: str) -> str:
     """Create the shop's Express account once, then an Account Link to Stripe's onboarding."""
     if not stripe_api.enabled():
         raise PaymentError(_("在线支付未开通"), status=409, code="stripe_off")
-    settings = settings_for(shop.id, create=True)
+    with atomic():
+        settings = settings_for(shop.id, create=True)
     client = stripe_api.connect_client()
     if not settings.stripe_account_id:
+        # Stripe outside any transaction; the idempotency key makes a repeat after a crash one account.
         account = client.v1.accounts.create(params={
             "type": "express", "email": email, "capabilities": {"transfers": {"requested": True}},
             "metadata": {"shop": str(shop.id)}}, options={"idempotency_key": f"acct-shop{shop.id}"})
-        settings.stripe_account_id = account.id
-        db.session.commit()
+        with atomic():
+            settings.stripe_account_id = account.id
     link = client.v1.account_links.create(params={
         "account": settings.stripe_account_id, "refresh_url": refresh_url, "return_url": return_url,
         "type": "account_onboarding"})
@@ -69,8 +109,9 @@ def refresh_account(shop) -> ShopPaymentSettings | None:
     settings = settings_for(shop.id)
     if settings is None or not settings.stripe_account_id:
         return settings
-    apply_account(stripe_api.connect_client().v1.accounts.retrieve(settings.stripe_account_id))
-    db.session.commit()
+    account = stripe_api.connect_client().v1.accounts.retrieve(settings.stripe_account_id)
+    with atomic():
+        apply_account(account)
     return settings
 
 
@@ -98,14 +139,17 @@ def transfer_for_completed(order: Order) -> Transfer | None:
 def execute_transfer(transfer: Transfer) -> Transfer:
     """Send a pending or failed transfer: the amount is what the shop is owed for the order now.
     A refusal (insufficient funds) leaves it failed, retried later with a new key; a network error
-    keeps the same key, so Stripe never makes two. Commits."""
+    keeps the same key, so Stripe never makes two. The transfer row (created with the order's
+    completion) is the intent; Stripe is called outside any transaction and its answer recorded in
+    one block."""
     if transfer.status == TransferStatus.PAID:
         return transfer
     settings = settings_for(transfer.shop_id)
     amount = ledger.payable_for_order(transfer.order_id)
     if amount <= 0 or settings is None or not settings.stripe_account_id:
-        transfer.status, transfer.last_error = TransferStatus.FAILED, _("没有可转账的金额或店铺未开通收款账户")
-        db.session.commit()
+        error = _("没有可转账的金额或店铺未开通收款账户")
+        with atomic():
+            _move(TRANSFER_MACHINE, transfer, TransferStatus.FAILED, note=error, last_error=error)
         return transfer
     order = transfer.order
     try:
@@ -115,21 +159,28 @@ def execute_transfer(transfer: Transfer) -> Transfer:
             "metadata": {"order": str(order.id), "shop": str(order.shop_id)}},
             options={"idempotency_key": f"transfer-{transfer.id}-try{transfer.attempts}"})
     except stripe.StripeError as exc:
-        if getattr(exc, "http_status", None) and 400 <= exc.http_status < 500:
-            transfer.attempts += 1  # a definite refusal: the next try is a new request
-        transfer.status, transfer.last_error = TransferStatus.FAILED, str(exc.user_message or exc)[:300]
-        db.session.commit()
+        refused = bool(getattr(exc, "http_status", None) and 400 <= exc.http_status < 500)
+        error = str(exc.user_message or exc)[:300]
+        # A definite refusal: the next try is a new request (a new idempotency key).
+        with atomic():
+            _move(TRANSFER_MACHINE, transfer, TransferStatus.FAILED, note=error, last_error=error,
+                  attempts=transfer.attempts + refused)
         return transfer
-    claimed = db.session.execute(
-        sa.update(Transfer).where(Transfer.id == transfer.id, Transfer.status != TransferStatus.PAID)
-        .values(status=TransferStatus.PAID, provider_ref=result.id, amount_cents=amount, paid_at=utcnow(),
-                last_error="").execution_options(synchronize_session=False)).rowcount
-    if claimed == 1:
-        ledger.post("transfer", [(Account.PAYABLE, amount, order.shop_id), (Account.GATEWAY, -amount, None)],
-                    group_id=order.group_id, order_id=order.id, transfer_id=transfer.id)
-    db.session.commit()
-    db.session.refresh(transfer)
+    with atomic():
+        if _move(TRANSFER_MACHINE, transfer, TransferStatus.PAID, note=result.id, provider_ref=result.id,
+                 amount_cents=amount, last_error=""):
+            ledger.post("transfer", [(Account.PAYABLE, amount, order.shop_id), (Account.GATEWAY, -amount, None)],
+                        group_id=order.group_id, order_id=order.id, transfer_id=transfer.id)
     return transfer
+
+
+def _move(machine, row, target, **fields) -> bool:
+    """Record Stripe's answer; False when a concurrent caller recorded one first (nothing changed)."""
+    try:
+        machine.move(row, target, **fields)
+    except InvalidTransition:
+        return False
+    return True
 
 
 def stripe_currency() -> str:
@@ -139,7 +190,8 @@ def stripe_currency() -> str:
 
 
 def reverse_for_refund(refund: Refund) -> TransferReversal | None:
-    """A refund after the order's transfer takes the shop's share of it back. Commits."""
+    """A refund after the order's transfer takes the shop's share of it back: the reversal row is
+    committed first, then sent (execute_reversal)."""
     transfer = db.session.scalar(sa.select(Transfer).where(Transfer.order_id == refund.order_id,
                                                            Transfer.status == TransferStatus.PAID))
     if transfer is None:
@@ -149,13 +201,14 @@ def reverse_for_refund(refund: Refund) -> TransferReversal | None:
         return None
     reversal = db.session.scalar(sa.select(TransferReversal).where(TransferReversal.refund_id == refund.id))
     if reversal is None:
-        reversal = TransferReversal(transfer_id=transfer.id, refund_id=refund.id, amount_cents=amount)
-        db.session.add(reversal)
-        db.session.commit()
+        with atomic():
+            reversal = TransferReversal(transfer_id=transfer.id, refund_id=refund.id, amount_cents=amount)
+            db.session.add(reversal)
     return execute_reversal(reversal)
 
 
 def execute_reversal(reversal: TransferReversal) -> TransferReversal:
+    """Send a reversal outside any transaction; record the answer (and book it) in one block."""
     if reversal.status == TransferStatus.PAID:
         return reversal
     transfer = reversal.transfer
@@ -165,15 +218,16 @@ def execute_reversal(reversal: TransferReversal) -> TransferReversal:
                                            "metadata": {"refund": str(reversal.refund_id)}},
             options={"idempotency_key": f"reversal-r{reversal.refund_id}"})
     except stripe.StripeError as exc:
-        reversal.status, reversal.last_error = TransferStatus.FAILED, str(exc)[:300]
-        db.session.commit()
+        with atomic():
+            _move(REVERSAL_MACHINE, reversal, TransferStatus.FAILED, last_error=str(exc)[:300])
         return reversal
-    claimed = db.session.execute(
-        sa.update(TransferReversal).where(TransferReversal.id == reversal.id,
-                                          TransferReversal.status != TransferStatus.PAID)
-        .values(status=TransferStatus.PAID, provider_ref=result.id, last_error="")
-        .execution_options(synchronize_session=False)).rowcount
-    if claimed == 1:
+    with atomic():
+        _reversed(reversal, transfer, result.id)
+    return reversal
+
+
+def _reversed(reversal: TransferReversal, transfer: Transfer, ref: str) -> None:
+    if _move(REVERSAL_MACHINE, reversal, TransferStatus.PAID, provider_ref=ref, last_error=""):
         db.session.execute(sa.update(Transfer).where(Transfer.id == transfer.id)
                            .values(reversed_cents=Transfer.reversed_cents + reversal.amount_cents)
                            .execution_options(synchronize_session=False))
@@ -181,9 +235,6 @@ def execute_reversal(reversal: TransferReversal) -> TransferReversal:
         ledger.post("transfer_reversal", [(Account.GATEWAY, reversal.amount_cents, None),
                                           (Account.PAYABLE, -reversal.amount_cents, order.shop_id)],
                     group_id=order.group_id, order_id=order.id, transfer_id=transfer.id, refund_id=reversal.refund_id)
-    db.session.commit()
-    db.session.refresh(reversal)
-    return reversal
 
 
 def retry_payouts() -> tuple[int, int]:
@@ -204,17 +255,17 @@ def retry_payouts() -> tuple[int, int]:
 
 def record_settlement(shop, amount_cents: int, reference: str, actor) -> Settlement:
     """The admin paid a shop without Connect by hand (positive), or the shop paid the platform
-    (negative, e.g. commission on offline sales). Commits."""
+    (negative, e.g. commission on offline sales). One transaction."""
     if not isinstance(amount_cents, int) or amount_cents == 0:
         raise PaymentError(_("结算金额不能为 0"))
     reference = (reference or "").strip()
     if not reference:
         raise PaymentError(_("请填写转账凭证号或说明"))
-    settlement = Settlement(shop_id=shop.id, amount_cents=amount_cents, reference=reference[:120],
-                            actor_id=getattr(actor, "id", None))
-    db.session.add(settlement)
-    db.session.flush()
-    ledger.post("settlement", [(Account.PAYABLE, amount_cents, shop.id), (Account.BANK, -amount_cents, None)],
-                settlement_id=settlement.id)
-    db.session.commit()
+    with atomic():
+        settlement = Settlement(shop_id=shop.id, amount_cents=amount_cents, reference=reference[:120],
+                                actor_id=getattr(actor, "id", None))
+        db.session.add(settlement)
+        db.session.flush()
+        ledger.post("settlement", [(Account.PAYABLE, amount_cents, shop.id), (Account.BANK, -amount_cents, None)],
+                    settlement_id=settlement.id)
     return settlement

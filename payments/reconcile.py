@@ -44,7 +44,6 @@ def reconcile() -> Report:
             if settle(payment, retrieve_intent(payment)) == "succeeded":
                 report.settled += 1
         except stripe.StripeError:
-            db.session.rollback()
             report.errors += 1
             log.exception("reconcile: intent %s", payment.provider_ref)
     for refund in pending_refunds():

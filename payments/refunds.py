@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from catalog.models import Variant
 from marketplace import money
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
+from marketplace.states import InvalidTransition
 from orders.models import Order, OrderLine
 from payments import ledger, stripe_api
 from payments.models import (
@@ -24,6 +25,7 @@ from payments.models import (
     RefundStatus,
 )
 from payments.services import PaymentError
+from payments.status import REFUND_MACHINE
 from payments.stripe_api import stripe
 
 _OPEN = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
@@ -89,23 +91,23 @@ def refund_order(order: Order, actor, *, amount_cents: int | None = None, lines:
                  reason: str = "", restock: bool = False, idempotency_key: str | None = None) -> Refund:
     """Refund part or all of what was paid for ``order``. ``lines`` ({order_line_id: quantity})
     refunds those units (and may put them back in stock); else ``amount_cents`` (None: everything
-    still refundable). Refuses (PaymentError, nothing changed) above the refundable amount."""
+    still refundable). Refuses (PaymentError, nothing changed) above the refundable amount.
+
+    The refund row (with its stock and offline bookings) commits in one transaction; Stripe is then
+    asked outside any transaction and its answer recorded in a second one (execute_refund): no lock
+    is held across the network, and a crash between them leaves a pending refund for reconcile."""
     key = idempotency_key or f"refund-o{order.id}-{utcnow():%Y%m%d%H%M%S%f}"
     found = db.session.scalar(sa.select(Refund).where(Refund.idempotency_key == key))
     if found is not None:
         return found  # a double submit of the same form
     try:
-        refund = _create(order, actor, amount_cents, lines, reason, restock, key)
-        db.session.commit()
+        with atomic():
+            refund = _create(order, actor, amount_cents, lines, reason, restock, key)
     except IntegrityError:
-        db.session.rollback()
         found = db.session.scalar(sa.select(Refund).where(Refund.idempotency_key == key))
         if found is None:
             raise
         return found
-    except Exception:
-        db.session.rollback()
-        raise
     if refund.status == RefundStatus.PENDING:
         execute_refund(refund)
     return refund
@@ -130,8 +132,10 @@ def _create(order, actor, amount_cents, lines, reason, restock, key) -> Refund:
         raise PaymentError(_("退款金额不能超过可退金额 %(max)s", max=money.format_cents(remaining)), status=422,
                            code="too_much")
     charged, returned = ledger.commission_booked(order.id)
+    # The commission goes back in proportion to the amount (the last refund takes what is left, so
+    # the parts sum to exactly what was charged).
     commission = charged - returned if amount == remaining else min(
-        charged - returned, charged * amount // order.total_cents)
+        charged - returned, money.allocate(charged, [amount, order.total_cents - amount])[0])
     refund = Refund(payment_id=payment.id, order_id=order.id, amount_cents=amount, commission_cents=commission,
                     reason=(reason or "").strip()[:300], idempotency_key=key, restock=bool(restock and picked),
                     actor_id=getattr(actor, "id", None))
@@ -149,7 +153,7 @@ def _create(order, actor, amount_cents, lines, reason, restock, key) -> Refund:
                 release_stock(variant, qty, kind="refund", order_id=order.id, actor=actor, reason=refund.reason)
     if payment.method != PaymentMethod.STRIPE:
         # The shop paid the buyer back itself; the platform gives back its commission share.
-        refund.status, refund.completed_at = RefundStatus.SUCCEEDED, utcnow()
+        REFUND_MACHINE.move(refund, RefundStatus.SUCCEEDED, actor=actor)
         ledger.post("refund", [(Account.COMMISSION, commission, None), (Account.PAYABLE, -commission, order.shop_id)],
                     group_id=order.group_id, order_id=order.id, refund_id=refund.id, payment_id=payment.id)
     return refund
@@ -157,7 +161,9 @@ def _create(order, actor, amount_cents, lines, reason, restock, key) -> Refund:
 
 def execute_refund(refund: Refund) -> Refund:
     """Ask Stripe for a pending refund (again, after a failure: the key makes it one refund) and
-    book it. A refusal marks it failed; a network error leaves it pending for reconcile. Commits."""
+    book it. A refusal marks it failed; a network error leaves it pending for reconcile.
+
+    The call runs outside any transaction; its outcome (and the booking) commits in one block."""
     if refund.status != RefundStatus.PENDING:
         return refund
     payment = refund.payment
@@ -167,29 +173,31 @@ def execute_refund(refund: Refund) -> Refund:
             "metadata": {"refund": str(refund.id), "order": str(refund.order_id or "")}},
             options={"idempotency_key": refund.idempotency_key})
     except (stripe.InvalidRequestError, stripe.CardError) as exc:
-        db.session.execute(sa.update(Refund).where(Refund.id == refund.id, Refund.status == RefundStatus.PENDING)
-                           .values(status=RefundStatus.FAILED, last_error=str(exc)[:300])
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
-        db.session.refresh(refund)
+        with atomic():
+            _finish(refund, RefundStatus.FAILED, note=str(exc), last_error=str(exc)[:300])
         return refund
     except stripe.StripeError as exc:
-        refund.last_error = str(exc)[:300]
-        db.session.commit()
+        with atomic():
+            refund.last_error = str(exc)[:300]
         return refund
-    claimed = db.session.execute(
-        sa.update(Refund).where(Refund.id == refund.id, Refund.status == RefundStatus.PENDING)
-        .values(status=RefundStatus.SUCCEEDED, provider_ref=result.id, completed_at=utcnow(), last_error="")
-        .execution_options(synchronize_session=False)).rowcount
-    if claimed == 1:
-        _book_stripe_refund(refund, payment)
-    db.session.commit()
-    db.session.refresh(refund)
-    if claimed == 1 and refund.order_id:
+    with atomic():
+        claimed = _finish(refund, RefundStatus.SUCCEEDED, note=result.id, provider_ref=result.id, last_error="")
+        if claimed:
+            _book_stripe_refund(refund, payment)
+    if claimed and refund.order_id:
         from payments.payouts import reverse_for_refund
 
         reverse_for_refund(refund)
     return refund
+
+
+def _finish(refund: Refund, target: RefundStatus, **fields) -> bool:
+    """Record Stripe's answer; False when a concurrent caller recorded it first (nothing changed)."""
+    try:
+        REFUND_MACHINE.move(refund, target, **fields)
+    except InvalidTransition:
+        return False
+    return True
 
 
 def _book_stripe_refund(refund: Refund, payment: Payment) -> None:

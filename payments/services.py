@@ -17,7 +17,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from orders.models import Order, OrderGroup, OrderStatus
@@ -30,6 +31,7 @@ from payments.models import (
     Refund,
     ShopPaymentSettings,
 )
+from payments.status import PAYMENT_MACHINE
 from payments.stripe_api import stripe
 
 S = OrderStatus
@@ -37,12 +39,11 @@ S = OrderStatus
 settling: contextvars.ContextVar[bool] = contextvars.ContextVar("payments_settling", default=False)
 
 
-class PaymentError(Exception):
-    """A payment step refused; the message is for the user."""
+class PaymentError(DomainError):
+    """A payment step refused; the message is for the user (the one DomainError handler shows it)."""
 
-    def __init__(self, message: str, status: int = 400, code: str = "payment_error"):
-        super().__init__(message)
-        self.status, self.code = status, code
+    status = 400
+    code = "payment_error"
 
 
 @contextlib.contextmanager
@@ -79,7 +80,7 @@ def group_payments(group_id: int) -> list[Payment]:
 
 def choose_offline(group: OrderGroup, method: str) -> list[Payment]:
     """The buyer will pay each shop by bank transfer or at pickup / on delivery: one pending payment
-    per unpaid order with a reference code; unpaid orders are held longer. Commits."""
+    per unpaid order with a reference code; unpaid orders are held longer. One transaction."""
     try:
         method = PaymentMethod(method)
     except ValueError:
@@ -94,27 +95,25 @@ def choose_offline(group: OrderGroup, method: str) -> list[Payment]:
     if not gateways.get(method.value).available(group, settings_by_shop(o.shop_id for o in orders)):
         raise PaymentError(_("有店铺不接受这种付款方式"), status=422, code="method_not_accepted")
     payments = []
-    hold = dt.timedelta(hours=current_app.config.get("PAYMENT_OFFLINE_HOLD_HOURS", 72))
+    until = utcnow() + dt.timedelta(hours=current_app.config.get("PAYMENT_OFFLINE_HOLD_HOURS", 72))
     try:
-        for order in orders:
-            key = f"offline-o{order.id}-{method.value}"
-            payment = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
-            if payment is None:
-                payment = Payment(group_id=group.id, order_id=order.id, method=method, amount_cents=order.total_cents,
-                                  currency=currency(), idempotency_key=key,
-                                  reference_code=f"{order.number.replace('-', '')[-10:]}{secrets.randbelow(100):02d}")
-                db.session.add(payment)
-            payments.append(payment)
-        # Bank transfers take days: keep the stock reserved while the merchant waits for the money.
-        until = utcnow() + hold
-        ids = [o.id for o in orders]
-        db.session.execute(sa.update(Order).where(Order.id.in_(ids), Order.status == S.PENDING_PAYMENT)
-                           .values(expires_at=until).execution_options(synchronize_session=False))
-        db.session.execute(sa.update(OrderGroup).where(OrderGroup.id == group.id).values(expires_at=until)
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
+        with atomic():
+            for order in orders:
+                key = f"offline-o{order.id}-{method.value}"
+                payment = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
+                if payment is None:
+                    payment = Payment(group_id=group.id, order_id=order.id, method=method,
+                                      amount_cents=order.total_cents, currency=currency(), idempotency_key=key,
+                                      reference_code=f"{order.number.replace('-', '')[-10:]}{secrets.randbelow(100):02d}")
+                    db.session.add(payment)
+                payments.append(payment)
+            # Bank transfers take days: keep the stock reserved while the merchant waits for the money.
+            db.session.execute(sa.update(Order).where(Order.id.in_([o.id for o in orders]),
+                                                      Order.status == S.PENDING_PAYMENT)
+                               .values(expires_at=until).execution_options(synchronize_session=False))
+            db.session.execute(sa.update(OrderGroup).where(OrderGroup.id == group.id).values(expires_at=until)
+                               .execution_options(synchronize_session=False))
     except IntegrityError:  # a twin request made them first
-        db.session.rollback()
         return [p for p in group_payments(group.id) if p.method == method]
     for order in orders:
         db.session.refresh(order, ["expires_at"])
@@ -132,15 +131,13 @@ def record_offline(order: Order, actor=None) -> Payment:
                           amount_cents=order.total_cents, currency=currency(),
                           idempotency_key=f"offline-o{order.id}-confirmed-{secrets.token_hex(4)}")
         db.session.add(payment)
-    payment.status = PaymentStatus.SUCCEEDED
-    payment.amount_cents = order.total_cents
-    payment.succeeded_at = utcnow()
-    db.session.flush()
+        db.session.flush()
+    PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, actor=actor, amount_cents=order.total_cents)
     ledger.post_order_payment(order, payment, offline=True)
     # Other offline choices for this order are moot now.
-    db.session.execute(sa.update(Payment).where(Payment.order_id == order.id, Payment.id != payment.id,
-                                                Payment.status == PaymentStatus.PENDING)
-                       .values(status=PaymentStatus.CANCELED).execution_options(synchronize_session=False))
+    for other in db.session.scalars(sa.select(Payment).where(Payment.order_id == order.id, Payment.id != payment.id,
+                                                            Payment.status == PaymentStatus.PENDING)):
+        PAYMENT_MACHINE.move(other, PaymentStatus.CANCELED, actor=actor)
     return payment
 
 
@@ -148,7 +145,11 @@ def record_offline(order: Order, actor=None) -> Payment:
 
 def stripe_payment(group: OrderGroup) -> Payment:
     """The group's PaymentIntent for what is due now, created once: the idempotency key derives from
-    the group and the amount, so a retry or a double click finds the same intent. Commits."""
+    the group and the amount, so a retry or a double click finds the same intent.
+
+    Two transactions around the Stripe call: the local row (our intent) is committed first, Stripe
+    is called outside any transaction (no lock held across the network), then its id recorded; a
+    crash in between leaves a row that the next attempt completes with the same idempotency key."""
     if not stripe_api.enabled():
         raise PaymentError(_("在线支付未开通，请选择线下付款方式"), status=409, code="stripe_off")
     amount = amount_due(group)
@@ -165,12 +166,11 @@ def stripe_payment(group: OrderGroup) -> Payment:
     payment = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
     if payment is None:
         try:
-            payment = Payment(group_id=group.id, method=PaymentMethod.STRIPE, amount_cents=amount,
-                              currency=currency(), idempotency_key=key)
-            db.session.add(payment)
-            db.session.commit()
+            with atomic():
+                payment = Payment(group_id=group.id, method=PaymentMethod.STRIPE, amount_cents=amount,
+                                  currency=currency(), idempotency_key=key)
+                db.session.add(payment)
         except IntegrityError:
-            db.session.rollback()
             payment = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
     if payment.provider_ref is None:
         intent = stripe_api.client().v1.payment_intents.create(params={
@@ -178,9 +178,10 @@ def stripe_payment(group: OrderGroup) -> Payment:
             "payment_method_types": list(current_app.config["STRIPE_PAYMENT_METHODS"]),
             "metadata": {"order_group": str(group.id), "payment": str(payment.id)}},
             options={"idempotency_key": key})
-        result = db.session.execute(sa.update(Payment).where(Payment.id == payment.id, Payment.provider_ref.is_(None))
-                                    .values(provider_ref=intent.id).execution_options(synchronize_session=False))
-        db.session.commit()
+        with atomic():
+            result = db.session.execute(
+                sa.update(Payment).where(Payment.id == payment.id, Payment.provider_ref.is_(None))
+                .values(provider_ref=intent.id).execution_options(synchronize_session=False))
         db.session.refresh(payment)
         if result.rowcount != 1 and payment.provider_ref != intent.id:
             # A twin made one too (only where the server ignores idempotency keys): drop ours.
@@ -237,19 +238,30 @@ _STATES = {"succeeded": PaymentStatus.SUCCEEDED, "processing": PaymentStatus.PRO
            "canceled": PaymentStatus.CANCELED}
 
 
-def settle(payment: Payment, intent, error: str = "") -> str:
+def settle(payment: Payment, intent, error: str = "", *, before=None) -> str:
     """Bring our records in line with the intent as Stripe reports it. Safe to call any number of
     times, in any order, concurrently: the move to succeeded is a conditional UPDATE, so exactly one
-    caller books the payment and marks the orders paid. Returns the intent's status. Commits."""
+    caller books the payment and marks the orders paid. Returns the intent's status.
+
+    One transaction (``before``, if given, runs first in it: the webhook's event row); not for use
+    inside another. The Stripe calls a booking leads to (reading the fee, an automatic refund) run
+    after the commit, outside any transaction: a crash there leaves a pending refund for reconcile."""
     for _attempt in range(3):
         try:
-            return _settle(payment, intent, error)
+            with atomic():
+                if before is not None:
+                    before()
+                status, after = _settle(payment, intent, error)
+            break
         except InvalidTransition:
-            # An order left pending_payment between our check and the update (expired, cancelled):
-            # start again from the database; the money then goes to suspense and back to the buyer.
-            db.session.rollback()
+            # The payment or an order moved between our read and the update (another caller booked
+            # it; an order expired): start again from the database.
             db.session.refresh(payment)
-    raise RuntimeError("settle: orders kept changing")  # pragma: no cover
+    else:  # pragma: no cover
+        raise RuntimeError("settle: orders kept changing")
+    for step in after:
+        step()
+    return status
 
 
 def _intent_matches(payment: Payment, intent) -> bool:
@@ -259,24 +271,20 @@ def _intent_matches(payment: Payment, intent) -> bool:
             and int(intent.amount) == payment.amount_cents and str(intent.currency).lower() == payment.currency)
 
 
-def _settle(payment: Payment, intent, error: str) -> str:
+def _settle(payment: Payment, intent, error: str) -> tuple[str, list]:
+    """The local part of settle(): (the intent's status, what to run after the commit)."""
     status = intent.status
     if not _intent_matches(payment, intent):
         _flag(payment, _("Stripe 返回的金额或订单与记录不符（%(amount)s），未标记为已付款", amount=intent.amount))
-        db.session.commit()
-        return "mismatch"
+        return "mismatch", []
     if status == "succeeded":
         if stripe_api.received_amount(intent) != payment.amount_cents:
             _flag(payment, _("实收金额与应付金额不符，未标记为已付款"))
-            db.session.commit()
-            return "mismatch"
-        claimed = db.session.execute(
-            sa.update(Payment).where(Payment.id == payment.id, Payment.status != PaymentStatus.SUCCEEDED)
-            .values(status=PaymentStatus.SUCCEEDED, succeeded_at=utcnow(), last_error="", updated_at=utcnow())
-            .execution_options(synchronize_session=False)).rowcount
-        if claimed != 1:  # someone else (webhook, return page, reconcile) booked it already
-            db.session.commit()  # nothing changed here; keeps a webhook's event row
-            return status
+            return "mismatch", []
+        if not PAYMENT_MACHINE.can(payment.status, PaymentStatus.SUCCEEDED):
+            return status, []  # booked already (webhook, return page, reconcile)
+        # A conditional UPDATE: of concurrent callers exactly one books it, the others retry and stop above.
+        PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, note=payment.provider_ref, last_error="")
         group = db.session.get(OrderGroup, payment.group_id)
         db.session.refresh(group)
         for order in group.orders:
@@ -289,29 +297,29 @@ def _settle(payment: Payment, intent, error: str) -> str:
 
             with settling_orders():
                 orders.mark_paid(group, None, _("在线支付成功（Stripe %(ref)s）", ref=payment.provider_ref))
-            _book_fee(payment, intent)
-        else:
-            _to_suspense_and_refund(payment)
-        db.session.refresh(payment)
-        return status
+            return status, [lambda: _book_fee(payment, intent)]
+        refund = _to_suspense(payment)
+        from payments.refunds import execute_refund
+
+        return status, [lambda: execute_refund(refund)]
     target = _STATES.get(status)
     if status == "requires_payment_method":
         last = getattr(intent, "last_payment_error", None)
         target = PaymentStatus.FAILED if (last or error) else PaymentStatus.PENDING
         error = error or (getattr(last, "message", "") if last else "")
-    if target is not None:
-        db.session.execute(sa.update(Payment).where(Payment.id == payment.id,
-                                                    Payment.status != PaymentStatus.SUCCEEDED)
-                           .values(status=target, last_error=(error or "")[:300], updated_at=utcnow())
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
-        db.session.refresh(payment)
-    return status
+    error = (error or "")[:300]
+    if target == payment.status:
+        if error != payment.last_error:
+            payment.last_error = error
+    elif target is not None and PAYMENT_MACHINE.can(payment.status, target):
+        PAYMENT_MACHINE.move(payment, target, note=error, last_error=error)
+    # else: a state that arrives after a final one (failed after succeeded) changes nothing
+    return status, []
 
 
 def _book_fee(payment: Payment, intent) -> None:
     """Stripe's fee, where its balance transaction tells it: fees +f | gateway -f (per group).
-    Best effort: the payment is booked already; a fee that cannot be read is left out."""
+    Best effort, after the payment's commit: a fee that cannot be read is left out."""
     charge = getattr(intent, "latest_charge", None)
     try:
         client = stripe_api.client()
@@ -324,9 +332,9 @@ def _book_fee(payment: Payment, intent) -> None:
     except (stripe.StripeError, AttributeError):
         return
     if fee > 0:
-        ledger.post("stripe_fee", [(Account.FEES, fee, None), (Account.GATEWAY, -fee, None)],
-                    group_id=payment.group_id, payment_id=payment.id)
-        db.session.commit()
+        with atomic():
+            ledger.post("stripe_fee", [(Account.FEES, fee, None), (Account.GATEWAY, -fee, None)],
+                        group_id=payment.group_id, payment_id=payment.id)
 
 
 def _flag(payment: Payment, message: str) -> None:
@@ -334,9 +342,9 @@ def _flag(payment: Payment, message: str) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def _to_suspense_and_refund(payment: Payment) -> None:
+def _to_suspense(payment: Payment) -> Refund:
     """Money arrived for orders that are no longer for sale (expired, cancelled): book it to
-    suspense, refund it in full automatically and show it to the admin."""
+    suspense, record a full refund (sent after the commit) and show it to the admin."""
     ledger.post("payment_unallocated", [(Account.GATEWAY, payment.amount_cents, None),
                                         (Account.SUSPENSE, -payment.amount_cents, None)],
                 group_id=payment.group_id, payment_id=payment.id)
@@ -344,7 +352,4 @@ def _to_suspense_and_refund(payment: Payment) -> None:
     refund = Refund(payment_id=payment.id, order_id=None, amount_cents=payment.amount_cents,
                     reason=_("订单已过期，自动退款"), idempotency_key=f"refund-auto-p{payment.id}")
     db.session.add(refund)
-    db.session.commit()
-    from payments.refunds import execute_refund
-
-    execute_refund(refund)
+    return refund

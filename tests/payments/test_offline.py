@@ -130,3 +130,45 @@ def test_foreign_group_is_404(make_group, make_user, login, client):
 
 def test_webhook_is_off_without_keys(client):
     assert client.post("/payments/stripe/webhook", data="{}").status_code == 404
+
+
+def test_statement_csv_neutralises_formulas_and_shows_status_words(make_group, login, client):
+    import csv
+    import io
+
+    from orders import services as orders
+    from orders.models import Order
+
+    group = make_group()
+    order = group.orders[0]
+    owner = order.shop.members[0].user
+    orders.mark_paid(order, owner, "现金")
+    formula = '=HYPERLINK("e.cn","点")'  # order numbers hold 24 characters
+    db.session.execute(sa.update(Order).where(Order.id == order.id).values(number=formula))
+    db.session.commit()
+    login(owner)
+    r = client.get("/merchant/payments/statement.csv")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    header, *rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    assert header[0] == "订单号" and len(rows) == 1
+    row = rows[0]
+    assert row[0] == "'" + formula  # a spreadsheet shows it as text, never runs it
+    assert row[1] == "已付款"  # the status in words, not "paid"
+    assert row[-1] == "'-1.00"  # the shop owes the 5 % commission on 20.00: a leading minus is quoted too
+
+
+def test_partial_refunds_give_the_commission_back_in_proportion_and_exactly(make_group, make_product):
+    from orders import services as orders
+    from payments import refunds
+    from payments.models import Refund
+
+    group = make_group(items=[(make_product(price=333), 3)])  # 9.99; 5 % commission = 0.4995 -> 0.50
+    order = group.orders[0]
+    orders.mark_paid(order, order.shop.members[0].user, "现金")
+    assert ledger.commission_for(order) == 50
+    line = order.lines[0]
+    for n in range(3):
+        refunds.refund_order(order, None, lines={str(line.id): 1}, idempotency_key=f"odd-{n}")
+    given_back = [r.commission_cents for r in db.session.scalars(sa.select(Refund).order_by(Refund.id))]
+    assert given_back == [17, 17, 16]  # 16.67 rounds to 17 twice; the last one takes the rest
+    assert ledger.commission_booked(order.id) == (50, 50)

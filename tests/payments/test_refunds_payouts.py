@@ -10,7 +10,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from catalog.models import Variant
 from marketplace.extensions import db
+from marketplace.templating import money_filter
 from orders import services as orders
 from orders.models import OrderStatus
 from payments import ledger, refunds, services, stripe_api
@@ -24,6 +26,7 @@ from payments.models import (
     Transfer,
     TransferReversal,
     TransferStatus,
+    TransferStatusChange,
 )
 from payments.services import PaymentError
 
@@ -51,7 +54,7 @@ def test_refund_by_line_then_amount_never_above_what_was_paid(paid_group, login,
     group, payment = paid_group
     order = group.orders[1]  # 3 x 25.00
     line = order.lines[0]
-    variant_stock = line.order.lines[0].quantity
+    stock_before = db.session.get(Variant, line.variant_id).stock
     login(order.shop.members[0].user)
     r = client.post(f"/merchant/orders/{order.id}/refund",
                     data={f"qty-{line.id}": "1", "reason": "少发一件", "restock": "y", "idempotency_key": "rk-line-1"})
@@ -63,7 +66,7 @@ def test_refund_by_line_then_amount_never_above_what_was_paid(paid_group, login,
     assert first.status == RefundStatus.SUCCEEDED and first.provider_ref.startswith("re_")
     assert first.amount_cents == 2500 and _stripe_refunded(payment) == 2500
     assert db.session.scalar(sa.select(sa.func.count(Refund.id))) == 1
-    assert variant_stock  # stock returned through the catalogue
+    assert db.session.get(Variant, line.variant_id).stock == stock_before + 1  # the refunded unit, once
     with pytest.raises(PaymentError):
         refunds.refund_order(order, None, amount_cents=5001, reason="too much")
     with pytest.raises(PaymentError):
@@ -176,6 +179,11 @@ def test_transfer_on_completion_insufficient_funds_retried_and_reversed_on_refun
     sent = connect_fake.transfers[transfer.provider_ref]
     assert sent["destination"] == settings.stripe_account_id and sent["transfer_group"] == f"group_{group.id}"
     assert sent["amount"] == share and ledger.payable_for_order(order.id) == 0
+    history = db.session.scalars(sa.select(TransferStatusChange).where(TransferStatusChange.transfer_id == transfer.id)
+                                 .order_by(TransferStatusChange.id)).all()
+    assert [(c.from_status, c.to_status) for c in history] == [
+        (TransferStatus.PENDING, TransferStatus.FAILED), (TransferStatus.FAILED, TransferStatus.PAID)]
+    assert "insufficient" in history[0].note and history[1].note == transfer.provider_ref
     # A refund after the transfer takes the shop's share back.
     refund = refunds.refund_order(order, None, amount_cents=2500, reason="退一件")
     reversal = db.session.scalar(sa.select(TransferReversal))
@@ -196,8 +204,12 @@ def test_completed_order_of_a_shop_without_connect_accrues_and_admin_settles(pai
     admin = make_user(roles=("admin",))
     login(admin)
     assert client.get("/admin/payments").status_code == 200
-    r = client.post("/admin/payments/settlements", data={"shop_id": order.shop_id, "amount": "", "reference": "x"})
-    assert r.status_code == 302 and db.session.scalar(sa.select(sa.func.count(Settlement.id))) == 0
+    admin_page = {"Referer": "http://localhost/admin/payments"}  # the forms are posted from this page
+    r = client.post("/admin/payments/settlements", data={"shop_id": order.shop_id, "amount": "", "reference": "x"},
+                    headers=admin_page)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/admin/payments")
+    assert db.session.scalar(sa.select(sa.func.count(Settlement.id))) == 0
+    assert "金额格式不正确" in client.get("/admin/payments").get_data(as_text=True)  # the refusal is shown
     client.post("/admin/payments/settlements", data={"shop_id": order.shop_id, "amount": f"{owed / 100:.2f}",
                                                      "reference": "农行转账 20261126"})
     db.session.expire_all()
@@ -207,9 +219,19 @@ def test_completed_order_of_a_shop_without_connect_accrues_and_admin_settles(pai
     client.post("/admin/payments/commission", data={"shop_id": order.shop_id, "percent": "2.5"})
     db.session.expire_all()
     assert ledger.commission_for(order) == round(order.total_cents * 0.025)
-    assert client.post("/admin/payments/commission", data={"shop_id": order.shop_id, "percent": "101"}).status_code == 302
-    buyer_page = client.get(f"/admin/orders/{order.id}/refund")
-    assert buyer_page.status_code == 200
+    r = client.post("/admin/payments/commission", data={"shop_id": order.shop_id, "percent": "101"},
+                    headers=admin_page)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/admin/payments")
+    db.session.expire_all()
+    shop_rate = db.session.scalar(sa.select(ShopPaymentSettings.commission_bps)
+                                  .where(ShopPaymentSettings.shop_id == order.shop_id))
+    assert shop_rate == 250  # unchanged
+    assert "佣金比例不能超过 100%" in client.get("/admin/payments").get_data(as_text=True)
+    # The admin reaches any shop's order's refund form, with what is still refundable.
+    refund_page = client.get(f"/admin/orders/{order.id}/refund")
+    html = refund_page.get_data(as_text=True)
+    assert refund_page.status_code == 200 and order.number in html
+    assert f'<strong id="refundable">{money_filter(refunds.refundable_cents(order))}</strong>' in html
 
 
 def test_merchant_and_buyer_cannot_reach_admin_or_other_shops(paid_group, login, client):

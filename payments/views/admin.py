@@ -15,7 +15,6 @@ from marketplace.extensions import db
 from marketplace.shops.models import Shop
 from orders.models import Order
 from payments import bp, ledger, payouts
-from payments.merchant_views import refund_page
 from payments.models import (
     Account,
     CategoryCommission,
@@ -27,6 +26,7 @@ from payments.models import (
     Transfer,
 )
 from payments.services import PaymentError
+from payments.views.merchant import refund_page
 
 
 @bp.get("/admin/payments")
@@ -57,17 +57,18 @@ def admin_settlement():
     shop = db.session.get(Shop, request.form.get("shop_id", type=int) or 0)
     if shop is None:
         abort(404)
-    try:
-        text = (request.form.get("amount") or "").strip()
-        negative = text.startswith("-")
-        cents = money.parse_amount(text.lstrip("-"), current_app.config["CURRENCY"])
-        payouts.record_settlement(shop, -cents if negative else cents, request.form.get("reference", ""), current_user)
-    except (PaymentError, money.MoneyError) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash(_("结算已记录"), "success")
+    text = (request.form.get("amount") or "").strip()
+    payouts.record_settlement(shop, -_cents(text[1:]) if text.startswith("-") else _cents(text),
+                              request.form.get("reference", ""), current_user)
+    flash(_("结算已记录"), "success")
     return redirect(url_for("payments.admin_payments"))
+
+
+def _cents(text: str) -> int:
+    try:
+        return money.parse_amount(text, current_app.config["CURRENCY"])
+    except money.MoneyError as exc:
+        raise PaymentError(str(exc), field="amount") from None
 
 
 def _bps(text: str | None) -> int | None:
@@ -79,38 +80,17 @@ def _bps(text: str | None) -> int | None:
         bps = money.parse_amount(text, "CNY")  # two decimals: percent * 100 = basis points
     except money.MoneyError:
         raise PaymentError(_("佣金比例格式不正确")) from None
-    if bps > 10_000:
-        raise PaymentError(_("佣金比例不能超过 100%"))
     return bps
 
 
 @bp.post("/admin/payments/commission")
 @admin_required
 def admin_commission():
-    try:
-        bps = _bps(request.form.get("percent"))
-        if request.form.get("shop_id"):
-            shop = db.session.get(Shop, request.form.get("shop_id", type=int) or 0)
-            if shop is None:
-                abort(404)
-            payouts.settings_for(shop.id, create=True).commission_bps = bps
-        else:
-            category = db.session.get(Category, request.form.get("category_id", type=int) or 0)
-            if category is None:
-                abort(404)
-            row = db.session.scalar(sa.select(CategoryCommission).where(CategoryCommission.category_id == category.id))
-            if bps is None and row is not None:
-                db.session.delete(row)
-            elif bps is not None:
-                row = row or CategoryCommission(category_id=category.id, commission_bps=bps)
-                row.commission_bps = bps
-                db.session.add(row)
-        db.session.commit()
-    except PaymentError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash(_("佣金比例已保存"), "success")
+    form = request.form
+    shop = db.get_or_404(Shop, form.get("shop_id", type=int) or 0) if form.get("shop_id") else None
+    category = None if shop else db.get_or_404(Category, form.get("category_id", type=int) or 0)
+    payouts.set_commission(_bps(form.get("percent")), shop=shop, category=category)
+    flash(_("佣金比例已保存"), "success")
     return redirect(url_for("payments.admin_payments"))
 
 

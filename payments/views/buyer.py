@@ -51,11 +51,7 @@ def pay_group(group_id: int):
 @login_required
 def choose_offline(group_id: int):
     group = buyer_group_or_404(group_id, current_user)
-    try:
-        services.choose_offline(group, request.form.get("method", ""))
-    except services.PaymentError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("payments.pay_group", group_id=group.id))
+    services.choose_offline(group, request.form.get("method", ""))
     flash(_("请按下面的说明付款，商家确认收款后订单变为已付款"), "success")
     return redirect(url_for("payments.offline_instructions", group_id=group.id))
 

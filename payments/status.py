@@ -1,0 +1,62 @@
+"""The payment, refund and transfer status machines: every status change where money moves goes
+through ``machine.move`` (transition table, conditional UPDATE on the current status, history row).
+
+One history table per machine, each with a foreign key to its row, as orders have: a shared
+(kind, row id) table could not keep that integrity and would gain nothing but one fewer table.
+Transfer reversals share the transfer machine's table without a history of their own (a reversal
+is one Stripe call recorded with its refund; its row holds the outcome).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.states import StateMachine
+from payments.models import (
+    PaymentMethod,
+    PaymentStatus,
+    PaymentStatusChange,
+    RefundStatus,
+    RefundStatusChange,
+    TransferStatus,
+    TransferStatusChange,
+)
+
+P, R, T = PaymentStatus, RefundStatus, TransferStatus
+
+PAYMENT_LABELS = {P.PENDING: _l("待付款"), P.PROCESSING: _l("处理中"), P.REQUIRES_ACTION: _l("待验证"),
+                  P.SUCCEEDED: _l("已付款"), P.FAILED: _l("付款失败"), P.CANCELED: _l("已取消")}
+REFUND_LABELS = {R.PENDING: _l("退款中"), R.SUCCEEDED: _l("已退款"), R.FAILED: _l("退款失败")}
+TRANSFER_LABELS = {T.PENDING: _l("待转账"), T.PAID: _l("已转账"), T.FAILED: _l("转账失败")}
+
+_OPEN = {P.PENDING, P.PROCESSING, P.REQUIRES_ACTION, P.FAILED}
+
+#: An intent moves freely while it is open (Stripe reports its current state, in any order);
+#: succeeded and canceled are final: a late "failed" cannot undo a payment.
+PAYMENT_MACHINE = StateMachine("payment", {state: ({*_OPEN, P.SUCCEEDED, P.CANCELED} - {state}) for state in _OPEN},
+                               labels=PAYMENT_LABELS, history=PaymentStatusChange, history_key="payment_id",
+                               stamps={P.SUCCEEDED: "succeeded_at"})
+
+#: A refund is asked for once (its idempotency key makes retries one refund); the outcome is final.
+REFUND_MACHINE = StateMachine("refund", {R.PENDING: {R.SUCCEEDED, R.FAILED}}, labels=REFUND_LABELS,
+                              history=RefundStatusChange, history_key="refund_id",
+                              stamps={R.SUCCEEDED: "completed_at"})
+
+#: A failed transfer is retried (failed -> failed records each attempt that failed again).
+TRANSFER_MACHINE = StateMachine("transfer", {T.PENDING: {T.PAID, T.FAILED}, T.FAILED: {T.PAID, T.FAILED}},
+                                labels=TRANSFER_LABELS, history=TransferStatusChange, history_key="transfer_id",
+                                stamps={T.PAID: "paid_at"})
+
+#: Reversals: the same moves, no history table (see the module docstring).
+REVERSAL_MACHINE = StateMachine("transfer_reversal", TRANSFER_MACHINE.transitions, labels=TRANSFER_LABELS)
+
+_LABELS = {PaymentStatus: PAYMENT_LABELS, RefundStatus: REFUND_LABELS, TransferStatus: TRANSFER_LABELS}
+
+
+def label(value) -> str:
+    """Words for a payment, refund or transfer status, or a payment method (its gateway's label)."""
+    if isinstance(value, PaymentMethod):
+        from payments import gateways
+
+        return str(gateways.get(value.value).label)
+    return str(_LABELS[type(value)][value])
