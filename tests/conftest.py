@@ -20,6 +20,7 @@ from marketplace import create_app
 from marketplace.extensions import db as _db
 
 _counter = itertools.count(1)
+_UNSET = object()
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
@@ -186,6 +187,85 @@ def make_shop(app, regions, make_user):
         _db.session.add(shop)
         _db.session.commit()
         return shop
+
+    return make
+
+
+@pytest.fixture
+def make_product(app, make_shop):
+    """make_product(shop=None, *, title=None, price=1000, stock=100, moq=1, step=1, tiers=(), unit="件",
+    weight_grams=None, variants=None, status=PUBLISHED, category=None, code=None, direct=False, **fields)
+    -> Product: the one product factory of the suite.
+
+    By default the product is made by ``catalog.services.create_product``, as a merchant makes it
+    (validation, status history, the initial stock movement, search indexing). ``direct=True`` writes
+    the rows only (no history, no stock movement, no validation): for tests that count those rows and
+    must see only their own. ``variants`` is a list of variant dicts in the service's shape
+    (``tests.catalog.catalog_helpers.variant_row``); without it, one variant from price, stock, moq,
+    step, tiers, unit and weight_grams. ``category`` is a Category or a path of the shipped tree
+    ("农产品/水果", loaded on demand); left out, a small test category (an explicit None is passed on,
+    for tests of the refusal). Other keywords are product fields (subtitle, description, origin,
+    attributes, certifications ...).
+    """
+    from catalog.models import Category, PriceTier, Product, ProductStatus, Variant
+
+    test_category: list[Category] = []
+
+    def resolve_category(category) -> Category | None:
+        if category is None or isinstance(category, Category):
+            return category
+        if category is not _UNSET:
+            from catalog.categories import find_category, load_categories
+
+            found = find_category(category)
+            if found is None:
+                load_categories()
+                found = find_category(category)
+            return found
+        if not test_category:
+            n = next(_counter)
+            test_category.append(Category(code=f"test.cat{n}", name="测试分类", path=f"测试/分类{n}"))
+            _db.session.add(test_category[0])
+            _db.session.commit()
+        return test_category[0]
+
+    def make(shop=None, *, title: str | None = None, price: int = 1000, stock: int = 100, moq: int = 1,
+             step: int = 1, tiers=(), unit: str = "件", weight_grams: int | None = None, variants=None,
+             status=None, category=_UNSET, code: str | None = None, direct: bool = False, **fields) -> Product:
+        n = next(_counter)
+        shop = shop or make_shop()
+        status = ProductStatus.PUBLISHED if status is None else status
+        title = f"商品{n}" if title is None else title
+        code = f"P{n:05d}" if code is None else code
+        rows = variants or [{"name": f"规格{n}", "unit": unit, "price_cents": price, "stock": stock, "moq": moq,
+                             "step": step, "tiers": list(tiers), "weight_grams": weight_grams}]
+        if not direct:
+            from catalog.services import create_product
+
+            data = {"title": title, "category": resolve_category(category), "code": code, **fields}
+            return create_product(shop, shop.members[0].user, data, rows, status=status)
+        product = Product(shop_id=shop.id, category_id=resolve_category(category).id, code=code, title=title,
+                          status=status, min_price_cents=min(r["price_cents"] for r in rows),
+                          in_stock=any(r["stock"] > 0 for r in rows), **fields)
+        for row in rows:
+            variant = Variant(name=row["name"], unit=row["unit"], price_cents=row["price_cents"], stock=row["stock"],
+                              moq=row.get("moq", 1), step=row.get("step", 1), weight_grams=row.get("weight_grams"))
+            variant.tiers.extend(PriceTier(min_quantity=q, unit_price_cents=c) for q, c in row.get("tiers") or ())
+            product.variants.append(variant)
+        _db.session.add(product)
+        _db.session.commit()
+        return product
+
+    return make
+
+
+@pytest.fixture
+def make_variant(make_product):
+    """make_variant(shop=None, **make_product's keywords) -> the Variant of a new one-variant product,
+    written directly (``direct=True`` unless told otherwise): what cart, order and payment tests need."""
+
+    def make(shop=None, *, direct: bool = True, **kw):
+        return make_product(shop, direct=direct, **kw).variants[0]
 
     return make
 

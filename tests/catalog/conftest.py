@@ -1,14 +1,10 @@
-"""Catalogue fixtures: the category tree and a product factory."""
+"""Catalogue fixtures: the category tree, a shop, and the suite's product factory with catalogue defaults."""
 
 from __future__ import annotations
-
-import itertools
 
 import pytest
 
 from tests.catalog.catalog_helpers import variant_row
-
-_n = itertools.count(1)
 
 
 @pytest.fixture
@@ -37,16 +33,13 @@ def owner(shop):
 
 
 @pytest.fixture
-def make_product(db, categories, shop, owner):
-    from catalog.categories import find_category
+def make_product(make_product, categories, shop):
+    """The suite's factory with the catalogue's defaults: this module's shop, a fruit, ``variant_row()``."""
     from catalog.models import ProductStatus
-    from catalog.services import create_product
 
     def make(title=None, variants=None, status=ProductStatus.PUBLISHED, the_shop=None, category="农产品/水果",
              **fields):
-        n = next(_n)
-        s = the_shop or shop
-        data = {"title": f"测试商品{n}" if title is None else title, "category": find_category(category), "code": f"T{n:05d}", **fields}
-        return create_product(s, s.members[0].user, data, variants or [variant_row()], status=status)
+        return make_product(the_shop or shop, title=title, variants=variants or [variant_row()], status=status,
+                            category=category, **fields)
 
     return make

@@ -44,20 +44,15 @@ def county(db, name: str):
 
 
 @pytest.fixture
-def add_product(db, categories, shops):
-    from catalog.categories import find_category
+def add_product(db, categories, shops, make_product):
     from catalog.models import ProductStatus
-    from catalog.services import create_product
-
-    counter = iter(range(1, 10_000))
 
     def add(title, category="农产品/水果", county_name="柘城县", shop="coop", price=1000, stock=10, certs=(),
             status=ProductStatus.PUBLISHED, **fields):
         the_shop = shops[shop] if isinstance(shop, str) else shop
-        data = {"title": title, "category": find_category(category), "origin": county(db, county_name),
-                "certifications": list(certs), "code": f"S{next(counter):05d}", **fields}
-        return create_product(the_shop, the_shop.members[0].user, data, [variant_row(price=price, stock=stock, tiers=())],
-                              status=status)
+        return make_product(title=title, the_shop=the_shop, category=category, origin=county(db, county_name),
+                            certifications=list(certs), variants=[variant_row(price=price, stock=stock, tiers=())],
+                            status=status, **fields)
 
     return add
 

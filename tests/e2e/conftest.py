@@ -90,13 +90,10 @@ def live_app(_schema, tmp_path):
     suite = _suite()
     config = suite.make_config(_schema, tmp_path / "live-data", WTF_CSRF_ENABLED=True)
     app = create_app(config)
-    try:
-        from marketplace.regions.services import load_regions
-    except ImportError:  # regions arrive with the shell issue; pages without them still load
-        load_regions = None
-    if load_regions is not None:
-        with app.app_context():
-            load_regions(app.config["CITY_REGIONS_FILE"])
+    from marketplace.regions.services import load_regions
+
+    with app.app_context():
+        load_regions(app.config["CITY_REGIONS_FILE"])
     yield app
     suite._empty_tables(app)
 

@@ -102,13 +102,10 @@ def licence_png(directory: Path, name: str = "licence.png", text: str = "营业�
     for y in range(200, 560, 50):
         draw.line((80, y, 820, y), fill=(120, 120, 120), width=3)
     draw.ellipse((640, 420, 800, 580), outline=(200, 30, 30), width=6)
-    try:
-        from marketplace.seed import cjk_font_path
+    from marketplace.seed import cjk_font_path
 
-        font_path = cjk_font_path()
-    except ImportError:
-        font_path = None
-    if font_path:
+    font_path = cjk_font_path()
+    if font_path:  # without a CJK font the scan has no title; the journeys need no text on it
         from PIL import ImageFont
 
         draw.text((330, 84), text, fill=(255, 255, 255), font=ImageFont.truetype(font_path, 44))

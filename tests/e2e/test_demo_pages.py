@@ -111,8 +111,7 @@ def _walk(page: Page, server, pages) -> list[str]:
     problems = PageProblems(page, str(server))
     seen = []
     for name, endpoint, values in pages:
-        if not server.has_endpoint(endpoint):
-            continue
+        assert server.has_endpoint(endpoint), f"the page {name} ({endpoint}) is gone"
         response = page.goto(server.url(endpoint, **values))
         assert response is not None and response.status == 200, f"{endpoint}: HTTP {response and response.status}"
         expect(page.locator("main h1").first).to_be_visible()
@@ -139,9 +138,8 @@ def test_demo_pages_load_cleanly(demo_server, page):
 
 def test_phone_width_has_no_horizontal_scroll(demo_server, page):
     page.set_viewport_size({"width": 390, "height": 844})
-    for _name, endpoint, values in PUBLIC_PAGES:
-        if not demo_server.has_endpoint(endpoint):
-            continue
+    for name, endpoint, values in PUBLIC_PAGES:
+        assert demo_server.has_endpoint(endpoint), f"the page {name} ({endpoint}) is gone"
         page.goto(demo_server.url(endpoint, **values))
         overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{endpoint} scrolls sideways by {overflow}px at 390px"

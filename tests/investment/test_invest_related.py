@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from marketplace.shops.models import ShopStatus
@@ -11,19 +9,9 @@ from tests.catalog.catalog_helpers import variant_row
 
 
 @pytest.fixture
-def product_in(db):
-    from catalog.categories import find_category, load_categories
-    from catalog.models import ProductStatus
-    from catalog.services import create_product
-
-    load_categories()
-    codes = itertools.count(1)
-
+def product_in(make_product):
     def make(shop, title, category="农产品/干货调料"):
-        data = {"title": title, "category": find_category(category), "code": f"P{next(codes)}"}
-        product = create_product(shop, shop.members[0].user, data, [variant_row()], status=ProductStatus.PUBLISHED)
-        db.session.commit()
-        return product
+        return make_product(shop, title=title, category=category, variants=[variant_row()])
 
     return make
 

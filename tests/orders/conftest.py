@@ -1,17 +1,13 @@
-"""Fixtures for the orders tests: products with variants and tiers, buyers with carts, orders."""
+"""Fixtures for the orders tests: buyers with carts and addresses, orders (products come from the
+suite's ``make_variant``)."""
 
 from __future__ import annotations
-
-import itertools
 
 import pytest
 import sqlalchemy as sa
 
-from catalog.models import Category, PriceTier, Product, ProductStatus, Variant
 from marketplace.extensions import db as _db
 from marketplace.regions.models import Region, RegionLevel
-
-_n = itertools.count(1)
 
 
 def county(name: str) -> Region:
@@ -22,37 +18,6 @@ def county(name: str) -> Region:
 def county_fixture(regions):
     """county("睢县") -> the Region row."""
     return county
-
-
-@pytest.fixture
-def category(app):
-    cat = Category(code=f"test.cat{next(_n)}", name="测试分类", path=f"测试/分类{next(_n)}")
-    _db.session.add(cat)
-    _db.session.commit()
-    return cat
-
-
-@pytest.fixture
-def make_variant(app, make_shop, category):
-    """make_variant(shop=None, price=1000, stock=100, moq=1, step=1, tiers=((10, 900),), unit="件") -> Variant."""
-
-    def make(shop=None, *, price: int = 1000, stock: int = 100, moq: int = 1, step: int = 1, tiers=(),
-             unit: str = "件", weight_grams: int | None = None, title: str | None = None,
-             status: ProductStatus = ProductStatus.PUBLISHED) -> Variant:
-        shop = shop or make_shop()
-        n = next(_n)
-        product = Product(shop_id=shop.id, category_id=category.id, code=f"P{n}", title=title or f"商品{n}",
-                          status=status, min_price_cents=price, in_stock=stock > 0)
-        variant = Variant(name=f"规格{n}", unit=unit, price_cents=price, stock=stock, moq=moq, step=step,
-                          weight_grams=weight_grams)
-        for min_q, cents in tiers:
-            variant.tiers.append(PriceTier(min_quantity=min_q, unit_price_cents=cents))
-        product.variants.append(variant)
-        _db.session.add(product)
-        _db.session.commit()
-        return variant
-
-    return make
 
 
 @pytest.fixture

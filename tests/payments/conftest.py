@@ -118,37 +118,7 @@ def ledger_balanced(app):
 # --- shops, products, order groups -----------------------------------------------------------------
 
 @pytest.fixture
-def category(app):
-    from catalog.models import Category
-
-    n = next(_n)
-    cat = Category(code=f"pay.cat{n}", name="支付测试", path=f"支付测试/{n}")
-    _db.session.add(cat)
-    _db.session.commit()
-    return cat
-
-
-@pytest.fixture
-def make_product(app, make_shop, category):
-    """make_product(shop=None, price=1000, stock=100) -> Variant."""
-    from catalog.models import Product, ProductStatus, Variant
-
-    def make(shop=None, *, price: int = 1000, stock: int = 100):
-        shop = shop or make_shop()
-        n = next(_n)
-        product = Product(shop_id=shop.id, category_id=category.id, code=f"PAY{n}", title=f"商品{n}",
-                          status=ProductStatus.PUBLISHED, min_price_cents=price, in_stock=stock > 0)
-        variant = Variant(name=f"规格{n}", unit="件", price_cents=price, stock=stock, moq=1, step=1)
-        product.variants.append(variant)
-        _db.session.add(product)
-        _db.session.commit()
-        return variant
-
-    return make
-
-
-@pytest.fixture
-def make_group(app, make_user, make_product):
+def make_group(app, make_user, make_variant):
     """make_group(buyer=None, items=[(variant, qty)...]) -> OrderGroup placed through orders' service
     (pickup for every shop). Default: two shops, 2 x 10.00 and 3 x 25.00."""
     from catalog import pricing
@@ -157,7 +127,7 @@ def make_group(app, make_user, make_product):
 
     def make(buyer=None, items=None):
         buyer = buyer or make_user()
-        items = items or [(make_product(price=1000), 2), (make_product(price=2500), 3)]
+        items = items or [(make_variant(price=1000), 2), (make_variant(price=2500), 3)]
         cart = _db.session.scalar(sa.select(Cart).where(Cart.user_id == buyer.id)) or Cart(user_id=buyer.id)
         for variant, qty in items:
             cart.lines.append(CartLine(variant_id=variant.id, quantity=qty,

@@ -83,8 +83,8 @@ def test_bank_transfer_refused_when_a_shop_has_no_account(make_group, login, cli
     assert db.session.scalar(sa.select(sa.func.count(Payment.id))) == 0
 
 
-def test_cash_then_confirm_then_refund_by_line_with_restock(make_group, make_product, login, client):
-    variant = make_product(price=1500, stock=10)
+def test_cash_then_confirm_then_refund_by_line_with_restock(make_group, make_variant, login, client):
+    variant = make_variant(price=1500, stock=10)
     group = make_group(items=[(variant, 4)])
     login(group.buyer)
     client.post(f"/payments/group/{group.id}/offline", data={"method": "cash"})
