@@ -17,6 +17,7 @@ DOMAINS: tuple[str, ...] = (
     "marketplace.accounts",
     "marketplace.regions",
     "marketplace.shops",
+    "marketplace.jobs",
     "marketplace.mail",
     "marketplace.admin",
     "catalog",
