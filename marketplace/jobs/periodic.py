@@ -91,11 +91,13 @@ def record_failure(app: Flask, name: str, error: BaseException) -> None:
 
 
 def record_success(app: Flask, name: str) -> None:
-    """An enqueued run succeeded: clear a failure recorded earlier (a no-op UPDATE otherwise)."""
+    """An enqueued run succeeded: clear a failure recorded earlier. Only read otherwise (a write
+    per run would take SQLite's write lock after every request that sends mail)."""
     try:
         with worker_context(app), atomic():
-            _update(name, JobRun.last_status == "failed", last_finished_at=utcnow(), last_status="ok",
-                    last_error=None)
+            if db.session.scalar(sa.select(JobRun.last_status).where(JobRun.name == name)) == "failed":
+                _update(name, JobRun.last_status == "failed", last_finished_at=utcnow(), last_status="ok",
+                        last_error=None)
     except Exception:  # noqa: BLE001
         log.exception("jobs: could not record the success of %s", name)
 
