@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: session.info key: jobs enqueued in the session's open transaction, run once it commits.
 PENDING = "jobs_pending"
+#: session.info key: {id(savepoint): how many jobs were pending when it began}.
+MARKS = "jobs_savepoints"
 #: g key (request's app context): jobs whose transaction committed, run when the request ends.
 AFTER_REQUEST = "_jobs_after_request"
 #: g key set in the app context a job runs in: jobs it enqueues run at once, not "after the request".
@@ -94,7 +96,9 @@ def enqueue(name: str, **kwargs) -> None:
     get_job(name)
     check_arguments(name, kwargs)
     session = db.session()
-    if in_atomic() or session.in_transaction():
+    if in_atomic() and not session.in_transaction():
+        session.begin()  # else a rollback of a block that ran no SQL would fire no event
+    if session.in_transaction():
         _add(session.info.setdefault(PENDING, []), name, kwargs)
     else:
         _dispatch([(name, kwargs)])
@@ -125,11 +129,28 @@ def _after_commit(session) -> None:
         _dispatch(items)
 
 
-@sa.event.listens_for(sa.orm.Session, "after_rollback")
-def _after_rollback(session) -> None:
-    dropped = session.info.pop(PENDING, None)
-    if dropped:
-        log.info("jobs: transaction rolled back, not running %s", [name for name, _ in dropped])
+@sa.event.listens_for(sa.orm.Session, "after_transaction_create")
+def _savepoint_started(session, transaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(MARKS, {})[id(transaction)] = len(session.info.get(PENDING, ()))
+
+
+@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
+def _savepoint_rolled_back(session, previous_transaction) -> None:
+    # (after_transaction_end has run already: the mark is dropped here or with the root transaction)
+    mark = session.info.get(MARKS, {}).pop(id(previous_transaction), None)
+    if previous_transaction.nested and mark is not None:
+        del session.info.get(PENDING, [])[mark:]  # only what was enqueued inside the savepoint
+
+
+@sa.event.listens_for(sa.orm.Session, "after_transaction_end")
+def _transaction_ended(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(MARKS, None)
+        # after_commit took the jobs of a committed transaction: these were rolled back or closed
+        dropped = session.info.pop(PENDING, None)
+        if dropped:
+            log.info("jobs: transaction not committed, not running %s", [name for name, _ in dropped])
 
 
 def run_after_request(app: Flask) -> None:

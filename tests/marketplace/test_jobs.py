@@ -95,7 +95,30 @@ def test_enqueued_job_does_not_run_when_the_transaction_rolls_back(app, calls):
         enqueue("test.seen", message_id=row.id)
         raise DomainError("no")
     assert calls == []
-    with atomic():  # and a later transaction does not pick it up
+    with pytest.raises(DomainError), atomic():  # a block that ran no SQL at all
+        enqueue("test.record", n=1)
+        raise DomainError("no")
+    with atomic():  # and a later transaction does not pick them up
+        enqueue("test.record", n=2)
+    assert calls == [2]
+
+
+def test_a_savepoint_rolled_back_drops_only_the_jobs_enqueued_inside_it(app, calls):
+    with atomic():
+        enqueue("test.record", n=1)
+        savepoint = db.session.begin_nested()
+        enqueue("test.record", n=2)
+        savepoint.rollback()
+        with db.session.begin_nested():
+            enqueue("test.record", n=3)
+    assert calls == [1, 3]
+
+
+def test_a_session_closed_without_commit_runs_nothing(app, calls):
+    _outbox_row()
+    enqueue("test.record", n=1)
+    db.session.close()
+    with atomic():
         enqueue("test.record", n=2)
     assert calls == [2]
 
