@@ -17,6 +17,7 @@ DOMAINS: tuple[str, ...] = (
     "marketplace.regions",
     "marketplace.accounts",
     "marketplace.shops",
+    "marketplace.jobs",
     "marketplace.mail",
     "marketplace.admin",
     "catalog",

@@ -10,13 +10,14 @@ def init_app(app: Flask) -> None:
     from flask import current_app
     from flask_login import user_logged_in
 
-    from orders import cart, status
+    from orders import cart, jobs, status
     from orders.models import Fulfilment
 
     app.config.setdefault("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
     app.config.setdefault("ORDER_AUTO_COMPLETE_DAYS", 7)
     app.config.setdefault("ORDER_LAZY_EXPIRY", True)
     app.after_request(cart.write_cart_cookie)
+    jobs.register(app)
 
     def _merge(sender, user, **extra):
         cart.merge_visitor_cart(user)

@@ -1,37 +1,37 @@
-"""``flask --app marketplace orders expire | complete-delivered``: the time-driven order moves.
+"""``flask --app marketplace orders expire | complete-delivered``: deprecated aliases.
 
-Run both every few minutes from cron or a systemd timer; order pages also expire lazily.
+The time-driven order moves are the periodic jobs "orders.expire_overdue" and
+"orders.auto_complete" (orders/jobs.py), run by ``flask --app marketplace jobs run-due`` from
+cron; these two commands run them at once and will be removed.
 """
 
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-orders_cli = AppGroup("orders", help="Orders: expire unpaid orders, complete delivered ones.")
+orders_cli = AppGroup("orders", help="Orders (deprecated: use `jobs run-due` or `jobs run orders.<job>`).")
+
+
+def _run(job: str) -> int:
+    from marketplace.jobs.periodic import run_now
+
+    click.echo(f"Deprecated: this command is the job {job!r}; cron should call "
+               f"`flask --app marketplace jobs run-due` (or `jobs run {job}`).", err=True)
+    return run_now(current_app._get_current_object(), job)
 
 
 @orders_cli.command("expire")
 def expire_command() -> None:
-    """Expire orders unpaid after ORDER_PAYMENT_TIMEOUT_MINUTES and give their stock back."""
-    from orders.fulfilment import expire_overdue, overdue_ids
-
-    total = len(overdue_ids())
-    with click.progressbar(length=total, label=f"Expiring {total} unpaid orders") as bar:
-        done = expire_overdue(progress=bar.update)
-    click.echo(f"{done} orders expired.")
+    """Deprecated alias of `jobs run orders.expire_overdue`."""
+    click.echo(f"{_run('orders.expire_overdue')} orders expired.")
 
 
 @orders_cli.command("complete-delivered")
 def complete_command() -> None:
-    """Complete orders delivered more than ORDER_AUTO_COMPLETE_DAYS ago."""
-    from orders.fulfilment import complete_delivered, delivered_ids
-
-    total = len(delivered_ids())
-    with click.progressbar(length=total, label=f"Completing {total} delivered orders") as bar:
-        done = complete_delivered(progress=bar.update)
-    click.echo(f"{done} orders completed.")
+    """Deprecated alias of `jobs run orders.auto_complete`."""
+    click.echo(f"{_run('orders.auto_complete')} orders completed.")
 
 
 def register(app: Flask) -> None:

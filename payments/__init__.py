@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("PAYMENT_OFFLINE_HOLD_HOURS", 72)
     order_status_changed.connect(hooks.on_status_signal, app, weak=False)
-    app.after_request(hooks.run_queued)
+    hooks.register_jobs(app)
     from marketplace.domains import NavItem, register
     from payments.status import label
 

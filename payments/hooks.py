@@ -1,12 +1,14 @@
-"""What payments does when an order moves (orders.status.order_status_changed), and the
-Stripe calls queued to run after the request's transaction has committed."""
+"""What payments does when an order moves (orders.status.order_status_changed), and its jobs: the
+Stripe calls enqueued to run once the move has committed, and the periodic reconcile."""
 
 from __future__ import annotations
 
-from flask import g, has_app_context
+from datetime import timedelta
+
 from flask_babel import gettext as _
 
 from marketplace.extensions import db
+from marketplace.jobs import enqueue, register_job
 from orders.models import OrderStatus
 
 S = OrderStatus
@@ -36,33 +38,41 @@ def on_status(order, from_status, to_status, actor, note) -> None:
 
 
 def queue(kind: str, row_id: int) -> None:
-    if has_app_context():
-        g.setdefault("payments_queue", []).append((kind, row_id))
+    """Send a refund or transfer once the order's move has committed (after the request)."""
+    if kind == "refund":
+        enqueue("payments.refund", refund_id=row_id)
+    else:
+        enqueue("payments.transfer", transfer_id=row_id)
 
 
-def run_queued(response=None):
-    """After the request (its transaction committed): send the queued refunds and transfers.
-    Whatever fails here stays pending and ``payments reconcile`` sends it later."""
-    items = g.pop("payments_queue", None) if has_app_context() else None
-    if not items:
-        return response
-    from payments.models import Refund, Transfer
-    from payments.payouts import execute_transfer
+def refund_job(refund_id: int) -> None:
+    """Send a pending refund to the gateway. Whatever fails stays pending for ``payments.reconcile``."""
+    from payments.models import Refund
     from payments.refunds import execute_refund
 
-    for kind, row_id in items:
-        try:
-            if kind == "refund":
-                row = db.session.get(Refund, row_id)
-                if row is not None:
-                    execute_refund(row)
-            else:
-                row = db.session.get(Transfer, row_id)
-                if row is not None:
-                    execute_transfer(row)
-        except Exception:  # noqa: BLE001 - never break the response; reconcile retries
-            db.session.rollback()
-            import logging
+    row = db.session.get(Refund, refund_id)
+    if row is not None:
+        execute_refund(row)
 
-            logging.getLogger(__name__).exception("payments: queued %s %s failed", kind, row_id)
-    return response
+
+def transfer_job(transfer_id: int) -> None:
+    """Send a shop's Connect transfer. A failure is recorded on the transfer and retried by reconcile."""
+    from payments.models import Transfer
+    from payments.payouts import execute_transfer
+
+    row = db.session.get(Transfer, transfer_id)
+    if row is not None:
+        execute_transfer(row)
+
+
+def reconcile_job():
+    """Every 10 minutes: lost webhooks, pending refunds, failed payouts (``payments reconcile``)."""
+    from payments.reconcile import reconcile
+
+    return reconcile()
+
+
+def register_jobs(app) -> None:
+    register_job(app, "payments.refund", refund_job)
+    register_job(app, "payments.transfer", transfer_job)
+    register_job(app, "payments.reconcile", reconcile_job, every=timedelta(minutes=10))

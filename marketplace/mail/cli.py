@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from marketplace.db import atomic
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
 from marketplace.mail.services import render_pending, send_pending, smtp_configured
@@ -79,9 +80,9 @@ def list_command(status: str | None, limit: int) -> None:
     stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if status:
         stmt = stmt.where(OutboxMessage.status == OutboxStatus(status))
-    rows = db.session.scalars(stmt).all()
-    if render_pending(rows):  # subjects of mail queued unrendered
-        db.session.commit()
+    with atomic():
+        rows = db.session.scalars(stmt).all()
+        render_pending(rows)  # subjects of mail queued unrendered
     if not rows:
         click.echo("The outbox is empty." if not status else f"No {status} messages.")
         return

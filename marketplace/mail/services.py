@@ -2,13 +2,16 @@
 
 Every message is first written to the outbox in the caller's transaction, so a rolled-back action
 sends nothing. Mail queued on a hot path (placing an order) is written unrendered, as its template
-name and context ids (queue_mail_later), and rendered when it is delivered or first read. Delivery happens after the request that queued mail (when SMTP is configured) and
-by ``flask --app marketplace mail send``. Without SMTP, messages stay queued and the admin reads
+name and context ids (queue_mail_later), and rendered when it is delivered or first read.
+Delivery is the job "mail.deliver": enqueued when mail is queued (it runs once the transaction
+commits: after the request), and run every minute by ``jobs run-due`` for retries; also
+``flask --app marketplace mail send``. Without SMTP, messages stay queued and the admin reads
 them at /admin/outbox: the demo can show a password-reset mail.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import smtplib
 from email.message import EmailMessage
@@ -16,15 +19,18 @@ from email.utils import formataddr, make_msgid
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
-from marketplace.db import Base, utcnow
+from marketplace.db import Base, atomic, utcnow
 from marketplace.extensions import db
+from marketplace.jobs import enqueue, register_job
 from marketplace.mail.models import OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 5
+#: Messages sent by the delivery that follows the commit which queued them (the rest: next minute).
+AFTER_COMMIT_BATCH = 20
 
 
 def _render(template: str, locale: str, context: dict) -> tuple[str, str, str | None]:
@@ -44,13 +50,13 @@ def queue_mail(to: str, template: str, *, locale: str = "zh_CN", **context) -> O
     """Render ``templates/email/<template>.txt`` (and ``.html`` if present) and add it to the outbox.
 
     The subject is the template block ``subject`` rendered from ``email/<template>.subject.txt``.
-    The caller commits; delivery happens after the request (or by the CLI).
+    The caller commits; delivery follows the commit (the "mail.deliver" job).
     """
     subject, body_text, body_html = _render(template, locale, context)
     message = OutboxMessage(to_addr=to, subject=subject, body_text=body_text, body_html=body_html,
                             locale=locale, template=template)
     db.session.add(message)
-    g.mail_queued = True
+    _deliver_after_commit()
     return message
 
 
@@ -107,7 +113,12 @@ def queue_mail_later(mails: list[LaterMail]) -> None:
     db.session.execute(sa.insert(OutboxMessage), [
         {"to_addr": m.to, "subject": "", "body_text": "", "body_html": None, "locale": m.locale,
          "template": m.template, "render_context": _dump_context(m.context)} for m in mails])
-    g.mail_queued = True
+    _deliver_after_commit()
+
+
+def _deliver_after_commit() -> None:
+    if current_app.config.get("MAIL_SEND_AFTER_REQUEST") and smtp_configured():
+        enqueue("mail.deliver", limit=AFTER_COMMIT_BATCH, batches=1)
 
 
 def render_pending(messages) -> int:
@@ -161,7 +172,8 @@ def _build(message: OutboxMessage) -> EmailMessage:
 def send_pending(limit: int = 100, progress=None) -> tuple[int, int]:
     """Deliver queued messages over SMTP. Returns (sent, failed). Does nothing without SMTP.
 
-    Rows are claimed with SKIP LOCKED on PostgreSQL so two workers never send one message twice.
+    Rows are claimed with SKIP LOCKED on PostgreSQL so two workers never send one message twice;
+    the claim is held (one transaction) while they are sent.
     """
     if not smtp_configured():
         return 0, 0
@@ -169,54 +181,51 @@ def send_pending(limit: int = 100, progress=None) -> tuple[int, int]:
              .order_by(OutboxMessage.id).limit(limit))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    messages = list(db.session.scalars(query))
-    if not messages:
-        db.session.commit()
-        return 0, 0
-    render_pending(messages)
-    unrenderable = sum(1 for m in messages if m.status == OutboxStatus.FAILED)
-    messages = [m for m in messages if m.status == OutboxStatus.QUEUED]
-    if not messages:
-        db.session.commit()
-        return 0, unrenderable
-    sent, failed = 0, unrenderable
-    try:
-        conn = _smtp()
-    except (OSError, smtplib.SMTPException) as exc:
-        for m in messages:
-            m.attempts += 1
-            m.last_error = f"connect: {exc}"[:500]
-            if m.attempts >= MAX_ATTEMPTS:
-                m.status = OutboxStatus.FAILED
-        db.session.commit()
-        return 0, len(messages) + unrenderable
-    with conn:
-        for m in messages:
-            try:
-                conn.send_message(_build(m))
-                m.status, m.sent_at, m.last_error = OutboxStatus.SENT, utcnow(), None
-                sent += 1
-            except (OSError, smtplib.SMTPException) as exc:
-                m.attempts += 1
-                m.last_error = str(exc)[:500]
-                if m.attempts >= MAX_ATTEMPTS:
-                    m.status = OutboxStatus.FAILED
-                failed += 1
-            if progress:
-                progress(1)
-    db.session.commit()
+    with atomic():
+        messages = list(db.session.scalars(query))
+        render_pending(messages)
+        unrenderable = sum(1 for m in messages if m.status == OutboxStatus.FAILED)
+        messages = [m for m in messages if m.status == OutboxStatus.QUEUED]
+        if not messages:
+            return 0, unrenderable
+        try:
+            conn = _smtp()
+        except (OSError, smtplib.SMTPException) as exc:
+            for m in messages:
+                _failed(m, f"connect: {exc}")
+            return 0, len(messages) + unrenderable
+        sent, failed = 0, unrenderable
+        with conn:
+            for m in messages:
+                try:
+                    conn.send_message(_build(m))
+                    m.status, m.sent_at, m.last_error = OutboxStatus.SENT, utcnow(), None
+                    sent += 1
+                except (OSError, smtplib.SMTPException) as exc:
+                    _failed(m, str(exc))
+                    failed += 1
+                if progress:
+                    progress(1)
     return sent, failed
 
 
+def _failed(message: OutboxMessage, error: str) -> None:
+    message.attempts += 1
+    message.last_error = error[:500]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = OutboxStatus.FAILED
+
+
+def deliver(limit: int = 100, batches: int | None = None) -> tuple[int, int]:
+    """The "mail.deliver" job: send what is queued, ``limit`` at a time, until the outbox is empty
+    (or after ``batches`` batches) or a batch fails. Returns (sent, failed)."""
+    sent_total = failed_total = done = 0
+    while True:
+        sent, failed = send_pending(limit=limit)
+        sent_total, failed_total, done = sent_total + sent, failed_total + failed, done + 1
+        if failed or sent < limit or done == batches:
+            return sent_total, failed_total
+
+
 def init_app(app: Flask) -> None:
-    @app.teardown_request
-    def _deliver_after_request(exc):
-        if exc is not None or not g.get("mail_queued"):
-            return
-        if not (app.config.get("MAIL_SEND_AFTER_REQUEST") and smtp_configured()):
-            return
-        try:
-            send_pending(limit=20)
-        except Exception:  # delivery must never break the request; the CLI retries
-            app.logger.exception("after-request mail delivery failed")
-            db.session.rollback()
+    register_job(app, "mail.deliver", deliver, every=dt.timedelta(minutes=1))

@@ -187,3 +187,27 @@ def test_mail_list(app, db):
     assert result.exit_code == 0
     assert result.output.count("list@example.com") == 2 and "queued 2" in result.output
     assert "No sent messages" in runner.invoke(args=["mail", "list", "--status", "sent"]).output
+
+
+def test_mail_queued_in_a_request_is_delivered_after_it(app, db, client, make_user, smtp_server):
+    """The "mail.deliver" job runs once the request's transaction has committed."""
+    make_user(email="after@example.com")
+    use_smtp(app, smtp_server.port)
+    response = client.post("/account/reset", data={"email": "after@example.com"})
+    assert response.status_code == 302
+    assert smtp_server.recipients == ["after@example.com"]
+    [message] = messages(db)
+    assert message.status == OutboxStatus.SENT and message.template == "password_reset"
+    assert smtp_server.messages[0]["Subject"] == message.subject
+
+
+def test_mail_is_not_delivered_after_a_request_when_turned_off(app, db, client, make_user, smtp_server):
+    app.config["MAIL_SEND_AFTER_REQUEST"] = False
+    make_user(email="later@example.com")
+    use_smtp(app, smtp_server.port)
+    client.post("/account/reset", data={"email": "later@example.com"})
+    assert smtp_server.messages == [] and [m.status for m in messages(db)] == [OutboxStatus.QUEUED]
+    result = app.test_cli_runner().invoke(args=["jobs", "run", "mail.deliver"])  # cron's periodic run
+    assert result.exit_code == 0, result.output
+    assert smtp_server.recipients == ["later@example.com"]
+    assert [m.status for m in messages(db)] == [OutboxStatus.SENT]

@@ -162,10 +162,7 @@ def test_transfer_on_completion_insufficient_funds_retried_and_reversed_on_refun
     order = group.orders[1]
     settings = _connect(order.shop, login, client, connect_fake)
     connect_fake.balance = 0  # the platform's Stripe balance is not available yet
-    _complete(order)
-    from payments.hooks import run_queued
-
-    run_queued()
+    _complete(order)  # the "payments.transfer" job runs as soon as the completion commits
     db.session.expire_all()
     transfer = db.session.scalar(sa.select(Transfer))
     assert transfer.status == TransferStatus.FAILED and "insufficient" in transfer.last_error
