@@ -82,8 +82,10 @@ def init_security(app: Flask) -> None:
             return
         if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
             return
-        # A bearer-token request carries no ambient credentials: CSRF cannot apply to it.
-        if request.path.startswith(API_PREFIX) and bearer_token():
+        # A request authenticated by a valid bearer token carries no ambient credentials: CSRF cannot
+        # apply to it. Any other Authorization header (a bogus token beside the session cookie)
+        # proves nothing, so the check stays on.
+        if request.path.startswith(API_PREFIX) and bearer_token() and _load_user_from_token() is not None:
             return
         csrf.protect(apply_exemptions=True)
 

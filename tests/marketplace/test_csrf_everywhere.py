@@ -171,9 +171,6 @@ def test_every_write_refuses_another_sessions_token(app, signed_in):
     assert signed_in.get("/account/").status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 finding 4: any 'Authorization: Bearer <anything>' header on an "
-                   "/api/ write skips the CSRF check (marketplace.security._csrf_policy checks only that the "
-                   "header is present), while the request is still authenticated by the session cookie")
 def test_a_bogus_bearer_header_does_not_skip_csrf_on_a_session_request(app, signed_in):
     wrong = refusals(app, signed_in, token=None, headers={"Authorization": "Bearer mkt_not-a-real-token"})
     assert not wrong, "a bogus bearer header skipped the CSRF check:\n" + "\n".join(wrong)
