@@ -84,10 +84,8 @@ def _save_project(form: ProjectForm, project: Project | None):
         else:
             project_services.update_project(current_user, project, form.to_fields())
     except InvestError as exc:
-        db.session.rollback()
         form.title.errors = list(form.title.errors) + [str(exc)]
         return None
-    db.session.commit()
     flash(_("项目已保存"), "success")
     return redirect(url_for("investment.office_project", project_id=project.id))
 
@@ -147,10 +145,8 @@ def project_status(project_id: int):
         project_services.set_status(current_user, project, ProjectStatus(form.target.data), form.reason.data,
                                     form.signed_amount.cents)
     except InvestError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("investment.office_project", project_id=project.id))
-    db.session.commit()
     flash(_("项目状态已更新"), "success")
     return redirect(url_for("investment.office_project", project_id=project.id))
 
@@ -161,20 +157,12 @@ def project_attach(project_id: int):
     project = policy.office_project_or_404(project_id)
     policy.require_edit(project)
     form = AttachmentForm()
-    upload = request.files.get("file")
     try:
-        head = upload.stream.read(5) if upload else b""
-        if upload:
-            upload.stream.seek(0)
-        if head.startswith(project_services.PDF_MAGIC):
-            project_services.add_pdf(current_user, project, upload, form.caption.data, bool(form.public.data))
-        else:
-            project_services.add_photo(current_user, project, upload, form.caption.data)
+        project_services.add_attachment(current_user, project, request.files.get("file"), form.caption.data,
+                                        bool(form.public.data))
     except (MediaError, InvestError) as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("investment.office_project", project_id=project.id)), 303
-    db.session.commit()
     flash(_("附件已上传"), "success")
     return redirect(url_for("investment.office_project", project_id=project.id))
 
@@ -187,7 +175,6 @@ def attachment_delete(attachment_id: int):
         abort(404)
     project_id = att.project_id
     project_services.delete_attachment(current_user, att)
-    db.session.commit()
     flash(_("附件已删除"), "success")
     return redirect(url_for("investment.office_project", project_id=project_id))
 
@@ -256,10 +243,8 @@ def _lead_action(inquiry: Inquiry, form_name: str, form, action):
     try:
         action()
     except InvestError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return _lead_page(_lead_or_404(inquiry.id), 400, **{form_name: form})
-    db.session.commit()
     flash(_("已保存"), "success")
     return redirect(url_for("investment.lead_detail", inquiry_id=inquiry.id))
 

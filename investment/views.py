@@ -106,10 +106,8 @@ def send_inquiry(project_id: int):
     try:
         create_inquiry(project, current_user, form.to_fields())
     except InvestError as exc:
-        db.session.rollback()
         form.message.errors = list(form.message.errors) + [str(exc)]
         return _project_page(project, form, 400)
-    db.session.commit()
     flash(_("咨询已提交，招商部门会尽快与您联系。"), "success")
     if current_user.is_authenticated:
         return redirect(url_for("investment.my_inquiries"))

@@ -24,7 +24,7 @@ from investment.services import InvestError
 from investment.services.projects import local_today
 from investment.vocab import PRIORITY_LABELS
 from marketplace.accounts.models import Role, User, UserRole
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
 from marketplace.states import StateMachine
@@ -55,6 +55,7 @@ def office_recipients(project: Project) -> list[User]:
     return list(db.session.scalars(stmt).unique())
 
 
+@atomic()
 def create_inquiry(project: Project, user, fields: dict) -> Inquiry:
     """Record an investor's inquiry on a published project and notify the office (mail queued)."""
     if project.status != ProjectStatus.PUBLISHED:
@@ -94,6 +95,7 @@ def _require_office(actor) -> None:
         raise Forbidden()
 
 
+@atomic()
 def set_stage(actor, inquiry: Inquiry, target: LeadStage, note: str = "",
               signed_amount_cents: int | None = None) -> LeadActivity:
     """Move a lead; the note goes into the activity log with the change."""
@@ -119,6 +121,7 @@ def set_stage(actor, inquiry: Inquiry, target: LeadStage, note: str = "",
     return activity
 
 
+@atomic()
 def update_lead(actor, inquiry: Inquiry, *, priority: LeadPriority | str | None = None, owner_id: int | None = None,
                 next_follow_up: dt.date | None = None) -> LeadActivity | None:
     """Set priority, owner and next follow-up day; logs what changed."""
@@ -148,6 +151,7 @@ def update_lead(actor, inquiry: Inquiry, *, priority: LeadPriority | str | None 
     return activity
 
 
+@atomic()
 def log_activity(actor, inquiry: Inquiry, kind: ActivityKind | str, body: str) -> LeadActivity:
     _require_office(actor)
     kind = ActivityKind(kind)
@@ -161,6 +165,7 @@ def log_activity(actor, inquiry: Inquiry, kind: ActivityKind | str, body: str) -
     return activity
 
 
+@atomic()
 def reply(actor, inquiry: Inquiry, body: str) -> LeadActivity:
     """A reply the investor sees on "my inquiries"; also e-mailed to him when he left an address."""
     _require_office(actor)

@@ -28,7 +28,7 @@ from investment.models import (
 from investment.services import InvestError
 from investment.vocab import sector_codes
 from marketplace.accounts.models import User
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.media import MediaError, get_storage, ingest_image, read_upload
 from marketplace.regions.models import Region, RegionLevel
@@ -106,6 +106,7 @@ def next_code(year: int | None = None) -> str:
     return f"{prefix}{n:04d}"
 
 
+@atomic()
 def create_project(actor, fields: dict, *, code: str | None = None) -> Project:
     """A new draft by an office member."""
     if not policy.is_office(actor):
@@ -119,6 +120,7 @@ def create_project(actor, fields: dict, *, code: str | None = None) -> Project:
     return project
 
 
+@atomic()
 def update_project(actor, project: Project, fields: dict) -> Project:
     """Edit a project the actor may edit (drafts; in review only with the reviewer role)."""
     if not policy.can_edit(actor, project):
@@ -130,6 +132,7 @@ def update_project(actor, project: Project, fields: dict) -> Project:
     return project
 
 
+@atomic()
 def set_status(actor, project: Project, target: ProjectStatus, reason: str | None = None,
                signed_amount_cents: int | None = None) -> Project:
     """Move a project along the machine; records who/when/why. Refuses the move before changing anything."""
@@ -195,6 +198,7 @@ def _require_attachment_rights(actor, project: Project) -> None:
         raise Forbidden()
 
 
+@atomic()
 def add_photo(actor, project: Project, file_storage, caption: str = "") -> ProjectAttachment:
     _require_attachment_rights(actor, project)
     if len(project.photos) >= MAX_PHOTOS:
@@ -208,6 +212,7 @@ def add_photo(actor, project: Project, file_storage, caption: str = "") -> Proje
     return att
 
 
+@atomic()
 def add_pdf(actor, project: Project, file_storage, caption: str = "", public: bool = True) -> ProjectAttachment:
     _require_attachment_rights(actor, project)
     if len(project.documents) >= MAX_DOCUMENTS:
@@ -225,16 +230,31 @@ def add_pdf(actor, project: Project, file_storage, caption: str = "", public: bo
     return att
 
 
+@atomic()
+def add_attachment(actor, project: Project, file_storage, caption: str = "", public: bool = True) -> ProjectAttachment:
+    """One upload from the office page: a PDF (judged by its first bytes) or else a photo."""
+    head = file_storage.stream.read(len(PDF_MAGIC)) if file_storage else b""
+    if file_storage:
+        file_storage.stream.seek(0)
+    if head.startswith(PDF_MAGIC):
+        return add_pdf(actor, project, file_storage, caption, public)
+    return add_photo(actor, project, file_storage, caption)
+
+
 def delete_attachment(actor, attachment: ProjectAttachment) -> None:
-    """Remove the row; the content-hashed file stays if another row still uses it."""
-    _require_attachment_rights(actor, attachment.project)
-    keys = [k for k in (attachment.key, attachment.thumb_key) if k]
-    db.session.delete(attachment)
-    db.session.flush()
-    for key in keys:
-        in_use = db.session.scalar(sa.select(sa.func.count()).select_from(ProjectAttachment).where(
-            sa.or_(ProjectAttachment.key == key, ProjectAttachment.thumb_key == key)))
-        if not in_use and attachment.kind == AttachmentKind.PDF:
+    """Remove the row; a PDF's content-hashed file goes too once no other row uses it."""
+    with atomic():
+        _require_attachment_rights(actor, attachment.project)
+        keys = [k for k in (attachment.key, attachment.thumb_key) if k]
+        is_pdf = attachment.kind == AttachmentKind.PDF
+        db.session.delete(attachment)
+        db.session.flush()
+        unused = [key for key in keys if not db.session.scalar(
+            sa.select(sa.func.count()).select_from(ProjectAttachment).where(
+                sa.or_(ProjectAttachment.key == key, ProjectAttachment.thumb_key == key)))]
+    # Files go after the rows are committed: a rolled-back delete keeps its file.
+    if is_pdf:
+        for key in unused:
             get_storage().delete(key)
 
 
@@ -254,7 +274,7 @@ def record_view(project: Project, visitor_key: str, user_agent: str | None) -> b
     """Count a view once per visitor per (local) day; bots and office staff's previews are ignored.
 
     The unique constraint decides under concurrency: a duplicate insert fails inside a savepoint and
-    counts nothing. Returns whether the view was counted. Commits.
+    counts nothing. Returns whether the view was counted.
     """
     if project.status != ProjectStatus.PUBLISHED or is_bot(user_agent):
         return False
@@ -265,13 +285,13 @@ def record_view(project: Project, visitor_key: str, user_agent: str | None) -> b
         ProjectView.project_id == project.id, ProjectView.day == day, ProjectView.visitor_hash == digest))
     if exists:
         return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(ProjectView(project_id=project.id, day=day, visitor_hash=digest))
-    except sa.exc.IntegrityError:
-        return False
-    db.session.execute(sa.update(Project).where(Project.id == project.id)
-                       .values(view_count=Project.view_count + 1).execution_options(synchronize_session=False))
-    db.session.commit()
+    with atomic():
+        try:
+            with db.session.begin_nested():
+                db.session.add(ProjectView(project_id=project.id, day=day, visitor_hash=digest))
+        except sa.exc.IntegrityError:
+            return False
+        db.session.execute(sa.update(Project).where(Project.id == project.id)
+                           .values(view_count=Project.view_count + 1).execution_options(synchronize_session=False))
     db.session.refresh(project)
     return True
