@@ -25,6 +25,7 @@ from investment.services import leads as lead_services
 from investment.services import projects as project_services
 from investment.services.dashboard import figures
 from investment.vocab import STAGE_LABELS, mu, sector_choices, sector_codes, wan_plain
+from marketplace.errors import form_errors
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
 from marketplace.media import MediaError
@@ -84,7 +85,8 @@ def _save_project(form: ProjectForm, project: Project | None):
         else:
             project_services.update_project(current_user, project, form.to_fields())
     except InvestError as exc:
-        form.title.errors = list(form.title.errors) + [str(exc)]
+        if not form_errors(form, exc):
+            flash(exc.message, "error")
         return None
     flash(_("项目已保存"), "success")
     return redirect(url_for("investment.office_project", project_id=project.id))
@@ -141,12 +143,8 @@ def project_status(project_id: int):
     form = StatusForm()
     if not form.validate() or form.target.data not in {s.value for s in ProjectStatus}:
         abort(400)
-    try:
-        project_services.set_status(current_user, project, ProjectStatus(form.target.data), form.reason.data,
-                                    form.signed_amount.cents)
-    except InvestError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("investment.office_project", project_id=project.id))
+    project_services.set_status(current_user, project, ProjectStatus(form.target.data), form.reason.data,
+                                form.signed_amount.cents)
     flash(_("项目状态已更新"), "success")
     return redirect(url_for("investment.office_project", project_id=project.id))
 
@@ -160,7 +158,7 @@ def project_attach(project_id: int):
     try:
         project_services.add_attachment(current_user, project, request.files.get("file"), form.caption.data,
                                         bool(form.public.data))
-    except (MediaError, InvestError) as exc:
+    except MediaError as exc:  # a shell ValueError, not a DomainError: the handler would not show it
         flash(str(exc), "error")
         return redirect(url_for("investment.office_project", project_id=project.id)), 303
     flash(_("附件已上传"), "success")
@@ -243,7 +241,8 @@ def _lead_action(inquiry: Inquiry, form_name: str, form, action):
     try:
         action()
     except InvestError as exc:
-        flash(str(exc), "error")
+        if not form_errors(form, exc):
+            flash(exc.message, "error")
         return _lead_page(_lead_or_404(inquiry.id), 400, **{form_name: form})
     flash(_("已保存"), "success")
     return redirect(url_for("investment.lead_detail", inquiry_id=inquiry.id))

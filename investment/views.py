@@ -18,6 +18,7 @@ from investment.services import InvestError
 from investment.services.leads import create_inquiry
 from investment.services.projects import local_today, record_view
 from investment.vocab import BRACKETS, sector_codes
+from marketplace.errors import form_errors
 from marketplace.extensions import db, limiter
 from marketplace.media import get_storage
 from marketplace.regions.models import Region, RegionLevel
@@ -106,7 +107,8 @@ def send_inquiry(project_id: int):
     try:
         create_inquiry(project, current_user, form.to_fields())
     except InvestError as exc:
-        form.message.errors = list(form.message.errors) + [str(exc)]
+        if not form_errors(form, exc):
+            flash(exc.message, "error")
         return _project_page(project, form, 400)
     flash(_("咨询已提交，招商部门会尽快与您联系。"), "success")
     if current_user.is_authenticated:

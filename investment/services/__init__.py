@@ -5,6 +5,11 @@ when it refuses: InvestError (a user-facing message), werkzeug Forbidden (a miss
 InvalidTransition (409). Routes call a verb and never commit.
 """
 
+from marketplace.errors import DomainError
 
-class InvestError(ValueError):
+
+class InvestError(DomainError):
     """Bad input or a refused action; the message is user-facing and nothing was changed."""
+
+    status = 400
+    code = "invest_refused"
