@@ -6,7 +6,6 @@ only published projects exist here (anything else is a 404).
 
 from __future__ import annotations
 
-from flask import request
 from flask_babel import gettext as _
 
 from investment.models import Project, ProjectStatus
@@ -62,10 +61,10 @@ def project_json(project: Project, *, detail: bool = False) -> dict:
 
 @api_bp.get("/projects")
 def api_projects():
-    from investment.views import library_query_from
+    from investment.views import library_query
 
     page, per_page = page_args(default_size=20, max_size=50)
-    query = library_query_from(request.args)
+    query = library_query()
     query.page, query.per_page = page, per_page
     result = find_projects(query)
     if result.error:

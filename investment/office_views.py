@@ -26,9 +26,12 @@ from investment.services import projects as project_services
 from investment.services.dashboard import figures
 from investment.vocab import STAGE_LABELS, mu, sector_choices, sector_codes, wan_plain
 from marketplace.errors import form_errors
+from marketplace.exports import csv_response
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
 from marketplace.media import MediaError
+from marketplace.regions.services import counties
+from marketplace.web import enum_arg, paginate
 
 office_required = policy.office_required
 
@@ -51,8 +54,8 @@ def office():
 @office_required
 def office_projects():
     stmt = sa.select(Project).order_by(Project.updated_at.desc(), Project.id.desc())
-    status = request.args.get("status", "")
-    if status in {s.value for s in ProjectStatus}:
+    status = enum_arg(ProjectStatus, "status")
+    if status is not None:
         stmt = stmt.where(Project.status == status)
     sector = request.args.get("sector", "")
     if sector in sector_codes():
@@ -61,13 +64,11 @@ def office_projects():
     if q:
         like = f"%{q.replace('%', '').replace('_', '')}%"
         stmt = stmt.where(sa.or_(Project.title.ilike(like), Project.code.ilike(like)))
-    page = db.paginate(stmt, per_page=25, max_per_page=25, error_out=False)
+    page = paginate(stmt, per_page=25)
     return render_template("investment/office/projects.html", page=page, status=status, sector=sector, q=q)
 
 
 def _prepare_project_form(form: ProjectForm) -> ProjectForm:
-    from investment.views import counties
-
     form.sector.choices = as_choices(sector_choices(current_locale_code()))
     form.region_id.choices = as_choices([(None, _("请选择"))] + [(r.id, r.localized_name(current_locale_code()))
                                                                 for r in counties()])
@@ -188,7 +189,7 @@ def review_queue():
 @bp.get("/office/projects.csv")
 @office_required
 def projects_export():
-    return _csv_response(csv_export.projects_csv(current_locale_code()), "projects.csv")
+    return _private(csv_response("projects.csv", *csv_export.projects_table(current_locale_code())))
 
 
 # --- leads ---------------------------------------------------------------------------------------
@@ -197,15 +198,15 @@ def projects_export():
 @office_required
 def leads():
     stmt = sa.select(Inquiry).order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
-    stage = request.args.get("stage", "")
-    if stage in {s.value for s in LeadStage}:
+    stage = enum_arg(LeadStage, "stage")
+    if stage is not None:
         stmt = stmt.where(Inquiry.stage == stage)
-    priority = request.args.get("priority", "")
-    if priority in {p.value for p in LeadPriority}:
+    priority = enum_arg(LeadPriority, "priority")
+    if priority is not None:
         stmt = stmt.where(Inquiry.priority == priority)
     if request.args.get("mine") == "1":
         stmt = stmt.where(Inquiry.owner_id == current_user.id)
-    page = db.paginate(stmt, per_page=30, max_per_page=30, error_out=False)
+    page = paginate(stmt, per_page=30)
     return render_template("investment/office/leads.html", page=page, stage=stage, priority=priority)
 
 
@@ -290,11 +291,10 @@ def lead_reply(inquiry_id: int):
 @bp.get("/office/leads.csv")
 @office_required
 def leads_export():
-    return _csv_response(csv_export.leads_csv(), "leads.csv")
+    return _private(csv_response("leads.csv", *csv_export.leads_table()))
 
 
-def _csv_response(text: str, filename: str) -> Response:
-    response = Response(text.encode("utf-8"), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+def _private(response: Response) -> Response:
+    """Exports carry contact details: no shared cache keeps them."""
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -32,7 +32,8 @@ from investment.vocab import WAN
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
-from marketplace.regions.models import Region, RegionLevel
+from marketplace.regions import services as regions
+from marketplace.regions.models import Region
 
 DATA_FILE = Path(__file__).parent / "data" / "demo_projects.json"
 
@@ -52,10 +53,6 @@ def _staff(email: str, role: Role) -> User | None:
         return user
     return db.session.scalar(sa.select(User).join(UserRole, UserRole.user_id == User.id)
                              .where(UserRole.role == role).order_by(User.id).limit(1))
-
-
-def _counties() -> dict[str, Region]:
-    return {r.name: r for r in db.session.scalars(sa.select(Region).where(Region.level == RegionLevel.COUNTY))}
 
 
 def _project(row: dict, region: Region, officer: User | None, reviewer: User | None, n: int) -> Project:
@@ -126,7 +123,7 @@ def _lead(row: dict, project: Project, officer: User | None) -> Inquiry:
 def seed_demo_investment(progress=None) -> dict:
     """Add the demo projects and leads that are missing. Returns counts of what was created."""
     data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
-    counties = _counties()
+    counties = {r.name: r for r in regions.counties()}
     if not counties:
         return {"projects": 0, "leads": 0, "skipped": "no regions loaded"}
     officer = _staff("officer@demo.example", Role.OFFICER)

@@ -21,40 +21,33 @@ from investment.vocab import BRACKETS, sector_codes
 from marketplace.errors import form_errors
 from marketplace.extensions import db, limiter
 from marketplace.media import get_storage
-from marketplace.regions.models import Region, RegionLevel
+from marketplace.regions.services import counties
+from marketplace.web import enum_arg, page_arg
 
 
-def counties() -> list[Region]:
-    return list(db.session.scalars(sa.select(Region).where(Region.level == RegionLevel.COUNTY)
-                                   .order_by(Region.sort_order, Region.code)))
-
-
-def library_query_from(args) -> LibraryQuery:
+def library_query() -> LibraryQuery:
     """Read the library's query string; unknown values are ignored rather than failing."""
+    args = request.args
     sector = args.get("sector", "")
-    mode = args.get("mode", "")
+    mode = enum_arg(CoopMode, "mode")
     bracket = args.get("bracket", "")
     sort = args.get("sort", "")
-    try:
-        page = max(1, min(int(args.get("page", 1)), 1000))
-    except ValueError:
-        page = 1
     county = args.get("county", "")[:20]
     return LibraryQuery(
         text=args.get("q", "")[:100],
         sector=sector if sector in sector_codes() else "",
         county=county if county.isdigit() else "",
         bracket=bracket if bracket in {b[0] for b in BRACKETS} else "",
-        mode=mode if mode in {m.value for m in CoopMode} else "",
+        mode=mode.value if mode else "",
         land=args.get("land") in ("1", "on", "true"),
         sort=sort if sort in ("newest", "size", "relevance") else ("relevance" if args.get("q") else "newest"),
-        page=page,
+        page=page_arg(),
     )
 
 
 @bp.get("")
 def library():
-    query = library_query_from(request.args)
+    query = library_query()
     result = find_projects(query)
     fc = {name: dict(pairs) for name, pairs in result.facets.items()}
     return render_template("investment/library.html", query=query, result=result, fc=fc, counties=counties())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
@@ -28,6 +27,7 @@ from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
 from marketplace.states import StateMachine
+from marketplace.web import absolute_url
 
 L = LeadStage
 LEAD_MACHINE = StateMachine("lead", {
@@ -83,7 +83,7 @@ def create_inquiry(project: Project, user, fields: dict) -> Inquiry:
                                            actor_id=user.id if signed_in else None))
     db.session.add(inquiry)
     db.session.flush()
-    link = url_for("investment.lead_detail", inquiry_id=inquiry.id, _external=True)
+    link = absolute_url("investment.lead_detail", inquiry_id=inquiry.id)
     for officer in office_recipients(project):
         queue_mail(officer.email, "investment/inquiry_received", locale=officer.locale, inquiry=inquiry,
                    project=project, link=link)
@@ -178,9 +178,9 @@ def reply(actor, inquiry: Inquiry, body: str) -> LeadActivity:
     recipient = inquiry.email or (inquiry.user.email if inquiry.user else "")
     if recipient:
         locale = inquiry.user.locale if inquiry.user else "zh_CN"
-        link = url_for("investment.my_inquiries", _external=True) if inquiry.user_id else None
+        link = absolute_url("investment.my_inquiries") if inquiry.user_id else None
         queue_mail(recipient, "investment/inquiry_reply", locale=locale, inquiry=inquiry, body=body, link=link,
-                   project_link=url_for("investment.project_page", project_id=inquiry.project_id, _external=True))
+                   project_link=absolute_url("investment.project_page", project_id=inquiry.project_id))
     return activity
 
 
