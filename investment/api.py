@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from investment.models import Project, ProjectStatus
+from investment.queries import library_query
 from investment.search import find_projects
 from investment.vocab import MODE_LABELS, bracket_of, sector_name
 from marketplace.api import api_bp, page_args
@@ -61,8 +62,6 @@ def project_json(project: Project, *, detail: bool = False) -> dict:
 
 @api_bp.get("/projects")
 def api_projects():
-    from investment.views import library_query
-
     page, per_page = page_args(default_size=20, max_size=50)
     query = library_query()
     query.page, query.per_page = page, per_page

@@ -11,38 +11,17 @@ from flask_login import current_user, login_required
 
 from investment import bp, policy
 from investment.forms import InquiryForm
-from investment.models import AttachmentKind, CoopMode, Inquiry, ProjectAttachment
+from investment.models import AttachmentKind, Inquiry, ProjectAttachment
+from investment.queries import library_query
 from investment.related import related
-from investment.search import LibraryQuery, find_projects
+from investment.search import find_projects
 from investment.services import InvestError
 from investment.services.leads import create_inquiry
 from investment.services.projects import local_today, record_view
-from investment.vocab import BRACKETS, sector_codes
 from marketplace.errors import form_errors
 from marketplace.extensions import db, limiter
 from marketplace.media import get_storage
 from marketplace.regions.services import counties
-from marketplace.web import enum_arg, page_arg
-
-
-def library_query() -> LibraryQuery:
-    """Read the library's query string; unknown values are ignored rather than failing."""
-    args = request.args
-    sector = args.get("sector", "")
-    mode = enum_arg(CoopMode, "mode")
-    bracket = args.get("bracket", "")
-    sort = args.get("sort", "")
-    county = args.get("county", "")[:20]
-    return LibraryQuery(
-        text=args.get("q", "")[:100],
-        sector=sector if sector in sector_codes() else "",
-        county=county if county.isdigit() else "",
-        bracket=bracket if bracket in {b[0] for b in BRACKETS} else "",
-        mode=mode.value if mode else "",
-        land=args.get("land") in ("1", "on", "true"),
-        sort=sort if sort in ("newest", "size", "relevance") else ("relevance" if args.get("q") else "newest"),
-        page=page_arg(),
-    )
 
 
 @bp.get("")
