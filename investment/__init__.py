@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
     from investment import search, templating
     from marketplace.domains import NavItem, register
 
-    register(app, "investment", blueprint=bp, routes=("views", "office_views", "api"), models=("models",),
+    register(app, "investment", blueprint=bp, routes=("views.public", "views.office", "api"), models=("models",),
              cli=("cli",), seed="investment.seed:seed_demo_investment", nav=(
                  NavItem("investment.library", _l("招商项目"), order=30),
                  NavItem("investment.my_inquiries", _l("我的投资咨询"), menu="user", order=40),

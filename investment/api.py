@@ -6,10 +6,10 @@ only published projects exist here (anything else is a 404).
 
 from __future__ import annotations
 
-from flask import request
 from flask_babel import gettext as _
 
 from investment.models import Project, ProjectStatus
+from investment.queries import library_query
 from investment.search import find_projects
 from investment.vocab import MODE_LABELS, bracket_of, sector_name
 from marketplace.api import api_bp, page_args
@@ -62,10 +62,8 @@ def project_json(project: Project, *, detail: bool = False) -> dict:
 
 @api_bp.get("/projects")
 def api_projects():
-    from investment.views import library_query_from
-
     page, per_page = page_args(default_size=20, max_size=50)
-    query = library_query_from(request.args)
+    query = library_query()
     query.page, query.per_page = page, per_page
     result = find_projects(query)
     if result.error:

@@ -1,13 +1,13 @@
 """Local producers and products related to a project: same county, categories of the project's sector.
 
-Reads the catalogue when it is installed (investment may read catalog), otherwise the county's
-approved shops from marketplace.shops.
+Products come from the catalogue (investment may read catalog); shops from marketplace.shops.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from catalog.models import Category, Product, ProductStatus
 from investment.models import Project
 from investment.vocab import sectors
 from marketplace.extensions import db
@@ -21,11 +21,7 @@ def _category_prefixes(sector: str) -> list[str]:
     return []
 
 
-def related_products(project: Project, limit: int = 6) -> list:
-    try:
-        from catalog.models import Category, Product, ProductStatus
-    except ImportError:
-        return []
+def related_products(project: Project, limit: int = 6) -> list[Product]:
     prefixes = _category_prefixes(project.sector)
     if not prefixes:
         return []

@@ -30,9 +30,10 @@ from investment.models import (
 from investment.services.projects import local_today
 from investment.vocab import WAN
 from marketplace.accounts.models import Role, User, UserRole
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
-from marketplace.regions.models import Region, RegionLevel
+from marketplace.regions import services as regions
+from marketplace.regions.models import Region
 
 DATA_FILE = Path(__file__).parent / "data" / "demo_projects.json"
 
@@ -52,10 +53,6 @@ def _staff(email: str, role: Role) -> User | None:
         return user
     return db.session.scalar(sa.select(User).join(UserRole, UserRole.user_id == User.id)
                              .where(UserRole.role == role).order_by(User.id).limit(1))
-
-
-def _counties() -> dict[str, Region]:
-    return {r.name: r for r in db.session.scalars(sa.select(Region).where(Region.level == RegionLevel.COUNTY))}
 
 
 def _project(row: dict, region: Region, officer: User | None, reviewer: User | None, n: int) -> Project:
@@ -126,26 +123,38 @@ def _lead(row: dict, project: Project, officer: User | None) -> Inquiry:
 def seed_demo_investment(progress=None) -> dict:
     """Add the demo projects and leads that are missing. Returns counts of what was created."""
     data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
-    counties = _counties()
+    counties = {r.name: r for r in regions.counties()}
     if not counties:
         return {"projects": 0, "leads": 0, "skipped": "no regions loaded"}
     officer = _staff("officer@demo.example", Role.OFFICER)
     reviewer = _staff("reviewer@demo.example", Role.REVIEWER) or officer
+    with atomic():
+        created_projects = _seed_projects(data["projects"], counties, officer, reviewer, progress)
+        created_leads = _seed_leads(data["leads"], officer, progress)
+    return {"projects": created_projects, "leads": created_leads}
+
+
+def _seed_projects(rows: list[dict], counties: dict[str, Region], officer: User | None, reviewer: User | None,
+                   progress) -> int:
     existing = set(db.session.scalars(sa.select(Project.code).where(Project.code.like("SQ-DEMO-%"))))
-    created_projects = created_leads = 0
-    for n, row in enumerate(data["projects"]):
+    created = 0
+    for n, row in enumerate(rows):
         if row["code"] in existing or row["county"] not in counties:
             continue
         project = _project(row, counties[row["county"]], officer, reviewer, n)
         db.session.add(project)
         db.session.flush()
         project_search.changed(project.id)
-        created_projects += 1
+        created += 1
         if progress:
             progress(1)
-    db.session.commit()
+    return created
+
+
+def _seed_leads(rows: list[dict], officer: User | None, progress) -> int:
     by_code = {p.code: p for p in db.session.scalars(sa.select(Project).where(Project.code.like("SQ-DEMO-%")))}
-    for row in data["leads"]:
+    created = 0
+    for row in rows:
         project = by_code.get(row["project"])
         if project is None:
             continue
@@ -154,8 +163,7 @@ def seed_demo_investment(progress=None) -> dict:
         if exists:
             continue
         db.session.add(_lead(row, project, officer))
-        created_leads += 1
+        created += 1
         if progress:
             progress(1)
-    db.session.commit()
-    return {"projects": created_projects, "leads": created_leads}
+    return created

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, request, url_for
-from werkzeug.routing import BuildError
 
 from investment import policy, vocab
 
@@ -16,14 +15,6 @@ def library_url(**changes) -> str:
     return url_for("investment.library", **{k: v for k, v in args.items() if v not in (None, "", False)})
 
 
-def try_url(endpoint: str, **values) -> str | None:
-    """A link into another domain when that domain offers the page (it may not exist yet)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["wan"] = vocab.wan
     app.jinja_env.filters["mu"] = vocab.mu
@@ -32,4 +23,4 @@ def init_templating(app: Flask) -> None:
     def _invest():
         if not request or request.blueprint != "investment":
             return {}
-        return {"iv": vocab, "ipolicy": policy, "library_url": library_url, "try_url": try_url}
+        return {"iv": vocab, "ipolicy": policy, "library_url": library_url}

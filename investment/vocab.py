@@ -22,6 +22,7 @@ from investment.models import (
     LeadStage,
     ProjectStatus,
 )
+from marketplace.errors import DomainError
 from marketplace.money import MoneyError, parse_amount
 
 SECTORS_FILE = Path(__file__).parent / "data" / "sectors.json"
@@ -174,8 +175,11 @@ def wan_plain(cents: int | None) -> str:
     return wan(cents).replace(",", "")
 
 
-class UnitError(ValueError):
+class UnitError(DomainError):
     """A land area could not be read; the message is user-facing."""
+
+    status = 400
+    code = "invalid_area"
 
 
 def parse_mu(text: str | None) -> int:

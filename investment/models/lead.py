@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from investment.models.project import CoopMode, Project
 from marketplace.accounts.models import User
@@ -62,7 +62,10 @@ class Inquiry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
     # --- the lead ---
-    stage: Mapped[LeadStage] = mapped_column(_enum(LeadStage), default=LeadStage.NEW, index=True)
+    #: The pipeline stage. Mapped as ``status`` (the column stays ``stage``) so the one
+    #: StateMachine.move() moves it; ``stage`` is the name the domain reads and writes.
+    status: Mapped[LeadStage] = mapped_column("stage", _enum(LeadStage), default=LeadStage.NEW, index=True)
+    stage = synonym("status")
     priority: Mapped[LeadPriority] = mapped_column(_enum(LeadPriority), default=LeadPriority.KEEP)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     #: The next follow-up day (office local date); leads due today and overdue are listed on the dashboard.

@@ -1,9 +1,15 @@
-"""Verb functions of the investment domain; each runs in the caller's one transaction.
+"""Verb functions of the investment domain; each runs in one ``atomic()`` transaction.
 
-Routes commit after a service returns; a service that refuses raises before anything is flushed
-(InvestError: a user-facing message; werkzeug Forbidden: a missing role; InvalidTransition: 409).
+A verb commits when it succeeds (or joins its caller's ``atomic()`` block) and rolls everything back
+when it refuses: InvestError (a user-facing message), werkzeug Forbidden (a missing role) or
+InvalidTransition (409). Routes call a verb and never commit.
 """
 
+from marketplace.errors import DomainError
 
-class InvestError(ValueError):
+
+class InvestError(DomainError):
     """Bad input or a refused action; the message is user-facing and nothing was changed."""
+
+    status = 400
+    code = "invest_refused"

@@ -1,9 +1,9 @@
-"""CSV exports of projects and leads for the office's spreadsheets; formula cells neutralised."""
+"""CSV exports of projects and leads for the office's spreadsheets (written by marketplace.exports,
+which neutralises formula cells)."""
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,30 +18,12 @@ from investment.vocab import (
     sector_name,
     wan_plain,
 )
+from marketplace.exports import csv_text
 from marketplace.extensions import db
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-
-def neutralise(value) -> str:
-    """A cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading quote."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
-def _csv(header: list[str], rows) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([neutralise(h) for h in header])
-    for row in rows:
-        writer.writerow([neutralise(c) for c in row])
-    # BOM: Excel opens UTF-8 Chinese correctly only with it.
-    return "\ufeff" + out.getvalue()
-
-
-def projects_csv(locale: str = "zh_CN") -> str:
+def projects_table(locale: str = "zh_CN") -> tuple[list[str], Iterator[list]]:
+    """The projects export's header and rows."""
     header = [_("编号"), _("项目名称"), _("状态"), _("行业"), _("县区"), _("园区/地址"), _("总投资（万元）"), _("拟引资（万元）"), _("签约额（万元）"),
               _("合作方式"), _("用地（亩）"), _("联系人"), _("电话"), _("有效期至"), _("浏览量"), _("发布时间")]
     projects = db.session.scalars(sa.select(Project).order_by(Project.code))
@@ -51,10 +33,11 @@ def projects_csv(locale: str = "zh_CN") -> str:
              str(MODE_LABELS[p.mode]), mu(p.land_area_hundredths), p.contact_name, p.contact_phone,
              p.valid_until.isoformat() if p.valid_until else "", p.view_count,
              p.published_at.strftime("%Y-%m-%d") if p.published_at else ""] for p in projects)
-    return _csv(header, rows)
+    return header, rows
 
 
-def leads_csv() -> str:
+def leads_table() -> tuple[list[str], Iterator[list]]:
+    """The leads export's header and rows."""
     header = [_("线索编号"), _("项目编号"), _("项目名称"), _("姓名"), _("单位"), _("电话"), _("邮箱"), _("意向金额（万元）"), _("合作方式"), _("阶段"),
               _("优先级"), _("负责人"), _("下次跟进"), _("咨询时间"), _("咨询内容")]
     leads = db.session.scalars(sa.select(Inquiry).order_by(Inquiry.id))
@@ -62,4 +45,12 @@ def leads_csv() -> str:
              str(MODE_LABELS[i.mode]) if i.mode else "", str(STAGE_LABELS[i.stage]), str(PRIORITY_LABELS[i.priority]),
              i.owner.display_name if i.owner else "", i.next_follow_up.isoformat() if i.next_follow_up else "",
              i.created_at.strftime("%Y-%m-%d %H:%M"), i.message] for i in leads)
-    return _csv(header, rows)
+    return header, rows
+
+
+def projects_csv(locale: str = "zh_CN") -> str:
+    return csv_text(*projects_table(locale))
+
+
+def leads_csv() -> str:
+    return csv_text(*leads_table())

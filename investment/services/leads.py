@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
@@ -22,12 +21,13 @@ from investment.models import (
 )
 from investment.services import InvestError
 from investment.services.projects import local_today
-from investment.vocab import PRIORITY_LABELS
+from investment.vocab import PRIORITY_LABELS, STAGE_LABELS
 from marketplace.accounts.models import Role, User, UserRole
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
 from marketplace.states import StateMachine
+from marketplace.web import absolute_url
 
 L = LeadStage
 LEAD_MACHINE = StateMachine("lead", {
@@ -36,7 +36,7 @@ LEAD_MACHINE = StateMachine("lead", {
     L.NEGOTIATING: {L.SIGNED, L.DECLINED},
     L.SIGNED: set(),
     L.DECLINED: set(),
-})
+}, labels=STAGE_LABELS, stamps={L.SIGNED: "signed_at"})
 
 MESSAGE_MAX = 2000
 NOTE_MAX = 4000
@@ -55,6 +55,7 @@ def office_recipients(project: Project) -> list[User]:
     return list(db.session.scalars(stmt).unique())
 
 
+@atomic()
 def create_inquiry(project: Project, user, fields: dict) -> Inquiry:
     """Record an investor's inquiry on a published project and notify the office (mail queued)."""
     if project.status != ProjectStatus.PUBLISHED:
@@ -65,13 +66,13 @@ def create_inquiry(project: Project, user, fields: dict) -> Inquiry:
     phone = _text(fields.get("phone"), 40)
     message = (fields.get("message") or "").strip()
     if not name:
-        raise InvestError(_("请填写您的姓名"))
+        raise InvestError(_("请填写您的姓名"), field="name")
     if not (phone or email):
-        raise InvestError(_("请留下电话或电子邮箱，方便我们联系您"))
+        raise InvestError(_("请留下电话或电子邮箱，方便我们联系您"), field="phone")
     if not message:
-        raise InvestError(_("请填写咨询内容"))
+        raise InvestError(_("请填写咨询内容"), field="message")
     if len(message) > MESSAGE_MAX:
-        raise InvestError(_("咨询内容不能超过 %(n)d 字", n=MESSAGE_MAX))
+        raise InvestError(_("咨询内容不能超过 %(n)d 字", n=MESSAGE_MAX), field="message")
     mode = fields.get("mode") or None
     inquiry = Inquiry(project=project, user_id=user.id if signed_in else None, name=name,
                       company=_text(fields.get("company"), 120), phone=phone, email=email,
@@ -82,7 +83,7 @@ def create_inquiry(project: Project, user, fields: dict) -> Inquiry:
                                            actor_id=user.id if signed_in else None))
     db.session.add(inquiry)
     db.session.flush()
-    link = url_for("investment.lead_detail", inquiry_id=inquiry.id, _external=True)
+    link = absolute_url("investment.lead_detail", inquiry_id=inquiry.id)
     for officer in office_recipients(project):
         queue_mail(officer.email, "investment/inquiry_received", locale=officer.locale, inquiry=inquiry,
                    project=project, link=link)
@@ -94,6 +95,7 @@ def _require_office(actor) -> None:
         raise Forbidden()
 
 
+@atomic()
 def set_stage(actor, inquiry: Inquiry, target: LeadStage, note: str = "",
               signed_amount_cents: int | None = None) -> LeadActivity:
     """Move a lead; the note goes into the activity log with the change."""
@@ -102,23 +104,25 @@ def set_stage(actor, inquiry: Inquiry, target: LeadStage, note: str = "",
     LEAD_MACHINE.check(inquiry.stage, target)
     note = _text(note, NOTE_MAX)
     if target == LeadStage.DECLINED and not note:
-        raise InvestError(_("请写明未成的原因"))
-    activity = LeadActivity(kind=ActivityKind.STAGE, body=note, from_stage=inquiry.stage, to_stage=target,
+        raise InvestError(_("请写明未成的原因"), field="note")
+    current = inquiry.stage
+    fields: dict = {"stage_changed_at": utcnow()}
+    if target == LeadStage.SIGNED:
+        fields["signed_amount_cents"] = signed_amount_cents or inquiry.amount_cents
+    if not target.is_open:
+        fields["next_follow_up"] = None
+    if inquiry.owner_id is None:
+        fields["owner_id"] = actor.id
+    LEAD_MACHINE.move(inquiry, target, actor=actor, **fields)
+    # The lead's history is its activity log: a STAGE entry with the note (an entry the machine's
+    # history helper cannot write, as the log's rows also have a kind).
+    activity = LeadActivity(kind=ActivityKind.STAGE, body=note, from_stage=current, to_stage=target,
                             actor_id=actor.id)
     inquiry.activities.append(activity)
-    now = utcnow()
-    inquiry.stage = target
-    inquiry.stage_changed_at = now
-    if target == LeadStage.SIGNED:
-        inquiry.signed_at = now
-        inquiry.signed_amount_cents = signed_amount_cents or inquiry.amount_cents
-    if not target.is_open:
-        inquiry.next_follow_up = None
-    if inquiry.owner_id is None:
-        inquiry.owner_id = actor.id
     return activity
 
 
+@atomic()
 def update_lead(actor, inquiry: Inquiry, *, priority: LeadPriority | str | None = None, owner_id: int | None = None,
                 next_follow_up: dt.date | None = None) -> LeadActivity | None:
     """Set priority, owner and next follow-up day; logs what changed."""
@@ -131,14 +135,14 @@ def update_lead(actor, inquiry: Inquiry, *, priority: LeadPriority | str | None 
         if owner_id is not None:
             owner = db.session.get(User, owner_id)
             if owner is None or not policy.is_office(owner):
-                raise InvestError(_("负责人必须是招商工作人员"))
+                raise InvestError(_("负责人必须是招商工作人员"), field="owner_id")
             changes.append(_("负责人") + "：" + owner.display_name)
         else:
             changes.append(_("负责人") + "：—")
         inquiry.owner_id = owner_id
     if next_follow_up != inquiry.next_follow_up:
         if next_follow_up is not None and next_follow_up < local_today() - dt.timedelta(days=365):
-            raise InvestError(_("下次跟进日期不正确"))
+            raise InvestError(_("下次跟进日期不正确"), field="next_follow_up")
         inquiry.next_follow_up = next_follow_up
         changes.append(_("下次跟进") + "：" + (next_follow_up.isoformat() if next_follow_up else "—"))
     if not changes:
@@ -148,33 +152,35 @@ def update_lead(actor, inquiry: Inquiry, *, priority: LeadPriority | str | None 
     return activity
 
 
+@atomic()
 def log_activity(actor, inquiry: Inquiry, kind: ActivityKind | str, body: str) -> LeadActivity:
     _require_office(actor)
     kind = ActivityKind(kind)
     if kind not in (ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.VISIT):
-        raise InvestError(_("跟进方式不正确"))
+        raise InvestError(_("跟进方式不正确"), field="kind")
     body = _text(body, NOTE_MAX)
     if not body:
-        raise InvestError(_("请填写跟进内容"))
+        raise InvestError(_("请填写跟进内容"), field="body")
     activity = LeadActivity(kind=kind, body=body, actor_id=actor.id)
     inquiry.activities.append(activity)
     return activity
 
 
+@atomic()
 def reply(actor, inquiry: Inquiry, body: str) -> LeadActivity:
     """A reply the investor sees on "my inquiries"; also e-mailed to him when he left an address."""
     _require_office(actor)
     body = _text(body, NOTE_MAX)
     if not body:
-        raise InvestError(_("请填写回复内容"))
+        raise InvestError(_("请填写回复内容"), field="body")
     activity = LeadActivity(kind=ActivityKind.REPLY, body=body, actor_id=actor.id, visible_to_investor=True)
     inquiry.activities.append(activity)
     recipient = inquiry.email or (inquiry.user.email if inquiry.user else "")
     if recipient:
         locale = inquiry.user.locale if inquiry.user else "zh_CN"
-        link = url_for("investment.my_inquiries", _external=True) if inquiry.user_id else None
+        link = absolute_url("investment.my_inquiries") if inquiry.user_id else None
         queue_mail(recipient, "investment/inquiry_reply", locale=locale, inquiry=inquiry, body=body, link=link,
-                   project_link=url_for("investment.project_page", project_id=inquiry.project_id, _external=True))
+                   project_link=absolute_url("investment.project_page", project_id=inquiry.project_id))
     return activity
 
 

@@ -26,9 +26,9 @@ from investment.models import (
     ProjectView,
 )
 from investment.services import InvestError
-from investment.vocab import sector_codes
+from investment.vocab import STATUS_LABELS, sector_codes
 from marketplace.accounts.models import User
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.media import MediaError, get_storage, ingest_image, read_upload
 from marketplace.regions.models import Region, RegionLevel
@@ -42,7 +42,9 @@ PROJECT_MACHINE = StateMachine("project", {
     S.SIGNED: set(),
     S.CLOSED: set(),
     S.WITHDRAWN: set(),
-})
+}, labels=STATUS_LABELS, history=ProjectStatusChange, history_key="project_id", note_column="reason",
+    note_length=2000, stamps={S.PUBLISHED: "published_at", S.SIGNED: "closed_at", S.CLOSED: "closed_at",
+                              S.WITHDRAWN: "closed_at"})
 
 #: Fields an officer edits; amounts arrive already in fen, land in hundredths of a 亩.
 EDITABLE = ("title", "summary", "sector", "region_id", "park", "address", "total_investment_cents", "sought_cents",
@@ -64,18 +66,18 @@ def _validate(fields: dict) -> dict:
     clean = {k: fields[k] for k in EDITABLE if k in fields}
     title = (clean.get("title") or "").strip()
     if not title:
-        raise InvestError(_("请填写项目名称"))
+        raise InvestError(_("请填写项目名称"), field="title")
     clean["title"] = title[:120]
     if clean.get("sector") not in sector_codes():
-        raise InvestError(_("请选择行业"))
+        raise InvestError(_("请选择行业"), field="sector")
     region = db.session.get(Region, clean.get("region_id") or 0)
     if region is None or region.level == RegionLevel.VILLAGE:
-        raise InvestError(_("请选择项目所在县区"))
+        raise InvestError(_("请选择项目所在县区"), field="region_id")
     total, sought = clean.get("total_investment_cents") or 0, clean.get("sought_cents") or 0
     if total <= 0:
-        raise InvestError(_("请填写总投资额"))
+        raise InvestError(_("请填写总投资额"), field="total_investment_cents")
     if sought > total:
-        raise InvestError(_("拟引资额不能大于总投资额"))
+        raise InvestError(_("拟引资额不能大于总投资额"), field="sought_cents")
     clean["total_investment_cents"], clean["sought_cents"] = total, sought
     clean["mode"] = CoopMode(clean.get("mode") or CoopMode.COOPERATION)
     clean["land_nature"] = LandNature(clean.get("land_nature") or LandNature.NONE)
@@ -83,7 +85,7 @@ def _validate(fields: dict) -> dict:
     if clean.get("officer_id"):
         officer = db.session.get(User, clean["officer_id"])
         if officer is None or not policy.is_office(officer):
-            raise InvestError(_("负责人必须是招商工作人员"))
+            raise InvestError(_("负责人必须是招商工作人员"), field="officer_id")
     else:
         clean["officer_id"] = None
     for key in ("summary", "park", "address", "construction", "market_outlook", "incentives", "expected_returns",
@@ -91,11 +93,6 @@ def _validate(fields: dict) -> dict:
         if key in clean:
             clean[key] = (clean[key] or "").strip()
     return clean
-
-
-def _record(project: Project, actor, target: ProjectStatus, reason: str | None = None) -> None:
-    project.history.append(ProjectStatusChange(from_status=project.status if project.id else None, to_status=target,
-                                               actor_id=getattr(actor, "id", None), reason=reason or None))
 
 
 def next_code(year: int | None = None) -> str:
@@ -106,6 +103,7 @@ def next_code(year: int | None = None) -> str:
     return f"{prefix}{n:04d}"
 
 
+@atomic()
 def create_project(actor, fields: dict, *, code: str | None = None) -> Project:
     """A new draft by an office member."""
     if not policy.is_office(actor):
@@ -119,6 +117,7 @@ def create_project(actor, fields: dict, *, code: str | None = None) -> Project:
     return project
 
 
+@atomic()
 def update_project(actor, project: Project, fields: dict) -> Project:
     """Edit a project the actor may edit (drafts; in review only with the reviewer role)."""
     if not policy.can_edit(actor, project):
@@ -130,6 +129,7 @@ def update_project(actor, project: Project, fields: dict) -> Project:
     return project
 
 
+@atomic()
 def set_status(actor, project: Project, target: ProjectStatus, reason: str | None = None,
                signed_amount_cents: int | None = None) -> Project:
     """Move a project along the machine; records who/when/why. Refuses the move before changing anything."""
@@ -139,24 +139,17 @@ def set_status(actor, project: Project, target: ProjectStatus, reason: str | Non
         raise Forbidden()
     reason = (reason or "").strip()[:2000]
     if project.status == ProjectStatus.IN_REVIEW and target == ProjectStatus.DRAFT and not reason:
-        raise InvestError(_("退回时请写明原因"))
+        raise InvestError(_("退回时请写明原因"), field="reason")
     if target == ProjectStatus.IN_REVIEW:
         _check_complete(project)
-    now = utcnow()
-    _record(project, actor, target, reason)
+    fields: dict = {}
     if target == ProjectStatus.PUBLISHED:
-        project.published_at = now
-        project.status_reason = None
-    elif target == ProjectStatus.DRAFT:
-        project.status_reason = reason or None
+        fields["status_reason"] = None
     elif target == ProjectStatus.SIGNED:
-        project.signed_amount_cents = signed_amount_cents if signed_amount_cents else project.sought_cents
-        project.closed_at = now
-    elif target in (ProjectStatus.CLOSED, ProjectStatus.WITHDRAWN):
-        project.closed_at = now
-        project.status_reason = reason or None
-    project.status = target
-    project.updated_at = now
+        fields["signed_amount_cents"] = signed_amount_cents or project.sought_cents
+    elif target in (ProjectStatus.DRAFT, ProjectStatus.CLOSED, ProjectStatus.WITHDRAWN):
+        fields["status_reason"] = reason or None
+    PROJECT_MACHINE.move(project, target, actor=actor, note=reason, **fields)
     project_search.changed(project.id)
     return project
 
@@ -195,10 +188,11 @@ def _require_attachment_rights(actor, project: Project) -> None:
         raise Forbidden()
 
 
+@atomic()
 def add_photo(actor, project: Project, file_storage, caption: str = "") -> ProjectAttachment:
     _require_attachment_rights(actor, project)
     if len(project.photos) >= MAX_PHOTOS:
-        raise InvestError(_("每个项目最多 %(n)d 张照片", n=MAX_PHOTOS))
+        raise InvestError(_("每个项目最多 %(n)d 张照片", n=MAX_PHOTOS), field="file")
     data = read_upload(file_storage, current_app.config["UPLOAD_IMAGE_MAX_BYTES"])
     stored = ingest_image(data, prefix="public/invest", sizes=(320, 800, 1600))
     att = ProjectAttachment(kind=AttachmentKind.PHOTO, key=stored.key(800), thumb_key=stored.key(320),
@@ -208,10 +202,11 @@ def add_photo(actor, project: Project, file_storage, caption: str = "") -> Proje
     return att
 
 
+@atomic()
 def add_pdf(actor, project: Project, file_storage, caption: str = "", public: bool = True) -> ProjectAttachment:
     _require_attachment_rights(actor, project)
     if len(project.documents) >= MAX_DOCUMENTS:
-        raise InvestError(_("每个项目最多 %(n)d 份资料", n=MAX_DOCUMENTS))
+        raise InvestError(_("每个项目最多 %(n)d 份资料", n=MAX_DOCUMENTS), field="file")
     data = read_upload(file_storage, current_app.config.get("INVEST_PDF_MAX_BYTES", 15 * 1024 * 1024))
     check_pdf(data)
     digest = hashlib.sha256(data).hexdigest()[:32]
@@ -225,16 +220,31 @@ def add_pdf(actor, project: Project, file_storage, caption: str = "", public: bo
     return att
 
 
+@atomic()
+def add_attachment(actor, project: Project, file_storage, caption: str = "", public: bool = True) -> ProjectAttachment:
+    """One upload from the office page: a PDF (judged by its first bytes) or else a photo."""
+    head = file_storage.stream.read(len(PDF_MAGIC)) if file_storage else b""
+    if file_storage:
+        file_storage.stream.seek(0)
+    if head.startswith(PDF_MAGIC):
+        return add_pdf(actor, project, file_storage, caption, public)
+    return add_photo(actor, project, file_storage, caption)
+
+
 def delete_attachment(actor, attachment: ProjectAttachment) -> None:
-    """Remove the row; the content-hashed file stays if another row still uses it."""
-    _require_attachment_rights(actor, attachment.project)
-    keys = [k for k in (attachment.key, attachment.thumb_key) if k]
-    db.session.delete(attachment)
-    db.session.flush()
-    for key in keys:
-        in_use = db.session.scalar(sa.select(sa.func.count()).select_from(ProjectAttachment).where(
-            sa.or_(ProjectAttachment.key == key, ProjectAttachment.thumb_key == key)))
-        if not in_use and attachment.kind == AttachmentKind.PDF:
+    """Remove the row; a PDF's content-hashed file goes too once no other row uses it."""
+    with atomic():
+        _require_attachment_rights(actor, attachment.project)
+        keys = [k for k in (attachment.key, attachment.thumb_key) if k]
+        is_pdf = attachment.kind == AttachmentKind.PDF
+        db.session.delete(attachment)
+        db.session.flush()
+        unused = [key for key in keys if not db.session.scalar(
+            sa.select(sa.func.count()).select_from(ProjectAttachment).where(
+                sa.or_(ProjectAttachment.key == key, ProjectAttachment.thumb_key == key)))]
+    # Files go after the rows are committed: a rolled-back delete keeps its file.
+    if is_pdf:
+        for key in unused:
             get_storage().delete(key)
 
 
@@ -254,7 +264,7 @@ def record_view(project: Project, visitor_key: str, user_agent: str | None) -> b
     """Count a view once per visitor per (local) day; bots and office staff's previews are ignored.
 
     The unique constraint decides under concurrency: a duplicate insert fails inside a savepoint and
-    counts nothing. Returns whether the view was counted. Commits.
+    counts nothing. Returns whether the view was counted.
     """
     if project.status != ProjectStatus.PUBLISHED or is_bot(user_agent):
         return False
@@ -265,13 +275,13 @@ def record_view(project: Project, visitor_key: str, user_agent: str | None) -> b
         ProjectView.project_id == project.id, ProjectView.day == day, ProjectView.visitor_hash == digest))
     if exists:
         return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(ProjectView(project_id=project.id, day=day, visitor_hash=digest))
-    except sa.exc.IntegrityError:
-        return False
-    db.session.execute(sa.update(Project).where(Project.id == project.id)
-                       .values(view_count=Project.view_count + 1).execution_options(synchronize_session=False))
-    db.session.commit()
+    with atomic():
+        try:
+            with db.session.begin_nested():
+                db.session.add(ProjectView(project_id=project.id, day=day, visitor_hash=digest))
+        except sa.exc.IntegrityError:
+            return False
+        db.session.execute(sa.update(Project).where(Project.id == project.id)
+                           .values(view_count=Project.view_count + 1).execution_options(synchronize_session=False))
     db.session.refresh(project)
     return True

@@ -46,7 +46,7 @@ def test_transition_table(db, make_project, reviewer, current, target):
         assert len(project.history) == history_before
 
 
-def test_machine_table_is_exactly_the_issue(db):
+def test_machine_table_is_exactly_the_allowed_moves(db):
     allowed = {(a, b) for a in S for b in project_services.PROJECT_MACHINE.allowed(a)}
     assert allowed == ALLOWED
 

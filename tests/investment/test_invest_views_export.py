@@ -8,7 +8,7 @@ import io
 import pytest
 
 from investment.models import ProjectStatus
-from investment.services.export import neutralise
+from marketplace.exports import neutralise
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 OTHER_BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"

@@ -25,9 +25,13 @@ from investment.services import leads as lead_services
 from investment.services import projects as project_services
 from investment.services.dashboard import figures
 from investment.vocab import STAGE_LABELS, mu, sector_choices, sector_codes, wan_plain
+from marketplace.errors import form_errors
+from marketplace.exports import csv_response
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
 from marketplace.media import MediaError
+from marketplace.regions.services import counties
+from marketplace.web import enum_arg, paginate
 
 office_required = policy.office_required
 
@@ -50,8 +54,8 @@ def office():
 @office_required
 def office_projects():
     stmt = sa.select(Project).order_by(Project.updated_at.desc(), Project.id.desc())
-    status = request.args.get("status", "")
-    if status in {s.value for s in ProjectStatus}:
+    status = enum_arg(ProjectStatus, "status")
+    if status is not None:
         stmt = stmt.where(Project.status == status)
     sector = request.args.get("sector", "")
     if sector in sector_codes():
@@ -60,13 +64,11 @@ def office_projects():
     if q:
         like = f"%{q.replace('%', '').replace('_', '')}%"
         stmt = stmt.where(sa.or_(Project.title.ilike(like), Project.code.ilike(like)))
-    page = db.paginate(stmt, per_page=25, max_per_page=25, error_out=False)
+    page = paginate(stmt, per_page=25)
     return render_template("investment/office/projects.html", page=page, status=status, sector=sector, q=q)
 
 
 def _prepare_project_form(form: ProjectForm) -> ProjectForm:
-    from investment.views import counties
-
     form.sector.choices = as_choices(sector_choices(current_locale_code()))
     form.region_id.choices = as_choices([(None, _("请选择"))] + [(r.id, r.localized_name(current_locale_code()))
                                                                 for r in counties()])
@@ -84,10 +86,9 @@ def _save_project(form: ProjectForm, project: Project | None):
         else:
             project_services.update_project(current_user, project, form.to_fields())
     except InvestError as exc:
-        db.session.rollback()
-        form.title.errors = list(form.title.errors) + [str(exc)]
+        if not form_errors(form, exc):
+            flash(exc.message, "error")
         return None
-    db.session.commit()
     flash(_("项目已保存"), "success")
     return redirect(url_for("investment.office_project", project_id=project.id))
 
@@ -143,14 +144,8 @@ def project_status(project_id: int):
     form = StatusForm()
     if not form.validate() or form.target.data not in {s.value for s in ProjectStatus}:
         abort(400)
-    try:
-        project_services.set_status(current_user, project, ProjectStatus(form.target.data), form.reason.data,
-                                    form.signed_amount.cents)
-    except InvestError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("investment.office_project", project_id=project.id))
-    db.session.commit()
+    project_services.set_status(current_user, project, ProjectStatus(form.target.data), form.reason.data,
+                                form.signed_amount.cents)
     flash(_("项目状态已更新"), "success")
     return redirect(url_for("investment.office_project", project_id=project.id))
 
@@ -161,20 +156,12 @@ def project_attach(project_id: int):
     project = policy.office_project_or_404(project_id)
     policy.require_edit(project)
     form = AttachmentForm()
-    upload = request.files.get("file")
     try:
-        head = upload.stream.read(5) if upload else b""
-        if upload:
-            upload.stream.seek(0)
-        if head.startswith(project_services.PDF_MAGIC):
-            project_services.add_pdf(current_user, project, upload, form.caption.data, bool(form.public.data))
-        else:
-            project_services.add_photo(current_user, project, upload, form.caption.data)
-    except (MediaError, InvestError) as exc:
-        db.session.rollback()
+        project_services.add_attachment(current_user, project, request.files.get("file"), form.caption.data,
+                                        bool(form.public.data))
+    except MediaError as exc:  # a shell ValueError, not a DomainError: the handler would not show it
         flash(str(exc), "error")
         return redirect(url_for("investment.office_project", project_id=project.id)), 303
-    db.session.commit()
     flash(_("附件已上传"), "success")
     return redirect(url_for("investment.office_project", project_id=project.id))
 
@@ -187,7 +174,6 @@ def attachment_delete(attachment_id: int):
         abort(404)
     project_id = att.project_id
     project_services.delete_attachment(current_user, att)
-    db.session.commit()
     flash(_("附件已删除"), "success")
     return redirect(url_for("investment.office_project", project_id=project_id))
 
@@ -203,7 +189,7 @@ def review_queue():
 @bp.get("/office/projects.csv")
 @office_required
 def projects_export():
-    return _csv_response(csv_export.projects_csv(current_locale_code()), "projects.csv")
+    return _private(csv_response("projects.csv", *csv_export.projects_table(current_locale_code())))
 
 
 # --- leads ---------------------------------------------------------------------------------------
@@ -212,15 +198,15 @@ def projects_export():
 @office_required
 def leads():
     stmt = sa.select(Inquiry).order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
-    stage = request.args.get("stage", "")
-    if stage in {s.value for s in LeadStage}:
+    stage = enum_arg(LeadStage, "stage")
+    if stage is not None:
         stmt = stmt.where(Inquiry.stage == stage)
-    priority = request.args.get("priority", "")
-    if priority in {p.value for p in LeadPriority}:
+    priority = enum_arg(LeadPriority, "priority")
+    if priority is not None:
         stmt = stmt.where(Inquiry.priority == priority)
     if request.args.get("mine") == "1":
         stmt = stmt.where(Inquiry.owner_id == current_user.id)
-    page = db.paginate(stmt, per_page=30, max_per_page=30, error_out=False)
+    page = paginate(stmt, per_page=30)
     return render_template("investment/office/leads.html", page=page, stage=stage, priority=priority)
 
 
@@ -256,10 +242,9 @@ def _lead_action(inquiry: Inquiry, form_name: str, form, action):
     try:
         action()
     except InvestError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        if not form_errors(form, exc):
+            flash(exc.message, "error")
         return _lead_page(_lead_or_404(inquiry.id), 400, **{form_name: form})
-    db.session.commit()
     flash(_("已保存"), "success")
     return redirect(url_for("investment.lead_detail", inquiry_id=inquiry.id))
 
@@ -306,11 +291,10 @@ def lead_reply(inquiry_id: int):
 @bp.get("/office/leads.csv")
 @office_required
 def leads_export():
-    return _csv_response(csv_export.leads_csv(), "leads.csv")
+    return _private(csv_response("leads.csv", *csv_export.leads_table()))
 
 
-def _csv_response(text: str, filename: str) -> Response:
-    response = Response(text.encode("utf-8"), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+def _private(response: Response) -> Response:
+    """Exports carry contact details: no shared cache keeps them."""
     response.headers["Cache-Control"] = "private, no-store"
     return response

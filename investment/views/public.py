@@ -11,49 +11,22 @@ from flask_login import current_user, login_required
 
 from investment import bp, policy
 from investment.forms import InquiryForm
-from investment.models import AttachmentKind, CoopMode, Inquiry, ProjectAttachment
+from investment.models import AttachmentKind, Inquiry, ProjectAttachment
+from investment.queries import library_query
 from investment.related import related
-from investment.search import LibraryQuery, find_projects
+from investment.search import find_projects
 from investment.services import InvestError
 from investment.services.leads import create_inquiry
 from investment.services.projects import local_today, record_view
-from investment.vocab import BRACKETS, sector_codes
+from marketplace.errors import form_errors
 from marketplace.extensions import db, limiter
 from marketplace.media import get_storage
-from marketplace.regions.models import Region, RegionLevel
-
-
-def counties() -> list[Region]:
-    return list(db.session.scalars(sa.select(Region).where(Region.level == RegionLevel.COUNTY)
-                                   .order_by(Region.sort_order, Region.code)))
-
-
-def library_query_from(args) -> LibraryQuery:
-    """Read the library's query string; unknown values are ignored rather than failing."""
-    sector = args.get("sector", "")
-    mode = args.get("mode", "")
-    bracket = args.get("bracket", "")
-    sort = args.get("sort", "")
-    try:
-        page = max(1, min(int(args.get("page", 1)), 1000))
-    except ValueError:
-        page = 1
-    county = args.get("county", "")[:20]
-    return LibraryQuery(
-        text=args.get("q", "")[:100],
-        sector=sector if sector in sector_codes() else "",
-        county=county if county.isdigit() else "",
-        bracket=bracket if bracket in {b[0] for b in BRACKETS} else "",
-        mode=mode if mode in {m.value for m in CoopMode} else "",
-        land=args.get("land") in ("1", "on", "true"),
-        sort=sort if sort in ("newest", "size", "relevance") else ("relevance" if args.get("q") else "newest"),
-        page=page,
-    )
+from marketplace.regions.services import counties
 
 
 @bp.get("")
 def library():
-    query = library_query_from(request.args)
+    query = library_query()
     result = find_projects(query)
     fc = {name: dict(pairs) for name, pairs in result.facets.items()}
     return render_template("investment/library.html", query=query, result=result, fc=fc, counties=counties())
@@ -106,10 +79,9 @@ def send_inquiry(project_id: int):
     try:
         create_inquiry(project, current_user, form.to_fields())
     except InvestError as exc:
-        db.session.rollback()
-        form.message.errors = list(form.message.errors) + [str(exc)]
+        if not form_errors(form, exc):
+            flash(exc.message, "error")
         return _project_page(project, form, 400)
-    db.session.commit()
     flash(_("咨询已提交，招商部门会尽快与您联系。"), "success")
     if current_user.is_authenticated:
         return redirect(url_for("investment.my_inquiries"))
