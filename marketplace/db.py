@@ -6,6 +6,7 @@ import datetime as dt
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, registry
 
 #: Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -23,6 +24,10 @@ class Base(DeclarativeBase):
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={dt.datetime: sa.DateTime(timezone=True)},
     )
+
+
+#: The Flask-SQLAlchemy extension (bound in create_app); ``marketplace.extensions`` re-exports it.
+db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> dt.datetime:
@@ -56,8 +61,6 @@ def atomic():
     the outer code swallows that exception the outer block refuses to commit (``RollbackOnly``),
     so a verb is never half-saved.
     """
-    from marketplace.extensions import db
-
     session = db.session()
     info = session.info
     depth = info.get("atomic_depth", 0)
@@ -84,6 +87,4 @@ def atomic():
 
 def in_atomic() -> bool:
     """True inside an ``atomic()`` block (helpers that must not commit on their own check it)."""
-    from marketplace.extensions import db
-
     return bool(db.session().info.get("atomic_depth"))

@@ -8,10 +8,9 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from marketplace.db import Base
+from marketplace.db import db  # noqa: F401  (the one SQLAlchemy instance, defined beside its Base)
 
 
 def ping_when_idle(engine: sa.Engine, idle_seconds: float) -> None:
@@ -53,7 +52,6 @@ def init_db(app) -> None:
                 ping_when_idle(engine, float(idle))
 
 
-db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
