@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from catalog.units import grams_per_unit
+from marketplace.db import atomic
 from marketplace.extensions import db
 from orders.models import FeeMode, Fulfilment, ShopDeliveryRule
 
@@ -36,6 +37,31 @@ def rules_for(shops) -> dict[int, ShopDeliveryRule | DefaultRule]:
     found = {r.shop_id: r for r in db.session.scalars(
         db.select(ShopDeliveryRule).where(ShopDeliveryRule.shop_id.in_(ids)))} if ids else {}
     return {s.id: found.get(s.id) or DefaultRule(shop=s) for s in shops}
+
+
+def delivery_rule(shop) -> ShopDeliveryRule | DefaultRule:
+    """The shop's saved rule, else the default one."""
+    return rules_for([shop])[shop.id]
+
+
+@atomic()
+def save_delivery_rule(shop, *, delivery_enabled: bool, counties, fee_mode: FeeMode, fee_cents: int,
+              free_above_cents: int | None, pickup_enabled: bool, pickup_address: str,
+              pickup_hours: str) -> ShopDeliveryRule:
+    """Create or replace the shop's delivery rule (``counties``: Region rows)."""
+    rule = db.session.scalar(db.select(ShopDeliveryRule).where(ShopDeliveryRule.shop_id == shop.id))
+    if rule is None:
+        rule = ShopDeliveryRule(shop_id=shop.id)
+        db.session.add(rule)
+    rule.delivery_enabled = bool(delivery_enabled)
+    rule.counties = list(counties)
+    rule.fee_mode = FeeMode(fee_mode)
+    rule.fee_cents = fee_cents
+    rule.free_above_cents = free_above_cents
+    rule.pickup_enabled = bool(pickup_enabled)
+    rule.pickup_address = (pickup_address or "").strip()
+    rule.pickup_hours = (pickup_hours or "").strip()
+    return rule
 
 
 def pickup_place(rule, shop) -> str:

@@ -20,7 +20,7 @@ from marketplace.regions.models import Region, RegionLevel
 from marketplace.shops.policy import merchant_required
 from orders import bp, services
 from orders.forms import CancelForm, DeliveryRuleForm, PickupForm, ShipForm, as_choices
-from orders.models import FeeMode, Order, OrderStatus, ShopDeliveryRule
+from orders.models import Order, OrderStatus
 from orders.policy import merchant_order_or_404
 from orders.view_helpers import run_order_action
 
@@ -173,12 +173,11 @@ def _counties():
 @bp.route("/merchant/delivery", methods=["GET", "POST"])
 @merchant_required(owner=True)
 def merchant_delivery(shop):
-    rule = db.session.scalar(db.select(ShopDeliveryRule).where(ShopDeliveryRule.shop_id == shop.id))
     counties = _counties()
     form = DeliveryRuleForm()
     form.counties.choices = as_choices((c.id, c.name) for c in counties)
     if request.method == "GET":
-        current = rule or services_default_rule(shop)
+        current = services.delivery_rule(shop)
         form.delivery_enabled.data = current.delivery_enabled
         form.counties.data = [c.id for c in current.counties]
         form.fee_mode.data = current.fee_mode.value if hasattr(current.fee_mode, "value") else current.fee_mode
@@ -188,28 +187,14 @@ def merchant_delivery(shop):
         form.pickup_address.data = current.pickup_address
         form.pickup_hours.data = current.pickup_hours
     elif form.validate_on_submit():
-        if rule is None:
-            rule = ShopDeliveryRule(shop_id=shop.id)
-            db.session.add(rule)
         by_id = {c.id: c for c in counties}
-        rule.delivery_enabled = bool(form.delivery_enabled.data)
-        rule.counties = [by_id[i] for i in form.counties.data if i in by_id]
-        rule.fee_mode = FeeMode(form.fee_mode.data)
-        rule.fee_cents = form.fee.cents or 0
-        rule.free_above_cents = form.free_above.cents
-        rule.pickup_enabled = bool(form.pickup_enabled.data)
-        rule.pickup_address = (form.pickup_address.data or "").strip()
-        rule.pickup_hours = (form.pickup_hours.data or "").strip()
-        db.session.commit()
+        services.save_delivery_rule(
+            shop, delivery_enabled=form.delivery_enabled.data,
+            counties=[by_id[i] for i in form.counties.data if i in by_id], fee_mode=form.fee_mode.data,
+            fee_cents=form.fee.cents or 0, free_above_cents=form.free_above.cents,
+            pickup_enabled=form.pickup_enabled.data, pickup_address=form.pickup_address.data,
+            pickup_hours=form.pickup_hours.data)
         flash(_("配送与自提设置已保存"), "success")
         return redirect(url_for("orders.merchant_delivery"))
     return render_template("orders/merchant/delivery.html", shop=shop, form=form)
 
-
-def services_default_rule(shop):
-    from orders.delivery import DefaultRule
-
-    return DefaultRule(shop=shop)
-
-
-# Admin pages live with the merchant ones' helpers (filters); imported here so create_app sees them.

@@ -6,6 +6,7 @@
     services.mark_paid(order_group_or_order, actor, note)   # the payments issue calls this
 """
 
+from orders.addresses import add_address, addresses_of, delete_address, make_default  # noqa: F401
 from orders.cart import (  # noqa: F401
     CartError,
     acknowledge_prices,
@@ -19,6 +20,7 @@ from orders.cart import (  # noqa: F401
     set_quantity,
 )
 from orders.checkout import new_idempotency_key, place_order, quote  # noqa: F401
+from orders.delivery import delivery_rule, save_delivery_rule  # noqa: F401
 from orders.fulfilment import (  # noqa: F401
     accept,
     cancel_by_buyer,

@@ -12,7 +12,7 @@ from marketplace.security import safe_next
 from orders import bp, checkout, services
 from orders.cart import CartError
 from orders.forms import AddressForm, as_choices
-from orders.models import Address, Fulfilment, Order, OrderStatus
+from orders.models import Fulfilment, Order, OrderStatus
 from orders.policy import buyer_group_or_404, buyer_order_or_404, own_address_or_404
 from orders.view_helpers import run_order_action
 
@@ -84,8 +84,7 @@ def cart_remove(line_id: int):
 # --- checkout ---------------------------------------------------------------------------------------
 
 def _addresses():
-    return list(db.session.scalars(db.select(Address).where(Address.user_id == current_user.id)
-                                   .order_by(Address.is_default.desc(), Address.id.desc())))
+    return services.addresses_of(current_user)
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
@@ -205,14 +204,9 @@ def _address_form(**kwargs) -> AddressForm:
 def addresses():
     form = _address_form()
     if form.validate_on_submit():
-        address = Address(user_id=current_user.id, recipient=form.recipient.data.strip(),
-                          phone=form.phone.data.strip(), province=form.province.data.strip(),
-                          region_id=form.region_id.data, street=form.street.data.strip())
-        existing = _addresses()
-        if form.is_default.data or not existing:
-            _make_default(address, existing)
-        db.session.add(address)
-        db.session.commit()
+        services.add_address(current_user, recipient=form.recipient.data, phone=form.phone.data,
+                             province=form.province.data, region_id=form.region_id.data,
+                             street=form.street.data, is_default=bool(form.is_default.data))
         flash(_("地址已保存"), "success")
         return redirect(safe_next(request.form.get("next"), url_for("orders.addresses")))
     if request.method == "POST":
@@ -221,18 +215,10 @@ def addresses():
                            next=safe_next(request.values.get("next"), ""))
 
 
-def _make_default(address: Address, existing) -> None:
-    for other in existing:
-        other.is_default = False
-    address.is_default = True
-
-
 @bp.post("/account/addresses/<int:address_id>/default")
 @login_required
 def address_default(address_id: int):
-    address = own_address_or_404(address_id, current_user)
-    _make_default(address, _addresses())
-    db.session.commit()
+    services.make_default(own_address_or_404(address_id, current_user))
     flash(_("已设为默认地址"), "success")
     return redirect(url_for("orders.addresses"))
 
@@ -240,8 +226,6 @@ def address_default(address_id: int):
 @bp.post("/account/addresses/<int:address_id>/delete")
 @login_required
 def address_delete(address_id: int):
-    address = own_address_or_404(address_id, current_user)
-    db.session.delete(address)
-    db.session.commit()
+    services.delete_address(own_address_or_404(address_id, current_user))
     flash(_("地址已删除"), "info")
     return redirect(url_for("orders.addresses"))
