@@ -9,8 +9,6 @@ status) are ignored when a client sends them.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,20 +17,9 @@ from marketplace.api import api_bp, api_login_required, json_body, page_args
 from marketplace.errors import ApiError
 from marketplace.extensions import db
 from orders import services
-from orders.cart import CartError, CartView, line_for_variant
+from orders.cart import CartView, line_for_variant
 from orders.checkout import existing_group, new_idempotency_key
 from orders.models import Order, OrderGroup
-
-
-def _cart_errors(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except CartError as exc:
-            raise ApiError(exc.status, exc.code, str(exc), **exc.details) from None
-
-    return wrapper
 
 
 def cart_json(view) -> dict:
@@ -101,7 +88,6 @@ def api_cart():
 
 
 @api_bp.post("/cart")
-@_cart_errors
 def api_cart_add():
     body = json_body()
     if "variant_id" not in body or "quantity" not in body:
@@ -120,7 +106,6 @@ def _line_id(body: dict):
 
 
 @api_bp.patch("/cart")
-@_cart_errors
 def api_cart_update():
     body = json_body()
     if "quantity" not in body:
@@ -131,7 +116,6 @@ def api_cart_update():
 
 
 @api_bp.delete("/cart")
-@_cart_errors
 def api_cart_delete():
     body = request.get_json(silent=True) if request.data else None
     if isinstance(body, dict) and (body.get("line_id") is not None or body.get("variant_id") is not None):
@@ -148,7 +132,6 @@ def api_cart_delete():
 
 @api_bp.post("/checkout")
 @api_login_required
-@_cart_errors
 def api_checkout():
     body = request.get_json(silent=True) if request.data else {}
     if not isinstance(body, dict):
@@ -195,7 +178,6 @@ def api_order(order_id: int):
 
 @api_bp.post("/orders/<int:order_id>/cancel")
 @api_login_required
-@_cart_errors
 def api_order_cancel(order_id: int):
     body = request.get_json(silent=True) if request.data else {}
     reason = body.get("reason") if isinstance(body, dict) and isinstance(body.get("reason"), str) else ""
@@ -204,6 +186,5 @@ def api_order_cancel(order_id: int):
 
 @api_bp.post("/orders/<int:order_id>/confirm")
 @api_login_required
-@_cart_errors
 def api_order_confirm(order_id: int):
     return order_json(services.confirm_receipt(_own(order_id), current_user), detail=True)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from catalog import pricing
 from catalog.models import Product, Variant
 from marketplace.db import atomic
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from orders.delivery import rules_for
 from orders.models import Cart, CartLine
@@ -33,12 +34,8 @@ QUANTITY_LIMIT = 10_000_000
 _DIGITS = re.compile(r"^\s*\d{1,12}\s*$")
 
 
-class CartError(ValueError):
-    """A refused cart or checkout action; ``status``/``code`` for the API, str() for people."""
-
-    def __init__(self, message: str, *, status: int = 400, code: str = "invalid", **details):
-        super().__init__(message)
-        self.status, self.code, self.details = status, code, details
+class CartError(DomainError):
+    """A refused cart, checkout or fulfilment action (HTTP 400 unless it says otherwise)."""
 
 
 @contextmanager

@@ -90,7 +90,7 @@ def confirm_receipt(order: Order, buyer, note: str = "") -> Order:
 def cancel_by_buyer(order: Order, buyer, reason: str = "") -> Order:
     """Before the merchant accepts: pending or paid (a paid order is refunded by the payments issue)."""
     if order.status not in (S.PENDING_PAYMENT, S.PAID):
-        raise InvalidTransition(ORDER_MACHINE.name, order.status, S.CANCELLED)
+        raise InvalidTransition(ORDER_MACHINE, order.status, S.CANCELLED)
     set_status(order, S.CANCELLED, actor=buyer, note=_text(reason, 300, _("原因")) or _("买家取消"))
     return order
 

@@ -17,7 +17,7 @@ def run_order_action(order, action, done: str, endpoint: str):
     except InvalidTransition:
         flash(_("订单当前状态为“%(status)s”，不能进行这个操作", status=services.status_label(order.status)), "error")
     except CartError as exc:
-        flash(str(exc), "error")
+        flash(exc.message, "error")
     else:
         flash(done, "success")
     return redirect(url_for(endpoint, order_id=order.id))

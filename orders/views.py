@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -27,15 +27,10 @@ def cart():
 
 @bp.post("/cart/add")
 def add_to_cart():
-    """The product page's form: stay on the product page (or ``next``), with a message."""
+    """The product page's form: stay on the product page (or ``next``), with a message. A refusal
+    goes back to the page the form was sent from (the error handler)."""
+    line = services.add_item(request.form.get("variant_id"), request.form.get("quantity"))
     back = safe_next(request.form.get("next"), "") or _product_url(request.form.get("variant_id"))
-    try:
-        line = services.add_item(request.form.get("variant_id"), request.form.get("quantity"))
-    except CartError as exc:
-        if exc.status == 404:
-            abort(404)
-        flash(str(exc), "error")
-        return redirect(back)
     flash(_("已加入采购车：%(title)s，共 %(qty)d %(unit)s", title=line.variant.product.title, qty=line.quantity,
             unit=line.variant.unit), "success")
     return redirect(back)
@@ -60,23 +55,14 @@ def _endpoints():
 
 @bp.post("/cart/lines/<int:line_id>")
 def cart_update(line_id: int):
-    try:
-        services.set_quantity(line_id, request.form.get("quantity"))
-    except CartError as exc:
-        if exc.status == 404:
-            abort(404)
-        flash(str(exc), "error")
-    else:
-        flash(_("数量已更新"), "success")
+    services.set_quantity(line_id, request.form.get("quantity"))
+    flash(_("数量已更新"), "success")
     return redirect(url_for("orders.cart"))
 
 
 @bp.post("/cart/lines/<int:line_id>/remove")
 def cart_remove(line_id: int):
-    try:
-        services.remove_line(line_id)
-    except CartError:
-        abort(404)
+    services.remove_line(line_id)
     flash(_("已从采购车删除"), "info")
     return redirect(url_for("orders.cart"))
 
@@ -107,9 +93,11 @@ def checkout_page():
                                          idempotency_key=request.form.get("idempotency_key"),
                                          note=request.form.get("note", "")[:300])
         except CartError as exc:
+            # The checkout page is shown again with the buyer's choices and the message; a foreign
+            # address (404) is the error handler's page.
             if exc.status == 404:
-                abort(404)
-            flash(str(exc), "error")
+                raise
+            flash(exc.message, "error")
             view = services.build_view(services.current_cart())
             if view.is_empty:
                 return redirect(url_for("orders.cart"))
