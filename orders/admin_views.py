@@ -8,6 +8,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.policy import admin_required
 from marketplace.extensions import db
 from marketplace.shops.models import Shop
+from marketplace.web import paginate
 from orders import bp
 from orders.models import Order, OrderStatus
 from orders.policy import _load
@@ -26,8 +27,7 @@ def admin_orders():
         like = f"%{who}%"
         query = query.where(Order.buyer_id.in_(db.select(User.id).where(User.email.ilike(like)))
                             | Order.shop_id.in_(db.select(Shop.id).where(Shop.name.ilike(like))))
-    page = db.paginate(query.order_by(Order.id.desc()), per_page=50, error_out=False)
-    return render_template("orders/admin/orders.html", page=page, statuses=list(OrderStatus), args=request.args)
+    return render_template("orders/admin/orders.html", page=paginate(query.order_by(Order.id.desc()), per_page=50), statuses=list(OrderStatus), args=request.args)
 
 
 @bp.get("/admin/orders/<int:order_id>")

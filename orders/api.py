@@ -16,6 +16,7 @@ from flask_login import current_user
 from marketplace.api import api_bp, api_login_required, json_body, page_args
 from marketplace.errors import ApiError
 from marketplace.extensions import db
+from marketplace.web import paginate
 from orders import services
 from orders.cart import CartView, line_for_variant
 from orders.checkout import existing_group, new_idempotency_key
@@ -158,7 +159,7 @@ def api_orders():
     services.expire_lazily()
     page, size = page_args()
     query = db.select(Order).where(Order.buyer_id == current_user.id).order_by(Order.id.desc())
-    result = db.paginate(query, page=page, per_page=size, error_out=False)
+    result = paginate(query, page=page, per_page=size)
     return {"items": [order_json(o) for o in result.items], "page": page, "per_page": size, "total": result.total}
 
 

@@ -5,11 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from catalog.units import grams_per_unit
 from marketplace.db import atomic
 from marketplace.extensions import db
 from orders.models import FeeMode, Fulfilment, ShopDeliveryRule
+
+FULFILMENT_LABELS = {Fulfilment.DELIVERY: _l("配送"), Fulfilment.PICKUP: _l("到店自提")}
+
+
+def fulfilment_label(fulfilment: Fulfilment | str) -> str:
+    """What a buyer or merchant reads for delivery / pickup (never the raw value)."""
+    return str(FULFILMENT_LABELS[Fulfilment(fulfilment)])
 
 
 @dataclass

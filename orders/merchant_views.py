@@ -6,18 +6,18 @@ own_or_404: another shop's order id is a 404.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace import money
+from marketplace.exports import csv_response
 from marketplace.extensions import db
-from marketplace.regions.models import Region, RegionLevel
+from marketplace.regions.services import counties as all_counties
 from marketplace.shops.policy import merchant_required
+from marketplace.web import enum_arg, paginate
 from orders import bp, services
 from orders.forms import CancelForm, DeliveryRuleForm, PickupForm, ShipForm, as_choices
 from orders.models import Order, OrderStatus
@@ -34,8 +34,8 @@ def _date(value: str | None) -> dt.date | None:
 
 def filtered_orders(base, args):
     """Apply the status / date / number filters of the order lists (merchant and admin)."""
-    status = args.get("status", "")
-    if status in {s.value for s in OrderStatus}:
+    status = enum_arg(OrderStatus, "status")
+    if status is not None:
         base = base.where(Order.status == status)
     start, end = _date(args.get("from")), _date(args.get("to"))
     if start:
@@ -53,8 +53,7 @@ def filtered_orders(base, args):
 def merchant_orders(shop):
     services.expire_lazily()
     query = filtered_orders(db.select(Order).where(Order.shop_id == shop.id), request.args).order_by(Order.id.desc())
-    page = db.paginate(query, per_page=30, error_out=False)
-    return render_template("orders/merchant/orders.html", shop=shop, page=page, statuses=list(OrderStatus),
+    return render_template("orders/merchant/orders.html", shop=shop, page=paginate(query, per_page=30), statuses=list(OrderStatus),
                            args=request.args)
 
 
@@ -131,49 +130,29 @@ def merchant_cancel(order_id: int, shop):
 
 # --- CSV export ---------------------------------------------------------------------------------------
 
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_DANGEROUS) else text
-
-
 @bp.get("/merchant/orders.csv")
 @merchant_required
 def merchant_orders_csv(shop):
     query = filtered_orders(db.select(Order).where(Order.shop_id == shop.id), request.args).order_by(Order.id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("订单号"), _("下单时间"), _("状态"), _("配送方式"), _("收货人"), _("电话"), _("地址"),
-                     _("商品"), _("规格"), _("数量"), _("单位"), _("单价"), _("小计"), _("运费"), _("订单合计"),
-                     _("承运方"), _("运单号"), _("买家留言")])
-    for order in db.session.scalars(query).unique():
-        for line in order.lines:
-            writer.writerow([csv_cell(v) for v in (
-                order.number, order.created_at.strftime("%Y-%m-%d %H:%M"), services.status_label(order.status),
-                order.fulfilment.value, order.ship_recipient, order.ship_phone,
-                order.ship_address or order.pickup_address, line.product_title, line.variant_name, line.quantity,
-                line.unit, money.format_plain(line.unit_price_cents), money.format_plain(line.line_total_cents),
-                money.format_plain(order.fee_cents), money.format_plain(order.total_cents), order.carrier,
-                order.tracking_number, order.note)])
-    body = "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 Chinese correctly
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=orders-{shop.slug}-{dt.date.today():%Y%m%d}.csv"})
+    header = [_("订单号"), _("下单时间"), _("状态"), _("配送方式"), _("收货人"), _("电话"), _("地址"), _("商品"),
+              _("规格"), _("数量"), _("单位"), _("单价"), _("小计"), _("运费"), _("订单合计"), _("承运方"),
+              _("运单号"), _("买家留言")]
+    rows = ([order.number, order.created_at.strftime("%Y-%m-%d %H:%M"), services.status_label(order.status),
+             services.fulfilment_label(order.fulfilment), order.ship_recipient, order.ship_phone,
+             order.ship_address or order.pickup_address, line.product_title, line.variant_name, line.quantity,
+             line.unit, money.format_plain(line.unit_price_cents), money.format_plain(line.line_total_cents),
+             money.format_plain(order.fee_cents), money.format_plain(order.total_cents), order.carrier,
+             order.tracking_number, order.note]
+            for order in db.session.scalars(query).unique() for line in order.lines)
+    return csv_response(f"orders-{shop.slug}-{dt.date.today():%Y%m%d}.csv", header, rows)
 
 
 # --- delivery rules -----------------------------------------------------------------------------------
 
-def _counties():
-    return list(db.session.scalars(db.select(Region).where(Region.level == RegionLevel.COUNTY)
-                                   .order_by(Region.sort_order, Region.id)))
-
-
 @bp.route("/merchant/delivery", methods=["GET", "POST"])
 @merchant_required(owner=True)
 def merchant_delivery(shop):
-    counties = _counties()
+    counties = all_counties()
     form = DeliveryRuleForm()
     form.counties.choices = as_choices((c.id, c.name) for c in counties)
     if request.method == "GET":

@@ -20,7 +20,7 @@ from orders.cart import (  # noqa: F401
     set_quantity,
 )
 from orders.checkout import new_idempotency_key, place_order, quote  # noqa: F401
-from orders.delivery import delivery_rule, save_delivery_rule  # noqa: F401
+from orders.delivery import delivery_rule, fulfilment_label, save_delivery_rule  # noqa: F401
 from orders.fulfilment import (  # noqa: F401
     accept,
     cancel_by_buyer,

@@ -7,8 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.extensions import db
-from marketplace.regions.models import Region, RegionLevel
+from marketplace.i18n import current_locale_code
+from marketplace.regions.services import counties
 from marketplace.security import safe_next
+from marketplace.web import enum_arg, paginate
 from orders import bp, checkout, services
 from orders.cart import CartError
 from orders.forms import AddressForm, as_choices
@@ -141,12 +143,12 @@ def confirmation(group_id: int):
 @login_required
 def my_orders():
     services.expire_lazily()
-    status = request.args.get("status", "")
+    status = enum_arg(OrderStatus, "status")
     query = db.select(Order).where(Order.buyer_id == current_user.id).order_by(Order.id.desc())
-    if status in {s.value for s in OrderStatus}:
+    if status is not None:
         query = query.where(Order.status == status)
-    page = db.paginate(query, per_page=20, error_out=False)
-    return render_template("orders/my_orders.html", page=page, status=status, statuses=list(OrderStatus))
+    return render_template("orders/my_orders.html", page=paginate(query, per_page=20),
+                           status=status.value if status else "", statuses=list(OrderStatus))
 
 
 @bp.get("/orders/<int:order_id>")
@@ -178,12 +180,8 @@ def confirm_receipt(order_id: int):
 
 def _address_form(**kwargs) -> AddressForm:
     form = AddressForm(**kwargs)
-    counties = db.session.scalars(db.select(Region).where(Region.level == RegionLevel.COUNTY)
-                                  .order_by(Region.sort_order, Region.id))
-    from marketplace.i18n import current_locale_code
-
     loc = current_locale_code()
-    form.region_id.choices = as_choices([(0, _("请选择"))] + [(r.id, r.localized_name(loc)) for r in counties])
+    form.region_id.choices = as_choices([(0, _("请选择"))] + [(r.id, r.localized_name(loc)) for r in counties()])
     return form
 
 

@@ -278,6 +278,20 @@ def test_csv_export_neutralises_formulas(app, client, login, make_user, make_sho
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
+def test_csv_export_names_the_fulfilment_by_its_label(app, client, login, make_user, make_shop, make_variant,
+                                                      user_cart, place, make_address):
+    owner = make_user()
+    shop = make_shop(owner=owner)
+    buyer = make_user()
+    pickup, delivery = make_variant(shop, stock=10), make_variant(shop, stock=10)
+    place(buyer, user_cart(buyer, [(pickup, 1)]), choices={shop.id: "pickup"})
+    place(buyer, user_cart(buyer, [(delivery, 1)]), choices={shop.id: "delivery"}, address=make_address(buyer))
+    login(owner)
+    rows = list(csv.reader(io.StringIO(client.get("/merchant/orders.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][3] == "配送方式"
+    assert [row[3] for row in rows[1:]] == ["到店自提", "配送"]
+
+
 def test_delivery_settings_saved_and_validated(app, client, login, make_user, make_shop, county):
     owner = make_user()
     shop = make_shop(owner=owner)
