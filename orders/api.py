@@ -18,8 +18,6 @@ from marketplace.errors import ApiError
 from marketplace.extensions import db
 from marketplace.web import paginate
 from orders import services
-from orders.cart import CartView, line_for_variant
-from orders.checkout import existing_group, new_idempotency_key
 from orders.models import Order, OrderGroup
 
 
@@ -102,7 +100,7 @@ def _line_id(body: dict):
     if body.get("line_id") is not None:
         return body["line_id"], cart
     if body.get("variant_id") is not None:
-        return line_for_variant(cart, body["variant_id"]).id, cart
+        return services.line_for_variant(cart, body["variant_id"]).id, cart
     raise ApiError(400, "invalid", _("需要 line_id 或 variant_id"))
 
 
@@ -127,7 +125,7 @@ def api_cart_delete():
     else:
         cart = services.current_cart()
         services.clear(cart)
-        return cart_json(CartView(cart=cart, groups=[]))  # emptied: nothing to read back
+        return cart_json(services.CartView(cart=cart, groups=[]))  # emptied: nothing to read back
     return _current_view()
 
 
@@ -140,10 +138,10 @@ def api_checkout():
     key = request.headers.get("Idempotency-Key") or body.get("idempotency_key")
     if key is None:
         # Without a key a retry cannot be recognised: send one to make retries safe.
-        key = new_idempotency_key()
+        key = services.new_idempotency_key()
     elif not isinstance(key, str):
         raise ApiError(400, "invalid_idempotency_key", _("缺少或无效的幂等键（8–64 个字母、数字或 -_.:）"))
-    existed = existing_group(current_user, key)
+    existed = services.existing_group(current_user, key)
     if existed is not None:
         return group_json(existed), 200
     note = body.get("note") if isinstance(body.get("note"), str) else ""

@@ -11,7 +11,6 @@ from catalog.models import StockMovement, Variant
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from orders import services
-from orders.cart import CartError
 from orders.models import Cart, OrderGroup, OrderLine
 
 pytestmark = pytest.mark.slow
@@ -27,7 +26,7 @@ def _run_threads(app, n: int, work):
             barrier.wait()
             try:
                 results[i] = work(i)
-            except CartError as exc:
+            except services.CartError as exc:
                 results[i] = exc
             except Exception as exc:  # noqa: BLE001 - reported by the assertion below
                 results[i] = exc
@@ -59,10 +58,10 @@ def test_fifty_buyers_race_for_the_last_five_units(app, make_user, make_variant,
         return services.place_order(cart, buyer, choices=None, idempotency_key=f"race-{i:04d}-key").id
 
     results = _run_threads(app, 50, buy)
-    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, CartError)]
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, services.CartError)]
     assert not unexpected, unexpected[:3]
     won = [r for r in results if isinstance(r, int)]
-    lost = [r for r in results if isinstance(r, CartError)]
+    lost = [r for r in results if isinstance(r, services.CartError)]
     assert len(won) == 5 and len(lost) == 45
     assert {e.code for e in lost} <= {"out_of_stock", "unavailable"}
     db.session.expire_all()

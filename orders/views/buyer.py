@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,12 +11,11 @@ from marketplace.i18n import current_locale_code
 from marketplace.regions.services import counties
 from marketplace.security import safe_next
 from marketplace.web import enum_arg, paginate
-from orders import bp, checkout, services
-from orders.cart import CartError
+from orders import bp, services
 from orders.forms import AddressForm, as_choices
 from orders.models import Fulfilment, Order, OrderStatus
 from orders.policy import buyer_group_or_404, buyer_order_or_404, own_address_or_404
-from orders.view_helpers import run_order_action
+from orders.views.common import run_order_action
 
 # --- cart -------------------------------------------------------------------------------------------
 
@@ -32,27 +31,15 @@ def add_to_cart():
     """The product page's form: stay on the product page (or ``next``), with a message. A refusal
     goes back to the page the form was sent from (the error handler)."""
     line = services.add_item(request.form.get("variant_id"), request.form.get("quantity"))
-    back = safe_next(request.form.get("next"), "") or _product_url(request.form.get("variant_id"))
     flash(_("已加入采购车：%(title)s，共 %(qty)d %(unit)s", title=line.variant.product.title, qty=line.quantity,
             unit=line.variant.unit), "success")
-    return redirect(back)
+    return redirect(safe_next(request.form.get("next"), "") or _product_url(line.variant.product_id))
 
 
-def _product_url(variant_id) -> str:
-    from catalog.models import Variant
-    from orders.cart import parse_id
-
-    vid = parse_id(variant_id)
-    variant = db.session.get(Variant, vid) if vid else None
-    if variant is not None and "catalog.product" in _endpoints():
-        return url_for("catalog.product", product_id=variant.product_id)
+def _product_url(product_id: int) -> str:
+    if "catalog.product" in current_app.view_functions:
+        return url_for("catalog.product", product_id=product_id)
     return url_for("orders.cart")
-
-
-def _endpoints():
-    from flask import current_app
-
-    return current_app.view_functions
 
 
 @bp.post("/cart/lines/<int:line_id>")
@@ -94,7 +81,7 @@ def checkout_page():
                                          address_id=request.form.get("address_id") or None,
                                          idempotency_key=request.form.get("idempotency_key"),
                                          note=request.form.get("note", "")[:300])
-        except CartError as exc:
+        except services.CartError as exc:
             # The checkout page is shown again with the buyer's choices and the message; a foreign
             # address (404) is the error handler's page.
             if exc.status == 404:
@@ -112,18 +99,18 @@ def checkout_page():
             except ValueError:
                 choices[sid] = Fulfilment.PICKUP
         selected = request.form.get("address_id", "")
-        key = request.form.get("idempotency_key") or checkout.new_idempotency_key()
+        key = request.form.get("idempotency_key") or services.new_idempotency_key()
     else:
         default = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
         selected = str(default.id) if default else ""
         choices = {}
         for g in view.groups:
-            can_deliver = default is not None and checkout.refusal(g.rule, g.shop, Fulfilment.DELIVERY, default) is None
+            can_deliver = default is not None and services.refusal(g.rule, g.shop, Fulfilment.DELIVERY, default) is None
             choices[g.shop.id] = Fulfilment.DELIVERY if can_deliver else Fulfilment.PICKUP
-        key = checkout.new_idempotency_key()
+        key = services.new_idempotency_key()
     address = next((a for a in addresses if str(a.id) == str(selected)), None)
-    delivery_quote = checkout.quote(view, {g.shop.id: Fulfilment.DELIVERY for g in view.groups}, address)
-    quoted = checkout.quote(view, choices, address)
+    delivery_quote = services.quote(view, {g.shop.id: Fulfilment.DELIVERY for g in view.groups}, address)
+    quoted = services.quote(view, choices, address)
     return render_template("orders/checkout.html", view=view, addresses=addresses, selected=str(selected),
                            choices=choices, quoted=quoted, delivery_quote=delivery_quote, key=key,
                            total=view.subtotal_cents + sum(fee for *_x, fee, _r in quoted),

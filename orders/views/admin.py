@@ -9,18 +9,16 @@ from marketplace.accounts.policy import admin_required
 from marketplace.extensions import db
 from marketplace.shops.models import Shop
 from marketplace.web import paginate
-from orders import bp
+from orders import bp, services
 from orders.models import Order, OrderStatus
 from orders.policy import _load
+from orders.views.common import filtered_orders
 
 
 @bp.get("/admin/orders")
 @admin_required
 def admin_orders():
-    from orders.fulfilment import expire_lazily
-    from orders.merchant_views import filtered_orders
-
-    expire_lazily()
+    services.expire_lazily()
     query = filtered_orders(db.select(Order), request.args)
     who = (request.args.get("who") or "").strip()[:80]
     if who:

@@ -17,35 +17,12 @@ from marketplace.exports import csv_response
 from marketplace.extensions import db
 from marketplace.regions.services import counties as all_counties
 from marketplace.shops.policy import merchant_required
-from marketplace.web import enum_arg, paginate
+from marketplace.web import paginate
 from orders import bp, services
 from orders.forms import CancelForm, DeliveryRuleForm, PickupForm, ShipForm, as_choices
 from orders.models import Order, OrderStatus
 from orders.policy import merchant_order_or_404
-from orders.view_helpers import run_order_action
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def filtered_orders(base, args):
-    """Apply the status / date / number filters of the order lists (merchant and admin)."""
-    status = enum_arg(OrderStatus, "status")
-    if status is not None:
-        base = base.where(Order.status == status)
-    start, end = _date(args.get("from")), _date(args.get("to"))
-    if start:
-        base = base.where(Order.created_at >= dt.datetime.combine(start, dt.time(), dt.UTC))
-    if end:
-        base = base.where(Order.created_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC))
-    q = (args.get("q") or "").strip()[:40]
-    if q:
-        base = base.where(Order.number.contains(q))
-    return base
+from orders.views.common import filtered_orders, run_order_action
 
 
 @bp.get("/merchant/orders")
