@@ -1,10 +1,11 @@
-"""Shared by the order pages: the order-action answer (buyer and merchant), the list filters (merchant and admin)."""
+"""Shared by the order pages: the answer to an order action (buyer, merchant), the list filters
+(merchant, admin)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from marketplace.states import InvalidTransition
@@ -37,8 +38,9 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def filtered_orders(base, args):
-    """Apply the status / date / number filters of the order lists (merchant and admin)."""
+def filtered_orders(base):
+    """Apply the query string's status / date / number filters of the order lists (merchant, admin)."""
+    args = request.args
     status = enum_arg(OrderStatus, "status")
     if status is not None:
         base = base.where(Order.status == status)

@@ -29,7 +29,7 @@ from orders.views.common import filtered_orders, run_order_action
 @merchant_required
 def merchant_orders(shop):
     services.expire_lazily()
-    query = filtered_orders(db.select(Order).where(Order.shop_id == shop.id), request.args).order_by(Order.id.desc())
+    query = filtered_orders(db.select(Order).where(Order.shop_id == shop.id)).order_by(Order.id.desc())
     return render_template("orders/merchant/orders.html", shop=shop, page=paginate(query, per_page=30), statuses=list(OrderStatus),
                            args=request.args)
 
@@ -110,7 +110,7 @@ def merchant_cancel(order_id: int, shop):
 @bp.get("/merchant/orders.csv")
 @merchant_required
 def merchant_orders_csv(shop):
-    query = filtered_orders(db.select(Order).where(Order.shop_id == shop.id), request.args).order_by(Order.id)
+    query = filtered_orders(db.select(Order).where(Order.shop_id == shop.id)).order_by(Order.id)
     header = [_("订单号"), _("下单时间"), _("状态"), _("配送方式"), _("收货人"), _("电话"), _("地址"), _("商品"),
               _("规格"), _("数量"), _("单位"), _("单价"), _("小计"), _("运费"), _("订单合计"), _("承运方"),
               _("运单号"), _("买家留言")]
