@@ -10,8 +10,7 @@ def init_app(app: Flask) -> None:
     from flask import current_app
     from flask_login import user_logged_in
 
-    from orders import cart, jobs, status
-    from orders.models import Fulfilment
+    from orders import cart, delivery, jobs, status
 
     app.config.setdefault("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
     app.config.setdefault("ORDER_AUTO_COMPLETE_DAYS", 7)
@@ -28,18 +27,17 @@ def init_app(app: Flask) -> None:
 
     from marketplace.domains import NavItem, register
 
-    register(app, "orders", blueprint=bp, routes=("views", "merchant_views", "admin_views", "api"),
+    register(app, "orders", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "api"),
              models=("models",), cli=("cli",), nav=(
                  NavItem("orders.cart", _l("采购车"), order=50),
                  NavItem("orders.my_orders", _l("我的订单"), menu="user", order=10),
                  NavItem("orders.merchant_orders", _l("订单管理"), menu="merchant", order=30),
                  NavItem("orders.merchant_delivery", _l("配送与自提设置"), menu="merchant", order=40)))
-    fulfilment_labels = {Fulfilment.DELIVERY: _l("配送"), Fulfilment.PICKUP: _l("到店自提")}
 
     # Globals (not a context processor): imported macros and e-mail templates see them too.
     app.jinja_env.globals.update(
         order_status_label=status.status_label,
         order_status_badge=lambda s: status.STATUS_BADGES.get(s, ""),
-        fulfilment_label=lambda f: str(fulfilment_labels[Fulfilment(f)]),
+        fulfilment_label=delivery.fulfilment_label,
         payment_minutes=lambda: current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"],
     )

@@ -9,8 +9,6 @@ status) are ignored when a client sends them.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,21 +16,9 @@ from flask_login import current_user
 from marketplace.api import api_bp, api_login_required, json_body, page_args
 from marketplace.errors import ApiError
 from marketplace.extensions import db
+from marketplace.web import paginate
 from orders import services
-from orders.cart import CartError, CartView, line_for_variant
-from orders.checkout import existing_group, new_idempotency_key
 from orders.models import Order, OrderGroup
-
-
-def _cart_errors(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except CartError as exc:
-            raise ApiError(exc.status, exc.code, str(exc), **exc.details) from None
-
-    return wrapper
 
 
 def cart_json(view) -> dict:
@@ -101,7 +87,6 @@ def api_cart():
 
 
 @api_bp.post("/cart")
-@_cart_errors
 def api_cart_add():
     body = json_body()
     if "variant_id" not in body or "quantity" not in body:
@@ -115,12 +100,11 @@ def _line_id(body: dict):
     if body.get("line_id") is not None:
         return body["line_id"], cart
     if body.get("variant_id") is not None:
-        return line_for_variant(cart, body["variant_id"]).id, cart
+        return services.line_for_variant(cart, body["variant_id"]).id, cart
     raise ApiError(400, "invalid", _("需要 line_id 或 variant_id"))
 
 
 @api_bp.patch("/cart")
-@_cart_errors
 def api_cart_update():
     body = json_body()
     if "quantity" not in body:
@@ -131,7 +115,6 @@ def api_cart_update():
 
 
 @api_bp.delete("/cart")
-@_cart_errors
 def api_cart_delete():
     body = request.get_json(silent=True) if request.data else None
     if isinstance(body, dict) and (body.get("line_id") is not None or body.get("variant_id") is not None):
@@ -142,13 +125,12 @@ def api_cart_delete():
     else:
         cart = services.current_cart()
         services.clear(cart)
-        return cart_json(CartView(cart=cart, groups=[]))  # emptied: nothing to read back
+        return cart_json(services.CartView(cart=cart, groups=[]))  # emptied: nothing to read back
     return _current_view()
 
 
 @api_bp.post("/checkout")
 @api_login_required
-@_cart_errors
 def api_checkout():
     body = request.get_json(silent=True) if request.data else {}
     if not isinstance(body, dict):
@@ -156,10 +138,10 @@ def api_checkout():
     key = request.headers.get("Idempotency-Key") or body.get("idempotency_key")
     if key is None:
         # Without a key a retry cannot be recognised: send one to make retries safe.
-        key = new_idempotency_key()
+        key = services.new_idempotency_key()
     elif not isinstance(key, str):
         raise ApiError(400, "invalid_idempotency_key", _("缺少或无效的幂等键（8–64 个字母、数字或 -_.:）"))
-    existed = existing_group(current_user, key)
+    existed = services.existing_group(current_user, key)
     if existed is not None:
         return group_json(existed), 200
     note = body.get("note") if isinstance(body.get("note"), str) else ""
@@ -175,7 +157,7 @@ def api_orders():
     services.expire_lazily()
     page, size = page_args()
     query = db.select(Order).where(Order.buyer_id == current_user.id).order_by(Order.id.desc())
-    result = db.paginate(query, page=page, per_page=size, error_out=False)
+    result = paginate(query, page=page, per_page=size)
     return {"items": [order_json(o) for o in result.items], "page": page, "per_page": size, "total": result.total}
 
 
@@ -195,7 +177,6 @@ def api_order(order_id: int):
 
 @api_bp.post("/orders/<int:order_id>/cancel")
 @api_login_required
-@_cart_errors
 def api_order_cancel(order_id: int):
     body = request.get_json(silent=True) if request.data else {}
     reason = body.get("reason") if isinstance(body, dict) and isinstance(body.get("reason"), str) else ""
@@ -204,6 +185,5 @@ def api_order_cancel(order_id: int):
 
 @api_bp.post("/orders/<int:order_id>/confirm")
 @api_login_required
-@_cart_errors
 def api_order_confirm(order_id: int):
     return order_json(services.confirm_receipt(_own(order_id), current_user), detail=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import current_app, g, request
@@ -19,6 +20,8 @@ from sqlalchemy.orm import joinedload
 
 from catalog import pricing
 from catalog.models import Product, Variant
+from marketplace.db import atomic
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from orders.delivery import rules_for
 from orders.models import Cart, CartLine
@@ -31,26 +34,26 @@ QUANTITY_LIMIT = 10_000_000
 _DIGITS = re.compile(r"^\s*\d{1,12}\s*$")
 
 
-class CartError(ValueError):
-    """A refused cart or checkout action; ``status``/``code`` for the API, str() for people."""
-
-    def __init__(self, message: str, *, status: int = 400, code: str = "invalid", **details):
-        super().__init__(message)
-        self.status, self.code, self.details = status, code, details
+class CartError(DomainError):
+    """A refused cart, checkout or fulfilment action (HTTP 400 unless it says otherwise)."""
 
 
-def commit_keeping_loaded() -> None:
-    """Commit without expiring what the session holds: the rows this request just wrote or read are
-    served from memory afterwards instead of being read again (the JSON answer, the signed-in user).
+@contextmanager
+def atomic_keeping_loaded():
+    """``atomic()`` whose commit does not expire what the session holds: the rows this request just
+    wrote or read are served from memory afterwards instead of being read again (the JSON answer,
+    the signed-in user).
 
     Only for write paths that expire themselves whatever they changed behind the ORM's back
-    (Core UPDATE/DELETE). The session ends with the request, so nothing stale outlives it.
+    (Core UPDATE/DELETE). The session ends with the request, so nothing stale outlives it. Nested
+    in another ``atomic()`` it simply joins it (the outer block's commit expires as usual).
     """
     session = db.session()
     previous = session.expire_on_commit
     session.expire_on_commit = False
     try:
-        session.commit()
+        with atomic():
+            yield session
     finally:
         session.expire_on_commit = previous
 
@@ -104,32 +107,31 @@ def write_cart_cookie(response):
 
 def merge_visitor_cart(user) -> int:
     """At login: move the visitor's lines into the user's cart (a variant in both keeps the larger
-    quantity). Returns the number of lines moved. Commits."""
+    quantity). Returns the number of lines moved."""
     token = visitor_token()
     if not token:
         return 0
-    visitor = db.session.scalar(db.select(Cart).where(Cart.token == token, Cart.user_id.is_(None)))
-    g.orders_cart_cookie = ""
-    if visitor is None:
-        return 0
-    cart = db.session.scalar(db.select(Cart).where(Cart.user_id == user.id))
-    if cart is None:
-        visitor.token, visitor.user_id = None, user.id
-        db.session.commit()
-        return len(visitor.lines)
-    mine = {line.variant_id: line for line in cart.lines}
-    moved = 0
-    for line in list(visitor.lines):
-        existing = mine.get(line.variant_id)
-        if existing is None:
-            cart.lines.append(CartLine(variant_id=line.variant_id, quantity=line.quantity,
-                                       price_seen_cents=line.price_seen_cents))
-            moved += 1
-        elif line.quantity > existing.quantity:
-            existing.quantity, existing.price_seen_cents = line.quantity, line.price_seen_cents
-            moved += 1
-    db.session.delete(visitor)
-    db.session.commit()
+    with atomic():
+        visitor = db.session.scalar(db.select(Cart).where(Cart.token == token, Cart.user_id.is_(None)))
+        g.orders_cart_cookie = ""
+        if visitor is None:
+            return 0
+        cart = db.session.scalar(db.select(Cart).where(Cart.user_id == user.id))
+        if cart is None:
+            visitor.token, visitor.user_id = None, user.id
+            return len(visitor.lines)
+        mine = {line.variant_id: line for line in cart.lines}
+        moved = 0
+        for line in list(visitor.lines):
+            existing = mine.get(line.variant_id)
+            if existing is None:
+                cart.lines.append(CartLine(variant_id=line.variant_id, quantity=line.quantity,
+                                           price_seen_cents=line.price_seen_cents))
+                moved += 1
+            elif line.quantity > existing.quantity:
+                existing.quantity, existing.price_seen_cents = line.quantity, line.price_seen_cents
+                moved += 1
+        db.session.delete(visitor)
     return moved
 
 
@@ -191,31 +193,31 @@ def _own_line(cart: Cart | None, line_id) -> CartLine:
 # --- writes -----------------------------------------------------------------------------------------
 
 def add_item(variant_id, quantity, *, cart: Cart | None = None) -> CartLine:
-    """Add ``quantity`` of a variant (adding to a line already there). Commits, or changes nothing."""
+    """Add ``quantity`` of a variant (adding to a line already there), or change nothing."""
     try:
-        qty = parse_quantity(quantity)
-        variant = _buyable_variant(variant_id)
-        cart = cart or current_cart(create=True)
-        line = next((ln for ln in cart.lines if ln.variant_id == variant.id), None)
-        total = _checked(variant, qty + (line.quantity if line else 0))
-        if line is None:
-            if len(cart.lines) >= MAX_LINES:
-                raise CartError(_("购物车最多 %(n)d 种商品", n=MAX_LINES), code="cart_full")
-            line = CartLine(variant_id=variant.id, quantity=total, price_seen_cents=0)
-            cart.lines.append(line)
-        line.quantity = total
-        line.price_seen_cents = pricing.unit_price(variant, total)
-        commit_keeping_loaded()  # the cart view that follows re-uses the rows just read
+        # Kept loaded: the cart view that follows re-uses the rows just read.
+        with atomic_keeping_loaded():
+            qty = parse_quantity(quantity)
+            variant = _buyable_variant(variant_id)
+            cart = cart or current_cart(create=True)
+            line = next((ln for ln in cart.lines if ln.variant_id == variant.id), None)
+            total = _checked(variant, qty + (line.quantity if line else 0))
+            if line is None:
+                if len(cart.lines) >= MAX_LINES:
+                    raise CartError(_("购物车最多 %(n)d 种商品", n=MAX_LINES), code="cart_full")
+                line = CartLine(variant_id=variant.id, quantity=total, price_seen_cents=0)
+                cart.lines.append(line)
+            line.quantity = total
+            line.price_seen_cents = pricing.unit_price(variant, total)
     except Exception:
-        db.session.rollback()
-        g.pop("orders_cart_cookie", None)
+        g.pop("orders_cart_cookie", None)  # a cart created above was rolled back: no cookie for it
         raise
     return line
 
 
 def set_quantity(line_id, quantity, *, cart: Cart | None = None) -> CartLine:
     """Set a line's quantity; the buyer now sees (and accepts) the current tier price."""
-    try:
+    with atomic():
         qty = parse_quantity(quantity)
         cart = cart or current_cart()
         line = _own_line(cart, line_id)
@@ -224,10 +226,6 @@ def set_quantity(line_id, quantity, *, cart: Cart | None = None) -> CartLine:
             raise CartError(_("商品不存在或已下架"), status=409, code="unavailable")
         line.quantity = _checked(variant, qty)
         line.price_seen_cents = pricing.unit_price(variant, line.quantity)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return line
 
 
@@ -239,27 +237,27 @@ def line_for_variant(cart: Cart | None, variant_id) -> CartLine:
     return line
 
 
+@atomic()
 def remove_line(line_id, *, cart: Cart | None = None) -> None:
     cart = cart or current_cart()
     line = _own_line(cart, line_id)
     db.session.delete(line)
-    db.session.commit()
 
 
 def clear(cart: Cart | None = None) -> None:
     cart = cart or current_cart()
     if cart is not None:
-        for line in list(cart.lines):
-            db.session.delete(line)
-        commit_keeping_loaded()
+        with atomic_keeping_loaded():
+            for line in list(cart.lines):
+                db.session.delete(line)
         db.session.expire(cart, ["lines"])
 
 
+@atomic()
 def acknowledge_prices(cart: Cart) -> None:
-    """The buyer has been shown the new prices: they become the prices he saw. Commits."""
+    """The buyer has been shown the new prices: they become the prices he saw."""
     for line in cart.lines:
         line.price_seen_cents = pricing.unit_price(line.variant, line.quantity)
-    db.session.commit()
 
 
 # --- the view model ---------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def quote(view, choices: dict[int, Fulfilment], address: Address | None):
 
 def place_order(cart: Cart | None, buyer, *, choices: dict | None, address_id=None, idempotency_key,
                 note: str = "", key_looked_up: bool = False) -> OrderGroup:
-    """Create the order group from the cart, reserve stock, empty the ordered lines. Commits.
+    """Create the order group from the cart, reserve stock, empty the ordered lines, in one transaction.
 
     ``key_looked_up``: the caller has just called existing_group() with this key and found nothing
     (spares the same query again).
@@ -111,8 +111,8 @@ def place_order(cart: Cart | None, buyer, *, choices: dict | None, address_id=No
         return _place(cart, buyer, choices, address_id, key, note)
     except CartError:
         # A twin submit with the same key may have won meanwhile (emptying the cart or taking
-        # the stock): its group is the answer to this request too.
-        db.session.rollback()
+        # the stock): its group is the answer to this request too. (Nothing to roll back: the
+        # checks write nothing and the writes ran in atomic(), which rolled them back.)
         found = existing_group(buyer, key)
         if found is not None:
             return found
@@ -151,66 +151,62 @@ def _place(cart, buyer, choices, address_id, key: str, note: str) -> OrderGroup:
         quantities[lv.variant.id] = quantities.get(lv.variant.id, 0) + lv.quantity
     group = OrderGroup(buyer_id=buyer.id, idempotency_key=key, created_at=now, expires_at=now + timeout)
     try:
-        group.subtotal_cents = sum(shop_group.subtotal_cents for shop_group, *_x in quoted)
-        group.fee_cents = sum(fee for _g, _f, fee, _r in quoted)
-        group.total_cents = group.subtotal_cents + group.fee_cents
-        db.session.add(group)
-        db.session.flush()  # the unique (buyer, key) refuses a concurrent twin here
-        set_committed_value(group, "orders", [])  # a new group has none: no query to find that out
-        orders = [_new_order(group, buyer, shop_group, fulfilment, fee, address, note, index, now)
-                  for index, (shop_group, fulfilment, fee, _r) in enumerate(quoted, start=1)]
-        group.orders.extend(orders)
-        db.session.flush()
-        # Lines and history as one INSERT ... RETURNING each: the statement count does not grow with
-        # the cart, and the answer needs no query to read them back.
-        taken_by: dict[int, int] = {}
-        line_rows = []
-        for order, (shop_group, *_x) in zip(orders, quoted, strict=True):
-            for lv in shop_group.lines:
-                line_rows.append({
-                    "order_id": order.id, "variant_id": lv.variant.id, "product_id": lv.product.id,
-                    "product_title": lv.product.title, "variant_name": lv.variant.name, "unit": lv.variant.unit,
-                    "quantity": lv.quantity, "unit_price_cents": lv.unit_price_cents,
-                    "base_price_cents": lv.variant.price_cents, "tier_min_quantity": lv.tier_min_quantity,
-                    "line_total_cents": lv.line_total_cents, "weight_grams": lv.variant.weight_grams})
-                taken_by[lv.variant.id] = order.id
-        lines = db.session.scalars(sa.insert(OrderLine).returning(OrderLine), line_rows).all()
-        history = db.session.scalars(sa.insert(OrderStatusChange).returning(OrderStatusChange), [
-            {"order_id": o.id, "from_status": None, "to_status": OrderStatus.PENDING_PAYMENT, "actor_id": buyer.id,
-             "note": "", "created_at": now} for o in orders]).all()
-        for order in orders:
-            set_committed_value(order, "lines", sorted((ln for ln in lines if ln.order_id == order.id),
-                                                       key=lambda ln: ln.id))
-            set_committed_value(order, "history", [h for h in history if h.order_id == order.id])
-        record_movements(quantities, -1, "order", taken_by, buyer.id)
-        db.session.execute(sa.delete(CartLine).where(CartLine.cart_id == cart.id,
-                                                     CartLine.variant_id.in_(list(quantities)))
-                           .execution_options(synchronize_session=False))
-        from orders.notify import notify_placed
+        # Kept loaded: the answer is built from the rows just written (see the expiry below).
+        with carts.atomic_keeping_loaded():
+            group.subtotal_cents = sum(shop_group.subtotal_cents for shop_group, *_x in quoted)
+            group.fee_cents = sum(fee for _g, _f, fee, _r in quoted)
+            group.total_cents = group.subtotal_cents + group.fee_cents
+            db.session.add(group)
+            db.session.flush()  # the unique (buyer, key) refuses a concurrent twin here
+            set_committed_value(group, "orders", [])  # a new group has none: no query to find that out
+            orders = [_new_order(group, buyer, shop_group, fulfilment, fee, address, note, index, now)
+                      for index, (shop_group, fulfilment, fee, _r) in enumerate(quoted, start=1)]
+            group.orders.extend(orders)
+            db.session.flush()
+            # Lines and history as one INSERT ... RETURNING each: the statement count does not grow with
+            # the cart, and the answer needs no query to read them back.
+            taken_by: dict[int, int] = {}
+            line_rows = []
+            for order, (shop_group, *_x) in zip(orders, quoted, strict=True):
+                for lv in shop_group.lines:
+                    line_rows.append({
+                        "order_id": order.id, "variant_id": lv.variant.id, "product_id": lv.product.id,
+                        "product_title": lv.product.title, "variant_name": lv.variant.name, "unit": lv.variant.unit,
+                        "quantity": lv.quantity, "unit_price_cents": lv.unit_price_cents,
+                        "base_price_cents": lv.variant.price_cents, "tier_min_quantity": lv.tier_min_quantity,
+                        "line_total_cents": lv.line_total_cents, "weight_grams": lv.variant.weight_grams})
+                    taken_by[lv.variant.id] = order.id
+            lines = db.session.scalars(sa.insert(OrderLine).returning(OrderLine), line_rows).all()
+            history = db.session.scalars(sa.insert(OrderStatusChange).returning(OrderStatusChange), [
+                {"order_id": o.id, "from_status": None, "to_status": OrderStatus.PENDING_PAYMENT, "actor_id": buyer.id,
+                 "note": "", "created_at": now} for o in orders]).all()
+            for order in orders:
+                set_committed_value(order, "lines", sorted((ln for ln in lines if ln.order_id == order.id),
+                                                           key=lambda ln: ln.id))
+                set_committed_value(order, "history", [h for h in history if h.order_id == order.id])
+            record_movements(quantities, -1, "order", taken_by, buyer.id)
+            db.session.execute(sa.delete(CartLine).where(CartLine.cart_id == cart.id,
+                                                         CartLine.variant_id.in_(list(quantities)))
+                               .execution_options(synchronize_session=False))
+            from orders.notify import notify_placed
 
-        notify_placed(group)
-        db.session.flush()
-        # Stock last, then commit at once: the hot variant rows stay locked for the reservation and
-        # the commit only, not for everything above. (The rows above reference the variants, which
-        # takes KEY SHARE locks on them; the reservation's FOR NO KEY UPDATE does not conflict with
-        # those, so inserting first cannot deadlock.)
-        reserve_many(quantities)
-        carts.commit_keeping_loaded()
-    except IntegrityError:
-        db.session.rollback()
+            notify_placed(group)
+            db.session.flush()
+            # Stock last, then commit at once: the hot variant rows stay locked for the reservation and
+            # the commit only, not for everything above. (The rows above reference the variants, which
+            # takes KEY SHARE locks on them; the reservation's FOR NO KEY UPDATE does not conflict with
+            # those, so inserting first cannot deadlock.)
+            reserve_many(quantities)
+    except IntegrityError:  # rolled back by atomic()
         found = existing_group(buyer, key)
         if found is None:
             raise
         return found
-    except StockShort:
-        db.session.rollback()
+    except StockShort:  # rolled back by atomic(): the rows decremented before the short one too
         short = short_of(quantities)
         names = "、".join(lv.product.title for lv in view.lines if lv.variant.id in short)
         raise CartError(_("库存不足，以下商品已被抢购：%(names)s。请调整数量后再提交", names=names), status=409,
                         code="out_of_stock", variants=short) from None
-    except Exception:
-        db.session.rollback()
-        raise
     # What the committed transaction changed behind the ORM (Core UPDATE/DELETE) is read again if
     # asked for; the group, its orders, lines and history are what was just written.
     db.session.expire(cart, ["lines"])

@@ -5,10 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from catalog.units import grams_per_unit
+from marketplace.db import atomic
 from marketplace.extensions import db
 from orders.models import FeeMode, Fulfilment, ShopDeliveryRule
+
+FULFILMENT_LABELS = {Fulfilment.DELIVERY: _l("配送"), Fulfilment.PICKUP: _l("到店自提")}
+
+
+def fulfilment_label(fulfilment: Fulfilment | str) -> str:
+    """What a buyer or merchant reads for delivery / pickup (never the raw value)."""
+    return str(FULFILMENT_LABELS[Fulfilment(fulfilment)])
 
 
 @dataclass
@@ -36,6 +45,31 @@ def rules_for(shops) -> dict[int, ShopDeliveryRule | DefaultRule]:
     found = {r.shop_id: r for r in db.session.scalars(
         db.select(ShopDeliveryRule).where(ShopDeliveryRule.shop_id.in_(ids)))} if ids else {}
     return {s.id: found.get(s.id) or DefaultRule(shop=s) for s in shops}
+
+
+def delivery_rule(shop) -> ShopDeliveryRule | DefaultRule:
+    """The shop's saved rule, else the default one."""
+    return rules_for([shop])[shop.id]
+
+
+@atomic()
+def save_delivery_rule(shop, *, delivery_enabled: bool, counties, fee_mode: FeeMode, fee_cents: int,
+              free_above_cents: int | None, pickup_enabled: bool, pickup_address: str,
+              pickup_hours: str) -> ShopDeliveryRule:
+    """Create or replace the shop's delivery rule (``counties``: Region rows)."""
+    rule = db.session.scalar(db.select(ShopDeliveryRule).where(ShopDeliveryRule.shop_id == shop.id))
+    if rule is None:
+        rule = ShopDeliveryRule(shop_id=shop.id)
+        db.session.add(rule)
+    rule.delivery_enabled = bool(delivery_enabled)
+    rule.counties = list(counties)
+    rule.fee_mode = FeeMode(fee_mode)
+    rule.fee_cents = fee_cents
+    rule.free_above_cents = free_above_cents
+    rule.pickup_enabled = bool(pickup_enabled)
+    rule.pickup_address = (pickup_address or "").strip()
+    rule.pickup_hours = (pickup_hours or "").strip()
+    return rule
 
 
 def pickup_place(rule, shop) -> str:

@@ -87,9 +87,5 @@ class PickupForm(FlaskForm):
                               description=_l("留空则自动生成 6 位数字"))
 
 
-class NoteForm(FlaskForm):
-    note = StringField(_l("备注"), validators=[Optional(), Length(max=300)])
-
-
 class CancelForm(FlaskForm):
     reason = StringField(_l("取消原因"), validators=[DataRequired(_l("请填写取消原因")), Length(max=300)])

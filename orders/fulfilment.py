@@ -1,19 +1,18 @@
 """Moving orders along: payment, merchant fulfilment, buyer confirmation, cancellation, expiry.
 
-Each function is one transaction: it commits on success and rolls back on any error, raising
-InvalidTransition (a refused move, HTTP 409) or CartError (bad input, with a message).
+Each verb is one ``atomic()`` transaction: it commits on success and rolls back on any error,
+raising InvalidTransition (a refused move, HTTP 409) or CartError (bad input, with a message).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
 
 from flask import current_app
 from flask_babel import gettext as _
 
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from orders.cart import CartError
@@ -21,16 +20,6 @@ from orders.models import Fulfilment, Order, OrderGroup, OrderStatus
 from orders.status import ORDER_MACHINE, set_status
 
 S = OrderStatus
-
-
-def _atomic(fn: Callable):
-    try:
-        result = fn()
-        db.session.commit()
-        return result
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def _text(value, limit: int, label: str, required: bool = False) -> str:
@@ -44,83 +33,72 @@ def _text(value, limit: int, label: str, required: bool = False) -> str:
     return text
 
 
+@atomic()
 def mark_paid(target: OrderGroup | Order, actor=None, note: str = "") -> list[Order]:
     """Record payment of one order or of every unpaid order of a group (payments issue, offline
     payment confirmed by the merchant). Refuses (InvalidTransition) when nothing is awaiting payment."""
-
-    def run():
-        orders = list(target.orders) if isinstance(target, OrderGroup) else [target]
-        pending = [o for o in orders if o.status == S.PENDING_PAYMENT]
-        if not pending:
-            ORDER_MACHINE.check(orders[0].status, S.PAID)
-        for order in pending:
-            set_status(order, S.PAID, actor=actor, note=note)
-        return pending
-
-    return _atomic(run)
+    orders = list(target.orders) if isinstance(target, OrderGroup) else [target]
+    pending = [o for o in orders if o.status == S.PENDING_PAYMENT]
+    if not pending:
+        ORDER_MACHINE.check(orders[0].status, S.PAID)
+    for order in pending:
+        set_status(order, S.PAID, actor=actor, note=note)
+    return pending
 
 
+@atomic()
 def accept(order: Order, actor, note: str = "") -> Order:
-    return _atomic(lambda: set_status(order, S.ACCEPTED, actor=actor, note=note) and order)
+    set_status(order, S.ACCEPTED, actor=actor, note=note)
+    return order
 
 
+@atomic()
 def ship(order: Order, actor, carrier, tracking_number, note: str = "") -> Order:
-    def run():
-        if order.fulfilment != Fulfilment.DELIVERY:
-            raise CartError(_("自提订单不能发货，请标记为待自提"), status=409, code="wrong_fulfilment")
-        carrier_text = _text(carrier, 60, _("承运方"), required=True)
-        tracking = _text(tracking_number, 60, _("运单号"), required=True)
-        set_status(order, S.SHIPPED, actor=actor, note=note, carrier=carrier_text, tracking_number=tracking)
-        return order
-
-    return _atomic(run)
+    if order.fulfilment != Fulfilment.DELIVERY:
+        raise CartError(_("自提订单不能发货，请标记为待自提"), status=409, code="wrong_fulfilment")
+    carrier_text = _text(carrier, 60, _("承运方"), required=True)
+    tracking = _text(tracking_number, 60, _("运单号"), required=True)
+    set_status(order, S.SHIPPED, actor=actor, note=note, carrier=carrier_text, tracking_number=tracking)
+    return order
 
 
+@atomic()
 def ready_for_pickup(order: Order, actor, pickup_code=None, note: str = "") -> Order:
-    def run():
-        if order.fulfilment != Fulfilment.PICKUP:
-            raise CartError(_("配送订单不能标记为待自提，请发货"), status=409, code="wrong_fulfilment")
-        code = _text(pickup_code, 12, _("提货码")) or f"{secrets.randbelow(10**6):06d}"
-        set_status(order, S.READY_FOR_PICKUP, actor=actor, note=note, pickup_code=code)
-        return order
-
-    return _atomic(run)
+    if order.fulfilment != Fulfilment.PICKUP:
+        raise CartError(_("配送订单不能标记为待自提，请发货"), status=409, code="wrong_fulfilment")
+    code = _text(pickup_code, 12, _("提货码")) or f"{secrets.randbelow(10**6):06d}"
+    set_status(order, S.READY_FOR_PICKUP, actor=actor, note=note, pickup_code=code)
+    return order
 
 
+@atomic()
 def mark_delivered(order: Order, actor, note: str = "") -> Order:
-    return _atomic(lambda: set_status(order, S.DELIVERED, actor=actor, note=note) and order)
+    set_status(order, S.DELIVERED, actor=actor, note=note)
+    return order
 
 
+@atomic()
 def confirm_receipt(order: Order, buyer, note: str = "") -> Order:
     """The buyer has the goods: a shipped / ready order becomes delivered, then completed."""
-
-    def run():
-        if order.status in (S.SHIPPED, S.READY_FOR_PICKUP):
-            set_status(order, S.DELIVERED, actor=buyer, note=_("买家确认收货"), notify=False)
-        set_status(order, S.COMPLETED, actor=buyer, note=note or _("买家确认收货"))
-        return order
-
-    return _atomic(run)
+    if order.status in (S.SHIPPED, S.READY_FOR_PICKUP):
+        set_status(order, S.DELIVERED, actor=buyer, note=_("买家确认收货"), notify=False)
+    set_status(order, S.COMPLETED, actor=buyer, note=note or _("买家确认收货"))
+    return order
 
 
+@atomic()
 def cancel_by_buyer(order: Order, buyer, reason: str = "") -> Order:
     """Before the merchant accepts: pending or paid (a paid order is refunded by the payments issue)."""
-
-    def run():
-        if order.status not in (S.PENDING_PAYMENT, S.PAID):
-            raise InvalidTransition(ORDER_MACHINE.name, order.status, S.CANCELLED)
-        set_status(order, S.CANCELLED, actor=buyer, note=_text(reason, 300, _("原因")) or _("买家取消"))
-        return order
-
-    return _atomic(run)
+    if order.status not in (S.PENDING_PAYMENT, S.PAID):
+        raise InvalidTransition(ORDER_MACHINE, order.status, S.CANCELLED)
+    set_status(order, S.CANCELLED, actor=buyer, note=_text(reason, 300, _("原因")) or _("买家取消"))
+    return order
 
 
+@atomic()
 def cancel_by_merchant(order: Order, actor, reason) -> Order:
-    def run():
-        set_status(order, S.CANCELLED, actor=actor, note=_text(reason, 300, _("取消原因"), required=True))
-        return order
-
-    return _atomic(run)
+    set_status(order, S.CANCELLED, actor=actor, note=_text(reason, 300, _("取消原因"), required=True))
+    return order
 
 
 # --- time-driven moves ------------------------------------------------------------------------------
@@ -138,13 +116,12 @@ def _move_each(ids: list[int], target: OrderStatus, note: str, progress=None) ->
     """Move each order in its own transaction; one already moved by someone else is skipped."""
     done = 0
     for order_id in ids:
-        order = db.session.get(Order, order_id)
         try:
-            set_status(order, target, note=note)
-            db.session.commit()
+            with atomic():
+                set_status(db.session.get(Order, order_id), target, note=note)
             done += 1
         except InvalidTransition:
-            db.session.rollback()
+            pass
         if progress is not None:
             progress(1)
     return done

@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from sqlalchemy.orm import lazyload
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.mail.services import LaterMail, queue_mail, queue_mail_later
 from marketplace.shops.models import MemberRole, ShopMember
+from marketplace.web import absolute_url
 from orders.models import Order, OrderGroup, OrderStatus
 
 S = OrderStatus
 
 
-def _link(endpoint: str, **values) -> str:
-    """An absolute link when one can be built (a request or SERVER_NAME), else empty."""
-    try:
-        return url_for(endpoint, _external=True, **values)
-    except RuntimeError:
-        return ""
-
-
 def _to_buyer(order: Order, template: str, **ctx) -> None:
     buyer = order.buyer
     queue_mail(buyer.email, template, locale=buyer.locale, order=order, recipient=buyer,
-               link=_link("orders.order_detail", order_id=order.id), for_merchant=False, **ctx)
+               link=absolute_url("orders.order_detail", order_id=order.id), for_merchant=False, **ctx)
 
 
 def _to_merchants(order: Order, template: str, **ctx) -> None:
     for user in _owners_by_shop([order.shop_id]).get(order.shop_id, []):
         queue_mail(user.email, template, locale=user.locale, order=order, recipient=user,
-                   link=_link("orders.merchant_order", order_id=order.id), for_merchant=True, **ctx)
+                   link=absolute_url("orders.merchant_order", order_id=order.id), for_merchant=True, **ctx)
 
 
 def _owners_by_shop(shop_ids) -> dict[int, list[User]]:
@@ -57,11 +49,11 @@ def notify_placed(group: OrderGroup) -> None:
     owners = _owners_by_shop({order.shop_id for order in group.orders})
     buyer = group.buyer
     mails = [LaterMail(buyer.email, "order_placed", buyer.locale,
-                       {"group": group, "recipient": buyer, "link": _link("orders.my_orders")})]
+                       {"group": group, "recipient": buyer, "link": absolute_url("orders.my_orders")})]
     for order in group.orders:
         for user in owners.get(order.shop_id, []):
             mails.append(LaterMail(user.email, "order_new", user.locale, {
-                "order": order, "recipient": user, "link": _link("orders.merchant_order", order_id=order.id),
+                "order": order, "recipient": user, "link": absolute_url("orders.merchant_order", order_id=order.id),
                 "for_merchant": True}))
     queue_mail_later(mails)
 

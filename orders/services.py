@@ -1,4 +1,6 @@
-"""The orders domain's verbs, in one import place (implemented in cart, checkout, fulfilment).
+"""The orders domain's public API: the verbs (and the few reads) that views, the JSON API and other
+domains call, implemented in cart, checkout, fulfilment, addresses and delivery. Modules inside
+orders import from the implementing module; everyone outside imports from here.
 
     from orders import services
     services.add_item(variant_id, quantity)
@@ -6,19 +8,23 @@
     services.mark_paid(order_group_or_order, actor, note)   # the payments issue calls this
 """
 
+from orders.addresses import add_address, addresses_of, delete_address, make_default  # noqa: F401
 from orders.cart import (  # noqa: F401
     CartError,
+    CartView,
     acknowledge_prices,
     add_item,
     build_view,
     clear,
     current_cart,
+    line_for_variant,
     merge_visitor_cart,
     parse_quantity,
     remove_line,
     set_quantity,
 )
-from orders.checkout import new_idempotency_key, place_order, quote  # noqa: F401
+from orders.checkout import existing_group, new_idempotency_key, place_order, quote  # noqa: F401
+from orders.delivery import delivery_rule, fulfilment_label, refusal, save_delivery_rule  # noqa: F401
 from orders.fulfilment import (  # noqa: F401
     accept,
     cancel_by_buyer,

@@ -6,7 +6,6 @@ import pytest
 
 from marketplace.extensions import db
 from orders import services
-from orders.cart import CartError, parse_quantity
 
 
 @pytest.mark.parametrize("qty,unit_price,tier,hint_more", [
@@ -32,14 +31,14 @@ def test_hint_respects_the_order_step(make_user, make_variant, user_cart):
 @pytest.mark.parametrize("raw,expected", [(1, 1), ("7", 7), (" 12 ", 12), (9_999_999, 9_999_999), ("１２", 12)])
 def test_parse_quantity_accepts(raw, expected):
     """Full-width digits (a Chinese input method) are whole numbers too."""
-    assert parse_quantity(raw) == expected
+    assert services.parse_quantity(raw) == expected
 
 
 @pytest.mark.parametrize("raw", [-1, 0, 1.5, 10**12, "abc", "-1", "0", "1.5", "1e3", "", None, True, 2.0,
                                  10**7, [], {}])
 def test_parse_quantity_refuses(app, raw):
-    with pytest.raises(CartError) as info:
-        parse_quantity(raw)
+    with pytest.raises(services.CartError) as info:
+        services.parse_quantity(raw)
     assert info.value.code == "invalid_quantity" and str(info.value)
 
 

@@ -12,7 +12,6 @@ from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage
 from orders import services
-from orders.cart import CartError
 from orders.models import Fulfilment, OrderGroup, OrderStatus, OrderStatusChange, ShopDeliveryRule
 
 
@@ -79,7 +78,7 @@ def test_shop_that_cannot_deliver_there_is_refused_with_reason(make_user, make_s
     v = make_variant(shop, stock=5)
     address = make_address(buyer, "永城市")
     cart = user_cart(buyer, [(v, 1)])
-    with pytest.raises(CartError) as info:
+    with pytest.raises(services.CartError) as info:
         place(buyer, cart, choices={shop.id: "delivery"}, address=address)
     assert info.value.code == "cannot_fulfil" and "永城市" in str(info.value) and "柘城县" in str(info.value)
     assert stock_of(v.id) == 5
@@ -106,7 +105,7 @@ def test_bad_idempotency_key_refused(make_user, make_variant, user_cart, key):
     buyer = make_user()
     v = make_variant(stock=10)
     cart = user_cart(buyer, [(v, 2)])
-    with pytest.raises(CartError):
+    with pytest.raises(services.CartError):
         services.place_order(cart, buyer, choices=None, idempotency_key=key)
     assert stock_of(v.id) == 10
 
@@ -121,7 +120,7 @@ def test_hidden_product_is_flagged_and_refused(make_user, make_variant, user_car
     view = services.build_view(cart)
     flagged = [lv for lv in view.lines if lv.problems]
     assert [lv.variant.id for lv in flagged] == [v.id]
-    with pytest.raises(CartError) as info:
+    with pytest.raises(services.CartError) as info:
         place(buyer, cart)
     assert info.value.code == "unavailable"
     assert stock_of(other.id) == 10 and len(services.build_view(cart).lines) == 2
@@ -135,7 +134,7 @@ def test_repriced_line_is_flagged_then_accepted_on_resubmit(make_user, make_vari
     db.session.commit()
     view = services.build_view(cart)
     assert view.lines[0].repriced_from_cents == 1000 and view.lines[0].unit_price_cents == 1300
-    with pytest.raises(CartError) as info:
+    with pytest.raises(services.CartError) as info:
         place(buyer, cart, key="reprice-key-01")
     assert info.value.code == "price_changed"
     assert stock_of(v.id) == 10
@@ -151,7 +150,7 @@ def test_out_of_stock_at_placement_changes_nothing(make_user, make_shop, make_va
     cart = user_cart(buyer, [(a, 2), (b, 5)])
     db.session.execute(sa.update(Variant).where(Variant.id == b.id).values(stock=3))
     db.session.commit()
-    with pytest.raises(CartError) as info:
+    with pytest.raises(services.CartError) as info:
         place(buyer, cart)
     assert info.value.code in ("out_of_stock", "unavailable")
     assert stock_of(a.id) == 10 and stock_of(b.id) == 3
@@ -175,7 +174,7 @@ def test_out_of_stock_race_rolls_back_every_line(app, make_user, make_shop, make
 
     checkout.reserve_many = squeeze
     try:
-        with pytest.raises(CartError) as info:
+        with pytest.raises(services.CartError) as info:
             services.place_order(cart, buyer, choices=None, idempotency_key="race-key-0001")
     finally:
         checkout.reserve_many = real

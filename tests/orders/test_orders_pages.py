@@ -39,8 +39,10 @@ def test_visitor_adds_to_cart_and_sees_tiers_and_hint(client, make_variant):
 @pytest.mark.parametrize("bad", BAD_QUANTITIES)
 def test_bad_quantity_on_add_changes_nothing(client, make_variant, bad):
     v = make_variant(stock=100)
-    r = client.post("/cart/add", data={"variant_id": v.id, "quantity": bad, "next": "/cart"}, follow_redirects=True)
-    assert r.status_code == 200
+    # Sent from the cart page as a browser sends it (with its Referer): a refusal goes back there.
+    r = client.post("/cart/add", data={"variant_id": v.id, "quantity": bad, "next": "/cart"},
+                    headers={"Referer": "http://localhost/cart"}, follow_redirects=True)
+    assert r.status_code == 200 and r.request.path == "/cart"
     assert cart_lines() == []
     page = r.get_data(as_text=True)
     assert "数量" in page  # a message about the quantity
@@ -274,6 +276,20 @@ def test_csv_export_neutralises_formulas(app, client, login, make_user, make_sho
     rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[1][7].startswith("'=") and rows[1][-1].startswith("'+")
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_csv_export_names_the_fulfilment_by_its_label(app, client, login, make_user, make_shop, make_variant,
+                                                      user_cart, place, make_address):
+    owner = make_user()
+    shop = make_shop(owner=owner)
+    buyer = make_user()
+    pickup, delivery = make_variant(shop, stock=10), make_variant(shop, stock=10)
+    place(buyer, user_cart(buyer, [(pickup, 1)]), choices={shop.id: "pickup"})
+    place(buyer, user_cart(buyer, [(delivery, 1)]), choices={shop.id: "delivery"}, address=make_address(buyer))
+    login(owner)
+    rows = list(csv.reader(io.StringIO(client.get("/merchant/orders.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][3] == "配送方式"
+    assert [row[3] for row in rows[1:]] == ["到店自提", "配送"]
 
 
 def test_delivery_settings_saved_and_validated(app, client, login, make_user, make_shop, county):

@@ -89,26 +89,45 @@ def test_mark_paid_group_and_mails(app, make_user, make_shop, make_variant, user
     assert all(m.locale == "en" for m in buyer_mails)
 
 
-def test_confirm_receipt_from_shipped_records_both_moves(app, placed_order, make_user):
+def _history(order) -> list[OrderStatus]:
+    return [h.to_status for h in db.session.scalars(sa.select(OrderStatusChange)
+                                                     .where(OrderStatusChange.order_id == order.id)
+                                                     .order_by(OrderStatusChange.id))]
+
+
+def test_confirm_receipt_from_shipped_records_both_moves(app, make_user, make_variant, user_cart, place,
+                                                         make_address):
+    buyer = make_user()
+    variant = make_variant(stock=10)
+    group = place(buyer, user_cart(buyer, [(variant, 2)]), choices={variant.product.shop_id: "delivery"},
+                  address=make_address(buyer))
+    order = group.orders[0]
+    assert order.fulfilment.value == "delivery"
+    services.mark_paid(order, None)
+    services.accept(order, None)
+    services.ship(order, None, "顺丰", "SF1")
+    assert order.status == S.SHIPPED
+    services.confirm_receipt(order, buyer)
+    assert _history(order) == [S.PENDING_PAYMENT, S.PAID, S.ACCEPTED, S.SHIPPED, S.DELIVERED, S.COMPLETED]
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == S.COMPLETED
+
+
+def test_confirm_receipt_from_ready_for_pickup_records_both_moves(app, placed_order, make_user):
     buyer, order, _v = placed_order()
     services.mark_paid(order, None)
     services.accept(order, None)
     services.ready_for_pickup(order, None, pickup_code="A1B2")
     services.confirm_receipt(order, buyer)
-    statuses = [h.to_status for h in db.session.scalars(sa.select(OrderStatusChange)
-                                                         .where(OrderStatusChange.order_id == order.id)
-                                                         .order_by(OrderStatusChange.id))]
-    assert statuses[-2:] == [S.DELIVERED, S.COMPLETED]
+    assert _history(order)[-3:] == [S.READY_FOR_PICKUP, S.DELIVERED, S.COMPLETED]
     assert order.pickup_code == "A1B2"
 
 
 def test_shipping_a_pickup_order_is_refused(app, placed_order):
-    from orders.cart import CartError
-
     _b, order, _v = placed_order(fulfilment="pickup")
     services.mark_paid(order, None)
     services.accept(order, None)
-    with pytest.raises(CartError):
+    with pytest.raises(services.CartError):
         services.ship(order, None, "顺丰", "SF1")
     db.session.expire_all()
     assert db.session.get(Order, order.id).status == S.ACCEPTED
@@ -129,10 +148,8 @@ def test_cancel_returns_stock_and_mails(app, placed_order):
 
 
 def test_merchant_cancel_needs_a_reason(app, placed_order):
-    from orders.cart import CartError
-
     _b, order, _v = placed_order()
-    with pytest.raises(CartError):
+    with pytest.raises(services.CartError):
         services.cancel_by_merchant(order, None, "  ")
     db.session.expire_all()
     assert db.session.get(Order, order.id).status == S.PENDING_PAYMENT

@@ -8,26 +8,24 @@ from marketplace.accounts.models import User
 from marketplace.accounts.policy import admin_required
 from marketplace.extensions import db
 from marketplace.shops.models import Shop
-from orders import bp
+from marketplace.web import paginate
+from orders import bp, services
 from orders.models import Order, OrderStatus
 from orders.policy import _load
+from orders.views.common import filtered_orders
 
 
 @bp.get("/admin/orders")
 @admin_required
 def admin_orders():
-    from orders.fulfilment import expire_lazily
-    from orders.merchant_views import filtered_orders
-
-    expire_lazily()
-    query = filtered_orders(db.select(Order), request.args)
+    services.expire_lazily()
+    query = filtered_orders(db.select(Order))
     who = (request.args.get("who") or "").strip()[:80]
     if who:
         like = f"%{who}%"
         query = query.where(Order.buyer_id.in_(db.select(User.id).where(User.email.ilike(like)))
                             | Order.shop_id.in_(db.select(Shop.id).where(Shop.name.ilike(like))))
-    page = db.paginate(query.order_by(Order.id.desc()), per_page=50, error_out=False)
-    return render_template("orders/admin/orders.html", page=page, statuses=list(OrderStatus), args=request.args)
+    return render_template("orders/admin/orders.html", page=paginate(query.order_by(Order.id.desc()), per_page=50), statuses=list(OrderStatus), args=request.args)
 
 
 @bp.get("/admin/orders/<int:order_id>")

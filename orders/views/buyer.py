@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.extensions import db
-from marketplace.regions.models import Region, RegionLevel
+from marketplace.i18n import current_locale_code
+from marketplace.regions.services import counties
 from marketplace.security import safe_next
-from orders import bp, checkout, services
-from orders.cart import CartError
+from marketplace.web import enum_arg, paginate
+from orders import bp, services
 from orders.forms import AddressForm, as_choices
-from orders.models import Address, Fulfilment, Order, OrderStatus
+from orders.models import Fulfilment, Order, OrderStatus
 from orders.policy import buyer_group_or_404, buyer_order_or_404, own_address_or_404
-from orders.view_helpers import run_order_action
+from orders.views.common import run_order_action
 
 # --- cart -------------------------------------------------------------------------------------------
 
@@ -27,56 +28,30 @@ def cart():
 
 @bp.post("/cart/add")
 def add_to_cart():
-    """The product page's form: stay on the product page (or ``next``), with a message."""
-    back = safe_next(request.form.get("next"), "") or _product_url(request.form.get("variant_id"))
-    try:
-        line = services.add_item(request.form.get("variant_id"), request.form.get("quantity"))
-    except CartError as exc:
-        if exc.status == 404:
-            abort(404)
-        flash(str(exc), "error")
-        return redirect(back)
+    """The product page's form: stay on the product page (or ``next``), with a message. A refusal
+    goes back to the page the form was sent from (the error handler)."""
+    line = services.add_item(request.form.get("variant_id"), request.form.get("quantity"))
     flash(_("已加入采购车：%(title)s，共 %(qty)d %(unit)s", title=line.variant.product.title, qty=line.quantity,
             unit=line.variant.unit), "success")
-    return redirect(back)
+    return redirect(safe_next(request.form.get("next"), "") or _product_url(line.variant.product_id))
 
 
-def _product_url(variant_id) -> str:
-    from catalog.models import Variant
-    from orders.cart import parse_id
-
-    vid = parse_id(variant_id)
-    variant = db.session.get(Variant, vid) if vid else None
-    if variant is not None and "catalog.product" in _endpoints():
-        return url_for("catalog.product", product_id=variant.product_id)
+def _product_url(product_id: int) -> str:
+    if "catalog.product" in current_app.view_functions:
+        return url_for("catalog.product", product_id=product_id)
     return url_for("orders.cart")
-
-
-def _endpoints():
-    from flask import current_app
-
-    return current_app.view_functions
 
 
 @bp.post("/cart/lines/<int:line_id>")
 def cart_update(line_id: int):
-    try:
-        services.set_quantity(line_id, request.form.get("quantity"))
-    except CartError as exc:
-        if exc.status == 404:
-            abort(404)
-        flash(str(exc), "error")
-    else:
-        flash(_("数量已更新"), "success")
+    services.set_quantity(line_id, request.form.get("quantity"))
+    flash(_("数量已更新"), "success")
     return redirect(url_for("orders.cart"))
 
 
 @bp.post("/cart/lines/<int:line_id>/remove")
 def cart_remove(line_id: int):
-    try:
-        services.remove_line(line_id)
-    except CartError:
-        abort(404)
+    services.remove_line(line_id)
     flash(_("已从采购车删除"), "info")
     return redirect(url_for("orders.cart"))
 
@@ -84,8 +59,7 @@ def cart_remove(line_id: int):
 # --- checkout ---------------------------------------------------------------------------------------
 
 def _addresses():
-    return list(db.session.scalars(db.select(Address).where(Address.user_id == current_user.id)
-                                   .order_by(Address.is_default.desc(), Address.id.desc())))
+    return services.addresses_of(current_user)
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
@@ -107,10 +81,12 @@ def checkout_page():
                                          address_id=request.form.get("address_id") or None,
                                          idempotency_key=request.form.get("idempotency_key"),
                                          note=request.form.get("note", "")[:300])
-        except CartError as exc:
+        except services.CartError as exc:
+            # The checkout page is shown again with the buyer's choices and the message; a foreign
+            # address (404) is the error handler's page.
             if exc.status == 404:
-                abort(404)
-            flash(str(exc), "error")
+                raise
+            flash(exc.message, "error")
             view = services.build_view(services.current_cart())
             if view.is_empty:
                 return redirect(url_for("orders.cart"))
@@ -123,18 +99,18 @@ def checkout_page():
             except ValueError:
                 choices[sid] = Fulfilment.PICKUP
         selected = request.form.get("address_id", "")
-        key = request.form.get("idempotency_key") or checkout.new_idempotency_key()
+        key = request.form.get("idempotency_key") or services.new_idempotency_key()
     else:
         default = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
         selected = str(default.id) if default else ""
         choices = {}
         for g in view.groups:
-            can_deliver = default is not None and checkout.refusal(g.rule, g.shop, Fulfilment.DELIVERY, default) is None
+            can_deliver = default is not None and services.refusal(g.rule, g.shop, Fulfilment.DELIVERY, default) is None
             choices[g.shop.id] = Fulfilment.DELIVERY if can_deliver else Fulfilment.PICKUP
-        key = checkout.new_idempotency_key()
+        key = services.new_idempotency_key()
     address = next((a for a in addresses if str(a.id) == str(selected)), None)
-    delivery_quote = checkout.quote(view, {g.shop.id: Fulfilment.DELIVERY for g in view.groups}, address)
-    quoted = checkout.quote(view, choices, address)
+    delivery_quote = services.quote(view, {g.shop.id: Fulfilment.DELIVERY for g in view.groups}, address)
+    quoted = services.quote(view, choices, address)
     return render_template("orders/checkout.html", view=view, addresses=addresses, selected=str(selected),
                            choices=choices, quoted=quoted, delivery_quote=delivery_quote, key=key,
                            total=view.subtotal_cents + sum(fee for *_x, fee, _r in quoted),
@@ -154,12 +130,12 @@ def confirmation(group_id: int):
 @login_required
 def my_orders():
     services.expire_lazily()
-    status = request.args.get("status", "")
+    status = enum_arg(OrderStatus, "status")
     query = db.select(Order).where(Order.buyer_id == current_user.id).order_by(Order.id.desc())
-    if status in {s.value for s in OrderStatus}:
+    if status is not None:
         query = query.where(Order.status == status)
-    page = db.paginate(query, per_page=20, error_out=False)
-    return render_template("orders/my_orders.html", page=page, status=status, statuses=list(OrderStatus))
+    return render_template("orders/my_orders.html", page=paginate(query, per_page=20),
+                           status=status.value if status else "", statuses=list(OrderStatus))
 
 
 @bp.get("/orders/<int:order_id>")
@@ -191,12 +167,8 @@ def confirm_receipt(order_id: int):
 
 def _address_form(**kwargs) -> AddressForm:
     form = AddressForm(**kwargs)
-    counties = db.session.scalars(db.select(Region).where(Region.level == RegionLevel.COUNTY)
-                                  .order_by(Region.sort_order, Region.id))
-    from marketplace.i18n import current_locale_code
-
     loc = current_locale_code()
-    form.region_id.choices = as_choices([(0, _("请选择"))] + [(r.id, r.localized_name(loc)) for r in counties])
+    form.region_id.choices = as_choices([(0, _("请选择"))] + [(r.id, r.localized_name(loc)) for r in counties()])
     return form
 
 
@@ -205,14 +177,9 @@ def _address_form(**kwargs) -> AddressForm:
 def addresses():
     form = _address_form()
     if form.validate_on_submit():
-        address = Address(user_id=current_user.id, recipient=form.recipient.data.strip(),
-                          phone=form.phone.data.strip(), province=form.province.data.strip(),
-                          region_id=form.region_id.data, street=form.street.data.strip())
-        existing = _addresses()
-        if form.is_default.data or not existing:
-            _make_default(address, existing)
-        db.session.add(address)
-        db.session.commit()
+        services.add_address(current_user, recipient=form.recipient.data, phone=form.phone.data,
+                             province=form.province.data, region_id=form.region_id.data,
+                             street=form.street.data, is_default=bool(form.is_default.data))
         flash(_("地址已保存"), "success")
         return redirect(safe_next(request.form.get("next"), url_for("orders.addresses")))
     if request.method == "POST":
@@ -221,18 +188,10 @@ def addresses():
                            next=safe_next(request.values.get("next"), ""))
 
 
-def _make_default(address: Address, existing) -> None:
-    for other in existing:
-        other.is_default = False
-    address.is_default = True
-
-
 @bp.post("/account/addresses/<int:address_id>/default")
 @login_required
 def address_default(address_id: int):
-    address = own_address_or_404(address_id, current_user)
-    _make_default(address, _addresses())
-    db.session.commit()
+    services.make_default(own_address_or_404(address_id, current_user))
     flash(_("已设为默认地址"), "success")
     return redirect(url_for("orders.addresses"))
 
@@ -240,8 +199,6 @@ def address_default(address_id: int):
 @bp.post("/account/addresses/<int:address_id>/delete")
 @login_required
 def address_delete(address_id: int):
-    address = own_address_or_404(address_id, current_user)
-    db.session.delete(address)
-    db.session.commit()
+    services.delete_address(own_address_or_404(address_id, current_user))
     flash(_("地址已删除"), "info")
     return redirect(url_for("orders.addresses"))

@@ -6,55 +6,31 @@ own_or_404: another shop's order id is a 404.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace import money
+from marketplace.exports import csv_response
 from marketplace.extensions import db
-from marketplace.regions.models import Region, RegionLevel
+from marketplace.regions.services import counties as all_counties
 from marketplace.shops.policy import merchant_required
+from marketplace.web import paginate
 from orders import bp, services
 from orders.forms import CancelForm, DeliveryRuleForm, PickupForm, ShipForm, as_choices
-from orders.models import FeeMode, Order, OrderStatus, ShopDeliveryRule
+from orders.models import Order, OrderStatus
 from orders.policy import merchant_order_or_404
-from orders.view_helpers import run_order_action
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def filtered_orders(base, args):
-    """Apply the status / date / number filters of the order lists (merchant and admin)."""
-    status = args.get("status", "")
-    if status in {s.value for s in OrderStatus}:
-        base = base.where(Order.status == status)
-    start, end = _date(args.get("from")), _date(args.get("to"))
-    if start:
-        base = base.where(Order.created_at >= dt.datetime.combine(start, dt.time(), dt.UTC))
-    if end:
-        base = base.where(Order.created_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC))
-    q = (args.get("q") or "").strip()[:40]
-    if q:
-        base = base.where(Order.number.contains(q))
-    return base
+from orders.views.common import filtered_orders, run_order_action
 
 
 @bp.get("/merchant/orders")
 @merchant_required
 def merchant_orders(shop):
     services.expire_lazily()
-    query = filtered_orders(db.select(Order).where(Order.shop_id == shop.id), request.args).order_by(Order.id.desc())
-    page = db.paginate(query, per_page=30, error_out=False)
-    return render_template("orders/merchant/orders.html", shop=shop, page=page, statuses=list(OrderStatus),
+    query = filtered_orders(db.select(Order).where(Order.shop_id == shop.id)).order_by(Order.id.desc())
+    return render_template("orders/merchant/orders.html", shop=shop, page=paginate(query, per_page=30), statuses=list(OrderStatus),
                            args=request.args)
 
 
@@ -131,54 +107,33 @@ def merchant_cancel(order_id: int, shop):
 
 # --- CSV export ---------------------------------------------------------------------------------------
 
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_DANGEROUS) else text
-
-
 @bp.get("/merchant/orders.csv")
 @merchant_required
 def merchant_orders_csv(shop):
-    query = filtered_orders(db.select(Order).where(Order.shop_id == shop.id), request.args).order_by(Order.id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("订单号"), _("下单时间"), _("状态"), _("配送方式"), _("收货人"), _("电话"), _("地址"),
-                     _("商品"), _("规格"), _("数量"), _("单位"), _("单价"), _("小计"), _("运费"), _("订单合计"),
-                     _("承运方"), _("运单号"), _("买家留言")])
-    for order in db.session.scalars(query).unique():
-        for line in order.lines:
-            writer.writerow([csv_cell(v) for v in (
-                order.number, order.created_at.strftime("%Y-%m-%d %H:%M"), services.status_label(order.status),
-                order.fulfilment.value, order.ship_recipient, order.ship_phone,
-                order.ship_address or order.pickup_address, line.product_title, line.variant_name, line.quantity,
-                line.unit, money.format_plain(line.unit_price_cents), money.format_plain(line.line_total_cents),
-                money.format_plain(order.fee_cents), money.format_plain(order.total_cents), order.carrier,
-                order.tracking_number, order.note)])
-    body = "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 Chinese correctly
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=orders-{shop.slug}-{dt.date.today():%Y%m%d}.csv"})
+    query = filtered_orders(db.select(Order).where(Order.shop_id == shop.id)).order_by(Order.id)
+    header = [_("订单号"), _("下单时间"), _("状态"), _("配送方式"), _("收货人"), _("电话"), _("地址"), _("商品"),
+              _("规格"), _("数量"), _("单位"), _("单价"), _("小计"), _("运费"), _("订单合计"), _("承运方"),
+              _("运单号"), _("买家留言")]
+    rows = ([order.number, order.created_at.strftime("%Y-%m-%d %H:%M"), services.status_label(order.status),
+             services.fulfilment_label(order.fulfilment), order.ship_recipient, order.ship_phone,
+             order.ship_address or order.pickup_address, line.product_title, line.variant_name, line.quantity,
+             line.unit, money.format_plain(line.unit_price_cents), money.format_plain(line.line_total_cents),
+             money.format_plain(order.fee_cents), money.format_plain(order.total_cents), order.carrier,
+             order.tracking_number, order.note]
+            for order in db.session.scalars(query).unique() for line in order.lines)
+    return csv_response(f"orders-{shop.slug}-{dt.date.today():%Y%m%d}.csv", header, rows)
 
 
 # --- delivery rules -----------------------------------------------------------------------------------
 
-def _counties():
-    return list(db.session.scalars(db.select(Region).where(Region.level == RegionLevel.COUNTY)
-                                   .order_by(Region.sort_order, Region.id)))
-
-
 @bp.route("/merchant/delivery", methods=["GET", "POST"])
 @merchant_required(owner=True)
 def merchant_delivery(shop):
-    rule = db.session.scalar(db.select(ShopDeliveryRule).where(ShopDeliveryRule.shop_id == shop.id))
-    counties = _counties()
+    counties = all_counties()
     form = DeliveryRuleForm()
     form.counties.choices = as_choices((c.id, c.name) for c in counties)
     if request.method == "GET":
-        current = rule or services_default_rule(shop)
+        current = services.delivery_rule(shop)
         form.delivery_enabled.data = current.delivery_enabled
         form.counties.data = [c.id for c in current.counties]
         form.fee_mode.data = current.fee_mode.value if hasattr(current.fee_mode, "value") else current.fee_mode
@@ -188,28 +143,14 @@ def merchant_delivery(shop):
         form.pickup_address.data = current.pickup_address
         form.pickup_hours.data = current.pickup_hours
     elif form.validate_on_submit():
-        if rule is None:
-            rule = ShopDeliveryRule(shop_id=shop.id)
-            db.session.add(rule)
         by_id = {c.id: c for c in counties}
-        rule.delivery_enabled = bool(form.delivery_enabled.data)
-        rule.counties = [by_id[i] for i in form.counties.data if i in by_id]
-        rule.fee_mode = FeeMode(form.fee_mode.data)
-        rule.fee_cents = form.fee.cents or 0
-        rule.free_above_cents = form.free_above.cents
-        rule.pickup_enabled = bool(form.pickup_enabled.data)
-        rule.pickup_address = (form.pickup_address.data or "").strip()
-        rule.pickup_hours = (form.pickup_hours.data or "").strip()
-        db.session.commit()
+        services.save_delivery_rule(
+            shop, delivery_enabled=form.delivery_enabled.data,
+            counties=[by_id[i] for i in form.counties.data if i in by_id], fee_mode=form.fee_mode.data,
+            fee_cents=form.fee.cents or 0, free_above_cents=form.free_above.cents,
+            pickup_enabled=form.pickup_enabled.data, pickup_address=form.pickup_address.data,
+            pickup_hours=form.pickup_hours.data)
         flash(_("配送与自提设置已保存"), "success")
         return redirect(url_for("orders.merchant_delivery"))
     return render_template("orders/merchant/delivery.html", shop=shop, form=form)
 
-
-def services_default_rule(shop):
-    from orders.delivery import DefaultRule
-
-    return DefaultRule(shop=shop)
-
-
-# Admin pages live with the merchant ones' helpers (filters); imported here so create_app sees them.
