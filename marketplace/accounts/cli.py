@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from marketplace.accounts import services as svc
 from marketplace.accounts.models import Role, User
+from marketplace.db import atomic
 from marketplace.extensions import db
 
 users = AppGroup("users", help="Manage user accounts.")
@@ -60,15 +61,14 @@ def create_command(email, role, password, name, locale, shop_slug, with_token):
     generated = password is None
     password = password or generate_password()
     try:
-        user = svc.create_user(email, password, name=name, locale=locale)
+        with atomic():
+            user = svc.create_user(email, password, name=name, locale=locale)
+            if role in ("officer", "reviewer", "admin"):
+                svc.grant_role(user, Role(role))
+            if shop is not None:
+                db.session.add(ShopMember(shop=shop, user=user, role=MemberRole.OWNER))
     except svc.AccountError as exc:
-        db.session.rollback()
         _fail(str(exc))
-    if role in ("officer", "reviewer", "admin"):
-        svc.grant_role(user, Role(role))
-    if shop is not None:
-        db.session.add(ShopMember(shop=shop, user=user, role=MemberRole.OWNER))
-    db.session.commit()
     click.echo(f"Created user {user.email} (id {user.id}, role {role}).")
     if generated:
         click.echo(f"Password: {password}")
@@ -96,7 +96,6 @@ def set_password_command(email, password):
     try:
         svc.set_password(user, password)
     except svc.AccountError as exc:
-        db.session.rollback()
         _fail(str(exc))
     click.echo(f"Password changed for {user.email}.")
     if generated:

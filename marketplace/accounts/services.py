@@ -1,7 +1,7 @@
 """Account verbs: register, authenticate, change and reset passwords, API tokens, platform roles.
 
-Each verb runs in one transaction and commits, except grant_role/revoke_role/set_active, which the
-admin module calls inside its own transaction (it writes the audit entry and commits).
+Each verb runs in one ``atomic()`` transaction; grant_role/revoke_role/set_active join the admin
+module's transaction when it calls them (its audit entry commits with them).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from marketplace.accounts.passwords import (  # noqa: F401  (re-exported: the pu
     password_problems,
     verify_password,
 )
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
 from marketplace.security import hash_token, new_token
@@ -65,40 +65,42 @@ def register_user(email: str, password: str, *, name: str = "", locale: str = "z
     if existing is not None:
         _notify_existing(existing)
         return None
-    user = User(email=email, name=(name or "").strip()[:80], phone=phone or None,
-                password_hash=hash_password(password), locale=locale)
-    db.session.add(user)
     try:
-        db.session.flush()
+        with atomic():
+            user = User(email=email, name=(name or "").strip()[:80], phone=phone or None,
+                        password_hash=hash_password(password), locale=locale)
+            db.session.add(user)
+            db.session.flush()
+            queue_mail(user.email, "welcome", locale=user.locale, user=user, login_url=_url("accounts.login"))
     except sa.exc.IntegrityError:  # registered concurrently
-        db.session.rollback()
         existing = user_by_email(email)
         if existing is not None:
             _notify_existing(existing)
         return None
-    queue_mail(user.email, "welcome", locale=user.locale, user=user, login_url=_url("accounts.login"))
-    db.session.commit()
     return user
 
 
 def create_user(email: str, password: str, *, name: str = "", locale: str = "zh_CN") -> User:
-    """Create an account directly (CLI, seed): no mail; a taken address is an error. Does not commit."""
+    """Create an account directly (CLI, seed): no mail; a taken address is an error. Joins the
+    caller's ``atomic()`` block (the CLI adds roles in the same transaction)."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise AccountError(_("邮箱地址无效。"))
     check_password_policy(password, email)
     if user_by_email(email) is not None:
         raise AccountError(_("邮箱 %(email)s 已经注册过账号。", email=email))
-    user = User(email=email, name=(name or "").strip()[:80], password_hash=hash_password(password), locale=locale)
-    db.session.add(user)
-    db.session.flush()
+    with atomic():
+        user = User(email=email, name=(name or "").strip()[:80], password_hash=hash_password(password),
+                    locale=locale)
+        db.session.add(user)
+        db.session.flush()
     return user
 
 
 def _notify_existing(user: User) -> None:
-    queue_mail(user.email, "register_exists", locale=user.locale, user=user,
-               login_url=_url("accounts.login"), reset_url=_url("accounts.forgot_password"))
-    db.session.commit()
+    with atomic():
+        queue_mail(user.email, "register_exists", locale=user.locale, user=user,
+                   login_url=_url("accounts.login"), reset_url=_url("accounts.forgot_password"))
 
 
 def _url(endpoint: str, **values) -> str:
@@ -119,10 +121,10 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    db.session.commit()
+    with atomic():
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.last_login_at = utcnow()
     return user
 
 
@@ -130,11 +132,11 @@ def set_password(user: User, new_password: str) -> None:
     """Set a new password (policy-checked), end every session and remember cookie of the user, and
     tell him by e-mail (so a change he did not make does not go unnoticed)."""
     check_password_policy(new_password, user.email)
-    user.password_hash = hash_password(new_password)
-    user.auth_version = (user.auth_version or 1) + 1
-    queue_mail(user.email, "password_changed", locale=user.locale, user=user,
-               reset_url=_url("accounts.forgot_password"))
-    db.session.commit()
+    with atomic():
+        user.password_hash = hash_password(new_password)
+        user.auth_version = (user.auth_version or 1) + 1
+        queue_mail(user.email, "password_changed", locale=user.locale, user=user,
+                   reset_url=_url("accounts.forgot_password"))
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
@@ -147,10 +149,10 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 def update_profile(user: User, *, name: str, phone: str | None, locale: str) -> None:
     if locale not in current_app.config["LANGUAGES"]:
         raise AccountError(_("不支持这种语言。"))
-    user.name = (name or "").strip()[:80]
-    user.phone = (phone or "").strip()[:32] or None
-    user.locale = locale
-    db.session.commit()
+    with atomic():
+        user.name = (name or "").strip()[:80]
+        user.phone = (phone or "").strip()[:32] or None
+        user.locale = locale
 
 
 # --- password reset ----------------------------------------------------------------------------
@@ -190,9 +192,9 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active:
         return
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    queue_mail(user.email, "password_reset", locale=user.locale, user=user, minutes=minutes,
-               reset_url=_url("accounts.reset_with_token", token=make_reset_token(user)))
-    db.session.commit()
+    with atomic():
+        queue_mail(user.email, "password_reset", locale=user.locale, user=user, minutes=minutes,
+                   reset_url=_url("accounts.reset_with_token", token=make_reset_token(user)))
 
 
 def reset_password(token: str, new_password: str, max_age: int | None = None) -> User:
@@ -221,9 +223,9 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     if active >= MAX_TOKENS:
         raise AccountError(_("最多可以有 %(n)d 个有效令牌，请先撤销不用的令牌。", n=MAX_TOKENS))
     plaintext = new_token()
-    row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plaintext), prefix=plaintext[:12])
-    db.session.add(row)
-    db.session.commit()
+    with atomic():
+        row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plaintext), prefix=plaintext[:12])
+        db.session.add(row)
     return row, plaintext
 
 
@@ -232,37 +234,40 @@ def revoke_token(user: User, token_id: int) -> ApiToken | None:
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         return None
-    row.revoked_at = utcnow()
-    db.session.commit()
+    with atomic():
+        row.revoked_at = utcnow()
     return row
 
 
-# --- platform roles and deactivation (the admin module audits and commits) ----------------------
+# --- platform roles and deactivation (they join the admin module's transaction) -------------------
 
 def grant_role(user: User, role: Role | str, actor: User | None = None) -> bool:
-    """Give the user a platform role; False when he already has it. Does not commit."""
+    """Give the user a platform role; False when he already has it. Inside the admin's ``atomic()`` block it joins that transaction."""
     role = Role(role)
     if user.has_role(role):
         return False
-    user.roles.append(UserRole(role=role, granted_by_id=actor.id if actor else None))
+    with atomic():
+        user.roles.append(UserRole(role=role, granted_by_id=actor.id if actor else None))
     return True
 
 
 def revoke_role(user: User, role: Role | str, actor: User | None = None) -> bool:
-    """Take a platform role away; False when he did not have it. Does not commit."""
+    """Take a platform role away; False when he did not have it. Inside the admin's ``atomic()`` block it joins that transaction."""
     role = Role(role)
     kept = [r for r in user.roles if r.role != role]
     if len(kept) == len(user.roles):
         return False
-    user.roles = kept
+    with atomic():
+        user.roles = kept
     return True
 
 
 def set_active(user: User, active: bool, actor: User | None = None) -> bool:
-    """(De)activate an account; deactivation ends its sessions. False when nothing changed. Does not commit."""
+    """(De)activate an account; deactivation ends its sessions. False when nothing changed. Inside the admin's ``atomic()`` block it joins that transaction."""
     if user.active == active:
         return False
-    user.active = active
-    if not active:
-        user.auth_version = (user.auth_version or 1) + 1
+    with atomic():
+        user.active = active
+        if not active:
+            user.auth_version = (user.auth_version or 1) + 1
     return True

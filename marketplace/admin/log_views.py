@@ -16,6 +16,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.policy import admin_required
 from marketplace.admin import bp
 from marketplace.admin.models import AuditEntry
+from marketplace.db import atomic
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
 from marketplace.mail.services import render_pending
@@ -33,8 +34,8 @@ def _page() -> int:
 
 def _rendered(messages) -> None:
     """Messages queued unrendered (order mail) are rendered, and kept, when first read."""
-    if render_pending(messages):
-        db.session.commit()
+    with atomic():
+        render_pending(messages)
 
 
 @bp.get("/outbox")

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from marketplace.accounts.models import Role, User
 from marketplace.admin.models import AuditEntry
+from marketplace.db import atomic
 from marketplace.extensions import db
 from marketplace.shops.models import Shop, ShopStatus
 from marketplace.states import InvalidTransition
@@ -48,17 +49,6 @@ def user_snapshot(user: User) -> dict:
     return {"active": bool(user.active), "roles": sorted(Role(r.role).value for r in user.roles)}
 
 
-def _in_transaction(fn):
-    """Commit when fn returns, roll everything back when it raises."""
-    try:
-        result = fn()
-        db.session.commit()
-        return result
-    except BaseException:
-        db.session.rollback()
-        raise
-
-
 # --- shops ----------------------------------------------------------------------------------
 
 def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reason: str | None = None, *,
@@ -73,17 +63,15 @@ def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reaso
     if target in (ShopStatus.REJECTED, ShopStatus.SUSPENDED) and not reason:
         raise AdminError(_("请填写原因：店主会在通知中看到它。"))
 
-    def work():
+    with atomic():
         before = shop_snapshot(shop)
         try:
-            # the shop service records the history and queues the owner's e-mail; we commit
-            set_shop_status(shop, target, actor, reason=reason, commit=False)
+            # the shop service records the history and queues the owner's e-mail in this transaction
+            set_shop_status(shop, target, actor, reason=reason)
         except ShopError as exc:
             raise AdminError(str(exc)) from None
         record_audit(actor, action, "shop", shop.id, before=before, after=shop_snapshot(shop), note=reason)
         return shop
-
-    return _in_transaction(work)
 
 
 def approve_shop(shop: Shop, actor: User) -> Shop:
@@ -115,16 +103,14 @@ def set_user_active(user: User, active: bool, actor: User) -> User:
     if bool(user.active) == bool(active):
         return user
 
-    def work():
-        from marketplace.accounts import services as accounts
+    from marketplace.accounts import services as accounts
 
+    with atomic():
         before = user_snapshot(user)
         accounts.set_active(user, bool(active), actor)  # deactivation bumps auth_version: sessions die
         record_audit(actor, "user.activate" if active else "user.deactivate", "user", user.id,
                      before=before, after=user_snapshot(user))
         return user
-
-    return _in_transaction(work)
 
 
 def _managed_role(role) -> Role:
@@ -145,15 +131,13 @@ def grant_role(user: User, role, actor: User) -> User:
     if user.has_role(role):
         return user
 
-    def work():
+    with atomic():
         before = user_snapshot(user)
         accounts.grant_role(user, role, actor)
         db.session.flush()
         record_audit(actor, "user.role_grant", "user", user.id, before=before, after=user_snapshot(user),
                      note=role.value)
         return user
-
-    return _in_transaction(work)
 
 
 def revoke_role(user: User, role, actor: User) -> User:
@@ -166,12 +150,10 @@ def revoke_role(user: User, role, actor: User) -> User:
     if not user.has_role(role):
         return user
 
-    def work():
+    with atomic():
         before = user_snapshot(user)
         accounts.revoke_role(user, role, actor)
         db.session.flush()
         record_audit(actor, "user.role_revoke", "user", user.id, before=before, after=user_snapshot(user),
                      note=role.value)
         return user
-
-    return _in_transaction(work)

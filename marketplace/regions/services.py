@@ -20,6 +20,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from marketplace.db import atomic
 from marketplace.extensions import db
 from marketplace.regions.models import Region, RegionLevel
 
@@ -139,7 +140,7 @@ def load_regions(path: str | Path, progress: Callable[[int], None] | None = None
     entries = read_regions_file(path)
     existing = {r.code: r for r in db.session.scalars(db.select(Region))}
     result = LoadResult()
-    try:
+    with atomic():
         for entry in entries:
             parent = existing[entry.parent_code] if entry.parent_code else None
             region = existing.get(entry.code)
@@ -166,10 +167,6 @@ def load_regions(path: str | Path, progress: Callable[[int], None] | None = None
             if progress:
                 progress(1)
         db.session.flush()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return result
 
 

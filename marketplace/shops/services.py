@@ -6,13 +6,14 @@ live in marketplace.shops.staff (re-exported here).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import gettext as _
 
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
 from marketplace.media import MediaError, StoredImage, ingest_image, open_image, read_upload
@@ -189,11 +190,13 @@ def _notify_status(shop: Shop, status: ShopStatus, reason: str | None) -> None:
                shop_url=absolute_url("shops.show", slug=shop.slug))
 
 
-def _commit_or_refuse() -> None:
+@contextmanager
+def _saved_or_refused():
+    """One transaction for a shop verb; a conflicting row at commit becomes a ShopError, not a 500."""
     try:
-        db.session.commit()
+        with atomic():
+            yield
     except sa.exc.IntegrityError:
-        db.session.rollback()
         raise ShopError(_("保存失败：店铺信息与已有记录冲突，请刷新后重试")) from None
 
 
@@ -221,33 +224,31 @@ def apply_for_shop(user, data: dict[str, Any], licence_file, logo_file=None) -> 
     if errors:
         raise ShopError(errors=errors)
 
-    shop = Shop(slug=unique_slug(values["name"]), status=ShopStatus.PENDING, **values)
-    shop.licence_image = _store(licence_bytes, LICENCE_PREFIX, LICENCE_SIZES, True, "licence_image")
-    if logo_bytes:
-        shop.logo_image = _store(logo_bytes, LOGO_PREFIX, LOGO_SIZES, False, "logo")
-    shop.members.append(ShopMember(user=user, role=MemberRole.OWNER))
-    db.session.add(shop)
     try:
-        db.session.flush()
+        with atomic():
+            shop = Shop(slug=unique_slug(values["name"]), status=ShopStatus.PENDING, **values)
+            shop.licence_image = _store(licence_bytes, LICENCE_PREFIX, LICENCE_SIZES, True, "licence_image")
+            if logo_bytes:
+                shop.logo_image = _store(logo_bytes, LOGO_PREFIX, LOGO_SIZES, False, "logo")
+            shop.members.append(ShopMember(user=user, role=MemberRole.OWNER))
+            db.session.add(shop)
+            db.session.flush()
+            db.session.add(ShopStatusChange(shop_id=shop.id, from_status=None, to_status=ShopStatus.PENDING,
+                                            actor_id=user.id))
+            _notify_status(shop, ShopStatus.PENDING, None)
     except sa.exc.IntegrityError:  # a concurrent application by the same user, or the same slug
-        db.session.rollback()
         if member_of(user.id) is not None:
             raise ShopError(_("每个账号只能开一家店铺，您已经有店铺了")) from None
         raise ShopError(_("同名店铺刚刚被创建，请再提交一次")) from None
-    db.session.add(ShopStatusChange(shop_id=shop.id, from_status=None, to_status=ShopStatus.PENDING,
-                                    actor_id=user.id))
-    _notify_status(shop, ShopStatus.PENDING, None)
-    _commit_or_refuse()
     return shop
 
 
-def set_shop_status(shop: Shop, target: ShopStatus | str, actor, reason: str | None = None, *,
-                    commit: bool = True) -> ShopStatusChange:
+def set_shop_status(shop: Shop, target: ShopStatus | str, actor, reason: str | None = None) -> ShopStatusChange:
     """Move a shop along SHOP_STATES, recording who/when/why and e-mailing the owner in his language.
 
     Raises InvalidTransition (409) for a move the machine does not allow, and ShopError when a
-    rejection or suspension has no reason. With ``commit=False`` the caller commits (e.g. together
-    with an audit entry).
+    rejection or suspension has no reason. Inside a caller's ``atomic()`` block it joins that
+    transaction (the admin's audit entry commits with it).
     """
     target = ShopStatus(target)
     reason = (reason or "").strip() or None
@@ -256,14 +257,13 @@ def set_shop_status(shop: Shop, target: ShopStatus | str, actor, reason: str | N
         raise ShopError(_("拒绝或暂停店铺时必须填写原因"), field="reason")
     if reason and len(reason) > 2000:
         raise ShopError(_("原因太长：不能超过 %(max)d 个字", max=2000), field="reason")
-    change = _record(shop, target, actor, reason)
-    shop.status = target
-    shop.status_reason = reason if target in REASON_REQUIRED else None
-    if target == ShopStatus.APPROVED and shop.approved_at is None:
-        shop.approved_at = utcnow()
-    _notify_status(shop, target, reason)
-    if commit:
-        db.session.commit()
+    with atomic():
+        change = _record(shop, target, actor, reason)
+        shop.status = target
+        shop.status_reason = reason if target in REASON_REQUIRED else None
+        if target == ShopStatus.APPROVED and shop.approved_at is None:
+            shop.approved_at = utcnow()
+        _notify_status(shop, target, reason)
     return change
 
 
@@ -296,16 +296,16 @@ def update_shop(shop: Shop, data: dict[str, Any], actor, *, logo_file=None, lice
         errors.update(exc.errors)
     if errors:
         raise ShopError(errors=errors)
-    for key, value in values.items():
-        if getattr(shop, key) != value:
-            setattr(shop, key, value)
-    if licence_bytes:
-        shop.licence_image = _store(licence_bytes, LICENCE_PREFIX, LICENCE_SIZES, True, "licence_image")
-    if logo_bytes:
-        shop.logo_image = _store(logo_bytes, LOGO_PREFIX, LOGO_SIZES, False, "logo")
-    if shop.status == ShopStatus.REJECTED:
-        set_shop_status(shop, ShopStatus.PENDING, actor, commit=False)
-    _commit_or_refuse()
+    with _saved_or_refused():
+        for key, value in values.items():
+            if getattr(shop, key) != value:
+                setattr(shop, key, value)
+        if licence_bytes:
+            shop.licence_image = _store(licence_bytes, LICENCE_PREFIX, LICENCE_SIZES, True, "licence_image")
+        if logo_bytes:
+            shop.logo_image = _store(logo_bytes, LOGO_PREFIX, LOGO_SIZES, False, "logo")
+        if shop.status == ShopStatus.REJECTED:
+            set_shop_status(shop, ShopStatus.PENDING, actor)
     return shop
 
 
