@@ -22,6 +22,7 @@ from marketplace.accounts.passwords import (  # noqa: F401  (re-exported: the pu
     verify_password,
 )
 from marketplace.db import atomic, utcnow
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
 from marketplace.security import hash_token, new_token
@@ -31,8 +32,12 @@ RESET_SALT = "password-reset"
 MAX_TOKENS = 20
 
 
-class AccountError(ValueError):
-    """A refused account action; ``str(e)`` is the message for the user (already translated)."""
+class AccountError(DomainError):
+    """A refused account action; the message is for the user (already translated), ``field`` the
+    form field at fault."""
+
+    status = 422
+    code = "invalid"
 
 
 def normalise_email(email: str | None) -> str:
@@ -46,7 +51,7 @@ def user_by_email(email: str) -> User | None:
 def check_password_policy(password: str, email: str | None = None) -> None:
     problems = password_problems(password, email)
     if problems:
-        raise AccountError(" ".join(problems))
+        raise AccountError(" ".join(problems), field="password")
 
 
 # --- registration and login -------------------------------------------------------------------
@@ -85,10 +90,10 @@ def create_user(email: str, password: str, *, name: str = "", locale: str = "zh_
     caller's ``atomic()`` block (the CLI adds roles in the same transaction)."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError(_("邮箱地址无效。"))
+        raise AccountError(_("邮箱地址无效。"), field="email")
     check_password_policy(password, email)
     if user_by_email(email) is not None:
-        raise AccountError(_("邮箱 %(email)s 已经注册过账号。", email=email))
+        raise AccountError(_("邮箱 %(email)s 已经注册过账号。", email=email), field="email")
     with atomic():
         user = User(email=email, name=(name or "").strip()[:80], password_hash=hash_password(password),
                     locale=locale)
@@ -142,13 +147,13 @@ def set_password(user: User, new_password: str) -> None:
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """The user's own change: needs the current password. The caller logs the current session in again."""
     if not verify_password(user.password_hash, current_password):
-        raise AccountError(_("当前密码不正确。"))
+        raise AccountError(_("当前密码不正确。"), field="current")
     set_password(user, new_password)
 
 
 def update_profile(user: User, *, name: str, phone: str | None, locale: str) -> None:
     if locale not in current_app.config["LANGUAGES"]:
-        raise AccountError(_("不支持这种语言。"))
+        raise AccountError(_("不支持这种语言。"), field="locale")
     with atomic():
         user.name = (name or "").strip()[:80]
         user.phone = (phone or "").strip()[:32] or None
@@ -217,11 +222,11 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     """A new personal API token: returns the row and the plaintext, which is shown once only."""
     name = (name or "").strip()
     if not name or len(name) > 80:
-        raise AccountError(_("请给令牌起一个 1 到 80 个字符的名字。"))
+        raise AccountError(_("请给令牌起一个 1 到 80 个字符的名字。"), field="name")
     active = db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
     if active >= MAX_TOKENS:
-        raise AccountError(_("最多可以有 %(n)d 个有效令牌，请先撤销不用的令牌。", n=MAX_TOKENS))
+        raise AccountError(_("最多可以有 %(n)d 个有效令牌，请先撤销不用的令牌。", n=MAX_TOKENS), field="name")
     plaintext = new_token()
     with atomic():
         row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plaintext), prefix=plaintext[:12])

@@ -1,8 +1,8 @@
 """Admin verbs: each runs in one transaction and writes an audit entry with before/after snapshots.
 
-The views and any future admin API call these functions; a refusal raises ``AdminError`` (its
-message is user-facing) or ``InvalidTransition`` (a shop status move the state machine refuses),
-and in both cases nothing is changed.
+The views and any future admin API call these functions; a refusal raises a DomainError (``AdminError``,
+the shop service's ``ShopError``, or ``InvalidTransition`` for a shop status move the state machine
+refuses) whose message is user-facing, and nothing is changed.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from marketplace.accounts.models import Role, User
 from marketplace.admin.models import AuditEntry
 from marketplace.db import atomic
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.shops.models import Shop, ShopStatus
 from marketplace.states import InvalidTransition
@@ -21,8 +22,11 @@ from marketplace.states import InvalidTransition
 MANAGED_ROLES = (Role.ADMIN, Role.OFFICER, Role.REVIEWER)
 
 
-class AdminError(ValueError):
+class AdminError(DomainError):
     """An admin action was refused; the message says why, in the admin's language."""
+
+    status = 422
+    code = "admin_refused"
 
 
 def record_audit(actor: User | None, action: str, obj_type: str, obj_id, before: dict | None = None,
@@ -54,7 +58,6 @@ def user_snapshot(user: User) -> dict:
 def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reason: str | None = None, *,
                  only_from: ShopStatus | None = None) -> Shop:
     from marketplace.shops.services import set_shop_status
-    from marketplace.shops.validation import ShopError
 
     if only_from is not None and shop.status != only_from:
         # e.g. "approve" is for applications; a suspended shop comes back by "reinstate"
@@ -65,11 +68,8 @@ def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reaso
 
     with atomic():
         before = shop_snapshot(shop)
-        try:
-            # the shop service records the history and queues the owner's e-mail in this transaction
-            set_shop_status(shop, target, actor, reason=reason)
-        except ShopError as exc:
-            raise AdminError(str(exc)) from None
+        # the shop service records the history and queues the owner's e-mail in this transaction
+        set_shop_status(shop, target, actor, reason=reason)
         record_audit(actor, action, "shop", shop.id, before=before, after=shop_snapshot(shop), note=reason)
         return shop
 

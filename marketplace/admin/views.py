@@ -17,6 +17,7 @@ from marketplace.accounts.policy import admin_required
 from marketplace.admin import bp, services
 from marketplace.admin.log_views import pretty_json
 from marketplace.admin.models import AuditEntry
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
 from marketplace.shops.labels import SHOP_STATUS_BADGES, SHOP_STATUS_LABELS, SHOP_TYPE_LABELS
@@ -114,12 +115,12 @@ def shop_action(shop_id: int, action: str):
     args = (request.form.get("reason", ""),) if needs_reason else ()
     try:
         verb(shop, current_user, *args)
-    except services.AdminError as exc:
-        flash(str(exc), "error")
     except InvalidTransition as exc:
         db.session.refresh(shop)
         flash(_("店铺当前状态为“%(state)s”，不能执行这个操作。页面已刷新为最新状态。",
                 state=SHOP_STATUS_LABELS.get(exc.current, exc.current.value)), "error")
+    except DomainError as exc:  # a missing reason: back to the shop page, whatever the referrer
+        flash(exc.message, "error")
     else:
         flash(str(done), "success")
     return redirect(url_for("admin.shop", shop_id=shop.id))
@@ -169,7 +170,7 @@ def user_role(user_id: int):
         else:
             abort(400)
     except services.AdminError as exc:
-        flash(str(exc), "error")
+        flash(exc.message, "error")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -183,7 +184,7 @@ def user_active(user_id: int):
     try:
         services.set_user_active(user, value == "1", current_user)
     except services.AdminError as exc:
-        flash(str(exc), "error")
+        flash(exc.message, "error")
     else:
         flash(_("账号已启用。") if value == "1" else _("账号已停用，该用户的所有登录已失效。"), "success")
     return redirect(url_for("admin.user", user_id=user.id))

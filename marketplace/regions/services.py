@@ -21,6 +21,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 
 from marketplace.db import atomic
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.regions.models import Region, RegionLevel
 
@@ -29,8 +30,11 @@ _CODE_RE = re.compile(r"^\d{2,20}$")
 _TEXT_LIMITS = {"name": 60, "name_en": 80, "pinyin": 120, "specialties": 200}
 
 
-class RegionFileError(ValueError):
+class RegionFileError(DomainError):
     """The regions file cannot be loaded; the message names the bad entry."""
+
+    status = 422
+    code = "invalid_regions_file"
 
 
 @dataclass

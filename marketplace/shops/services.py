@@ -93,7 +93,7 @@ def clean_shop_data(data: dict[str, Any], fields: tuple[str, ...] = FIELDS) -> d
 
     Only ``fields`` are checked and returned (an approved shop's licence number is not re-judged).
     """
-    errors: dict[str | None, str] = {}
+    errors: dict[str, str | list[str]] = {}
     out: dict[str, Any] = {}
 
     def text(key: str, limit: int, required: bool, minimum: int = 1) -> str | None:
@@ -140,7 +140,7 @@ def _read_images(licence_file, logo_file) -> tuple[bytes | None, bytes | None]:
     limit = current_app.config["UPLOAD_IMAGE_MAX_BYTES"]
     pixels = current_app.config["UPLOAD_IMAGE_MAX_PIXELS"]
     found: dict[str, bytes | None] = {"licence_image": None, "logo": None}
-    errors: dict[str | None, str] = {}
+    errors: dict[str, str | list[str]] = {}
     for field, upload in (("licence_image", licence_file), ("logo", logo_file)):
         if upload is None or not getattr(upload, "filename", None):
             continue
@@ -209,7 +209,7 @@ def apply_for_shop(user, data: dict[str, Any], licence_file, logo_file=None) -> 
     """
     if member_of(user.id) is not None:
         raise ShopError(_("每个账号只能开一家店铺，您已经有店铺了"))
-    errors: dict[str | None, str] = {}
+    errors: dict[str, str | list[str]] = {}
     try:
         values = clean_shop_data(data)
     except ShopError as exc:
@@ -281,7 +281,7 @@ def update_shop(shop: Shop, data: dict[str, Any], actor, *, logo_file=None, lice
     merged = {key: getattr(shop, key) for key in FIELDS}
     merged["shop_type"] = shop.shop_type.value
     merged.update({k: v for k, v in data.items() if k in allowed})
-    errors: dict[str | None, str] = {}
+    errors: dict[str, str | list[str]] = {}
     try:
         values = clean_shop_data(merged, allowed)
     except ShopError as exc:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.domains import nav_items
+from marketplace.errors import form_errors
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
 from marketplace.media import get_storage
@@ -35,12 +36,8 @@ DIRECTORY_PAGE_SIZE = 24
 
 def _apply_errors(form, exc: ShopError) -> None:
     """Show a service refusal next to the fields it names (or at the top of the form)."""
-    for field, message in exc.errors.items():
-        target = getattr(form, field, None) if field else None
-        if target is not None and hasattr(target, "errors"):
-            target.errors = [*list(target.errors or []), message]
-        else:
-            flash(message, "error")
+    if not form_errors(form, exc):
+        flash(exc.message, "error")
 
 
 def _form_data(form) -> dict:
@@ -61,7 +58,6 @@ def apply():
         try:
             svc.apply_for_shop(current_user, _form_data(form), form.licence_image.data, form.logo.data)
         except ShopError as exc:
-            db.session.rollback()
             _apply_errors(form, exc)
         else:
             flash(_("申请已提交，平台审核后会通过邮件通知您"), "success")
@@ -115,7 +111,6 @@ def edit():
             was_rejected = shop.status == ShopStatus.REJECTED
             svc.update_shop(shop, _form_data(form), current_user, logo_file=form.logo.data, licence_file=licence)
         except ShopError as exc:
-            db.session.rollback()
             _apply_errors(form, exc)
         else:
             flash(_("已重新提交审核") if was_rejected else _("店铺信息已保存"), "success")
@@ -143,7 +138,6 @@ def invite():
         try:
             svc.invite_staff(shop, form.email.data, current_user)
         except ShopError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
         else:
             flash(_("邀请已发送到 %(email)s", email=form.email.data), "success")
@@ -164,7 +158,6 @@ def revoke(invite_id: int):
             svc.revoke_invite(invite, current_user)
             flash(_("邀请已撤销"), "success")
         except ShopError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
     return redirect(url_for("shops.staff"))
 
@@ -179,7 +172,6 @@ def remove_member(member_id: int):
             svc.remove_staff(shop, member, current_user)
             flash(_("已移除店员"), "success")
         except ShopError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
     return redirect(url_for("shops.staff"))
 
@@ -194,7 +186,6 @@ def accept_invite(token: str):
         try:
             svc.accept_invite(token, current_user)
         except ShopError as exc:
-            db.session.rollback()
             problem = exc.message
         else:
             flash(_("您已加入 %(shop)s", shop=invite.shop.name), "success")
