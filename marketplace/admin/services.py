@@ -57,11 +57,11 @@ def user_snapshot(user: User) -> dict:
 
 def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reason: str | None = None, *,
                  only_from: ShopStatus | None = None) -> Shop:
-    from marketplace.shops.services import set_shop_status
+    from marketplace.shops.services import SHOP_STATES, set_shop_status
 
     if only_from is not None and shop.status != only_from:
         # e.g. "approve" is for applications; a suspended shop comes back by "reinstate"
-        raise InvalidTransition("shop", ShopStatus(shop.status), target)
+        raise InvalidTransition(SHOP_STATES, ShopStatus(shop.status), target)
     reason = (reason or "").strip() or None
     if target in (ShopStatus.REJECTED, ShopStatus.SUSPENDED) and not reason:
         raise AdminError(_("请填写原因：店主会在通知中看到它。"))

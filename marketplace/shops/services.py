@@ -18,6 +18,7 @@ from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
 from marketplace.media import MediaError, StoredImage, ingest_image, open_image, read_upload
 from marketplace.regions.services import county_by_code, descendant_ids, selectable_region
+from marketplace.shops.labels import SHOP_STATUS_LABELS
 from marketplace.shops.models import (
     MemberRole,
     Shop,
@@ -35,12 +36,16 @@ from marketplace.shops.validation import (
 )
 from marketplace.states import StateMachine
 
+#: Longest reason for a rejection or suspension (it is shown to the shop and e-mailed).
+REASON_MAX = 2000
+
 SHOP_STATES = StateMachine("shop", {
     ShopStatus.PENDING: {ShopStatus.APPROVED, ShopStatus.REJECTED},
     ShopStatus.REJECTED: {ShopStatus.PENDING},  # the applicant edits and applies again
     ShopStatus.APPROVED: {ShopStatus.SUSPENDED},
     ShopStatus.SUSPENDED: {ShopStatus.APPROVED},
-})
+}, labels=SHOP_STATUS_LABELS, history=ShopStatusChange, history_key="shop_id", note_column="reason",
+    note_length=REASON_MAX)
 
 #: Moves that must say why (the reason is shown to the shop and e-mailed).
 REASON_REQUIRED = {ShopStatus.REJECTED, ShopStatus.SUSPENDED}
@@ -174,13 +179,6 @@ def unique_slug(name: str) -> str:
     return f"{base}-{n}"
 
 
-def _record(shop: Shop, target: ShopStatus, actor, reason: str | None) -> ShopStatusChange:
-    change = ShopStatusChange(shop_id=shop.id, from_status=shop.status if shop.id else None, to_status=target,
-                              actor_id=getattr(actor, "id", None), reason=reason)
-    db.session.add(change)
-    return change
-
-
 def _notify_status(shop: Shop, status: ShopStatus, reason: str | None) -> None:
     owner = shop_owner(shop)
     if owner is None:
@@ -255,14 +253,13 @@ def set_shop_status(shop: Shop, target: ShopStatus | str, actor, reason: str | N
     SHOP_STATES.check(shop.status, target)
     if target in REASON_REQUIRED and not reason:
         raise ShopError(_("拒绝或暂停店铺时必须填写原因"), field="reason")
-    if reason and len(reason) > 2000:
-        raise ShopError(_("原因太长：不能超过 %(max)d 个字", max=2000), field="reason")
+    if reason and len(reason) > REASON_MAX:
+        raise ShopError(_("原因太长：不能超过 %(max)d 个字", max=REASON_MAX), field="reason")
+    fields = {"status_reason": reason if target in REASON_REQUIRED else None}
+    if target == ShopStatus.APPROVED and shop.approved_at is None:
+        fields["approved_at"] = utcnow()  # the first approval only: a reinstated shop keeps its date
     with atomic():
-        change = _record(shop, target, actor, reason)
-        shop.status = target
-        shop.status_reason = reason if target in REASON_REQUIRED else None
-        if target == ShopStatus.APPROVED and shop.approved_at is None:
-            shop.approved_at = utcnow()
+        change = SHOP_STATES.move(shop, target, actor=actor, note=reason, **fields)
         _notify_status(shop, target, reason)
     return change
 
