@@ -10,7 +10,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -26,6 +26,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
 from marketplace.security import hash_token, new_token
+from marketplace.web import absolute_url
 
 RESET_SALT = "password-reset"
 #: Active personal API tokens a user may hold at once.
@@ -109,10 +110,11 @@ def _notify_existing(user: User) -> None:
 
 
 def _url(endpoint: str, **values) -> str:
-    try:
-        return url_for(endpoint, _external=True, **values)
-    except RuntimeError:  # outside a request without SERVER_NAME (CLI): the mail goes without link
+    """A full link for an account mail. Outside a request without SERVER_NAME (the CLI) the mail
+    goes without the link: better than a link to a host that is not ours."""
+    if not has_request_context() and not current_app.config.get("SERVER_NAME"):
         return ""
+    return absolute_url(endpoint, **values)
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -23,6 +23,7 @@ from marketplace.mail.models import OutboxMessage, OutboxStatus
 from marketplace.shops.labels import SHOP_STATUS_BADGES, SHOP_STATUS_LABELS, SHOP_TYPE_LABELS
 from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopStatusChange
 from marketplace.states import InvalidTransition
+from marketplace.web import enum_arg, paginate
 
 PER_PAGE = 25
 
@@ -45,10 +46,6 @@ def _labels():
             "shop_type_labels": SHOP_TYPE_LABELS, "role_labels": ROLE_LABELS,
             "outbox_status_labels": OUTBOX_STATUS_LABELS, "managed_roles": services.MANAGED_ROLES,
             "pretty": pretty_json}
-
-
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
 
 
 def _count(stmt) -> int:
@@ -79,12 +76,11 @@ def shops():
     status = request.args.get("status", ShopStatus.PENDING.value)
     stmt = sa.select(Shop)
     if status != "all":
-        try:
-            stmt = stmt.where(Shop.status == ShopStatus(status))
-        except ValueError:
+        chosen = enum_arg(ShopStatus, "status", None if "status" in request.args else ShopStatus.PENDING)
+        if chosen is None:
             abort(404)
-    stmt = stmt.order_by(Shop.created_at, Shop.id)
-    pagination = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
+        stmt = stmt.where(Shop.status == chosen)
+    pagination = paginate(stmt.order_by(Shop.created_at, Shop.id), per_page=PER_PAGE)
     return render_template("admin/shops.html", pagination=pagination, status=status, statuses=list(ShopStatus))
 
 
@@ -139,8 +135,7 @@ def users():
         stmt = stmt.where(sa.or_(User.email.like(like, escape="\\"), sa.func.lower(User.name).like(like, escape="\\")))
     if role in {r.value for r in services.MANAGED_ROLES}:
         stmt = stmt.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role(role))))
-    stmt = stmt.order_by(User.id)
-    pagination = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
+    pagination = paginate(stmt.order_by(User.id), per_page=PER_PAGE)
     return render_template("admin/users.html", pagination=pagination, q=q, role=role)
 
 

@@ -1,7 +1,7 @@
 """Merchant onboarding: apply for a shop, edit it, and move it through its status machine.
 
 Each verb runs in one transaction and either completes or changes nothing. Staff invitations
-live in marketplace.shops.staff (re-exported here).
+live in marketplace.shops.staff.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace.db import atomic, utcnow
@@ -35,6 +35,7 @@ from marketplace.shops.validation import (
     slug_base,
 )
 from marketplace.states import StateMachine
+from marketplace.web import absolute_url
 
 #: Longest reason for a rejection or suspension (it is shown to the shop and e-mailed).
 REASON_MAX = 2000
@@ -62,15 +63,6 @@ FIELDS = ALWAYS_EDITABLE + REVIEWED_FIELDS
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-def absolute_url(endpoint: str, **values) -> str:
-    """An external URL when one can be built (request or SERVER_NAME), else the path."""
-    try:
-        return url_for(endpoint, _external=True, **values)
-    except RuntimeError:
-        with current_app.test_request_context():
-            return url_for(endpoint, **values)
-
 
 def member_of(user_id: int) -> ShopMember | None:
     """The user's membership, read from the database (no per-request cache: services decide on it)."""
@@ -331,9 +323,3 @@ def directory_query(county_code: str | None, shop_type: str | None, q: str | Non
         query = query.where(sa.or_(Shop.name.icontains(q, autoescape=True),
                                    sa.func.replace(Shop.slug, "-", "").contains(compact, autoescape=True)))
     return query.order_by(sa.nulls_last(Shop.approved_at.desc()), Shop.id.desc()), county
-
-
-from marketplace.shops.staff import accept_invite, invite_staff, remove_staff, revoke_invite  # noqa: E402
-
-__all__ = ["SHOP_STATES", "ShopError", "accept_invite", "apply_for_shop", "directory_query", "invite_staff", "newest_shops",
-           "remove_staff", "revoke_invite", "set_shop_status", "status_history", "update_shop"]

@@ -17,6 +17,7 @@ from marketplace.mail.services import queue_mail
 from marketplace.security import hash_token
 from marketplace.shops.models import MemberRole, Shop, ShopInvite, ShopMember
 from marketplace.shops.validation import ShopError
+from marketplace.web import absolute_url
 
 #: Open invitations one shop may have at a time (each sends an e-mail).
 MAX_OPEN_INVITES = 20
@@ -49,8 +50,6 @@ def invite_staff(shop: Shop, email: str, actor) -> tuple[ShopInvite, str]:
 
     An earlier open invitation to the same address is replaced. The e-mail carries the link.
     """
-    from marketplace.shops.services import absolute_url
-
     _require_owner(shop, actor)
     try:
         email = validate_email((email or "").strip(), check_deliverability=False).normalized.lower()

@@ -17,6 +17,7 @@ from marketplace.page_cache import cached_page
 from marketplace.regions.services import counties, region_choices
 from marketplace.shops import bp
 from marketplace.shops import services as svc
+from marketplace.shops import staff as staff_svc
 from marketplace.shops.forms import InviteForm, ReasonlessForm, ShopApplyForm, ShopEditForm, as_choices
 from marketplace.shops.models import MemberRole, ShopInvite, ShopMember, ShopStatus, ShopType
 from marketplace.shops.policy import (
@@ -30,6 +31,7 @@ from marketplace.shops.policy import (
 )
 from marketplace.shops.staff import find_invite, invite_problem, open_invites
 from marketplace.shops.validation import ShopError
+from marketplace.web import paginate
 
 DIRECTORY_PAGE_SIZE = 24
 
@@ -136,7 +138,7 @@ def invite():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            svc.invite_staff(shop, form.email.data, current_user)
+            staff_svc.invite_staff(shop, form.email.data, current_user)
         except ShopError as exc:
             flash(exc.message, "error")
         else:
@@ -155,7 +157,7 @@ def revoke(invite_id: int):
     invite = own_or_404(db.session.get(ShopInvite, invite_id), shop)
     if ReasonlessForm().validate_on_submit():
         try:
-            svc.revoke_invite(invite, current_user)
+            staff_svc.revoke_invite(invite, current_user)
             flash(_("邀请已撤销"), "success")
         except ShopError as exc:
             flash(exc.message, "error")
@@ -169,7 +171,7 @@ def remove_member(member_id: int):
     member = own_member_or_404(member_id, shop)
     if ReasonlessForm().validate_on_submit():
         try:
-            svc.remove_staff(shop, member, current_user)
+            staff_svc.remove_staff(shop, member, current_user)
             flash(_("已移除店员"), "success")
         except ShopError as exc:
             flash(exc.message, "error")
@@ -184,7 +186,7 @@ def accept_invite(token: str):
     form = ReasonlessForm()
     if request.method == "POST" and problem is None and form.validate_on_submit():
         try:
-            svc.accept_invite(token, current_user)
+            staff_svc.accept_invite(token, current_user)
         except ShopError as exc:
             problem = exc.message
         else:
@@ -200,7 +202,7 @@ def accept_invite(token: str):
 @cached_page("catalog")  # the catalogue's group watches shops, regions and products
 def directory():
     query, county = svc.directory_query(request.args.get("county"), request.args.get("type"), request.args.get("q"))
-    page = db.paginate(query, per_page=DIRECTORY_PAGE_SIZE, max_per_page=DIRECTORY_PAGE_SIZE, error_out=False)
+    page = paginate(query, per_page=DIRECTORY_PAGE_SIZE)
     return render_template("shops/directory.html", page=page, counties=counties(), county=county,
                            shop_types=list(ShopType), selected_type=request.args.get("type", ""),
                            q=request.args.get("q", ""))
