@@ -146,7 +146,7 @@ def _user(email: str, name: str, roles=()) -> User:
         user = User(email=email, name=name, password_hash=_password_hash(), locale="zh_CN")
         db.session.add(user)
     for role in roles:
-        if not user.has_role(role):
+        if user.grant(role) is None:
             user.roles.append(UserRole(role=Role(role)))
     return user
 

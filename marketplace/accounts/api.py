@@ -31,9 +31,10 @@ def me():
     shop = None
     if member is not None:
         shop = {"id": member.shop.id, "slug": member.shop.slug, "name": member.shop.name,
-                "status": member.shop.status.value, "role": member.role.value}
+                "status": member.shop.status.value, "role": "owner" if member.is_owner else "staff"}
     return {"id": user.id, "email": user.email, "name": user.name, "display_name": user.display_name,
-            "phone": user.phone, "locale": user.locale, "roles": sorted(r.role.value for r in user.roles),
+            "phone": user.phone, "locale": user.locale,
+            "roles": sorted(r.role.value for r in user.roles if r.scope_type is None),
             "shop": shop}
 
 

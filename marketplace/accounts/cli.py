@@ -56,7 +56,7 @@ def create_command(email, role, password, name, locale, shop_slug, with_token):
         shop = db.session.scalar(sa.select(Shop).where(Shop.slug == shop_slug))
         if shop is None:
             _fail(f"no shop with slug {shop_slug!r}. Create the user without --shop; he can apply at /shops/apply.")
-        if any(m.role == MemberRole.OWNER for m in shop.members):
+        if any(m.is_owner for m in shop.members):
             _fail(f"shop {shop_slug!r} already has an owner.")
     generated = password is None
     password = password or generate_password()
@@ -112,12 +112,12 @@ def list_command(role):
     if role:
         from marketplace.accounts.models import UserRole
 
-        query = query.where(User.roles.any(UserRole.role == Role(role)))
+        query = query.where(User.roles.any(sa.and_(UserRole.role == Role(role), UserRole.scope_type.is_(None))))
     members = {m.user_id: m for m in db.session.scalars(sa.select(ShopMember))}
     for user in db.session.scalars(query):
-        roles = ",".join(sorted(r.role.value for r in user.roles)) or "-"
+        roles = ",".join(sorted(r.role.value for r in user.roles if r.scope_type is None)) or "-"
         member = members.get(user.id)
-        shop = f"{member.shop.slug}({member.role.value})" if member else "-"
+        shop = f"{member.shop.slug}({'owner' if member.is_owner else 'staff'})" if member else "-"
         state = "active" if user.active else "inactive"
         click.echo(f"{user.id}\t{user.email}\t{roles}\t{shop}\t{state}")
 

@@ -21,6 +21,7 @@ from marketplace.accounts.passwords import (  # noqa: F401  (re-exported: the pu
     password_problems,
     verify_password,
 )
+from marketplace.accounts.policy import scope_key
 from marketplace.db import atomic, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -248,24 +249,26 @@ def revoke_token(user: User, token_id: int) -> ApiToken | None:
 
 # --- platform roles and deactivation (they join the admin module's transaction) -------------------
 
-def grant_role(user: User, role: Role | str, actor: User | None = None) -> bool:
-    """Give the user a platform role; False when he already has it. Inside the admin's ``atomic()`` block it joins that transaction."""
-    role = Role(role)
-    if user.has_role(role):
+def grant_role(user: User, role: Role | str, actor: User | None = None, scope=None) -> bool:
+    """Grant ``role`` platform-wide or for ``scope`` (a row or ``(type, id)``); False when that very
+    grant exists. Inside the admin's ``atomic()`` block it joins that transaction."""
+    role, key = Role(role), scope_key(scope)
+    if user.grant(role, key) is not None:
         return False
     with atomic():
-        user.roles.append(UserRole(role=role, granted_by_id=actor.id if actor else None))
+        user.roles.append(UserRole(role=role, scope_type=key[0] if key else None, scope_id=key[1] if key else None,
+                                   granted_by_id=actor.id if actor else None))
     return True
 
 
-def revoke_role(user: User, role: Role | str, actor: User | None = None) -> bool:
-    """Take a platform role away; False when he did not have it. Inside the admin's ``atomic()`` block it joins that transaction."""
-    role = Role(role)
-    kept = [r for r in user.roles if r.role != role]
-    if len(kept) == len(user.roles):
+def revoke_role(user: User, role: Role | str, actor: User | None = None, scope=None) -> bool:
+    """Take away the grant of ``role`` for ``scope`` (platform-wide without one); False when there was
+    none. Inside the admin's ``atomic()`` block it joins that transaction."""
+    grant = user.grant(role, scope)
+    if grant is None:
         return False
     with atomic():
-        user.roles = kept
+        user.roles.remove(grant)
     return True
 
 

@@ -50,7 +50,8 @@ def shop_snapshot(shop: Shop) -> dict:
 
 
 def user_snapshot(user: User) -> dict:
-    return {"active": bool(user.active), "roles": sorted(Role(r.role).value for r in user.roles)}
+    return {"active": bool(user.active),
+            "roles": sorted(Role(r.role).value for r in user.roles if r.scope_type is None)}
 
 
 # --- shops ----------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ def grant_role(user: User, role, actor: User) -> User:
     from marketplace.accounts import services as accounts
 
     role = _managed_role(role)
-    if user.has_role(role):
+    if user.grant(role) is not None:
         return user
 
     with atomic():
@@ -147,7 +148,7 @@ def revoke_role(user: User, role, actor: User) -> User:
     role = _managed_role(role)
     if role == Role.ADMIN and user.id == actor.id:
         raise AdminError(_("不能取消自己的管理员角色：请让另一位管理员操作。"))
-    if not user.has_role(role):
+    if user.grant(role) is None:
         return user
 
     with atomic():

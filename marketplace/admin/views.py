@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from marketplace.accounts.labels import ROLE_LABELS
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.accounts.policy import admin_required
 from marketplace.admin import bp, services
@@ -21,13 +22,12 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
 from marketplace.shops.labels import SHOP_STATUS_BADGES, SHOP_STATUS_LABELS, SHOP_TYPE_LABELS
-from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopStatusChange
+from marketplace.shops.models import Shop, ShopMember, ShopStatus, ShopStatusChange
 from marketplace.states import InvalidTransition
 from marketplace.web import enum_arg, paginate
 
 PER_PAGE = 25
 
-ROLE_LABELS = {Role.ADMIN: _l("平台管理员"), Role.OFFICER: _l("招商专员"), Role.REVIEWER: _l("项目审核人")}
 OUTBOX_STATUS_LABELS = {OutboxStatus.QUEUED: _l("待发送"), OutboxStatus.SENT: _l("已发送"),
                         OutboxStatus.FAILED: _l("发送失败")}
 
@@ -93,7 +93,7 @@ def _shop_or_404(shop_id: int) -> Shop:
 def shop(shop_id: int):
     shop = _shop_or_404(shop_id)
     owner = db.session.scalar(sa.select(User).join(ShopMember, ShopMember.user_id == User.id)
-                              .where(ShopMember.shop_id == shop.id, ShopMember.role == MemberRole.OWNER))
+                              .where(ShopMember.shop_id == shop.id, ShopMember.role == Role.SHOP_OWNER))
     history = db.session.scalars(sa.select(ShopStatusChange).where(ShopStatusChange.shop_id == shop.id)
                                  .order_by(ShopStatusChange.created_at.desc(), ShopStatusChange.id.desc())).all()
     audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.object_type == "shop",
@@ -134,7 +134,8 @@ def users():
         like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(sa.or_(User.email.like(like, escape="\\"), sa.func.lower(User.name).like(like, escape="\\")))
     if role in {r.value for r in services.MANAGED_ROLES}:
-        stmt = stmt.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role(role))))
+        stmt = stmt.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role(role),
+                                                                       UserRole.scope_type.is_(None))))
     pagination = paginate(stmt.order_by(User.id), per_page=PER_PAGE)
     return render_template("admin/users.html", pagination=pagination, q=q, role=role)
 

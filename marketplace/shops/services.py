@@ -65,12 +65,12 @@ FIELDS = ALWAYS_EDITABLE + REVIEWED_FIELDS
 # --- helpers ---------------------------------------------------------------------------------
 
 def member_of(user_id: int) -> ShopMember | None:
-    """The user's membership, read from the database (no per-request cache: services decide on it)."""
+    """The user's membership read from the database (services decide on it, not on a loaded user)."""
     return db.session.scalar(sa.select(ShopMember).where(ShopMember.user_id == user_id))
 
 
 def shop_owner(shop: Shop):
-    member = next((m for m in shop.members if m.role == MemberRole.OWNER), None)
+    member = next((m for m in shop.members if m.is_owner), None)
     return member.user if member else None
 
 

@@ -10,12 +10,14 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.policy import has_role
 from marketplace.db import as_utc, atomic, utcnow
 from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
 from marketplace.security import hash_token
 from marketplace.shops.models import MemberRole, Shop, ShopInvite, ShopMember
+from marketplace.shops.services import member_of
 from marketplace.shops.validation import ShopError
 from marketplace.web import absolute_url
 
@@ -23,12 +25,8 @@ from marketplace.web import absolute_url
 MAX_OPEN_INVITES = 20
 
 
-def _is_owner(shop: Shop, actor) -> bool:
-    return any(m.user_id == getattr(actor, "id", None) and m.role == MemberRole.OWNER for m in shop.members)
-
-
 def _require_owner(shop: Shop, actor) -> None:
-    if not _is_owner(shop, actor):
+    if not has_role(actor, Role.SHOP_OWNER, shop):
         raise ShopError(_("只有店主可以管理店员"))
 
 
@@ -97,8 +95,7 @@ def invite_problem(invite: ShopInvite | None, user=None) -> str | None:
     if user is not None:
         if user.email.lower() != invite.email:
             return _("这个邀请是发给 %(email)s 的，请用该邮箱的账号登录后再接受", email=_mask(invite.email))
-        member = db.session.scalar(sa.select(ShopMember).where(ShopMember.user_id == user.id))
-        if member is not None:
+        if member_of(user.id) is not None:
             return _("您的账号已经属于一家店铺，不能再加入另一家")
     return None
 
@@ -133,7 +130,7 @@ def remove_staff(shop: Shop, member: ShopMember, actor) -> None:
     _require_owner(shop, actor)
     if member.shop_id != shop.id:
         raise ShopError(_("这个人不是本店成员"))
-    if member.role == MemberRole.OWNER:
+    if member.is_owner:
         raise ShopError(_("店主不能移除自己"))
     with atomic():
         db.session.delete(member)
