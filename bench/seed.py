@@ -202,8 +202,9 @@ def seed(app, args) -> dict:
                       "created_at": now - dt.timedelta(days=400 - s % 365), "updated_at": now,
                       "approved_at": now - dt.timedelta(days=300 - s % 300)})
     w.insert(Shop, shops)
-    w.insert(ShopMember, [{"id": s, "shop_id": s, "user_id": s, "role": MemberRole.OWNER.value, "created_at": now}
-                          for s in range(1, n_shops + 1)])
+    # owners are shop-scoped roles in user_roles (ShopMember's table)
+    w.insert(ShopMember, [{"id": s, "scope_type": "shop", "scope_id": s, "user_id": s, "role": MemberRole.OWNER.value,
+                           "granted_at": now} for s in range(1, n_shops + 1)])
     timings["shops"] = time.perf_counter() - t0
 
     # products, variants, tiers, photos

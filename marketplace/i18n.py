@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, has_request_context, redirect, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from marketplace.extensions import db
+from marketplace.db import atomic
 from marketplace.security import safe_next
 
 bp = Blueprint("i18n", __name__)
@@ -39,6 +39,6 @@ def set_language():
     if code in current_app.config["LANGUAGES"]:
         session["locale"] = code
         if getattr(current_user, "is_authenticated", False):
-            current_user.locale = code
-            db.session.commit()
+            with atomic():
+                current_user.locale = code
     return redirect(safe_next(request.form.get("next"), "/"))

@@ -21,11 +21,16 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from marketplace.errors import DomainError
+
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
-class MediaError(ValueError):
+class MediaError(DomainError):
     """An upload was refused; the message is user-facing and says why."""
+
+    status = 422
+    code = "invalid_upload"
 
 
 class FileSystemStorage:

@@ -8,12 +8,17 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
 
+from marketplace.errors import DomainError
+
 #: Largest amount accepted from a user in minor units (10^12 yuan is far beyond any order).
 MAX_CENTS = 10**14
 
 
-class MoneyError(ValueError):
+class MoneyError(DomainError):
     """A money amount could not be read; the message is user-facing."""
+
+    status = 422
+    code = "invalid_amount"
 
 
 def minor_digits(currency: str) -> int:

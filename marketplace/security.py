@@ -10,7 +10,7 @@ from flask import Flask, current_app, g, request
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.extensions import csrf, db, login_manager
 
 API_PREFIX = "/api/"
@@ -67,8 +67,8 @@ def _load_user_from_token(_request=None):
     now = utcnow()
     last = row.last_used_at
     if last is None or (now - (last if last.tzinfo else last.replace(tzinfo=now.tzinfo))).total_seconds() > 60:
-        row.last_used_at = now
-        db.session.commit()
+        with atomic():
+            row.last_used_at = now
     g.api_token_auth = True
     return row.user
 

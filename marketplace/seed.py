@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from marketplace.accounts.models import Role, User, UserRole
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.domains import seed_steps
 from marketplace.extensions import db
 from marketplace.regions.models import Region, RegionLevel
@@ -146,16 +146,16 @@ def _user(email: str, name: str, roles=()) -> User:
         user = User(email=email, name=name, password_hash=_password_hash(), locale="zh_CN")
         db.session.add(user)
     for role in roles:
-        if not user.has_role(role):
+        if user.grant(role) is None:
             user.roles.append(UserRole(role=Role(role)))
     return user
 
 
+@atomic()
 def seed_demo_users(progress: Progress) -> None:
     for email, name, roles in DEMO_USERS:
         _user(email, name, roles)
         progress(1)
-    db.session.commit()
 
 
 def _region(county: str, township: str | None = None) -> Region:
@@ -200,6 +200,7 @@ def _shop(spec: dict, status: ShopStatus, admin: User) -> Shop:
     return shop
 
 
+@atomic()
 def seed_demo_shops(progress: Progress) -> None:
     admin = _user(ADMIN_EMAIL, "平台管理员", ("admin",))
     db.session.flush()
@@ -208,7 +209,6 @@ def seed_demo_shops(progress: Progress) -> None:
         progress(1)
     _shop(PENDING_SHOP, ShopStatus.PENDING, admin)
     progress(1)
-    db.session.commit()
 
 
 #: Steps every other step needs: not offered by ``--without``.
@@ -216,7 +216,7 @@ CORE_STEPS = ("regions", "accounts", "shops")
 
 
 def seed_demo(show_progress: bool = True, without: tuple[str, ...] = ()) -> list[tuple[str, object]]:
-    """Run every seed step in order; each step commits its own work and is safe to repeat.
+    """Run every seed step in order, each in its own transaction; every step is safe to repeat.
 
     The steps are the registered domains' (marketplace.domains), in their order; ``without``
     names domains to leave out (e.g. "catalog"). Returns (step, what the step returned) for each
@@ -229,11 +229,8 @@ def seed_demo(show_progress: bool = True, without: tuple[str, ...] = ()) -> list
                            file=sys.stderr if show_progress else io.StringIO()) as bar:
         for name, func in bar:
             progress.step, progress.count = name, 0
-            try:
+            with atomic():
                 results.append((name, func(progress)))
-            except Exception:
-                db.session.rollback()
-                raise
     return results
 
 

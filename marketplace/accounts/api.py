@@ -31,9 +31,10 @@ def me():
     shop = None
     if member is not None:
         shop = {"id": member.shop.id, "slug": member.shop.slug, "name": member.shop.name,
-                "status": member.shop.status.value, "role": member.role.value}
+                "status": member.shop.status.value, "role": "owner" if member.is_owner else "staff"}
     return {"id": user.id, "email": user.email, "name": user.name, "display_name": user.display_name,
-            "phone": user.phone, "locale": user.locale, "roles": sorted(r.role.value for r in user.roles),
+            "phone": user.phone, "locale": user.locale,
+            "roles": sorted(r.role.value for r in user.roles if r.scope_type is None),
             "shop": shop}
 
 
@@ -50,10 +51,7 @@ def create_token():
     name = data.get("name")
     if not isinstance(name, str):
         raise ApiError(422, "invalid", _("请给令牌起一个 1 到 80 个字符的名字。"), field="name")
-    try:
-        row, plaintext = svc.create_token(current_user, name)
-    except svc.AccountError as exc:
-        raise ApiError(422, "invalid", str(exc), field="name") from None
+    row, plaintext = svc.create_token(current_user, name)  # an AccountError is a 422 on field "name"
     return {**token_json(row), "token": plaintext}, 201
 
 

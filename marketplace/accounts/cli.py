@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from marketplace.accounts import services as svc
 from marketplace.accounts.models import Role, User
+from marketplace.db import atomic
 from marketplace.extensions import db
 
 users = AppGroup("users", help="Manage user accounts.")
@@ -55,20 +56,19 @@ def create_command(email, role, password, name, locale, shop_slug, with_token):
         shop = db.session.scalar(sa.select(Shop).where(Shop.slug == shop_slug))
         if shop is None:
             _fail(f"no shop with slug {shop_slug!r}. Create the user without --shop; he can apply at /shops/apply.")
-        if any(m.role == MemberRole.OWNER for m in shop.members):
+        if any(m.is_owner for m in shop.members):
             _fail(f"shop {shop_slug!r} already has an owner.")
     generated = password is None
     password = password or generate_password()
     try:
-        user = svc.create_user(email, password, name=name, locale=locale)
+        with atomic():
+            user = svc.create_user(email, password, name=name, locale=locale)
+            if role in ("officer", "reviewer", "admin"):
+                svc.grant_role(user, Role(role))
+            if shop is not None:
+                db.session.add(ShopMember(shop=shop, user=user, role=MemberRole.OWNER))
     except svc.AccountError as exc:
-        db.session.rollback()
         _fail(str(exc))
-    if role in ("officer", "reviewer", "admin"):
-        svc.grant_role(user, Role(role))
-    if shop is not None:
-        db.session.add(ShopMember(shop=shop, user=user, role=MemberRole.OWNER))
-    db.session.commit()
     click.echo(f"Created user {user.email} (id {user.id}, role {role}).")
     if generated:
         click.echo(f"Password: {password}")
@@ -96,7 +96,6 @@ def set_password_command(email, password):
     try:
         svc.set_password(user, password)
     except svc.AccountError as exc:
-        db.session.rollback()
         _fail(str(exc))
     click.echo(f"Password changed for {user.email}.")
     if generated:
@@ -113,12 +112,12 @@ def list_command(role):
     if role:
         from marketplace.accounts.models import UserRole
 
-        query = query.where(User.roles.any(UserRole.role == Role(role)))
+        query = query.where(User.roles.any(sa.and_(UserRole.role == Role(role), UserRole.scope_type.is_(None))))
     members = {m.user_id: m for m in db.session.scalars(sa.select(ShopMember))}
     for user in db.session.scalars(query):
-        roles = ",".join(sorted(r.role.value for r in user.roles)) or "-"
+        roles = ",".join(sorted(r.role.value for r in user.roles if r.scope_type is None)) or "-"
         member = members.get(user.id)
-        shop = f"{member.shop.slug}({member.role.value})" if member else "-"
+        shop = f"{member.shop.slug}({'owner' if member.is_owner else 'staff'})" if member else "-"
         state = "active" if user.active else "inactive"
         click.echo(f"{user.id}\t{user.email}\t{roles}\t{shop}\t{state}")
 

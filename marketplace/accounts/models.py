@@ -1,4 +1,4 @@
-"""Users, their platform roles and their API tokens."""
+"""Users, their roles (platform-wide or in one scope) and their API tokens."""
 
 from __future__ import annotations
 
@@ -13,11 +13,19 @@ from marketplace.db import Base, utcnow
 
 
 class Role(enum.StrEnum):
-    """Platform roles granted by an admin. Buyer is everyone; merchant comes from shop membership."""
+    """Every role a user can be granted; buyer is everyone. A grant is platform-wide (no scope) or
+    for one scope, e.g. a shop's owner is SHOP_OWNER scoped to ("shop", id). A new kind of staff is
+    a new member here and rows in user_roles, not a new mechanism."""
 
     ADMIN = "admin"
     OFFICER = "officer"  # investment office staff
     REVIEWER = "reviewer"  # senior officer: reviews projects before publication
+    SHOP_OWNER = "shop_owner"  # scoped to ("shop", id)
+    SHOP_STAFF = "shop_staff"  # scoped to ("shop", id)
+    MARKET_REPORTER = "market_reporter"  # scoped to ("market", id): reports one market's daily prices
+    VILLAGE_CLERK = "village_clerk"  # scoped to ("region", id): one village or township
+    AGRICULTURE_OFFICER = "agriculture_officer"
+    FOOD_SAFETY_REGULATOR = "food_safety_regulator"
 
 
 class User(UserMixin, Base):
@@ -49,8 +57,18 @@ class User(UserMixin, Base):
     def get_id(self) -> str:  # Flask-Login: the session id changes when auth_version does
         return f"{self.id}:{self.auth_version}"
 
-    def has_role(self, role: Role | str) -> bool:
-        return any(r.role == Role(role) for r in self.roles)
+    def has_role(self, role: Role | str, scope=None) -> bool:
+        """The one role check (marketplace.accounts.policy.has_role): admins pass every check."""
+        from marketplace.accounts.policy import has_role
+
+        return has_role(self, role, scope)
+
+    def grant(self, role: Role | str, scope=None) -> UserRole | None:
+        """The user's own grant of exactly this role in exactly this scope (no admin pass, no cover)."""
+        from marketplace.accounts.policy import scope_key
+
+        role, key = Role(role), scope_key(scope)
+        return next((r for r in self.roles if r.role == role and r.scope == key), None)
 
     @property
     def is_admin(self) -> bool:
@@ -61,18 +79,49 @@ class User(UserMixin, Base):
         return self.name or self.email.split("@")[0]
 
 
+#: The scope of shop roles; a user holds at most one (he belongs to one shop).
+SHOP_SCOPE = "shop"
+
+
 class UserRole(Base):
+    """One grant of a role to a user: platform-wide (no scope) or for one (scope_type, scope_id).
+
+    Rows scoped to a shop load as ``marketplace.shops.models.ShopMember`` (the same table).
+    """
+
     __tablename__ = "user_roles"
-    __table_args__ = (sa.UniqueConstraint("user_id", "role"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "role", "scope_type", "scope_id"),
+        sa.Index("ix_user_roles_scope", "scope_type", "scope_id"),
+        # NULLs never collide in a unique constraint: one platform-wide grant per role needs its own index
+        sa.Index("uq_user_roles_unscoped", "user_id", "role", unique=True,
+                 sqlite_where=sa.text("scope_type IS NULL"), postgresql_where=sa.text("scope_type IS NULL")),
+        sa.Index("uq_user_roles_one_shop", "user_id", unique=True,
+                 sqlite_where=sa.text(f"scope_type = '{SHOP_SCOPE}'"),
+                 postgresql_where=sa.text(f"scope_type = '{SHOP_SCOPE}'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=20,
+    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=32,
                                                values_callable=lambda e: [m.value for m in e]))
+    #: What the grant is limited to: "shop", "market", "region" ...; None for the whole platform.
+    scope_type: Mapped[str | None] = mapped_column(sa.String(20))
+    #: The id of the shop, market or region named by scope_type.
+    scope_id: Mapped[int | None]
     granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+
+    __mapper_args__ = {
+        "polymorphic_on": sa.case((scope_type == SHOP_SCOPE, SHOP_SCOPE), else_="role"),
+        "polymorphic_identity": "role",
+    }
+
+    @property
+    def scope(self) -> tuple[str, int] | None:
+        return (self.scope_type, self.scope_id) if self.scope_type is not None else None
 
 
 class ApiToken(Base):

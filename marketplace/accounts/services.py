@@ -1,7 +1,7 @@
 """Account verbs: register, authenticate, change and reset passwords, API tokens, platform roles.
 
-Each verb runs in one transaction and commits, except grant_role/revoke_role/set_active, which the
-admin module calls inside its own transaction (it writes the audit entry and commits).
+Each verb runs in one ``atomic()`` transaction; grant_role/revoke_role/set_active join the admin
+module's transaction when it calls them (its audit entry commits with them).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -21,18 +21,25 @@ from marketplace.accounts.passwords import (  # noqa: F401  (re-exported: the pu
     password_problems,
     verify_password,
 )
-from marketplace.db import utcnow
+from marketplace.accounts.policy import scope_key
+from marketplace.db import atomic, utcnow
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
 from marketplace.security import hash_token, new_token
+from marketplace.web import absolute_url
 
 RESET_SALT = "password-reset"
 #: Active personal API tokens a user may hold at once.
 MAX_TOKENS = 20
 
 
-class AccountError(ValueError):
-    """A refused account action; ``str(e)`` is the message for the user (already translated)."""
+class AccountError(DomainError):
+    """A refused account action; the message is for the user (already translated), ``field`` the
+    form field at fault."""
+
+    status = 422
+    code = "invalid"
 
 
 def normalise_email(email: str | None) -> str:
@@ -46,7 +53,7 @@ def user_by_email(email: str) -> User | None:
 def check_password_policy(password: str, email: str | None = None) -> None:
     problems = password_problems(password, email)
     if problems:
-        raise AccountError(" ".join(problems))
+        raise AccountError(" ".join(problems), field="password")
 
 
 # --- registration and login -------------------------------------------------------------------
@@ -65,47 +72,50 @@ def register_user(email: str, password: str, *, name: str = "", locale: str = "z
     if existing is not None:
         _notify_existing(existing)
         return None
-    user = User(email=email, name=(name or "").strip()[:80], phone=phone or None,
-                password_hash=hash_password(password), locale=locale)
-    db.session.add(user)
     try:
-        db.session.flush()
+        with atomic():
+            user = User(email=email, name=(name or "").strip()[:80], phone=phone or None,
+                        password_hash=hash_password(password), locale=locale)
+            db.session.add(user)
+            db.session.flush()
+            queue_mail(user.email, "welcome", locale=user.locale, user=user, login_url=_url("accounts.login"))
     except sa.exc.IntegrityError:  # registered concurrently
-        db.session.rollback()
         existing = user_by_email(email)
         if existing is not None:
             _notify_existing(existing)
         return None
-    queue_mail(user.email, "welcome", locale=user.locale, user=user, login_url=_url("accounts.login"))
-    db.session.commit()
     return user
 
 
 def create_user(email: str, password: str, *, name: str = "", locale: str = "zh_CN") -> User:
-    """Create an account directly (CLI, seed): no mail; a taken address is an error. Does not commit."""
+    """Create an account directly (CLI, seed): no mail; a taken address is an error. Joins the
+    caller's ``atomic()`` block (the CLI adds roles in the same transaction)."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError(_("邮箱地址无效。"))
+        raise AccountError(_("邮箱地址无效。"), field="email")
     check_password_policy(password, email)
     if user_by_email(email) is not None:
-        raise AccountError(_("邮箱 %(email)s 已经注册过账号。", email=email))
-    user = User(email=email, name=(name or "").strip()[:80], password_hash=hash_password(password), locale=locale)
-    db.session.add(user)
-    db.session.flush()
+        raise AccountError(_("邮箱 %(email)s 已经注册过账号。", email=email), field="email")
+    with atomic():
+        user = User(email=email, name=(name or "").strip()[:80], password_hash=hash_password(password),
+                    locale=locale)
+        db.session.add(user)
+        db.session.flush()
     return user
 
 
 def _notify_existing(user: User) -> None:
-    queue_mail(user.email, "register_exists", locale=user.locale, user=user,
-               login_url=_url("accounts.login"), reset_url=_url("accounts.forgot_password"))
-    db.session.commit()
+    with atomic():
+        queue_mail(user.email, "register_exists", locale=user.locale, user=user,
+                   login_url=_url("accounts.login"), reset_url=_url("accounts.forgot_password"))
 
 
 def _url(endpoint: str, **values) -> str:
-    try:
-        return url_for(endpoint, _external=True, **values)
-    except RuntimeError:  # outside a request without SERVER_NAME (CLI): the mail goes without link
+    """A full link for an account mail. Outside a request without SERVER_NAME (the CLI) the mail
+    goes without the link: better than a link to a host that is not ours."""
+    if not has_request_context() and not current_app.config.get("SERVER_NAME"):
         return ""
+    return absolute_url(endpoint, **values)
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -119,10 +129,10 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    db.session.commit()
+    with atomic():
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.last_login_at = utcnow()
     return user
 
 
@@ -130,27 +140,27 @@ def set_password(user: User, new_password: str) -> None:
     """Set a new password (policy-checked), end every session and remember cookie of the user, and
     tell him by e-mail (so a change he did not make does not go unnoticed)."""
     check_password_policy(new_password, user.email)
-    user.password_hash = hash_password(new_password)
-    user.auth_version = (user.auth_version or 1) + 1
-    queue_mail(user.email, "password_changed", locale=user.locale, user=user,
-               reset_url=_url("accounts.forgot_password"))
-    db.session.commit()
+    with atomic():
+        user.password_hash = hash_password(new_password)
+        user.auth_version = (user.auth_version or 1) + 1
+        queue_mail(user.email, "password_changed", locale=user.locale, user=user,
+                   reset_url=_url("accounts.forgot_password"))
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """The user's own change: needs the current password. The caller logs the current session in again."""
     if not verify_password(user.password_hash, current_password):
-        raise AccountError(_("当前密码不正确。"))
+        raise AccountError(_("当前密码不正确。"), field="current")
     set_password(user, new_password)
 
 
 def update_profile(user: User, *, name: str, phone: str | None, locale: str) -> None:
     if locale not in current_app.config["LANGUAGES"]:
-        raise AccountError(_("不支持这种语言。"))
-    user.name = (name or "").strip()[:80]
-    user.phone = (phone or "").strip()[:32] or None
-    user.locale = locale
-    db.session.commit()
+        raise AccountError(_("不支持这种语言。"), field="locale")
+    with atomic():
+        user.name = (name or "").strip()[:80]
+        user.phone = (phone or "").strip()[:32] or None
+        user.locale = locale
 
 
 # --- password reset ----------------------------------------------------------------------------
@@ -190,9 +200,9 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active:
         return
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    queue_mail(user.email, "password_reset", locale=user.locale, user=user, minutes=minutes,
-               reset_url=_url("accounts.reset_with_token", token=make_reset_token(user)))
-    db.session.commit()
+    with atomic():
+        queue_mail(user.email, "password_reset", locale=user.locale, user=user, minutes=minutes,
+                   reset_url=_url("accounts.reset_with_token", token=make_reset_token(user)))
 
 
 def reset_password(token: str, new_password: str, max_age: int | None = None) -> User:
@@ -215,15 +225,15 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     """A new personal API token: returns the row and the plaintext, which is shown once only."""
     name = (name or "").strip()
     if not name or len(name) > 80:
-        raise AccountError(_("请给令牌起一个 1 到 80 个字符的名字。"))
+        raise AccountError(_("请给令牌起一个 1 到 80 个字符的名字。"), field="name")
     active = db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
     if active >= MAX_TOKENS:
-        raise AccountError(_("最多可以有 %(n)d 个有效令牌，请先撤销不用的令牌。", n=MAX_TOKENS))
+        raise AccountError(_("最多可以有 %(n)d 个有效令牌，请先撤销不用的令牌。", n=MAX_TOKENS), field="name")
     plaintext = new_token()
-    row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plaintext), prefix=plaintext[:12])
-    db.session.add(row)
-    db.session.commit()
+    with atomic():
+        row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plaintext), prefix=plaintext[:12])
+        db.session.add(row)
     return row, plaintext
 
 
@@ -232,37 +242,42 @@ def revoke_token(user: User, token_id: int) -> ApiToken | None:
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         return None
-    row.revoked_at = utcnow()
-    db.session.commit()
+    with atomic():
+        row.revoked_at = utcnow()
     return row
 
 
-# --- platform roles and deactivation (the admin module audits and commits) ----------------------
+# --- platform roles and deactivation (they join the admin module's transaction) -------------------
 
-def grant_role(user: User, role: Role | str, actor: User | None = None) -> bool:
-    """Give the user a platform role; False when he already has it. Does not commit."""
-    role = Role(role)
-    if user.has_role(role):
+def grant_role(user: User, role: Role | str, actor: User | None = None, scope=None) -> bool:
+    """Grant ``role`` platform-wide or for ``scope`` (a row or ``(type, id)``); False when that very
+    grant exists. Inside the admin's ``atomic()`` block it joins that transaction."""
+    role, key = Role(role), scope_key(scope)
+    if user.grant(role, key) is not None:
         return False
-    user.roles.append(UserRole(role=role, granted_by_id=actor.id if actor else None))
+    with atomic():
+        user.roles.append(UserRole(role=role, scope_type=key[0] if key else None, scope_id=key[1] if key else None,
+                                   granted_by_id=actor.id if actor else None))
     return True
 
 
-def revoke_role(user: User, role: Role | str, actor: User | None = None) -> bool:
-    """Take a platform role away; False when he did not have it. Does not commit."""
-    role = Role(role)
-    kept = [r for r in user.roles if r.role != role]
-    if len(kept) == len(user.roles):
+def revoke_role(user: User, role: Role | str, actor: User | None = None, scope=None) -> bool:
+    """Take away the grant of ``role`` for ``scope`` (platform-wide without one); False when there was
+    none. Inside the admin's ``atomic()`` block it joins that transaction."""
+    grant = user.grant(role, scope)
+    if grant is None:
         return False
-    user.roles = kept
+    with atomic():
+        user.roles.remove(grant)
     return True
 
 
 def set_active(user: User, active: bool, actor: User | None = None) -> bool:
-    """(De)activate an account; deactivation ends its sessions. False when nothing changed. Does not commit."""
+    """(De)activate an account; deactivation ends its sessions. False when nothing changed. Inside the admin's ``atomic()`` block it joins that transaction."""
     if user.active == active:
         return False
-    user.active = active
-    if not active:
-        user.auth_version = (user.auth_version or 1) + 1
+    with atomic():
+        user.active = active
+        if not active:
+            user.auth_version = (user.auth_version or 1) + 1
     return True

@@ -19,6 +19,7 @@ from marketplace.accounts.forms import (
     ResetForm,
     TokenForm,
 )
+from marketplace.errors import form_errors
 from marketplace.extensions import limiter
 from marketplace.security import is_safe_next, safe_next
 
@@ -47,6 +48,12 @@ def _account_key() -> str:
 def _failed_login(response) -> bool:
     """Only failed attempts count against an account, so its owner is not locked out by logging in."""
     return response.status_code != 302
+
+
+def _refused(form, exc: svc.AccountError) -> None:
+    """A refusal next to its field on the re-rendered form, else at the top of the page."""
+    if not form_errors(form, exc):
+        flash(exc.message, "error")
 
 
 def _home() -> str:
@@ -79,7 +86,7 @@ def register():
             user = svc.register_user(form.email.data, form.password.data, name=form.name.data or "",
                                      locale=_current_locale())
         except svc.AccountError as exc:
-            form.password.errors.append(str(exc))
+            _refused(form, exc)
         else:
             if user is not None:
                 _start_session(user, remember=False)
@@ -155,7 +162,7 @@ def change_password():
         try:
             svc.change_password(current_user, form.current.data, form.password.data)
         except svc.AccountError as exc:
-            form.current.errors.append(str(exc))
+            _refused(form, exc)
         else:
             cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             # Every other session and remember cookie died with the old auth_version; keep this one.
@@ -189,7 +196,7 @@ def reset_with_token(token: str):
         try:
             svc.reset_password(token, form.password.data)
         except svc.AccountError as exc:
-            form.password.errors.append(str(exc))
+            _refused(form, exc)
         else:
             session.clear()
             flash(_("密码已重置，请用新密码登录。"), "success")
@@ -208,7 +215,7 @@ def tokens():
         try:
             _row, plaintext = svc.create_token(current_user, form.name.data)
         except svc.AccountError as exc:
-            form.name.errors.append(str(exc))
+            _refused(form, exc)
         else:
             form = TokenForm(formdata=None)
     return render_template("accounts/tokens.html", form=form, tokens=svc.list_tokens(current_user),

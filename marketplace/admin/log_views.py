@@ -16,9 +16,11 @@ from marketplace.accounts.models import User
 from marketplace.accounts.policy import admin_required
 from marketplace.admin import bp
 from marketplace.admin.models import AuditEntry
+from marketplace.db import atomic
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
 from marketplace.mail.services import render_pending
+from marketplace.web import enum_arg, paginate
 
 PER_PAGE = 25
 
@@ -27,14 +29,10 @@ MAIL_HTML_CSP = ("sandbox; default-src 'none'; img-src data:; style-src 'unsafe-
                  "form-action 'none'; base-uri 'none'; frame-ancestors 'self'")
 
 
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
-
-
 def _rendered(messages) -> None:
     """Messages queued unrendered (order mail) are rendered, and kept, when first read."""
-    if render_pending(messages):
-        db.session.commit()
+    with atomic():
+        render_pending(messages)
 
 
 @bp.get("/outbox")
@@ -44,14 +42,13 @@ def outbox():
     to = request.args.get("to", "").strip().lower()[:254]
     stmt = sa.select(OutboxMessage)
     if status:
-        try:
-            stmt = stmt.where(OutboxMessage.status == OutboxStatus(status))
-        except ValueError:
+        chosen = enum_arg(OutboxStatus)
+        if chosen is None:
             abort(404)
+        stmt = stmt.where(OutboxMessage.status == chosen)
     if to:
         stmt = stmt.where(OutboxMessage.to_addr == to)
-    stmt = stmt.order_by(OutboxMessage.id.desc())
-    pagination = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
+    pagination = paginate(stmt.order_by(OutboxMessage.id.desc()), per_page=PER_PAGE)
     _rendered(pagination.items)
     return render_template("admin/outbox.html", pagination=pagination, status=status, to=to,
                            statuses=list(OutboxStatus))
@@ -99,8 +96,7 @@ def audit():
         stmt = stmt.where(sa.or_(AuditEntry.action == action, AuditEntry.action.startswith(action + ".", autoescape=True)))
     if actor:
         stmt = stmt.join(User, User.id == AuditEntry.actor_id).where(User.email == actor)
-    stmt = stmt.order_by(AuditEntry.id.desc())
-    pagination = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
+    pagination = paginate(stmt.order_by(AuditEntry.id.desc()), per_page=PER_PAGE)
     actions = db.session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     return render_template("admin/audit.html", pagination=pagination, action=action, actor=actor,
                            actions=actions)

@@ -1,8 +1,8 @@
 """Admin verbs: each runs in one transaction and writes an audit entry with before/after snapshots.
 
-The views and any future admin API call these functions; a refusal raises ``AdminError`` (its
-message is user-facing) or ``InvalidTransition`` (a shop status move the state machine refuses),
-and in both cases nothing is changed.
+The views and any future admin API call these functions; a refusal raises a DomainError (``AdminError``,
+the shop service's ``ShopError``, or ``InvalidTransition`` for a shop status move the state machine
+refuses) whose message is user-facing, and nothing is changed.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 
 from marketplace.accounts.models import Role, User
 from marketplace.admin.models import AuditEntry
+from marketplace.db import atomic
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.shops.models import Shop, ShopStatus
 from marketplace.states import InvalidTransition
@@ -20,8 +22,11 @@ from marketplace.states import InvalidTransition
 MANAGED_ROLES = (Role.ADMIN, Role.OFFICER, Role.REVIEWER)
 
 
-class AdminError(ValueError):
+class AdminError(DomainError):
     """An admin action was refused; the message says why, in the admin's language."""
+
+    status = 422
+    code = "admin_refused"
 
 
 def record_audit(actor: User | None, action: str, obj_type: str, obj_id, before: dict | None = None,
@@ -45,45 +50,29 @@ def shop_snapshot(shop: Shop) -> dict:
 
 
 def user_snapshot(user: User) -> dict:
-    return {"active": bool(user.active), "roles": sorted(Role(r.role).value for r in user.roles)}
-
-
-def _in_transaction(fn):
-    """Commit when fn returns, roll everything back when it raises."""
-    try:
-        result = fn()
-        db.session.commit()
-        return result
-    except BaseException:
-        db.session.rollback()
-        raise
+    return {"active": bool(user.active),
+            "roles": sorted(Role(r.role).value for r in user.roles if r.scope_type is None)}
 
 
 # --- shops ----------------------------------------------------------------------------------
 
 def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reason: str | None = None, *,
                  only_from: ShopStatus | None = None) -> Shop:
-    from marketplace.shops.services import set_shop_status
-    from marketplace.shops.validation import ShopError
+    from marketplace.shops.services import SHOP_STATES, set_shop_status
 
     if only_from is not None and shop.status != only_from:
         # e.g. "approve" is for applications; a suspended shop comes back by "reinstate"
-        raise InvalidTransition("shop", ShopStatus(shop.status), target)
+        raise InvalidTransition(SHOP_STATES, ShopStatus(shop.status), target)
     reason = (reason or "").strip() or None
     if target in (ShopStatus.REJECTED, ShopStatus.SUSPENDED) and not reason:
         raise AdminError(_("请填写原因：店主会在通知中看到它。"))
 
-    def work():
+    with atomic():
         before = shop_snapshot(shop)
-        try:
-            # the shop service records the history and queues the owner's e-mail; we commit
-            set_shop_status(shop, target, actor, reason=reason, commit=False)
-        except ShopError as exc:
-            raise AdminError(str(exc)) from None
+        # the shop service records the history and queues the owner's e-mail in this transaction
+        set_shop_status(shop, target, actor, reason=reason)
         record_audit(actor, action, "shop", shop.id, before=before, after=shop_snapshot(shop), note=reason)
         return shop
-
-    return _in_transaction(work)
 
 
 def approve_shop(shop: Shop, actor: User) -> Shop:
@@ -115,16 +104,14 @@ def set_user_active(user: User, active: bool, actor: User) -> User:
     if bool(user.active) == bool(active):
         return user
 
-    def work():
-        from marketplace.accounts import services as accounts
+    from marketplace.accounts import services as accounts
 
+    with atomic():
         before = user_snapshot(user)
         accounts.set_active(user, bool(active), actor)  # deactivation bumps auth_version: sessions die
         record_audit(actor, "user.activate" if active else "user.deactivate", "user", user.id,
                      before=before, after=user_snapshot(user))
         return user
-
-    return _in_transaction(work)
 
 
 def _managed_role(role) -> Role:
@@ -142,18 +129,16 @@ def grant_role(user: User, role, actor: User) -> User:
     from marketplace.accounts import services as accounts
 
     role = _managed_role(role)
-    if user.has_role(role):
+    if user.grant(role) is not None:
         return user
 
-    def work():
+    with atomic():
         before = user_snapshot(user)
         accounts.grant_role(user, role, actor)
         db.session.flush()
         record_audit(actor, "user.role_grant", "user", user.id, before=before, after=user_snapshot(user),
                      note=role.value)
         return user
-
-    return _in_transaction(work)
 
 
 def revoke_role(user: User, role, actor: User) -> User:
@@ -163,15 +148,13 @@ def revoke_role(user: User, role, actor: User) -> User:
     role = _managed_role(role)
     if role == Role.ADMIN and user.id == actor.id:
         raise AdminError(_("不能取消自己的管理员角色：请让另一位管理员操作。"))
-    if not user.has_role(role):
+    if user.grant(role) is None:
         return user
 
-    def work():
+    with atomic():
         before = user_snapshot(user)
         accounts.revoke_role(user, role, actor)
         db.session.flush()
         record_audit(actor, "user.role_revoke", "user", user.id, before=before, after=user_snapshot(user),
                      note=role.value)
         return user
-
-    return _in_transaction(work)

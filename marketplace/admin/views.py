@@ -12,20 +12,22 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from marketplace.accounts.labels import ROLE_LABELS
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.accounts.policy import admin_required
 from marketplace.admin import bp, services
 from marketplace.admin.log_views import pretty_json
 from marketplace.admin.models import AuditEntry
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
 from marketplace.shops.labels import SHOP_STATUS_BADGES, SHOP_STATUS_LABELS, SHOP_TYPE_LABELS
-from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopStatusChange
+from marketplace.shops.models import Shop, ShopMember, ShopStatus, ShopStatusChange
 from marketplace.states import InvalidTransition
+from marketplace.web import enum_arg, paginate
 
 PER_PAGE = 25
 
-ROLE_LABELS = {Role.ADMIN: _l("平台管理员"), Role.OFFICER: _l("招商专员"), Role.REVIEWER: _l("项目审核人")}
 OUTBOX_STATUS_LABELS = {OutboxStatus.QUEUED: _l("待发送"), OutboxStatus.SENT: _l("已发送"),
                         OutboxStatus.FAILED: _l("发送失败")}
 
@@ -44,10 +46,6 @@ def _labels():
             "shop_type_labels": SHOP_TYPE_LABELS, "role_labels": ROLE_LABELS,
             "outbox_status_labels": OUTBOX_STATUS_LABELS, "managed_roles": services.MANAGED_ROLES,
             "pretty": pretty_json}
-
-
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
 
 
 def _count(stmt) -> int:
@@ -78,12 +76,11 @@ def shops():
     status = request.args.get("status", ShopStatus.PENDING.value)
     stmt = sa.select(Shop)
     if status != "all":
-        try:
-            stmt = stmt.where(Shop.status == ShopStatus(status))
-        except ValueError:
+        chosen = enum_arg(ShopStatus, "status", None if "status" in request.args else ShopStatus.PENDING)
+        if chosen is None:
             abort(404)
-    stmt = stmt.order_by(Shop.created_at, Shop.id)
-    pagination = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
+        stmt = stmt.where(Shop.status == chosen)
+    pagination = paginate(stmt.order_by(Shop.created_at, Shop.id), per_page=PER_PAGE)
     return render_template("admin/shops.html", pagination=pagination, status=status, statuses=list(ShopStatus))
 
 
@@ -96,7 +93,7 @@ def _shop_or_404(shop_id: int) -> Shop:
 def shop(shop_id: int):
     shop = _shop_or_404(shop_id)
     owner = db.session.scalar(sa.select(User).join(ShopMember, ShopMember.user_id == User.id)
-                              .where(ShopMember.shop_id == shop.id, ShopMember.role == MemberRole.OWNER))
+                              .where(ShopMember.shop_id == shop.id, ShopMember.role == Role.SHOP_OWNER))
     history = db.session.scalars(sa.select(ShopStatusChange).where(ShopStatusChange.shop_id == shop.id)
                                  .order_by(ShopStatusChange.created_at.desc(), ShopStatusChange.id.desc())).all()
     audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.object_type == "shop",
@@ -114,12 +111,12 @@ def shop_action(shop_id: int, action: str):
     args = (request.form.get("reason", ""),) if needs_reason else ()
     try:
         verb(shop, current_user, *args)
-    except services.AdminError as exc:
-        flash(str(exc), "error")
     except InvalidTransition as exc:
         db.session.refresh(shop)
         flash(_("店铺当前状态为“%(state)s”，不能执行这个操作。页面已刷新为最新状态。",
                 state=SHOP_STATUS_LABELS.get(exc.current, exc.current.value)), "error")
+    except DomainError as exc:  # a missing reason: back to the shop page, whatever the referrer
+        flash(exc.message, "error")
     else:
         flash(str(done), "success")
     return redirect(url_for("admin.shop", shop_id=shop.id))
@@ -137,9 +134,9 @@ def users():
         like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(sa.or_(User.email.like(like, escape="\\"), sa.func.lower(User.name).like(like, escape="\\")))
     if role in {r.value for r in services.MANAGED_ROLES}:
-        stmt = stmt.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role(role))))
-    stmt = stmt.order_by(User.id)
-    pagination = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
+        stmt = stmt.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role(role),
+                                                                       UserRole.scope_type.is_(None))))
+    pagination = paginate(stmt.order_by(User.id), per_page=PER_PAGE)
     return render_template("admin/users.html", pagination=pagination, q=q, role=role)
 
 
@@ -169,7 +166,7 @@ def user_role(user_id: int):
         else:
             abort(400)
     except services.AdminError as exc:
-        flash(str(exc), "error")
+        flash(exc.message, "error")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -183,7 +180,7 @@ def user_active(user_id: int):
     try:
         services.set_user_active(user, value == "1", current_user)
     except services.AdminError as exc:
-        flash(str(exc), "error")
+        flash(exc.message, "error")
     else:
         flash(_("账号已启用。") if value == "1" else _("账号已停用，该用户的所有登录已失效。"), "success")
     return redirect(url_for("admin.user", user_id=user.id))

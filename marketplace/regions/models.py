@@ -19,6 +19,8 @@ class RegionLevel(enum.StrEnum):
 
 class Region(Base):
     __tablename__ = "regions"
+    #: Roles scoped to a region (a village clerk) name it as ("region", id) (marketplace.accounts.policy).
+    __scope_type__ = "region"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Administrative division code from the data file (stable across reloads).

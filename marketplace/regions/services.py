@@ -20,6 +20,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from marketplace.db import atomic
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.regions.models import Region, RegionLevel
 
@@ -28,8 +30,11 @@ _CODE_RE = re.compile(r"^\d{2,20}$")
 _TEXT_LIMITS = {"name": 60, "name_en": 80, "pinyin": 120, "specialties": 200}
 
 
-class RegionFileError(ValueError):
+class RegionFileError(DomainError):
     """The regions file cannot be loaded; the message names the bad entry."""
+
+    status = 422
+    code = "invalid_regions_file"
 
 
 @dataclass
@@ -139,7 +144,7 @@ def load_regions(path: str | Path, progress: Callable[[int], None] | None = None
     entries = read_regions_file(path)
     existing = {r.code: r for r in db.session.scalars(db.select(Region))}
     result = LoadResult()
-    try:
+    with atomic():
         for entry in entries:
             parent = existing[entry.parent_code] if entry.parent_code else None
             region = existing.get(entry.code)
@@ -166,10 +171,6 @@ def load_regions(path: str | Path, progress: Callable[[int], None] | None = None
             if progress:
                 progress(1)
         db.session.flush()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return result
 
 

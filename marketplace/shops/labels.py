@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.accounts.models import Role
 from marketplace.shops.models import MemberRole, ShopStatus, ShopType
 
 SHOP_TYPE_LABELS = {
@@ -57,6 +58,6 @@ def shop_status_badge(value) -> str:
 
 def member_role_label(value) -> str:
     try:
-        return str(MEMBER_ROLE_LABELS[MemberRole(value)])
-    except ValueError:
+        return str(MEMBER_ROLE_LABELS[Role(value)])
+    except (KeyError, ValueError):
         return str(value)

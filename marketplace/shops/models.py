@@ -1,4 +1,4 @@
-"""Merchant shops, their members, staff invitations and status history."""
+"""Merchant shops, their members (scoped roles), staff invitations and status history."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import SHOP_SCOPE, Role, User, UserRole
 from marketplace.db import Base, utcnow
 from marketplace.db import str_enum as _enum
 from marketplace.regions.models import Region
@@ -28,13 +28,20 @@ class ShopStatus(enum.StrEnum):
     SUSPENDED = "suspended"
 
 
-class MemberRole(enum.StrEnum):
-    OWNER = "owner"
-    STAFF = "staff"
+class MemberRole:
+    """A member's place in his shop: the two shop roles of marketplace.accounts.models.Role."""
+
+    OWNER = Role.SHOP_OWNER
+    STAFF = Role.SHOP_STAFF
+
+
+SHOP_ROLES = (Role.SHOP_OWNER, Role.SHOP_STAFF)
 
 
 class Shop(Base):
     __tablename__ = "shops"
+    #: Roles scoped to a shop name it as ("shop", id) (marketplace.accounts.policy).
+    __scope_type__ = SHOP_SCOPE
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: URL name, from the shop name's pinyin; unique, never reused.
@@ -62,26 +69,35 @@ class Shop(Base):
     approved_at: Mapped[dt.datetime | None]
 
     region: Mapped[Region] = relationship(lazy="joined")
-    members: Mapped[list[ShopMember]] = relationship(back_populates="shop", cascade="all, delete-orphan")
+    members: Mapped[list[ShopMember]] = relationship(
+        primaryjoin="Shop.id == foreign(ShopMember.scope_id)", back_populates="shop", cascade="all, delete-orphan")
 
     @property
     def is_public(self) -> bool:
         return self.status == ShopStatus.APPROVED
 
 
-class ShopMember(Base):
-    """A user's place in a shop. A user belongs to at most one shop."""
+class ShopMember(UserRole):
+    """A user's place in a shop: his SHOP_OWNER or SHOP_STAFF grant scoped to ("shop", shop_id).
 
-    __tablename__ = "shop_members"
+    Not a table of its own: the user_roles rows scoped to a shop, so roles have one source of truth
+    and one check (marketplace.accounts.policy.has_role). A user belongs to at most one shop.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shops.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
-    role: Mapped[MemberRole] = mapped_column(_enum(MemberRole, 10))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    __mapper_args__ = {"polymorphic_identity": SHOP_SCOPE}
 
-    shop: Mapped[Shop] = relationship(back_populates="members")
-    user: Mapped[User] = relationship()
+    shop_id = synonym("scope_id")
+    created_at = synonym("granted_at")
+    shop: Mapped[Shop] = relationship(primaryjoin="foreign(ShopMember.scope_id) == Shop.id",
+                                      back_populates="members")
+
+    def __init__(self, **values):
+        values.setdefault("scope_type", SHOP_SCOPE)
+        super().__init__(**values)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.SHOP_OWNER
 
 
 class ShopInvite(Base):

@@ -1,24 +1,27 @@
-"""Who may do what with shops: the one place for shop role and ownership checks."""
+"""Who may do what with shops: the one place for shop ownership checks.
+
+Membership is a role scoped to the shop (SHOP_OWNER or SHOP_STAFF in user_roles); every check goes
+through marketplace.accounts.policy.has_role, so an admin passes them too.
+"""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g
+from flask import abort
 from flask_login import current_user, login_required
 
+from marketplace.accounts.models import Role
+from marketplace.accounts.policy import has_role
 from marketplace.extensions import db
-from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus
+from marketplace.shops.models import SHOP_ROLES, Shop, ShopMember, ShopStatus
 
 
 def membership_of(user) -> ShopMember | None:
-    """The user's shop membership (cached per request), or None."""
+    """The user's shop membership (his grant scoped to a shop, loaded with his roles), or None."""
     if not getattr(user, "is_authenticated", False):
         return None
-    cache = g.setdefault("_shop_membership", {})
-    if user.id not in cache:
-        cache[user.id] = db.session.scalar(db.select(ShopMember).where(ShopMember.user_id == user.id))
-    return cache[user.id]
+    return next((r for r in user.roles if isinstance(r, ShopMember)), None)
 
 
 def current_shop(*, owner: bool = False, approved: bool = True) -> Shop:
@@ -29,7 +32,7 @@ def current_shop(*, owner: bool = False, approved: bool = True) -> Shop:
     member = membership_of(current_user)
     if member is None:
         abort(403)
-    if owner and member.role != MemberRole.OWNER:
+    if owner and not has_role(current_user, Role.SHOP_OWNER, member.shop):
         abort(403)
     if approved and member.shop.status != ShopStatus.APPROVED:
         abort(403)
@@ -58,27 +61,23 @@ def own_or_404(row, shop: Shop):
 
 
 def is_member(user, shop: Shop) -> bool:
-    member = membership_of(user)
-    return member is not None and member.shop_id == shop.id
+    """The shop's owner or staff, or an admin."""
+    return any(has_role(user, role, shop) for role in SHOP_ROLES)
 
 
 def is_owner(user, shop: Shop) -> bool:
-    member = membership_of(user)
-    return member is not None and member.shop_id == shop.id and member.role == MemberRole.OWNER
-
-
-def _is_admin(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_admin)
+    """The shop's own owner, by his grant (his links on the public page; an admin is not shown them)."""
+    return bool(getattr(user, "is_authenticated", False) and user.grant(Role.SHOP_OWNER, shop))
 
 
 def can_see_shop(user, shop: Shop) -> bool:
     """Everyone sees approved shops; a shop's members and admins also see it in other states."""
-    return shop.status == ShopStatus.APPROVED or is_member(user, shop) or _is_admin(user)
+    return shop.status == ShopStatus.APPROVED or is_member(user, shop)
 
 
 def can_view_licence(user, shop: Shop) -> bool:
     """The licence scan is private: the shop's own members and platform admins only."""
-    return is_member(user, shop) or _is_admin(user)
+    return is_member(user, shop)
 
 
 def visible_shop_or_404(slug: str) -> Shop:

@@ -1,22 +1,24 @@
 """Merchant onboarding: apply for a shop, edit it, and move it through its status machine.
 
 Each verb runs in one transaction and either completes or changes nothing. Staff invitations
-live in marketplace.shops.staff (re-exported here).
+live in marketplace.shops.staff.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
-from marketplace.db import utcnow
+from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
 from marketplace.media import MediaError, StoredImage, ingest_image, open_image, read_upload
 from marketplace.regions.services import county_by_code, descendant_ids, selectable_region
+from marketplace.shops.labels import SHOP_STATUS_LABELS
 from marketplace.shops.models import (
     MemberRole,
     Shop,
@@ -33,13 +35,18 @@ from marketplace.shops.validation import (
     slug_base,
 )
 from marketplace.states import StateMachine
+from marketplace.web import absolute_url
+
+#: Longest reason for a rejection or suspension (it is shown to the shop and e-mailed).
+REASON_MAX = 2000
 
 SHOP_STATES = StateMachine("shop", {
     ShopStatus.PENDING: {ShopStatus.APPROVED, ShopStatus.REJECTED},
     ShopStatus.REJECTED: {ShopStatus.PENDING},  # the applicant edits and applies again
     ShopStatus.APPROVED: {ShopStatus.SUSPENDED},
     ShopStatus.SUSPENDED: {ShopStatus.APPROVED},
-})
+}, labels=SHOP_STATUS_LABELS, history=ShopStatusChange, history_key="shop_id", note_column="reason",
+    note_length=REASON_MAX)
 
 #: Moves that must say why (the reason is shown to the shop and e-mailed).
 REASON_REQUIRED = {ShopStatus.REJECTED, ShopStatus.SUSPENDED}
@@ -57,22 +64,13 @@ FIELDS = ALWAYS_EDITABLE + REVIEWED_FIELDS
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def absolute_url(endpoint: str, **values) -> str:
-    """An external URL when one can be built (request or SERVER_NAME), else the path."""
-    try:
-        return url_for(endpoint, _external=True, **values)
-    except RuntimeError:
-        with current_app.test_request_context():
-            return url_for(endpoint, **values)
-
-
 def member_of(user_id: int) -> ShopMember | None:
-    """The user's membership, read from the database (no per-request cache: services decide on it)."""
+    """The user's membership read from the database (services decide on it, not on a loaded user)."""
     return db.session.scalar(sa.select(ShopMember).where(ShopMember.user_id == user_id))
 
 
 def shop_owner(shop: Shop):
-    member = next((m for m in shop.members if m.role == MemberRole.OWNER), None)
+    member = next((m for m in shop.members if m.is_owner), None)
     return member.user if member else None
 
 
@@ -92,7 +90,7 @@ def clean_shop_data(data: dict[str, Any], fields: tuple[str, ...] = FIELDS) -> d
 
     Only ``fields`` are checked and returned (an approved shop's licence number is not re-judged).
     """
-    errors: dict[str | None, str] = {}
+    errors: dict[str, str | list[str]] = {}
     out: dict[str, Any] = {}
 
     def text(key: str, limit: int, required: bool, minimum: int = 1) -> str | None:
@@ -139,7 +137,7 @@ def _read_images(licence_file, logo_file) -> tuple[bytes | None, bytes | None]:
     limit = current_app.config["UPLOAD_IMAGE_MAX_BYTES"]
     pixels = current_app.config["UPLOAD_IMAGE_MAX_PIXELS"]
     found: dict[str, bytes | None] = {"licence_image": None, "logo": None}
-    errors: dict[str | None, str] = {}
+    errors: dict[str, str | list[str]] = {}
     for field, upload in (("licence_image", licence_file), ("logo", logo_file)):
         if upload is None or not getattr(upload, "filename", None):
             continue
@@ -173,13 +171,6 @@ def unique_slug(name: str) -> str:
     return f"{base}-{n}"
 
 
-def _record(shop: Shop, target: ShopStatus, actor, reason: str | None) -> ShopStatusChange:
-    change = ShopStatusChange(shop_id=shop.id, from_status=shop.status if shop.id else None, to_status=target,
-                              actor_id=getattr(actor, "id", None), reason=reason)
-    db.session.add(change)
-    return change
-
-
 def _notify_status(shop: Shop, status: ShopStatus, reason: str | None) -> None:
     owner = shop_owner(shop)
     if owner is None:
@@ -189,11 +180,13 @@ def _notify_status(shop: Shop, status: ShopStatus, reason: str | None) -> None:
                shop_url=absolute_url("shops.show", slug=shop.slug))
 
 
-def _commit_or_refuse() -> None:
+@contextmanager
+def _saved_or_refused():
+    """One transaction for a shop verb; a conflicting row at commit becomes a ShopError, not a 500."""
     try:
-        db.session.commit()
+        with atomic():
+            yield
     except sa.exc.IntegrityError:
-        db.session.rollback()
         raise ShopError(_("保存失败：店铺信息与已有记录冲突，请刷新后重试")) from None
 
 
@@ -206,7 +199,7 @@ def apply_for_shop(user, data: dict[str, Any], licence_file, logo_file=None) -> 
     """
     if member_of(user.id) is not None:
         raise ShopError(_("每个账号只能开一家店铺，您已经有店铺了"))
-    errors: dict[str | None, str] = {}
+    errors: dict[str, str | list[str]] = {}
     try:
         values = clean_shop_data(data)
     except ShopError as exc:
@@ -221,49 +214,45 @@ def apply_for_shop(user, data: dict[str, Any], licence_file, logo_file=None) -> 
     if errors:
         raise ShopError(errors=errors)
 
-    shop = Shop(slug=unique_slug(values["name"]), status=ShopStatus.PENDING, **values)
-    shop.licence_image = _store(licence_bytes, LICENCE_PREFIX, LICENCE_SIZES, True, "licence_image")
-    if logo_bytes:
-        shop.logo_image = _store(logo_bytes, LOGO_PREFIX, LOGO_SIZES, False, "logo")
-    shop.members.append(ShopMember(user=user, role=MemberRole.OWNER))
-    db.session.add(shop)
     try:
-        db.session.flush()
+        with atomic():
+            shop = Shop(slug=unique_slug(values["name"]), status=ShopStatus.PENDING, **values)
+            shop.licence_image = _store(licence_bytes, LICENCE_PREFIX, LICENCE_SIZES, True, "licence_image")
+            if logo_bytes:
+                shop.logo_image = _store(logo_bytes, LOGO_PREFIX, LOGO_SIZES, False, "logo")
+            shop.members.append(ShopMember(user=user, role=MemberRole.OWNER))
+            db.session.add(shop)
+            db.session.flush()
+            db.session.add(ShopStatusChange(shop_id=shop.id, from_status=None, to_status=ShopStatus.PENDING,
+                                            actor_id=user.id))
+            _notify_status(shop, ShopStatus.PENDING, None)
     except sa.exc.IntegrityError:  # a concurrent application by the same user, or the same slug
-        db.session.rollback()
         if member_of(user.id) is not None:
             raise ShopError(_("每个账号只能开一家店铺，您已经有店铺了")) from None
         raise ShopError(_("同名店铺刚刚被创建，请再提交一次")) from None
-    db.session.add(ShopStatusChange(shop_id=shop.id, from_status=None, to_status=ShopStatus.PENDING,
-                                    actor_id=user.id))
-    _notify_status(shop, ShopStatus.PENDING, None)
-    _commit_or_refuse()
     return shop
 
 
-def set_shop_status(shop: Shop, target: ShopStatus | str, actor, reason: str | None = None, *,
-                    commit: bool = True) -> ShopStatusChange:
+def set_shop_status(shop: Shop, target: ShopStatus | str, actor, reason: str | None = None) -> ShopStatusChange:
     """Move a shop along SHOP_STATES, recording who/when/why and e-mailing the owner in his language.
 
     Raises InvalidTransition (409) for a move the machine does not allow, and ShopError when a
-    rejection or suspension has no reason. With ``commit=False`` the caller commits (e.g. together
-    with an audit entry).
+    rejection or suspension has no reason. Inside a caller's ``atomic()`` block it joins that
+    transaction (the admin's audit entry commits with it).
     """
     target = ShopStatus(target)
     reason = (reason or "").strip() or None
     SHOP_STATES.check(shop.status, target)
     if target in REASON_REQUIRED and not reason:
         raise ShopError(_("拒绝或暂停店铺时必须填写原因"), field="reason")
-    if reason and len(reason) > 2000:
-        raise ShopError(_("原因太长：不能超过 %(max)d 个字", max=2000), field="reason")
-    change = _record(shop, target, actor, reason)
-    shop.status = target
-    shop.status_reason = reason if target in REASON_REQUIRED else None
+    if reason and len(reason) > REASON_MAX:
+        raise ShopError(_("原因太长：不能超过 %(max)d 个字", max=REASON_MAX), field="reason")
+    fields = {"status_reason": reason if target in REASON_REQUIRED else None}
     if target == ShopStatus.APPROVED and shop.approved_at is None:
-        shop.approved_at = utcnow()
-    _notify_status(shop, target, reason)
-    if commit:
-        db.session.commit()
+        fields["approved_at"] = utcnow()  # the first approval only: a reinstated shop keeps its date
+    with atomic():
+        change = SHOP_STATES.move(shop, target, actor=actor, note=reason, **fields)
+        _notify_status(shop, target, reason)
     return change
 
 
@@ -281,7 +270,7 @@ def update_shop(shop: Shop, data: dict[str, Any], actor, *, logo_file=None, lice
     merged = {key: getattr(shop, key) for key in FIELDS}
     merged["shop_type"] = shop.shop_type.value
     merged.update({k: v for k, v in data.items() if k in allowed})
-    errors: dict[str | None, str] = {}
+    errors: dict[str, str | list[str]] = {}
     try:
         values = clean_shop_data(merged, allowed)
     except ShopError as exc:
@@ -296,16 +285,16 @@ def update_shop(shop: Shop, data: dict[str, Any], actor, *, logo_file=None, lice
         errors.update(exc.errors)
     if errors:
         raise ShopError(errors=errors)
-    for key, value in values.items():
-        if getattr(shop, key) != value:
-            setattr(shop, key, value)
-    if licence_bytes:
-        shop.licence_image = _store(licence_bytes, LICENCE_PREFIX, LICENCE_SIZES, True, "licence_image")
-    if logo_bytes:
-        shop.logo_image = _store(logo_bytes, LOGO_PREFIX, LOGO_SIZES, False, "logo")
-    if shop.status == ShopStatus.REJECTED:
-        set_shop_status(shop, ShopStatus.PENDING, actor, commit=False)
-    _commit_or_refuse()
+    with _saved_or_refused():
+        for key, value in values.items():
+            if getattr(shop, key) != value:
+                setattr(shop, key, value)
+        if licence_bytes:
+            shop.licence_image = _store(licence_bytes, LICENCE_PREFIX, LICENCE_SIZES, True, "licence_image")
+        if logo_bytes:
+            shop.logo_image = _store(logo_bytes, LOGO_PREFIX, LOGO_SIZES, False, "logo")
+        if shop.status == ShopStatus.REJECTED:
+            set_shop_status(shop, ShopStatus.PENDING, actor)
     return shop
 
 
@@ -334,9 +323,3 @@ def directory_query(county_code: str | None, shop_type: str | None, q: str | Non
         query = query.where(sa.or_(Shop.name.icontains(q, autoescape=True),
                                    sa.func.replace(Shop.slug, "-", "").contains(compact, autoescape=True)))
     return query.order_by(sa.nulls_last(Shop.approved_at.desc()), Shop.id.desc()), county
-
-
-from marketplace.shops.staff import accept_invite, invite_staff, remove_staff, revoke_invite  # noqa: E402
-
-__all__ = ["SHOP_STATES", "ShopError", "accept_invite", "apply_for_shop", "directory_query", "invite_staff", "newest_shops",
-           "remove_staff", "revoke_invite", "set_shop_status", "status_history", "update_shop"]

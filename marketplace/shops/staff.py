@@ -10,24 +10,23 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 
-from marketplace.accounts.models import User
-from marketplace.db import as_utc, utcnow
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.policy import has_role
+from marketplace.db import as_utc, atomic, utcnow
 from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
 from marketplace.security import hash_token
 from marketplace.shops.models import MemberRole, Shop, ShopInvite, ShopMember
+from marketplace.shops.services import member_of
 from marketplace.shops.validation import ShopError
+from marketplace.web import absolute_url
 
 #: Open invitations one shop may have at a time (each sends an e-mail).
 MAX_OPEN_INVITES = 20
 
 
-def _is_owner(shop: Shop, actor) -> bool:
-    return any(m.user_id == getattr(actor, "id", None) and m.role == MemberRole.OWNER for m in shop.members)
-
-
 def _require_owner(shop: Shop, actor) -> None:
-    if not _is_owner(shop, actor):
+    if not has_role(actor, Role.SHOP_OWNER, shop):
         raise ShopError(_("只有店主可以管理店员"))
 
 
@@ -49,8 +48,6 @@ def invite_staff(shop: Shop, email: str, actor) -> tuple[ShopInvite, str]:
 
     An earlier open invitation to the same address is replaced. The e-mail carries the link.
     """
-    from marketplace.shops.services import absolute_url
-
     _require_owner(shop, actor)
     try:
         email = validate_email((email or "").strip(), check_deliverability=False).normalized.lower()
@@ -61,21 +58,21 @@ def invite_staff(shop: Shop, email: str, actor) -> tuple[ShopInvite, str]:
         raise ShopError(_("这个邮箱的用户已经是本店成员"), field="email")
     now = utcnow()
     current = open_invites(shop)
-    for old in current:
-        if old.email == email:
-            old.revoked_at = now
-    if len([i for i in current if i.email != email]) >= MAX_OPEN_INVITES:
+    replaced = [i for i in current if i.email == email]
+    if len(current) - len(replaced) >= MAX_OPEN_INVITES:
         raise ShopError(_("待接受的邀请太多了，请先撤销一些"), field="email")
     token = secrets.token_urlsafe(32)
-    invite = ShopInvite(shop_id=shop.id, email=email, token_hash=hash_token(token), invited_by_id=actor.id,
-                        created_at=now,
-                        expires_at=now + dt.timedelta(days=current_app.config["INVITE_MAX_AGE_DAYS"]))
-    db.session.add(invite)
-    locale = invitee.locale if invitee is not None else (getattr(actor, "locale", None) or "zh_CN")
-    queue_mail(email, "shop_invite", locale=locale, shop=shop, inviter=actor, invite=invite,
-               accept_url=absolute_url("shops.accept_invite", token=token),
-               days=current_app.config["INVITE_MAX_AGE_DAYS"])
-    db.session.commit()
+    with atomic():
+        for old in replaced:
+            old.revoked_at = now
+        invite = ShopInvite(shop_id=shop.id, email=email, token_hash=hash_token(token), invited_by_id=actor.id,
+                            created_at=now,
+                            expires_at=now + dt.timedelta(days=current_app.config["INVITE_MAX_AGE_DAYS"]))
+        db.session.add(invite)
+        locale = invitee.locale if invitee is not None else (getattr(actor, "locale", None) or "zh_CN")
+        queue_mail(email, "shop_invite", locale=locale, shop=shop, inviter=actor, invite=invite,
+                   accept_url=absolute_url("shops.accept_invite", token=token),
+                   days=current_app.config["INVITE_MAX_AGE_DAYS"])
     return invite, token
 
 
@@ -98,8 +95,7 @@ def invite_problem(invite: ShopInvite | None, user=None) -> str | None:
     if user is not None:
         if user.email.lower() != invite.email:
             return _("这个邀请是发给 %(email)s 的，请用该邮箱的账号登录后再接受", email=_mask(invite.email))
-        member = db.session.scalar(sa.select(ShopMember).where(ShopMember.user_id == user.id))
-        if member is not None:
+        if member_of(user.id) is not None:
             return _("您的账号已经属于一家店铺，不能再加入另一家")
     return None
 
@@ -110,13 +106,12 @@ def accept_invite(token: str, user) -> ShopMember:
     problem = invite_problem(invite, user)
     if problem:
         raise ShopError(problem)
-    member = ShopMember(shop_id=invite.shop_id, user_id=user.id, role=MemberRole.STAFF)
-    invite.accepted_at = utcnow()
-    db.session.add(member)
     try:
-        db.session.commit()
+        with atomic():
+            member = ShopMember(shop_id=invite.shop_id, user_id=user.id, role=MemberRole.STAFF)
+            invite.accepted_at = utcnow()
+            db.session.add(member)
     except sa.exc.IntegrityError:  # joined another shop at the same moment
-        db.session.rollback()
         raise ShopError(_("您的账号已经属于一家店铺，不能再加入另一家")) from None
     return member
 
@@ -126,8 +121,8 @@ def revoke_invite(invite: ShopInvite, actor) -> None:
     if invite.accepted_at is not None:
         raise ShopError(_("这个邀请已经被接受，不能撤销；如需要请移除该店员"))
     if invite.revoked_at is None:
-        invite.revoked_at = utcnow()
-    db.session.commit()
+        with atomic():
+            invite.revoked_at = utcnow()
 
 
 def remove_staff(shop: Shop, member: ShopMember, actor) -> None:
@@ -135,7 +130,7 @@ def remove_staff(shop: Shop, member: ShopMember, actor) -> None:
     _require_owner(shop, actor)
     if member.shop_id != shop.id:
         raise ShopError(_("这个人不是本店成员"))
-    if member.role == MemberRole.OWNER:
+    if member.is_owner:
         raise ShopError(_("店主不能移除自己"))
-    db.session.delete(member)
-    db.session.commit()
+    with atomic():
+        db.session.delete(member)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from flask_babel import gettext as _
 from slugify import slugify
+
+from marketplace.errors import DomainError
 
 #: The 31 characters of a unified social credit code (GB 32100-2015: no I, O, S, V, Z).
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -21,8 +24,11 @@ _SERVICE_RE = re.compile(r"^([48]00)-?(\d{3})-?(\d{4})$")
 RESERVED_SLUGS = {"apply", "application", "new", "edit", "search", "licence", "api", "admin", "merchant"}
 
 
-class FieldError(ValueError):
-    """A value failed a check; the message is user-facing."""
+class FieldError(DomainError):
+    """A value failed a check; the message is user-facing (``field`` names the value when known)."""
+
+    status = 422
+    code = "invalid"
 
 
 def uscc_check_char(first17: str) -> str:
@@ -82,16 +88,16 @@ def slug_base(name: str) -> str:
     return base
 
 
-class ShopError(ValueError):
-    """A shop action was refused. ``errors`` maps form fields to messages (``None``: whole form)."""
+class ShopError(DomainError):
+    """A shop action was refused. ``errors`` maps form fields to their messages; without a message
+    of its own the error says its first field's message."""
+
+    status = 422
+    code = "shop_refused"
 
     def __init__(self, message: str | None = None, field: str | None = None,
-                 errors: dict[str | None, str] | None = None):
-        self.errors: dict[str | None, str] = dict(errors or {})
-        if message is not None:
-            self.errors.setdefault(field, message)
-        super().__init__(message or next(iter(self.errors.values()), ""))
-
-    @property
-    def message(self) -> str:
-        return str(self)
+                 errors: Mapping[str, str | list[str]] | None = None, **kwargs):
+        fields = {name: [msgs] if isinstance(msgs, str) else list(msgs) for name, msgs in (errors or {}).items()}
+        if message is None:
+            message = next((msgs[0] for msgs in fields.values() if msgs), "")
+        super().__init__(message, field=field, errors=fields, **kwargs)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.domains import nav_items
+from marketplace.errors import form_errors
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
 from marketplace.media import get_storage
@@ -16,6 +17,7 @@ from marketplace.page_cache import cached_page
 from marketplace.regions.services import counties, region_choices
 from marketplace.shops import bp
 from marketplace.shops import services as svc
+from marketplace.shops import staff as staff_svc
 from marketplace.shops.forms import InviteForm, ReasonlessForm, ShopApplyForm, ShopEditForm, as_choices
 from marketplace.shops.models import MemberRole, ShopInvite, ShopMember, ShopStatus, ShopType
 from marketplace.shops.policy import (
@@ -29,18 +31,15 @@ from marketplace.shops.policy import (
 )
 from marketplace.shops.staff import find_invite, invite_problem, open_invites
 from marketplace.shops.validation import ShopError
+from marketplace.web import paginate
 
 DIRECTORY_PAGE_SIZE = 24
 
 
 def _apply_errors(form, exc: ShopError) -> None:
     """Show a service refusal next to the fields it names (or at the top of the form)."""
-    for field, message in exc.errors.items():
-        target = getattr(form, field, None) if field else None
-        if target is not None and hasattr(target, "errors"):
-            target.errors = [*list(target.errors or []), message]
-        else:
-            flash(message, "error")
+    if not form_errors(form, exc):
+        flash(exc.message, "error")
 
 
 def _form_data(form) -> dict:
@@ -61,7 +60,6 @@ def apply():
         try:
             svc.apply_for_shop(current_user, _form_data(form), form.licence_image.data, form.logo.data)
         except ShopError as exc:
-            db.session.rollback()
             _apply_errors(form, exc)
         else:
             flash(_("申请已提交，平台审核后会通过邮件通知您"), "success")
@@ -115,7 +113,6 @@ def edit():
             was_rejected = shop.status == ShopStatus.REJECTED
             svc.update_shop(shop, _form_data(form), current_user, logo_file=form.logo.data, licence_file=licence)
         except ShopError as exc:
-            db.session.rollback()
             _apply_errors(form, exc)
         else:
             flash(_("已重新提交审核") if was_rejected else _("店铺信息已保存"), "success")
@@ -141,9 +138,8 @@ def invite():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            svc.invite_staff(shop, form.email.data, current_user)
+            staff_svc.invite_staff(shop, form.email.data, current_user)
         except ShopError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
         else:
             flash(_("邀请已发送到 %(email)s", email=form.email.data), "success")
@@ -161,10 +157,9 @@ def revoke(invite_id: int):
     invite = own_or_404(db.session.get(ShopInvite, invite_id), shop)
     if ReasonlessForm().validate_on_submit():
         try:
-            svc.revoke_invite(invite, current_user)
+            staff_svc.revoke_invite(invite, current_user)
             flash(_("邀请已撤销"), "success")
         except ShopError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
     return redirect(url_for("shops.staff"))
 
@@ -176,10 +171,9 @@ def remove_member(member_id: int):
     member = own_member_or_404(member_id, shop)
     if ReasonlessForm().validate_on_submit():
         try:
-            svc.remove_staff(shop, member, current_user)
+            staff_svc.remove_staff(shop, member, current_user)
             flash(_("已移除店员"), "success")
         except ShopError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
     return redirect(url_for("shops.staff"))
 
@@ -192,9 +186,8 @@ def accept_invite(token: str):
     form = ReasonlessForm()
     if request.method == "POST" and problem is None and form.validate_on_submit():
         try:
-            svc.accept_invite(token, current_user)
+            staff_svc.accept_invite(token, current_user)
         except ShopError as exc:
-            db.session.rollback()
             problem = exc.message
         else:
             flash(_("您已加入 %(shop)s", shop=invite.shop.name), "success")
@@ -209,7 +202,7 @@ def accept_invite(token: str):
 @cached_page("catalog")  # the catalogue's group watches shops, regions and products
 def directory():
     query, county = svc.directory_query(request.args.get("county"), request.args.get("type"), request.args.get("q"))
-    page = db.paginate(query, per_page=DIRECTORY_PAGE_SIZE, max_per_page=DIRECTORY_PAGE_SIZE, error_out=False)
+    page = paginate(query, per_page=DIRECTORY_PAGE_SIZE)
     return render_template("shops/directory.html", page=page, counties=counties(), county=county,
                            shop_types=list(ShopType), selected_type=request.args.get("type", ""),
                            q=request.args.get("q", ""))

@@ -101,3 +101,46 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(_schema, empt
 
     _flask_db(["downgrade", "base"], empty_database, tmp_path / "data")
     assert _tables(empty_database) <= {"alembic_version"}
+
+
+def _rows(url: str, sql: str) -> set[tuple]:
+    engine = sa.create_engine(normalise_database_url(url))
+    try:
+        with engine.connect() as conn:
+            return {tuple(row) for row in conn.execute(sa.text(sql))}
+    finally:
+        engine.dispose()
+
+
+def test_shop_members_become_scoped_roles_and_come_back_on_downgrade(empty_database, tmp_path):
+    data = tmp_path / "data"
+    _flask_db(["upgrade", "0006"], empty_database, data)
+    engine = sa.create_engine(normalise_database_url(empty_database))
+    now = "2026-12-01 08:00:00+00:00"
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO regions (id, code, name, name_en, pinyin, level, specialties, sort_order) "
+                                 "VALUES (1, '411424', '柘城县', 'Zhecheng', 'zhecheng', 'county', '', 1)"))
+            for uid in (1, 2, 3):
+                conn.execute(sa.text("INSERT INTO users (id, email, name, password_hash, locale, active, auth_version, "
+                                     "created_at) VALUES (:id, :email, '', 'x', 'zh_CN', TRUE, 1, :now)"),
+                             {"id": uid, "email": f"u{uid}@example.com", "now": now})
+            conn.execute(sa.text("INSERT INTO user_roles (user_id, role, granted_at) VALUES (3, 'admin', :now)"),
+                         {"now": now})
+            conn.execute(sa.text("INSERT INTO shops (id, slug, name, shop_type, status, region_id, address, phone, "
+                                 "licence_number, description, created_at, updated_at) VALUES (1, 'la-jiao', '辣椒', "
+                                 "'farmer', 'approved', 1, '起台镇', '0370-1234567', '91411400MA0000000X', '', :now, :now)"),
+                         {"now": now})
+            conn.execute(sa.text("INSERT INTO shop_members (shop_id, user_id, role, created_at) "
+                                 "VALUES (1, 1, 'owner', :now), (1, 2, 'staff', :now)"), {"now": now})
+    finally:
+        engine.dispose()
+
+    _flask_db(["upgrade", "head"], empty_database, data)
+    assert "shop_members" not in _tables(empty_database)
+    assert _rows(empty_database, "SELECT user_id, role, scope_type, scope_id FROM user_roles") == {
+        (1, "shop_owner", "shop", 1), (2, "shop_staff", "shop", 1), (3, "admin", None, None)}
+
+    _flask_db(["downgrade", "0006"], empty_database, data)
+    assert _rows(empty_database, "SELECT shop_id, user_id, role FROM shop_members") == {(1, 1, "owner"), (1, 2, "staff")}
+    assert _rows(empty_database, "SELECT user_id, role FROM user_roles") == {(3, "admin")}

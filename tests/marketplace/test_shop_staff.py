@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from marketplace.mail.models import OutboxMessage
 from marketplace.security import hash_token
 from marketplace.shops.models import MemberRole, ShopInvite, ShopMember, ShopStatus
-from marketplace.shops.services import accept_invite, invite_staff, remove_staff, revoke_invite
+from marketplace.shops.staff import accept_invite, invite_staff, remove_staff, revoke_invite
 from marketplace.shops.validation import ShopError
 
 

@@ -7,6 +7,7 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
+from marketplace.db import atomic
 from marketplace.mail.models import OutboxMessage
 from marketplace.shops.models import ShopStatus, ShopStatusChange
 from marketplace.shops.services import SHOP_STATES, set_shop_status, update_shop
@@ -100,10 +101,11 @@ def test_chinese_owner_gets_chinese_mail(db, make_shop, make_user, admin):
     assert mail.locale == "zh_CN" and "已开通" in mail.subject and f"/shops/{shop.slug}" in mail.body_text
 
 
-def test_commit_false_leaves_the_commit_to_the_caller(db, make_shop, admin):
+def test_inside_a_callers_transaction_the_caller_decides(db, make_shop, admin):
     shop = make_shop(status=P)
-    set_shop_status(shop, A, admin, commit=False)
-    db.session.rollback()
+    with pytest.raises(RuntimeError), atomic():
+        set_shop_status(shop, A, admin)
+        raise RuntimeError("the caller's later step fails")
     db.session.expire_all()
     assert shop.status == P and history(db, shop) == [] and mails(db) == []
 
