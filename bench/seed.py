@@ -30,108 +30,81 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.search import CERTS, ITEMS  # noqa: E402  (the product vocabulary of the search benchmark)
+from bench.seed_rows import BATCH, Progress, Writer  # noqa: E402
 
 PASSWORD = "bench password 1"
 PROPOSED_INDEXES = (
     "CREATE INDEX IF NOT EXISTS ix_products_published_at ON products (published_at)",
     "CREATE INDEX IF NOT EXISTS ix_products_category_published ON products (category_id, published_at)",
 )
-BATCH = 5000
 
 
-class Progress:
-    """A one-line progress bar on stderr."""
-
-    def __init__(self, label: str, total: int):
-        self.label, self.total, self.done, self.started = label, max(total, 1), 0, time.perf_counter()
-        self._last = 0.0
-
-    def __call__(self, n: int = 1) -> None:
-        self.done += n
-        now = time.perf_counter()
-        if now - self._last > 0.2 or self.done >= self.total:
-            self._last = now
-            frac = min(1.0, self.done / self.total)
-            bar = "#" * int(frac * 30)
-            rate = self.done / max(now - self.started, 1e-6)
-            sys.stderr.write(f"\r  {self.label:<16} [{bar:<30}] {self.done:>7}/{self.total} {rate:8.0f}/s")
-            sys.stderr.flush()
-
-    def finish(self) -> float:
-        elapsed = time.perf_counter() - self.started
-        sys.stderr.write("\n")
-        return elapsed
+def _variant_rows(rnd: random.Random, product_id: int, unit: str, price: int, in_stock: bool, last_vid: int,
+                  last_tid: int) -> tuple[list[dict], list[dict]]:
+    """One to three variants of a product (standard, bulk, gift box), half of them with price tiers."""
+    variants, tiers = [], []
+    for pos in range(rnd.choice([1, 1, 2, 3])):
+        vid = last_vid + pos + 1
+        vprice = price + pos * max(1, price // 10)
+        variants.append({"id": vid, "product_id": product_id, "name": ["标准", "大包装", "礼盒装"][pos], "unit": unit,
+                         "price_cents": vprice, "stock": rnd.randint(20, 5000) if in_stock else 0, "moq": 1,
+                         "step": 1, "weight_grams": rnd.choice([None, 500, 1000, 5000]), "position": pos,
+                         "active": True})
+        if rnd.random() < 0.5:
+            for qty, pct in ((10, 95), (50, 90), (200, 85))[:rnd.randint(1, 3)]:
+                tiers.append({"id": last_tid + len(tiers) + 1, "variant_id": vid, "min_quantity": qty,
+                              "unit_price_cents": vprice * pct // 100})
+    return variants, tiers
 
 
-class Writer:
-    """Bulk rows into a table: COPY on PostgreSQL, executemany elsewhere. Missing columns get their defaults."""
+def _seed_orders(w: Writer, rnd: random.Random, args, now: dt.datetime, buyer_ids: list[int],
+                 product_variants: dict, product_shop: dict[int, int], shop_products: dict[int, list[int]]) -> int:
+    """Order groups of one order (one shop), 1-3 lines each, in every status; returns the lines written."""
+    from orders.models import Order, OrderGroup, OrderLine, OrderStatus, OrderStatusChange
 
-    def __init__(self, db):
-        self.db = db
-        self.pg = db.engine.dialect.name == "postgresql"
-
-    def _complete(self, table, rows: list[dict]) -> list[dict]:
-        keys = set(rows[0])
-        fill = {}
-        for col in table.columns:
-            if col.name in keys:
-                continue
-            default = col.default
-            if default is None:
-                fill[col.name] = None
-            elif default.is_scalar:
-                fill[col.name] = default.arg
-            elif default.is_callable:
-                fill[col.name] = default.arg({}) if _wants_ctx(default.arg) else default.arg()
-        if "id" in fill and fill["id"] is None:
-            del fill["id"]
-        return [{**fill, **r} for r in rows]
-
-    def insert(self, model, rows: list[dict], progress: Progress | None = None) -> None:
-        table = model.__table__
-        for start in range(0, len(rows), BATCH):
-            chunk = self._complete(table, rows[start:start + BATCH])
-            if self.pg:
-                cols = list(chunk[0])
-                conn = self.db.session.connection().connection.driver_connection
-                with conn.cursor() as cur, cur.copy(
-                        f'COPY {table.name} ({", ".join(cols)}) FROM STDIN') as copy:
-                    for row in chunk:
-                        copy.write_row([_pg_value(row[c]) for c in cols])
-            else:
-                self.db.session.execute(table.insert(), chunk)
-            if progress:
-                progress(len(chunk))
-
-    def reset_sequences(self, models) -> None:
-        if not self.pg:
-            return
-        import sqlalchemy as sa
-
-        for model in models:
-            t = model.__table__.name
-            self.db.session.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), COALESCE((SELECT max(id) FROM {t}), 0) + 1, false)"))
-
-
-def _wants_ctx(fn) -> bool:
-    # SQLAlchemy wraps plain callables so they take a context argument; utcnow() takes none
-    import inspect
-
-    try:
-        return len(inspect.signature(fn).parameters) == 1
-    except (TypeError, ValueError):
-        return False
-
-
-def _pg_value(value):
-    import enum
-
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
+    statuses = [OrderStatus.COMPLETED] * 5 + [OrderStatus.PAID, OrderStatus.ACCEPTED, OrderStatus.SHIPPED,
+                                               OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.DELIVERED]
+    groups, orders, lines, history = [], [], [], []
+    lid = 0
+    p = Progress("orders", args.orders)
+    product_ids = list(product_variants)
+    for o in range(1, args.orders + 1):
+        buyer = rnd.choice(buyer_ids)
+        created = now - dt.timedelta(minutes=rnd.randint(60, 60 * 24 * 180))
+        status = rnd.choice(statuses)
+        shop_id = product_shop[rnd.choice(product_ids)]
+        chosen = [rnd.choice(shop_products[shop_id]) for _ in range(rnd.randint(1, 3))]
+        picked = []
+        for pid in dict.fromkeys(chosen):
+            v = rnd.choice(product_variants[pid])
+            qty = rnd.randint(1, 20)
+            picked.append((pid, v, qty))
+        subtotal = sum(v[1] * qty for _pid, v, qty in picked)
+        groups.append({"id": o, "buyer_id": buyer, "idempotency_key": f"bench-seed-{o:08d}", "subtotal_cents": subtotal,
+                       "fee_cents": 0, "total_cents": subtotal, "created_at": created,
+                       "expires_at": created + dt.timedelta(minutes=30)})
+        done = status in (OrderStatus.COMPLETED, OrderStatus.DELIVERED)
+        orders.append({"id": o, "group_id": o, "shop_id": shop_id, "buyer_id": buyer,
+                       "number": f"{created:%Y%m%d}-{o:06d}-1", "status": status.value, "fulfilment": "pickup",
+                       "pickup_address": "店内自提", "pickup_hours": "8:00-18:00", "note": "",
+                       "subtotal_cents": subtotal, "fee_cents": 0, "total_cents": subtotal, "created_at": created,
+                       "updated_at": created, "expires_at": created + dt.timedelta(minutes=30),
+                       "paid_at": created + dt.timedelta(minutes=5) if status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED) else None,
+                       "completed_at": created + dt.timedelta(days=3) if done else None})
+        for pid, v, qty in picked:
+            lid += 1
+            lines.append({"id": lid, "order_id": o, "variant_id": v[0], "product_id": pid, "product_title": v[2][:120],
+                          "variant_name": v[3], "unit": "件", "quantity": qty, "unit_price_cents": v[1],
+                          "base_price_cents": v[1], "tier_min_quantity": None, "line_total_cents": v[1] * qty,
+                          "weight_grams": None})
+        history.append({"id": o, "order_id": o, "from_status": None, "to_status": OrderStatus.PENDING_PAYMENT.value,
+                        "actor_id": buyer, "note": "", "created_at": created})
+    w.insert(OrderGroup, groups)
+    w.insert(Order, orders, p)
+    p.finish()
+    w.insert(OrderLine, lines)
+    w.insert(OrderStatusChange, history)
+    return len(lines)
 
 
 def seed(app, args) -> dict:
@@ -147,7 +120,7 @@ def seed(app, args) -> dict:
     from marketplace.regions.services import load_regions
     from marketplace.security import hash_token
     from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopType
-    from orders.models import Address, Order, OrderGroup, OrderLine, OrderStatus, OrderStatusChange
+    from orders.models import Address, Order, OrderGroup, OrderLine, OrderStatusChange
 
     rnd = random.Random(args.seed)
     timings: dict[str, float] = {}
@@ -236,18 +209,11 @@ def seed(app, args) -> dict:
             "min_price_cents": price, "in_stock": in_stock,
             "primary_image": f"public/products/bench/{i % 997:03d}" if has_photo else None,
             "created_at": published, "updated_at": published, "published_at": published, "deleted_at": None})
-        for pos in range(rnd.choice([1, 1, 2, 3])):
-            vid += 1
-            vprice = price + pos * max(1, price // 10)
-            stock = rnd.randint(20, 5000) if in_stock else 0
-            variants.append({"id": vid, "product_id": i, "name": ["标准", "大包装", "礼盒装"][pos], "unit": unit,
-                             "price_cents": vprice, "stock": stock, "moq": 1, "step": 1,
-                             "weight_grams": rnd.choice([None, 500, 1000, 5000]), "position": pos, "active": True})
-            product_variants.setdefault(i, []).append((vid, vprice, title, ["标准", "大包装", "礼盒装"][pos], stock))
-            if rnd.random() < 0.5:
-                for qty, pct in ((10, 95), (50, 90), (200, 85))[:rnd.randint(1, 3)]:
-                    tid += 1
-                    tiers.append({"id": tid, "variant_id": vid, "min_quantity": qty, "unit_price_cents": vprice * pct // 100})
+        v_rows, t_rows = _variant_rows(rnd, i, unit, price, in_stock, vid, tid)
+        vid, tid = vid + len(v_rows), tid + len(t_rows)
+        variants += v_rows
+        tiers += t_rows
+        product_variants[i] = [(v["id"], v["price_cents"], title, v["name"], v["stock"]) for v in v_rows]
         if has_photo:
             iid += 1
             key = f"public/products/bench/{i % 997:03d}"
@@ -272,49 +238,8 @@ def seed(app, args) -> dict:
 
     # orders: groups of one order (one shop), 1-3 lines each, in every status
     t0 = time.perf_counter()
-    statuses = [OrderStatus.COMPLETED] * 5 + [OrderStatus.PAID, OrderStatus.ACCEPTED, OrderStatus.SHIPPED,
-                                               OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.DELIVERED]
-    groups, orders, lines, history = [], [], [], []
-    lid = 0
-    p = Progress("orders", args.orders)
-    product_ids = list(product_variants)
-    for o in range(1, args.orders + 1):
-        buyer = rnd.choice(buyer_ids)
-        created = now - dt.timedelta(minutes=rnd.randint(60, 60 * 24 * 180))
-        status = rnd.choice(statuses)
-        shop_id = product_shop[rnd.choice(product_ids)]
-        chosen = [rnd.choice(shop_products[shop_id]) for _ in range(rnd.randint(1, 3))]
-        picked = []
-        for pid in dict.fromkeys(chosen):
-            v = rnd.choice(product_variants[pid])
-            qty = rnd.randint(1, 20)
-            picked.append((pid, v, qty))
-        subtotal = sum(v[1] * qty for _pid, v, qty in picked)
-        groups.append({"id": o, "buyer_id": buyer, "idempotency_key": f"bench-seed-{o:08d}", "subtotal_cents": subtotal,
-                       "fee_cents": 0, "total_cents": subtotal, "created_at": created,
-                       "expires_at": created + dt.timedelta(minutes=30)})
-        done = status in (OrderStatus.COMPLETED, OrderStatus.DELIVERED)
-        orders.append({"id": o, "group_id": o, "shop_id": shop_id, "buyer_id": buyer,
-                       "number": f"{created:%Y%m%d}-{o:06d}-1", "status": status.value, "fulfilment": "pickup",
-                       "pickup_address": "店内自提", "pickup_hours": "8:00-18:00", "note": "",
-                       "subtotal_cents": subtotal, "fee_cents": 0, "total_cents": subtotal, "created_at": created,
-                       "updated_at": created, "expires_at": created + dt.timedelta(minutes=30),
-                       "paid_at": created + dt.timedelta(minutes=5) if status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED) else None,
-                       "completed_at": created + dt.timedelta(days=3) if done else None})
-        for pid, v, qty in picked:
-            lid += 1
-            lines.append({"id": lid, "order_id": o, "variant_id": v[0], "product_id": pid, "product_title": v[2][:120],
-                          "variant_name": v[3], "unit": "件", "quantity": qty, "unit_price_cents": v[1],
-                          "base_price_cents": v[1], "tier_min_quantity": None, "line_total_cents": v[1] * qty,
-                          "weight_grams": None})
-        history.append({"id": o, "order_id": o, "from_status": None, "to_status": OrderStatus.PENDING_PAYMENT.value,
-                        "actor_id": buyer, "note": "", "created_at": created})
-    w.insert(OrderGroup, groups)
-    w.insert(Order, orders, p)
-    p.finish()
-    w.insert(OrderLine, lines)
-    w.insert(OrderStatusChange, history)
-    timings[f"orders ({args.orders} orders, {len(lines)} lines)"] = time.perf_counter() - t0
+    n_lines = _seed_orders(w, rnd, args, now, buyer_ids, product_variants, product_shop, shop_products)
+    timings[f"orders ({args.orders} orders, {n_lines} lines)"] = time.perf_counter() - t0
 
     # investment projects
     t0 = time.perf_counter()
