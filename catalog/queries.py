@@ -8,7 +8,8 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from marketplace import web
 from marketplace.extensions import db
-from marketplace.regions.models import Region, RegionLevel
+from marketplace.regions.models import Region
+from marketplace.regions.services import counties as all_counties
 from marketplace.shops.models import Shop, ShopStatus
 
 SORTS = {
@@ -103,8 +104,7 @@ def featured(limit: int = 12) -> list[Product]:
 
 def county_specialties(per_county: int = 4) -> list[tuple[Region, list[Product]]]:
     """Each county with its specialties and a few products grown or made there (一县一品); two queries."""
-    counties = list(db.session.scalars(sa.select(Region).where(Region.level == RegionLevel.COUNTY)
-                                       .order_by(Region.sort_order, Region.code)))
+    counties = all_counties()
     if not counties:
         return []
     regions = db.session.execute(sa.select(Region.id, Region.parent_id, Region.level)).all()

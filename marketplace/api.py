@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.errors import ApiError
+from marketplace.web import MAX_PAGE
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -38,7 +39,7 @@ def json_body() -> dict:
 def page_args(default_size: int = 20, max_size: int = 100) -> tuple[int, int]:
     """page and per_page from the query string, clamped to sane values."""
     try:
-        page = max(1, min(int(request.args.get("page", 1)), 10_000))
+        page = max(1, min(int(request.args.get("page", 1)), MAX_PAGE))
         size = max(1, min(int(request.args.get("per_page", default_size)), max_size))
     except ValueError:
         raise ApiError(400, "invalid_page", _("page 和 per_page 必须是正整数")) from None

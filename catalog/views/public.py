@@ -11,7 +11,7 @@ from catalog.markdown import render_markdown
 from catalog.models import Category
 from marketplace.extensions import db
 from marketplace.page_cache import cached_page
-from marketplace.regions.models import Region, RegionLevel
+from marketplace.regions.services import county_by_code
 
 
 def _sort() -> str:
@@ -45,7 +45,7 @@ def category(code: str):
 def county(code: str):
     from marketplace.regions.services import descendant_ids as region_ids
 
-    region = db.session.scalar(sa.select(Region).where(Region.code == code, Region.level == RegionLevel.COUNTY))
+    region = county_by_code(code)
     if region is None:
         abort(404)
     sort = _sort()

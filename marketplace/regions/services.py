@@ -66,6 +66,55 @@ def _where(path: str, raw) -> str:
     return path
 
 
+def _code(raw: dict, where: str, source: str, seen: dict[str, str], parent: _Entry | None) -> str:
+    code = raw.get("code")
+    if isinstance(code, int):
+        code = str(code)
+    if not isinstance(code, str) or not _CODE_RE.match(code):
+        raise RegionFileError(f"{source}: {where}: \"code\" must be a string of 2 to 20 digits")
+    if code in seen:
+        raise RegionFileError(f"{source}: {where}: code {code} is used twice (also at {seen[code]})")
+    # 411400 (city) > 411424 (county) > 411424101 (township): trailing zeros are padding.
+    if parent is not None and (code == parent.code or not code.startswith(parent.code.rstrip("0"))):
+        raise RegionFileError(f"{source}: {where}: code {code} must extend its parent's code {parent.code}")
+    return code
+
+
+def _texts(raw: dict, where: str, source: str) -> dict[str, str]:
+    values = {}
+    for key, limit in _TEXT_LIMITS.items():
+        value = raw.get(key, "")
+        if isinstance(value, list) and key == "specialties":
+            value = "、".join(str(v) for v in value)
+        if not isinstance(value, str):
+            raise RegionFileError(f"{source}: {where}: \"{key}\" must be text")
+        value = value.strip()
+        if len(value) > limit:
+            raise RegionFileError(f"{source}: {where}: \"{key}\" is longer than {limit} characters")
+        values[key] = value
+    if not values["name"]:
+        raise RegionFileError(f"{source}: {where}: \"name\" is missing")
+    return values
+
+
+def _level(raw: dict, where: str, source: str, depth: int, parent: _Entry | None) -> RegionLevel:
+    """The entry's level: given, or implied by its depth; never at or above its parent's."""
+    level_raw = raw.get("level")
+    if level_raw is None:
+        if depth >= len(LEVEL_ORDER):
+            raise RegionFileError(f"{source}: {where}: nested deeper than village")
+        level = LEVEL_ORDER[depth]
+    else:
+        try:
+            level = RegionLevel(level_raw)
+        except ValueError:
+            choices = ", ".join(m.value for m in RegionLevel)
+            raise RegionFileError(f"{source}: {where}: unknown level {level_raw!r} (use {choices})") from None
+    if parent is not None and LEVEL_ORDER.index(level) <= LEVEL_ORDER.index(parent.level):
+        raise RegionFileError(f"{source}: {where}: a {level.value} cannot sit under a {parent.level.value}")
+    return level
+
+
 def _parse(doc, source: str) -> list[_Entry]:
     """Validate the whole document before anything is written; returns entries parents-first."""
     if not isinstance(doc, dict) or not isinstance(doc.get("regions"), list) or not doc["regions"]:
@@ -77,46 +126,12 @@ def _parse(doc, source: str) -> list[_Entry]:
         if not isinstance(items, list):
             raise RegionFileError(f"{source}: {path} must be a list")
         for index, raw in enumerate(items):
-            where = f"{path}[{index}]"
             if not isinstance(raw, dict):
-                raise RegionFileError(f"{source}: {where} must be an object")
-            where = _where(where, raw)
-            code = raw.get("code")
-            if isinstance(code, int):
-                code = str(code)
-            if not isinstance(code, str) or not _CODE_RE.match(code):
-                raise RegionFileError(f"{source}: {where}: \"code\" must be a string of 2 to 20 digits")
-            if code in seen:
-                raise RegionFileError(f"{source}: {where}: code {code} is used twice (also at {seen[code]})")
-            # 411400 (city) > 411424 (county) > 411424101 (township): trailing zeros are padding.
-            if parent is not None and (code == parent.code or not code.startswith(parent.code.rstrip("0"))):
-                raise RegionFileError(f"{source}: {where}: code {code} must extend its parent's code {parent.code}")
-            values = {}
-            for key, limit in _TEXT_LIMITS.items():
-                value = raw.get(key, "")
-                if isinstance(value, list) and key == "specialties":
-                    value = "、".join(str(v) for v in value)
-                if not isinstance(value, str):
-                    raise RegionFileError(f"{source}: {where}: \"{key}\" must be text")
-                value = value.strip()
-                if len(value) > limit:
-                    raise RegionFileError(f"{source}: {where}: \"{key}\" is longer than {limit} characters")
-                values[key] = value
-            if not values["name"]:
-                raise RegionFileError(f"{source}: {where}: \"name\" is missing")
-            level_raw = raw.get("level")
-            if level_raw is None:
-                if depth >= len(LEVEL_ORDER):
-                    raise RegionFileError(f"{source}: {where}: nested deeper than village")
-                level = LEVEL_ORDER[depth]
-            else:
-                try:
-                    level = RegionLevel(level_raw)
-                except ValueError:
-                    choices = ", ".join(m.value for m in RegionLevel)
-                    raise RegionFileError(f"{source}: {where}: unknown level {level_raw!r} (use {choices})") from None
-            if parent is not None and LEVEL_ORDER.index(level) <= LEVEL_ORDER.index(parent.level):
-                raise RegionFileError(f"{source}: {where}: a {level.value} cannot sit under a {parent.level.value}")
+                raise RegionFileError(f"{source}: {path}[{index}] must be an object")
+            where = _where(f"{path}[{index}]", raw)
+            code = _code(raw, where, source, seen, parent)
+            values = _texts(raw, where, source)
+            level = _level(raw, where, source, depth, parent)
             seen[code] = where
             entry = _Entry(code=code, level=level, parent_code=parent.code if parent else None,
                            sort_order=index, **values)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import request, url_for
+from flask import request
 from flask_babel import gettext as _
 
 from marketplace.api import api_bp, page_args
@@ -15,6 +15,7 @@ from marketplace.shops.labels import shop_type_label
 from marketplace.shops.models import Shop, ShopStatus, ShopType
 from marketplace.shops.services import LOGO_SIZES, directory_query, image_key
 from marketplace.templating import media_url
+from marketplace.web import absolute_url, paginate
 
 
 def shop_json(shop: Shop, *, detail: bool = False) -> dict:
@@ -30,7 +31,7 @@ def shop_json(shop: Shop, *, detail: bool = False) -> dict:
         "county": {"code": county.code, "name": county.localized_name(locale)} if county else None,
         "logo": {str(size): media_url(image_key(shop.logo_image, size)) for size in LOGO_SIZES}
         if shop.logo_image else None,
-        "url": url_for("shops.show", slug=shop.slug, _external=True),
+        "url": absolute_url("shops.show", slug=shop.slug),
         "approved_at": shop.approved_at.isoformat() if shop.approved_at else None,
     }
     if shop.shop_type == ShopType.MARKET_STALL:
@@ -50,7 +51,7 @@ def shops_list():
     if request.args.get("county") and county is None:
         raise ApiError(400, "invalid_county", _("未知的县区代码"))
     page, size = page_args()
-    result = db.paginate(query, page=page, per_page=size, max_per_page=100, error_out=False)
+    result = paginate(query, page=page, per_page=size)
     return {"items": [shop_json(s) for s in result.items], "page": result.page, "per_page": result.per_page,
             "total": result.total, "pages": result.pages}
 

@@ -14,6 +14,7 @@ from marketplace import money
 from marketplace.exports import csv_response
 from marketplace.extensions import db
 from marketplace.shops.policy import merchant_required
+from marketplace.web import absolute_url
 from orders.models import Order, OrderStatus
 from orders.policy import merchant_order_or_404
 from orders.status import status_label
@@ -39,8 +40,8 @@ def merchant_settings(shop):
 def merchant_connect(shop):
     try:
         link = payouts.onboarding_link(shop, current_user.email,
-                                       url_for("payments.merchant_settings", _external=True),
-                                       url_for("payments.merchant_connect_return", _external=True))
+                                       absolute_url("payments.merchant_settings"),
+                                       absolute_url("payments.merchant_connect_return"))
     except (PaymentError, stripe.StripeError) as exc:
         current_app.logger.warning("payments: onboarding of shop %s: %s", shop.id, exc)
         flash(_("暂时无法开通收款账户，请稍后再试"), "error")
