@@ -30,10 +30,12 @@ def init_app(app: Flask) -> None:
 
     from catalog import home_cache, pricing  # noqa: F401  (home_cache: registers its cache invalidation)
     from catalog.search_index import init_search
+    from catalog.search_products import register_products
     from catalog.services import certification_labels, image_prefix
     from marketplace.domains import NavItem, register
     from marketplace.templating import media_url
 
+    register_products()
     init_search(app)
 
     providers = app.extensions.setdefault("home_block_providers", [])

@@ -15,8 +15,6 @@ products are *featured* may lag a stock-out by the timeout below, their cards ne
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from catalog import queries
 from catalog.models import Category, Product, ProductImage, Variant
 from marketplace.cache import cached, watch
@@ -86,20 +84,9 @@ def county_specialties(per_county: int = 4) -> list[tuple[Snapshot, list[Product
     return [(county, [products[i] for i in ids if i in products]) for county, ids in blocks]
 
 
-def cached_count(key: str, stmt) -> int:
-    """The number of rows ``stmt`` selects, cached under the catalogue's version (listing totals)."""
-    from sqlalchemy.orm import lazyload
-
-    def build() -> int:
-        sub = stmt.options(lazyload("*")).order_by(None).subquery()
-        return int(db.session.scalar(sa.select(sa.func.count()).select_from(sub)) or 0)
-
-    return cached(GROUP, f"count:{key}", build, TIMEOUT)
-
-
 def home_blocks() -> dict:
     return {"category_tree": category_tree(), "featured_products": featured(12),
             "county_specialties": county_specialties(4)}
 
 
-__all__ = ["category_tree", "featured", "county_specialties", "home_blocks", "load_public", "Snapshot", "cached_count"]
+__all__ = ["category_tree", "featured", "county_specialties", "home_blocks", "load_public", "Snapshot"]

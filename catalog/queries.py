@@ -7,6 +7,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from marketplace import web
+from marketplace.cache import cached
 from marketplace.extensions import db
 from marketplace.regions.models import Region
 from marketplace.regions.services import counties as all_counties
@@ -32,14 +33,16 @@ def sorted_by(stmt: sa.Select, sort: str | None) -> sa.Select:
     return stmt.order_by(*SORTS.get(sort or "newest", SORTS["newest"]))
 
 
+#: How long a listing's total is kept (it is also dropped by any catalogue change: the group's version).
+COUNT_SECONDS = 60
+
+
 def paginate(stmt: sa.Select, page: int | None = None, per_page: int = PAGE_SIZE, count_key: str | None = None):
     """marketplace.web.paginate (the page from the query string by default), and with ``count_key``
     the total from the catalogue cache (counting a category of 50,000 products costs tens of
     milliseconds; the count changes only with the data)."""
     pagination = web.paginate(stmt, per_page=per_page, page=page, count=count_key is None)
     if count_key is not None:
-        from catalog.home_cache import cached_count
-
         pagination.total = cached_count(count_key, stmt)
     return pagination
 
@@ -137,3 +140,14 @@ def county_specialties(per_county: int = 4) -> list[tuple[Region, list[Product]]
 
 def photos(product: Product) -> list[ProductImage]:
     return sorted(product.images, key=lambda i: (i.position, i.id))
+
+
+def cached_count(key: str, stmt) -> int:
+    """The number of rows ``stmt`` selects, cached under the catalogue's version (listing totals)."""
+    from sqlalchemy.orm import lazyload
+
+    def build() -> int:
+        sub = stmt.options(lazyload("*")).order_by(None).subquery()
+        return int(db.session.scalar(sa.select(sa.func.count()).select_from(sub)) or 0)
+
+    return cached("catalog", f"count:{key}", build, COUNT_SECONDS)

@@ -35,7 +35,9 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from catalog import search_engine
+from catalog.search_models import SearchQueue
 from catalog.search_text import ParsedQuery, highlight, parse_query
+from marketplace.extensions import db
 
 SORTS = ("relevance", "newest")
 
@@ -131,9 +133,8 @@ def notify_changed(name: str, obj_id) -> None:
     The caller commits as usual; right after the commit the change reaches the index through the
     single-writer path (catalog.search_index).
     """
-    from catalog.search_index import enqueue
-
-    enqueue(name, [obj_id])
+    get_spec(name)
+    db.session.add(SearchQueue(index_name=name, object_id=str(obj_id)))
 
 
 def _clamp_page(query: SearchQuery) -> tuple[int, int]:

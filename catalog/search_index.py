@@ -54,13 +54,7 @@ def handle_for(name: str, app: Flask | None = None) -> search_engine.IndexHandle
     return search_engine.open_index(get_spec(name), app.config["SEARCH_INDEX_DIR"])
 
 
-# --- queueing --------------------------------------------------------------------------------
-
-def enqueue(name: str, ids) -> None:
-    """Add queue rows for ``ids`` to the current session (flushed and committed with the caller's work)."""
-    get_spec(name)
-    db.session.add_all(SearchQueue(index_name=name, object_id=str(i)) for i in ids)
-
+# --- queueing (rows are added by catalog.search.notify_changed and by the session events) --------
 
 def _after_flush(session: Session, _flush_context) -> None:
     if not has_app_context() or "search" not in current_app.extensions:
@@ -338,15 +332,14 @@ def check(name: str, fix: bool = False, progress: Callable[[int], None] | None =
 
 
 def init_search(app: Flask) -> None:
-    """Register the products index, install the queue's session events, load jieba once."""
-    from catalog.search_products import register_products
+    """Install the queue's session events and the health check, load jieba once (the catalogue
+    registers its products index itself, before this)."""
     from catalog.search_text import init_jieba
     from marketplace.health import register_check
 
     app.extensions["search"] = True
     register_check(app, "search", check_indexes)
     _serving[app.config["SQLALCHEMY_DATABASE_URI"]] = app
-    register_products()
     _install_events()
     init_jieba(app.config.get("DATA_DIR"))
     if app.config.get("SEARCH_WARM_UP", not app.testing and env_flag("MARKETPLACE_SEARCH_WARM_UP", True)):

@@ -11,6 +11,7 @@ from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from orders.models import Order
 from payments import ledger, stripe_api
+from payments.errors import PaymentError
 from payments.models import (
     Account,
     CategoryCommission,
@@ -23,7 +24,6 @@ from payments.models import (
     TransferReversal,
     TransferStatus,
 )
-from payments.services import PaymentError
 from payments.status import REVERSAL_MACHINE, TRANSFER_MACHINE
 from payments.stripe_api import stripe
 
@@ -184,9 +184,7 @@ def _move(machine, row, target, **fields) -> bool:
 
 
 def stripe_currency() -> str:
-    from payments.services import currency
-
-    return currency()
+    return stripe_api.currency()
 
 
 def reverse_for_refund(refund: Refund) -> TransferReversal | None:

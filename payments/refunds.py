@@ -15,6 +15,7 @@ from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from orders.models import Order, OrderLine
 from payments import ledger, stripe_api
+from payments.errors import PaymentError
 from payments.models import (
     Account,
     Payment,
@@ -24,7 +25,6 @@ from payments.models import (
     RefundLine,
     RefundStatus,
 )
-from payments.services import PaymentError
 from payments.status import REFUND_MACHINE
 from payments.stripe_api import stripe
 

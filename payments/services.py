@@ -18,11 +18,11 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.db import atomic, utcnow
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from orders.models import Order, OrderGroup, OrderStatus
 from payments import ledger, stripe_api
+from payments.errors import PaymentError  # noqa: F401  (re-exported: the domain's public API)
 from payments.models import (
     Account,
     Payment,
@@ -32,18 +32,11 @@ from payments.models import (
     ShopPaymentSettings,
 )
 from payments.status import PAYMENT_MACHINE
-from payments.stripe_api import stripe
+from payments.stripe_api import currency, stripe
 
 S = OrderStatus
 #: True while settle() marks orders paid: the status listener then knows the payment is booked.
 settling: contextvars.ContextVar[bool] = contextvars.ContextVar("payments_settling", default=False)
-
-
-class PaymentError(DomainError):
-    """A payment step refused; the message is for the user (the one DomainError handler shows it)."""
-
-    status = 400
-    code = "payment_error"
 
 
 @contextlib.contextmanager
@@ -66,10 +59,6 @@ def pending_orders(group: OrderGroup) -> list[Order]:
 
 def amount_due(group: OrderGroup) -> int:
     return sum(o.total_cents for o in pending_orders(group))
-
-
-def currency() -> str:
-    return current_app.config["CURRENCY"].lower()
 
 
 def group_payments(group_id: int) -> list[Payment]:

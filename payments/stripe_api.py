@@ -82,3 +82,8 @@ def received_amount(intent) -> int:
     if value is not None:
         return int(value)
     return int(intent.amount) if intent.status == "succeeded" else 0
+
+
+def currency() -> str:
+    """The marketplace's currency as Stripe writes it (lower case)."""
+    return current_app.config["CURRENCY"].lower()

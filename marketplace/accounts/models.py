@@ -28,6 +28,35 @@ class Role(enum.StrEnum):
     FOOD_SAFETY_REGULATOR = "food_safety_regulator"
 
 
+def scope_key(scope) -> tuple[str, int] | None:
+    """``scope`` as a ``(type, id)`` pair; None for no scope."""
+    if scope is None:
+        return None
+    if isinstance(scope, tuple):
+        kind, ident = scope
+        return str(kind), int(ident)
+    kind = getattr(type(scope), "__scope_type__", None)
+    if kind is None:
+        raise TypeError(f"{type(scope).__name__} is not a role scope (no __scope_type__)")
+    return kind, int(scope.id)
+
+
+def holds_role(user, role: Role | str, scope=None) -> bool:
+    """True when ``user`` holds ``role`` for ``scope`` (or everywhere), or is an admin.
+
+    Without a scope only a platform-wide grant counts: a reporter of one market is not a reporter.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    role, key = Role(role), scope_key(scope)
+    for grant in user.roles:
+        if grant.scope_type is None and grant.role in (role, Role.ADMIN):
+            return True
+        if key is not None and grant.role == role and (grant.scope_type, grant.scope_id) == key:
+            return True
+    return False
+
+
 class User(UserMixin, Base):
     __tablename__ = "users"
 
@@ -58,15 +87,11 @@ class User(UserMixin, Base):
         return f"{self.id}:{self.auth_version}"
 
     def has_role(self, role: Role | str, scope=None) -> bool:
-        """The one role check (marketplace.accounts.policy.has_role): admins pass every check."""
-        from marketplace.accounts.policy import has_role
-
-        return has_role(self, role, scope)
+        """The one role check (``holds_role``, also ``marketplace.accounts.policy.has_role``)."""
+        return holds_role(self, role, scope)
 
     def grant(self, role: Role | str, scope=None) -> UserRole | None:
         """The user's own grant of exactly this role in exactly this scope (no admin pass, no cover)."""
-        from marketplace.accounts.policy import scope_key
-
         role, key = Role(role), scope_key(scope)
         return next((r for r in self.roles if r.role == role and r.scope == key), None)
 

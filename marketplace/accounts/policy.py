@@ -13,36 +13,17 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-from marketplace.accounts.models import Role
-
-
-def scope_key(scope) -> tuple[str, int] | None:
-    """``scope`` as a ``(type, id)`` pair; None for no scope."""
-    if scope is None:
-        return None
-    if isinstance(scope, tuple):
-        kind, ident = scope
-        return str(kind), int(ident)
-    kind = getattr(type(scope), "__scope_type__", None)
-    if kind is None:
-        raise TypeError(f"{type(scope).__name__} is not a role scope (no __scope_type__)")
-    return kind, int(scope.id)
+from marketplace.accounts.models import Role, holds_role, scope_key  # noqa: F401  (scope_key re-exported)
 
 
 def has_role(user, role: Role | str, scope=None) -> bool:
     """True when ``user`` holds ``role`` for ``scope`` (or everywhere), or is an admin.
 
     Without a scope only a platform-wide grant counts: a reporter of one market is not a reporter.
+    The rule itself lives beside the grants (``marketplace.accounts.models.holds_role``), so
+    ``User.has_role`` and this function are the same check.
     """
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    role, key = Role(role), scope_key(scope)
-    for grant in user.roles:
-        if grant.scope_type is None and grant.role in (role, Role.ADMIN):
-            return True
-        if key is not None and grant.role == role and (grant.scope_type, grant.scope_id) == key:
-            return True
-    return False
+    return holds_role(user, role, scope)
 
 
 def role_required(*roles: Role, scope: Callable[..., object] | None = None):

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from marketplace.db import atomic, utcnow
-from marketplace.extensions import db
+from marketplace.jobs import runs
 from marketplace.jobs.models import JobRun
 from marketplace.jobs.registry import Job, get_job, jobs, run_job, worker_context
 
@@ -37,23 +37,6 @@ def periodic_jobs(app: Flask) -> list[Job]:
     return [job for job in jobs(app).values() if job.every is not None]
 
 
-def _ensure_row(name: str) -> None:
-    """Insert the job's row if it is missing (concurrent inserts of the same name are harmless)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the app runs on SQLite and PostgreSQL only
-        raise RuntimeError(f"job_runs: no upsert for {dialect}")
-    db.session.execute(insert(JobRun).values(name=name, run_count=0).on_conflict_do_nothing(index_elements=["name"]))
-
-
-def _update(name: str, *where, **values) -> int:
-    stmt = sa.update(JobRun).where(JobRun.name == name, *where).values(**values)
-    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
-
-
 def claim(job: Job, now: dt.datetime | None = None) -> bool:
     """Mark ``job`` started if it is due; True only in the one process whose UPDATE matched.
 
@@ -64,42 +47,19 @@ def claim(job: Job, now: dt.datetime | None = None) -> bool:
     now = now or utcnow()
     due_before = now - job.every + min(GRACE, job.every / 10)
     with atomic():
-        _ensure_row(job.name)
-        claimed = _update(job.name, sa.or_(JobRun.last_started_at.is_(None), JobRun.last_started_at < due_before),
+        runs.ensure_row(job.name)
+        claimed = runs.update_run(job.name, sa.or_(JobRun.last_started_at.is_(None), JobRun.last_started_at < due_before),
                           last_started_at=now, last_status="running", run_count=JobRun.run_count + 1)
     return claimed == 1
 
 
 def _finish(name: str, error: BaseException | None) -> None:
     with atomic():
-        _update(name, last_finished_at=utcnow(), last_status="failed" if error else "ok",
-                last_error=_describe(error) if error else None)
+        runs.update_run(name, last_finished_at=utcnow(), last_status="failed" if error else "ok",
+                        last_error=runs.describe(error) if error else None)
 
 
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:2000]
 
-
-def record_failure(app: Flask, name: str, error: BaseException) -> None:
-    """An enqueued run failed every attempt: show it in ``jobs list`` (never raises)."""
-    try:
-        with worker_context(app), atomic():
-            _ensure_row(name)
-            _update(name, last_finished_at=utcnow(), last_status="failed", last_error=_describe(error))
-    except Exception:  # noqa: BLE001 - the failure is logged already; the record is a courtesy
-        log.exception("jobs: could not record the failure of %s", name)
-
-
-def record_success(app: Flask, name: str) -> None:
-    """An enqueued run succeeded: clear a failure recorded earlier. Only read otherwise (a write
-    per run would take SQLite's write lock after every request that sends mail)."""
-    try:
-        with worker_context(app), atomic():
-            if db.session.scalar(sa.select(JobRun.last_status).where(JobRun.name == name)) == "failed":
-                _update(name, JobRun.last_status == "failed", last_finished_at=utcnow(), last_status="ok",
-                        last_error=None)
-    except Exception:  # noqa: BLE001
-        log.exception("jobs: could not record the success of %s", name)
 
 
 def _run_once(app: Flask, job: Job, kwargs: dict | None = None) -> Outcome:
@@ -135,8 +95,8 @@ def run_now(app: Flask, name: str, kwargs: dict | None = None):
     if job.every is None:
         return run_job(name, kwargs, app=app, raise_errors=True)
     with worker_context(app), atomic():
-        _ensure_row(name)
-        _update(name, last_started_at=utcnow(), last_status="running", run_count=JobRun.run_count + 1)
+        runs.ensure_row(name)
+        runs.update_run(name, last_started_at=utcnow(), last_status="running", run_count=JobRun.run_count + 1)
     outcome = _run_once(app, job, kwargs)
     if outcome.status == "failed":
         raise outcome.result

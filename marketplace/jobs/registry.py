@@ -21,6 +21,7 @@ from flask import Flask, current_app, g, has_app_context, has_request_context
 
 from marketplace.db import in_atomic
 from marketplace.extensions import db
+from marketplace.jobs import runs
 
 log = logging.getLogger(__name__)
 
@@ -180,8 +181,6 @@ def run_job(name: str, kwargs: dict | None = None, *, app: Flask | None = None, 
     recorded in ``job_runs`` (a later success clears it), or raised with ``raise_errors`` (the CLI
     exits 1). What failed stays for the job's periodic sweep (the outbox, ``payments reconcile``).
     """
-    from marketplace.jobs.periodic import record_failure, record_success
-
     app = app or current_app._get_current_object()
     job = get_job(name, app)
     kwargs = kwargs or {}
@@ -196,9 +195,11 @@ def run_job(name: str, kwargs: dict | None = None, *, app: Flask | None = None, 
             if attempt < job.retries:
                 time.sleep(min(backoff * 2 ** attempt, 30))
         else:
-            record_success(app, name)
+            with worker_context(app):
+                runs.record_success(name)
             return result
-    record_failure(app, name, last)
+    with worker_context(app):
+        runs.record_failure(name, last)
     if raise_errors:
         raise last
     return None
