@@ -32,18 +32,14 @@ def init_app(app: Flask) -> None:
     from catalog.search_index import init_search
     from catalog.search_products import register_products
     from catalog.services import certification_labels, image_prefix
-    from marketplace.domains import NavItem, register
+    from marketplace.domains import NavItem, add_blocks, register
     from marketplace.templating import media_url
 
     register_products()
     init_search(app)
 
-    providers = app.extensions.setdefault("home_block_providers", [])
-    if _home_blocks not in providers:
-        providers.append(_home_blocks)
-    shop_providers = app.extensions.setdefault("shop_page_providers", [])
-    if _shop_products not in shop_providers:
-        shop_providers.append(_shop_products)
+    add_blocks(app, "home", _home_blocks)
+    add_blocks(app, "shop", _shop_products)
     register(app, "catalog", blueprint=bp,
              routes=("views.public", "views.merchant", "views.admin", "views.imports", "search_views", "api"),
              models=("models", "search_models"), cli=("cli", "search_cli"), seed="catalog.seed:seed_demo_catalog",

@@ -114,6 +114,25 @@ def nav_items(app: Flask, menu: str) -> list[NavItem]:
     return sorted((i for i in items if i.endpoint in app.view_functions), key=lambda i: i.order)
 
 
+def add_blocks(app: Flask, page: str, provider: Callable[..., dict]) -> None:
+    """A domain's contribution to another domain's page: ``provider(*args)`` returns template values.
+
+    Pages: "home" (no argument), "shop" (the shop). The page's own domain asks with
+    :func:`page_blocks`; it never imports the domains that fill it.
+    """
+    providers = app.extensions.setdefault("page_blocks", {}).setdefault(page, [])
+    if provider not in providers:
+        providers.append(provider)
+
+
+def page_blocks(app: Flask, page: str, *args) -> dict:
+    """What every provider of ``page`` returns, merged in registration order (a later one wins)."""
+    values: dict = {}
+    for provider in app.extensions.get("page_blocks", {}).get(page, []):
+        values.update(provider(*args))
+    return values
+
+
 def seed_steps(app: Flask) -> list[tuple[str, Callable]]:
     """(domain name, function) of every domain with demo data, in registration order."""
     steps = []

@@ -35,8 +35,8 @@ def _text(value, limit: int, label: str, required: bool = False) -> str:
 
 @atomic()
 def mark_paid(target: OrderGroup | Order, actor=None, note: str = "") -> list[Order]:
-    """Record payment of one order or of every unpaid order of a group (payments issue, offline
-    payment confirmed by the merchant). Refuses (InvalidTransition) when nothing is awaiting payment."""
+    """Record payment of one order or of every unpaid order of a group (payments.services.settle, or
+    an offline payment confirmed by the merchant). Refuses (InvalidTransition) when nothing is awaiting payment."""
     orders = list(target.orders) if isinstance(target, OrderGroup) else [target]
     pending = [o for o in orders if o.status == S.PENDING_PAYMENT]
     if not pending:
@@ -88,7 +88,7 @@ def confirm_receipt(order: Order, buyer, note: str = "") -> Order:
 
 @atomic()
 def cancel_by_buyer(order: Order, buyer, reason: str = "") -> Order:
-    """Before the merchant accepts: pending or paid (a paid order is refunded by the payments issue)."""
+    """Before the merchant accepts: pending or paid (a paid order is refunded by payments.hooks)."""
     if order.status not in (S.PENDING_PAYMENT, S.PAID):
         raise InvalidTransition(ORDER_MACHINE, order.status, S.CANCELLED)
     set_status(order, S.CANCELLED, actor=buyer, note=_text(reason, 300, _("原因")) or _("买家取消"))

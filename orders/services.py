@@ -5,7 +5,7 @@ orders import from the implementing module; everyone outside imports from here.
     from orders import services
     services.add_item(variant_id, quantity)
     services.place_order(cart, buyer, choices={shop_id: "delivery"}, address_id=.., idempotency_key=..)
-    services.mark_paid(order_group_or_order, actor, note)   # the payments issue calls this
+    services.mark_paid(order_group_or_order, actor, note)   # payments.services.settle calls this
 """
 
 from orders.addresses import add_address, addresses_of, delete_address, make_default  # noqa: F401

@@ -12,7 +12,7 @@ from orders.models import Order, OrderStatus, OrderStatusChange
 S = OrderStatus
 
 #: Sent after every move, inside the caller's transaction: ``sender`` is the app; keyword arguments
-#: order, from_status, to_status, actor, note. The payments issue listens for cancelled paid orders
+#: order, from_status, to_status, actor, note. payments.hooks listens for cancelled paid orders
 #: (refunds); a receiver that raises rolls the move back.
 order_status_changed = Namespace().signal("order-status-changed")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, send_file
 
 from marketplace.core import bp
+from marketplace.domains import page_blocks
 from marketplace.media import get_storage
 from marketplace.page_cache import cached_page
 
@@ -12,16 +13,9 @@ from marketplace.page_cache import cached_page
 @bp.get("/")
 @cached_page("catalog")  # the home blocks come from the catalogue, whose group watches them
 def home():
-    """The home page. The catalogue replaces the blocks as it grows (see catalog.services.home_blocks)."""
-    blocks = {}
-    # Each domain appends a callable returning a dict to "home_block_providers" (see shops.init_app).
-    providers = current_app.extensions.get("home_block_providers")
-    if providers:
-        for provider in providers:
-            blocks.update(provider())
-    elif current_app.extensions.get("home_blocks"):
-        blocks = current_app.extensions["home_blocks"]()
-    return render_template("core/home.html", **blocks)
+    """The home page: the blocks the domains add (catalogue: categories, featured products, county
+    specialties; shops: the newest shops), see marketplace.domains.add_blocks."""
+    return render_template("core/home.html", **page_blocks(current_app, "home"))
 
 
 @bp.get("/media/public/<path:key>")

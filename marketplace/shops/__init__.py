@@ -7,14 +7,6 @@ from flask import Blueprint, Flask
 bp = Blueprint("shops", __name__)
 
 
-def home_blocks_from(app: Flask) -> dict:
-    """Merge what every provider in app.extensions["home_block_providers"] returns (later wins)."""
-    blocks: dict = {}
-    for provider in app.extensions.get("home_block_providers", []):
-        blocks.update(provider())
-    return blocks
-
-
 def _newest_shops_block() -> dict:
     from marketplace.shops.services import newest_shops
 
@@ -28,26 +20,21 @@ def _is_member(user) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Home-page block, template helpers and the merchant-home link list other domains extend.
+    """The domain, its home-page block (the newest shops) and template helpers.
 
-    Other domains add home blocks with
-    ``app.extensions["home_block_providers"].append(callable_returning_a_dict)``, and links on the
+    Other domains add to the shop page with ``add_blocks(app, "shop", provider)`` and links on the
     merchant home as ``NavItem(..., menu="merchant")`` in their ``register()``.
     """
     from flask_babel import lazy_gettext as _l
 
-    from marketplace.domains import NavItem, register
+    from marketplace.domains import NavItem, add_blocks, register
     from marketplace.i18n import current_locale_code
     from marketplace.regions.services import region_path
     from marketplace.shops import labels
     from marketplace.shops.services import LOGO_SIZES, image_key
     from marketplace.templating import media_url
 
-    providers = app.extensions.setdefault("home_block_providers", [])
-    if _newest_shops_block not in providers:
-        providers.append(_newest_shops_block)
-    app.extensions["home_blocks"] = lambda: home_blocks_from(app)
-    app.extensions.setdefault("shop_page_providers", [])
+    add_blocks(app, "home", _newest_shops_block)
 
     def shop_logo_url(shop, size: int = LOGO_SIZES[0]):
         return media_url(image_key(shop.logo_image, size)) if shop is not None else None

@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.domains import nav_items
+from marketplace.domains import nav_items, page_blocks
 from marketplace.errors import form_errors
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
@@ -212,10 +212,7 @@ def directory():
 @cached_page("catalog")
 def show(slug: str):
     shop = visible_shop_or_404(slug)
-    context: dict = {}
-    # Other domains (the catalogue) add to the page: callables taking the shop, returning a dict.
-    for provider in current_app.extensions.get("shop_page_providers", []):
-        context.update(provider(shop))
+    context = page_blocks(current_app, "shop", shop)  # the catalogue adds the shop's products
     return render_template("shops/show.html", **context, shop=shop, is_owner=is_owner(current_user, shop))
 
 

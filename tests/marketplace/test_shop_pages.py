@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from marketplace.domains import add_blocks, page_blocks
 from marketplace.shops.models import MemberRole, ShopMember, ShopStatus, ShopType
 from marketplace.shops.services import apply_for_shop, set_shop_status
 from tests.marketplace.shop_helpers import jpeg_bytes, png_bytes, shop_data, upload
@@ -253,7 +254,7 @@ def test_home_shows_the_newest_approved_shops(client, app, make_shop):
     for i in range(10):
         make_shop(name=f"首页店{i}")
     make_shop(name="没通过的店", status=ShopStatus.PENDING)
-    blocks = app.extensions["home_blocks"]()
+    blocks = page_blocks(app, "home")
     assert len(blocks["shops"]) == 8
     html = client.get("/").get_data(as_text=True)
     assert "首页店" in html and "没通过的店" not in html
@@ -261,8 +262,8 @@ def test_home_shows_the_newest_approved_shops(client, app, make_shop):
 
 def test_home_block_providers_compose(client, app, make_shop):
     make_shop(name="组合店")
-    app.extensions["home_block_providers"].append(lambda: {"extra": 1})
-    blocks = app.extensions["home_blocks"]()
+    add_blocks(app, "home", lambda: {"extra": 1})
+    blocks = page_blocks(app, "home")
     assert blocks["extra"] == 1 and blocks["shops"][0].name == "组合店"
 
 
