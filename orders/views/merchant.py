@@ -62,6 +62,13 @@ def merchant_mark_paid(order_id: int, shop):
                 _("已确认收款"))
 
 
+def _form_refused(form, order_id: int, shop):
+    """A shipping or pickup form that does not validate: back to the order (404 for a foreign one)."""
+    merchant_order_or_404(order_id, shop)
+    flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
+    return redirect(url_for("orders.merchant_order", order_id=order_id))
+
+
 @bp.post("/merchant/orders/<int:order_id>/accept")
 @merchant_required
 def merchant_accept(order_id: int, shop):
@@ -73,9 +80,7 @@ def merchant_accept(order_id: int, shop):
 def merchant_ship(order_id: int, shop):
     form = ShipForm()
     if not form.validate():
-        merchant_order_or_404(order_id, shop)
-        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
-        return redirect(url_for("orders.merchant_order", order_id=order_id))
+        return _form_refused(form, order_id, shop)
     return _act(order_id, shop, lambda o: services.ship(o, current_user, form.carrier.data, form.tracking_number.data),
                 _("已发货"))
 
@@ -85,9 +90,7 @@ def merchant_ship(order_id: int, shop):
 def merchant_ready(order_id: int, shop):
     form = PickupForm()
     if not form.validate():
-        merchant_order_or_404(order_id, shop)
-        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
-        return redirect(url_for("orders.merchant_order", order_id=order_id))
+        return _form_refused(form, order_id, shop)
     return _act(order_id, shop, lambda o: services.ready_for_pickup(o, current_user, form.pickup_code.data or None),
                 _("已通知买家到店自提"))
 
