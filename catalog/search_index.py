@@ -35,6 +35,7 @@ from catalog import search_engine
 from catalog.search import get_spec, registered
 from catalog.search_models import SearchQueue
 from marketplace.config import env_flag
+from marketplace.db import atomic
 from marketplace.extensions import db
 
 log = logging.getLogger(__name__)
@@ -189,8 +190,8 @@ def _drain_once(app: Flask, name: str, writer_timeout: float = 0.0) -> tuple[str
             if not writer.is_closed:
                 writer.cancel()
             raise
-        db.session.execute(sa.delete(SearchQueue).where(SearchQueue.id.in_([r[0] for r in rows])))
-        db.session.commit()
+        with atomic():
+            db.session.execute(sa.delete(SearchQueue).where(SearchQueue.id.in_([r[0] for r in rows])))
     finally:
         if lock is not None:
             lock.release()
@@ -323,9 +324,9 @@ def check(name: str, fix: bool = False, progress: Callable[[int], None] | None =
             progress(len(chunk))
     report.extra = sorted((spec.id_type(k) for k in set(indexed) - expected), key=str)
     if fix and not report.ok:
-        for obj_id in chain(report.missing, report.stale, report.extra):
-            db.session.add(SearchQueue(index_name=name, object_id=str(obj_id)))
-        db.session.commit()  # the after-commit drain applies them ...
+        with atomic():  # the after-commit drain applies them ...
+            for obj_id in chain(report.missing, report.stale, report.extra):
+                db.session.add(SearchQueue(index_name=name, object_id=str(obj_id)))
         wait_until_drained(name)  # ... or, if another process holds the writer, we wait for it
         report.fixed = True
     return report
