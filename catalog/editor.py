@@ -55,62 +55,90 @@ def parse_rows(form) -> tuple[list[dict], list[int], list[dict], dict[int, list[
     """
     rows, indices, raw_rows, errors = [], [], [], {}
     for i in range(MAX_ROWS):
-        prefix = f"v-{i}-"
-        if not any(key.startswith(prefix) for key in form):
+        raw = _raw_row(form, f"v-{i}-")
+        if raw is None:
             continue
-        raw = {k: form.get(prefix + k, "").strip() for k in ("id", "name", "unit", "price", "stock", "moq", "step",
-                                                            "weight")}
-        raw["tiers"] = []
-        for j in range(MAX_TIER_ROWS):
-            q, p = form.get(f"{prefix}t{j}-qty"), form.get(f"{prefix}t{j}-price")
-            if q is None and p is None:
-                continue
-            raw["tiers"].append({"qty": (q or "").strip(), "price": (p or "").strip()})
         raw_rows.append(raw)
         if not raw["name"] and not raw["price"]:
             continue
-        msgs = []
-        price = None
-        try:
-            price = money.parse_amount(raw["price"]) if raw["price"] else None
-        except money.MoneyError as exc:
-            msgs.append(str(exc))
-        if raw["price"] == "":
-            msgs.append(_("请填写单价"))
-        tiers = []
-        for t in raw["tiers"]:
-            if not t["qty"] and not t["price"]:
-                continue
-            q = _int(t["qty"])
-            try:
-                p = money.parse_amount(t["price"]) if t["price"] else None
-            except money.MoneyError as exc:
-                msgs.append(str(exc))
-                continue
-            if q in (None, "invalid") or p is None:
-                msgs.append(_("每一档阶梯都要填写数量（整数）和单价"))
-                continue
-            tiers.append((q, p))
-        values = {}
-        for key, default in (("moq", 1), ("step", 1), ("stock", None), ("weight", None)):
-            values[key] = _int(raw[key], default)
-            if values[key] == "invalid":
-                msgs.append(_("“%(v)s”不是整数", v=raw[key][:20]))
-                values[key] = default
-        vid = _int(raw["id"])
-        row = {"id": vid if isinstance(vid, int) else None, "name": raw["name"], "unit": raw["unit"],
-               "price_cents": price if price is not None else -1, "moq": values["moq"], "step": values["step"],
-               "weight_grams": values["weight"], "tiers": tiers}
-        if row["id"] is None:
-            row["stock"] = values["stock"] or 0  # existing variants change stock through adjustments only
-        if msgs:
-            errors[len(raw_rows) - 1] = msgs
+        index = len(raw_rows) - 1
+        row, messages = _variant_row(raw)
+        if messages:
+            errors[index] = messages
         rows.append(row)
-        indices.append(len(raw_rows) - 1)
-    for raw in raw_rows:
-        if len(raw["tiers"]) < TIER_ROWS:
-            raw["tiers"] += _blank_tiers(TIER_ROWS - len(raw["tiers"]))
+        indices.append(index)
     return rows, indices, raw_rows, errors
+
+
+def _raw_row(form, prefix: str) -> dict | None:
+    """One row's posted strings (tiers padded to the editor's rows), or None when the form has no such row."""
+    if not any(key.startswith(prefix) for key in form):
+        return None
+    raw = {k: form.get(prefix + k, "").strip() for k in ("id", "name", "unit", "price", "stock", "moq", "step",
+                                                        "weight")}
+    raw["tiers"] = []
+    for j in range(MAX_TIER_ROWS):
+        q, p = form.get(f"{prefix}t{j}-qty"), form.get(f"{prefix}t{j}-price")
+        if q is None and p is None:
+            continue
+        raw["tiers"].append({"qty": (q or "").strip(), "price": (p or "").strip()})
+    if len(raw["tiers"]) < TIER_ROWS:
+        raw["tiers"] += _blank_tiers(TIER_ROWS - len(raw["tiers"]))
+    return raw
+
+
+def _variant_row(raw: dict) -> tuple[dict, list[str]]:
+    """The service's variant row for one posted row, and what could not be read in it."""
+    price, messages = _price(raw["price"])
+    tiers, tier_messages = _tiers(raw["tiers"])
+    values, number_messages = _whole_numbers(raw)
+    vid = _int(raw["id"])
+    row = {"id": vid if isinstance(vid, int) else None, "name": raw["name"], "unit": raw["unit"],
+           "price_cents": price if price is not None else -1, "moq": values["moq"], "step": values["step"],
+           "weight_grams": values["weight"], "tiers": tiers}
+    if row["id"] is None:
+        row["stock"] = values["stock"] or 0  # existing variants change stock through adjustments only
+    return row, messages + tier_messages + number_messages
+
+
+def _price(text: str) -> tuple[int | None, list[str]]:
+    if not text:
+        return None, [_("请填写单价")]
+    try:
+        return money.parse_amount(text), []
+    except money.MoneyError as exc:
+        return None, [str(exc)]
+
+
+def _tiers(raw_tiers: list[dict]) -> tuple[list[tuple[int, int]], list[str]]:
+    """(quantity, price) tiers; blank tier rows are skipped, half-filled ones refused."""
+    tiers, messages = [], []
+    for t in raw_tiers:
+        if not t["qty"] and not t["price"]:
+            continue
+        q = _int(t["qty"])
+        try:
+            p = money.parse_amount(t["price"]) if t["price"] else None
+        except money.MoneyError as exc:
+            messages.append(str(exc))
+            continue
+        if q in (None, "invalid") or p is None:
+            messages.append(_("每一档阶梯都要填写数量（整数）和单价"))
+            continue
+        tiers.append((q, p))
+    return tiers, messages
+
+
+def _whole_numbers(raw: dict) -> tuple[dict, list[str]]:
+    """moq, step, stock and weight; a blank or unreadable one takes its default."""
+    values, messages = {}, []
+    for key, default in (("moq", 1), ("step", 1), ("stock", None), ("weight", None)):
+        value = _int(raw[key], default)
+        if value == "invalid":
+            messages.append(_("“%(v)s”不是整数", v=raw[key][:20]))
+            value = default
+        values[key] = value
+    return values, messages
 
 
 def parse_attributes(text: str) -> tuple[list[list[str]], list[str]]:

@@ -4,8 +4,8 @@ Columns: product_code, title, category, variant, unit, price, stock, moq, step, 
 subtitle, description, attributes, certifications, status, images. Rows with the same
 product_code are variants of one product; re-importing updates by (shop, product_code, variant).
 Files may be UTF-8 (with or without BOM) or GBK (Excel's default "CSV" on Chinese Windows).
-``cells`` holds the format and the cell parsers, ``importer`` the checks and the import,
-``exporter`` the export.
+``cells`` holds the format and the cell parsers, ``rows`` the checks of one row, ``importer`` the
+file's checks and the import, ``exporter`` the export.
 """
 
 from __future__ import annotations

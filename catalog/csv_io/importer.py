@@ -10,58 +10,27 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from catalog.categories import find_category
 from catalog.csv_io.cells import (
     COLUMNS,
     MAX_FILE_BYTES,
     MAX_ROWS,
     PRODUCT_COLUMNS,
     REQUIRED_COLUMNS,
-    ROW_REQUIRED,
-    SPLIT,
-    STATUS_NAMES,
-    CellError,
-    Regions,
-    parse_attributes,
-    parse_certifications,
-    parse_int,
-    parse_price,
-    parse_tiers,
 )
+from catalog.csv_io.rows import ParsedRow, RowError, RowReader
 from catalog.models import Product, ProductStatus, Variant
-from catalog.pricing import validate_tiers
-from catalog.services import CODE_RE, CatalogError, create_product, set_status, update_product
-from catalog.units import normalise_unit
+from catalog.services import CatalogError, create_product, set_status, update_product
 from catalog.zipimages import ZipError, ZipImages
 from marketplace.db import atomic
 from marketplace.errors import DomainError
 from marketplace.exports import unneutralise
 from marketplace.extensions import db
-from marketplace.media import MediaError, open_image
 
 
 class CsvFileError(DomainError):
     """The file as a whole cannot be read (encoding, header, size); the message says what to do."""
 
     code = "invalid_csv"
-
-
-@dataclass
-class RowError:
-    row: int  #: line number in the file (the header is row 1, as in a spreadsheet)
-    column: str
-    message: str
-
-
-@dataclass
-class ParsedRow:
-    row: int
-    code: str
-    product: dict
-    variant: dict
-    images: list[str]
-    status: str
-    given: set[str]
 
 
 @dataclass
@@ -138,99 +107,11 @@ def parse(shop, data: bytes, images: ZipImages | None = None) -> ImportReport:
     header, raw_rows = read_rows(decode(data))
     if not raw_rows:
         raise CsvFileError(_("文件里没有商品行"))
-    regions = Regions()
-    categories: dict[str, object] = {}
-    checked_images: dict[str, str | None] = {}
-
-    def err(row: int, column: str, message: str):
-        report.errors.append(RowError(row, column, message))
-
-    for line, v in raw_rows:
-        given = {c for c in header if c and v.get(c, "").strip()}
-        for col in ROW_REQUIRED:
-            if not v.get(col, "").strip():
-                err(line, col, _("必填，不能为空"))
-        code = v.get("product_code", "").strip()
-        if code and not CODE_RE.match(code):
-            err(line, "product_code", _("商品编码只能用字母、数字、点、横线和下划线，最长 64 位"))
-        title = v.get("title", "").strip()
-        if len(title) > 120:
-            err(line, "title", _("标题不能超过 120 个字"))
-        if len(v.get("subtitle", "").strip()) > 200:
-            err(line, "subtitle", _("副标题不能超过 200 个字"))
-        if len(v.get("description", "")) > 20_000:
-            err(line, "description", _("描述不能超过 20000 个字"))
-        category = None
-        cat_text = v.get("category", "").strip()
-        if cat_text:
-            if cat_text not in categories:
-                categories[cat_text] = find_category(cat_text)
-            category = categories[cat_text]
-            if category is None or not category.active:
-                err(line, "category", _("找不到分类“%(c)s”：请写完整路径，例如 农产品/水果", c=cat_text[:40]))
-        origin = None
-        if v.get("origin", "").strip():
-            origin = regions.find(v["origin"])
-            if origin is None:
-                err(line, "origin", _("找不到产地“%(o)s”：请写县区名，例如 柘城县", o=v["origin"].strip()[:40]))
-        unit = normalise_unit(v.get("unit", ""))
-        if v.get("unit", "").strip() and unit is None:
-            err(line, "unit", _("未知的单位“%(u)s”：可用 kg、斤、吨、箱、袋、件、个 等", u=v["unit"].strip()[:10]))
-        variant_name = v.get("variant", "").strip()
-        if len(variant_name) > 80:
-            err(line, "variant", _("规格名称不能超过 80 个字"))
-        parsed: dict = {}
-        for col, fn in (("price", parse_price), ("stock", lambda t: parse_int(t, 0, None)), ("moq", lambda t: parse_int(t, 1, 1)),
-                        ("step", lambda t: parse_int(t, 1, 1)), ("tiers", parse_tiers),
-                        ("attributes", parse_attributes), ("certifications", parse_certifications)):
-            text = v.get(col, "")
-            if col == "price" and not text.strip():
-                continue
-            try:
-                parsed[col] = fn(text)
-            except CellError as exc:
-                err(line, col, exc.message)
-        if isinstance(parsed.get("price"), int) and "tiers" in parsed:
-            for message in validate_tiers(parsed["price"], parsed["tiers"]):
-                err(line, "tiers", message)
-        status_text = v.get("status", "").strip().lower() or "published"
-        status = STATUS_NAMES.get(status_text)
-        if status is None:
-            err(line, "status", _("状态只能是 published（上架）或 draft（草稿）"))
-        image_names = [n.strip() for n in SPLIT.split(v.get("images", "")) if n.strip()]
-        for name in image_names:
-            if images is None:
-                err(line, "images", _("填写了图片 %(n)s，但没有上传图片压缩包（zip）", n=name[:60]))
-                break
-            if name not in images:
-                err(line, "images", _("压缩包里没有图片 %(n)s", n=name[:60]))
-                continue
-            if name not in checked_images:
-                try:
-                    open_image(images.read(name), _max_pixels())
-                    checked_images[name] = None
-                except (MediaError, ZipError) as exc:
-                    checked_images[name] = str(exc)
-            if checked_images[name]:
-                err(line, "images", f"{name[:60]}：{checked_images[name]}")
-        report.rows.append(ParsedRow(
-            row=line, code=code, status=status or "published", images=image_names, given=given,
-            product={"title": title, "category": category, "origin": origin,
-                     "subtitle": v.get("subtitle", "").strip(), "description": v.get("description", ""),
-                     "attributes": parsed.get("attributes", []), "certifications": parsed.get("certifications", [])},
-            variant={"name": variant_name, "unit": unit, "price_cents": parsed.get("price"),
-                     "stock": parsed.get("stock"), "moq": parsed.get("moq", 1), "step": parsed.get("step", 1),
-                     "tiers": sorted(parsed.get("tiers", []))},
-        ))
-    _check_groups(report, err)
+    reader = RowReader(header, images, report.errors)
+    report.rows = [reader.read(line, values) for line, values in raw_rows]
+    _check_groups(report)
     _plan(shop, report)
     return report
-
-
-def _max_pixels() -> int:
-    from flask import current_app
-
-    return current_app.config["UPLOAD_IMAGE_MAX_PIXELS"]
 
 
 def groups(report: ImportReport) -> dict[str, list[ParsedRow]]:
@@ -241,8 +122,11 @@ def groups(report: ImportReport) -> dict[str, list[ParsedRow]]:
     return out
 
 
-def _check_groups(report: ImportReport, err) -> None:
+def _check_groups(report: ImportReport) -> None:
     """Rows of one product_code must agree on the product's columns and name distinct variants."""
+    def err(row: int, column: str, message: str):
+        report.errors.append(RowError(row, column, message))
+
     for _code, rows in groups(report).items():
         first = rows[0]
         for col in ("title", "category"):

@@ -24,116 +24,165 @@ MAX_VARIANTS = 30
 MAX_TIERS = 10
 MAX_STOCK = 1_000_000_000
 MAX_ATTRIBUTES = 30
+MAX_WEIGHT_GRAMS = 100_000_000
 
 
 def clean_product_fields(shop, data: dict, product: Product | None = None) -> dict:
     """Check product-level fields; returns cleaned values or raises CatalogError with field messages."""
+    cleaners = (("title", _clean_title), ("subtitle", _clean_subtitle), ("description", _clean_description),
+                ("category", _clean_category), ("origin", _as_given),
+                ("code", lambda value: _clean_code(value, shop, product)), ("attributes", _clean_attributes),
+                ("certifications", _clean_certifications))
     errors: dict[str, list[str]] = {}
     out: dict = {}
-    title = (data.get("title") or "").strip()
-    if not title:
-        errors.setdefault("title", []).append(_("请填写商品标题"))
-    elif len(title) > 120:
-        errors.setdefault("title", []).append(_("标题不能超过 120 个字"))
-    out["title"] = title
-    subtitle = (data.get("subtitle") or "").strip()
-    if len(subtitle) > 200:
-        errors.setdefault("subtitle", []).append(_("副标题不能超过 200 个字"))
-    out["subtitle"] = subtitle
-    description = data.get("description") or ""
-    if len(description) > 20_000:
-        errors.setdefault("description", []).append(_("描述不能超过 20000 个字"))
-    out["description"] = description
-    category = data.get("category")
-    if isinstance(category, int | str) and str(category).isdigit():
-        category = db.session.get(Category, int(category))
-    if not isinstance(category, Category) or not category.active:
-        errors.setdefault("category", []).append(_("请选择有效的分类"))
-    out["category"] = category
-    out["origin"] = data.get("origin")
-    code = (data.get("code") or "").strip()
-    if code:
-        if not CODE_RE.match(code):
-            errors.setdefault("code", []).append(_("商品编码只能用字母、数字、点、横线和下划线，最长 64 位"))
-        else:
-            clash = db.session.scalar(sa.select(Product.id).where(Product.shop_id == shop.id, Product.code == code))
-            if clash and (product is None or clash != product.id):
-                errors.setdefault("code", []).append(_("商品编码 %(code)s 已被本店其他商品使用", code=code))
-    out["code"] = code
-    attributes = []
-    for pair in data.get("attributes") or []:
-        key, value = (str(pair[0]).strip(), str(pair[1]).strip())
-        if key and value:
-            if len(key) > 30 or len(value) > 100:
-                errors.setdefault("attributes", []).append(_("属性名不超过 30 个字，属性值不超过 100 个字"))
-            attributes.append([key, value])
-    if len(attributes) > MAX_ATTRIBUTES:
-        errors.setdefault("attributes", []).append(_("属性最多 %(n)d 项", n=MAX_ATTRIBUTES))
-    out["attributes"] = attributes
-    certs = []
-    for cert in data.get("certifications") or []:
-        try:
-            value = Certification(cert).value
-        except ValueError:
-            errors.setdefault("certifications", []).append(_("未知的认证：%(c)s", c=str(cert)[:30]))
-            continue
-        if value not in certs:
-            certs.append(value)
-    out["certifications"] = certs
+    for name, clean in cleaners:
+        out[name], messages = clean(data.get(name))
+        if messages:
+            errors[name] = messages
     if errors:
         raise CatalogError(errors=errors)
     return out
 
 
+# One cleaner per product field: the raw value in, (the cleaned value, its messages) out.
+
+def _as_given(value) -> tuple[object, list[str]]:
+    return value, []
+
+
+def _clean_title(value) -> tuple[str, list[str]]:
+    title = (value or "").strip()
+    if not title:
+        return title, [_("请填写商品标题")]
+    if len(title) > 120:
+        return title, [_("标题不能超过 120 个字")]
+    return title, []
+
+
+def _clean_subtitle(value) -> tuple[str, list[str]]:
+    subtitle = (value or "").strip()
+    return subtitle, [_("副标题不能超过 200 个字")] if len(subtitle) > 200 else []
+
+
+def _clean_description(value) -> tuple[str, list[str]]:
+    description = value or ""
+    return description, [_("描述不能超过 20000 个字")] if len(description) > 20_000 else []
+
+
+def _clean_category(value) -> tuple[object, list[str]]:
+    """A Category, or its id as an int or a string of digits."""
+    category = value
+    if isinstance(category, int | str) and str(category).isdigit():
+        category = db.session.get(Category, int(category))
+    if not isinstance(category, Category) or not category.active:
+        return category, [_("请选择有效的分类")]
+    return category, []
+
+
+def _clean_code(value, shop, product: Product | None) -> tuple[str, list[str]]:
+    """Optional; unique within the shop (the product being edited may keep its own)."""
+    code = (value or "").strip()
+    if not code:
+        return code, []
+    if not CODE_RE.match(code):
+        return code, [_("商品编码只能用字母、数字、点、横线和下划线，最长 64 位")]
+    clash = db.session.scalar(sa.select(Product.id).where(Product.shop_id == shop.id, Product.code == code))
+    if clash and (product is None or clash != product.id):
+        return code, [_("商品编码 %(code)s 已被本店其他商品使用", code=code)]
+    return code, []
+
+
+def _clean_attributes(value) -> tuple[list[list[str]], list[str]]:
+    """(name, value) pairs; pairs missing either side are dropped."""
+    attributes, messages = [], []
+    for pair in value or []:
+        key, text = (str(pair[0]).strip(), str(pair[1]).strip())
+        if not key or not text:
+            continue
+        if len(key) > 30 or len(text) > 100:
+            messages.append(_("属性名不超过 30 个字，属性值不超过 100 个字"))
+        attributes.append([key, text])
+    if len(attributes) > MAX_ATTRIBUTES:
+        messages.append(_("属性最多 %(n)d 项", n=MAX_ATTRIBUTES))
+    return attributes, messages
+
+
+def _clean_certifications(value) -> tuple[list[str], list[str]]:
+    """Certification values, each once; unknown ones are refused."""
+    certs, messages = [], []
+    for cert in value or []:
+        try:
+            code = Certification(cert).value
+        except ValueError:
+            messages.append(_("未知的认证：%(c)s", c=str(cert)[:30]))
+            continue
+        if code not in certs:
+            certs.append(code)
+    return certs, messages
+
+
 def clean_variants(rows: list[dict], existing: list[Variant] | None = None) -> list[dict]:
     """Check variant rows (name, unit, price_cents, moq, step, weight_grams, tiers, optional id/stock)."""
     errors: dict[str, list[str]] = {}
-    known = {v.id: v for v in existing or []}
-    names = set()
-    cleaned = []
     if not rows:
         errors["variants"] = [_("至少需要一个规格")]
     if len(rows) > MAX_VARIANTS:
         errors["variants"] = [_("规格最多 %(n)d 个", n=MAX_VARIANTS)]
+    known = {v.id for v in existing or []}
+    names: set[str] = set()
+    cleaned = []
     for index, row in enumerate(rows):
-        key = f"variants-{index}"
-        msgs: list[str] = []
         name = (row.get("name") or "").strip()
-        if not name:
-            msgs.append(_("请填写规格名称"))
-        elif len(name) > 80:
-            msgs.append(_("规格名称不能超过 80 个字"))
-        elif name in names:
-            msgs.append(_("规格名称“%(name)s”重复了", name=name))
-        names.add(name)
         unit = normalise_unit(row.get("unit") or "")
-        if unit is None:
-            msgs.append(_("未知的单位：%(unit)s", unit=str(row.get("unit") or "")[:10]))
-        price = row.get("price_cents")
-        if not isinstance(price, int) or price < 0:
-            msgs.append(_("请填写有效的单价"))
-        moq, step = row.get("moq", 1), row.get("step", 1)
-        if not isinstance(moq, int) or moq < 1 or moq > MAX_STOCK:
-            msgs.append(_("起批量必须是不小于 1 的整数"))
-        if not isinstance(step, int) or step < 1 or step > MAX_STOCK:
-            msgs.append(_("递增数量必须是不小于 1 的整数"))
-        stock = row.get("stock")
-        if stock is not None and (not isinstance(stock, int) or stock < 0 or stock > MAX_STOCK):
-            msgs.append(_("库存必须是不小于 0 的整数"))
-        weight = row.get("weight_grams")
-        if weight is not None and (not isinstance(weight, int) or weight <= 0 or weight > 100_000_000):
-            msgs.append(_("每件净重（克）必须是正整数"))
         tiers = list(row.get("tiers") or [])
-        if len(tiers) > MAX_TIERS:
-            msgs.append(_("价格阶梯最多 %(n)d 档", n=MAX_TIERS))
-        if isinstance(price, int):
-            msgs.extend(validate_tiers(price, tiers))
-        vid = row.get("id")
-        if vid is not None and vid not in known:
-            msgs.append(_("规格不存在"))
-        if msgs:
-            errors[key] = msgs
+        messages = _variant_messages(row, name, unit, tiers, names, known)
+        names.add(name)
+        if messages:
+            errors[f"variants-{index}"] = messages
         cleaned.append({**row, "name": name, "unit": unit, "tiers": sorted(tiers)})
     if errors:
         raise CatalogError(errors=errors)
     return cleaned
+
+
+def _variant_messages(row: dict, name: str, unit: str | None, tiers: list, names: set[str],
+                      known: set[int]) -> list[str]:
+    """Everything wrong with one variant row, in the order of its fields."""
+    messages = _variant_name_messages(name, names)
+    if unit is None:
+        messages.append(_("未知的单位：%(unit)s", unit=str(row.get("unit") or "")[:10]))
+    price = row.get("price_cents")
+    if not _whole(price, 0, None, optional=False):
+        messages.append(_("请填写有效的单价"))
+    # (field, value when the key is absent, lowest, highest, message); None is allowed where absent means None.
+    for field, absent, lowest, highest, message in (
+            ("moq", 1, 1, MAX_STOCK, _("起批量必须是不小于 1 的整数")),
+            ("step", 1, 1, MAX_STOCK, _("递增数量必须是不小于 1 的整数")),
+            ("stock", None, 0, MAX_STOCK, _("库存必须是不小于 0 的整数")),
+            ("weight_grams", None, 1, MAX_WEIGHT_GRAMS, _("每件净重（克）必须是正整数"))):
+        if not _whole(row.get(field, absent), lowest, highest, optional=absent is None):
+            messages.append(message)
+    if len(tiers) > MAX_TIERS:
+        messages.append(_("价格阶梯最多 %(n)d 档", n=MAX_TIERS))
+    if isinstance(price, int):
+        messages.extend(validate_tiers(price, tiers))
+    if row.get("id") is not None and row["id"] not in known:
+        messages.append(_("规格不存在"))
+    return messages
+
+
+def _variant_name_messages(name: str, names: set[str]) -> list[str]:
+    if not name:
+        return [_("请填写规格名称")]
+    if len(name) > 80:
+        return [_("规格名称不能超过 80 个字")]
+    if name in names:
+        return [_("规格名称“%(name)s”重复了", name=name)]
+    return []
+
+
+def _whole(value, lowest: int, highest: int | None, *, optional: bool) -> bool:
+    """An int within [lowest, highest] (no upper bound when highest is None), or None when optional."""
+    if value is None:
+        return optional
+    return isinstance(value, int) and value >= lowest and (highest is None or value <= highest)

@@ -94,8 +94,11 @@ def test_file_level_errors(db, shop_ctx, data, message):
     ({"product_code": "有 空格"}, "product_code", "商品编码"),
     ({"title": ""}, "title", "必填"),
     ({"title": "长" * 121}, "title", "120"),
+    ({"subtitle": "长" * 201}, "subtitle", "200"),
+    ({"description": "长" * 20_001}, "description", "20000"),
     ({"category": "农产品/不存在"}, "category", "找不到分类"),
     ({"variant": ""}, "variant", "必填"),
+    ({"variant": "长" * 81}, "variant", "80"),
     ({"unit": "坨"}, "unit", "未知的单位"),
     ({"price": "abc"}, "price", "金额格式不正确"),
     ({"price": "-1"}, "price", "负数"),
@@ -126,6 +129,15 @@ def test_group_errors(db, shop_ctx):
     shop, owner = shop_ctx
     report = import_csv(shop, owner, make_csv([row(), row(title="别的标题"), row(variant="5kg 袋装", title="")]))
     assert {(e.row, e.column) for e in report.errors} == {(3, "title"), (3, "variant"), (4, "variant")}
+
+
+def test_a_rows_errors_are_listed_in_column_order(db, shop_ctx):
+    shop, owner = shop_ctx
+    bad = row(code="有 空格", title="长" * 121, origin="火星县", unit="坨", price="x", status="hidden", images="a.png")
+    report = import_csv(shop, owner, make_csv([bad, row(code="OK-1", price="")]))
+    assert [(e.row, e.column) for e in report.errors] == [
+        (2, "product_code"), (2, "title"), (2, "origin"), (2, "unit"), (2, "price"), (2, "status"), (2, "images"),
+        (3, "price")]
 
 
 def test_every_error_of_every_row_is_reported(db, shop_ctx):
@@ -212,6 +224,15 @@ def test_bad_images_in_zip_are_row_errors(db, shop_ctx):
     messages = [e.message for e in report.errors if e.column == "images"]
     assert len(messages) == 2 and any("不是支持的图片" in m for m in messages) and any("没有图片" in m for m in messages)
     assert count(db, ProductImage) == 0
+
+
+def test_a_bad_image_named_on_two_rows_is_an_error_on_each(db, shop_ctx):
+    shop, owner = shop_ctx
+    zdata = zip_of({"a.png": b"<html>not an image</html>"})
+    report = import_csv(shop, owner, make_csv([row(images="a.png"), row(variant="1kg", images="a.png")]),
+                        zip_data=zdata)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "images"), (3, "images")]
+    assert all("不是支持的图片" in e.message for e in report.errors)
 
 
 @pytest.mark.parametrize(("files", "message"), [

@@ -223,3 +223,23 @@ def test_csrf_required_on_merchant_forms(csrf_app, make_shop, db):
                                         "csrf_token": token})
     response = client.post("/merchant/products/new", data={"title": "x"})
     assert response.status_code == 400
+
+
+def test_editor_rows_parse_errors_and_empty_rows(app):
+    from catalog import editor
+    from marketplace import money
+
+    form = {"v-0-name": "a", "v-0-price": "", "v-0-moq": "x", "v-0-t0-qty": "5", "v-0-t0-price": "",
+            "v-0-t1-qty": "", "v-0-t1-price": "bad", "v-2-name": "", "v-2-price": "",
+            "v-3-id": "7", "v-3-name": "b", "v-3-price": "1.00", "v-3-stock": "5", "v-3-t0-qty": "10",
+            "v-3-t0-price": "0.90"}
+    rows, indices, raw_rows, errors = editor.parse_rows(form)
+    with pytest.raises(money.MoneyError) as bad_price:
+        money.parse_amount("bad")
+    assert indices == [0, 2] and len(raw_rows) == 3  # v-2 has neither name nor price: shown again, not parsed
+    assert errors == {0: ["请填写单价", "每一档阶梯都要填写数量（整数）和单价", str(bad_price.value), "“x”不是整数"]}
+    assert rows[0] == {"id": None, "name": "a", "unit": "", "price_cents": -1, "moq": 1, "step": 1,
+                       "weight_grams": None, "tiers": [], "stock": 0}
+    assert rows[1] == {"id": 7, "name": "b", "unit": "", "price_cents": 100, "moq": 1, "step": 1,
+                       "weight_grams": None, "tiers": [(10, 90)]}  # an existing variant's stock is not taken
+    assert [len(raw["tiers"]) for raw in raw_rows] == [3, 3, 3]

@@ -73,6 +73,39 @@ def test_bad_variants_refused(make_product, row):
     assert "variants-0" in exc.value.errors
 
 
+def test_product_field_messages_are_listed_by_field_in_order(db, categories, shop):
+    from catalog.services import clean_product_fields
+
+    attributes = [["名" * 31, "值"], ["", "dropped"]] + [[f"k{i}", "v"] for i in range(30)]
+    with pytest.raises(CatalogError) as exc:
+        clean_product_fields(shop, {"title": "", "subtitle": "长" * 201, "description": "长" * 20_001,
+                                    "category": "999999", "code": "has space", "attributes": attributes,
+                                    "certifications": ["bogus", "organic", "organic"]})
+    assert list(exc.value.errors.items()) == [
+        ("title", ["请填写商品标题"]), ("subtitle", ["副标题不能超过 200 个字"]),
+        ("description", ["描述不能超过 20000 个字"]), ("category", ["请选择有效的分类"]),
+        ("code", ["商品编码只能用字母、数字、点、横线和下划线，最长 64 位"]),
+        ("attributes", ["属性名不超过 30 个字，属性值不超过 100 个字", "属性最多 30 项"]),
+        ("certifications", ["未知的认证：bogus"])]
+
+
+def test_variant_messages_are_listed_in_field_order(db):
+    from catalog.services import clean_variants
+
+    bad = variant_row(name="长" * 81, unit="桶装水", price=None, moq=0, step=0, stock=-1, weight_grams=0,
+                      tiers=[(i, 100) for i in range(2, 13)], id=999)
+    with pytest.raises(CatalogError) as exc:
+        clean_variants([variant_row(), bad, variant_row(tiers=()), variant_row(name=" ")])
+    assert list(exc.value.errors.items()) == [
+        ("variants-1", ["规格名称不能超过 80 个字", "未知的单位：桶装水", "请填写有效的单价", "起批量必须是不小于 1 的整数",
+                        "递增数量必须是不小于 1 的整数", "库存必须是不小于 0 的整数", "每件净重（克）必须是正整数",
+                        "价格阶梯最多 10 档", "规格不存在"]),
+        ("variants-2", ["规格名称“5kg 箱装”重复了"]), ("variants-3", ["请填写规格名称"])]
+    with pytest.raises(CatalogError) as exc:
+        clean_variants([variant_row(name=str(i)) for i in range(31)])
+    assert exc.value.errors == {"variants": ["规格最多 30 个"]}
+
+
 def test_duplicate_variant_names_refused(make_product):
     with pytest.raises(CatalogError):
         make_product(variants=[variant_row(), variant_row()])
