@@ -157,12 +157,12 @@ def test_statement_csv_neutralises_formulas_and_shows_status_words(make_group, l
     assert row[-1] == "'-1.00"  # the shop owes the 5 % commission on 20.00: a leading minus is quoted too
 
 
-def test_partial_refunds_give_the_commission_back_in_proportion_and_exactly(make_group, make_product):
+def test_partial_refunds_give_the_commission_back_in_proportion_and_exactly(make_group, make_variant):
     from orders import services as orders
     from payments import refunds
     from payments.models import Refund
 
-    group = make_group(items=[(make_product(price=333), 3)])  # 9.99; 5 % commission = 0.4995 -> 0.50
+    group = make_group(items=[(make_variant(price=333), 3)])  # 9.99; 5 % commission = 0.4995 -> 0.50
     order = group.orders[0]
     orders.mark_paid(order, order.shop.members[0].user, "现金")
     assert ledger.commission_for(order) == 50
