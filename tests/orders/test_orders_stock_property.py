@@ -59,85 +59,99 @@ def world(app, make_user, make_variant, user_cart):
     return make
 
 
+class Model:
+    """The expected stock, carts and orders, next to the real services that each step calls."""
+
+    def __init__(self, variant_ids: list[int], buyers: list, carts: list, moved_before: dict[int, int]):
+        self.variant_ids, self.buyers, self.carts, self.moved_before = variant_ids, buyers, carts, moved_before
+        self.stock = dict(zip(variant_ids, INITIAL, strict=True))
+        self.initial = dict(self.stock)
+        self.cart_lines: list[dict[int, int]] = [{} for _ in buyers]
+        self.orders: dict[int, tuple[int, str, dict[int, int]]] = {}  # order id -> (buyer, state, lines)
+        self.sold = dict.fromkeys(self.stock, 0)
+        self.released = dict.fromkeys(self.stock, 0)
+
+    def _set_state(self, order_id: int, state: str) -> None:
+        buyer, _old, lines = self.orders[order_id]
+        self.orders[order_id] = (buyer, state, lines)
+
+    def _release(self, order_id: int, state: str) -> None:
+        self._set_state(order_id, state)
+        for vid, qty in self.orders[order_id][2].items():
+            self.stock[vid] += qty
+            self.released[vid] += qty
+
+    def _latest(self, buyer: int, states) -> int | None:
+        mine = [oid for oid, (b, state, _l) in self.orders.items() if b == buyer and state in states]
+        return max(mine) if mine else None
+
+    def add(self, b: int, v: int, qty: int) -> None:
+        vid = self.variant_ids[v]
+        fits = self.cart_lines[b].get(vid, 0) + qty <= self.stock[vid]
+        try:
+            services.add_item(vid, qty, cart=self.carts[b])
+        except services.CartError:
+            assert not fits
+        else:
+            assert fits
+            self.cart_lines[b][vid] = self.cart_lines[b].get(vid, 0) + qty
+
+    def checkout(self, b: int) -> None:
+        lines = self.cart_lines[b]
+        fits = bool(lines) and all(q <= self.stock[vid] for vid, q in lines.items())
+        try:
+            group = services.place_order(self.carts[b], self.buyers[b], choices=None,
+                                         idempotency_key=services.new_idempotency_key())
+        except services.CartError:
+            assert not fits
+            return
+        assert fits
+        for order in group.orders:
+            self.orders[order.id] = (b, "pending", {ln.variant_id: ln.quantity for ln in order.lines})
+        for vid, qty in lines.items():
+            self.stock[vid] -= qty
+            self.sold[vid] += qty
+        self.cart_lines[b] = {}
+
+    def pay(self, b: int) -> None:
+        order_id = self._latest(b, {"pending"})
+        if order_id is not None:
+            services.mark_paid(db.session.get(Order, order_id), None)
+            self._set_state(order_id, "paid")
+
+    def cancel(self, b: int) -> None:
+        order_id = self._latest(b, {"pending", "paid", "cancelled", "expired"})
+        if order_id is None:
+            return
+        cancellable = self.orders[order_id][1] in ("pending", "paid")
+        try:
+            services.cancel_by_buyer(db.session.get(Order, order_id), self.buyers[b])
+        except InvalidTransition:
+            assert not cancellable
+        else:
+            assert cancellable
+            self._release(order_id, "cancelled")
+
+    def expire(self) -> None:
+        pending = [oid for oid, (_b, state, _l) in self.orders.items() if state == "pending"]
+        assert services.expire_overdue(now=utcnow() + dt.timedelta(days=1)) == len(pending)
+        for order_id in pending:
+            self._release(order_id, "expired")
+
+    def check(self) -> None:
+        db.session.expire_all()
+        for vid, expected in self.stock.items():
+            actual = db.session.get(Variant, vid).stock
+            assert actual >= 0
+            assert actual == expected == self.initial[vid] - self.sold[vid] + self.released[vid]
+            assert actual == self.initial[vid] + _movements(vid) - self.moved_before[vid]
+
+
 @settings(max_examples=30, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(step, max_size=12))
 def test_stock_is_initial_minus_sold_plus_released(world, steps):
-    variant_ids, buyers, carts, moved_before = world()
-    stock = dict(zip(variant_ids, INITIAL, strict=True))  # the model's stock
-    initial = dict(stock)
-    cart_lines: list[dict[int, int]] = [{} for _ in buyers]
-    orders: dict[int, tuple[int, str, dict[int, int]]] = {}  # order id -> (buyer, state, lines)
-    sold = dict.fromkeys(stock, 0)
-    released = dict.fromkeys(stock, 0)
-
-    def release(order_id: int, state: str) -> None:
-        buyer, _old, lines = orders[order_id]
-        orders[order_id] = (buyer, state, lines)
-        for vid, qty in lines.items():
-            stock[vid] += qty
-            released[vid] += qty
-
-    def latest(buyer: int, states) -> int | None:
-        mine = [oid for oid, (b, state, _l) in orders.items() if b == buyer and state in states]
-        return max(mine) if mine else None
-
+    model = Model(*world())
     for action, *args in steps:
-        if action == "add":
-            b, v, qty = args
-            vid = variant_ids[v]
-            fits = cart_lines[b].get(vid, 0) + qty <= stock[vid]
-            try:
-                services.add_item(vid, qty, cart=carts[b])
-            except services.CartError:
-                assert not fits
-            else:
-                assert fits
-                cart_lines[b][vid] = cart_lines[b].get(vid, 0) + qty
-        elif action == "checkout":
-            (b,) = args
-            fits = bool(cart_lines[b]) and all(q <= stock[vid] for vid, q in cart_lines[b].items())
-            try:
-                group = services.place_order(carts[b], buyers[b], choices=None,
-                                             idempotency_key=services.new_idempotency_key())
-            except services.CartError:
-                assert not fits
-            else:
-                assert fits
-                for order in group.orders:
-                    lines = {ln.variant_id: ln.quantity for ln in order.lines}
-                    orders[order.id] = (b, "pending", lines)
-                for vid, qty in cart_lines[b].items():
-                    stock[vid] -= qty
-                    sold[vid] += qty
-                cart_lines[b] = {}
-        elif action == "pay":
-            order_id = latest(args[0], {"pending"})
-            if order_id is not None:
-                services.mark_paid(db.session.get(Order, order_id), None)
-                b, _s, lines = orders[order_id]
-                orders[order_id] = (b, "paid", lines)
-        elif action == "cancel":
-            order_id = latest(args[0], {"pending", "paid", "cancelled", "expired"})
-            if order_id is not None:
-                cancellable = orders[order_id][1] in ("pending", "paid")
-                try:
-                    services.cancel_by_buyer(db.session.get(Order, order_id), buyers[args[0]])
-                except InvalidTransition:
-                    assert not cancellable
-                else:
-                    assert cancellable
-                    release(order_id, "cancelled")
-        else:
-            pending = [oid for oid, (_b, state, _l) in orders.items() if state == "pending"]
-            expired = services.expire_overdue(now=utcnow() + dt.timedelta(days=1))
-            assert expired == len(pending)
-            for order_id in pending:
-                release(order_id, "expired")
-
-        db.session.expire_all()
-        for vid in stock:
-            actual = db.session.get(Variant, vid).stock
-            assert actual >= 0
-            assert actual == stock[vid] == initial[vid] - sold[vid] + released[vid]
-            assert actual == initial[vid] + _movements(vid) - moved_before[vid]
+        getattr(model, action)(*args)
+        model.check()
