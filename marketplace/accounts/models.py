@@ -106,6 +106,9 @@ class User(UserMixin, Base):
 
 #: The scope of shop roles; a user holds at most one (he belongs to one shop).
 SHOP_SCOPE = "shop"
+#: A shop membership: one of the two shop roles, in a shop's scope (another role scoped to a shop,
+#: a food-safety regulator of one shop say, is not a member and never opens its merchant pages).
+_MEMBERSHIP = f"scope_type = '{SHOP_SCOPE}' AND role IN ('shop_owner', 'shop_staff')"
 
 
 class UserRole(Base):
@@ -122,8 +125,10 @@ class UserRole(Base):
         sa.Index("uq_user_roles_unscoped", "user_id", "role", unique=True,
                  sqlite_where=sa.text("scope_type IS NULL"), postgresql_where=sa.text("scope_type IS NULL")),
         sa.Index("uq_user_roles_one_shop", "user_id", unique=True,
-                 sqlite_where=sa.text(f"scope_type = '{SHOP_SCOPE}'"),
-                 postgresql_where=sa.text(f"scope_type = '{SHOP_SCOPE}'")),
+                 sqlite_where=sa.text(_MEMBERSHIP), postgresql_where=sa.text(_MEMBERSHIP)),
+        # a shop role always names its shop
+        sa.CheckConstraint(f"role NOT IN ('shop_owner', 'shop_staff') OR (scope_type = '{SHOP_SCOPE}' "
+                           "AND scope_id IS NOT NULL)", name="shop_roles_scoped"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,7 +145,8 @@ class UserRole(Base):
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
 
     __mapper_args__ = {
-        "polymorphic_on": sa.case((scope_type == SHOP_SCOPE, SHOP_SCOPE), else_="role"),
+        "polymorphic_on": sa.case((sa.and_(scope_type == SHOP_SCOPE, role.in_(["shop_owner", "shop_staff"])),
+                                   SHOP_SCOPE), else_="role"),
         "polymorphic_identity": "role",
     }
 

@@ -21,7 +21,8 @@ OLD_ROLES = ("admin", "officer", "reviewer")
 NEW_ROLES = OLD_ROLES + ("shop_owner", "shop_staff", "market_reporter", "village_clerk", "agriculture_officer",
                          "food_safety_regulator")
 UNSCOPED = "scope_type IS NULL"
-SHOP = "scope_type = 'shop'"
+SHOP = "scope_type = 'shop' AND role IN ('shop_owner', 'shop_staff')"
+SHOP_ROLES_SCOPED = "role NOT IN ('shop_owner', 'shop_staff') OR (scope_type = 'shop' AND scope_id IS NOT NULL)"
 
 
 def _role(values, length):
@@ -38,6 +39,7 @@ def upgrade():
         batch_op.create_unique_constraint(batch_op.f("uq_user_roles_user_id_role_scope_type_scope_id"),
                                           ["user_id", "role", "scope_type", "scope_id"])
         batch_op.create_index("ix_user_roles_scope", ["scope_type", "scope_id"], unique=False)
+        batch_op.create_check_constraint("shop_roles_scoped", SHOP_ROLES_SCOPED)
     # Partial indexes after the batch (SQLite's table copy would not keep their WHERE clause).
     op.create_index("uq_user_roles_unscoped", "user_roles", ["user_id", "role"], unique=True,
                     sqlite_where=sa.text(UNSCOPED), postgresql_where=sa.text(UNSCOPED))
@@ -77,6 +79,7 @@ def downgrade():
     op.drop_index("uq_user_roles_unscoped", table_name="user_roles")
     with op.batch_alter_table("user_roles", schema=None) as batch_op:
         batch_op.drop_index("ix_user_roles_scope")
+        batch_op.drop_constraint(batch_op.f("ck_user_roles_shop_roles_scoped"), type_="check")
         batch_op.drop_constraint(batch_op.f("uq_user_roles_user_id_role_scope_type_scope_id"), type_="unique")
         batch_op.drop_column("scope_id")
         batch_op.drop_column("scope_type")

@@ -121,3 +121,39 @@ def test_a_foreign_shops_staff_is_refused_as_before(client, db, make_user, make_
     assert client.get("/merchant/staff").status_code == 403  # staff, not owner, of his own shop
     assert client.get("/merchant/shop").status_code == 403
     assert client.get("/merchant").status_code == 200
+
+
+def test_another_role_scoped_to_a_shop_is_not_a_membership(client, db, make_user, make_shop, login):
+    """A regulator of one shop is not its staff: no merchant pages (buyers' phones and addresses),
+    not listed among its members, and he may hold such a grant for several shops."""
+    shop, other = make_shop(), make_shop()
+    regulator = make_user()
+    accounts.grant_role(regulator, Role.FOOD_SAFETY_REGULATOR, scope=shop)
+    accounts.grant_role(regulator, Role.FOOD_SAFETY_REGULATOR, scope=other)
+    db.session.expire_all()
+    assert has_role(regulator, Role.FOOD_SAFETY_REGULATOR, shop)
+    assert not is_member(regulator, shop)
+    assert regulator.id not in {m.user_id for m in shop.members}
+    login(regulator)
+    for path in ("/merchant/orders", "/merchant/products", "/merchant/staff"):
+        assert client.get(path).status_code == 403, path
+
+
+def test_a_shop_role_always_names_its_shop(db, make_user):
+    user = make_user()
+    db.session.add(UserRole(user_id=user.id, role=Role.SHOP_OWNER))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_an_admin_on_a_shops_staff_does_not_own_it(client, db, make_user, make_shop, login):
+    shop = make_shop()
+    admin = make_user(roles=["admin"])
+    db.session.add(ShopMember(user_id=admin.id, shop_id=shop.id, role=Role.SHOP_STAFF))
+    db.session.commit()
+    login(admin)
+    assert client.get("/merchant/orders").status_code == 200  # staff pages: yes
+    assert client.get("/merchant/staff").status_code == 403  # the owner's: no
+    with pytest.raises(Exception, match="只有店主"):
+        invite_staff(shop, "worker@example.com", admin)
