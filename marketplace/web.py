@@ -6,7 +6,7 @@ import enum
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import current_app, request, url_for
+from flask import current_app, has_request_context, request, url_for
 
 #: The deepest page a list offers: deeper pages cost a long OFFSET walk and nobody reads them.
 MAX_PAGE = 10_000
@@ -41,10 +41,14 @@ def paginate(stmt: sa.Select, *, per_page: int, page: int | None = None, count: 
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A full link for mail and exports: from the request when there is one, else SERVER_NAME;
-    outside both (a CLI without SERVER_NAME) a path on a test request's default host, never an error."""
-    try:
+    """A full link for mail and exports: from the request when there is one, else from SERVER_NAME
+    (set it in production: cron jobs send mail). Outside both, the path alone: never a link to a
+    host that is not ours, and never an error. No throwaway request context is pushed (its
+    teardown would run the request hooks, the jobs' among them, in the middle of a job)."""
+    if has_request_context():
         return url_for(endpoint, _external=True, **values)
-    except RuntimeError:
-        with current_app.test_request_context():
-            return url_for(endpoint, _external=True, **values)
+    config = current_app.config
+    server = config.get("SERVER_NAME")
+    adapter = current_app.url_map.bind(server or "localhost", script_name=config.get("APPLICATION_ROOT") or "/",
+                                       url_scheme=config.get("PREFERRED_URL_SCHEME") or "http")
+    return adapter.build(endpoint, values, force_external=bool(server))

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -78,7 +78,7 @@ def register_user(email: str, password: str, *, name: str = "", locale: str = "z
                         password_hash=hash_password(password), locale=locale)
             db.session.add(user)
             db.session.flush()
-            queue_mail(user.email, "welcome", locale=user.locale, user=user, login_url=_url("accounts.login"))
+            queue_mail(user.email, "welcome", locale=user.locale, user=user, login_url=absolute_url("accounts.login"))
     except sa.exc.IntegrityError:  # registered concurrently
         existing = user_by_email(email)
         if existing is not None:
@@ -107,15 +107,7 @@ def create_user(email: str, password: str, *, name: str = "", locale: str = "zh_
 def _notify_existing(user: User) -> None:
     with atomic():
         queue_mail(user.email, "register_exists", locale=user.locale, user=user,
-                   login_url=_url("accounts.login"), reset_url=_url("accounts.forgot_password"))
-
-
-def _url(endpoint: str, **values) -> str:
-    """A full link for an account mail. Outside a request without SERVER_NAME (the CLI) the mail
-    goes without the link: better than a link to a host that is not ours."""
-    if not has_request_context() and not current_app.config.get("SERVER_NAME"):
-        return ""
-    return absolute_url(endpoint, **values)
+                   login_url=absolute_url("accounts.login"), reset_url=absolute_url("accounts.forgot_password"))
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -144,7 +136,7 @@ def set_password(user: User, new_password: str) -> None:
         user.password_hash = hash_password(new_password)
         user.auth_version = (user.auth_version or 1) + 1
         queue_mail(user.email, "password_changed", locale=user.locale, user=user,
-                   reset_url=_url("accounts.forgot_password"))
+                   reset_url=absolute_url("accounts.forgot_password"))
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
@@ -202,7 +194,7 @@ def request_password_reset(email: str) -> None:
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     with atomic():
         queue_mail(user.email, "password_reset", locale=user.locale, user=user, minutes=minutes,
-                   reset_url=_url("accounts.reset_with_token", token=make_reset_token(user)))
+                   reset_url=absolute_url("accounts.reset_with_token", token=make_reset_token(user)))
 
 
 def reset_password(token: str, new_password: str, max_age: int | None = None) -> User:

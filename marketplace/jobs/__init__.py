@@ -14,7 +14,7 @@ transaction commits (after the request in a web request), with retries; periodic
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 
 from marketplace.jobs.registry import Job, UnknownJob, enqueue, get_job, jobs, register_job, run_job
 
@@ -35,8 +35,16 @@ def init_app(app: Flask) -> None:
     register(app, "jobs", package=__name__, models=("models",), cli=("cli",))
     due = periodic.AfterRequest()
 
+    @app.before_request
+    def _mark_request():
+        g.jobs_request = True
+
     @app.teardown_request
     def _after_request(exc):
+        # Only a request this app dispatched: a throwaway request context (a link built inside a
+        # job or a CLI command) must not run, or drop, what the open transaction enqueued.
+        if not g.pop("jobs_request", False):
+            return
         registry.run_after_request(app)
         if app.config["JOBS_RUN_DUE_AFTER_REQUEST"]:
             due.maybe_run(app)

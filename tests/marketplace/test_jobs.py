@@ -80,6 +80,20 @@ def test_registry_refuses_a_duplicate_an_unknown_name_and_arguments_a_queue_cann
 
 # --- after the commit, never after a rollback -----------------------------------------------------------
 
+def test_building_a_link_inside_a_transaction_keeps_its_jobs(app, calls):
+    """A mail link built outside a request (a cron job's mail) pushes no throwaway request, whose
+    teardown would drop the open transaction's enqueued jobs or run them before the commit."""
+    from marketplace.web import absolute_url
+
+    with atomic():
+        enqueue("test.record", n=1)
+        assert absolute_url("orders.my_orders") == "/orders"  # no SERVER_NAME: the path, no foreign host
+        assert calls == []
+    assert calls == [1]
+    app.config["SERVER_NAME"] = "market.example.com"
+    assert absolute_url("orders.my_orders") == "http://market.example.com/orders"
+
+
 def test_enqueued_job_runs_after_the_commit_in_its_own_session(app, calls):
     with atomic():
         row = _outbox_row()
