@@ -148,6 +148,8 @@ def execute_transfer(transfer: Transfer) -> Transfer:
     amount = ledger.payable_for_order(transfer.order_id)
     if amount <= 0 or settings is None or not settings.stripe_account_id:
         error = _("没有可转账的金额或店铺未开通收款账户")
+        if transfer.status == TransferStatus.FAILED and transfer.last_error == error:
+            return transfer  # the same refusal again: no history row every reconcile run
         with atomic():
             _move(TRANSFER_MACHINE, transfer, TransferStatus.FAILED, note=error, last_error=error)
         return transfer

@@ -105,6 +105,22 @@ def test_a_failed_transfer_may_be_retried_but_a_paid_one_is_final(paid):
         (TransferStatus.FAILED, TransferStatus.PAID)]
 
 
+def test_an_unpayable_transfer_is_not_failed_again_on_every_run(paid):
+    """No Stripe account: the first run records the failure, later reconcile runs add no history."""
+    from payments.payouts import execute_transfer
+
+    group, _payment = paid
+    order = group.orders[0]
+    transfer = Transfer(order_id=order.id, shop_id=order.shop_id, amount_cents=0)
+    db.session.add(transfer)
+    db.session.commit()
+    for _ in range(3):
+        execute_transfer(transfer)
+    assert transfer.status == TransferStatus.FAILED and transfer.last_error
+    assert _history(TransferStatusChange, "transfer_id", transfer.id) == [
+        (TransferStatus.PENDING, TransferStatus.FAILED)]
+
+
 def test_a_stale_row_loses_the_race(paid):
     """Two callers read the same failed transfer; the second move finds the status changed under it."""
     group, _payment = paid
