@@ -270,8 +270,12 @@ def _settle(payment: Payment, intent, error: str) -> tuple[str, list]:
         if stripe_api.received_amount(intent) != payment.amount_cents:
             _flag(payment, _("实收金额与应付金额不符，未标记为已付款"))
             return "mismatch", []
-        if not PAYMENT_MACHINE.can(payment.status, PaymentStatus.SUCCEEDED):
+        if payment.status == PaymentStatus.SUCCEEDED:
             return status, []  # booked already (webhook, return page, reconcile)
+        if not PAYMENT_MACHINE.can(payment.status, PaymentStatus.SUCCEEDED):
+            # Money arrived for a payment cancelled here: never ignored in silence.
+            _flag(payment, _("Stripe 已收款，但这笔支付在本站已取消：请核对后退款"))
+            return "mismatch", []
         # A conditional UPDATE: of concurrent callers exactly one books it, the others retry and stop above.
         PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, note=payment.provider_ref, last_error="")
         group = db.session.get(OrderGroup, payment.group_id)

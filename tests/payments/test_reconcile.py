@@ -112,3 +112,21 @@ def test_payment_for_an_expired_group_is_refunded_automatically(app, make_group,
     assert "自动全额退款" in page
     assert "0 settled" in _reconcile(app)
     assert db.session.scalar(sa.select(sa.func.count(Refund.id))) == 1
+
+
+def test_money_for_a_payment_cancelled_here_is_flagged_not_ignored(app, make_group, card_token):
+    """Stripe took the money after the payment was cancelled here: the admin sees it; nothing is booked."""
+    from marketplace.db import atomic
+    from payments.status import PAYMENT_MACHINE
+
+    group = make_group()
+    payment = services.stripe_payment(group)
+    with atomic():
+        PAYMENT_MACHINE.move(payment, PaymentStatus.CANCELED, note="buyer left")
+    _charge_at_stripe(payment, card_token)
+    intent = stripe_api.client().v1.payment_intents.retrieve(payment.provider_ref)
+    assert services.settle(payment, intent) == "mismatch"
+    db.session.expire_all()
+    assert payment.status == PaymentStatus.CANCELED and "已取消" in payment.attention
+    assert all(o.status == S.PENDING_PAYMENT for o in group.orders)
+    assert db.session.scalar(sa.select(sa.func.count(LedgerEntry.id)).where(LedgerEntry.payment_id == payment.id)) == 0
