@@ -198,3 +198,18 @@ def intent_dict(app, intent_id: str) -> dict:
 
     with app.app_context():
         return stripe_api.client().v1.payment_intents.retrieve(intent_id).to_dict()
+
+
+@pytest.fixture
+def paid_group(make_group, card_token):
+    """A two-shop group paid by card through the real services: (group, payment)."""
+    from orders.models import OrderStatus
+    from payments import services
+
+    group = make_group()
+    payment = services.stripe_payment(group)
+    state, _intent = services.pay_with_card_token(payment, card_token())
+    assert state == "succeeded"
+    _db.session.expire_all()
+    assert all(o.status == OrderStatus.PAID for o in group.orders)
+    return group, payment

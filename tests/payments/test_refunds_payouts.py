@@ -15,7 +15,7 @@ from marketplace.extensions import db
 from marketplace.templating import money_filter
 from orders import services as orders
 from orders.models import OrderStatus
-from payments import ledger, refunds, services, stripe_api
+from payments import ledger, refunds, stripe_api
 from payments.models import (
     Account,
     LedgerEntry,
@@ -31,18 +31,6 @@ from payments.models import (
 from payments.services import PaymentError
 
 S = OrderStatus
-
-
-@pytest.fixture
-def paid_group(make_group, card_token):
-    """A two-shop group paid by card through the real services."""
-    group = make_group()
-    payment = services.stripe_payment(group)
-    state, _intent = services.pay_with_card_token(payment, card_token())
-    assert state == "succeeded"
-    db.session.expire_all()
-    assert all(o.status == S.PAID for o in group.orders)
-    return group, payment
 
 
 def _stripe_refunded(payment) -> int:

@@ -29,18 +29,8 @@ def _history(model, key, row_id):
         sa.select(model).where(getattr(model, key) == row_id).order_by(model.id))]
 
 
-@pytest.fixture
-def paid(make_group, card_token):
-    group = make_group()
-    payment = services.stripe_payment(group)
-    state, _intent = services.pay_with_card_token(payment, card_token())
-    assert state == "succeeded"
-    db.session.expire_all()
-    return group, payment
-
-
-def test_card_payment_records_its_move_to_succeeded(paid):
-    _group, payment = paid
+def test_card_payment_records_its_move_to_succeeded(paid_group):
+    _group, payment = paid_group
     assert payment.status == PaymentStatus.SUCCEEDED and payment.succeeded_at is not None
     history = _history(PaymentStatusChange, "payment_id", payment.id)
     assert history == [(PaymentStatus.PENDING, PaymentStatus.SUCCEEDED)]
@@ -48,8 +38,8 @@ def test_card_payment_records_its_move_to_succeeded(paid):
 
 @pytest.mark.parametrize("target", [PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.PENDING,
                                     PaymentStatus.CANCELED])
-def test_a_succeeded_payment_cannot_move_again(paid, target):
-    _group, payment = paid
+def test_a_succeeded_payment_cannot_move_again(paid_group, target):
+    _group, payment = paid_group
     with pytest.raises(InvalidTransition) as refused:
         PAYMENT_MACHINE.move(payment, target)
     assert refused.value.status == 409
@@ -59,8 +49,8 @@ def test_a_succeeded_payment_cannot_move_again(paid, target):
     assert len(_history(PaymentStatusChange, "payment_id", payment.id)) == 1
 
 
-def test_a_late_failure_does_not_undo_a_payment(paid):
-    _group, payment = paid
+def test_a_late_failure_does_not_undo_a_payment(paid_group):
+    _group, payment = paid_group
     intent = services.retrieve_intent(payment)
     intent.status = "requires_payment_method"  # what a payment_failed event arriving late would report
     services.settle(payment, intent, error="card declined")
@@ -69,8 +59,8 @@ def test_a_late_failure_does_not_undo_a_payment(paid):
     assert len(_history(PaymentStatusChange, "payment_id", payment.id)) == 1
 
 
-def test_a_refund_moves_once_and_records_it(paid):
-    group, _payment = paid
+def test_a_refund_moves_once_and_records_it(paid_group):
+    group, _payment = paid_group
     refund = refunds.refund_order(group.orders[0], None, amount_cents=500, reason="部分退款")
     db.session.expire_all()
     assert refund.status == RefundStatus.SUCCEEDED and refund.completed_at is not None
@@ -85,8 +75,8 @@ def test_a_refund_moves_once_and_records_it(paid):
     assert refund.status == RefundStatus.SUCCEEDED
 
 
-def test_a_failed_transfer_may_be_retried_but_a_paid_one_is_final(paid):
-    group, _payment = paid
+def test_a_failed_transfer_may_be_retried_but_a_paid_one_is_final(paid_group):
+    group, _payment = paid_group
     order = group.orders[0]
     transfer = Transfer(order_id=order.id, shop_id=order.shop_id, amount_cents=0)
     db.session.add(transfer)
@@ -105,11 +95,11 @@ def test_a_failed_transfer_may_be_retried_but_a_paid_one_is_final(paid):
         (TransferStatus.FAILED, TransferStatus.PAID)]
 
 
-def test_an_unpayable_transfer_is_not_failed_again_on_every_run(paid):
+def test_an_unpayable_transfer_is_not_failed_again_on_every_run(paid_group):
     """No Stripe account: the first run records the failure, later reconcile runs add no history."""
     from payments.payouts import execute_transfer
 
-    group, _payment = paid
+    group, _payment = paid_group
     order = group.orders[0]
     transfer = Transfer(order_id=order.id, shop_id=order.shop_id, amount_cents=0)
     db.session.add(transfer)
@@ -121,9 +111,9 @@ def test_an_unpayable_transfer_is_not_failed_again_on_every_run(paid):
         (TransferStatus.PENDING, TransferStatus.FAILED)]
 
 
-def test_a_stale_row_loses_the_race(paid):
+def test_a_stale_row_loses_the_race(paid_group):
     """Two callers read the same failed transfer; the second move finds the status changed under it."""
-    group, _payment = paid
+    group, _payment = paid_group
     order = group.orders[1]
     transfer = Transfer(order_id=order.id, shop_id=order.shop_id, amount_cents=0, status=TransferStatus.FAILED)
     db.session.add(transfer)
