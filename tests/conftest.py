@@ -77,6 +77,9 @@ def make_config(database_url: str, data_dir: Path, **overrides) -> dict:
         "SEARCH_INDEX_DIR": str(data_dir / "search-index"),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # stated for every app: the limiter is one extension, and an app built without this key
+        # inherits whatever the previous app set (test_csrf_everywhere turns limits off)
+        "RATELIMIT_ENABLED": True,
         "REDIS_URL": None,
         "MAIL_SERVER": None,
         "ARGON2_TIME_COST": 1,
@@ -106,11 +109,20 @@ def _fresh_g_per_request(application) -> None:
         g.__dict__.clear()
 
 
+def _fresh_limits() -> None:
+    """The limiter is one extension for every app the suite builds, and its memory storage outlives
+    them: start each test with no requests counted, so a test's limits do not depend on the order."""
+    from marketplace.extensions import limiter
+
+    limiter.reset()
+
+
 @pytest.fixture
 def app(app_config):
     application = create_app(app_config)
     _fresh_g_per_request(application)
     with application.app_context():
+        _fresh_limits()
         yield application
         _db.session.remove()
     _empty_tables(application)
@@ -133,6 +145,7 @@ def csrf_app(app_config):
     application = create_app(app_config)
     _fresh_g_per_request(application)
     with application.app_context():
+        _fresh_limits()
         yield application
         _db.session.remove()
     _empty_tables(application)
