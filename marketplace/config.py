@@ -82,6 +82,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count in this process's memory and log a warning, never a 500 on login,
+        # register, reset or inquiry forms (Flask-Limiter's documented fallback).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_LOGIN": env.get("MARKETPLACE_RATELIMIT_LOGIN", "10 per minute;50 per hour"),
         # Forms carry a CSRF token; JSON writes with a session need the X-CSRFToken header.
         "WTF_CSRF_TIME_LIMIT": None,

@@ -51,7 +51,14 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 def _load_user_from_token(_request=None):
-    """Flask-Login request loader: a personal API token in the Authorization header (API only)."""
+    """Flask-Login request loader: a personal API token in the Authorization header (API only).
+    Looked up once per request (the CSRF policy asks first)."""
+    if "token_user" not in g:
+        g.token_user = _token_user()
+    return g.token_user
+
+
+def _token_user():
     from marketplace.accounts.models import ApiToken, User
 
     if not request.path.startswith(API_PREFIX):
@@ -101,4 +108,7 @@ def init_security(app: Flask) -> None:
         )
         if current_user and getattr(current_user, "is_authenticated", False):
             response.headers.setdefault("Cache-Control", "private, no-store")
+        if current_app.config.get("ENV") == "production":
+            # Production is served over TLS only (behind the proxy): browsers must never try plain HTTP.
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import g
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -47,6 +48,10 @@ def list_tokens():
 @api_bp.post("/tokens")
 @api_login_required
 def create_token():
+    # A token cannot make tokens: a child would outlive its parent's revocation. New tokens come
+    # from a signed-in session (the account page, or this route with the session and CSRF token).
+    if g.get("api_token_auth"):
+        raise ApiError(403, "token_cannot_create_tokens", _("API 令牌不能创建新令牌：请登录后在账户页面创建。"))
     data = json_body()
     name = data.get("name")
     if not isinstance(name, str):

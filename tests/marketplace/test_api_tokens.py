@@ -74,12 +74,13 @@ def test_revoked_unknown_and_inactive_tokens_get_401_json(app, db, make_user):
     assert client.get("/api/v1/me", headers=bearer(live)).status_code == 401
 
 
-def test_api_create_list_revoke(app, make_user):
+def test_api_create_list_revoke(app, client, make_user, login):
     user = make_user()
     _row, token = svc.create_token(user, "admin script")
-    client = app.test_client()
-    created = client.post("/api/v1/tokens", json={"name": "库存同步"}, headers=bearer(token))
+    login(user)  # new tokens come from a signed-in session, never from a token
+    created = client.post("/api/v1/tokens", json={"name": "库存同步"})
     assert created.status_code == 201
+    client = app.test_client()
     new = created.get_json()
     assert new["token"].startswith("mkt_") and new["name"] == "库存同步" and new["prefix"] == new["token"][:12]
     listed = client.get("/api/v1/tokens", headers=bearer(token)).get_json()["tokens"]
@@ -88,6 +89,15 @@ def test_api_create_list_revoke(app, make_user):
     assert client.delete(f"/api/v1/tokens/{new['id']}", headers=bearer(token)).status_code == 204
     assert client.get("/api/v1/me", headers=bearer(new["token"])).status_code == 401
     assert client.delete(f"/api/v1/tokens/{new['id']}", headers=bearer(token)).status_code == 404
+
+
+def test_a_token_cannot_create_a_token_that_would_outlive_it(app, db, make_user):
+    """Issue 12 finding 3: a child token survived its parent's revocation. A token makes none."""
+    user = make_user()
+    _row, token = svc.create_token(user, "erp")
+    refused = app.test_client().post("/api/v1/tokens", json={"name": "child"}, headers=bearer(token))
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "token_cannot_create_tokens"
+    assert [t.name for t in svc.list_tokens(user)] == ["erp"]
 
 
 def test_foreign_token_cannot_be_revoked(app, client, db, make_user, login):
@@ -114,14 +124,14 @@ def test_token_page_revoke(client, db, make_user, login):
     assert "to revoke" not in client.get("/account/tokens").get_data(as_text=True)
 
 
-def test_json_errors_for_bad_bodies(app, make_user):
+def test_json_errors_for_bad_bodies(app, client, make_user, login):
     user = make_user()
     _row, token = svc.create_token(user, "x")
-    client = app.test_client()
-    bad = client.post("/api/v1/tokens", data="not json", content_type="application/json", headers=bearer(token))
+    login(user)
+    bad = client.post("/api/v1/tokens", data="not json", content_type="application/json")
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_json"
     for body in ({}, {"name": ""}, {"name": 5}, {"name": "x" * 81}):
-        response = client.post("/api/v1/tokens", json=body, headers=bearer(token))
+        response = client.post("/api/v1/tokens", json=body)
         assert response.status_code == 422
         error = response.get_json()["error"]
         assert error["code"] == "invalid" and error["field"] == "name" and error["message"]
@@ -148,10 +158,12 @@ def test_session_json_write_needs_the_csrf_header(csrf_app):
     assert ok.status_code == 201
     # a bearer request carries no ambient credentials: no CSRF header needed
     other = csrf_app.test_client()
-    created = other.post("/api/v1/tokens", json={"name": "via bearer"}, headers=bearer(ok.get_json()["token"]))
-    assert created.status_code == 201
-    revoke = client.delete(f"/api/v1/tokens/{created.get_json()['id']}")
+    first = _db.session.scalar(sa.select(ApiToken).where(ApiToken.name == "via session"))
+    listed = other.get("/api/v1/tokens", headers=bearer(ok.get_json()["token"]))
+    assert listed.status_code == 200
+    revoke = client.delete(f"/api/v1/tokens/{first.id}")  # the session still needs the header
     assert revoke.status_code == 400
+    assert other.delete(f"/api/v1/tokens/{first.id}", headers=bearer(ok.get_json()["token"])).status_code == 204
 
 
 def test_active_tokens_are_capped(make_user):

@@ -232,3 +232,25 @@ def test_login_limit_with_redis_storage(app_config):
         finally:
             _db.session.remove()
     _empty_tables(application)
+
+
+def test_forms_stay_up_when_the_rate_limit_store_is_down(app_config, make_user):
+    """Issue 12 finding 6: with Redis stopped the limiter falls back to memory, never a 500."""
+    from marketplace import create_app
+
+    app_config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    application = create_app(app_config)
+    with application.app_context():
+        user = make_user(email="down@example.com")
+        client = application.test_client()
+        for _ in range(3):
+            response = _post_login(client, user.email, "wrong password 1", ip="10.7.7.7")
+            assert response.status_code == 200  # the form again, with its message
+        assert client.post("/account/register", data={"email": "new@example.com"}).status_code < 500
+        assert _post_login(client, user.email, ip="10.7.7.8").status_code == 302
+
+
+def test_production_answers_with_strict_transport_security(app, client):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+    app.config["ENV"] = "production"
+    assert client.get("/").headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
