@@ -98,10 +98,27 @@ def live_app(_schema, tmp_path):
     suite._empty_tables(app)
 
 
+def _buffered(app: Flask):
+    """``app`` with each body read and its iterator closed before the server writes a byte.
+
+    Werkzeug's development server skips ``close()`` on the response iterator when the browser resets
+    the connection while the server drains the socket (an image request cancelled by a navigation), so
+    the open media file is left to the garbage collector and pytest reports a ResourceWarning in
+    whichever test runs next. gunicorn, which production uses, closes it; the test server buffers."""
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return wsgi
+
+
 @contextmanager
 def serve(app: Flask):
     """Serve ``app`` on 127.0.0.1 and a free port from a background thread, for the block's duration."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
