@@ -1,7 +1,7 @@
 """Search benchmark: N realistic products, index build rate, query latency, FTS5 baseline, page p95.
 
-    .venv/bin/python bench/search.py                 # 100,000 products
-    .venv/bin/python bench/search.py -n 20000 --rounds 10
+    .venv/bin/python bench/search_speed.py                 # 100,000 products
+    .venv/bin/python bench/search_speed.py -n 20000 --rounds 10
 
 It builds a throwaway SQLite database (regions, categories, shops, products with one variant each,
 inserted in bulk), builds the "products" index with the real rebuild path, then times:
