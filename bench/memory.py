@@ -38,10 +38,10 @@ def status_mb(pid: int, key: str) -> float:
 
 
 def many_searches() -> list[str]:
-    """Distinct searches built from bench/search.py's product words (and their pinyin)."""
+    """Distinct searches built from bench/search_speed.py's product words (and their pinyin)."""
     import random
 
-    from bench.search import ITEMS
+    from bench.search_speed import ITEMS
     from catalog.search_text import word_pinyin  # pypinyin is loaded here, in the load generator
 
     words = sorted({w for item in ITEMS for w in item[1] + item[2]})

@@ -1,341 +1,140 @@
-"""Search benchmark: N realistic products, index build rate, query latency, FTS5 baseline, page p95.
+"""Search relevance benchmark: the judged queries of tests/search_relevance/ on its fixture catalogue.
 
-    .venv/bin/python bench/search.py                 # 100,000 products
-    .venv/bin/python bench/search.py -n 20000 --rounds 10
+    .venv/bin/python bench/search.py                          # SQLite in a temporary folder
+    .venv/bin/python bench/search.py --database-url postgresql://postgres@127.0.0.1:5432/relevance
+    .venv/bin/python bench/search.py --json /tmp/relevance.json --misses
+    .venv/bin/python bench/search.py --write-baseline         # record the figures as the test's floor
 
-It builds a throwaway SQLite database (regions, categories, shops, products with one variant each,
-inserted in bulk), builds the "products" index with the real rebuild path, then times:
-  1. the search service call (catalog.search.search with the page's facets) for a fixed mix of
-     one- and two-word Chinese, pinyin, initials and filtered queries;
-  2. the same queries against a SQLite FTS5 trigram table (the baseline; words under three
-     characters cannot use a trigram index and fall back to LIKE, pinyin finds nothing there);
-  3. GET /search through the Flask test client (whole page: search, product load, template).
-Nothing here is part of the test run.
+It creates the schema in a throwaway database (a PostgreSQL database given with --database-url is
+WIPED: use one of its own), loads the fixture catalogue (446 products of a Shangqiu wholesale
+market, grades and sizes as variants) through the catalogue's services, builds the index with the
+backend's real rebuild, and runs every query through catalog.search_service.product_search, the
+function behind /search and GET /api/v1/products, ten results to a page. It prints recall@10,
+nDCG@10, queries that found nothing, and latency (median, p95 of --rounds timed passes) per case
+and overall, next to the baseline recorded in tests/search_relevance/queries.json.
+
+The speed benchmark at 100,000 generated products is bench/search_speed.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import random
-import resource
-import sqlite3
+import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-# (category path, base names, varieties/specs, unit, price range in fen, typical counties)
-ITEMS = [
-    ("农产品/水果", ["苹果", "红富士苹果", "嘎啦苹果", "酥梨", "金顶谢花酥梨", "黄桃", "西瓜", "葡萄", "草莓", "石榴", "柿子"],
-     ["一级", "特级", "精品", "统货", "新鲜现摘", "脆甜", "大果"], "箱", (500, 9000), ["宁陵县", "民权县", "虞城县", "夏邑县"]),
-    ("农产品/蔬菜", ["大蒜", "大葱", "生姜", "铁棍山药", "西红柿", "黄瓜", "韭菜", "土豆", "白菜", "胡萝卜", "芦笋"],
-     ["新鲜", "产地直供", "净菜", "农家种植", "有机"], "斤", (100, 1500), ["睢县", "夏邑县", "梁园区", "睢阳区"]),
-    ("农产品/干货调料", ["朝天椒", "三樱椒", "干辣椒", "辣椒面", "花椒", "香菇", "干香菇", "黑木耳", "红枣", "八角"],
-     ["柘城", "子弹头", "特辣", "中辣", "花菇", "一级", "散装"], "斤", (800, 8000), ["柘城县", "睢阳区", "宁陵县"]),
-    ("农产品/粮油", ["面粉", "高筋面粉", "饺子粉", "小磨香油", "花生油", "挂面", "小米", "大米", "红薯粉条", "玉米"],
-     ["永城", "石磨", "25kg袋装", "5kg袋装", "压榨", "一级"], "袋", (800, 20000), ["永城市", "夏邑县", "虞城县"]),
-    ("农产品/茶酒饮品", ["葡萄酒", "干红葡萄酒", "干白葡萄酒", "白酒", "菊花茶", "蜂蜜", "槐花蜜"],
-     ["民权", "750ml", "礼盒装", "窖藏", "赤霞珠"], "瓶", (2000, 30000), ["民权县", "梁园区"]),
-    ("农产品/肉禽蛋", ["土鸡蛋", "咸鸭蛋", "五香牛肉", "垛子羊肉", "烧鸡", "猪肉"],
-     ["农家散养", "真空包装", "礼盒", "熟食"], "件", (1500, 15000), ["睢县", "虞城县", "民权县"]),
-    ("农资/肥料", ["复合肥", "尿素", "有机肥", "水溶肥", "生物有机肥"], ["40kg", "50kg", "高氮", "小麦专用"], "袋",
-     (6000, 25000), ["永城市", "梁园区"]),
-    ("农资/种子种苗", ["小麦种子", "玉米种子", "辣椒种子", "蔬菜种子"], ["高产", "抗倒伏", "审定品种"], "袋",
-     (1000, 8000), ["柘城县", "夏邑县"]),
-    ("工业品/有色金属", ["电解铝锭", "铝锭", "铝棒", "铝型材", "铝板"], ["A00", "99.7%", "6063", "国标"], "吨",
-     (1_700_000, 2_100_000), ["永城市"]),
-    ("工业品/煤炭能源", ["无烟煤", "洗精煤", "块煤", "焦炭", "生物质颗粒"], ["永城", "低硫", "高热值"], "吨",
-     (60_000, 200_000), ["永城市"]),
-    ("工业品/五金工具", ["钢卷尺", "卷尺", "水平尺", "游标卡尺", "劳保手套"], ["虞城", "5米", "7.5米", "10米", "加厚"], "个",
-     (300, 5000), ["虞城县"]),
-    ("工业品/纺织鞋服", ["皮鞋", "运动鞋", "休闲鞋", "劳保鞋", "棉纱"], ["睢县", "真皮", "男款", "女款", "批发"], "双",
-     (2500, 25000), ["睢县"]),
-    ("工业品/机械设备", ["冷柜", "冷藏柜", "旋耕机", "播种机", "减速机"], ["民权", "商用", "节能", "大容量"], "台",
-     (80_000, 2_000_000), ["民权县", "梁园区"]),
-]
-CERTS = ["green_food", "organic", "gi", "pollution_free"]
-
-QUERIES = [
-    # (kind, text, filters, ranges, sort)
-    ("中文一词", "苹果", {}, {}, "relevance"),
-    ("中文一词", "辣椒", {}, {}, "relevance"),
-    ("中文一词", "铝锭", {}, {}, "relevance"),
-    ("中文一词", "面粉", {}, {}, "relevance"),
-    ("中文一词", "酥梨", {}, {}, "relevance"),
-    ("中文一词", "朝天椒", {}, {}, "relevance"),
-    ("中文一词", "葡萄酒", {}, {}, "relevance"),
-    ("中文一词", "钢卷尺", {}, {}, "relevance"),
-    ("中文两词", "柘城 辣椒", {}, {}, "relevance"),
-    ("中文两词", "宁陵 酥梨", {}, {}, "relevance"),
-    ("中文两词", "永城 面粉", {}, {}, "relevance"),
-    ("中文两词", "有机 大米", {}, {}, "relevance"),
-    ("拼音", "pingguo", {}, {}, "relevance"),
-    ("拼音", "lajiao", {}, {}, "relevance"),
-    ("拼音", "xianggu", {}, {}, "relevance"),
-    ("拼音", "lvding", {}, {}, "relevance"),
-    ("首字母", "pg", {}, {}, "relevance"),
-    ("首字母", "gjc", {}, {}, "relevance"),
-    ("筛选", "苹果", {"county": "宁陵县"}, {}, "relevance"),
-    ("筛选", "辣椒", {"in_stock": True}, {"price_cents": (1000, 5000)}, "price_cents"),
-    ("筛选", "", {"category_path": "农产品/水果", "in_stock": True}, {}, "newest"),
-    ("筛选", "", {"shop_type": "cooperative", "cert": "gi"}, {}, "-price_cents"),
-]
+from bench.relevance import (  # noqa: E402
+    BACKENDS,
+    BackendError,
+    app_config,
+    as_json,
+    baseline_figures,
+    format_table,
+    get_backend,
+    prepare,
+    run_queries,
+    shortfalls,
+    summarise,
+)
+from bench.relevance_data import load_catalogue, load_queries, write_baseline  # noqa: E402
+from bench.seed_rows import Progress  # noqa: E402
 
 
-def generate(n: int, seed: int = 7):
-    rnd = random.Random(seed)
-    for i in range(1, n + 1):
-        path, names, specs, unit, (lo, hi), counties = rnd.choice(ITEMS)
-        name = rnd.choice(names)
-        county = rnd.choice(counties)
-        spec = rnd.sample(specs, k=min(len(specs), rnd.randint(1, 2)))
-        title = f"{county.rstrip('县市区')}{name} {' '.join(spec)}"[:120]
-        subtitle = rnd.choice(["产地直供", "批发价", "支持定制", "量大从优", "当天发货", ""])
-        description = (f"{county}出产的{name}，{rnd.choice(specs)}。{rnd.choice(['欢迎来电咨询', '支持自提', '合作社统一收购', '工厂直销'])}。"
-                       f"规格：{unit}。")
-        certs = rnd.sample(CERTS, k=rnd.choice([0, 0, 0, 1, 1, 2]))
-        price = rnd.randint(lo, hi)
-        yield {"i": i, "path": path, "title": title, "subtitle": subtitle, "description": description,
-               "county": county, "certs": certs, "price": price, "in_stock": rnd.random() > 0.15,
-               "attributes": [["品种", name], ["等级", rnd.choice(["一级", "二级", "特级"])]], "unit": unit}
+class _Bar(Progress):
+    """The benchmarks' progress bar, ending its line when the step is done."""
+
+    def __call__(self, n: int = 1) -> None:
+        super().__call__(n)
+        if self.done >= self.total:
+            self.finish()
 
 
-def pct(values, p):
-    values = sorted(values)
-    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
-    return values[k]
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and its finished children (the index build's worker processes)."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def summary(label, ms):
-    return f"{label:<34} p50 {pct(ms, 50):7.2f} ms   p95 {pct(ms, 95):7.2f} ms   p99 {pct(ms, 99):7.2f} ms   (n={len(ms)})"
-
-
-def build_database(app, n: int):
-    import datetime as dt
-
-    import sqlalchemy as sa
-
-    from catalog.categories import load_categories
-    from catalog.models import Category, Product, Variant
-    from marketplace.extensions import db
-    from marketplace.regions.models import Region, RegionLevel
-    from marketplace.regions.services import load_regions
-    from marketplace.shops.models import Shop, ShopStatus, ShopType
-
-    db.create_all()
-    load_regions(app.config["CITY_REGIONS_FILE"])
-    load_categories()
-    counties = {r.name: r.id for r in db.session.scalars(sa.select(Region).where(Region.level == RegionLevel.COUNTY))}
-    cats = {c.path: c.id for c in db.session.scalars(sa.select(Category))}
-    types = list(ShopType)
-    shop_rows = []
-    for s in range(1, 301):
-        county = list(counties)[s % len(counties)]
-        shop_rows.append({"id": s, "slug": f"shop-{s}", "name": f"{county}{['农场', '合作社', '商行', '实业有限公司'][s % 4]}{s}号",
-                          "shop_type": types[s % len(types)].value, "status": ShopStatus.APPROVED.value,
-                          "region_id": counties[county], "address": "人民路 1 号", "phone": "0370-0000000",
-                          "licence_number": f"9141{s:014d}", "description": ""})
-    db.session.execute(sa.insert(Shop), shop_rows)
-    now = dt.datetime.now(dt.UTC)
-    products, variants = [], []
-    rnd = random.Random(11)
-    for doc in generate(n):
-        i = doc["i"]
-        products.append({"id": i, "shop_id": rnd.randint(1, 300), "category_id": cats[doc["path"]], "code": f"B{i}",
-                         "title": doc["title"], "subtitle": doc["subtitle"], "description": doc["description"],
-                         "origin_region_id": counties[doc["county"]], "attributes": doc["attributes"],
-                         "certifications": doc["certs"], "status": "published", "min_price_cents": doc["price"],
-                         "in_stock": doc["in_stock"], "created_at": now - dt.timedelta(minutes=n - i),
-                         "updated_at": now, "published_at": now - dt.timedelta(minutes=n - i)})
-        variants.append({"product_id": i, "name": "标准", "unit": doc["unit"], "price_cents": doc["price"],
-                         "stock": 100 if doc["in_stock"] else 0, "moq": 1, "step": 1, "position": 0, "active": True})
-        if len(products) >= 5000:
-            db.session.execute(sa.insert(Product), products)
-            db.session.execute(sa.insert(Variant), variants)
-            products, variants = [], []
-    if products:
-        db.session.execute(sa.insert(Product), products)
-        db.session.execute(sa.insert(Variant), variants)
-    db.session.commit()
-
-
-def fts_baseline(docs_path: str, rounds: int, rebuild_table: bool = True):
-    """The same queries on SQLite FTS5 (trigram): total, facet counts by county, top 24 by rank."""
-    conn = sqlite3.connect(docs_path)
-    if rebuild_table or not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'fts'").fetchone():
-        conn.execute("DROP TABLE IF EXISTS fts")
-        conn.execute("CREATE VIRTUAL TABLE fts USING fts5(title, subtitle, description, attributes, category,"
-                     " origin, tokenize='trigram')")
-        started = time.perf_counter()
-        conn.execute("INSERT INTO fts(rowid, title, subtitle, description, attributes, category, origin) "
-                     "SELECT p.id, p.title, p.subtitle, p.description, p.attributes, c.path, r.name FROM products p "
-                     "JOIN categories c ON c.id = p.category_id LEFT JOIN regions r ON r.id = p.origin_region_id")
-        conn.commit()
-        print(f"  (FTS5 table built in {time.perf_counter() - started:.1f} s)")
-    timings: dict[str, list[float]] = {}
-    for _round in range(rounds):
-        for kind, text, filters, ranges, sort in QUERIES:
-            words = text.split()
-            where, params = [], []
-            match_words = [w for w in words if len(w) >= 3]
-            like_words = [w for w in words if len(w) < 3]
-            source = "products p"
-            if match_words:
-                source = "fts JOIN products p ON p.id = fts.rowid"
-                where.append("fts MATCH ?")
-                params.append(" AND ".join(f'"{w}"' for w in match_words))
-            for w in like_words:  # under three characters: no trigram, a scan
-                where.append("(p.title LIKE ? OR p.description LIKE ? OR p.subtitle LIKE ?)")
-                params += [f"%{w}%"] * 3
-            if "county" in filters:
-                where.append("p.origin_region_id = (SELECT id FROM regions WHERE name = ? AND level = 'county')")
-                params.append(filters["county"])
-            if filters.get("in_stock"):
-                where.append("p.in_stock = 1")
-            if "price_cents" in ranges:
-                where.append("p.min_price_cents BETWEEN ? AND ?")
-                params += list(ranges["price_cents"])
-            if "category_path" in filters:
-                where.append("p.category_id = (SELECT id FROM categories WHERE path = ?)")
-                params.append(filters["category_path"])
-            if "shop_type" in filters:
-                where.append("p.shop_id IN (SELECT id FROM shops WHERE shop_type = ?)")
-                params.append(filters["shop_type"])
-            if "cert" in filters:
-                where.append("p.certifications LIKE ?")
-                params.append(f'%"{filters["cert"]}"%')
-            clause = " WHERE " + " AND ".join(where) if where else ""
-            order = {"relevance": "fts.rank" if match_words else "p.id DESC", "newest": "p.published_at DESC",
-                     "price_cents": "p.min_price_cents", "-price_cents": "p.min_price_cents DESC"}[sort]
-            started = time.perf_counter()
-            conn.execute(f"SELECT count(*) FROM {source}{clause}", params).fetchone()
-            conn.execute(f"SELECT p.origin_region_id, count(*) FROM {source}{clause} GROUP BY 1", params).fetchall()
-            conn.execute(f"SELECT p.id FROM {source}{clause} ORDER BY {order} LIMIT 24", params).fetchall()
-            timings.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
-    conn.close()
-    return timings
-
-
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-n", type=int, default=100_000, help="number of products (default 100000)")
-    parser.add_argument("--rounds", type=int, default=20, help="times the query mix is run (default 20)")
-    parser.add_argument("--page-rounds", type=int, default=10, help="times the mix is fetched as pages (default 10)")
-    parser.add_argument("--dir", help="work folder (default: a temporary one, removed afterwards)")
-    parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of the query mix")
-    parser.add_argument("--reuse", action="store_true",
-                        help="with --dir: keep the database and index built by an earlier run (time queries only)")
-    args = parser.parse_args()
+    parser.add_argument("--backend", default="whoosh",
+                        help=f"search engine to measure (this checkout: {', '.join(sorted(BACKENDS))})")
+    parser.add_argument("--database-url", help="a PostgreSQL database to use (wiped); default: SQLite in --dir")
+    parser.add_argument("--dir", help="work folder for the SQLite file and the index (default: a temporary one)")
+    parser.add_argument("--rounds", type=int, default=5, help="timed passes over the queries (default 5)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures and every query's results as JSON")
+    parser.add_argument("--misses", action="store_true", help="list every query that missed relevant products")
+    parser.add_argument("--write-baseline", action="store_true",
+                        help="record these recall/nDCG figures as the backend's baseline in queries.json")
+    return parser.parse_args()
 
-    work = args.dir or tempfile.mkdtemp(prefix="search-bench-")
-    os.makedirs(work, exist_ok=True)
-    db_path = os.path.join(work, "bench.db")
-    reuse = args.reuse and os.path.exists(db_path)
-    if os.path.exists(db_path) and not reuse:
-        os.remove(db_path)
+
+def _print_misses(results) -> None:
+    print("\nqueries that missed relevant products (recall@10 < 1): query [case] recall nDCG total | top keys")
+    for r in results:
+        if r.recall < 1:
+            print(f"  {r.q!r:<18} [{r.case}] {r.recall:.2f} {r.ndcg:.2f} {r.total:>4} | {' '.join(r.top) or '-'}")
+
+
+def main() -> int:
+    args = _arguments()
+    try:
+        backend = get_backend(args.backend, args.database_url)
+    except BackendError as exc:
+        print(f"bench/search.py: {exc}", file=sys.stderr)
+        return 2
+    work = Path(args.dir or tempfile.mkdtemp(prefix="search-relevance-"))
+    work.mkdir(parents=True, exist_ok=True)
+    url = args.database_url
+    if url is None:
+        (work / "relevance.db").unlink(missing_ok=True)
+        url = f"sqlite:///{work / 'relevance.db'}"
+    shutil.rmtree(work / "search-index", ignore_errors=True)
+
+    from sqlalchemy.engine import make_url
 
     from marketplace import create_app
+    from marketplace.config import normalise_database_url
+    from marketplace.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "DATA_DIR": work, "SECRET_KEY": "bench",
-                      "SEARCH_INDEX_DIR": os.path.join(work, "index"), "RATELIMIT_ENABLED": False,
-                      "WTF_CSRF_ENABLED": False, "MAIL_SERVER": None})
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.n} products, work folder {work}")
+    catalogue, queries = load_catalogue(), load_queries()
+    app = create_app(app_config(backend, normalise_database_url(url), work))
+    shown = make_url(normalise_database_url(url)).render_as_string(hide_password=True)
+    print(f"backend {backend.name} ({backend.description})\ndatabase {shown}; "
+          f"{len(catalogue['products'])} products, {len(queries['queries'])} queries")
     with app.app_context():
-        from catalog.search import SearchQuery, search
-        from catalog.search_index import rebuild
-        from catalog.search_service import FACETS
-
-        if reuse:
-            print("re-using the database and index of an earlier run")
-        else:
-            started = time.perf_counter()
-            build_database(app, args.n)
-            print(f"database: {args.n} products inserted in {time.perf_counter() - started:.1f} s")
-            started, cpu = time.perf_counter(), cpu_seconds()
-            count = rebuild("products")
-            elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-            print(f"index build: {count} documents in {elapsed:.1f} s = {count / elapsed:.0f} documents/s "
-                  f"(database read, jieba, pinyin, Whoosh write and optimise); CPU {cpu:.0f} s = "
-                  f"{count / cpu:.0f} documents per CPU-second")
-
-        cpu_ms: list[float] = []
-
-        def run_mix():
-            timings: dict[str, list[float]] = {}
-            totals = {}
-            for kind, text, filters, ranges, sort in QUERIES:
-                query = SearchQuery(text=text, filters=filters, ranges=ranges, sort=sort, facets=FACETS, per_page=24)
-                started, cpu = time.perf_counter(), time.process_time()
-                result = search("products", query)
-                timings.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
-                cpu_ms.append((time.process_time() - cpu) * 1000)
-                totals[(text, str(filters))] = result.total
-            return timings, totals
-
-        warm_started = time.perf_counter()
-        _t, totals = run_mix()  # first use: per-segment caches (filter sets, columns) are built
-        print(f"first pass of the mix (cold caches): {(time.perf_counter() - warm_started) * 1000:.0f} ms")
-        profiler = None
-        if args.profile:
-            from pyinstrument import Profiler
-
-            profiler = Profiler()
-            profiler.start()
-        all_timings: dict[str, list[float]] = {}
-        for _round in range(args.rounds):
-            timings, _totals = run_mix()
-            for kind, ms in timings.items():
-                all_timings.setdefault(kind, []).append(ms)
-        if profiler:
-            profiler.stop()
-            print(profiler.output_text(unicode=True, color=False))
-        flat = {k: [x for lst in v for x in lst] for k, v in all_timings.items()}
-        print("\nsearch service call (catalog.search.search, 5 facets, 24 per page):")
-        for kind, ms in flat.items():
-            print("  " + summary(kind, ms))
-        everything = [x for ms in flat.values() for x in ms]
-        print("  " + summary("ALL", everything))
-        print("  " + summary("ALL, CPU time only", cpu_ms[len(QUERIES):]))
-        print("  hits per query: " + ", ".join(f"{t or '∅'}{'+filters' if f != '{}' else ''}={n}" for (t, f), n in totals.items()))
-
-        print("\nSQLite FTS5 trigram baseline (count + county facet + top 24; pinyin/initials find nothing):")
-        base = fts_baseline(db_path, max(3, args.rounds // 4), rebuild_table=not reuse)
-        for kind, ms in base.items():
-            print("  " + summary(kind, ms))
-        print("  " + summary("ALL", [x for ms in base.values() for x in ms]))
-
-    client = app.test_client()
-    page_ms, page_cpu = [], []
-    client.get("/search?q=苹果")
-    for _round in range(args.page_rounds):
-        for _kind, text, filters, ranges, sort in QUERIES:
-            qs = {"q": text, "sort": {"price_cents": "price_asc", "-price_cents": "price_desc"}.get(sort, sort)}
-            qs.update({("category" if k == "category_path" else k): ("1" if v is True else v) for k, v in filters.items()})
-            if "price_cents" in ranges:
-                qs["min_price"], qs["max_price"] = (str(v / 100) for v in ranges["price_cents"])
-            started, cpu = time.perf_counter(), time.process_time()
-            response = client.get("/search", query_string=qs)
-            page_ms.append((time.perf_counter() - started) * 1000)
-            page_cpu.append((time.process_time() - cpu) * 1000)
-            assert response.status_code == 200, response.status_code
-    print("\nsearch page through the Flask test client (GET /search, whole response):")
-    print("  " + summary("page", page_ms))
-    print("  " + summary("page, CPU time only", page_cpu))
-    print(f"load average during the run: {os.getloadavg()[0]:.1f} (other work on the machine inflates wall times)")
+        db.drop_all()
+        db.create_all()
+        prepared = prepare(app, backend, catalogue, progress=_Bar)
+        print(f"catalogue loaded through the services in {prepared.load_seconds:.1f} s; index of "
+              f"{prepared.documents} documents built in {prepared.index_seconds:.1f} s")
+        results = run_queries(queries["queries"], prepared.keys, rounds=args.rounds,
+                              progress=_Bar("queries", len(queries["queries"]) * (1 + args.rounds)))
+        db.session.remove()
+        db.engine.dispose()
+    summary = summarise(results)
+    baseline = queries.get("baseline", {}).get(backend.name)
+    print(f"\nsearch relevance, {backend.name}, page size 10, latency over {args.rounds} passes "
+          f"(load average {os.getloadavg()[0]:.1f}):")
+    print(format_table(summary, baseline))
+    if args.misses:
+        _print_misses(results)
+    below = shortfalls(summary, baseline) if baseline else []
+    for line in below:
+        print(f"BELOW BASELINE: {line}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "backend": backend.name, "database": url.split("://")[0], "products": len(catalogue["products"]),
+            "load_seconds": prepared.load_seconds, "index_seconds": prepared.index_seconds, "rounds": args.rounds,
+            "summary": summary, "baseline": baseline, "queries": as_json(results)}, ensure_ascii=False, indent=1),
+            encoding="utf-8")
+        print(f"wrote {args.json}")
+    if args.write_baseline:
+        write_baseline(backend.name, baseline_figures(summary))
+        print(f"recorded as the {backend.name} baseline in tests/search_relevance/queries.json")
     if not args.dir:
-        import shutil
-
         shutil.rmtree(work, ignore_errors=True)
+    return 1 if below and not args.write_baseline else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.search import CERTS, ITEMS  # noqa: E402  (the product vocabulary of the search benchmark)
+from bench.search_speed import CERTS, ITEMS  # noqa: E402  (the product vocabulary of the search benchmark)
 from bench.seed_rows import BATCH, Progress, Writer  # noqa: E402
 
 PASSWORD = "bench password 1"
