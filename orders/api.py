@@ -13,7 +13,8 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.api import api_bp, api_login_required, json_body, page_args
+from marketplace.accounts.scopes import BUYER
+from marketplace.api import api_bp, api_login_required, json_body, page_args, scoped
 from marketplace.errors import ApiError
 from marketplace.extensions import db
 from marketplace.web import paginate
@@ -82,11 +83,13 @@ def _current_view():
 
 
 @api_bp.get("/cart")
+@scoped(BUYER)
 def api_cart():
     return _current_view()
 
 
 @api_bp.post("/cart")
+@scoped(BUYER)
 def api_cart_add():
     body = json_body()
     if "variant_id" not in body or "quantity" not in body:
@@ -105,6 +108,7 @@ def _line_id(body: dict):
 
 
 @api_bp.patch("/cart")
+@scoped(BUYER)
 def api_cart_update():
     body = json_body()
     if "quantity" not in body:
@@ -115,6 +119,7 @@ def api_cart_update():
 
 
 @api_bp.delete("/cart")
+@scoped(BUYER)
 def api_cart_delete():
     body = request.get_json(silent=True) if request.data else None
     if isinstance(body, dict) and (body.get("line_id") is not None or body.get("variant_id") is not None):
@@ -130,6 +135,7 @@ def api_cart_delete():
 
 
 @api_bp.post("/checkout")
+@scoped(BUYER)
 @api_login_required
 def api_checkout():
     body = request.get_json(silent=True) if request.data else {}
@@ -152,6 +158,7 @@ def api_checkout():
 
 
 @api_bp.get("/orders")
+@scoped(BUYER)
 @api_login_required
 def api_orders():
     services.expire_lazily()
@@ -169,6 +176,7 @@ def _own(order_id: int) -> Order:
 
 
 @api_bp.get("/orders/<int:order_id>")
+@scoped(BUYER)
 @api_login_required
 def api_order(order_id: int):
     services.expire_lazily()
@@ -176,6 +184,7 @@ def api_order(order_id: int):
 
 
 @api_bp.post("/orders/<int:order_id>/cancel")
+@scoped(BUYER)
 @api_login_required
 def api_order_cancel(order_id: int):
     body = request.get_json(silent=True) if request.data else {}
@@ -184,6 +193,7 @@ def api_order_cancel(order_id: int):
 
 
 @api_bp.post("/orders/<int:order_id>/confirm")
+@scoped(BUYER)
 @api_login_required
 def api_order_confirm(order_id: int):
     return order_json(services.confirm_receipt(_own(order_id), current_user), detail=True)

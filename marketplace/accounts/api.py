@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts import services as svc
-from marketplace.api import api_bp, api_login_required, json_body
+from marketplace.accounts.scopes import BUYER, MERCHANT
+from marketplace.api import api_bp, api_login_required, json_body, scoped
 from marketplace.errors import ApiError
 
 
@@ -18,7 +19,8 @@ def _iso(value):
 
 
 def token_json(row) -> dict:
-    return {"id": row.id, "name": row.name, "prefix": row.prefix, "created_at": _iso(row.created_at),
+    return {"id": row.id, "name": row.name, "prefix": row.prefix, "scopes": sorted(row.scope_set),
+            "created_at": _iso(row.created_at),
             "last_used_at": _iso(row.last_used_at)}
 
 
@@ -40,12 +42,14 @@ def me():
 
 
 @api_bp.get("/tokens")
+@scoped("read")
 @api_login_required
 def list_tokens():
     return {"tokens": [token_json(t) for t in svc.list_tokens(current_user)]}
 
 
 @api_bp.post("/tokens")
+@scoped()  # any token reaches the view, which refuses every token itself
 @api_login_required
 def create_token():
     # A token cannot make tokens: a child would outlive its parent's revocation. New tokens come
@@ -56,11 +60,13 @@ def create_token():
     name = data.get("name")
     if not isinstance(name, str):
         raise ApiError(422, "invalid", _("请给令牌起一个 1 到 80 个字符的名字。"), field="name")
-    row, plaintext = svc.create_token(current_user, name)  # an AccountError is a 422 on field "name"
+    # an AccountError is a 422 on field "name"; scopes: a 422 (or 403 for merchant without a shop) on "scopes"
+    row, plaintext = svc.create_token(current_user, name, data.get("scopes"))
     return {**token_json(row), "token": plaintext}, 201
 
 
 @api_bp.delete("/tokens/<int:token_id>")
+@scoped(BUYER, MERCHANT)  # a read-only token changes nothing, not even other tokens
 @api_login_required
 def revoke_token(token_id: int):
     if svc.revoke_token(current_user, token_id) is None:
