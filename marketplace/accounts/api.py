@@ -10,6 +10,8 @@ from marketplace.accounts import services as svc
 from marketplace.accounts.scopes import BUYER, MERCHANT
 from marketplace.api import api_bp, api_login_required, json_body, scoped
 from marketplace.errors import ApiError
+from marketplace.openapi import api_doc
+from marketplace.schemas import MeSchema, TokenCreatedSchema, TokenCreateSchema, TokenListSchema
 
 
 def _iso(value):
@@ -25,6 +27,7 @@ def token_json(row) -> dict:
 
 
 @api_bp.get("/me")
+@api_doc("Who am I: the user, his platform roles and his shop", tags=["account"], responses={200: MeSchema})
 @api_login_required
 def me():
     from marketplace.shops.policy import membership_of
@@ -42,6 +45,8 @@ def me():
 
 
 @api_bp.get("/tokens")
+@api_doc("The user's active API tokens (never the tokens themselves)", tags=["account"],
+         responses={200: TokenListSchema})
 @scoped("read")
 @api_login_required
 def list_tokens():
@@ -49,6 +54,8 @@ def list_tokens():
 
 
 @api_bp.post("/tokens")
+@api_doc("Create an API token (from a signed-in session only: a token gets 403)", tags=["account"],
+         body=TokenCreateSchema, responses={201: TokenCreatedSchema, 403: "error", 422: "error"})
 @scoped()  # any token reaches the view, which refuses every token itself
 @api_login_required
 def create_token():
@@ -66,6 +73,7 @@ def create_token():
 
 
 @api_bp.delete("/tokens/<int:token_id>")
+@api_doc("Revoke one of the user's tokens", tags=["account"], responses={204: None})
 @scoped(BUYER, MERCHANT)  # a read-only token changes nothing, not even other tokens
 @api_login_required
 def revoke_token(token_id: int):
