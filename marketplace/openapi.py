@@ -58,6 +58,16 @@ def api_doc(summary: str, *, tags, description: str = "", body=None, body_requir
     return decorate
 
 
+#: Extra JSON Schema keywords for component schemas marshmallow cannot express (anyOf ...), by class.
+_EXTRA: dict[type, dict] = {}
+
+
+def extend_schema(schema_cls: type[Schema], **keywords) -> type[Schema]:
+    """Add JSON Schema keywords to a schema's component, e.g. ``anyOf=[{"required": ["a"]}, ...]``."""
+    _EXTRA[schema_cls] = keywords
+    return schema_cls
+
+
 # --- shared schemas ------------------------------------------------------------------------------
 
 class ErrorDetail(Schema):
@@ -274,7 +284,12 @@ def build_spec(app: Flask) -> dict:
         spec.path(path=path, operations=operations)
     if missing:
         raise LookupError("API routes without @api_doc: " + ", ".join(missing))
-    return spec.to_dict()
+    document = spec.to_dict()
+    for schema_cls, keywords in _EXTRA.items():
+        component = document.get("components", {}).get("schemas", {}).get(_schema_name(schema_cls))
+        if component is not None:
+            component.update(keywords)
+    return document
 
 
 _INTRO = """

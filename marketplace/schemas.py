@@ -129,7 +129,8 @@ class ShopListSchema(PageSchema):
 
 
 ShopQuerySchema = Schema.from_dict({
-    "county": fields.String(metadata={"description": "A county's division code"}),
+    "county": fields.String(validate=validate.Regexp(r"^[0-9]{2,12}$"),
+                            metadata={"description": "A county's division code (400 invalid_county if unknown)"}),
     "type": fields.String(validate=validate.OneOf(SHOP_TYPES)),
     "q": fields.String(),
     **page_fields(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from marketplace.openapi import page_fields
+from marketplace.openapi import MAX_ID, extend_schema, page_fields
 from marketplace.schemas import PageSchema, listing, nested, opt, req
 from orders.models import Fulfilment, OrderStatus
 
@@ -71,29 +71,39 @@ class CartSchema(Schema):
     has_problems = req(fields.Boolean)
 
 
+_QUANTITY = {"validate": validate.Range(min=1, max=9_999_999),
+             "metadata": {"description": "Units; MOQ and order step of the variant apply (422 otherwise)"}}
+
+
 class CartAddSchema(Schema):
     class Meta:
-        unknown = "exclude"
+        unknown = "exclude"  # fields the server computes (prices ...) are ignored
 
-    variant_id = fields.Integer(required=True)
-    quantity = fields.Integer(required=True)
+    variant_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    quantity = fields.Integer(required=True, **_QUANTITY)
 
 
 class CartUpdateSchema(Schema):
     class Meta:
         unknown = "exclude"
 
-    line_id = fields.Integer(metadata={"description": "The cart line, or give variant_id"})
-    variant_id = fields.Integer()
-    quantity = fields.Integer(required=True)
+    line_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
+                             metadata={"description": "The cart line, or give variant_id"})
+    variant_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    quantity = fields.Integer(required=True, **_QUANTITY)
 
 
 class CartRemoveSchema(Schema):
     class Meta:
         unknown = "exclude"
 
-    line_id = fields.Integer(metadata={"description": "Without line_id or variant_id the cart is emptied"})
-    variant_id = fields.Integer()
+    line_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
+                             metadata={"description": "Without a body the cart is emptied"})
+    variant_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+
+
+extend_schema(CartUpdateSchema, anyOf=[{"required": ["line_id"]}, {"required": ["variant_id"]}])
+extend_schema(CartRemoveSchema, anyOf=[{"maxProperties": 0}, {"required": ["line_id"]}, {"required": ["variant_id"]}])
 
 
 class CheckoutSchema(Schema):
