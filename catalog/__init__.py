@@ -41,7 +41,8 @@ def init_app(app: Flask) -> None:
     add_blocks(app, "home", _home_blocks)
     add_blocks(app, "shop", _shop_products)
     register(app, "catalog", blueprint=bp,
-             routes=("views.public", "views.merchant", "views.admin", "views.imports", "search_views", "api"),
+             routes=("views.public", "views.merchant", "views.admin", "views.imports", "search_views", "api",
+                     "merchant_api"),
              models=("models", "search_models"), cli=("cli", "search_cli"), seed="catalog.seed:seed_demo_catalog",
              nav=(NavItem("catalog.categories", _l("全部分类"), order=10),
                   NavItem("catalog.merchant_products", _l("商品管理"), menu="merchant", order=10),

@@ -6,11 +6,13 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from catalog import queries
+from catalog.api_schemas import ProductDetailSchema
 from catalog.pricing import price_per_kg
 from marketplace import money
 from marketplace.api import api_bp
 from marketplace.errors import ApiError
 from marketplace.i18n import current_locale_code
+from marketplace.openapi import api_doc
 from marketplace.templating import media_url
 
 
@@ -51,6 +53,8 @@ def product_json(p) -> dict:
 
 
 @api_bp.get("/products/<int:product_id>")
+@api_doc("One published product with its variants, tiers and photos", tags=["catalogue"],
+         responses={200: ProductDetailSchema})
 def product_detail(product_id: int):
     product = queries.product_for_page(product_id)
     if product is None:

@@ -6,9 +6,11 @@ from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from catalog import bp
+from catalog.api_schemas import ProductSearchQuerySchema, ProductSearchSchema
 from catalog.search_service import SearchParams, category_facet, product_search
 from marketplace import money
 from marketplace.api import api_bp
+from marketplace.openapi import api_doc
 from marketplace.page_cache import cached_page
 from marketplace.shops.labels import SHOP_TYPE_LABELS
 from marketplace.shops.models import ShopType
@@ -50,6 +52,8 @@ def _image(prefix: str | None) -> str | None:
 
 
 @api_bp.get("/products")
+@api_doc("Search published products, with facets", tags=["catalogue"], query=ProductSearchQuerySchema,
+         responses={200: ProductSearchSchema})
 def products_search_api():
     """Search products: q, category, county, shop_type, cert, min_price, max_price, in_stock, sort, page, per_page."""
     params = SearchParams.from_args(request.args, per_page=20, max_per_page=100)

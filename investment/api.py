@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from investment.api_schemas import ProjectDetailSchema, ProjectListSchema, ProjectQuerySchema
 from investment.models import Project, ProjectStatus
 from investment.queries import library_query
 from investment.search import find_projects
@@ -16,6 +17,7 @@ from marketplace.api import api_bp, page_args
 from marketplace.errors import ApiError
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
+from marketplace.openapi import api_doc
 
 
 def project_json(project: Project, *, detail: bool = False) -> dict:
@@ -61,6 +63,8 @@ def project_json(project: Project, *, detail: bool = False) -> dict:
 
 
 @api_bp.get("/projects")
+@api_doc("Published investment projects, with facets", tags=["investment"], query=ProjectQuerySchema,
+         responses={200: ProjectListSchema})
 def api_projects():
     page, per_page = page_args(default_size=20, max_size=50)
     query = library_query()
@@ -79,6 +83,8 @@ def api_projects():
 
 
 @api_bp.get("/projects/<int:project_id>")
+@api_doc("One published project (no private contact details)", tags=["investment"],
+         responses={200: ProjectDetailSchema})
 def api_project(project_id: int):
     project = db.session.get(Project, project_id)
     if project is None or project.status != ProjectStatus.PUBLISHED:

@@ -77,6 +77,7 @@ def _token_user():
         with atomic():
             row.last_used_at = now
     g.api_token_auth = True
+    g.api_token_scopes = row.scope_set
     return row.user
 
 

@@ -13,11 +13,25 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.api import api_bp, api_login_required, json_body, page_args
+from marketplace.accounts.scopes import BUYER
+from marketplace.api import api_bp, api_login_required, json_body, page_args, scoped
 from marketplace.errors import ApiError
 from marketplace.extensions import db
+from marketplace.openapi import api_doc
 from marketplace.web import paginate
 from orders import services
+from orders.api_schemas import (
+    CancelSchema,
+    CartAddSchema,
+    CartRemoveSchema,
+    CartSchema,
+    CartUpdateSchema,
+    CheckoutSchema,
+    OrderDetailSchema,
+    OrderGroupSchema,
+    OrderListSchema,
+    PageQuerySchema,
+)
 from orders.models import Order, OrderGroup
 
 
@@ -82,11 +96,16 @@ def _current_view():
 
 
 @api_bp.get("/cart")
+@api_doc("The cart (the session's, or the signed-in user's) by shop", tags=["cart"], responses={200: CartSchema})
+@scoped(BUYER)
 def api_cart():
     return _current_view()
 
 
 @api_bp.post("/cart")
+@api_doc("Add a variant to the cart", tags=["cart"], body=CartAddSchema,
+         responses={201: CartSchema, 404: "error", 409: "error", 422: "error"})
+@scoped(BUYER)
 def api_cart_add():
     body = json_body()
     if "variant_id" not in body or "quantity" not in body:
@@ -105,6 +124,9 @@ def _line_id(body: dict):
 
 
 @api_bp.patch("/cart")
+@api_doc("Change a line's quantity", tags=["cart"], body=CartUpdateSchema,
+         responses={200: CartSchema, 404: "error", 409: "error", 422: "error"})
+@scoped(BUYER)
 def api_cart_update():
     body = json_body()
     if "quantity" not in body:
@@ -115,6 +137,9 @@ def api_cart_update():
 
 
 @api_bp.delete("/cart")
+@api_doc("Remove a line, or empty the cart (no body)", tags=["cart"], body=CartRemoveSchema, body_required=False,
+         responses={200: CartSchema, 404: "error", 422: "error"})
+@scoped(BUYER)
 def api_cart_delete():
     body = request.get_json(silent=True) if request.data else None
     if isinstance(body, dict) and (body.get("line_id") is not None or body.get("variant_id") is not None):
@@ -130,6 +155,10 @@ def api_cart_delete():
 
 
 @api_bp.post("/checkout")
+@api_doc("Place the cart's orders (one per shop) in one order group", tags=["cart"], body=CheckoutSchema,
+         body_required=False, headers=[("Idempotency-Key", "Makes a retry safe: the same key gives the same group")],
+         responses={200: OrderGroupSchema, 201: OrderGroupSchema, 404: "error", 409: "error", 422: "error"})
+@scoped(BUYER)
 @api_login_required
 def api_checkout():
     body = request.get_json(silent=True) if request.data else {}
@@ -152,6 +181,9 @@ def api_checkout():
 
 
 @api_bp.get("/orders")
+@api_doc("The buyer's own orders, newest first", tags=["orders"], query=PageQuerySchema,
+         responses={200: OrderListSchema})
+@scoped(BUYER)
 @api_login_required
 def api_orders():
     services.expire_lazily()
@@ -169,6 +201,8 @@ def _own(order_id: int) -> Order:
 
 
 @api_bp.get("/orders/<int:order_id>")
+@api_doc("One of the buyer's orders", tags=["orders"], responses={200: OrderDetailSchema})
+@scoped(BUYER)
 @api_login_required
 def api_order(order_id: int):
     services.expire_lazily()
@@ -176,6 +210,9 @@ def api_order(order_id: int):
 
 
 @api_bp.post("/orders/<int:order_id>/cancel")
+@api_doc("Cancel an order before the shop accepts it (a paid one is refunded)", tags=["orders"],
+         body=CancelSchema, body_required=False, responses={200: OrderDetailSchema, 409: "error", 422: "error"})
+@scoped(BUYER)
 @api_login_required
 def api_order_cancel(order_id: int):
     body = request.get_json(silent=True) if request.data else {}
@@ -184,6 +221,8 @@ def api_order_cancel(order_id: int):
 
 
 @api_bp.post("/orders/<int:order_id>/confirm")
+@api_doc("Confirm receipt: the order is completed", tags=["orders"], responses={200: OrderDetailSchema, 409: "error"})
+@scoped(BUYER)
 @api_login_required
 def api_order_confirm(order_id: int):
     return order_json(services.confirm_receipt(_own(order_id), current_user), detail=True)

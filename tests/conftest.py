@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
+from tests import api_conformance
 
 _counter = itertools.count(1)
 _UNSET = object()
@@ -121,6 +122,7 @@ def _fresh_limits() -> None:
 def app(app_config):
     application = create_app(app_config)
     _fresh_g_per_request(application)
+    api_conformance.install(application)
     with application.app_context():
         _fresh_limits()
         yield application
@@ -144,6 +146,7 @@ def csrf_app(app_config):
     app_config["WTF_CSRF_ENABLED"] = True
     application = create_app(app_config)
     _fresh_g_per_request(application)
+    api_conformance.install(application)
     with application.app_context():
         _fresh_limits()
         yield application

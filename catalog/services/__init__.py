@@ -24,7 +24,7 @@ from catalog.services.products import (
     soft_delete,
     update_product,
 )
-from catalog.services.stock import adjust_stock, current_stock, release_stock, stock_history
+from catalog.services.stock import adjust_stock, current_stock, release_stock, set_stock, stock_history
 from catalog.services.validation import (
     CODE_RE,
     MAX_ATTRIBUTES,
@@ -39,5 +39,5 @@ __all__ = [
     "CODE_RE", "MAX_ATTRIBUTES", "MAX_STOCK", "MAX_TIERS", "MAX_VARIANTS", "PRODUCT_STATUS", "CatalogError",
     "OutOfStock", "adjust_stock", "certification_labels", "clean_product_fields", "clean_variants",
     "create_product", "current_stock", "duplicate_product", "hide", "image_prefix", "publish",
-    "refresh_product", "release_stock", "set_status", "soft_delete", "stock_history", "update_product",
+    "refresh_product", "release_stock", "set_status", "set_stock", "soft_delete", "stock_history", "update_product",
 ]

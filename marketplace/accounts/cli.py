@@ -40,7 +40,8 @@ def _fail(message: str) -> None:
 @click.option("--name", default="", help="Display name.")
 @click.option("--locale", type=click.Choice(["zh_CN", "en"]), default="zh_CN", show_default=True)
 @click.option("--shop", "shop_slug", help="merchant only: make the user owner of this existing shop.")
-@click.option("--token", "with_token", is_flag=True, help="Also create a personal API token and print it.")
+@click.option("--token", "with_token", is_flag=True,
+              help="Also create a personal API token with every scope the user may have, and print it.")
 def create_command(email, role, password, name, locale, shop_slug, with_token):
     """Create a user account with EMAIL."""
     from marketplace.shops.models import MemberRole, Shop, ShopMember
@@ -78,8 +79,13 @@ def create_command(email, role, password, name, locale, shop_slug, with_token):
         else:
             click.echo("He can now log in and apply for a shop at /shops/apply.")
     if with_token:
-        _row, plaintext = svc.create_token(user, "cli")
+        from marketplace.accounts.scopes import allowed_scopes
+
+        db.session.refresh(user)  # his shop membership, if any: a merchant's token gets the merchant scope
+        scopes = list(allowed_scopes(user))
+        _row, plaintext = svc.create_token(user, "cli", scopes)
         click.echo(f"API token: {plaintext}")
+        click.echo(f"Token scopes: {' '.join(scopes)}")
 
 
 @users.command("set-password")

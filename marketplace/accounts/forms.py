@@ -5,8 +5,17 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.accounts.passwords import MAX_LENGTH, password_problems
 
@@ -102,3 +111,7 @@ class TokenForm(FlaskForm):
     name = StringField(_l("令牌名称"), validators=[InputRequired(_l("请给令牌起个名字")),
                                                Length(max=80, message=_l("名称最多 80 个字符"))],
                        description=_l("例如：进货系统、库存脚本"))
+    #: Choices are set by the view (the merchant scope only for shop members); checked by the service.
+    scopes = SelectMultipleField(_l("权限范围"), validate_choice=False, widget=ListWidget(prefix_label=False),
+                                 option_widget=CheckboxInput(),
+                                 description=_l("令牌只能做勾选的事，且不会超过您账号本身的权限"))

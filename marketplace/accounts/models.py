@@ -167,8 +167,14 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     #: first characters of the token, shown in the list so the user can tell tokens apart
     prefix: Mapped[str] = mapped_column(sa.String(12))
+    #: What the token may do, space-separated ("read buyer merchant"; marketplace.accounts.scopes).
+    scopes: Mapped[str] = mapped_column(sa.String(64), default="read buyer", server_default="read buyer")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset((self.scopes or "").split())

@@ -22,6 +22,7 @@ from marketplace.accounts.passwords import (  # noqa: F401  (re-exported: the pu
     verify_password,
 )
 from marketplace.accounts.policy import scope_key
+from marketplace.accounts.scopes import clean_scopes
 from marketplace.db import atomic, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -213,18 +214,24 @@ def list_tokens(user: User) -> list[ApiToken]:
         .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
-def create_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """A new personal API token: returns the row and the plaintext, which is shown once only."""
+def create_token(user: User, name: str, scopes=None) -> tuple[ApiToken, str]:
+    """A new personal API token: returns the row and the plaintext, which is shown once only.
+
+    ``scopes`` is a list of scope names (None: read and buyer, what tokens did before scopes); a
+    scope the user may not have (merchant without a shop) is refused (``ScopeError``).
+    """
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise AccountError(_("请给令牌起一个 1 到 80 个字符的名字。"), field="name")
+    chosen = clean_scopes(user, scopes)
     active = db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
     if active >= MAX_TOKENS:
         raise AccountError(_("最多可以有 %(n)d 个有效令牌，请先撤销不用的令牌。", n=MAX_TOKENS), field="name")
     plaintext = new_token()
     with atomic():
-        row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plaintext), prefix=plaintext[:12])
+        row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plaintext), prefix=plaintext[:12],
+                       scopes=" ".join(chosen))
         db.session.add(row)
     return row, plaintext
 

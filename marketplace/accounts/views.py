@@ -19,6 +19,14 @@ from marketplace.accounts.forms import (
     ResetForm,
     TokenForm,
 )
+from marketplace.accounts.scopes import (
+    DEFAULT_SCOPES,
+    SCOPE_LABELS,
+    SCOPE_NAMES,
+    SCOPES,
+    ScopeError,
+    allowed_scopes,
+)
 from marketplace.errors import form_errors
 from marketplace.extensions import limiter
 from marketplace.security import is_safe_next, safe_next
@@ -209,17 +217,26 @@ def reset_with_token(token: str):
 @bp.route("/tokens", methods=["GET", "POST"])
 @login_required
 def tokens():
-    form = TokenForm()
+    form = _token_form()
     plaintext = None
     if form.validate_on_submit():
         try:
-            _row, plaintext = svc.create_token(current_user, form.name.data)
-        except svc.AccountError as exc:
+            _row, plaintext = svc.create_token(current_user, form.name.data, list(form.scopes.data or []))
+        except (svc.AccountError, ScopeError) as exc:
             _refused(form, exc)
         else:
-            form = TokenForm(formdata=None)
+            form = _token_form(formdata=None)
     return render_template("accounts/tokens.html", form=form, tokens=svc.list_tokens(current_user),
-                           plaintext=plaintext)
+                           plaintext=plaintext, scope_names=SCOPE_NAMES, scope_order=SCOPES)
+
+
+def _token_form(**kwargs) -> TokenForm:
+    """The token form with the scopes this user may choose (read and buyer ticked by default)."""
+    form = TokenForm(**kwargs)
+    form.scopes.choices = [(name, str(SCOPE_LABELS[name])) for name in allowed_scopes(current_user)]
+    if request.method == "GET" or kwargs.get("formdata", True) is None:
+        form.scopes.data = list(DEFAULT_SCOPES)
+    return form
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

@@ -10,7 +10,9 @@ from marketplace.api import api_bp, page_args
 from marketplace.errors import ApiError
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
+from marketplace.openapi import api_doc
 from marketplace.regions.services import county_of, region_path
+from marketplace.schemas import ShopDetailSchema, ShopListSchema, ShopQuerySchema
 from marketplace.shops.labels import shop_type_label
 from marketplace.shops.models import Shop, ShopStatus, ShopType
 from marketplace.shops.services import LOGO_SIZES, directory_query, image_key
@@ -42,6 +44,7 @@ def shop_json(shop: Shop, *, detail: bool = False) -> dict:
 
 
 @api_bp.get("/shops")
+@api_doc("The directory of approved shops", tags=["shops"], query=ShopQuerySchema, responses={200: ShopListSchema})
 def shops_list():
     """Approved shops; ?county=<code>&type=<enterprise|market_stall|cooperative|farmer>&q=&page=&per_page="""
     shop_type = request.args.get("type")
@@ -57,6 +60,7 @@ def shops_list():
 
 
 @api_bp.get("/shops/<slug>")
+@api_doc("One approved shop", tags=["shops"], responses={200: ShopDetailSchema})
 def shops_detail(slug: str):
     shop = db.session.scalar(sa.select(Shop).where(Shop.slug == slug, Shop.status == ShopStatus.APPROVED))
     if shop is None:

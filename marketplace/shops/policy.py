@@ -9,10 +9,12 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Role
 from marketplace.accounts.policy import has_role
+from marketplace.errors import ApiError
 from marketplace.extensions import db
 from marketplace.shops.models import SHOP_ROLES, Shop, ShopMember, ShopStatus
 
@@ -97,3 +99,21 @@ def licence_shop_or_404(shop_id: int) -> Shop:
 
 def own_member_or_404(member_id: int, shop: Shop) -> ShopMember:
     return own_or_404(db.session.get(ShopMember, member_id), shop)
+
+
+def api_shop(shop_id: int, *, write: bool = False) -> Shop:
+    """The shop of /api/v1/shops/<shop_id>/... for the current user, by his current grants.
+
+    No shop membership: 403 ``not_a_merchant``; another shop's id (or none such): 404, never a 403
+    that would confirm it exists. Writes need an approved shop, as the merchant pages do (403
+    ``shop_not_approved``); a pending or suspended shop may still read its own rows.
+    """
+    member = membership_of(current_user)
+    if member is None:
+        raise ApiError(403, "not_a_merchant", _("您不是任何店铺的店主或店员"))
+    if member.shop_id != shop_id:
+        raise ApiError(404, "not_found", _("店铺不存在"))
+    shop = member.shop
+    if write and shop.status != ShopStatus.APPROVED:
+        raise ApiError(403, "shop_not_approved", _("店铺未通过审核或已被暂停，不能修改"))
+    return shop

@@ -36,6 +36,7 @@ def test_create_admin_with_password_and_token(app, db):
     assert result.exit_code == 0, result.output
     assert "Password:" not in result.output
     token = re.search(r"API token: (mkt_\S+)", result.output).group(1)
+    assert "Token scopes: read buyer\n" in result.output
     user = get_user(db, "boss@example.com")
     assert user.has_role(Role.ADMIN)
     me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
@@ -73,11 +74,12 @@ def test_merchant_attached_to_existing_shop(app, db, make_shop):
     shop = make_shop(slug="ownerless")
     db.session.execute(sa.delete(ShopMember).where(ShopMember.shop_id == shop.id))
     db.session.commit()
-    result = run(app, "create", "owner@example.com", "--role", "merchant", "--shop", "ownerless")
+    result = run(app, "create", "owner@example.com", "--role", "merchant", "--shop", "ownerless", "--token")
     assert result.exit_code == 0, result.output
     user = get_user(db, "owner@example.com")
     member = db.session.scalar(sa.select(ShopMember).where(ShopMember.user_id == user.id))
     assert member.shop_id == shop.id and member.role == MemberRole.OWNER
+    assert "Token scopes: read buyer merchant" in result.output  # his ERP can use the shop endpoints
 
 
 def test_merchant_shop_errors_create_nothing(app, db, make_shop):

@@ -23,7 +23,7 @@ def bearer(token: str) -> dict:
 def test_token_page_shows_plaintext_once_and_stores_only_the_hash(client, db, make_user, login):
     user = make_user()
     login(user)
-    page = client.post("/account/tokens", data={"name": "进货系统"}).get_data(as_text=True)
+    page = client.post("/account/tokens", data={"name": "进货系统", "scopes": ["read", "buyer"]}).get_data(as_text=True)
     token = re.search(r'value="(mkt_[^"]+)"', page).group(1)
     [row] = db.session.scalars(sa.select(ApiToken))
     assert row.token_hash == hash_token(token) and row.user_id == user.id
