@@ -3,14 +3,14 @@
 Existing tokens get "read buyer": everything a token could do before scopes existed (there were
 no merchant endpoints), so no client breaks.
 
-Revision ID: 0012_token_scopes
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_token_scopes"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
