@@ -7,10 +7,12 @@ reach the database and answer 500 (a search for ``?q=%00``, a form field, a JSON
   :class:`CleanMultiDict`, and ``request.get_json()`` returns a cleaned copy: C0 control characters
   and DEL are stripped from every key and value (tab and line breaks stay: they are text), upload
   file names lose every control character;
-* a ``before_request`` hook refuses a request whose path, headers, query string, form or JSON body carried
-  NUL (or a lone surrogate, or JSON nested absurdly deep) with one clear 400, in the user's
-  language, JSON under /api/; nothing else runs. Forms (Flask-WTF reads the same ``request.form``)
-  and the API (``json_body``) therefore never see such characters.
+* a ``before_request`` hook refuses a request whose path, headers, form or JSON body carried NUL
+  (or a lone surrogate, or JSON nested absurdly deep) with one clear 400, in the user's language,
+  JSON under /api/; nothing else runs. Forms (Flask-WTF reads the same ``request.form``) and the
+  API (``json_body``) therefore never see such characters. A query string only reads: its NUL is
+  stripped like the other control characters and the page is served (a search for "%00苹果" finds
+  apples), since nothing is saved from it.
 
 A view that must read its body byte for byte (a signed webhook) is marked with :func:`raw_input`:
 the hook leaves it alone and the view judges the payload itself.
@@ -141,8 +143,6 @@ def check_request_input() -> None:
         return
     # HTTP forbids NUL in a header value; one used as data (Idempotency-Key) would reach the database
     if has_forbidden(request.path) or any("\x00" in value for _name, value in request.headers.items()):
-        _refuse()
-    if getattr(request.args, "rejected", False):
         _refuse()
     if request.method in _WRITES and (getattr(request.form, "rejected", False)
                                       or getattr(request.files, "rejected", False)):
