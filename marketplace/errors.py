@@ -12,6 +12,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from marketplace.extensions import db, login_manager
+from marketplace.logs import safe_path
 from marketplace.security import API_PREFIX, safe_next
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def _log_outage(exc: BaseException) -> None:
     level = logging.ERROR if now - _last_outage_log["at"] > 60 else logging.WARNING
     if level == logging.ERROR:
         _last_outage_log["at"] = now
-    log.log(level, "database unavailable on %s %s: %s: %s", request.method, request.path,
+    log.log(level, "database unavailable on %s %s: %s: %s", request.method, safe_path(),
             type(orig).__name__, first_line)
 
 
