@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 
 from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
@@ -100,18 +101,24 @@ def error_response(status: int, message: str | None = None, code: str | None = N
 
 #: The database cannot be reached (server stopped, connection refused or dropped, pool exhausted):
 #: what the request needs is missing, not broken. psycopg's and sqlite3's OperationalError arrive
-#: wrapped in SQLAlchemy's.
+#: wrapped in SQLAlchemy's (an unwrapped psycopg one, from a raw connection, is recognised too).
 DB_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError)
 #: Seconds a client is asked to wait (``Retry-After``) when a service the request needs is down.
 RETRY_AFTER_SECONDS = 30
 _last_outage_log = {"at": 0.0}
 
 
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """psycopg's own connection errors, if psycopg is loaded (a PostgreSQL engine loads it)."""
+    psycopg = sys.modules.get("psycopg")
+    return (psycopg.OperationalError, psycopg.InterfaceError) if psycopg is not None else ()
+
+
 def database_unavailable(exc: BaseException | None) -> bool:
     """Whether ``exc`` (or an error it was raised from) says the database cannot be reached."""
     seen = 0
     while exc is not None and seen < 5:
-        if isinstance(exc, DB_UNAVAILABLE):
+        if isinstance(exc, DB_UNAVAILABLE + _driver_errors()):
             return True
         if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
             return True
