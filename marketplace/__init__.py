@@ -52,6 +52,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_logging(app)  # first: every later hook's log lines carry the request id
 
+    from marketplace.input import init_input
+
+    init_input(app)  # before every hook that reads input: NUL and control characters never get past it
+
     ext.init_db(app)
     ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
     ext.csrf.init_app(app)

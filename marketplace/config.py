@@ -98,6 +98,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 40 * 1024 * 1024,
         "UPLOAD_IMAGE_MAX_BYTES": 10 * 1024 * 1024,
         "UPLOAD_IMAGE_MAX_PIXELS": 40_000_000,
+        # The decoding one CSV import may cause (catalog.zipimages): images, and their pixels together.
+        "CSV_IMPORT_MAX_IMAGES": int(env.get("MARKETPLACE_CSV_IMPORT_MAX_IMAGES", "100")),
+        "CSV_IMPORT_MAX_PIXELS": int(env.get("MARKETPLACE_CSV_IMPORT_MAX_PIXELS", "150000000")),
         "PASSWORD_RESET_MAX_AGE": 60 * 60,
         "INVITE_MAX_AGE_DAYS": 7,
         # Argon2id; tests lower the cost so the suite stays quick.

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+import logging
+import sys
+import time
+
+from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from marketplace.extensions import db
+from marketplace.extensions import db, login_manager
+from marketplace.logs import safe_path
 from marketplace.security import API_PREFIX, safe_next
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -60,7 +68,8 @@ def form_errors(form, error: DomainError) -> bool:
 
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
+          409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error",
+          503: "service_unavailable"}
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -74,6 +83,7 @@ def _messages() -> dict[int, tuple[str, str]]:
         413: (_("文件太大"), _("上传的内容超过了大小限制。")),
         429: (_("操作太频繁"), _("请求次数过多，请稍后再试。")),
         500: (_("服务器出错了"), _("我们已经记录了这个问题，请稍后再试。")),
+        503: (_("服务暂时不可用"), _("网站的数据库暂时无法连接，我们正在恢复。请稍等片刻后刷新页面。")),
     }
 
 
@@ -87,6 +97,77 @@ def error_response(status: int, message: str | None = None, code: str | None = N
         body = {"error": {"code": code or _CODES.get(status, "error"), "message": message or title, **details}}
         return jsonify(body), status
     return render_template("errors/error.html", status=status, title=title, text=message or text), status
+
+
+#: The database cannot be reached (server stopped, connection refused or dropped, pool exhausted):
+#: what the request needs is missing, not broken. psycopg's and sqlite3's OperationalError arrive
+#: wrapped in SQLAlchemy's (an unwrapped psycopg one, from a raw connection, is recognised too).
+DB_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError)
+#: Seconds a client is asked to wait (``Retry-After``) when a service the request needs is down.
+RETRY_AFTER_SECONDS = 30
+_last_outage_log = {"at": 0.0}
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """psycopg's own connection errors, if psycopg is loaded (a PostgreSQL engine loads it)."""
+    psycopg = sys.modules.get("psycopg")
+    return (psycopg.OperationalError, psycopg.InterfaceError) if psycopg is not None else ()
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or an error it was raised from) says the database cannot be reached."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, DB_UNAVAILABLE + _driver_errors()):
+            return True
+        if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _log_outage(exc: BaseException) -> None:
+    """One line per failed request (the kind of error, never the statement or its parameters, which
+    can hold personal data); at most one line a minute per process at ERROR, the rest at WARNING."""
+    orig = getattr(exc, "orig", None) or exc
+    first_line = (str(orig).strip().splitlines() or [""])[0][:200]
+    now = time.monotonic()
+    level = logging.ERROR if now - _last_outage_log["at"] > 60 else logging.WARNING
+    if level == logging.ERROR:
+        _last_outage_log["at"] = now
+    log.log(level, "database unavailable on %s %s: %s: %s", request.method, safe_path(),
+            type(orig).__name__, first_line)
+
+
+def as_visitor_without_database() -> None:
+    """After a database failure: roll the session back (a dead connection is discarded; later use
+    would otherwise fail with "pending rollback") and go on as a visitor, so the rest of the
+    request (locale, menus) never asks for the user's row again. Responses still carry
+    ``no-store`` for a session that names a user (security._signed_in)."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the pool discards it
+        log.debug("rollback after a database failure failed too", exc_info=True)
+    g._login_user = login_manager.anonymous_user()
+
+
+def service_unavailable(exc: BaseException):
+    """503 with ``Retry-After`` for a request that needs the database while it is down: JSON under
+    /api/, else the error page in the visitor's language. The session is rolled back and the
+    visitor treated as anonymous, so answering never touches the database again."""
+    as_visitor_without_database()
+    _log_outage(exc)
+    retry = int(current_app.config.get("RETRY_AFTER_SECONDS") or RETRY_AFTER_SECONDS)
+    headers = {"Retry-After": str(retry), "Cache-Control": "no-store"}
+    try:
+        if wants_json():
+            body, status = error_response(503, _messages()[503][1], retry_after=retry)
+        else:
+            body, status = error_response(503)
+    except Exception:  # noqa: BLE001 - never a 500 for an outage: a bare page instead
+        log.warning("the 503 page could not be rendered", exc_info=True)
+        body, status = "<!doctype html><title>503</title><h1>503 Service Unavailable</h1>", 503
+    return body, status, headers
 
 
 def _same_site_referrer() -> str | None:
@@ -132,8 +213,13 @@ def init_errors(app: Flask) -> None:
             message = e.description
         return error_response(status, message)
 
+    for kind in DB_UNAVAILABLE:
+        app.register_error_handler(kind, service_unavailable)
+
     @app.errorhandler(Exception)
     def _unexpected(e: Exception):
+        if database_unavailable(e):  # raised from a database error (wrapped by other code)
+            return service_unavailable(e)
         if app.config.get("PROPAGATE_EXCEPTIONS") and app.testing:
             raise e
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)

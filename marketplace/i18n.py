@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from marketplace.db import atomic
+from marketplace.errors import database_unavailable
 from marketplace.security import safe_next
 
 bp = Blueprint("i18n", __name__)
@@ -19,12 +20,24 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return current_user.locale
+    saved = _saved_locale()
+    if saved in languages:
+        return saved
     best = request.accept_languages.best_match(["zh_CN", "zh", "en"]) if request else None
     if best and best.startswith("en"):
         return "en"
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _saved_locale() -> str | None:
+    """The signed-in user's saved language; None for a visitor, or when the user cannot be loaded
+    because the database is down (the outage page is still shown in the browser's language)."""
+    try:
+        return current_user.locale if getattr(current_user, "is_authenticated", False) else None
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        return None
 
 
 def current_locale_code() -> str:

@@ -39,6 +39,7 @@ from flask_wtf.csrf import generate_csrf
 
 from marketplace.cache import cache as shared_cache
 from marketplace.cache import version
+from marketplace.errors import as_visitor_without_database, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +91,28 @@ def cached_page(*groups: str) -> Callable:
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            if not _eligible():
+            outage = None
+            try:
+                eligible = _eligible()
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                # The signed-in user cannot be loaded (the database is down): a cached page is
+                # still served, as to a visitor; without one the outage is answered (503).
+                eligible, outage = True, exc
+                as_visitor_without_database()
+            if not eligible:
                 return view(*args, **kwargs)
             try:
                 key = _key(groups)
                 body = _store().get(key)
             except Exception:  # Redis unreachable: render as if there were no cache
                 log.warning("page cache: read failed", exc_info=True)
+                if outage is not None:
+                    raise outage from None
                 return view(*args, **kwargs)
+            if body is None and outage is not None:
+                raise outage
             if body is not None:
                 response = make_response(_with_token(body))
                 response.mimetype = "text/html"

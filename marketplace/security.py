@@ -6,8 +6,7 @@ import hashlib
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
-from flask_login import current_user
+from flask import Flask, current_app, g, request, session
 from sqlalchemy.orm import joinedload
 
 from marketplace.db import atomic, utcnow
@@ -81,6 +80,17 @@ def _token_user():
     return row.user
 
 
+def _signed_in() -> bool:
+    """Whether the response may be for a signed-in user, without loading him when the request did
+    not: a static file or the health check must not need the database (it may be the thing that is
+    down). A session or remember cookie naming a user counts, loaded or not."""
+    user = g.get("_login_user")
+    if user is not None and getattr(user, "is_authenticated", False):
+        return True
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return "_user_id" in session or cookie in request.cookies
+
+
 def init_security(app: Flask) -> None:
     login_manager.request_loader(_load_user_from_token)
 
@@ -107,7 +117,7 @@ def init_security(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         )
-        if current_user and getattr(current_user, "is_authenticated", False):
+        if _signed_in():
             response.headers.setdefault("Cache-Control", "private, no-store")
         if current_app.config.get("ENV") == "production":
             # Production is served over TLS only (behind the proxy): browsers must never try plain HTTP.

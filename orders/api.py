@@ -165,11 +165,9 @@ def api_checkout():
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", _("请求体必须是 JSON 对象"))
     key = request.headers.get("Idempotency-Key") or body.get("idempotency_key")
-    if key is None:
-        # Without a key a retry cannot be recognised: send one to make retries safe.
-        key = services.new_idempotency_key()
-    elif not isinstance(key, str):
-        raise ApiError(400, "invalid_idempotency_key", _("缺少或无效的幂等键（8–64 个字母、数字或 -_.:）"))
+    # Without a key a retry cannot be recognised (send one to make retries safe); a key sent is
+    # checked before the look-up, since it is user input.
+    key = services.new_idempotency_key() if key is None else services.check_key(key)
     existed = services.existing_group(current_user, key)
     if existed is not None:
         return group_json(existed), 200

@@ -23,7 +23,7 @@ from orders.cart import (  # noqa: F401
     remove_line,
     set_quantity,
 )
-from orders.checkout import existing_group, new_idempotency_key, place_order, quote  # noqa: F401
+from orders.checkout import check_key, existing_group, new_idempotency_key, place_order, quote  # noqa: F401
 from orders.delivery import delivery_rule, fulfilment_label, refusal, save_delivery_rule  # noqa: F401
 from orders.fulfilment import (  # noqa: F401
     accept,

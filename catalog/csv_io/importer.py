@@ -16,6 +16,7 @@ from catalog.csv_io.cells import (
     MAX_ROWS,
     PRODUCT_COLUMNS,
     REQUIRED_COLUMNS,
+    SPLIT,
 )
 from catalog.csv_io.rows import ParsedRow, RowError, RowReader
 from catalog.models import Product, ProductStatus, Variant
@@ -108,6 +109,12 @@ def parse(shop, data: bytes, images: ZipImages | None = None) -> ImportReport:
     if not raw_rows:
         raise CsvFileError(_("文件里没有商品行"))
     reader = RowReader(header, images, report.errors)
+    if images is not None:  # the decoding budget, from the images' headers, before any is decoded
+        names = [n.strip() for _line, values in raw_rows for n in SPLIT.split(values.get("images", "")) if n.strip()]
+        try:
+            reader.image_problems.update(images.plan(names))
+        except ZipError as exc:
+            raise CsvFileError(str(exc)) from None
     report.rows = [reader.read(line, values) for line, values in raw_rows]
     _check_groups(report)
     _plan(shop, report)

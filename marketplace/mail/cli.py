@@ -12,16 +12,29 @@ from flask.cli import AppGroup
 from marketplace.db import atomic
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
-from marketplace.mail.services import render_pending, send_pending, smtp_configured
+from marketplace.mail.services import (
+    Delivery,
+    due_query,
+    max_attempts,
+    render_pending,
+    send_pending,
+    smtp_configured,
+)
 
 mail_cli = AppGroup("mail", help="The e-mail outbox: deliver queued mail, list messages.")
 
 BATCH = 100
 
 
-def _queued_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))
-                             .where(OutboxMessage.status == OutboxStatus.QUEUED)) or 0
+def _queued_count(*, due: bool = False) -> int:
+    where = due_query() if due else OutboxMessage.status == OutboxStatus.QUEUED
+    return db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(where)) or 0
+
+
+def _next_retry() -> str:
+    at = db.session.scalar(sa.select(sa.func.min(OutboxMessage.next_attempt_at))
+                           .where(OutboxMessage.status == OutboxStatus.QUEUED))
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at else "soon"
 
 
 def _smtp_help(error: str | None) -> str:
@@ -37,7 +50,8 @@ def _smtp_help(error: str | None) -> str:
         "  - MAIL_USERNAME / MAIL_PASSWORD are right, and MAIL_DEFAULT_SENDER is an address the server "
         "accepts as sender;",
         "  - a firewall lets this machine reach the server.",
-        "The messages stay queued (a message is marked failed after 5 attempts); run `mail send` again.",
+        f"The messages stay queued and are retried with a growing delay (a message is marked failed after "
+        f"{max_attempts()} attempts); run `mail send` again once the server is reachable.",
     ]
     return "\n".join(lines)
 
@@ -51,24 +65,39 @@ def send_command() -> None:
         click.echo("A platform admin reads them at /admin/outbox (e.g. the demo's password-reset mail).")
         click.echo("To deliver mail, set MAIL_SERVER, MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD and run this again.")
         return
-    if not queued:
-        click.echo("No queued mail.")
+    due = _queued_count(due=True)
+    if not due:
+        click.echo("No queued mail." if not queued else
+                   f"No mail is due: {queued} message(s) wait for a retry (next at {_next_retry()}).")
         return
-    sent_total = failed_total = 0
-    with click.progressbar(length=queued, label="Sending mail", file=sys.stderr) as bar:
+    total = Delivery()
+    with click.progressbar(length=due, label="Sending mail", file=sys.stderr) as bar:
         while True:
-            sent, failed = send_pending(limit=BATCH, progress=bar.update)
-            sent_total += sent
-            failed_total += failed
-            if failed or not sent:
+            batch = send_pending(limit=BATCH, progress=bar.update)
+            total += batch
+            # every message of a batch is sent, failed or waits for its retry: none comes back at once
+            if batch.smtp_error or not (batch.sent or batch.failed or batch.retrying):
                 break
-    click.echo(f"Sent {sent_total} message(s).")
-    if failed_total:
-        last_error = db.session.scalar(
-            sa.select(OutboxMessage.last_error).where(OutboxMessage.last_error.is_not(None))
-            .order_by(OutboxMessage.id.desc()).limit(1))
-        click.echo(_smtp_help(last_error), err=True)
+    click.echo(f"Sent {total.sent} message(s).")
+    _report_failures(total)
+    if total.failed or total.smtp_error:
         sys.exit(1)
+
+
+def _report_failures(total: Delivery) -> None:
+    """Each message given up in this run with its reason; the SMTP advice when the server failed."""
+    if total.failed_ids:
+        click.echo(f"Failed {total.failed} message(s) for good (not retried; the admin sees them at "
+                   f"/admin/outbox?status=failed):", err=True)
+        rows = db.session.execute(sa.select(OutboxMessage.id, OutboxMessage.last_error)
+                                  .where(OutboxMessage.id.in_(total.failed_ids)).order_by(OutboxMessage.id))
+        for message_id, reason in rows:
+            click.echo(f"  #{message_id}: {reason}", err=True)
+    if total.retrying and not total.smtp_error:
+        click.echo(f"{total.retrying} message(s) failed for a transient reason and will be retried "
+                   f"(next at {_next_retry()}).", err=True)
+    if total.smtp_error:
+        click.echo(_smtp_help(total.smtp_error), err=True)
 
 
 @mail_cli.command("list")
@@ -91,6 +120,9 @@ def list_command(status: str | None, limit: int) -> None:
         created = m.created_at.strftime("%Y-%m-%d %H:%M") if m.created_at else ""
         click.echo(f"{m.id:>5}  {OutboxStatus(m.status).value:7}  {m.attempts:>5}  {created:16}  "
                    f"{m.to_addr[:30]:30}  {m.subject}")
+        if m.last_error and m.status != OutboxStatus.SENT:
+            retry = f" (retry at {m.next_attempt_at:%Y-%m-%d %H:%M})" if m.next_attempt_at else ""
+            click.echo(f"{'':>5}  error: {m.last_error[:200]}{retry}")
     counts = dict(db.session.execute(sa.select(OutboxMessage.status, sa.func.count())
                                      .group_by(OutboxMessage.status)).all())
     click.echo("Totals: " + ", ".join(f"{s.value} {counts.get(s, 0)}" for s in OutboxStatus))

@@ -14,7 +14,7 @@ from marketplace.db import Base, utcnow
 class OutboxStatus(enum.StrEnum):
     QUEUED = "queued"
     SENT = "sent"
-    FAILED = "failed"  # gave up after too many attempts
+    FAILED = "failed"  # refused for good, or gave up after too many attempts (last_error says why)
 
 
 class OutboxMessage(Base):
@@ -38,5 +38,8 @@ class OutboxMessage(Base):
         default=OutboxStatus.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    #: When a message that failed for a transient reason (the server down) is tried again; NULL
+    #: for a message never tried, sent or failed for good (mail.services.retry_delay: backoff).
+    next_attempt_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]

@@ -27,8 +27,15 @@ from marketplace.db import Base, atomic, utcnow
 from marketplace.extensions import db
 from marketplace.jobs import enqueue, register_job
 from marketplace.mail.models import OutboxMessage, OutboxStatus
+from marketplace.text import single_line
 
-MAX_ATTEMPTS = 5
+#: Attempts before a message that keeps failing for a transient reason is given up (marked failed).
+MAX_ATTEMPTS = 6
+#: Delay before the first retry of a transient failure; multiplied by 4 for each next one, capped.
+RETRY_BASE_SECONDS = 60
+RETRY_MAX_SECONDS = 4 * 3600
+#: The outbox column's length; a longer subject is cut (with an ellipsis) when the message is built.
+SUBJECT_MAX = 200
 #: Messages sent by the delivery that follows the commit which queued them (the rest: next minute).
 AFTER_COMMIT_BATCH = 20
 
@@ -43,7 +50,7 @@ def _render(template: str, locale: str, context: dict) -> tuple[str, str, str | 
             body_html = render_template(f"email/{template}.html", **context)
         except TemplateNotFound:
             body_html = None
-    return subject[:200], body_text, body_html
+    return single_line(subject, SUBJECT_MAX), body_text, body_html
 
 
 def queue_mail(to: str, template: str, *, locale: str = "zh_CN", **context) -> OutboxMessage:
@@ -158,9 +165,13 @@ def _smtp():
 
 
 def _build(message: OutboxMessage) -> EmailMessage:
+    """The message as the mail library builds it. Strict on purpose: a value it refuses (a line
+    break in a header of a row written before subjects were cleaned) raises, and delivery marks
+    that message failed instead of sending something else than what the admin reads."""
     mail = EmailMessage()
     mail["Subject"] = message.subject
-    mail["From"] = formataddr((current_app.config["SITE_NAME"], current_app.config["MAIL_DEFAULT_SENDER"]))
+    mail["From"] = formataddr((single_line(current_app.config["SITE_NAME"], 80),
+                               current_app.config["MAIL_DEFAULT_SENDER"]))
     mail["To"] = message.to_addr
     mail["Message-ID"] = make_msgid(domain=current_app.config["MAIL_DEFAULT_SENDER"].split("@")[-1])
     mail.set_content(message.body_text)
@@ -169,62 +180,161 @@ def _build(message: OutboxMessage) -> EmailMessage:
     return mail
 
 
-def send_pending(limit: int = 100, progress=None) -> tuple[int, int]:
-    """Deliver queued messages over SMTP. Returns (sent, failed). Does nothing without SMTP.
+class Delivery(NamedTuple):
+    """What one delivery run did."""
 
-    Rows are claimed with SKIP LOCKED on PostgreSQL so two workers never send one message twice;
-    the claim is held (one transaction) while they are sent.
+    sent: int = 0
+    #: Given up: refused for good (the server said 5xx, the message cannot be built or rendered)
+    #: or out of attempts. Marked failed with the reason; never retried.
+    failed: int = 0
+    #: Failed for a transient reason (server down, 4xx): still queued, retried after a backoff.
+    retrying: int = 0
+    #: Ids of the messages marked failed by this run.
+    failed_ids: tuple[int, ...] = ()
+    #: The connection-level error that stopped the run (nothing more can be sent now), or None.
+    smtp_error: str | None = None
+
+    def __add__(self, other: Delivery) -> Delivery:  # type: ignore[override]
+        return Delivery(self.sent + other.sent, self.failed + other.failed, self.retrying + other.retrying,
+                        self.failed_ids + other.failed_ids, other.smtp_error or self.smtp_error)
+
+
+class _StopBatch(Exception):
+    """The connection is unusable (disconnected, the sender refused): the rest of the batch waits."""
+
+
+def _permanent(exc: Exception) -> bool:
+    """Whether ``exc``, raised while building or sending one message, means that message can never
+    be sent (retrying it would only fail again). Anything that is not known to be transient is."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return not any(400 <= code < 500 for code, _msg in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPNotSupportedError):  # e.g. a non-ASCII address, no SMTPUTF8
+        return True
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return not isinstance(exc, OSError)  # SMTPException derives from OSError
+
+
+def _stops_batch(exc: Exception) -> bool:
+    """The failure is the server's or the connection's, not this message's."""
+    if isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPServerDisconnected):
+        return True  # the sender address is refused (every message would be) or the line is gone
+    # a socket error; SMTPException derives from OSError too, but its other kinds are one message's
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Backoff after the ``attempts``-th transient failure: 1 min, 4 min, 16 min, ... at most 4 h."""
+    cfg = current_app.config
+    base = float(cfg.get("MAIL_RETRY_BASE_SECONDS", RETRY_BASE_SECONDS))
+    return dt.timedelta(seconds=min(base * 4 ** max(attempts - 1, 0), float(cfg.get("MAIL_RETRY_MAX_SECONDS",
+                                                                                     RETRY_MAX_SECONDS))))
+
+
+def max_attempts() -> int:
+    return int(current_app.config.get("MAIL_MAX_ATTEMPTS", MAX_ATTEMPTS))
+
+
+def _attempt_failed(message: OutboxMessage, error: str, *, permanent: bool) -> bool:
+    """Record a failed attempt; True when the message is now failed for good."""
+    message.attempts += 1
+    if permanent or message.attempts >= max_attempts():
+        message.status, message.next_attempt_at = OutboxStatus.FAILED, None
+        message.last_error = (error if permanent else f"gave up after {message.attempts} attempts: {error}")[:500]
+        current_app.logger.warning("outbox message %s failed for good after %s attempt(s): %s", message.id,
+                                   message.attempts, error.split(":", 1)[0])
+        return True
+    message.last_error = error[:500]
+    message.next_attempt_at = utcnow() + retry_delay(message.attempts)
+    return False
+
+
+def due_query(now: dt.datetime | None = None):
+    """Queued messages whose next attempt is due (new ones, and retries whose backoff has passed)."""
+    now = now or utcnow()
+    return sa.and_(OutboxMessage.status == OutboxStatus.QUEUED,
+                   sa.or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+
+
+def _send_one(conn, message: OutboxMessage) -> Delivery:
+    try:
+        mail = _build(message)
+    except Exception as exc:  # noqa: BLE001 - any refusal of the mail library: this message only
+        _attempt_failed(message, f"invalid message: {type(exc).__name__}: {exc}", permanent=True)
+        return Delivery(failed=1, failed_ids=(message.id,))
+    try:
+        conn.send_message(mail)
+    except Exception as exc:  # noqa: BLE001 - classified below; one message never stops the outbox
+        permanent = _permanent(exc)
+        reason = f"{'refused' if permanent else 'transient'}: {type(exc).__name__}: {exc}"
+        gave_up = _attempt_failed(message, reason, permanent=permanent)
+        if _stops_batch(exc):
+            raise _StopBatch(reason) from exc
+        return Delivery(failed=1, failed_ids=(message.id,)) if gave_up else Delivery(retrying=1)
+    message.status, message.sent_at, message.last_error, message.next_attempt_at = (
+        OutboxStatus.SENT, utcnow(), None, None)
+    return Delivery(sent=1)
+
+
+def send_pending(limit: int = 100, progress=None) -> Delivery:
+    """Deliver the queued messages that are due, over SMTP. Does nothing without SMTP.
+
+    Each message's failure is its own: one the server refuses for good (5xx) or the mail library
+    cannot build is marked failed with the reason and the others go on; a transient one (4xx) is
+    retried after a backoff, ``MAIL_MAX_ATTEMPTS`` times at most. When the server cannot be reached
+    (or drops the connection) the run stops: the message being sent counts an attempt, the rest
+    wait for the next run. Rows are claimed with SKIP LOCKED on PostgreSQL so two workers never
+    send one message twice; the claim is held (one transaction) while they are sent.
     """
     if not smtp_configured():
-        return 0, 0
-    query = (db.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.QUEUED)
-             .order_by(OutboxMessage.id).limit(limit))
+        return Delivery()
+    query = db.select(OutboxMessage).where(due_query()).order_by(OutboxMessage.id).limit(limit)
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     with atomic():
         messages = list(db.session.scalars(query))
         render_pending(messages)
-        unrenderable = sum(1 for m in messages if m.status == OutboxStatus.FAILED)
+        done = Delivery(failed_ids=tuple(m.id for m in messages if m.status == OutboxStatus.FAILED))
+        done = done._replace(failed=len(done.failed_ids))
         messages = [m for m in messages if m.status == OutboxStatus.QUEUED]
         if not messages:
-            return 0, unrenderable
+            return done
         try:
             conn = _smtp()
         except (OSError, smtplib.SMTPException) as exc:
+            retrying = failed = 0
+            ids = []
             for m in messages:
-                _failed(m, f"connect: {exc}")
-            return 0, len(messages) + unrenderable
-        sent, failed = 0, unrenderable
+                if _attempt_failed(m, f"connect: {exc}", permanent=False):
+                    failed, ids = failed + 1, [*ids, m.id]
+                else:
+                    retrying += 1
+            return done + Delivery(failed=failed, retrying=retrying, failed_ids=tuple(ids),
+                                   smtp_error=f"connect: {exc}")
         with conn:
             for m in messages:
                 try:
-                    conn.send_message(_build(m))
-                    m.status, m.sent_at, m.last_error = OutboxStatus.SENT, utcnow(), None
-                    sent += 1
-                except (OSError, smtplib.SMTPException) as exc:
-                    _failed(m, str(exc))
-                    failed += 1
-                if progress:
-                    progress(1)
-    return sent, failed
-
-
-def _failed(message: OutboxMessage, error: str) -> None:
-    message.attempts += 1
-    message.last_error = error[:500]
-    if message.attempts >= MAX_ATTEMPTS:
-        message.status = OutboxStatus.FAILED
+                    done += _send_one(conn, m)
+                except _StopBatch as stop:
+                    gave_up = m.status == OutboxStatus.FAILED
+                    done += Delivery(failed=int(gave_up), retrying=int(not gave_up),
+                                     failed_ids=(m.id,) if gave_up else (), smtp_error=str(stop))
+                    break
+                finally:
+                    if progress:
+                        progress(1)
+    return done
 
 
 def deliver(limit: int = 100, batches: int | None = None) -> tuple[int, int]:
-    """The "mail.deliver" job: send what is queued, ``limit`` at a time, until the outbox is empty
-    (or after ``batches`` batches) or a batch fails. Returns (sent, failed)."""
-    sent_total = failed_total = done = 0
+    """The "mail.deliver" job: send what is due, ``limit`` at a time, until nothing due is left (or
+    after ``batches`` batches) or the server cannot be reached. Returns (sent, failed)."""
+    total, done = Delivery(), 0
     while True:
-        sent, failed = send_pending(limit=limit)
-        sent_total, failed_total, done = sent_total + sent, failed_total + failed, done + 1
-        if failed or sent < limit or done == batches:
-            return sent_total, failed_total
+        batch = send_pending(limit=limit)
+        total, done = total + batch, done + 1
+        if batch.smtp_error or batch.sent + batch.failed + batch.retrying < limit or done == batches:
+            return total.sent, total.failed
 
 
 def init_app(app: Flask) -> None:

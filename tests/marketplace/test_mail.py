@@ -166,6 +166,12 @@ def test_mail_send_unreachable_server_counts_attempts_and_exits_nonzero(app, db)
     assert "Check next" in result.output and "MAIL_SERVER" in result.output
     for m in messages(db):
         assert m.status == OutboxStatus.QUEUED and m.attempts == 1 and m.last_error.startswith("connect:")
+        assert m.next_attempt_at is not None  # retried after a backoff, not at the next run
+    again = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert again.exit_code == 0 and "No mail is due: 2 message(s) wait for a retry" in again.output
+    assert {m.attempts for m in messages(db)} == {1}
+    db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=None))  # the backoff has passed
+    db.session.commit()
     app.test_cli_runner().invoke(args=["mail", "send"])
     assert {m.attempts for m in messages(db)} == {2}
 

@@ -122,7 +122,7 @@ def test_unrendered_order_mail_is_rendered_for_the_admin_and_for_delivery(
                        .where(OutboxMessage.id == first.id))
     db.session.commit()
     inbox = request.getfixturevalue("smtp_inbox")
-    assert send_pending() == (3, 0)
+    assert send_pending()[:2] == (3, 0)
     assert sorted(m["Subject"] for m in inbox.messages) == sorted(e[1] for e in expected)
     body = next(m for m in inbox.messages if m["To"] == expected[0][0]).get_body(("plain",)).get_content()
     assert body.strip() == expected[0][2].strip()
@@ -138,7 +138,7 @@ def test_unrenderable_mail_is_marked_failed_not_sent(app, smtp_inbox):
                                                             "link": ""})))
     db.session.add(OutboxMessage(to_addr="y@example.com", subject="已渲染", body_text="你好", locale="zh_CN"))
     db.session.commit()
-    assert send_pending() == (1, 1)
+    assert send_pending()[:2] == (1, 1)
     failed, sent = _outbox()
     assert failed.status == OutboxStatus.FAILED and failed.last_error.startswith("render:")
     assert sent.status == OutboxStatus.SENT
