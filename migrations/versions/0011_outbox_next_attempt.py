@@ -1,14 +1,14 @@
 """Outbox: next_attempt_at, the backoff of a message whose delivery failed for a transient reason
 
-Revision ID: 0013_robust
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-12
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_robust"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

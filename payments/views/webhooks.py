@@ -75,8 +75,11 @@ def stripe_webhook():
             return jsonify(error="temporarily unavailable"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if isinstance(exc, stripe.StripeError):  # e.g. the charge it names does not exist at Stripe
             return _ignored(data, f"stripe refused a look-up: {type(exc).__name__}")
-        log.exception("stripe webhook %s (%s) failed and is ignored", event.id, event.type)
-        return _ignored(data, "processing failed", logged=True)
+        # A well-formed event that our code failed on (a bug): nothing was recorded, so Stripe's
+        # retries (for three days) deliver it again once the fix is deployed; acknowledging it would
+        # lose the payment's effect for good. Malformed events never get here (``malformed`` above).
+        log.exception("stripe webhook %s (%s) failed; Stripe will send it again", event.id, event.type)
+        return jsonify(error="processing failed"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def _process(event):

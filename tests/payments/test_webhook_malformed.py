@@ -128,3 +128,18 @@ def charged_payment(make_group, card_token):
     intent = stripe_api.client().v1.payment_intents.retrieve(payment.provider_ref).to_dict()
     charge = intent["latest_charge"]
     return payment, charge["id"] if isinstance(charge, dict) else charge
+
+
+def test_a_well_formed_event_our_code_fails_on_is_retried_not_lost(app, client, monkeypatch):
+    """A bug while processing a good event answers 503 with Retry-After and records nothing, so
+    Stripe's retries deliver it again after the fix (a 200 would lose the payment's effect)."""
+    from payments.views import webhooks
+
+    def broken(event):
+        raise RuntimeError("a bug in our handler")
+
+    monkeypatch.setattr(webhooks, "_process", broken)  # the view under test stays real; its step fails
+    response = _post(client, _event(INTENT))
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.get_json() == {"error": "processing failed"}
+    assert _events() == 0
