@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, Response, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from marketplace.extensions import db
 from marketplace.security import API_PREFIX, safe_next
@@ -121,6 +121,12 @@ def init_errors(app: Flask) -> None:
             flash(e.message or _("操作未完成"), "error")
             return redirect(back, code=303)
         return error_response(e.status, e.message or None, code=e.code)
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(_e: SecurityError):
+        # A Host that is not ours (TRUSTED_HOSTS, production): a bare 400. No page is rendered for
+        # it, not even the error page, whose links would have to be built for that host.
+        return Response("400 Bad Request: unknown host\n", status=400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):
