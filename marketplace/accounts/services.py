@@ -128,13 +128,24 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: bump his ``auth_version``, which is part of the id in every
+    session cookie and remember-me cookie (``User.get_id``), so every copy of them stops working
+    at its next request. Logging out does this (logging out is logging out on every device), and so
+    do a password change or reset and deactivation. Personal API tokens are not sessions: they
+    live until revoked, or until the account is deactivated. Joins the caller's transaction."""
+    with atomic():
+        user.auth_version = User.auth_version + 1  # in SQL: two bumps at once both count
+        db.session.flush()
+
+
 def set_password(user: User, new_password: str) -> None:
     """Set a new password (policy-checked), end every session and remember cookie of the user, and
     tell him by e-mail (so a change he did not make does not go unnoticed)."""
     check_password_policy(new_password, user.email)
     with atomic():
         user.password_hash = hash_password(new_password)
-        user.auth_version = (user.auth_version or 1) + 1
+        end_sessions(user)
         queue_mail(user.email, "password_changed", locale=user.locale, user=user,
                    reset_url=absolute_url("accounts.forgot_password"))
 
@@ -271,5 +282,5 @@ def set_active(user: User, active: bool, actor: User | None = None) -> bool:
     with atomic():
         user.active = active
         if not active:
-            user.auth_version = (user.auth_version or 1) + 1
+            end_sessions(user)
     return True
