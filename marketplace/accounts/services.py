@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from marketplace.accounts.models import ApiToken, Role, User, UserRole
 from marketplace.accounts.passwords import (  # noqa: F401  (re-exported: the public API of accounts)
+    dummy_hash,
     hash_password,
     needs_rehash,
     password_problems,
@@ -68,6 +69,8 @@ def register_user(email: str, password: str, *, name: str = "", locale: str = "z
     """
     email = normalise_email(email)
     check_password_policy(password, email)
+    # Hashed on both paths: a taken address must not answer in a fraction of a new one's time.
+    password_hash = hash_password(password)
     existing = user_by_email(email)
     if existing is not None:
         _notify_existing(existing)
@@ -75,7 +78,7 @@ def register_user(email: str, password: str, *, name: str = "", locale: str = "z
     try:
         with atomic():
             user = User(email=email, name=(name or "").strip()[:80], phone=phone or None,
-                        password_hash=hash_password(password), locale=locale)
+                        password_hash=password_hash, locale=locale)
             db.session.add(user)
             db.session.flush()
             queue_mail(user.email, "welcome", locale=user.locale, user=user, login_url=absolute_url("accounts.login"))
@@ -117,7 +120,7 @@ def authenticate(email: str, password: str) -> User | None:
     """
     user = user_by_email(email)
     if user is None:
-        hash_password(password or "")  # about the same time as a real check: no timing oracle
+        verify_password(dummy_hash(), password or "")  # the work of a wrong password: no timing oracle
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None
