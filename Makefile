@@ -26,9 +26,11 @@ migrate: install translations
 seed: migrate
 	$(FLASK) seed-demo --if-empty
 
+# Mailed links (read them at /admin/outbox) point at the address served, unless
+# MARKETPLACE_PUBLIC_BASE_URL says otherwise (e.g. HOST=0.0.0.0 with the machine's LAN address).
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	MARKETPLACE_PUBLIC_BASE_URL="$${MARKETPLACE_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
 # ruff (style, imports, complexity), then pylint's duplicate-code check only (settings in pyproject.toml).
 lint: install

@@ -11,6 +11,7 @@ from catalog.services import CatalogError, refresh_product
 from marketplace.db import atomic
 from marketplace.extensions import db
 from marketplace.media import MediaError, get_storage, ingest_image
+from marketplace.shops.policy import ensure_not_suspended
 
 SIZES = (320, 800, 1600)
 MAX_IMAGES = 12
@@ -21,6 +22,7 @@ def add_image(product: Product, data: bytes, actor=None, *, alt: str = "",
               skip_duplicate: bool = False) -> ProductImage | None:
     """Validate, re-encode and attach a photo at the end; the same picture twice is refused
     (with ``skip_duplicate``, as a re-import wants, it is skipped and None returned)."""
+    ensure_not_suspended(product.shop)
     if len(product.images) >= MAX_IMAGES:
         raise CatalogError(_("每个商品最多 %(n)d 张图片", n=MAX_IMAGES))
     max_bytes = current_app.config.get("UPLOAD_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
@@ -47,6 +49,7 @@ def add_image(product: Product, data: bytes, actor=None, *, alt: str = "",
 @atomic()
 def reorder_images(product: Product, ordered_ids: list[int], actor=None) -> Product:
     """Put the photos in the given order (ids of this product's photos; unknown ids are refused)."""
+    ensure_not_suspended(product.shop)
     by_id = {img.id: img for img in product.images}
     if sorted(ordered_ids) != sorted(by_id) or len(set(ordered_ids)) != len(ordered_ids):
         raise CatalogError(_("图片顺序无效，请刷新页面后重试"))
@@ -74,6 +77,7 @@ def set_primary(product: Product, image: ProductImage, actor=None) -> Product:
 
 def delete_image(product: Product, image: ProductImage, actor=None) -> Product:
     """Remove a photo; its files go too unless another product (a duplicate) still uses them."""
+    ensure_not_suspended(product.shop)
     keys = list(image.variants.values())
     digest = image.digest
 

@@ -3,7 +3,8 @@
 Everything a deployment changes comes from environment variables; create_app(config) may override
 any key (the tests do). Development needs none of them: SQLite, media and the search index live in
 the data folder, and a secret key is generated there on first run. Production refuses to start
-without a real SECRET_KEY.
+without a real SECRET_KEY and without its public address (MARKETPLACE_PUBLIC_BASE_URL), from which
+every link in mail is built and whose host is the only one it answers (TRUSTED_HOSTS).
 """
 
 from __future__ import annotations
@@ -11,8 +12,14 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+#: The address ``make run`` (``flask run``) serves by default: a developer's mailed links point there.
+DEV_BASE_URL = "http://127.0.0.1:5000"
+BASE_URL_EXAMPLE = "MARKETPLACE_PUBLIC_BASE_URL=https://market.example.com"
 
 
 class ConfigError(RuntimeError):
@@ -36,6 +43,56 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def host_list(value) -> list[str]:
+    """Host names from a comma-separated string (or a list), lower-cased, blanks dropped."""
+    if isinstance(value, str):
+        value = value.split(",")
+    return [h.strip().lower() for h in value or () if h and h.strip()]
+
+
+def normalise_base_url(url: str | None, *, production: bool) -> str:
+    """The site's public address as ``scheme://host[:port][/path]`` without a trailing slash.
+
+    Every absolute link (mail, exports, the API's ``url`` fields) is built from it and never from
+    a request's Host header, which the client chooses. Raises ConfigError saying what to set.
+    """
+    raw = (url or "").strip()
+    try:
+        parts = urlsplit(raw)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or not port_ok or parts.scheme not in ("http", "https") or not parts.hostname:
+        problem = "is not an http(s) address with a host name"
+    elif parts.query or parts.fragment or parts.username or parts.password:
+        problem = "must not carry a user name, password, query or fragment"
+    elif production and parts.scheme != "https":
+        problem = "must be https in production (cookies are Secure there)"
+    else:
+        return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+    raise ConfigError(f"MARKETPLACE_PUBLIC_BASE_URL={raw!r} {problem}: set it to the site's public address, "
+                      f"e.g. {BASE_URL_EXAMPLE}")
+
+
+def _public_address(cfg: dict, overrides: dict, production: bool) -> None:
+    """PUBLIC_BASE_URL checked (required in production) and TRUSTED_HOSTS derived from it."""
+    base = cfg.get("PUBLIC_BASE_URL")
+    if not base:
+        if production:
+            raise ConfigError("MARKETPLACE_PUBLIC_BASE_URL is not set. Production builds every link in e-mails "
+                              "from it and answers only its host (and MARKETPLACE_EXTRA_HOSTS): set it to the "
+                              f"site's public address, e.g. {BASE_URL_EXAMPLE} (it replaces SERVER_NAME and "
+                              "PREFERRED_URL_SCHEME).")
+        base = DEV_BASE_URL
+    cfg["PUBLIC_BASE_URL"] = normalise_base_url(base, production=production)
+    cfg["EXTRA_HOSTS"] = host_list(cfg.get("EXTRA_HOSTS"))
+    if "TRUSTED_HOSTS" not in overrides:
+        # Production answers a foreign Host with 400 (Flask checks it for every request); development
+        # answers any host, so localhost, 127.0.0.1 and a LAN address all work for `make run`.
+        hosts = [urlsplit(cfg["PUBLIC_BASE_URL"]).hostname, *cfg["EXTRA_HOSTS"]]
+        cfg["TRUSTED_HOSTS"] = list(dict.fromkeys(hosts)) if production else None
 
 
 def _dev_secret_key(data_dir: Path) -> str:
@@ -114,8 +171,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "noreply@marketplace.local"),
         "MAIL_SEND_AFTER_REQUEST": _bool(env.get("MAIL_SEND_AFTER_REQUEST"), True),
-        "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
-        "SERVER_NAME": env.get("SERVER_NAME") or None,
+        #: The site's public address: every absolute link is built from it (marketplace.web.absolute_url).
+        "PUBLIC_BASE_URL": env.get("MARKETPLACE_PUBLIC_BASE_URL") or None,
+        #: Other host names production answers besides PUBLIC_BASE_URL's (".example.com": subdomains too).
+        "EXTRA_HOSTS": host_list(env.get("MARKETPLACE_EXTRA_HOSTS")),
         #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
         "TRUSTED_PROXIES": int(env.get("MARKETPLACE_TRUSTED_PROXIES", "0")),
         "RATELIMIT_REGISTER": env.get("MARKETPLACE_RATELIMIT_REGISTER", "5 per minute;30 per hour"),
@@ -158,4 +217,5 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     elif not secret:
         secret = _dev_secret_key(data_dir)
     cfg["SECRET_KEY"] = secret
+    _public_address(cfg, overrides, environment == "production")
     return cfg

@@ -6,11 +6,11 @@ import logging
 import sys
 import time
 
-from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
+from flask import Flask, Response, current_app, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from marketplace.extensions import db, login_manager
 from marketplace.logs import safe_path
@@ -202,6 +202,12 @@ def init_errors(app: Flask) -> None:
             flash(e.message or _("操作未完成"), "error")
             return redirect(back, code=303)
         return error_response(e.status, e.message or None, code=e.code)
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(_e: SecurityError):
+        # A Host that is not ours (TRUSTED_HOSTS, production): a bare 400. No page is rendered for
+        # it, not even the error page, whose links would have to be built for that host.
+        return Response("400 Bad Request: unknown host\n", status=400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):

@@ -9,6 +9,7 @@ from flask_babel import format_datetime
 
 from marketplace import money
 from marketplace.i18n import current_locale_code
+from marketplace.web import absolute_url
 
 
 @lru_cache(maxsize=8192)
@@ -35,6 +36,7 @@ def media_url(key: str | None) -> str | None:
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["money"] = money_filter
     app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
+    app.jinja_env.globals["absolute_url"] = absolute_url  # links printed on a page: canonical, not the Host's
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     init_nav(app)

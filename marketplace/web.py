@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import enum
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, request
+
+from marketplace.config import DEV_BASE_URL
 
 #: The deepest page a list offers: deeper pages cost a long OFFSET walk and nobody reads them.
 MAX_PAGE = 10_000
@@ -41,14 +44,12 @@ def paginate(stmt: sa.Select, *, per_page: int, page: int | None = None, count: 
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A full link for mail and exports: from the request when there is one, else from SERVER_NAME
-    (set it in production: cron jobs send mail). Outside both, the path alone: never a link to a
-    host that is not ours, and never an error. No throwaway request context is pushed (its
-    teardown would run the request hooks, the jobs' among them, in the middle of a job)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    config = current_app.config
-    server = config.get("SERVER_NAME")
-    adapter = current_app.url_map.bind(server or "localhost", script_name=config.get("APPLICATION_ROOT") or "/",
-                                       url_scheme=config.get("PREFERRED_URL_SCHEME") or "http")
-    return adapter.build(endpoint, values, force_external=bool(server))
+    """A full link for mail, exports, the API and anything stored or printed: always from the
+    configured PUBLIC_BASE_URL (``https://host[:port][/prefix]``), never from the request. The Host
+    header is the client's to choose: a reset requested with ``Host: evil.example`` must not mail
+    a link to evil.example. The same inside a request, in a job and in the CLI. No throwaway
+    request context is pushed (its teardown would run the request hooks, the jobs' among them, in
+    the middle of a job)."""
+    base = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or DEV_BASE_URL)
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)

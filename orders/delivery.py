@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from catalog.units import grams_per_unit
 from marketplace.db import atomic
 from marketplace.extensions import db
+from marketplace.shops.policy import ensure_not_suspended
 from orders.models import FeeMode, Fulfilment, ShopDeliveryRule
 
 FULFILMENT_LABELS = {Fulfilment.DELIVERY: _l("配送"), Fulfilment.PICKUP: _l("到店自提")}
@@ -56,7 +57,8 @@ def delivery_rule(shop) -> ShopDeliveryRule | DefaultRule:
 def save_delivery_rule(shop, *, delivery_enabled: bool, counties, fee_mode: FeeMode, fee_cents: int,
               free_above_cents: int | None, pickup_enabled: bool, pickup_address: str,
               pickup_hours: str) -> ShopDeliveryRule:
-    """Create or replace the shop's delivery rule (``counties``: Region rows)."""
+    """Create or replace the shop's delivery rule (``counties``: Region rows); refused while suspended."""
+    ensure_not_suspended(shop)
     rule = db.session.scalar(db.select(ShopDeliveryRule).where(ShopDeliveryRule.shop_id == shop.id))
     if rule is None:
         rule = ShopDeliveryRule(shop_id=shop.id)

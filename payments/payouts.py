@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from marketplace.db import atomic
 from marketplace.extensions import db
+from marketplace.shops.policy import ensure_not_suspended
 from marketplace.states import InvalidTransition
 from orders.models import Order
 from payments import ledger, stripe_api
@@ -38,7 +39,9 @@ def settings_for(shop_id: int, create: bool = False) -> ShopPaymentSettings | No
 
 
 def save_settings(shop, form) -> ShopPaymentSettings:
-    """The shop's offline methods and bank account from its settings form. One transaction."""
+    """The shop's offline methods and bank account from its settings form. One transaction.
+    Refused while the shop is suspended (buyers of its open orders would read a new account)."""
+    ensure_not_suspended(shop)
     fields = {"bank_name": 80, "account_name": 80, "account_number": 40}
     values = {k: (form.get(k) or "").strip() for k in fields}
     bank = form.get("accepts_bank_transfer") == "y"
@@ -75,7 +78,9 @@ def set_commission(bps: int | None, *, shop=None, category=None) -> None:
 # --- onboarding --------------------------------------------------------------------------------------
 
 def onboarding_link(shop, email: str, refresh_url: str, return_url: str) -> str:
-    """Create the shop's Express account once, then an Account Link to Stripe's onboarding."""
+    """Create the shop's Express account once, then an Account Link to Stripe's onboarding
+    (not for a suspended shop)."""
+    ensure_not_suspended(shop)
     if not stripe_api.enabled():
         raise PaymentError(_("在线支付未开通"), status=409, code="stripe_off")
     with atomic():

@@ -86,6 +86,8 @@ def make_config(database_url: str, data_dir: Path, **overrides) -> dict:
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 8,
         "SERVER_NAME": None,
+        # mailed links: the test client's own host (production demands MARKETPLACE_PUBLIC_BASE_URL)
+        "PUBLIC_BASE_URL": "http://localhost",
         "PAGE_CACHE_SECONDS": 0,  # tests/marketplace/test_page_cache.py turns it on
     }
     if database_url.startswith("sqlite"):

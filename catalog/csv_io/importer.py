@@ -26,6 +26,7 @@ from marketplace.db import atomic
 from marketplace.errors import DomainError
 from marketplace.exports import unneutralise
 from marketplace.extensions import db
+from marketplace.shops.policy import ensure_not_suspended
 
 
 class CsvFileError(DomainError):
@@ -221,8 +222,10 @@ def import_csv(shop, actor, data: bytes, *, zip_data: bytes | None = None, dry_r
     """Check the file and, unless dry_run or any row has an error, import it in one transaction.
 
     Raises CsvFileError for a file that cannot be read at all (encoding, header, zip); otherwise
-    returns the report, whose ``errors`` list is empty exactly when the import happened.
+    returns the report, whose ``errors`` list is empty exactly when the import happened. A
+    suspended shop is refused before its file is read (ShopError).
     """
+    ensure_not_suspended(shop)
     try:
         images = ZipImages(zip_data) if zip_data else None
     except ZipError as exc:

@@ -23,6 +23,7 @@ from catalog.services.stock import change_stock
 from catalog.services.validation import clean_product_fields, clean_variants
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
+from marketplace.shops.policy import ensure_not_suspended
 from marketplace.states import StateMachine
 
 PRODUCT_STATUS = StateMachine("product", {
@@ -120,6 +121,7 @@ def image_prefix(image: ProductImage) -> str:
 def create_product(shop, actor, data: dict, variants: list[dict], *, status: ProductStatus = ProductStatus.DRAFT,
                    movement_kind: str = "adjust") -> Product:
     """Create a product with its variants and tiers (draft unless ``status`` says published)."""
+    ensure_not_suspended(shop)
     fields = clean_product_fields(shop, data)
     rows = clean_variants(variants)
     product = Product(shop=shop, code=fields["code"] or _new_code(shop), status=ProductStatus.DRAFT,
@@ -141,6 +143,7 @@ def create_product(shop, actor, data: dict, variants: list[dict], *, status: Pro
 def update_product(product: Product, actor, data: dict, variants: list[dict] | None = None, *,
                    deactivate_missing: bool = True, movement_kind: str = "adjust") -> Product:
     """Change a product's fields and (when given) its variants; variants left out are deactivated."""
+    ensure_not_suspended(product.shop)
     fields = clean_product_fields(product.shop, data, product)
     if variants is not None:
         rows = clean_variants(variants, product.variants)
@@ -161,6 +164,8 @@ def set_status(product: Product, target: ProductStatus, actor, note: str | None 
     a conditional UPDATE (two concurrent moves cannot both win) and one history row per move."""
     target_ = ProductStatus(target)
     PRODUCT_STATUS.check(ProductStatus(product.status), target_)
+    if target_ == ProductStatus.PUBLISHED:  # taking a product off sale stays open to a suspended shop
+        ensure_not_suspended(product.shop)
     if product.deleted_at is not None:
         raise CatalogError(_("商品已删除"))
     if target_ == ProductStatus.PUBLISHED and not any(v.active for v in product.variants):
@@ -201,6 +206,7 @@ def soft_delete(product: Product, actor) -> Product:
 @atomic()
 def duplicate_product(product: Product, actor) -> Product:
     """A draft copy with the same fields, variants, tiers and photos, and no stock."""
+    ensure_not_suspended(product.shop)
     base = f"{product.code}-copy"[:60]
     code, n = base, 1
     while db.session.scalar(sa.select(Product.id).where(Product.shop_id == product.shop_id,

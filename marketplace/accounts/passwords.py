@@ -6,6 +6,8 @@ is upgraded on the next successful login (see services.authenticate).
 
 from __future__ import annotations
 
+import secrets
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -38,6 +40,21 @@ def _hasher() -> PasswordHasher:
 def hash_password(password: str) -> str:
     """An Argon2id hash of the password with the configured cost."""
     return _hasher().hash(password)
+
+
+#: One hash of a throw-away password per cost setting (see dummy_hash).
+_DUMMY_HASHES: dict[tuple[int, int], str] = {}
+
+
+def dummy_hash() -> str:
+    """A hash with the configured cost that no password matches (made once per process and cost):
+    checking a password against it costs what checking a real user's does, so a login for an
+    address without an account takes as long as a wrong password (no timing oracle)."""
+    cfg = current_app.config
+    key = (int(cfg["ARGON2_TIME_COST"]), int(cfg["ARGON2_MEMORY_COST"]))
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hash_password(secrets.token_urlsafe(32))
+    return _DUMMY_HASHES[key]
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:

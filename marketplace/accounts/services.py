@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from marketplace.accounts.models import ApiToken, Role, User, UserRole
 from marketplace.accounts.passwords import (  # noqa: F401  (re-exported: the public API of accounts)
+    dummy_hash,
     hash_password,
     needs_rehash,
     password_problems,
@@ -69,6 +70,8 @@ def register_user(email: str, password: str, *, name: str = "", locale: str = "z
     """
     email = normalise_email(email)
     check_password_policy(password, email)
+    # Hashed on both paths: a taken address must not answer in a fraction of a new one's time.
+    password_hash = hash_password(password)
     existing = user_by_email(email)
     if existing is not None:
         _notify_existing(existing)
@@ -76,7 +79,7 @@ def register_user(email: str, password: str, *, name: str = "", locale: str = "z
     try:
         with atomic():
             user = User(email=email, name=(name or "").strip()[:80], phone=phone or None,
-                        password_hash=hash_password(password), locale=locale)
+                        password_hash=password_hash, locale=locale)
             db.session.add(user)
             db.session.flush()
             queue_mail(user.email, "welcome", locale=user.locale, user=user, login_url=absolute_url("accounts.login"))
@@ -118,7 +121,7 @@ def authenticate(email: str, password: str) -> User | None:
     """
     user = user_by_email(email)
     if user is None:
-        hash_password(password or "")  # about the same time as a real check: no timing oracle
+        verify_password(dummy_hash(), password or "")  # the work of a wrong password: no timing oracle
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None
@@ -129,13 +132,24 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: bump his ``auth_version``, which is part of the id in every
+    session cookie and remember-me cookie (``User.get_id``), so every copy of them stops working
+    at its next request. Logging out does this (logging out is logging out on every device), and so
+    do a password change or reset and deactivation. Personal API tokens are not sessions: they
+    live until revoked, or until the account is deactivated. Joins the caller's transaction."""
+    with atomic():
+        user.auth_version = User.auth_version + 1  # in SQL: two bumps at once both count
+        db.session.flush()
+
+
 def set_password(user: User, new_password: str) -> None:
     """Set a new password (policy-checked), end every session and remember cookie of the user, and
     tell him by e-mail (so a change he did not make does not go unnoticed)."""
     check_password_policy(new_password, user.email)
     with atomic():
         user.password_hash = hash_password(new_password)
-        user.auth_version = (user.auth_version or 1) + 1
+        end_sessions(user)
         queue_mail(user.email, "password_changed", locale=user.locale, user=user,
                    reset_url=absolute_url("accounts.forgot_password"))
 
@@ -278,5 +292,5 @@ def set_active(user: User, active: bool, actor: User | None = None) -> bool:
     with atomic():
         user.active = active
         if not active:
-            user.auth_version = (user.auth_version or 1) + 1
+            end_sessions(user)
     return True

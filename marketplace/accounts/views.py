@@ -138,12 +138,16 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Log out everywhere: this browser's cookies go, and every copy of them (another device, a
+    stolen cookie, the remember-me cookie) dies with the user's old auth_version."""
+    if current_user.is_authenticated:
+        svc.end_sessions(current_user._get_current_object())
     locale = session.get("locale")
     session.clear()
     logout_user()  # after clear(): it marks the remember cookie for deletion
     if locale:
         session["locale"] = locale
-    flash(_("您已退出登录。"), "info")
+    flash(_("您已退出登录：所有设备上的登录都已结束。"), "info")
     return redirect(_home())
 
 

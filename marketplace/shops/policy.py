@@ -17,6 +17,34 @@ from marketplace.accounts.policy import has_role
 from marketplace.errors import ApiError
 from marketplace.extensions import db
 from marketplace.shops.models import SHOP_ROLES, Shop, ShopMember, ShopStatus
+from marketplace.shops.validation import ShopError
+
+#: Shops whose members use the merchant pages: an approved one, and a suspended one, which still
+#: sees its data and fulfils and refunds the orders it has (its other changes: ensure_not_suspended).
+MERCHANT_STATUSES = (ShopStatus.APPROVED, ShopStatus.SUSPENDED)
+
+
+class ShopSuspended(ShopError):
+    """A change the platform's suspension of the shop forbids (409: the shop's state refuses it)."""
+
+    status = 409
+    code = "shop_suspended"
+
+
+def ensure_not_suspended(shop: Shop | None) -> None:
+    """Refuse a change to a suspended shop's public face or selling.
+
+    While suspended a shop keeps its data and its orders: its members still see everything, mark
+    offline payments received, accept, ship, hand over, cancel and refund existing orders, correct
+    stock, take products off sale (hide, delete), withdraw invitations and remove staff. What it
+    cannot do until the platform reinstates it is anything that changes what buyers will see or
+    how it sells: its profile and logo, products (create, edit, duplicate, photos, CSV import),
+    publishing, delivery rules, payment settings and payout onboarding, and taking on staff. Every
+    service that does one of those calls this first, whoever its caller is.
+    """
+    if shop is not None and shop.status == ShopStatus.SUSPENDED:
+        raise ShopSuspended(_("店铺已被暂停：暂停期间不能修改店铺资料、商品、配送和收款设置，也不能添加店员；"
+                              "仍可查看数据，处理和退款已有订单。"))
 
 
 def membership_of(user) -> ShopMember | None:
@@ -29,20 +57,21 @@ def membership_of(user) -> ShopMember | None:
 def current_shop(*, owner: bool = False, approved: bool = True) -> Shop:
     """The signed-in user's shop, or 403 when he has none (or is not its owner when owner=True).
 
-    With approved=True a pending, rejected or suspended shop cannot use merchant pages (403).
+    With approved=True a pending or rejected shop cannot use merchant pages (403); a suspended one
+    can (its data, its orders), and the services refuse its other changes (ensure_not_suspended).
     """
     member = membership_of(current_user)
     if member is None:
         abort(403)
     if owner and member.role != Role.SHOP_OWNER:  # his own grant: an admin on a shop's staff is staff there
         abort(403)
-    if approved and member.shop.status != ShopStatus.APPROVED:
+    if approved and member.shop.status not in MERCHANT_STATUSES:
         abort(403)
     return member.shop
 
 
 def merchant_required(view=None, *, owner: bool = False):
-    """Decorator: the view needs an approved shop of the current user; passes it as ``shop``."""
+    """Decorator: the view needs an approved (or suspended) shop of the current user; passes it as ``shop``."""
 
     def decorate(fn):
         @wraps(fn)

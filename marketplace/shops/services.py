@@ -27,6 +27,7 @@ from marketplace.shops.models import (
     ShopStatusChange,
     ShopType,
 )
+from marketplace.shops.policy import ensure_not_suspended
 from marketplace.shops.validation import (
     FieldError,
     ShopError,
@@ -265,7 +266,8 @@ def editable_fields(shop: Shop) -> tuple[str, ...]:
 
 def update_shop(shop: Shop, data: dict[str, Any], actor, *, logo_file=None, licence_file=None) -> Shop:
     """The owner's edits. Fields missing from ``data`` keep their value; a rejected shop goes back
-    to pending for another review."""
+    to pending for another review. A suspended shop's profile is frozen."""
+    ensure_not_suspended(shop)
     allowed = editable_fields(shop)
     merged = {key: getattr(shop, key) for key in FIELDS}
     merged["shop_type"] = shop.shop_type.value

@@ -16,6 +16,7 @@ from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
 from marketplace.security import hash_token
 from marketplace.shops.models import MemberRole, Shop, ShopInvite, ShopMember
+from marketplace.shops.policy import ensure_not_suspended
 from marketplace.shops.services import member_of
 from marketplace.shops.validation import ShopError
 from marketplace.web import absolute_url
@@ -49,6 +50,7 @@ def invite_staff(shop: Shop, email: str, actor) -> tuple[ShopInvite, str]:
     An earlier open invitation to the same address is replaced. The e-mail carries the link.
     """
     _require_owner(shop, actor)
+    ensure_not_suspended(shop)  # no new people in a suspended shop
     try:
         email = validate_email((email or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
@@ -92,6 +94,10 @@ def invite_problem(invite: ShopInvite | None, user=None) -> str | None:
         return _("这个邀请已经用过了")
     if as_utc(invite.expires_at) <= utcnow():
         return _("这个邀请已过期，请让店主重新邀请")
+    try:
+        ensure_not_suspended(invite.shop)
+    except ShopError as exc:
+        return exc.message
     if user is not None:
         if user.email.lower() != invite.email:
             return _("这个邀请是发给 %(email)s 的，请用该邮箱的账号登录后再接受", email=_mask(invite.email))
@@ -103,6 +109,8 @@ def invite_problem(invite: ShopInvite | None, user=None) -> str | None:
 def accept_invite(token: str, user) -> ShopMember:
     """The signed-in ``user`` joins the shop as staff; ShopError says why not."""
     invite = find_invite(token)
+    if invite is not None:
+        ensure_not_suspended(invite.shop)
     problem = invite_problem(invite, user)
     if problem:
         raise ShopError(problem)

@@ -87,11 +87,11 @@ def test_building_a_link_inside_a_transaction_keeps_its_jobs(app, calls):
 
     with atomic():
         enqueue("test.record", n=1)
-        assert absolute_url("orders.my_orders") == "/orders"  # no SERVER_NAME: the path, no foreign host
+        assert absolute_url("orders.my_orders") == "http://localhost/orders"  # PUBLIC_BASE_URL of the tests
         assert calls == []
     assert calls == [1]
-    app.config["SERVER_NAME"] = "market.example.com"
-    assert absolute_url("orders.my_orders") == "http://market.example.com/orders"
+    app.config["PUBLIC_BASE_URL"] = "https://market.example.com"
+    assert absolute_url("orders.my_orders") == "https://market.example.com/orders"
 
 
 def test_enqueued_job_runs_after_the_commit_in_its_own_session(app, calls):

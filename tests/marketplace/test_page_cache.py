@@ -234,7 +234,8 @@ def test_off_by_default_outside_production(app_config, monkeypatch):
 
     monkeypatch.delenv("MARKETPLACE_PAGE_CACHE_SECONDS", raising=False)
     assert load_config(app_config["DATA_DIR"], {"SECRET_KEY": "x"})["PAGE_CACHE_SECONDS"] == 0
-    production = load_config(app_config["DATA_DIR"], {"ENV": "production", "SECRET_KEY": "p" * 40})
+    production = load_config(app_config["DATA_DIR"], {"ENV": "production", "SECRET_KEY": "p" * 40,
+                                                          "PUBLIC_BASE_URL": "https://market.example.com"})
     assert production["PAGE_CACHE_SECONDS"] == 30
     monkeypatch.setenv("MARKETPLACE_PAGE_CACHE_SECONDS", "-5")  # a negative expiry means off, not "forever"
     assert load_config(app_config["DATA_DIR"], {"SECRET_KEY": "x"})["PAGE_CACHE_SECONDS"] == 0
