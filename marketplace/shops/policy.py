@@ -134,8 +134,10 @@ def api_shop(shop_id: int, *, write: bool = False) -> Shop:
     """The shop of /api/v1/shops/<shop_id>/... for the current user, by his current grants.
 
     No shop membership: 403 ``not_a_merchant``; another shop's id (or none such): 404, never a 403
-    that would confirm it exists. Writes need an approved shop, as the merchant pages do (403
-    ``shop_not_approved``); a pending or suspended shop may still read its own rows.
+    that would confirm it exists. Writes need an approved or suspended shop, as the merchant pages
+    do (403 ``shop_not_approved`` otherwise); a suspended shop's writes then meet the services' own
+    rule (``ensure_not_suspended``: orders and refunds go on, its products and settings are frozen,
+    409 ``shop_suspended``), and a pending shop may still read its own rows.
     """
     member = membership_of(current_user)
     if member is None:
@@ -143,6 +145,6 @@ def api_shop(shop_id: int, *, write: bool = False) -> Shop:
     if member.shop_id != shop_id:
         raise ApiError(404, "not_found", _("店铺不存在"))
     shop = member.shop
-    if write and shop.status != ShopStatus.APPROVED:
-        raise ApiError(403, "shop_not_approved", _("店铺未通过审核或已被暂停，不能修改"))
+    if write and shop.status not in (ShopStatus.APPROVED, ShopStatus.SUSPENDED):
+        raise ApiError(403, "shop_not_approved", _("店铺未通过审核，不能修改"))
     return shop

@@ -191,7 +191,7 @@ def test_session_works_without_scopes(client, login, owner, shop, categories):
     assert made.status_code == 201
 
 
-def test_suspended_shop_reads_but_cannot_write(erp, db, shop):
+def test_suspended_shop_reads_but_cannot_change_its_products(erp, db, shop):
     pid = erp.post(erp.base, json=NEW).get_json()["id"]
     shop.status = ShopStatus.SUSPENDED
     db.session.commit()
@@ -199,5 +199,9 @@ def test_suspended_shop_reads_but_cannot_write(erp, db, shop):
     for method, path, body in (("post", erp.base, NEW), ("patch", f"{erp.base}/{pid}", {"title": "y"}),
                                ("post", f"{erp.base}/{pid}/publish", None)):
         refused = getattr(erp, method)(path, json=body)
-        assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "shop_not_approved"
+        assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "shop_suspended"
     assert db.session.get(Product, pid).status == ProductStatus.DRAFT
+    shop.status = ShopStatus.PENDING
+    db.session.commit()
+    refused = erp.post(erp.base, json=NEW)
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "shop_not_approved"
