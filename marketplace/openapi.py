@@ -45,7 +45,7 @@ def api_doc(summary: str, *, tags, description: str = "", body=None, body_requir
     """Describe an API route for the OpenAPI document (stored on the view; nothing is wrapped).
 
     ``responses`` maps a status to a schema (class or instance), None (no body) or "error"; the
-    statuses every route of its kind can give (401, 403, 404 for ids, 400 for writes, 429) are added
+    statuses every route of its kind can give (400, 429 and 503 for any; 401, 403, 404 for ids) are added
     by the builder. ``headers`` are (name, description) pairs of request headers the route reads.
     """
 
@@ -214,10 +214,11 @@ def _response(status: int, value) -> dict:
 
 
 _STATUS_TEXT = {
-    200: "OK", 201: "Created", 204: "No content", 400: "Bad request: invalid JSON, field or CSRF token",
+    200: "OK", 201: "Created", 204: "No content", 400: "Bad request: invalid JSON, field, CSRF token or characters",
     401: "Not signed in and no valid API token", 403: "Forbidden: the token lacks a scope, or the user a role",
     404: "Not found (also another user's or shop's id)", 409: "Conflict: the object's state does not allow it",
     422: "Refused: a value breaks a rule", 429: "Too many requests",
+    503: "A service it needs (the database) is down: try again after Retry-After seconds",
 }
 
 
@@ -226,15 +227,15 @@ def _operation(rule, method: str, view) -> dict:
     login = bool(getattr(view, "api_login_required", False))
     _path, params = _path_parameters(rule)
     responses = {status: _response(status, value) for status, value in sorted(doc.responses.items())}
-    implied = {429: "error"}
+    # any request: 400 for NUL or other refused bytes in its path, headers or body
+    # (marketplace.input), 429 for its rate limit, 503 while the database is down (marketplace.errors)
+    implied = {400: "error", 429: "error", 503: "error"}
     if login:
         implied[401] = "error"
     if login or getattr(view, "api_scopes", None) is not None or method in WRITE_METHODS:
         implied[403] = "error"
     if params:
         implied[404] = "error"
-    if method in WRITE_METHODS or doc.query is not None:
-        implied[400] = "error"
     for status, value in implied.items():
         responses.setdefault(status, _response(status, value))
     operation = {"summary": doc.summary, "tags": list(doc.tags), "operationId": view.__name__,
