@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import smtplib
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -27,6 +28,9 @@ from marketplace.db import Base, atomic, utcnow
 from marketplace.extensions import db
 from marketplace.jobs import enqueue, register_job
 from marketplace.mail.models import OutboxMessage, OutboxStatus
+from marketplace.privacy.masking import mask_email
+
+log = logging.getLogger("marketplace.mail")
 
 MAX_ATTEMPTS = 5
 #: Messages sent by the delivery that follows the commit which queued them (the rest: next minute).
@@ -191,6 +195,7 @@ def send_pending(limit: int = 100, progress=None) -> tuple[int, int]:
         try:
             conn = _smtp()
         except (OSError, smtplib.SMTPException) as exc:
+            log.warning("mail: cannot connect to the SMTP server: %s", exc)
             for m in messages:
                 _failed(m, f"connect: {exc}")
             return 0, len(messages) + unrenderable
@@ -201,9 +206,12 @@ def send_pending(limit: int = 100, progress=None) -> tuple[int, int]:
                     conn.send_message(_build(m))
                     m.status, m.sent_at, m.last_error = OutboxStatus.SENT, utcnow(), None
                     sent += 1
+                    # the recipient masked: a mail log names no one
+                    log.info("mail %s (%s) sent to %s", m.id, m.template, mask_email(m.to_addr))
                 except (OSError, smtplib.SMTPException) as exc:
                     _failed(m, str(exc))
                     failed += 1
+                    log.warning("mail %s (%s) to %s failed: %s", m.id, m.template, mask_email(m.to_addr), exc)
                 if progress:
                     progress(1)
     return sent, failed
