@@ -7,12 +7,15 @@ refuses) whose message is user-facing, and nothing is changed.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_babel import gettext as _
 
 from marketplace.accounts.models import Role, User
 from marketplace.admin.models import AuditEntry
-from marketplace.db import atomic
+from marketplace.db import atomic, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.shops.models import Shop, ShopStatus
@@ -43,6 +46,24 @@ def record_audit(actor: User | None, action: str, obj_type: str, obj_id, before:
                        object_id=str(obj_id), before=before, after=after, note=note, ip=ip)
     db.session.add(entry)
     return entry
+
+
+#: One "viewed personal data" entry per admin and object in this many minutes (a reload adds none).
+VIEW_AUDIT_MINUTES = 10
+
+
+def record_view(actor: User, obj_type: str, obj_id) -> bool:
+    """Audit an admin's look at an individual page that shows personal data in full (a user, a shop,
+    an order); commits its own entry. False when the same admin saw it within VIEW_AUDIT_MINUTES."""
+    since = utcnow() - dt.timedelta(minutes=VIEW_AUDIT_MINUTES)
+    seen = db.session.scalar(sa.select(AuditEntry.id).where(
+        AuditEntry.actor_id == actor.id, AuditEntry.action == "privacy.view", AuditEntry.object_type == obj_type,
+        AuditEntry.object_id == str(obj_id), AuditEntry.created_at >= since).limit(1))
+    if seen is not None:
+        return False
+    with atomic():
+        record_audit(actor, "privacy.view", obj_type, obj_id)
+    return True
 
 
 def shop_snapshot(shop: Shop) -> dict:

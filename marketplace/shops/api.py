@@ -10,6 +10,7 @@ from marketplace.api import api_bp, page_args
 from marketplace.errors import ApiError
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
+from marketplace.privacy.masking import mask_address, mask_phone
 from marketplace.regions.services import county_of, region_path
 from marketplace.shops.labels import shop_type_label
 from marketplace.shops.models import Shop, ShopStatus, ShopType
@@ -37,7 +38,8 @@ def shop_json(shop: Shop, *, detail: bool = False) -> dict:
     if shop.shop_type == ShopType.MARKET_STALL:
         data.update(market_name=shop.market_name, stall_number=shop.stall_number)
     if detail:
-        data.update(address=shop.address, phone=shop.phone, description=shop.description)
+        # public: the street and the phone masked, as on the shop's page
+        data.update(address=mask_address(shop.address), phone=mask_phone(shop.phone), description=shop.description)
     return data
 
 
