@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.db import as_utc, utcnow
 from marketplace.extensions import db
@@ -80,8 +81,10 @@ def _order(order: Order) -> dict:
 
 
 def export_orders(user, limit: int) -> list[dict]:
-    orders = db.session.scalars(sa.select(Order).where(Order.buyer_id == user.id).order_by(Order.id).limit(limit))
-    return [_order(o) for o in orders]
+    orders = db.session.scalars(sa.select(Order).where(Order.buyer_id == user.id).order_by(Order.id).limit(limit)
+                                .options(selectinload(Order.lines), selectinload(Order.history),
+                                         joinedload(Order.shop)))
+    return [_order(o) for o in orders.unique()]
 
 
 # --- deletion -----------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reaso
         # e.g. "approve" is for applications; a suspended shop comes back by "reinstate"
         raise InvalidTransition(SHOP_STATES, ShopStatus(shop.status), target)
     reason = (reason or "").strip() or None
-    if target in (ShopStatus.REJECTED, ShopStatus.SUSPENDED) and not reason:
+    if target in (ShopStatus.REJECTED, ShopStatus.SUSPENDED, ShopStatus.CLOSED) and not reason:
         raise AdminError(_("请填写原因：店主会在通知中看到它。"))
 
     with atomic():
@@ -114,6 +114,12 @@ def suspend_shop(shop: Shop, actor: User, reason: str) -> Shop:
 def reinstate_shop(shop: Shop, actor: User) -> Shop:
     """Bring a suspended shop back online."""
     return _change_shop(shop, ShopStatus.APPROVED, actor, "shop.reinstate", only_from=ShopStatus.SUSPENDED)
+
+
+def close_shop(shop: Shop, actor: User, reason: str) -> Shop:
+    """Close an open or suspended shop for good (the owner stops trading, or asked to delete his account:
+    a closed shop no longer holds his deletion back). Settle what the platform owes it first."""
+    return _change_shop(shop, ShopStatus.CLOSED, actor, "shop.close", reason)
 
 
 # --- users ----------------------------------------------------------------------------------

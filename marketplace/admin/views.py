@@ -38,6 +38,7 @@ SHOP_ACTIONS = {
     "reject": (services.reject_shop, True, _l("已驳回开店申请，店主会收到通知。")),
     "suspend": (services.suspend_shop, True, _l("店铺已暂停，店主会收到通知。")),
     "reinstate": (services.reinstate_shop, False, _l("店铺已恢复营业，店主会收到通知。")),
+    "close": (services.close_shop, True, _l("店铺已关闭，店主会收到通知。")),
 }
 
 
@@ -105,7 +106,7 @@ def shop(shop_id: int):
                            ShopStatus=ShopStatus)
 
 
-@bp.post("/shops/<int:shop_id>/<any(approve, reject, suspend, reinstate):action>")
+@bp.post("/shops/<int:shop_id>/<any(approve, reject, suspend, reinstate, close):action>")
 @admin_required
 def shop_action(shop_id: int, action: str):
     shop = _shop_or_404(shop_id)

@@ -1,8 +1,8 @@
 """A user's shop memberships in his data export, and what a shop means for his account's deletion.
 
 The owner of a shop that is pending, open or suspended cannot delete his account (the shop's
-orders, payouts and licence need an owner): he closes it or hands it over first, with the
-platform's help. A rejected application does not block: its phone and street are masked. Staff
+orders, payouts and licence need an owner): the platform closes it first (admin, "close"), or it
+is handed over. A rejected or closed shop does not block: its phone and street are masked. Staff
 simply lose their place. Invitations addressed to his e-mail are deleted.
 """
 
@@ -18,6 +18,9 @@ from marketplace.privacy.masking import mask_address, mask_phone
 from marketplace.privacy.registry import Erasure, register_personal_data
 from marketplace.shops.models import SHOP_ROLES, Shop, ShopInvite, ShopMember, ShopStatus
 
+#: A shop in one of these no longer trades: its owner may delete his account.
+ENDED = {ShopStatus.REJECTED, ShopStatus.CLOSED}
+
 
 def _memberships(user) -> list[ShopMember]:
     return list(db.session.scalars(sa.select(ShopMember).where(ShopMember.user_id == user.id,
@@ -32,7 +35,7 @@ def export_shops(user, limit: int) -> list[dict]:
 
 
 def owner_block(user) -> str | None:
-    shops = [m.shop for m in _memberships(user) if m.is_owner and m.shop.status != ShopStatus.REJECTED]
+    shops = [m.shop for m in _memberships(user) if m.is_owner and m.shop.status not in ENDED]
     if not shops:
         return None
     return _("您是店铺“%(shop)s”的店主：请先联系平台关闭店铺，或把店铺转让给他人，再注销账号。",
@@ -44,7 +47,7 @@ def erase_shops(erasure: Erasure) -> None:
     db.session.execute(sa.delete(ShopInvite).where(sa.func.lower(ShopInvite.email) == user.email.lower()))
     for member in _memberships(user):
         shop: Shop = member.shop
-        if member.is_owner and shop.status == ShopStatus.REJECTED:
+        if member.is_owner and shop.status in ENDED:
             erasure.found(shop.phone)
             shop.phone = mask_phone(shop.phone)
             shop.address = mask_address(shop.address)

@@ -255,15 +255,31 @@ def test_deletion_refused_while_an_order_is_open(client, login, story, make_vari
     _refused(client, {"password": PASSWORD, "confirm": "y"}, 409, "1 个未完成的订单")
 
 
-def test_deletion_refused_for_the_owner_of_an_open_shop(client, login, story, make_shop, make_user):
+def test_the_owner_of_an_open_shop_deletes_once_the_platform_closed_it(client, login, story, make_shop, make_user):
+    from marketplace.shops.models import ShopStatus
+
     owner = make_user(email="shop.owner.two@example.com")
-    make_shop(name="辣椒行", owner=owner)
+    shop = make_shop(name="辣椒行", owner=owner, phone="13611113333")
     login(owner)
     response = client.post("/account/delete", data={"password": PASSWORD, "confirm": "y"})
     assert response.status_code == 409
     assert "您是店铺“辣椒行”的店主" in response.get_data(as_text=True)
     db.session.expire_all()
     assert owner.deleted_at is None and owner.email == "shop.owner.two@example.com"
+    client.post("/account/logout")
+    login(make_user(roles=("admin",)))
+    client.post(f"/admin/shops/{shop.id}/close", data={"reason": ""})  # a reason is required
+    db.session.expire_all()
+    assert shop.status == ShopStatus.APPROVED
+    client.post(f"/admin/shops/{shop.id}/close", data={"reason": "店主不再经营，申请注销账号"})
+    db.session.expire_all()
+    assert shop.status == ShopStatus.CLOSED
+    client.post("/account/logout")
+    assert client.get(f"/shops/{shop.slug}").status_code == 404
+    login(owner)
+    assert client.post("/account/delete", data={"password": PASSWORD, "confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert owner.deleted_at is not None and shop.phone == "136****3333" and _scan("13611113333") == []
 
 
 def test_an_admin_processes_a_deletion_request(client, login, story, make_user):
@@ -297,3 +313,23 @@ def test_an_admin_needs_grounds_and_cannot_erase_himself(client, login, story, m
     assert client.post(f"/admin/users/{zhang.id}/erase", data={"note": "x", "confirm": "y"}).status_code == 302
     db.session.expire_all()
     assert zhang.deleted_at is not None
+
+
+
+def test_a_staff_member_exports_his_membership_and_leaves_the_shop_with_the_deletion(client, login, make_user,
+                                                                                     make_shop):
+    from marketplace.shops.models import MemberRole, Shop, ShopMember
+
+    shop = make_shop(name="梨园", owner=make_user(email="owner.three@example.com"))
+    staff = make_user(email="staff.member@example.com")
+    db.session.add(ShopMember(shop=shop, user=staff, role=MemberRole.STAFF))
+    db.session.commit()
+    login(staff)
+    data, _readme = _export(client)
+    [membership] = data["sections"]["shops"]
+    assert (membership["shop"], membership["role"], membership["status"]) == ("梨园", "staff", "approved")
+    assert "owner.three" not in json.dumps(data)
+    assert client.post("/account/delete", data={"password": PASSWORD, "confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(ShopMember.id)).where(ShopMember.user_id == staff.id)) == 0
+    assert [m.user.email for m in db.session.get(Shop, shop.id).members] == ["owner.three@example.com"]
