@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
 
     from flask_babel import lazy_gettext as _l
 
-    from investment import search, templating
+    from investment import privacy, search, templating
     from marketplace.domains import NavItem, register
 
     register(app, "investment", blueprint=bp, routes=("views.public", "views.office", "api"), models=("models",),
@@ -35,4 +35,5 @@ def init_app(app: Flask) -> None:
                  NavItem("investment.office", _l("招商工作台"), menu="user", order=50, visible=_office_staff)))
 
     search.register(app)
+    privacy.register(app)
     templating.init_templating(app)

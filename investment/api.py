@@ -18,6 +18,7 @@ from marketplace.errors import ApiError
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
 from marketplace.openapi import api_doc
+from marketplace.privacy.masking import mask_email, mask_name, mask_phone
 
 
 def project_json(project: Project, *, detail: bool = False) -> dict:
@@ -55,9 +56,11 @@ def project_json(project: Project, *, detail: bool = False) -> dict:
                        for a in project.photos],
             "documents": [{"url": f"/invest/attachments/{a.id}", "name": a.caption or a.filename,
                            "size_bytes": a.size_bytes} for a in project.documents if a.public],
-            # Private contact details are for office staff only and never leave through the API.
+            # Private contact details never leave through the API; public ones leave masked (the
+            # staff's personal information: investors write through the inquiry form).
             "contact": None if project.contact_private else {
-                "name": project.contact_name, "phone": project.contact_phone, "email": project.contact_email},
+                "name": mask_name(project.contact_name), "phone": mask_phone(project.contact_phone),
+                "email": mask_email(project.contact_email)},
         })
     return data
 

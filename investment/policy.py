@@ -5,6 +5,7 @@
 - Review (in_review -> published, or back to draft with a reason) needs the reviewer role or admin.
 - Visitors see published projects only, and a project's contact details only when not private.
 - An investor sees his own inquiries only (another's id -> 404).
+- An inquiry's contact details: in full for the officer working the lead, masked for other staff.
 """
 
 from __future__ import annotations
@@ -63,6 +64,17 @@ def can_move(user, project: Project, target: ProjectStatus) -> bool:
 
 def can_see_contact(user, project: Project) -> bool:
     return not project.contact_private or is_office(user)
+
+
+def can_see_lead_contact(user, inquiry: Inquiry) -> bool:
+    """The officer working a lead reads the investor's name and contact in full; other staff read them
+    masked. Working it: the lead's owner; while nobody owns it, the project's officer in charge, or any
+    office staff when the project has none (the inquiry's e-mail went to all of them)."""
+    if not is_office(user):
+        return False
+    if inquiry.owner_id is not None:
+        return inquiry.owner_id == user.id
+    return inquiry.project.officer_id in (None, user.id)
 
 
 def can_download(user, attachment: ProjectAttachment) -> bool:

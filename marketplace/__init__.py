@@ -20,6 +20,7 @@ DOMAINS: tuple[str, ...] = (
     "marketplace.jobs",
     "marketplace.mail",
     "marketplace.admin",
+    "marketplace.privacy",
     "catalog",
     "orders",
     "payments",

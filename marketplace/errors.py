@@ -228,6 +228,9 @@ def init_errors(app: Flask) -> None:
             return service_unavailable(e)
         if app.config.get("PROPAGATE_EXCEPTIONS") and app.testing:
             raise e
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        from marketplace.logs import safe_path
+
+        # the path without its query string or secrets; form data and headers are never logged
+        app.logger.exception("Unhandled error on %s %s", request.method, safe_path())
         db.session.rollback()
         return error_response(500)

@@ -41,7 +41,12 @@ def ping_when_idle(engine: sa.Engine, idle_seconds: float) -> None:
 
 
 def init_db(app) -> None:
-    """Bind ``db`` and give each server database's engine the idle ping (see ping_when_idle)."""
+    """Bind ``db`` and give each server database's engine the idle ping (see ping_when_idle).
+
+    ``hide_parameters``: a failed statement's exception (and so its log line) never carries the
+    values bound to it, which are e-mails, phones and addresses as often as not."""
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "hide_parameters": options.get("hide_parameters", True)}
     db.init_app(app)
     idle = app.config.get("DATABASE_PING_IDLE_SECONDS")
     if not idle or app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("pool_pre_ping"):

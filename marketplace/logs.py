@@ -7,8 +7,13 @@ record written while the request runs, so a proxy's, the app's and gunicorn's li
 
 What is never logged: query strings (they can carry e-mails, tokens, search terms), request
 bodies (passwords), headers and cookies. Path segments that are secrets by route (``<token>``,
-``<key>``...) are replaced by their placeholder and anything shaped like an e-mail address is
-masked, so a reset link or an invitation never reaches a log file.
+``<key>``...) are replaced by their placeholder and anything shaped like an e-mail address or a
+phone number is masked, so a reset link or an invitation never reaches a log file.
+
+The safety net: every record any logger creates in this process (ours, werkzeug's, a library's)
+has the e-mail addresses and phone numbers in its message, its exception text and its ``fields``
+masked (``scrub_record``, installed as the log record factory and as a filter on our handler), so
+a careless ``log.info("sent to %s", user.email)`` writes ``z***@example.com``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import uuid
 
 from flask import Flask, g, has_request_context, request
 
+from marketplace.privacy.masking import PHONE_RE, scrub_text
+
 ACCESS_LOGGER = "marketplace.access"
 _ID_RE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 _EMAIL_RE = re.compile(r"[^/@\s]+@[^/@\s]+")
@@ -31,7 +38,8 @@ _EMAIL_RE = re.compile(r"[^/@\s]+@[^/@\s]+")
 _SECRET_ARGS = re.compile(r"token|secret|key|signature|password|code_hash", re.IGNORECASE)
 #: Extra fields a record may carry (logger.info("...", extra={"fields": {...}})) that are dropped if
 #: someone passes them by mistake.
-_FORBIDDEN = {"password", "token", "email", "cookie", "authorization", "secret", "csrf_token"}
+_FORBIDDEN = {"password", "token", "email", "cookie", "authorization", "secret", "csrf_token", "phone", "mobile",
+              "address", "recipient"}
 
 
 def current_request_id() -> str | None:
@@ -56,9 +64,52 @@ class JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             out.update({k: v for k, v in fields.items() if k.lower() not in _FORBIDDEN})
-        if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:
+            out["exc"] = scrub_text(record.exc_text or self.formatException(record.exc_info))
         return json.dumps(out, ensure_ascii=False, default=str)
+
+
+def scrub_record(record: logging.LogRecord) -> bool:
+    """Mask e-mail addresses and phone numbers in a record's message, exception text and fields, in
+    place (always True: as a filter it drops nothing)."""
+    if getattr(record, "_scrubbed", False):
+        return True
+    record._scrubbed = True
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a broken format string is logging's own error to report
+        return True
+    clean = scrub_text(message)
+    if clean != message:
+        record.msg, record.args = clean, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = scrub_text(logging.Formatter().formatException(record.exc_info))
+    fields = getattr(record, "fields", None)
+    if isinstance(fields, dict):
+        record.fields = {k: scrub_text(v) if isinstance(v, str) else v for k, v in fields.items()}
+    return True
+
+
+class PiiFilter(logging.Filter):
+    """``scrub_record`` as a handler filter (for handlers fed by a record factory other than ours)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return scrub_record(record)
+
+
+def _install_record_factory() -> None:
+    """Scrub every record when it is created, so every handler (and pytest's caplog) sees it masked."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "_marketplace_scrub", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        scrub_record(record)
+        return record
+
+    factory._marketplace_scrub = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 def _incoming_id(app: Flask) -> str | None:
@@ -80,7 +131,7 @@ def safe_path() -> str:
         for name, value in args.items():
             if not _SECRET_ARGS.search(name):
                 path = re.sub(rf"<(?:[^:<>]+:)?{re.escape(name)}>", str(value), path)
-    return _EMAIL_RE.sub("<email>", path)
+    return PHONE_RE.sub("<phone>", _EMAIL_RE.sub("<email>", path))
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -108,13 +159,15 @@ def _configure_root(app: Flask) -> None:
                 root.removeHandler(h)
         handler = _StderrHandler()
         handler._marketplace = True  # type: ignore[attr-defined]
+        handler.addFilter(PiiFilter())
         root.addHandler(handler)
     handler.setFormatter(JsonFormatter())
     root.setLevel((app.config.get("LOG_LEVEL") or os.environ.get("LOG_LEVEL") or "INFO").upper())
 
 
 def init_logging(app: Flask) -> None:
-    """Request ids, the access line per request and JSON formatting."""
+    """Request ids, the access line per request, JSON formatting and the personal-data scrubber."""
+    _install_record_factory()
     _configure_root(app)
     access = logging.getLogger(ACCESS_LOGGER)
 

@@ -143,8 +143,15 @@ def _password_hash() -> str:
 def _user(email: str, name: str, roles=()) -> User:
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
+        from marketplace.privacy.consent import SOURCE_REGISTER
+        from marketplace.privacy.models import ConsentRecord
+
         user = User(email=email, name=name, password_hash=_password_hash(), locale="zh_CN")
         db.session.add(user)
+        db.session.flush()
+        # a demo account signed up as anyone does: with the policy accepted (no banner on the demo)
+        db.session.add(ConsentRecord(user_id=user.id, policy_version=current_app.config["POLICY_VERSION"],
+                                     source=SOURCE_REGISTER))
     for role in roles:
         if user.grant(role) is None:
             user.roles.append(UserRole(role=Role(role)))

@@ -10,13 +10,14 @@ def init_app(app: Flask) -> None:
     from flask import current_app
     from flask_login import user_logged_in
 
-    from orders import cart, delivery, jobs, status
+    from orders import cart, delivery, jobs, privacy, status
 
     app.config.setdefault("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
     app.config.setdefault("ORDER_AUTO_COMPLETE_DAYS", 7)
     app.config.setdefault("ORDER_LAZY_EXPIRY", True)
     app.after_request(cart.write_cart_cookie)
     jobs.register(app)
+    privacy.register(app)
 
     def _merge(sender, user, **extra):
         cart.merge_visitor_cart(user)
@@ -40,4 +41,5 @@ def init_app(app: Flask) -> None:
         order_status_badge=lambda s: status.STATUS_BADGES.get(s, ""),
         fulfilment_label=delivery.fulfilment_label,
         payment_minutes=lambda: current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"],
+        shop_sees_contact=privacy.shop_sees_contact,
     )

@@ -9,11 +9,12 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from orders.status import order_status_changed
-    from payments import hooks
+    from payments import hooks, privacy
 
     app.config.setdefault("PAYMENT_OFFLINE_HOLD_HOURS", 72)
     order_status_changed.connect(hooks.on_status_signal, app, weak=False)
     hooks.register_jobs(app)
+    privacy.register(app)
     from marketplace.domains import NavItem, register
     from payments.status import label
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from investment.models import Inquiry, Project
+from investment.policy import can_see_lead_contact
 from investment.vocab import (
     MODE_LABELS,
     PRIORITY_LABELS,
@@ -20,6 +21,7 @@ from investment.vocab import (
 )
 from marketplace.exports import csv_text
 from marketplace.extensions import db
+from marketplace.privacy.masking import mask_email, mask_name, mask_phone, scrub_text
 
 
 def projects_table(locale: str = "zh_CN") -> tuple[list[str], Iterator[list]]:
@@ -36,16 +38,30 @@ def projects_table(locale: str = "zh_CN") -> tuple[list[str], Iterator[list]]:
     return header, rows
 
 
-def leads_table() -> tuple[list[str], Iterator[list]]:
-    """The leads export's header and rows."""
+def leads_table(viewer=None) -> tuple[list[str], Iterator[list]]:
+    """The leads export's header and rows. For a ``viewer`` (the office's download) the name, phone,
+    e-mail and message of a lead he does not work on are masked, as on its page; without one (the
+    server's CLI) everything is in full."""
     header = [_("线索编号"), _("项目编号"), _("项目名称"), _("姓名"), _("单位"), _("电话"), _("邮箱"), _("意向金额（万元）"), _("合作方式"), _("阶段"),
               _("优先级"), _("负责人"), _("下次跟进"), _("咨询时间"), _("咨询内容")]
     leads = db.session.scalars(sa.select(Inquiry).order_by(Inquiry.id))
-    rows = ([i.id, i.project.code, i.project.title, i.name, i.company, i.phone, i.email, wan_plain(i.amount_cents),
+    rows = ([i.id, i.project.code, i.project.title, *_contact(i, viewer), wan_plain(i.amount_cents),
              str(MODE_LABELS[i.mode]) if i.mode else "", str(STAGE_LABELS[i.stage]), str(PRIORITY_LABELS[i.priority]),
              i.owner.display_name if i.owner else "", i.next_follow_up.isoformat() if i.next_follow_up else "",
-             i.created_at.strftime("%Y-%m-%d %H:%M"), i.message] for i in leads)
+             i.created_at.strftime("%Y-%m-%d %H:%M"), _message(i, viewer)] for i in leads)
     return header, rows
+
+
+def _contact(inquiry: Inquiry, viewer) -> list[str]:
+    if viewer is None or can_see_lead_contact(viewer, inquiry):
+        return [inquiry.name, inquiry.company, inquiry.phone, inquiry.email]
+    return [mask_name(inquiry.name), inquiry.company, mask_phone(inquiry.phone), mask_email(inquiry.email)]
+
+
+def _message(inquiry: Inquiry, viewer) -> str:
+    if viewer is None or can_see_lead_contact(viewer, inquiry):
+        return inquiry.message
+    return scrub_text(inquiry.message)
 
 
 def projects_csv(locale: str = "zh_CN") -> str:

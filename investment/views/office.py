@@ -291,7 +291,7 @@ def lead_reply(inquiry_id: int):
 @bp.get("/office/leads.csv")
 @office_required
 def leads_export():
-    return _private(csv_response("leads.csv", *csv_export.leads_table()))
+    return _private(csv_response("leads.csv", *csv_export.leads_table(current_user)))
 
 
 def _private(response: Response) -> Response:

@@ -14,7 +14,16 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.accounts.passwords import MAX_LENGTH, password_problems
@@ -72,6 +81,10 @@ class RegisterForm(FlaskForm):
                        render_kw={"autocomplete": "name"})
     password = _new_password(_l("密码"), "email")
     confirm = _confirm("password")
+    #: Required: no account without consent to the privacy policy and user agreement (PIPL). The
+    #: template renders the label with links to both documents.
+    consent = BooleanField(_l("我已阅读并同意《隐私政策》和《用户协议》"), validators=[
+        DataRequired(_l("请阅读并勾选同意《隐私政策》和《用户协议》后再注册。"))])
 
 
 def _locale_choices():

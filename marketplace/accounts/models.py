@@ -74,6 +74,9 @@ class User(UserMixin, Base):
     auth_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
+    #: Set when the account was deleted at the user's request: the row stays (orders and ledger rows
+    #: point at it) with its personal fields anonymised (marketplace.privacy.erasure); never reactivated.
+    deleted_at: Mapped[dt.datetime | None]
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="UserRole.user_id"
@@ -101,6 +104,10 @@ class User(UserMixin, Base):
 
     @property
     def display_name(self) -> str:
+        if self.deleted_at is not None:
+            from flask_babel import gettext
+
+            return gettext("已注销用户")
         return self.name or self.email.split("@")[0]
 
 

@@ -28,6 +28,7 @@ from marketplace.db import atomic, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
+from marketplace.privacy.consent import SOURCE_REGISTER, record_consent
 from marketplace.security import hash_token, new_token
 from marketplace.web import absolute_url
 
@@ -61,13 +62,17 @@ def check_password_policy(password: str, email: str | None = None) -> None:
 # --- registration and login -------------------------------------------------------------------
 
 def register_user(email: str, password: str, *, name: str = "", locale: str = "zh_CN",
-                  phone: str | None = None) -> User | None:
-    """Create an account and queue a welcome mail; returns the user.
+                  phone: str | None = None, consent: bool = False) -> User | None:
+    """Create an account, record the consent to the privacy policy and user agreement in force, and
+    queue a welcome mail; returns the user.
 
-    When the address is taken, nothing is created: the owner is e-mailed that someone tried to
-    register with it, and None is returned. Callers show the same page in both cases, so the form
-    never reveals which addresses have accounts.
+    Without ``consent`` nothing is created (an AccountError on the field "consent"). When the
+    address is taken, nothing is created: the owner is e-mailed that someone tried to register with
+    it, and None is returned. Callers show the same page in both cases, so the form never reveals
+    which addresses have accounts.
     """
+    if not consent:
+        raise AccountError(_("请阅读并勾选同意《隐私政策》和《用户协议》后再注册。"), field="consent")
     email = normalise_email(email)
     check_password_policy(password, email)
     # Hashed on both paths: a taken address must not answer in a fraction of a new one's time.
@@ -82,6 +87,7 @@ def register_user(email: str, password: str, *, name: str = "", locale: str = "z
                         password_hash=password_hash, locale=locale)
             db.session.add(user)
             db.session.flush()
+            record_consent(user, SOURCE_REGISTER)
             queue_mail(user.email, "welcome", locale=user.locale, user=user, login_url=absolute_url("accounts.login"))
     except sa.exc.IntegrityError:  # registered concurrently
         existing = user_by_email(email)
@@ -289,6 +295,8 @@ def set_active(user: User, active: bool, actor: User | None = None) -> bool:
     """(De)activate an account; deactivation ends its sessions. False when nothing changed. Inside the admin's ``atomic()`` block it joins that transaction."""
     if user.active == active:
         return False
+    if active and user.deleted_at is not None:
+        raise AccountError(_("这个账号已应用户要求注销，不能重新启用。"))
     with atomic():
         user.active = active
         if not active:

@@ -92,7 +92,7 @@ def register():
     if form.validate_on_submit():
         try:
             user = svc.register_user(form.email.data, form.password.data, name=form.name.data or "",
-                                     locale=_current_locale())
+                                     locale=_current_locale(), consent=bool(form.consent.data))
         except svc.AccountError as exc:
             _refused(form, exc)
         else:

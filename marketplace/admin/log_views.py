@@ -11,11 +11,13 @@ import json
 
 import sqlalchemy as sa
 from flask import Response, abort, render_template, request
+from flask_login import current_user
 
 from marketplace.accounts.models import User
 from marketplace.accounts.policy import admin_required
 from marketplace.admin import bp
 from marketplace.admin.models import AuditEntry
+from marketplace.admin.services import record_view
 from marketplace.db import atomic
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
@@ -58,6 +60,7 @@ def outbox():
 @admin_required
 def outbox_message(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
+    record_view(current_user, "mail", message.id)  # recipient and body in full
     _rendered([message])
     return render_template("admin/outbox_message.html", message=message)
 

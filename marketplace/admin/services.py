@@ -7,12 +7,15 @@ refuses) whose message is user-facing, and nothing is changed.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_babel import gettext as _
 
 from marketplace.accounts.models import Role, User
 from marketplace.admin.models import AuditEntry
-from marketplace.db import atomic
+from marketplace.db import atomic, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.shops.models import Shop, ShopStatus
@@ -45,6 +48,24 @@ def record_audit(actor: User | None, action: str, obj_type: str, obj_id, before:
     return entry
 
 
+#: One "viewed personal data" entry per admin and object in this many minutes (a reload adds none).
+VIEW_AUDIT_MINUTES = 10
+
+
+def record_view(actor: User, obj_type: str, obj_id) -> bool:
+    """Audit an admin's look at an individual page that shows personal data in full (a user, a shop,
+    an order); commits its own entry. False when the same admin saw it within VIEW_AUDIT_MINUTES."""
+    since = utcnow() - dt.timedelta(minutes=VIEW_AUDIT_MINUTES)
+    seen = db.session.scalar(sa.select(AuditEntry.id).where(
+        AuditEntry.actor_id == actor.id, AuditEntry.action == "privacy.view", AuditEntry.object_type == obj_type,
+        AuditEntry.object_id == str(obj_id), AuditEntry.created_at >= since).limit(1))
+    if seen is not None:
+        return False
+    with atomic():
+        record_audit(actor, "privacy.view", obj_type, obj_id)
+    return True
+
+
 def shop_snapshot(shop: Shop) -> dict:
     return {"status": ShopStatus(shop.status).value, "status_reason": shop.status_reason}
 
@@ -64,7 +85,7 @@ def _change_shop(shop: Shop, target: ShopStatus, actor: User, action: str, reaso
         # e.g. "approve" is for applications; a suspended shop comes back by "reinstate"
         raise InvalidTransition(SHOP_STATES, ShopStatus(shop.status), target)
     reason = (reason or "").strip() or None
-    if target in (ShopStatus.REJECTED, ShopStatus.SUSPENDED) and not reason:
+    if target in (ShopStatus.REJECTED, ShopStatus.SUSPENDED, ShopStatus.CLOSED) and not reason:
         raise AdminError(_("请填写原因：店主会在通知中看到它。"))
 
     with atomic():
@@ -93,6 +114,12 @@ def suspend_shop(shop: Shop, actor: User, reason: str) -> Shop:
 def reinstate_shop(shop: Shop, actor: User) -> Shop:
     """Bring a suspended shop back online."""
     return _change_shop(shop, ShopStatus.APPROVED, actor, "shop.reinstate", only_from=ShopStatus.SUSPENDED)
+
+
+def close_shop(shop: Shop, actor: User, reason: str) -> Shop:
+    """Close an open or suspended shop for good (the owner stops trading, or asked to delete his account:
+    a closed shop no longer holds his deletion back). Settle what the platform owes it first."""
+    return _change_shop(shop, ShopStatus.CLOSED, actor, "shop.close", reason)
 
 
 # --- users ----------------------------------------------------------------------------------

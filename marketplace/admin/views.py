@@ -21,6 +21,7 @@ from marketplace.admin.models import AuditEntry
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage, OutboxStatus
+from marketplace.privacy.admin_views import erase_context
 from marketplace.shops.labels import SHOP_STATUS_BADGES, SHOP_STATUS_LABELS, SHOP_TYPE_LABELS
 from marketplace.shops.models import Shop, ShopMember, ShopStatus, ShopStatusChange
 from marketplace.states import InvalidTransition
@@ -37,6 +38,7 @@ SHOP_ACTIONS = {
     "reject": (services.reject_shop, True, _l("已驳回开店申请，店主会收到通知。")),
     "suspend": (services.suspend_shop, True, _l("店铺已暂停，店主会收到通知。")),
     "reinstate": (services.reinstate_shop, False, _l("店铺已恢复营业，店主会收到通知。")),
+    "close": (services.close_shop, True, _l("店铺已关闭，店主会收到通知。")),
 }
 
 
@@ -92,6 +94,7 @@ def _shop_or_404(shop_id: int) -> Shop:
 @admin_required
 def shop(shop_id: int):
     shop = _shop_or_404(shop_id)
+    services.record_view(current_user, "shop", shop.id)  # contact details and the owner's e-mail in full
     owner = db.session.scalar(sa.select(User).join(ShopMember, ShopMember.user_id == User.id)
                               .where(ShopMember.shop_id == shop.id, ShopMember.role == Role.SHOP_OWNER))
     history = db.session.scalars(sa.select(ShopStatusChange).where(ShopStatusChange.shop_id == shop.id)
@@ -103,7 +106,7 @@ def shop(shop_id: int):
                            ShopStatus=ShopStatus)
 
 
-@bp.post("/shops/<int:shop_id>/<any(approve, reject, suspend, reinstate):action>")
+@bp.post("/shops/<int:shop_id>/<any(approve, reject, suspend, reinstate, close):action>")
 @admin_required
 def shop_action(shop_id: int, action: str):
     shop = _shop_or_404(shop_id)
@@ -145,10 +148,11 @@ def users():
 def user(user_id: int):
     user = db.get_or_404(User, user_id)
     member = db.session.scalar(sa.select(ShopMember).where(ShopMember.user_id == user.id))
+    services.record_view(current_user, "user", user.id)  # the page shows his personal data in full
     audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.object_type == "user",
                                                            AuditEntry.object_id == str(user.id))
                                .order_by(AuditEntry.id.desc()).limit(50)).all()
-    return render_template("admin/user.html", user=user, member=member, audit=audit)
+    return render_template("admin/user.html", user=user, member=member, audit=audit, **erase_context(user))
 
 
 @bp.post("/users/<int:user_id>/roles")

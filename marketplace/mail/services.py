@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import smtplib
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -27,7 +28,10 @@ from marketplace.db import Base, atomic, utcnow
 from marketplace.extensions import db
 from marketplace.jobs import enqueue, register_job
 from marketplace.mail.models import OutboxMessage, OutboxStatus
+from marketplace.privacy.masking import mask_email
 from marketplace.text import single_line
+
+log = logging.getLogger("marketplace.mail")
 
 #: Attempts before a message that keeps failing for a transient reason is given up (marked failed).
 MAX_ATTEMPTS = 6
@@ -261,6 +265,8 @@ def _send_one(conn, message: OutboxMessage) -> Delivery:
         mail = _build(message)
     except Exception as exc:  # noqa: BLE001 - any refusal of the mail library: this message only
         _attempt_failed(message, f"invalid message: {type(exc).__name__}: {exc}", permanent=True)
+        log.warning("mail %s (%s) to %s cannot be built: %s", message.id, message.template,
+                    mask_email(message.to_addr), type(exc).__name__)
         return Delivery(failed=1, failed_ids=(message.id,))
     try:
         conn.send_message(mail)
@@ -268,11 +274,14 @@ def _send_one(conn, message: OutboxMessage) -> Delivery:
         permanent = _permanent(exc)
         reason = f"{'refused' if permanent else 'transient'}: {type(exc).__name__}: {exc}"
         gave_up = _attempt_failed(message, reason, permanent=permanent)
+        log.warning("mail %s (%s) to %s failed: %s", message.id, message.template, mask_email(message.to_addr), reason)
         if _stops_batch(exc):
             raise _StopBatch(reason) from exc
         return Delivery(failed=1, failed_ids=(message.id,)) if gave_up else Delivery(retrying=1)
     message.status, message.sent_at, message.last_error, message.next_attempt_at = (
         OutboxStatus.SENT, utcnow(), None, None)
+    # the recipient masked: a mail log names no one
+    log.info("mail %s (%s) sent to %s", message.id, message.template, mask_email(message.to_addr))
     return Delivery(sent=1)
 
 
@@ -302,6 +311,7 @@ def send_pending(limit: int = 100, progress=None) -> Delivery:
         try:
             conn = _smtp()
         except (OSError, smtplib.SMTPException) as exc:
+            log.warning("mail: cannot connect to the SMTP server: %s", exc)
             retrying = failed = 0
             ids = []
             for m in messages:

@@ -30,11 +30,12 @@ def init_app(app: Flask) -> None:
     from marketplace.domains import NavItem, add_blocks, register
     from marketplace.i18n import current_locale_code
     from marketplace.regions.services import region_path
-    from marketplace.shops import labels
+    from marketplace.shops import labels, privacy
     from marketplace.shops.services import LOGO_SIZES, image_key
     from marketplace.templating import media_url
 
     add_blocks(app, "home", _newest_shops_block)
+    privacy.register(app)
 
     def shop_logo_url(shop, size: int = LOGO_SIZES[0]):
         return media_url(image_key(shop.logo_image, size)) if shop is not None else None

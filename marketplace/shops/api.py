@@ -11,6 +11,7 @@ from marketplace.errors import ApiError
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
 from marketplace.openapi import api_doc
+from marketplace.privacy.masking import mask_address, mask_phone
 from marketplace.regions.services import county_of, region_path
 from marketplace.schemas import ShopDetailSchema, ShopListSchema, ShopQuerySchema
 from marketplace.shops.labels import shop_type_label
@@ -39,7 +40,8 @@ def shop_json(shop: Shop, *, detail: bool = False) -> dict:
     if shop.shop_type == ShopType.MARKET_STALL:
         data.update(market_name=shop.market_name, stall_number=shop.stall_number)
     if detail:
-        data.update(address=shop.address, phone=shop.phone, description=shop.description)
+        # public: the street and the phone masked, as on the shop's page
+        data.update(address=mask_address(shop.address), phone=mask_phone(shop.phone), description=shop.description)
     return data
 
 

@@ -19,6 +19,7 @@ SHOP_STATUS_LABELS = {
     ShopStatus.APPROVED: _l("已通过"),
     ShopStatus.REJECTED: _l("未通过"),
     ShopStatus.SUSPENDED: _l("已暂停"),
+    ShopStatus.CLOSED: _l("已关闭"),
 }
 
 #: CSS badge class per status.
@@ -27,6 +28,7 @@ SHOP_STATUS_BADGES = {
     ShopStatus.APPROVED: "badge-ok",
     ShopStatus.REJECTED: "badge-err",
     ShopStatus.SUSPENDED: "badge-err",
+    ShopStatus.CLOSED: "badge-err",
 }
 
 MEMBER_ROLE_LABELS = {

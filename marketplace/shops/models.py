@@ -26,6 +26,8 @@ class ShopStatus(enum.StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     SUSPENDED = "suspended"
+    #: Closed for good by the platform (the owner gives up trading, e.g. to delete his account).
+    CLOSED = "closed"
 
 
 class MemberRole:

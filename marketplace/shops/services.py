@@ -44,13 +44,13 @@ REASON_MAX = 2000
 SHOP_STATES = StateMachine("shop", {
     ShopStatus.PENDING: {ShopStatus.APPROVED, ShopStatus.REJECTED},
     ShopStatus.REJECTED: {ShopStatus.PENDING},  # the applicant edits and applies again
-    ShopStatus.APPROVED: {ShopStatus.SUSPENDED},
-    ShopStatus.SUSPENDED: {ShopStatus.APPROVED},
+    ShopStatus.APPROVED: {ShopStatus.SUSPENDED, ShopStatus.CLOSED},
+    ShopStatus.SUSPENDED: {ShopStatus.APPROVED, ShopStatus.CLOSED},
 }, labels=SHOP_STATUS_LABELS, history=ShopStatusChange, history_key="shop_id", note_column="reason",
     note_length=REASON_MAX)
 
 #: Moves that must say why (the reason is shown to the shop and e-mailed).
-REASON_REQUIRED = {ShopStatus.REJECTED, ShopStatus.SUSPENDED}
+REASON_REQUIRED = {ShopStatus.REJECTED, ShopStatus.SUSPENDED, ShopStatus.CLOSED}
 
 LICENCE_PREFIX = "private/licences"
 LICENCE_SIZES = (800,)

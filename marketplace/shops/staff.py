@@ -14,6 +14,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.db import as_utc, atomic, utcnow
 from marketplace.extensions import db
 from marketplace.mail.services import queue_mail
+from marketplace.privacy.masking import mask_email
 from marketplace.security import hash_token
 from marketplace.shops.models import MemberRole, Shop, ShopInvite, ShopMember
 from marketplace.shops.policy import ensure_not_suspended
@@ -37,11 +38,6 @@ def open_invites(shop: Shop) -> list[ShopInvite]:
         ShopInvite.shop_id == shop.id, ShopInvite.accepted_at.is_(None), ShopInvite.revoked_at.is_(None))
         .order_by(ShopInvite.created_at.desc()))
     return [r for r in rows if as_utc(r.expires_at) > now]
-
-
-def _mask(email: str) -> str:
-    local, _sep, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"
 
 
 def invite_staff(shop: Shop, email: str, actor) -> tuple[ShopInvite, str]:
@@ -100,7 +96,7 @@ def invite_problem(invite: ShopInvite | None, user=None) -> str | None:
         return exc.message
     if user is not None:
         if user.email.lower() != invite.email:
-            return _("这个邀请是发给 %(email)s 的，请用该邮箱的账号登录后再接受", email=_mask(invite.email))
+            return _("这个邀请是发给 %(email)s 的，请用该邮箱的账号登录后再接受", email=mask_email(invite.email))
         if member_of(user.id) is not None:
             return _("您的账号已经属于一家店铺，不能再加入另一家")
     return None

@@ -13,8 +13,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace import money
+from marketplace.db import utcnow
 from marketplace.exports import csv_response
 from marketplace.extensions import db
+from marketplace.privacy.masking import mask_address, mask_name, mask_phone, scrub_text
 from marketplace.regions.services import counties as all_counties
 from marketplace.shops.policy import merchant_required
 from marketplace.web import paginate
@@ -22,6 +24,7 @@ from orders import bp, services
 from orders.forms import CancelForm, DeliveryRuleForm, PickupForm, ShipForm, as_choices
 from orders.models import Order, OrderStatus
 from orders.policy import merchant_order_or_404
+from orders.privacy import shop_sees_contact
 from orders.views.common import filtered_orders, run_order_action
 
 
@@ -110,6 +113,15 @@ def merchant_cancel(order_id: int, shop):
 
 # --- CSV export ---------------------------------------------------------------------------------------
 
+def _contact(order: Order, reveal: bool) -> list[str]:
+    """Recipient, phone and address cells: in full while the shop needs them, masked after its window."""
+    if order.fulfilment.value != "delivery":
+        return ["", "", order.pickup_address]
+    if reveal:
+        return [order.ship_recipient, order.ship_phone, order.ship_address]
+    return [mask_name(order.ship_recipient), mask_phone(order.ship_phone), mask_address(order.ship_address)]
+
+
 @bp.get("/merchant/orders.csv")
 @merchant_required
 def merchant_orders_csv(shop):
@@ -117,12 +129,13 @@ def merchant_orders_csv(shop):
     header = [_("订单号"), _("下单时间"), _("状态"), _("配送方式"), _("收货人"), _("电话"), _("地址"), _("商品"),
               _("规格"), _("数量"), _("单位"), _("单价"), _("小计"), _("运费"), _("订单合计"), _("承运方"),
               _("运单号"), _("买家留言")]
+    now = utcnow()
     rows = ([order.number, order.created_at.strftime("%Y-%m-%d %H:%M"), services.status_label(order.status),
-             services.fulfilment_label(order.fulfilment), order.ship_recipient, order.ship_phone,
-             order.ship_address or order.pickup_address, line.product_title, line.variant_name, line.quantity,
+             services.fulfilment_label(order.fulfilment), *_contact(order, shop_sees_contact(order, now)),
+             line.product_title, line.variant_name, line.quantity,
              line.unit, money.format_plain(line.unit_price_cents), money.format_plain(line.line_total_cents),
              money.format_plain(order.fee_cents), money.format_plain(order.total_cents), order.carrier,
-             order.tracking_number, order.note]
+             order.tracking_number, scrub_text(order.note) if not shop_sees_contact(order, now) else order.note]
             for order in db.session.scalars(query).unique() for line in order.lines)
     return csv_response(f"orders-{shop.slug}-{dt.date.today():%Y%m%d}.csv", header, rows)
 

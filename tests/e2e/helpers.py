@@ -35,6 +35,7 @@ def register(page: Page, email: str, password: str = DEFAULT_PASSWORD, name: str
         page.fill("#name", name)
     page.fill("#password", password)
     page.fill("#confirm", password)
+    page.check("#consent")  # 我已阅读并同意《隐私政策》和《用户协议》
     submit(page, "main form[action$='/account/register']")
     expect(page).to_have_url(re.compile(r"/account/registered$"))
 

@@ -45,6 +45,11 @@ class Texts:
             return str(lazy)
 
 
+def consent_label(t) -> str:
+    """The sign-up form's consent box, as read: 我已阅读并同意《隐私政策》和《用户协议》 (with two links)."""
+    return t("我已阅读并同意《%(privacy)s》和《%(terms)s》", privacy=t("隐私政策"), terms=t("用户协议"))
+
+
 def uscc(first17: str) -> str:
     from marketplace.shops.validation import uscc_check_char
 
@@ -122,6 +127,7 @@ def shop_journey(live_server, page: Page, browser, browser_context_args, tmp_pat
     page.get_by_label(t("称呼"), exact=True).fill(shop["person"])
     page.get_by_label(t("密码"), exact=True).fill(PASSWORD)
     page.get_by_label(t("再次输入新密码"), exact=True).fill(PASSWORD)
+    page.get_by_label(consent_label(t), exact=True).check()
     page.get_by_role("button", name=t("注册"), exact=True).click()
     expect(page.get_by_role("heading", name=t("请查收邮件"))).to_be_visible()
     if lang == "en":
@@ -196,7 +202,10 @@ def shop_journey(live_server, page: Page, browser, browser_context_args, tmp_pat
         expect(body).to_contain_text(market_stall)
         expect(body).to_contain_text(shop["market"])
         expect(body).to_contain_text(shop["stall"])
-        expect(body).to_contain_text(shop["phone"])
+        from marketplace.privacy.masking import mask_phone
+
+        expect(body).to_contain_text(mask_phone(shop["phone"]))  # a public page: the phone masked
+        expect(body).not_to_contain_text(shop["phone"])
         expect(body).to_contain_text(shop["description"].split("\n")[0])
         expect(body).to_contain_text("Zhecheng County" if lang == "en" else "柘城县")
         if lang == "en":

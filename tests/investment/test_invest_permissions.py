@@ -130,12 +130,17 @@ def test_private_contacts_never_reach_visitors(client, login, buyer, make_projec
     assert client.get(f"/api/v1/projects/{project.id}").get_json()["contact"] is None
 
 
-def test_public_contacts_are_shown_and_office_sees_private(client, login, officer, make_project):
-    public = make_project(contact_private=False, contact_phone="0370-5550000")
+def test_public_contacts_are_masked_and_office_sees_them_in_full(client, login, officer, make_project):
+    public = make_project(contact_private=False, contact_name="王科长", contact_phone="0370-5550000",
+                          contact_email="wang@example.com")
     private = make_project(contact_private=True, **PRIVATE)
-    assert "0370-5550000" in client.get(f"/invest/projects/{public.id}").get_data(as_text=True)
-    assert client.get(f"/api/v1/projects/{public.id}").get_json()["contact"]["phone"] == "0370-5550000"
+    page = client.get(f"/invest/projects/{public.id}").get_data(as_text=True)
+    assert "037****0000" in page and "w***@example.com" in page and "王*" in page
+    assert "0370-5550000" not in page and "wang@example.com" not in page and "王科长" not in page
+    assert client.get(f"/api/v1/projects/{public.id}").get_json()["contact"] == {
+        "name": "王**", "phone": "037****0000", "email": "w***@example.com"}
     login(officer)
+    assert "0370-5550000" in client.get(f"/invest/projects/{public.id}").get_data(as_text=True)
     assert PRIVATE["contact_phone"] in client.get(f"/invest/projects/{private.id}").get_data(as_text=True)
 
 

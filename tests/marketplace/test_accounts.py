@@ -25,9 +25,9 @@ def users(db):
     return list(db.session.scalars(sa.select(User)))
 
 
-def register(client, email="new@example.com", password="brave new pass 9", confirm=None, name="王老板"):
+def register(client, email="new@example.com", password="brave new pass 9", confirm=None, name="王老板", consent="y"):
     return client.post("/account/register", data={"email": email, "name": name, "password": password,
-                                                   "confirm": confirm or password})
+                                                   "confirm": confirm or password, "consent": consent})
 
 
 def flashes(client):

@@ -38,7 +38,7 @@ def test_forged_login_and_register_are_refused(csrf_app):
     assert response.status_code == 400
     assert client.get("/account/").status_code == 302
     response = client.post("/account/register", data={"email": "forged@example.com", "password": "forged pass 123",
-                                                      "confirm": "forged pass 123"})
+                                                      "confirm": "forged pass 123", "consent": "y"})
     assert response.status_code == 400
     assert _db.session.scalar(sa.select(User).where(User.email == "forged@example.com")) is None
 
@@ -204,10 +204,10 @@ def test_register_and_reset_requests_are_limited_per_ip(app, client, db):
     app.config["RATELIMIT_RESET"] = "2 per minute"
     for i in range(2):
         client.post("/account/register", data={"email": f"r{i}@example.com", "password": "brave new pass 9",
-                                               "confirm": "brave new pass 9"}, environ_base={"REMOTE_ADDR": "10.5.0.1"})
+                                               "confirm": "brave new pass 9", "consent": "y"}, environ_base={"REMOTE_ADDR": "10.5.0.1"})
         client.post("/account/logout", environ_base={"REMOTE_ADDR": "10.5.0.1"})
     third = client.post("/account/register", data={"email": "r3@example.com", "password": "brave new pass 9",
-                                                   "confirm": "brave new pass 9"}, environ_base={"REMOTE_ADDR": "10.5.0.1"})
+                                                   "confirm": "brave new pass 9", "consent": "y"}, environ_base={"REMOTE_ADDR": "10.5.0.1"})
     assert third.status_code == 429
     assert db.session.scalar(sa.select(User).where(User.email == "r3@example.com")) is None
     for _ in range(2):

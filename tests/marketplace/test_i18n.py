@@ -185,7 +185,8 @@ def english_client(app_config):
 
 
 def _page_endpoints(app) -> list[str]:
-    wanted = ["core.home", "accounts.login", "accounts.register", "accounts.forgot", "shops.directory"]
+    wanted = ["core.home", "accounts.login", "accounts.register", "accounts.forgot", "shops.directory",
+              "privacy.policy", "privacy.terms"]
     return [e for e in wanted if e in app.view_functions]
 
 

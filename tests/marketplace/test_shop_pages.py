@@ -32,9 +32,11 @@ def test_approved_shop_page_shows_its_facts(client, make_shop):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     for text in ("商丘农批辣椒行", "批发市场商户", "商丘农产品中心批发市场", "B-12", "商丘市 › 柘城县",
-                 "0370-1234567", "<p>冷库直发</p>"):
+                 "037****4567", "<p>冷库直发</p>"):
         assert text in html, text
     assert "不公开" not in html
+    # a public page: the phone and the street masked (PIPL), the county kept
+    assert "0370-1234567" not in html and "人民路" not in html
 
 
 def test_unknown_slug_is_404(client, regions):
@@ -296,7 +298,7 @@ def test_api_bad_filters(client, mixed_shops, query, code):
 
 def test_api_detail(client, mixed_shops):
     body = client.get("/api/v1/shops/ning-ling-su-li-yuan").get_json()
-    assert body["name"] == "宁陵酥梨园" and body["phone"] == "0370-1234567"
+    assert body["name"] == "宁陵酥梨园" and body["phone"] == "037****4567" and body["address"] == "****"
     assert body["region"]["path"] == "商丘市 › 宁陵县"
     for hidden in ("pending", "suspended"):
         response = client.get(f"/api/v1/shops/{mixed_shops[hidden].slug}")

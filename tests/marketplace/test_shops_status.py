@@ -15,8 +15,8 @@ from marketplace.shops.validation import ShopError
 from marketplace.states import InvalidTransition
 from tests.marketplace.shop_helpers import png_bytes, upload, uscc
 
-P, A, R, S = ShopStatus.PENDING, ShopStatus.APPROVED, ShopStatus.REJECTED, ShopStatus.SUSPENDED
-ALLOWED = {(P, A), (P, R), (R, P), (A, S), (S, A)}
+P, A, R, S, C = ShopStatus.PENDING, ShopStatus.APPROVED, ShopStatus.REJECTED, ShopStatus.SUSPENDED, ShopStatus.CLOSED
+ALLOWED = {(P, A), (P, R), (R, P), (A, S), (S, A), (A, C), (S, C)}
 ALL_PAIRS = list(itertools.product(ShopStatus, ShopStatus))
 
 
@@ -60,7 +60,7 @@ def test_refused_moves_change_nothing(db, make_shop, admin, current, target):
     assert history(db, shop) == [] and mails(db) == []
 
 
-@pytest.mark.parametrize("current, target", [(P, R), (A, S)])
+@pytest.mark.parametrize("current, target", [(P, R), (A, S), (A, C)])
 @pytest.mark.parametrize("reason", [None, "", "   "])
 def test_reject_and_suspend_need_a_reason(db, make_shop, admin, current, target, reason):
     shop = make_shop(status=current)
