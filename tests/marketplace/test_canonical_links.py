@@ -50,7 +50,7 @@ def test_password_reset_requested_with_a_foreign_host_mails_the_canonical_link(c
 
 def test_registration_mails_link_to_the_canonical_host(client, db, make_user):
     make_user(email="taken@example.com")
-    data = {"password": "brave new pass 9", "confirm": "brave new pass 9", "name": ""}
+    data = {"password": "brave new pass 9", "confirm": "brave new pass 9", "name": "", "consent": "y"}
     client.post("/account/register", data={"email": "taken@example.com", **data}, base_url=EVIL)
     app_client = client.application.test_client()
     app_client.post("/account/register", data={"email": "fresh@example.com", **data}, base_url=EVIL)

@@ -35,7 +35,7 @@ def argon2_calls(monkeypatch):
 
 def _register(client, email):
     return client.post("/account/register", data={"email": email, "name": "", "password": "brave new pass 9",
-                                                   "confirm": "brave new pass 9"})
+                                                   "confirm": "brave new pass 9", "consent": "y"})
 
 
 def test_registering_a_taken_address_hashes_like_a_new_one(app, make_user, argon2_calls):
@@ -52,9 +52,9 @@ def test_registering_a_taken_address_hashes_like_a_new_one(app, make_user, argon
 def test_register_service_hashes_on_both_paths(app, make_user, argon2_calls):
     make_user(email="taken@example.com")
     argon2_calls()
-    assert svc.register_user("taken@example.com", "brave new pass 9") is None
+    assert svc.register_user("taken@example.com", "brave new pass 9", consent=True) is None
     taken = argon2_calls()
-    assert svc.register_user("fresh@example.com", "brave new pass 9") is not None
+    assert svc.register_user("fresh@example.com", "brave new pass 9", consent=True) is not None
     assert argon2_calls() == taken == {"hash": 1, "verify": 0}
 
 

@@ -116,7 +116,7 @@ def test_the_main_forms(app, client, world, login, make_user):
     # register
     def register(bad):
         return {"email": f"new{bad}user@example.com", "name": f"新{bad}用户", "password": PASSWORD,
-                "confirm": PASSWORD}
+                "confirm": PASSWORD, "consent": "y"}
     assert _post_twice(client, "/account/register", register).status_code == 302
     user = _db.session.scalar(sa.select(User).where(User.email == "newuser@example.com"))
     assert user is not None and user.name == "新用户"
