@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from .helpers import open_menu, switch_language
+from .helpers import open_menu, screenshot, switch_language
 from .test_shell_journeys import Texts, assert_english, consent_label, data_texts
 
 pytestmark = pytest.mark.e2e
@@ -72,6 +72,7 @@ def privacy_journey(live_server, page: Page, tmp_path, lang: str) -> None:
     open_menu(page)
     page.get_by_role("link", name=t("隐私与数据"), exact=True).click()
     expect(page.get_by_role("heading", name=t("隐私与数据"), level=1)).to_be_visible()
+    screenshot(page, f"privacy-{lang}")
     if lang == "en":
         assert_english(page, *data, person["email"])
 
