@@ -153,6 +153,8 @@ def test_another_users_and_another_shops_objects_are_not_found(app, world):
 
     @schemathesis.check
     def foreign_object_is_not_found(ctx, response, case):
+        if response.status_code == 400 and response.json()["error"]["code"] == "invalid_characters":
+            return  # NUL in the generated body, refused before any lookup: says nothing about the object
         assert response.status_code == 404, (
             f"{case.method} {case.formatted_path} named another's object and answered {response.status_code}: "
             f"{response.text[:200]}")
@@ -160,12 +162,16 @@ def test_another_users_and_another_shops_objects_are_not_found(app, world):
     for operation in _operations(schema):
         token = ours["merchant_token"] if "/shops/{shop_id}" in operation.path else ours["buyer_token"]
         for params in _foreign_parameters(operation, ours, theirs, draft):
+            seen = Counter()
+
             @settings(SETTINGS, max_examples=max(3, EXAMPLES // 5))
             @given(case=operation.as_strategy(path_parameters=params))
             def probe(case):
                 response = case.call(headers=_auth(token))
+                seen[response.status_code] += 1
                 case.validate_response(response, checks=[foreign_object_is_not_found, not_a_server_error])
 
             probe()
+            assert seen[404], (operation.path, params, seen)
             probed.append(f"{operation.method.upper()} {operation.path} {params}")
     assert len(probed) >= 20, probed
