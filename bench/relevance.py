@@ -31,10 +31,11 @@ METRICS = ("recall", "ndcg")
 
 # --- backends: the engines the set can be run against ----------------------------------------------
 
-def _rebuild_whoosh(progress: Callable[[int], None] | None = None) -> int:
-    from catalog.search_index import rebuild
+def _rebuild(progress: Callable[[int], None] | None = None) -> int:
+    """The configured backend's own rebuild (search rebuild), of the products index."""
+    from search.backend import current_backend
 
-    return rebuild("products", progress=progress)
+    return current_backend().rebuild("products", progress=progress)
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ class Backend:
 #: The engines this checkout has. A second one (PostgreSQL full text, 'postgres') registers here
 #: with its config (e.g. {"SEARCH_BACKEND": "postgres"}), needs_postgresql=True and its rebuild.
 BACKENDS: dict[str, Backend] = {
-    "whoosh": Backend("whoosh", "Whoosh + jieba + pypinyin, the embedded index (catalog/search*.py)",
-                      build_index=_rebuild_whoosh),
+    "whoosh": Backend("whoosh", "Whoosh + jieba + pypinyin, the embedded index (search/whoosh/)",
+                      build_index=_rebuild, config={"SEARCH_BACKEND": "whoosh"}),
 }
 
 

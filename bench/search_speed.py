@@ -5,7 +5,7 @@
 
 It builds a throwaway SQLite database (regions, categories, shops, products with one variant each,
 inserted in bulk), builds the "products" index with the real rebuild path, then times:
-  1. the search service call (catalog.search.search with the page's facets) for a fixed mix of
+  1. the search service call (search.search with the page's facets) for a fixed mix of
      one- and two-word Chinese, pinyin, initials and filtered queries;
   2. the same queries against a SQLite FTS5 trigram table (the baseline; words under three
      characters cannot use a trigram index and fall back to LIKE, pinyin finds nothing there);
@@ -250,9 +250,11 @@ def main() -> None:
                       "WTF_CSRF_ENABLED": False, "MAIL_SERVER": None})
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.n} products, work folder {work}")
     with app.app_context():
-        from catalog.search import SearchQuery, search
-        from catalog.search_index import rebuild
         from catalog.search_service import FACETS
+        from search import SearchQuery, search
+        from search.backend import current_backend
+
+        rebuild = current_backend().rebuild
 
         if reuse:
             print("re-using the database and index of an earlier run")
@@ -299,7 +301,7 @@ def main() -> None:
             profiler.stop()
             print(profiler.output_text(unicode=True, color=False))
         flat = {k: [x for lst in v for x in lst] for k, v in all_timings.items()}
-        print("\nsearch service call (catalog.search.search, 5 facets, 24 per page):")
+        print("\nsearch service call (search.search, 5 facets, 24 per page):")
         for kind, ms in flat.items():
             print("  " + summary(kind, ms))
         everything = [x for ms in flat.values() for x in ms]

@@ -67,6 +67,6 @@ def catalogue(add_product):
 
 
 def search_ids(text="", **kw):
-    from catalog.search import SearchQuery, search
+    from search import SearchQuery, search
 
     return search("products", SearchQuery(text=text, **kw)).ids

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.search import SearchQuery, search
+from search import SearchQuery, search
 from tests.catalog import search_fixtures
 from tests.catalog.search_fixtures import search_ids
 

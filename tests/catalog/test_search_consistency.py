@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from catalog.search import SearchQuery, search
+from search import SearchQuery, search
 from tests.catalog import search_fixtures
 from tests.catalog.search_fixtures import search_ids
 
@@ -24,7 +24,7 @@ def hit(text, **kw):
 
 
 def queue_rows(db):
-    from catalog.search_models import SearchQueue
+    from search.models import SearchQueue
 
     return db.session.scalar(sa.select(sa.func.count()).select_from(SearchQueue))
 
@@ -91,7 +91,7 @@ def test_rollback_queues_nothing(catalogue, db):
 
 def test_notify_changed_for_a_generic_index(app, db):
     """Another domain's index: documents come from its own callable; notify_changed queues them."""
-    from catalog.search import IndexSpec, notify_changed, register_index
+    from search import IndexSpec, notify_changed, register_index
 
     store = {1: {"title": "民权葡萄酒产业园招商", "sector": "食品加工"}}
     register_index(IndexSpec(name="demo_projects", text_fields={"title": 3.0}, pinyin_fields=("title",),
@@ -210,7 +210,7 @@ def test_lock_held_elsewhere_changes_wait_in_queue_then_apply(catalogue, app, db
     background retry applies it once the writer is released (no LockError reaches anyone)."""
     import time
 
-    from catalog.search_index import handle_for
+    from search.whoosh.writer import handle_for
 
     writer = handle_for("products").writer(timeout=5)
     try:
@@ -233,7 +233,8 @@ def test_lock_held_elsewhere_changes_wait_in_queue_then_apply(catalogue, app, db
 
 def test_check_reports_and_fixes_drift(catalogue, app, db):
     from catalog.models import Product
-    from catalog.search_index import check, handle_for
+    from search.whoosh.build import check
+    from search.whoosh.writer import handle_for
 
     assert check("products").ok
     # drift 1: a document deleted from the index behind the database's back
@@ -265,7 +266,7 @@ def test_check_reports_and_fixes_drift(catalogue, app, db):
 def test_cli_rebuild_and_check(catalogue, app, db):
     import os
 
-    from catalog.search_index import handle_for
+    from search.whoosh.writer import handle_for
 
     handle = handle_for("products")
     before = handle.current_path()
@@ -296,7 +297,7 @@ def test_cli_rebuild_and_check(catalogue, app, db):
 
 def test_searches_keep_working_during_rebuild(catalogue, app, db):
     """A search between folder build and swap reads the old index; after the swap the new one."""
-    from catalog import search_index
+    from search.whoosh import build as search_index
 
     seen = []
     original = search_index.BATCH

@@ -21,7 +21,7 @@ class SearchQueue(Base):
     __table_args__ = (sa.Index("ix_search_queue_index_name_id", "index_name", "id"),)
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
-    #: The registered index (catalog.search.register_index), e.g. "products".
+    #: The registered index (search.register_index), e.g. "products".
     index_name: Mapped[str] = mapped_column(sa.String(40))
     #: The object's id as text (indexes may key on non-integer ids).
     object_id: Mapped[str] = mapped_column(sa.String(64))
