@@ -63,6 +63,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "DATA_DIR": str(data_dir),
         "MEDIA_DIR": str(data_dir / "media"),
         "SEARCH_INDEX_DIR": str(data_dir / "search-index"),
+        #: The search engine (search.backend): "whoosh" (an index per machine, the default) or "postgres"
+        #: (documents in the PostgreSQL database, any number of machines).
+        "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "whoosh"),
+        #: whoosh: this machine's name in the change queue (default: an id kept in SEARCH_INDEX_DIR).
+        "SEARCH_NODE": env.get("SEARCH_NODE") or None,
+        #: whoosh: a machine unseen this many days is forgotten with its queued changes.
+        "SEARCH_NODE_EXPIRY_DAYS": float(env.get("SEARCH_NODE_EXPIRY_DAYS", "7")),
         "SITE_NAME": env.get("MARKETPLACE_SITE_NAME", "商丘本地集市"),
         "CITY_REGIONS_FILE": env.get(
             "MARKETPLACE_REGIONS_FILE", str(ROOT / "marketplace" / "data" / "regions" / "shangqiu.json")

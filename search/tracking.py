@@ -57,9 +57,10 @@ def _after_commit(session: Session) -> None:
         backend.committed(session)
 
 
-def _after_rollback(session: Session, _previous_transaction) -> None:
+def _after_rollback(session: Session, previous_transaction) -> None:
+    # A savepoint rolled back (begin_nested): the outer transaction's changes still commit.
     backend = _backend()
-    if backend is not None:
+    if backend is not None and previous_transaction.parent is None:
         backend.rolled_back(session)
 
 

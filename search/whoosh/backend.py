@@ -7,14 +7,19 @@ evaluated on per-segment bitmaps (search.whoosh.query).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
+import time
 from collections.abc import Callable
+from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from marketplace.db import atomic
+from marketplace.extensions import db
+from search import queue
 from search.backend import Backend
 from search.models import SearchQueue
 from search.spec import CheckReport, Hits, IndexSpec, registered
@@ -32,7 +37,51 @@ class WhooshBackend(Backend):
 
     def __init__(self, app: Flask):
         super().__init__(app)
-        writer.serving[app.config["SQLALCHEMY_DATABASE_URI"]] = app
+        self._node: str | None = None
+        #: monotonic time this process last registered the node or marked it seen
+        self._seen = -1e9
+        app.before_request(self._heartbeat)
+        from marketplace.jobs import register_job
+
+        register_job(app, "search.prune_nodes", self.prune_nodes, every=timedelta(hours=1))
+
+    @property
+    def node(self) -> str:
+        """This machine's node (search.queue): its own index, its own rows of every change."""
+        if self._node is None:
+            self._node = queue.node_id(self.app)
+            writer.serving[(self.app.config["SQLALCHEMY_DATABASE_URI"], self._node)] = self.app
+        return self._node
+
+    def _heartbeat(self) -> None:
+        """Register this node on its first request, then mark it seen now and then, so other nodes
+        queue their changes for it (a node that only reads would otherwise never be known)."""
+        if time.monotonic() - self._seen < queue.HEARTBEAT.total_seconds():
+            return
+        self._seen = time.monotonic()
+        try:
+            with atomic():
+                new = queue.register(db.session.connection(), self.app, self.node)
+        except sa.exc.SQLAlchemyError:  # never fail a request for this; the next one tries again
+            log.exception("search: could not register node %s", self.node)
+            self._seen = -1e9
+            return
+        if new and self._has_documents():
+            log.warning("search: node %s was not known to the database (new, or forgotten after %s unseen) "
+                        "but its index holds documents: it may have missed changes; run 'flask search check "
+                        "--fix' on this machine", self.node, queue.expiry(self.app))
+
+    def _has_documents(self) -> bool:
+        base = self.app.config["SEARCH_INDEX_DIR"]
+        for name, spec in registered().items():
+            if os.path.lexists(os.path.join(base, name)) and search_engine.open_index(spec, base).doc_count():
+                return True
+        return False
+
+    def prune_nodes(self) -> int:
+        """The periodic job: forget nodes unseen past SEARCH_NODE_EXPIRY_DAYS, with their rows."""
+        with atomic():
+            return queue.prune(self.app, db.session)
 
     def run(self, spec: IndexSpec, parsed, *, filters, ranges, facets, sort, limit, offset) -> Hits:
         handle = search_engine.open_index(spec, self.app.config["SEARCH_INDEX_DIR"])
@@ -41,13 +90,12 @@ class WhooshBackend(Backend):
 
     # --- changes: a queue row each, in the caller's transaction; applied after the commit ---------
     def changed(self, session: Session, name: str, keys: set[str]) -> None:
-        now = dt.datetime.now(dt.UTC)
-        session.connection().execute(SearchQueue.__table__.insert(), [
-            {"index_name": name, "object_id": key, "enqueued_at": now} for key in sorted(keys)])
+        queue.enqueue(session.connection(), self.app, self.node, name, keys)
         session.info[FLAG] = True
 
     def committed(self, session: Session) -> None:
         if session.info.pop(FLAG, False):
+            self._seen = time.monotonic()  # the commit registered this node, or saw it live
             writer.drain_after_commit(self.app)
 
     def rolled_back(self, session: Session) -> None:
@@ -71,7 +119,10 @@ class WhooshBackend(Backend):
             if not os.path.lexists(link) or not os.path.isdir(link):
                 return {"ok": False, "error": f"index {name} missing"}
             counts[name] = search_engine.open_index(spec, base).doc_count()
-        return {"ok": True, "indexes": counts}
+        queued = db.session.scalar(sa.select(sa.func.count()).select_from(SearchQueue)
+                                   .where(SearchQueue.node == self.node))
+        db.session.rollback()
+        return {"ok": True, "node": self.node, "indexes": counts, "queued": queued}
 
     def warm_up(self) -> None:
         """Build the per-segment caches (filter bitmaps, columns, sort orders) before the first buyer

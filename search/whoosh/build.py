@@ -7,12 +7,14 @@ import shutil
 from collections.abc import Callable
 from itertools import chain
 
+from flask import current_app
+
 from marketplace.db import atomic
 from marketplace.extensions import db
 from search.models import SearchQueue
 from search.spec import CheckReport
 from search.whoosh import engine as search_engine
-from search.whoosh.writer import BATCH, handle_for, wait_until_drained
+from search.whoosh.writer import BATCH, handle_for, node_of, wait_until_drained
 
 #: A rebuild of at least this many documents analyses them in several processes (Whoosh's MpWriter).
 MULTIPROCESS_FROM = 20_000
@@ -99,7 +101,7 @@ def check(name: str, fix: bool = False, progress: Callable[[int], None] | None =
     if fix and not report.ok:
         with atomic():  # the after-commit drain applies them ...
             for obj_id in chain(report.missing, report.stale, report.extra):
-                db.session.add(SearchQueue(index_name=name, object_id=str(obj_id)))
+                db.session.add(SearchQueue(node=node_of(current_app), index_name=name, object_id=str(obj_id)))
         wait_until_drained(name)  # ... or, if another process holds the writer, we wait for it
         report.fixed = True
     return report

@@ -19,13 +19,12 @@ import logging
 import threading
 import time
 
-import sqlalchemy as sa
 from flask import Flask, current_app
 from whoosh.index import LockError
 
 from marketplace.db import atomic
 from marketplace.extensions import db
-from search.models import SearchQueue
+from search import queue
 from search.spec import get_spec, registered
 from search.whoosh import engine as search_engine
 
@@ -36,8 +35,8 @@ BATCH = 500
 #: (config SEARCH_WRITE_WAIT). An index commit takes tens of milliseconds, so this is rarely reached.
 WRITE_WAIT = 2.0
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
-#: database URI -> the latest app initialised for it (background retries of older apps stop)
-serving: dict[str, Flask] = {}
+#: (database URI, node) -> the latest app initialised for them (background retries of older apps stop)
+serving: dict[tuple[str, str], Flask] = {}
 
 
 def handle_for(name: str, app: Flask | None = None) -> search_engine.IndexHandle:
@@ -56,8 +55,12 @@ def drain_after_commit(app: Flask) -> None:
         log.exception("search: draining the queue failed; it stays queued")
 
 
-def _pending_names() -> list[str]:
-    names = db.session.scalars(sa.select(SearchQueue.index_name).distinct()).all()
+def node_of(app: Flask) -> str:
+    return app.extensions["search"].node
+
+
+def _pending_names(app: Flask) -> list[str]:
+    names = queue.pending_names(db.session.connection(), node_of(app))
     db.session.rollback()
     return [n for n in names if n in registered()]
 
@@ -72,7 +75,7 @@ def drain(app: Flask | None = None, names: list[str] | None = None, max_rounds: 
     """
     app = app or current_app._get_current_object()
     done = 0
-    for name in names or _pending_names():
+    for name in names or _pending_names(app):
         waited = False
         for _round in range(max_rounds):
             status, n = _drain_once(app, name)
@@ -88,16 +91,14 @@ def drain(app: Flask | None = None, names: list[str] | None = None, max_rounds: 
     return done
 
 
-def _queued(name: str, limit: int = BATCH) -> list[tuple[int, str]]:
-    rows = db.session.execute(sa.select(SearchQueue.id, SearchQueue.object_id)
-                              .where(SearchQueue.index_name == name)
-                              .order_by(SearchQueue.id).limit(limit)).all()
+def _queued(app: Flask, name: str) -> bool:
+    found = db.session.execute(queue.pending_query(node_of(app), name).limit(1)).first()
     db.session.rollback()  # end the read transaction: the next look must see new commits
-    return [tuple(r) for r in rows]
+    return found is not None
 
 
 def _drain_once(app: Flask, name: str, writer_timeout: float = 0.0) -> tuple[str, int]:
-    if not _queued(name, 1):
+    if not _queued(app, name):
         return "empty", 0
     handle = handle_for(name, app)
     path = handle.current_path()
@@ -110,28 +111,35 @@ def _drain_once(app: Flask, name: str, writer_timeout: float = 0.0) -> tuple[str
     # is queued under a re-used id (SQLite re-uses the ids of deleted rows) and the next holder's
     # delete-by-id removes that new row although it applied only the old one: a lost update.
     lock, writer.writelock = writer.writelock, None
+    postgres = db.session.get_bind().dialect.name == "postgresql"
     try:
         try:
             if handle.current_path() != path:  # a rebuild swapped folders meanwhile: start again
                 writer.cancel()
                 return "again", 0
-            rows = _queued(name)
+            # PostgreSQL: the claimed rows stay locked (SKIP LOCKED for anyone else) until they are
+            # deleted, in this same transaction, after the index commit. SQLite: one machine, and
+            # the writer lock we hold orders the appliers; end the read transaction before writing.
+            rows = queue.claim(db.session, node_of(app), name, BATCH)
             if not rows:
                 writer.cancel()
+                db.session.rollback()
                 return "empty", 0
             spec = handle.spec
             keys = list(dict.fromkeys(obj_id for _id, obj_id in rows))
             ids = [spec.id_type(k) for k in keys]
             docs = dict(spec.load_documents(ids))
-            db.session.rollback()
+            if not postgres:
+                db.session.rollback()
             handle.write(writer, ((i, docs.get(i)) for i in ids))
             writer.commit()
         except BaseException:
             if not writer.is_closed:
                 writer.cancel()
+            db.session.rollback()
             raise
         with atomic():
-            db.session.execute(sa.delete(SearchQueue).where(SearchQueue.id.in_([r[0] for r in rows])))
+            queue.delete(db.session, [r[0] for r in rows])
     finally:
         if lock is not None:
             lock.release()
@@ -143,7 +151,7 @@ def _schedule_retry(app: Flask, name: str) -> None:
     def run():
         for delay in RETRY_DELAYS:
             time.sleep(delay)
-            if serving.get(app.config["SQLALCHEMY_DATABASE_URI"]) is not app:
+            if serving.get((app.config["SQLALCHEMY_DATABASE_URI"], node_of(app))) is not app:
                 return  # a newer app serves this database (tests): its own drains take over
             try:
                 with app.app_context():
@@ -167,6 +175,6 @@ def wait_until_drained(name: str, timeout: float = 10.0) -> bool:
         status, _n = _drain_once(app, name, writer_timeout=max(0.0, min(2.0, deadline - time.monotonic())))
         if status == "empty":
             return True
-    return not _queued(name, 1)
+    return not _queued(app, name)
 
 
