@@ -22,6 +22,7 @@ from search.spec import CheckReport, Hits, IndexSpec
 #: SEARCH_BACKEND -> "module:class". The module is imported only when its backend is chosen.
 BACKENDS: dict[str, str] = {
     "whoosh": "search.whoosh.backend:WhooshBackend",
+    "postgres": "search.postgres.backend:PostgresBackend",
 }
 DEFAULT = "whoosh"
 

@@ -10,6 +10,7 @@ from tests.catalog.search_fixtures import search_ids
 
 # fixtures shared by the search tests (assigned, not imported, so they are not shadowed names)
 add_product, catalogue, shops = search_fixtures.add_product, search_fixtures.catalogue, search_fixtures.shops
+app_config = search_fixtures.app_config
 
 
 def ids_of(catalogue, *keys):

@@ -12,6 +12,13 @@ from investment.models import ProjectStatus
 from investment.search import LibraryQuery
 from investment.services import projects as project_services
 from investment.vocab import WAN
+from tests.catalog.search_fixtures import BACKENDS
+
+
+@pytest.fixture(params=BACKENDS)
+def app_config(app_config, request):
+    app_config["SEARCH_BACKEND"] = request.param
+    return app_config
 
 
 @pytest.fixture
