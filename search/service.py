@@ -82,6 +82,7 @@ def search(name: str, query: SearchQuery) -> SearchResult:
         sort=sort, limit=page * per_page, offset=(page - 1) * per_page)
     result.total = hits.total
     result.facets = hits.facets
+    result.facets_estimated = hits.facets_estimated
     if hits.partial:
         result.notice = _("没有同时包含所有搜索词的结果，下面是部分匹配。")
     for key, stored in hits.page:

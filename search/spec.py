@@ -77,6 +77,8 @@ class SearchResult:
     page: int = 1
     per_page: int = 20
     query: str = ""
+    #: facet counts are estimates (many matches: counted over a sample, see SEARCH_FACET_SAMPLE)
+    facets_estimated: bool = False
 
     @property
     def pages(self) -> int:
@@ -93,6 +95,8 @@ class Hits:
     page: list = field(default_factory=list)
     #: no document had every word: these match some of them
     partial: bool = False
+    #: the facet counts were counted over a sample of the matches and scaled
+    facets_estimated: bool = False
 
 
 @dataclass

@@ -14,6 +14,7 @@ aggregate over the matches' keys; the page, the total and the facets come from o
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from search.analysis import ParsedQuery, QueryWord, stem, sub_terms
@@ -139,20 +140,26 @@ def _order(st: Statement, sort: str, score: str | None) -> list[tuple[str, str]]
     return [(f"(d.numbers ->> {st.bind(sort.lstrip('-'))})::bigint", direction), ("d.oid", direction)]
 
 
-def _score(st: Statement, words: list[Word], doc_count: int) -> str:
+def idf(doc_count: int, df: int) -> float:
+    """The whoosh backend's inverse document frequency."""
+    return math.log(1 + doc_count / (1 + df))
+
+
+def _score(st: Statement, words: list[Word], weights: list[float]) -> str:
     terms = []
-    for i, w in enumerate(words):
-        cases = " + ".join(f"CASE WHEN d.terms @@ {st.bind(p.query, 'tsquery')} THEN {p.weight!r} ELSE 0 END"
+    for w, word_idf in zip(words, weights, strict=True):
+        cases = " + ".join(f"CASE WHEN d.terms @@ {st.bind(p.query, 'tsquery')} THEN {p.weight * word_idf!r} ELSE 0 END"
                            for p in w.parts) or "0"
-        terms.append(f"ln(1 + {st.bind(float(doc_count))} / (1 + df.d{i})) * ({cases})")
+        terms.append(f"({cases})")
     return " + ".join(terms)
 
 
-def statement(spec: IndexSpec, words: list[Word], *, require_all: bool, doc_count: int,
+def statement(spec: IndexSpec, words: list[Word], *, require_all: bool, idfs: list[float],
               filters: dict[str, list[str]], ranges: dict, facets: tuple[str, ...], sort: str, limit: int,
-              offset: int) -> tuple[str, dict]:
+              offset: int, facet_sample: int = 0) -> tuple[str, dict]:
     """One SQL statement answering rows of three kinds: 'p' (a page row: object id, stored fields,
-    its position), 'f' (a facet value and its count), 't' (the total)."""
+    its position), 'f' (a facet value and its count), 't' (the total). ``idfs``: each word's idf.
+    With ``facet_sample``, facets are counted over at most that many of the matches."""
     st = Statement()
     name = st.bind(spec.name)
     where = [f"d.index_name = {name}", *_filters(st, filters, ranges)]
@@ -160,12 +167,7 @@ def statement(spec: IndexSpec, words: list[Word], *, require_all: bool, doc_coun
     if words:
         matches = [f"({w.match})" for w in words]
         where.append(f"d.terms @@ {st.bind((' & ' if require_all else ' | ').join(matches), 'tsquery')}")
-        counts = ", ".join(f"count(*) FILTER (WHERE terms @@ {st.bind(w.match, 'tsquery')}) AS d{i}"
-                           for i, w in enumerate(words))
-        ctes.append(f"df AS (SELECT {counts} FROM search_documents WHERE index_name = {name} "
-                    f"AND terms @@ {st.bind(' | '.join(matches), 'tsquery')})")
-        score = _score(st, words, doc_count)
-        source += ", df"
+        score = _score(st, words, idfs)
     keys = _order(st, sort, score)
     columns = ", ".join(f"{expr} AS k{i}" for i, (expr, _dir) in enumerate(keys))
     names = ", ".join(f"k{i}" for i in range(len(keys)))
@@ -179,10 +181,20 @@ def statement(spec: IndexSpec, words: list[Word], *, require_all: bool, doc_coun
            f"SELECT 'p' AS kind, page.object_id AS value, s.stored AS stored, "
            f"row_number() OVER (ORDER BY {page_order}) AS n FROM page JOIN search_documents AS s "
            f"ON s.index_name = {name} AND s.object_id = page.object_id "
-           f"UNION ALL SELECT 'f', k, NULL, count(*) FROM m, unnest(m.keys) AS k "
+           f"UNION ALL SELECT 'f', k, NULL, count(*) FROM (SELECT unnest(keys) AS k FROM "
+           f"{'(SELECT keys FROM m LIMIT ' + st.bind(facet_sample) + ') AS s' if facet_sample else 'm'}) AS u "
            f"WHERE split_part(k, '=', 1) = ANY({st.bind(list(facets), 'text[]')}) GROUP BY k "
            f"UNION ALL SELECT 't', NULL, NULL, count(*) FROM m")
     return sql, st.params
+
+
+def count_statement(spec: IndexSpec, queries: list[str]) -> tuple[str, dict]:
+    """SELECT how many documents of the index match each tsquery (one column each)."""
+    st = Statement()
+    name = st.bind(spec.name)
+    columns = ", ".join(f"(SELECT count(*) FROM search_documents WHERE index_name = {name} "
+                        f"AND terms @@ {st.bind(q, 'tsquery')}) AS c{i}" for i, q in enumerate(queries))
+    return f"SELECT {columns}", st.params
 
 
 def exists_statement(spec: IndexSpec, queries: list[str]) -> tuple[str, dict]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.db import atomic
 from marketplace.extensions import db
+from search.checking import chunks, compare
 from search.models import SearchDocument
 from search.postgres.documents import to_row
 from search.spec import CheckReport, IndexSpec, get_spec
@@ -73,11 +74,6 @@ def write_documents(session: Session, spec: IndexSpec, keys: Iterable[str]) -> i
     return len(keys)
 
 
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def indexed(name: str) -> dict[str, str]:
     """{object id: signature} of every document of index ``name``."""
     table = SearchDocument.__table__
@@ -94,13 +90,13 @@ def rebuild(name: str, progress: Callable[[int], None] | None = None) -> int:
     spec = get_spec(name)
     ids = [str(i) for i in spec.all_ids()]
     db.session.rollback()
-    for chunk in _chunks(ids, BATCH):
+    for chunk in chunks(ids, BATCH):
         with atomic():
             write_documents(db.session(), spec, chunk)
         if progress:
             progress(len(chunk))
     extra = sorted(set(indexed(name)) - set(ids))
-    for chunk in _chunks(extra, BATCH):  # re-read under the lock: one may have been published meanwhile
+    for chunk in chunks(extra, BATCH):  # re-read under the lock: one may have been published meanwhile
         with atomic():
             write_documents(db.session(), spec, chunk)
     return len(indexed(name))
@@ -110,28 +106,10 @@ def check(name: str, fix: bool = False, progress: Callable[[int], None] | None =
     """Compare the documents with the database: missing, stale (different content) and extra ones.
     They differ only when the database was changed behind the ORM's back (raw SQL, a restore)."""
     spec = get_spec(name)
-    report = CheckReport(name)
-    signatures = indexed(name)
-    ids = list(spec.all_ids())
-    db.session.rollback()
-    expected: set[str] = set()
-    for chunk in _chunks(ids, BATCH):
-        for obj_id, doc in spec.load_documents(chunk):
-            if doc is None:
-                continue
-            key = str(obj_id)
-            expected.add(key)
-            if key not in signatures:
-                report.missing.append(obj_id)
-            elif signatures[key] != to_row(spec, key, doc)["signature"]:
-                report.stale.append(obj_id)
-        db.session.rollback()
-        if progress:
-            progress(len(chunk))
-    report.extra = sorted((spec.id_type(k) for k in set(signatures) - expected), key=str)
+    report = compare(spec, indexed(name), lambda key, doc: to_row(spec, key, doc)["signature"], progress)
     if fix and not report.ok:
         keys = [str(i) for i in (*report.missing, *report.stale, *report.extra)]
-        for chunk in _chunks(keys, BATCH):
+        for chunk in chunks(keys):
             with atomic():
                 write_documents(db.session(), spec, chunk)
         report.fixed = True

@@ -11,6 +11,7 @@ from flask import current_app
 
 from marketplace.db import atomic
 from marketplace.extensions import db
+from search.checking import chunks, compare
 from search.models import SearchQueue
 from search.spec import CheckReport
 from search.whoosh import engine as search_engine
@@ -18,11 +19,6 @@ from search.whoosh.writer import BATCH, handle_for, node_of, wait_until_drained
 
 #: A rebuild of at least this many documents analyses them in several processes (Whoosh's MpWriter).
 MULTIPROCESS_FROM = 20_000
-
-
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def rebuild(name: str, progress: Callable[[int], None] | None = None, lock_timeout: float = 60.0) -> int:
@@ -40,7 +36,7 @@ def rebuild(name: str, progress: Callable[[int], None] | None = None, lock_timeo
         writer = handle.writer(new_path, timeout=lock_timeout, **parallel)
         count = 0
         try:
-            for chunk in _chunks(ids, BATCH):
+            for chunk in chunks(ids, BATCH):
                 pairs = [(i, d) for i, d in spec.load_documents(chunk) if d is not None]
                 db.session.rollback()
                 names = set(writer.schema.names())
@@ -79,25 +75,8 @@ def check(name: str, fix: bool = False, progress: Callable[[int], None] | None =
     """Compare the database with the index: missing, stale (different content) and extra documents."""
     handle = handle_for(name)
     spec = handle.spec
-    report = CheckReport(name)
     indexed = {key: fields.get(search_engine.SIG) for key, fields in handle.stored_keys().items()}
-    ids = list(spec.all_ids())
-    db.session.rollback()
-    expected: set[str] = set()
-    for chunk in _chunks(ids, BATCH):
-        for obj_id, doc in spec.load_documents(chunk):
-            if doc is None:
-                continue
-            key = str(obj_id)
-            expected.add(key)
-            if key not in indexed:
-                report.missing.append(obj_id)
-            elif indexed[key] != signature(spec, key, doc):
-                report.stale.append(obj_id)
-        db.session.rollback()
-        if progress:
-            progress(len(chunk))
-    report.extra = sorted((spec.id_type(k) for k in set(indexed) - expected), key=str)
+    report = compare(spec, indexed, lambda key, doc: signature(spec, key, doc), progress)
     if fix and not report.ok:
         with atomic():  # the after-commit drain applies them ...
             for obj_id in chain(report.missing, report.stale, report.extra):
@@ -105,5 +84,3 @@ def check(name: str, fix: bool = False, progress: Callable[[int], None] | None =
         wait_until_drained(name)  # ... or, if another process holds the writer, we wait for it
         report.fixed = True
     return report
-
-

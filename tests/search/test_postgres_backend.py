@@ -128,3 +128,18 @@ def test_any_lexeme_survives_the_literal(app, db, lexeme):
     assert sorted(vector) == sorted([lexeme, "other"])
     assert db.session.scalar(sa.text("SELECT CAST(:v AS tsvector) @@ CAST(:q AS tsquery)"),
                              {"v": tsvector_literal({lexeme: {(1, "A")}}), "q": f"{quote(lexeme)}:A"})
+
+
+def test_facets_over_many_matches_are_estimated_and_the_page_says_so(app, client, make_product):
+    from search import SearchQuery, search
+
+    for n in range(6):
+        make_product(title=f"富士苹果 {n} 号", category="农产品/水果")
+    exact = search("products", SearchQuery(text="苹果", facets=("category_path",)))
+    assert not exact.facets_estimated and dict(exact.facets["category_path"])["农产品/水果"] == 6
+    app.extensions["search"].facet_sample = 4
+    estimated = search("products", SearchQuery(text="苹果", facets=("category_path",)))
+    assert estimated.facets_estimated and estimated.total == 6
+    assert dict(estimated.facets["category_path"])["农产品/水果"] == 6  # 4 of 4 sampled, scaled to 6
+    assert "括号中的数量是估算" in client.get("/search?q=苹果").get_data(as_text=True)
+    assert client.get("/api/v1/products?q=苹果").get_json()["facets_estimated"] is True
