@@ -14,7 +14,7 @@ the master: SQLAlchemy's pools (dispose(close=False): the parent's sockets are l
 the search adapter's open index handles and per-segment caches with their locks (the master's
 search warm-up thread may be mid-way at the fork; each worker then warms its own caches); each
 worker opens its own readers, and writes go through the single-writer path in
-catalog.search_index, whose Whoosh file lock works across processes. redis-py's pools notice a
+search.whoosh.writer, whose Whoosh file lock works across processes. redis-py's pools notice a
 fork by themselves.
 """
 
@@ -94,15 +94,11 @@ def post_fork(server, worker):
     try:
         import threading
 
-        from catalog import search_cache, search_engine, search_index
-
-        # The master's search warm-up thread may have been inside one of these at the fork: a lock
-        # held by a thread that does not exist in the child would hang the worker's first search.
-        search_engine._handles_lock = threading.Lock()
-        search_engine._handles.clear()
-        search_cache.reset_caches()
         app = worker.app.wsgi() if server.cfg.preload_app else None
-        if app is not None and app.config.get("SEARCH_WARM_UP", True):
-            threading.Thread(target=search_index.warm_up, args=(app,), name="search-warm-up", daemon=True).start()
+        backend = app.extensions.get("search") if app is not None else None
+        if backend is not None:
+            backend.after_fork()
+            if app.config.get("SEARCH_WARM_UP", True):
+                threading.Thread(target=backend.warm_up, name="search-warm-up", daemon=True).start()
     except Exception:  # the search domain may be absent or changed: never stop a worker for this
         server.log.warning("post_fork: could not reset the search caches", exc_info=True)

@@ -42,7 +42,7 @@ def many_searches() -> list[str]:
     import random
 
     from bench.search_speed import ITEMS
-    from catalog.search_text import word_pinyin  # pypinyin is loaded here, in the load generator
+    from search.analysis import word_pinyin  # pypinyin is loaded here, in the load generator
 
     words = sorted({w for item in ITEMS for w in item[1] + item[2]})
     rng = random.Random(7)

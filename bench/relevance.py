@@ -31,10 +31,11 @@ METRICS = ("recall", "ndcg")
 
 # --- backends: the engines the set can be run against ----------------------------------------------
 
-def _rebuild_whoosh(progress: Callable[[int], None] | None = None) -> int:
-    from catalog.search_index import rebuild
+def _rebuild(progress: Callable[[int], None] | None = None) -> int:
+    """The configured backend's own rebuild (search rebuild), of the products index."""
+    from search.backend import current_backend
 
-    return rebuild("products", progress=progress)
+    return current_backend().rebuild("products", progress=progress)
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,12 @@ class Backend:
     needs_postgresql: bool = False
 
 
-#: The engines this checkout has. A second one (PostgreSQL full text, 'postgres') registers here
-#: with its config (e.g. {"SEARCH_BACKEND": "postgres"}), needs_postgresql=True and its rebuild.
+#: The engines this checkout has (search.backend.BACKENDS), each built by its own rebuild.
 BACKENDS: dict[str, Backend] = {
-    "whoosh": Backend("whoosh", "Whoosh + jieba + pypinyin, the embedded index (catalog/search*.py)",
-                      build_index=_rebuild_whoosh),
+    "whoosh": Backend("whoosh", "Whoosh + jieba + pypinyin, the embedded index (search/whoosh/)",
+                      build_index=_rebuild, config={"SEARCH_BACKEND": "whoosh"}),
+    "postgres": Backend("postgres", "the same analysed terms as a tsvector in PostgreSQL (search/postgres/)",
+                        build_index=_rebuild, config={"SEARCH_BACKEND": "postgres"}, needs_postgresql=True),
 }
 
 
@@ -67,10 +69,8 @@ def get_backend(name: str, database_url: str | None = None) -> Backend:
     backend = BACKENDS.get(name)
     if backend is None:
         raise BackendError(
-            f"no search backend named {name!r} in this checkout; available: {', '.join(sorted(BACKENDS))}. "
-            "(A 'postgres' backend is planned; it becomes available when the engine registers it in "
-            "bench/relevance.py BACKENDS.)")
-    if backend.needs_postgresql and database_url is not None and not database_url.startswith("postgresql"):
+            f"no search backend named {name!r} in this checkout; available: {', '.join(sorted(BACKENDS))}")
+    if backend.needs_postgresql and (database_url is None or not database_url.startswith("postgresql")):
         raise BackendError(f"the {name!r} backend keeps its index in PostgreSQL: pass --database-url postgresql://...")
     return backend
 

@@ -1,13 +1,17 @@
 """Search benchmark: N realistic products, index build rate, query latency, FTS5 baseline, page p95.
 
-    .venv/bin/python bench/search_speed.py                 # 100,000 products
+    .venv/bin/python bench/search_speed.py                 # 100,000 products, whoosh, SQLite
     .venv/bin/python bench/search_speed.py -n 20000 --rounds 10
+    .venv/bin/python bench/search_speed.py --backend postgres --database-url postgresql://postgres@127.0.0.1/speed
+    .venv/bin/python bench/search_speed.py --backend whoosh --database-url postgresql://postgres@127.0.0.1/speed
 
-It builds a throwaway SQLite database (regions, categories, shops, products with one variant each,
-inserted in bulk), builds the "products" index with the real rebuild path, then times:
-  1. the search service call (catalog.search.search with the page's facets) for a fixed mix of
+It builds a throwaway database (SQLite in the work folder, or the PostgreSQL database given with
+--database-url, which is WIPED: use one of its own) with regions, categories, shops and products
+with one variant each, inserted in bulk, builds the "products" index with the backend's real
+rebuild (--backend whoosh or postgres), then times:
+  1. the search service call (search.search with the page's facets) for a fixed mix of
      one- and two-word Chinese, pinyin, initials and filtered queries;
-  2. the same queries against a SQLite FTS5 trigram table (the baseline; words under three
+  2. on SQLite, the same queries against an FTS5 trigram table (the baseline; words under three
      characters cannot use a trigram index and fall back to LIKE, pinyin finds nothing there);
   3. GET /search through the Flask test client (whole page: search, product load, template).
 Nothing here is part of the test run.
@@ -131,6 +135,7 @@ def build_database(app, n: int):
     from marketplace.regions.services import load_regions
     from marketplace.shops.models import Shop, ShopStatus, ShopType
 
+    db.drop_all()
     db.create_all()
     load_regions(app.config["CITY_REGIONS_FILE"])
     load_categories()
@@ -225,7 +230,7 @@ def fts_baseline(docs_path: str, rounds: int, rebuild_table: bool = True):
     return timings
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=100_000, help="number of products (default 100000)")
     parser.add_argument("--rounds", type=int, default=20, help="times the query mix is run (default 20)")
@@ -234,25 +239,62 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of the query mix")
     parser.add_argument("--reuse", action="store_true",
                         help="with --dir: keep the database and index built by an earlier run (time queries only)")
+    parser.add_argument("--backend", default="whoosh", choices=("whoosh", "postgres"),
+                        help="search backend (postgres needs --database-url)")
+    parser.add_argument("--database-url", help="a PostgreSQL database to use (WIPED); default: SQLite in the work folder")
     args = parser.parse_args()
+    if args.backend == "postgres" and not (args.database_url or "").startswith("postgresql"):
+        parser.error("--backend postgres keeps its documents in PostgreSQL: give --database-url postgresql://...")
 
+    return args
+
+
+def _time_pages(app, rounds: int) -> None:
+    client = app.test_client()
+    page_ms, page_cpu = [], []
+    client.get("/search?q=苹果")
+    for _round in range(rounds):
+        for _kind, text, filters, ranges, sort in QUERIES:
+            qs = {"q": text, "sort": {"price_cents": "price_asc", "-price_cents": "price_desc"}.get(sort, sort)}
+            qs.update({("category" if k == "category_path" else k): ("1" if v is True else v) for k, v in filters.items()})
+            if "price_cents" in ranges:
+                qs["min_price"], qs["max_price"] = (str(v / 100) for v in ranges["price_cents"])
+            started, cpu = time.perf_counter(), time.process_time()
+            response = client.get("/search", query_string=qs)
+            page_ms.append((time.perf_counter() - started) * 1000)
+            page_cpu.append((time.process_time() - cpu) * 1000)
+            assert response.status_code == 200, response.status_code
+    print("\nsearch page through the Flask test client (GET /search, whole response):")
+    print("  " + summary("page", page_ms))
+    print("  " + summary("page, CPU time only", page_cpu))
+
+
+def main() -> None:
+    args = _arguments()
     work = args.dir or tempfile.mkdtemp(prefix="search-bench-")
     os.makedirs(work, exist_ok=True)
     db_path = os.path.join(work, "bench.db")
-    reuse = args.reuse and os.path.exists(db_path)
-    if os.path.exists(db_path) and not reuse:
+    sqlite = args.database_url is None
+    reuse = args.reuse and (os.path.exists(db_path) or not sqlite)
+    if sqlite and os.path.exists(db_path) and not reuse:
         os.remove(db_path)
 
     from marketplace import create_app
+    from marketplace.config import normalise_database_url
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "DATA_DIR": work, "SECRET_KEY": "bench",
+    url = f"sqlite:///{db_path}" if sqlite else normalise_database_url(args.database_url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": work, "SECRET_KEY": "bench",
                       "SEARCH_INDEX_DIR": os.path.join(work, "index"), "RATELIMIT_ENABLED": False,
-                      "WTF_CSRF_ENABLED": False, "MAIL_SERVER": None})
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.n} products, work folder {work}")
+                      "WTF_CSRF_ENABLED": False, "MAIL_SERVER": None, "SEARCH_BACKEND": args.backend,
+                      "PAGE_CACHE_SECONDS": 0, "REDIS_URL": None, "RATELIMIT_STORAGE_URI": "memory://"})
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.n} products, backend {args.backend}, "
+          f"database {url.split(':')[0]}, work folder {work}")
     with app.app_context():
-        from catalog.search import SearchQuery, search
-        from catalog.search_index import rebuild
         from catalog.search_service import FACETS
+        from search import SearchQuery, search
+        from search.backend import current_backend
+
+        rebuild = current_backend().rebuild
 
         if reuse:
             print("re-using the database and index of an earlier run")
@@ -264,8 +306,13 @@ def main() -> None:
             count = rebuild("products")
             elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
             print(f"index build: {count} documents in {elapsed:.1f} s = {count / elapsed:.0f} documents/s "
-                  f"(database read, jieba, pinyin, Whoosh write and optimise); CPU {cpu:.0f} s = "
-                  f"{count / cpu:.0f} documents per CPU-second")
+                  f"(database read, jieba, pinyin, {args.backend} write); CPU of this process {cpu:.0f} s = "
+                  f"{count / max(cpu, 1e-9):.0f} documents per CPU-second")
+            if not sqlite:
+                from marketplace.extensions import db
+
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.exec_driver_sql("VACUUM ANALYZE")
 
         cpu_ms: list[float] = []
 
@@ -299,37 +346,25 @@ def main() -> None:
             profiler.stop()
             print(profiler.output_text(unicode=True, color=False))
         flat = {k: [x for lst in v for x in lst] for k, v in all_timings.items()}
-        print("\nsearch service call (catalog.search.search, 5 facets, 24 per page):")
+        print("\nsearch service call (search.search, 5 facets, 24 per page):")
         for kind, ms in flat.items():
             print("  " + summary(kind, ms))
         everything = [x for ms in flat.values() for x in ms]
         print("  " + summary("ALL", everything))
         print("  " + summary("ALL, CPU time only", cpu_ms[len(QUERIES):]))
         print("  hits per query: " + ", ".join(f"{t or '∅'}{'+filters' if f != '{}' else ''}={n}" for (t, f), n in totals.items()))
+        # with --reuse this process only searches, as a web worker does (no index build, no pypinyin)
+        print(f"  peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+              + (" (it also built the index: use --reuse --dir for a searching process alone)" if not reuse else ""))
 
-        print("\nSQLite FTS5 trigram baseline (count + county facet + top 24; pinyin/initials find nothing):")
-        base = fts_baseline(db_path, max(3, args.rounds // 4), rebuild_table=not reuse)
-        for kind, ms in base.items():
-            print("  " + summary(kind, ms))
-        print("  " + summary("ALL", [x for ms in base.values() for x in ms]))
+        if sqlite:
+            print("\nSQLite FTS5 trigram baseline (count + county facet + top 24; pinyin/initials find nothing):")
+            base = fts_baseline(db_path, max(3, args.rounds // 4), rebuild_table=not reuse)
+            for kind, ms in base.items():
+                print("  " + summary(kind, ms))
+            print("  " + summary("ALL", [x for ms in base.values() for x in ms]))
 
-    client = app.test_client()
-    page_ms, page_cpu = [], []
-    client.get("/search?q=苹果")
-    for _round in range(args.page_rounds):
-        for _kind, text, filters, ranges, sort in QUERIES:
-            qs = {"q": text, "sort": {"price_cents": "price_asc", "-price_cents": "price_desc"}.get(sort, sort)}
-            qs.update({("category" if k == "category_path" else k): ("1" if v is True else v) for k, v in filters.items()})
-            if "price_cents" in ranges:
-                qs["min_price"], qs["max_price"] = (str(v / 100) for v in ranges["price_cents"])
-            started, cpu = time.perf_counter(), time.process_time()
-            response = client.get("/search", query_string=qs)
-            page_ms.append((time.perf_counter() - started) * 1000)
-            page_cpu.append((time.process_time() - cpu) * 1000)
-            assert response.status_code == 200, response.status_code
-    print("\nsearch page through the Flask test client (GET /search, whole response):")
-    print("  " + summary("page", page_ms))
-    print("  " + summary("page, CPU time only", page_cpu))
+    _time_pages(app, args.page_rounds)
     print(f"load average during the run: {os.getloadavg()[0]:.1f} (other work on the machine inflates wall times)")
     if not args.dir:
         import shutil

@@ -6,7 +6,7 @@
 
 The schema is dropped and created (create_all: the same models the migrations are made from).
 Rows are generated in Python with explicit ids and written in bulk: COPY on PostgreSQL, one
-executemany per batch on SQLite. Then ``catalog.search_index.rebuild`` builds every registered
+executemany per batch on SQLite. Then the search backend's ``rebuild`` builds every registered
 index (products, projects) exactly as ``flask search rebuild`` does.
 
 Also created, for bench/load.py and bench/checkout.py: buyers bench-buyer-<n>@bench.example with
@@ -278,8 +278,10 @@ def seed(app, args) -> dict:
         timings["ANALYZE"] = time.perf_counter() - t0
 
     # search indexes through the real rebuild path
-    from catalog.search import registered
-    from catalog.search_index import rebuild
+    from search import registered
+    from search.backend import current_backend
+
+    rebuild = current_backend().rebuild
 
     for name, spec in registered().items():
         t0 = time.perf_counter()

@@ -29,21 +29,19 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from catalog import home_cache, pricing  # noqa: F401  (home_cache: registers its cache invalidation)
-    from catalog.search_index import init_search
-    from catalog.search_products import register_products
+    from catalog.search import register_products
     from catalog.services import certification_labels, image_prefix
     from marketplace.domains import NavItem, add_blocks, register
     from marketplace.templating import media_url
 
     register_products()
-    init_search(app)
 
     add_blocks(app, "home", _home_blocks)
     add_blocks(app, "shop", _shop_products)
     register(app, "catalog", blueprint=bp,
              routes=("views.public", "views.merchant", "views.admin", "views.imports", "search_views", "api",
                      "merchant_api"),
-             models=("models", "search_models"), cli=("cli", "search_cli"), seed="catalog.seed:seed_demo_catalog",
+             models=("models",), cli=("cli",), seed="catalog.seed:seed_demo_catalog",
              nav=(NavItem("catalog.categories", _l("全部分类"), order=10),
                   NavItem("catalog.merchant_products", _l("商品管理"), menu="merchant", order=10),
                   NavItem("catalog.merchant_import", _l("批量导入（CSV）"), menu="merchant", order=20)))

@@ -1,224 +1,146 @@
-"""The search engine adapter: named Whoosh indexes with Chinese, pinyin and initials matching.
+"""The "products" search index: what a product document holds and which changes re-index it.
 
-Public interface:
-
-    register_index(IndexSpec(...))      declare an index (products, projects, ...)
-    search(name, SearchQuery(...))      -> SearchResult(ids, total, facets, highlights, error, ...)
-    notify_changed(name, obj_id)        queue a re-index in the caller's DB transaction
-                                        (catalog.search_index drains it after commit)
-
-Changes to the contract, all additive:
-- IndexSpec.documents(ids) (optional): a batch loader yielding (id, doc or None), used by rebuild
-  and check so they do not load 100,000 rows one query at a time.
-- IndexSpec.watches (optional): {Model: fn(connection, obj) -> ids}: ORM changes to these models
-  are queued automatically (no notify_changed call needed).
-- IndexSpec.highlight_fields (default: pinyin_fields): stored fields highlighted in results.
-- SearchQuery.filters values may be a list (any of them matches); bool_fields filter on True/False.
-- SearchResult also has page, per_page, pages, query (the cleaned text) and notice (e.g. "no
-  document has every word; showing partial matches").
-
-How a query runs: Whoosh stores the inverted index and numeric columns; the query is evaluated
-per segment with set algebra on posting lists (a word matches if any of its fields has it; all
-words must match, falling back to any word), filters intersect cached per-value document sets,
-facet counts are intersections with those sets, and the page is picked with a heap. This keeps a
-query at 100,000 products in single-digit milliseconds (see bench/search.py).
+The engine is the search package; the catalogue only declares its index here.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
-from flask import current_app
-from flask_babel import gettext as _
-from markupsafe import Markup
-
-from catalog import search_engine
-from catalog.search_models import SearchQueue
-from catalog.search_text import ParsedQuery, highlight, parse_query
+from catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from marketplace.extensions import db
+from marketplace.regions.models import Region, RegionLevel
+from marketplace.shops.models import Shop, ShopStatus
+from search import IndexSpec, register_index
 
-SORTS = ("relevance", "newest")
-
-
-@dataclass
-class IndexSpec:
-    """What one index holds and how to load its documents from the database."""
-
-    name: str
-    #: field -> boost. Text is cut with jieba; fields in ``pinyin_fields`` also get pinyin/initials.
-    text_fields: dict[str, float]
-    document: Callable[[object], dict | None]
-    all_ids: Callable[[], Iterable]
-    pinyin_fields: tuple[str, ...] = ()
-    #: Exact-value fields (a str or a list of str per document): filters and facet counts.
-    keyword_fields: tuple[str, ...] = ()
-    #: Integer fields: range filters and sorting ("price_cents" / "-price_cents").
-    numeric_fields: tuple[str, ...] = ()
-    #: Datetime fields: the first one is "newest".
-    date_fields: tuple[str, ...] = ()
-    bool_fields: tuple[str, ...] = ()
-    #: Optional batch loader: ids -> iterable of (id, doc or None).
-    documents: Callable[[list], Iterable[tuple[object, dict | None]]] | None = None
-    #: Optional automatic change tracking: {Model: fn(connection, obj) -> iterable of ids}.
-    watches: dict = field(default_factory=dict)
-    highlight_fields: tuple[str, ...] | None = None
-    id_type: Callable = int
-
-    @property
-    def highlighted(self) -> tuple[str, ...]:
-        if self.highlight_fields is not None:
-            return self.highlight_fields
-        return self.pinyin_fields or tuple(self.text_fields)[:1]
-
-    def load_documents(self, ids: list) -> Iterable[tuple[object, dict | None]]:
-        if self.documents is not None:
-            return self.documents(ids)
-        return ((i, self.document(i)) for i in ids)
+NAME = "products"
+#: Only the start of a long description is indexed (the title, facts and subtitle carry the weight).
+DESCRIPTION_CHARS = 1500
 
 
-@dataclass
-class SearchQuery:
-    text: str = ""
-    filters: dict = field(default_factory=dict)
-    ranges: dict = field(default_factory=dict)
-    facets: tuple[str, ...] = ()
-    #: "relevance", "newest", "<numeric field>" (ascending) or "-<numeric field>" (descending).
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = 20
+def searchable():
+    """The condition for a product to be found: published, not deleted, its shop approved."""
+    return sa.and_(Product.status == ProductStatus.PUBLISHED, Product.deleted_at.is_(None),
+                   Product.shop_id.in_(sa.select(Shop.id).where(Shop.status == ShopStatus.APPROVED)))
 
 
-@dataclass
-class SearchResult:
-    ids: list = field(default_factory=list)
-    total: int = 0
-    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    highlights: dict = field(default_factory=dict)
-    error: str | None = None
-    notice: str | None = None
-    page: int = 1
-    per_page: int = 20
-    query: str = ""
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
+def all_ids():
+    return db.session.scalars(sa.select(Product.id).where(searchable()).order_by(Product.id)).all()
 
 
-_REGISTRY: dict[str, IndexSpec] = {}
+class _Regions:
+    """Region names and counties, loaded once per batch."""
+
+    def __init__(self):
+        rows = db.session.execute(sa.select(Region.id, Region.name, Region.level, Region.parent_id)).all()
+        self.rows = {r.id: r for r in rows}
+
+    def names(self, region_id: int | None) -> tuple[str, str]:
+        """(the region's name, its county's name) — empty strings when unknown."""
+        row = self.rows.get(region_id) if region_id else None
+        name = row.name if row else ""
+        county = ""
+        seen = 0
+        while row is not None and seen < 10:
+            if row.level == RegionLevel.COUNTY:
+                county = row.name
+                break
+            row = self.rows.get(row.parent_id)
+            seen += 1
+        return name, county
 
 
-def register_index(spec: IndexSpec) -> IndexSpec:
-    """Declare an index. Registering the same name again replaces the spec (app factories, tests)."""
-    _REGISTRY[spec.name] = spec
-    return spec
+def _ancestors(path: str) -> list[str]:
+    parts = [p for p in (path or "").split("/") if p]
+    return ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
 
 
-def get_spec(name: str) -> IndexSpec:
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"no search index named {name!r}; registered: {sorted(_REGISTRY)}") from None
-
-
-def registered() -> dict[str, IndexSpec]:
-    return dict(_REGISTRY)
-
-
-def notify_changed(name: str, obj_id) -> None:
-    """Queue ``obj_id`` of index ``name`` for re-indexing in the current DB transaction.
-
-    The caller commits as usual; right after the commit the change reaches the index through the
-    single-writer path (catalog.search_index).
-    """
-    get_spec(name)
-    db.session.add(SearchQueue(index_name=name, object_id=str(obj_id)))
-
-
-def _clamp_page(query: SearchQuery) -> tuple[int, int]:
-    try:
-        per_page = max(1, min(int(query.per_page), 100))
-        page = max(1, min(int(query.page), 10_000))
-    except (TypeError, ValueError):
-        per_page, page = 20, 1
-    return page, per_page
-
-
-def search(name: str, query: SearchQuery) -> SearchResult:
-    """Run ``query`` against index ``name``. Never raises on user input: see ``result.error``."""
-    spec = get_spec(name)
-    page, per_page = _clamp_page(query)
-    result = SearchResult(page=page, per_page=per_page)
-    parsed: ParsedQuery = parse_query(query.text)
-    result.query = parsed.cleaned
-    if parsed.truncated:
-        result.notice = _("搜索词太长，只使用了前面的部分。")
-    if parsed.empty and parsed.cleaned:
-        result.error = _("无法识别这个搜索词。请输入商品名称、拼音或拼音首字母，例如“苹果”“pingguo”或“pg”。")
-        return result
-
-    sort = query.sort or "relevance"
-    if sort not in SORTS and sort.lstrip("-") not in spec.numeric_fields:
-        sort = "relevance"
-    if sort == "relevance" and parsed.empty:
-        sort = "newest"
-
-    engine = search_engine.open_index(spec, current_app.config["SEARCH_INDEX_DIR"])
-    hits = engine.run(parsed, filters=_clean_filters(spec, query.filters), ranges=_clean_ranges(spec, query.ranges),
-                      facets=tuple(f for f in query.facets if f in spec.keyword_fields or f in spec.bool_fields),
-                      sort=sort, limit=page * per_page, offset=(page - 1) * per_page)
-    result.total = hits.total
-    result.facets = hits.facets
-    if hits.partial:
-        result.notice = _("没有同时包含所有搜索词的结果，下面是部分匹配。")
-    for key, stored in hits.page:
-        obj_id = spec.id_type(key)
-        result.ids.append(obj_id)
-        result.highlights[obj_id] = {f: highlight(stored.get(f, ""), parsed, stored.get(f + search_engine.PW))
-                                     for f in spec.highlighted}
-    return result
-
-
-def _clean_filters(spec: IndexSpec, filters: dict | None) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for key, value in (filters or {}).items():
-        if key in spec.bool_fields:
-            if value in (None, "", False) or str(value).lower() in ("0", "false", "no", "off"):
-                out[key] = ["0"] if value is False else []
-                if not out[key]:
-                    del out[key]
-                continue
-            out[key] = ["1"]
-        elif key in spec.keyword_fields:
-            values = value if isinstance(value, (list, tuple, set)) else [value]
-            values = [search_engine.keyword_value(v) for v in values if v not in (None, "")]
-            if values:
-                out[key] = values
+def documents(ids: list) -> list[tuple[int, dict | None]]:
+    """Documents for a batch of product ids; None for those that must not be found."""
+    ids = [int(i) for i in ids]
+    products = db.session.scalars(
+        sa.select(Product).options(joinedload(Product.shop), joinedload(Product.category))
+        .where(Product.id.in_(ids), searchable())).unique().all()
+    regions = _Regions() if products else None
+    by_id = {p.id: p for p in products}
+    out = []
+    for pid in ids:
+        product = by_id.get(pid)
+        out.append((pid, _document(product, regions) if product is not None else None))
     return out
 
 
-def _clean_ranges(spec: IndexSpec, ranges: dict | None) -> dict[str, tuple[int | None, int | None]]:
-    out = {}
-    for key, bounds in (ranges or {}).items():
-        if key not in spec.numeric_fields and key not in spec.date_fields:
-            continue
-        try:
-            lo, hi = bounds
-            lo = None if lo in (None, "") else search_engine.numeric_value(lo)
-            hi = None if hi in (None, "") else search_engine.numeric_value(hi)
-        except (TypeError, ValueError):
-            continue
-        if lo is not None or hi is not None:
-            out[key] = (lo, hi)
-    return out
+def document(obj_id) -> dict | None:
+    return documents([obj_id])[0][1]
 
 
-def highlight_text(text: str, query_text: str) -> Markup:
-    """Highlight ``query_text``'s words in any text (for fields that are not in the index)."""
-    return highlight(text, parse_query(query_text))
+def _document(p: Product, regions: _Regions) -> dict:
+    origin, county = regions.names(p.origin_region_id)
+    if not county:
+        _shop_region, county = regions.names(p.shop.region_id)
+    attributes = " ".join(f"{pair[0]} {pair[1]}" for pair in (p.attributes or [])
+                          if isinstance(pair, (list, tuple)) and len(pair) == 2)
+    path = p.category.path if p.category else ""
+    return {
+        "title": p.title,
+        "subtitle": p.subtitle or "",
+        "description": (p.description or "")[:DESCRIPTION_CHARS],
+        # category path, origin, shop name and attributes share one field: fewer fields make the
+        # index build markedly faster, and they weigh about the same
+        "facts": " ".join([path.replace("/", " "), *dict.fromkeys(x for x in (origin, county) if x), p.shop.name,
+                           attributes]),
+        "category_path": _ancestors(path),
+        "county": county,
+        "shop_type": p.shop.shop_type,
+        "cert": [str(c) for c in (p.certifications or [])],
+        "shop_id": str(p.shop_id),
+        "price_cents": p.min_price_cents or 0,
+        "created_at": p.published_at or p.created_at,
+        "in_stock": bool(p.in_stock),
+    }
 
 
-__all__ = ["IndexSpec", "SearchQuery", "SearchResult", "register_index", "search", "notify_changed",
-           "get_spec", "registered", "highlight_text"]
+# --- automatic change tracking: the ids each changed row affects ------------------------------
+
+def _changed(obj, *attrs) -> bool:
+    state = sa.inspect(obj)
+    if state.deleted or state.was_deleted:
+        return True
+    return any(state.attrs[a].history.has_changes() for a in attrs)
+
+
+def _product_ids(conn, column, value) -> list[int]:
+    if value is None:
+        return []
+    return list(conn.execute(sa.select(Product.id).where(column == value)).scalars())
+
+
+WATCHES = {
+    Product: lambda conn, obj: [obj.id],
+    Variant: lambda conn, obj: [obj.product_id],
+    ProductImage: lambda conn, obj: [obj.product_id],
+    Shop: lambda conn, obj: (_product_ids(conn, Product.shop_id, obj.id)
+                             if _changed(obj, "status", "name", "shop_type", "region_id") else []),
+    Category: lambda conn, obj: (_product_ids(conn, Product.category_id, obj.id)
+                                 if _changed(obj, "path", "name") else []),
+}
+
+SPEC = IndexSpec(
+    name=NAME,
+    text_fields={"title": 4.0, "subtitle": 1.5, "facts": 1.0, "description": 0.4},
+    pinyin_fields=("title",),
+    keyword_fields=("category_path", "county", "shop_type", "cert", "shop_id"),
+    numeric_fields=("price_cents",),
+    date_fields=("created_at",),
+    bool_fields=("in_stock",),
+    document=document,
+    documents=documents,
+    all_ids=all_ids,
+    watches=WATCHES,
+    id_type=int,
+)
+
+
+def register_products() -> IndexSpec:
+    return register_index(SPEC)

@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from catalog.models import Product
-from catalog.search import SearchQuery, SearchResult, search
-from catalog.search_products import NAME
+from catalog.search import NAME
 from marketplace.extensions import db
 from marketplace.money import MoneyError, parse_amount
 from marketplace.shops.models import Shop
+from search import SearchQuery, SearchResult, search
 
 #: Sort keys of the UI/API -> the engine's sort.
 SORTS = {"relevance": "relevance", "price_asc": "price_cents", "price_desc": "-price_cents", "newest": "newest"}

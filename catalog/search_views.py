@@ -88,6 +88,7 @@ def products_search_api():
     return {
         "items": items, "total": result.total, "page": result.page, "per_page": result.per_page,
         "pages": result.pages, "sort": params.sort, "query": result.query, "facets": facets,
+        "facets_estimated": result.facets_estimated,
         "error": result.error, "notice": result.notice, "problems": params.problems,
         "shop_types": [t.value for t in ShopType],
     }

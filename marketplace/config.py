@@ -120,6 +120,18 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "DATA_DIR": str(data_dir),
         "MEDIA_DIR": str(data_dir / "media"),
         "SEARCH_INDEX_DIR": str(data_dir / "search-index"),
+        #: The search engine (search.backend): "whoosh" (an index per machine, the default) or "postgres"
+        #: (documents in the PostgreSQL database, any number of machines).
+        "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "whoosh"),
+        #: whoosh: this machine's name in the change queue (default: an id kept in SEARCH_INDEX_DIR).
+        "SEARCH_NODE": env.get("SEARCH_NODE") or None,
+        #: whoosh: a machine unseen this many days is forgotten with its queued changes.
+        "SEARCH_NODE_EXPIRY_DAYS": float(env.get("SEARCH_NODE_EXPIRY_DAYS", "7")),
+        #: postgres: seconds a worker keeps a word's document count (the idf) before counting again.
+        "SEARCH_COUNT_TTL": float(env.get("SEARCH_COUNT_TTL", "60")),
+        #: postgres: facets are counted over at most this many matches, then scaled and shown as
+        #: estimates (0: always exact).
+        "SEARCH_FACET_SAMPLE": int(env.get("SEARCH_FACET_SAMPLE", "2000")),
         "SITE_NAME": env.get("MARKETPLACE_SITE_NAME", "商丘本地集市"),
         "CITY_REGIONS_FILE": env.get(
             "MARKETPLACE_REGIONS_FILE", str(ROOT / "marketplace" / "data" / "regions" / "shangqiu.json")

@@ -143,8 +143,15 @@ def seed_steps(app: Flask) -> list[tuple[str, Callable]]:
     return steps
 
 
+def when_installed(app: Flask, callback: Callable[[], None]) -> None:
+    """Run ``callback()`` once every domain of ``marketplace.DOMAINS`` is installed (e.g. a domain that
+    works on what later domains register, such as search warming the indexes they declare)."""
+    app.extensions.setdefault("domains_installed", []).append(callback)
+
+
 def install(app: Flask, names: Iterable[str]) -> None:
-    """Import each named domain package and call its ``init_app``; fail loudly on any mistake."""
+    """Import each named domain package and call its ``init_app``; fail loudly on any mistake.
+    Then run the ``when_installed`` callbacks."""
     for name in names:
         try:
             module = importlib.import_module(name)
@@ -156,3 +163,5 @@ def install(app: Flask, names: Iterable[str]) -> None:
         if init is None:
             raise RuntimeError(f"domain package {name!r} has no init_app(app)")
         init(app)
+    for callback in app.extensions.pop("domains_installed", []):
+        callback()

@@ -1,14 +1,33 @@
 """Fixtures for the search tests: a small catalogue of real local products across shops and counties.
 
-Import the fixtures into a test module: ``from tests.catalog.search_fixtures import catalogue  # noqa``.
+Assign the fixtures in a test module: ``catalogue = search_fixtures.catalogue``; ``app_config`` runs
+the module's tests against every search backend the database allows.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 import sqlalchemy as sa
 
 from tests.catalog.catalog_helpers import variant_row
+
+#: The search backends the suite runs against: both on PostgreSQL, whoosh only on SQLite.
+BACKENDS = ("whoosh", "postgres") if os.environ.get("TEST_DATABASE_URL", "").startswith("postgres") else ("whoosh",)
+
+
+@pytest.fixture(params=BACKENDS)
+def app_config(app_config, request):
+    """The suite's app configuration with each search backend in turn (assign it in a test module:
+    ``app_config = search_fixtures.app_config``)."""
+    app_config["SEARCH_BACKEND"] = request.param
+    return app_config
+
+
+def backend_name(app) -> str:
+    return app.extensions["search"].name
+
 
 #: key -> (title, category, county, shop key, price in fen, stock, certifications, extra fields)
 PRODUCTS = {
@@ -67,6 +86,6 @@ def catalogue(add_product):
 
 
 def search_ids(text="", **kw):
-    from catalog.search import SearchQuery, search
+    from search import SearchQuery, search
 
     return search("products", SearchQuery(text=text, **kw)).ids

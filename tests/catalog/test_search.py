@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.search import SearchQuery, search
+from search import SearchQuery, search
 from tests.catalog import search_fixtures
 from tests.catalog.search_fixtures import search_ids
 
 # fixtures shared by the search tests (assigned, not imported, so they are not shadowed names)
 add_product, catalogue, shops = search_fixtures.add_product, search_fixtures.catalogue, search_fixtures.shops
+app_config = search_fixtures.app_config
 
 
 def ids_of(catalogue, *keys):

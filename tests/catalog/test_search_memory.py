@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from catalog import search_text
-from catalog.search import SearchQuery, search
-from catalog.search_text import highlight, parse_query, pinyin_words
+from search import SearchQuery, search
+from search.analysis import highlight, parse_query, pinyin_words
+from search.analysis import highlighting as search_text
 from tests.catalog import search_fixtures
 
 add_product, catalogue, shops = search_fixtures.add_product, search_fixtures.catalogue, search_fixtures.shops
@@ -41,7 +41,7 @@ def test_malformed_or_missing_stored_pinyin_falls_back(app):
 
 def test_pinyin_search_highlights_without_pypinyin(catalogue, monkeypatch):
     def no_pypinyin(word):
-        assert not search_text._CJK.search(word), f"pypinyin was needed for {word}"
+        assert not search_text.CJK.search(word), f"pypinyin was needed for {word}"
 
     monkeypatch.setattr(search_text, "word_pinyin", no_pypinyin)
     result = search("products", SearchQuery(text="lajiao"))
@@ -63,7 +63,7 @@ def test_an_app_that_serves_pages_imports_neither_pypinyin_nor_stripe(tmp_path):
 
 
 def test_sparse_and_dense_value_sets_count_alike():
-    from catalog.search_cache import _compact, _ValueSets, to_bitmap
+    from search.whoosh.cache import _compact, _ValueSets, to_bitmap
 
     n = 10_000
     values = {"rare": [3, 700, 9_999], "dense": list(range(0, n, 3)), "none": []}
@@ -78,7 +78,7 @@ def test_sparse_and_dense_value_sets_count_alike():
 
 
 def test_sort_orders_equal_tuple_sorts():
-    from catalog.search_cache import _ordered
+    from search.whoosh.cache import _ordered
 
     primary = array("q", [5, -2, 5, 0, 7, 5, -2])
     oid = array("q", [10, 3, 2, 8, 1, 7, 4])
@@ -96,8 +96,8 @@ def test_a_threads_searcher_is_closed_when_the_thread_ends(catalogue, app):
     with its segment files open (which also shows as ResourceWarnings)."""
     import threading
 
-    from catalog.search import get_spec
-    from catalog.search_engine import open_index
+    from search import get_spec
+    from search.whoosh.engine import open_index
 
     seen = []
 
@@ -122,8 +122,8 @@ def test_a_forked_child_leaves_the_parents_searchers_alone(catalogue, app):
     import multiprocessing
     import threading
 
-    from catalog.search import get_spec
-    from catalog.search_engine import open_index
+    from search import get_spec
+    from search.whoosh.engine import open_index
 
     opened, done = threading.Event(), threading.Event()
     held = []

@@ -8,6 +8,7 @@ from tests.catalog import search_fixtures
 
 # fixtures shared by the search tests (assigned, not imported, so they are not shadowed names)
 add_product, catalogue, shops = search_fixtures.add_product, search_fixtures.catalogue, search_fixtures.shops
+app_config = search_fixtures.app_config
 
 
 def test_search_page_shows_highlighted_results(catalogue, client):

@@ -1,4 +1,4 @@
-"""The library's search and filters (the catalogue's engine: Chinese, pinyin, initials) and the JSON API."""
+"""The library's search and filters (the search package: Chinese, pinyin, initials) and the JSON API."""
 
 from __future__ import annotations
 
@@ -12,6 +12,13 @@ from investment.models import ProjectStatus
 from investment.search import LibraryQuery
 from investment.services import projects as project_services
 from investment.vocab import WAN
+from tests.catalog.search_fixtures import BACKENDS
+
+
+@pytest.fixture(params=BACKENDS)
+def app_config(app_config, request):
+    app_config["SEARCH_BACKEND"] = request.param
+    return app_config
 
 
 @pytest.fixture
@@ -43,11 +50,6 @@ def plain(html: str) -> str:
     return re.sub(r"</?mark>", "", html)
 
 
-def test_the_engine_is_in_use(app, library):
-    assert project_search._engine() is not None
-    assert project_search.find_projects(LibraryQuery()).engine
-
-
 @pytest.mark.parametrize(("text", "expected"), [
     ("辣椒", "chili"),
     ("lajiao", "chili"),
@@ -71,12 +73,6 @@ def ids(text: str) -> list[int]:
 @pytest.mark.parametrize("text", ["lj", "sjg", "zcx", "lj sjg"])  # 辣椒, 深加工, 柘城县: each word's initials
 def test_initials(app, library, text):
     assert ids(text) == [library["chili"].id]
-
-
-def test_initials_of_a_phrase_in_the_database_fallback(app, library, monkeypatch):
-    monkeypatch.setattr(project_search, "_engine", lambda: None)
-    result = project_search.find_projects(LibraryQuery(text="ljsjg"))  # 辣椒深加工 typed as one run
-    assert not result.engine and [p.id for p in result.projects] == [library["chili"].id]
 
 
 @pytest.mark.xfail(strict=True, reason="the engine indexes each word's initials, not a run across words")
@@ -154,16 +150,6 @@ def test_hostile_queries_do_not_break_the_page(client, library, text):
     assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
 
 
-def test_database_fallback_matches_the_same_way(app, library):
-    """Without the engine the library still filters and finds pinyin (the DB filter)."""
-    for text, key in (("lajiao", "chili"), ("辣椒", "chili"), ("lj", "chili"), ("冷链", "cold")):
-        result = project_search._db_search(LibraryQuery(text=text))
-        assert library[key].id in [p.id for p in result.projects], text
-    assert [p.id for p in project_search._db_search(LibraryQuery(land=True, sort="size")).projects] == [
-        library["alu"].id, library["chili"].id]
-    assert project_search._db_search(LibraryQuery(bracket="ge1b")).total == 1
-
-
 def test_api_list_and_detail(client, library):
     data = client.get("/api/v1/projects", query_string={"q": "lajiao"}).get_json()
     assert data["total"] == 1 and data["items"][0]["title"] == library["chili"].title
@@ -187,8 +173,8 @@ def test_highlighted_titles_stay_escaped(client, make_project, regions):
 
 def test_index_and_database_agree(app, db, library):
     """`flask search check` finds the projects index in sync (same documents from a fresh load)."""
-    from catalog.search_index import check
+    from search.backend import current_backend
 
     db.session.expire_all()
-    report = check("projects")
+    report = current_backend().check("projects")
     assert report.ok, (report.missing, report.stale, report.extra)

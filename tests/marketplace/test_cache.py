@@ -188,11 +188,11 @@ def _page_counts(client, product_id: int, slug: str) -> dict[str, int]:
 @pytest.mark.parametrize("shops,per_shop", [(1, 3), (6, 40)])
 def test_sql_statements_per_read_page(app, client, make_shop, shops, per_shop):
     from catalog.categories import load_categories
-    from catalog.search_index import rebuild
+    from search.backend import current_backend
 
     load_categories()
     the_shops = [make_shop() for _ in range(shops)]
     ids = bulk_catalogue(_db, the_shops, per_shop)
-    rebuild("products")
+    current_backend().rebuild("products")
     counts = _page_counts(client, ids[len(ids) // 2], the_shops[0].slug)
     assert counts == EXPECTED

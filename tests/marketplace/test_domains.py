@@ -15,14 +15,14 @@ from marketplace.domains import NavItem, nav_items, register, registry, seed_ste
 
 def test_every_domain_is_registered_in_order(app):
     assert list(registry(app)) == ["core", "health", "regions", "accounts", "shops", "jobs", "mail", "admin",
-                                   "privacy", "catalog", "orders", "payments", "investment"]
+                                   "privacy", "search", "catalog", "orders", "payments", "investment"]
     assert [name for name, _step in seed_steps(app)] == ["regions", "accounts", "shops", "catalog", "investment"]
 
 
 def test_models_of_every_domain_are_in_the_metadata(app, db):
     tables = set(db.metadata.tables)
     for table in ("users", "regions", "shops", "outbox_messages", "audit_log", "privacy_consents", "products",
-                  "orders", "payments", "invest_projects"):
+                  "orders", "payments", "invest_projects", "search_queue"):
         assert table in tables
 
 

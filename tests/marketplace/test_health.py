@@ -12,9 +12,11 @@ from tests.marketplace.perf_helpers import redis_url_or_none
 
 
 def _open_indexes(app):
-    from catalog.search import registered
-    from catalog.search_index import handle_for
+    from search import registered
+    from search.whoosh.writer import handle_for
 
+    if app.extensions["search"].name != "whoosh":
+        return
     for name in registered():
         handle_for(name, app).current_path()
 

@@ -42,12 +42,12 @@ def page_app(page_config, app):
 @pytest.fixture
 def catalogue(page_app, make_shop):
     from catalog.categories import load_categories
-    from catalog.search_index import rebuild
+    from search.backend import current_backend
 
     load_categories()
     shop = make_shop(name="宁陵酥梨合作社")
     ids = bulk_catalogue(_db, [shop], 6)
-    rebuild("products")
+    current_backend().rebuild("products")
     return shop, ids
 
 

@@ -90,8 +90,11 @@ def test_metrics():
 
 
 def test_an_unknown_backend_is_refused_with_the_available_ones():
-    with pytest.raises(BackendError, match="no search backend named 'postgres'.*available: whoosh"):
-        get_backend("postgres")
+    with pytest.raises(BackendError, match="no search backend named 'elastic'.*available: postgres, whoosh"):
+        get_backend("elastic")
+    with pytest.raises(BackendError, match="keeps its index in PostgreSQL"):
+        get_backend("postgres", "sqlite:///relevance.db")
+    assert get_backend("postgres", "postgresql://postgres@127.0.0.1/relevance").name == "postgres"
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "search.py"), "--backend", "elastic"],
                           capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 2

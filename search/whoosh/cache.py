@@ -1,4 +1,4 @@
-"""Bitmaps and the per-segment caches of search evaluation (catalog.search_query).
+"""Bitmaps and the per-segment caches of search evaluation (search.whoosh.query).
 
 A posting set is a bitmap (a Python int, one bit per document of the segment) or, when sparse, an
 array of document numbers. Per-segment data is cached by Whoosh's segment id, which never changes

@@ -7,7 +7,7 @@ Ranking splits the matches into classes of equal score (which fields each word m
 takes the best classes first, ties broken by shorter title then newer id, so a page never needs
 every match scored one by one. Numeric ranges and sorts read cached columns.
 The bitmaps and the per-segment caches (filter-value sets, columns, sort orders, query terms)
-are in catalog.search_cache.
+are in search.whoosh.cache.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
 
-from whoosh.lang.porter import stem
-
-from catalog.search_cache import (
+from search.analysis import ParsedQuery, QueryWord, stem, sub_terms
+from search.spec import Hits
+from search.whoosh.cache import (
     BIT,
     LEN,
     OID,
@@ -33,7 +32,6 @@ from catalog.search_cache import (
     to_bitmap,
     value_sets,
 )
-from catalog.search_text import ParsedQuery, QueryWord, sub_terms
 
 KEY = "id"
 PY, PI = "__py", "__pi"
@@ -44,15 +42,6 @@ MAX_CLASSES = 256
 
 
 # --- evaluation ------------------------------------------------------------------------------
-
-@dataclass
-class Hits:
-    total: int = 0
-    facets: dict = field(default_factory=dict)
-    #: [(key, stored fields)] for the requested page
-    page: list = field(default_factory=list)
-    partial: bool = False
-
 
 def _or(bitmaps) -> int:
     out = 0

@@ -1,18 +1,17 @@
-"""Whoosh underneath the adapter: schemas, index folders, searchers, query evaluation.
+"""The whoosh backend's index: schemas, index folders, searchers, documents in Whoosh's form.
 
 An index lives in ``SEARCH_INDEX_DIR/<name>.<generation>/``; ``SEARCH_INDEX_DIR/<name>`` is a
 symlink to the current generation, so a rebuild writes a fresh folder and swaps the link
 atomically while searches keep reading the old one. Searchers are per thread and refreshed when
 the index changed. Per-segment data (posting sets of filter values, numeric columns, presorted
 orders) is cached by Whoosh's segment id, which never changes while a segment exists: a write
-only adds a small segment, so caches survive it. Query evaluation is in catalog.search_query.
+only adds a small segment, so caches survive it. Query evaluation is in search.whoosh.query.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import datetime as dt
 import hashlib
 import logging
 import os
@@ -22,15 +21,16 @@ import time
 import uuid
 import weakref
 from collections.abc import Iterable
-from enum import Enum
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import StandardAnalyzer
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
-from catalog import search_query
-from catalog.search_text import ParsedQuery, chinese_analyzer, pinyin_text, pinyin_words
+from search.analysis import ParsedQuery, pinyin_text, pinyin_words
+from search.spec import PINYIN_WORDS, keyword_value, numeric_value
+from search.whoosh import query as search_query
+from search.whoosh.analyzer import chinese_analyzer
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,9 @@ OID = "z_id"
 #: Stored fingerprint of the indexed content (``search check`` compares it with the database).
 SIG = "z_sig"
 PY, PI = "__py", "__pi"
-#: Stored next to each highlighted field: its words' pinyin (search_text.pinyin_words), so that
+#: Stored next to each highlighted field: its words' pinyin (analysis.pinyin_words), so that
 #: highlighting a pinyin query needs no pypinyin in the web workers.
-PW = "__pw"
+PW = PINYIN_WORDS
 
 #: Every segment is written as separate files, not one compound ``.seg`` file: Whoosh-Reloaded
 #: reads each part of a compound file through a ``BytesIO`` copy of its mmap (filedb/structfile.py,
@@ -53,20 +53,9 @@ PW = "__pw"
 WRITER_OPTIONS = {"compound": False}
 
 
-def keyword_value(value) -> str:
-    if isinstance(value, Enum):
-        value = value.value
-    return str(value).replace(",", " ").strip()
-
-
-def numeric_value(value) -> int:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return int(value.timestamp())
-    if isinstance(value, bool):
-        return int(value)
-    return int(value)
+class UnreadableIndex(RuntimeError):
+    """The index folder was written by an older version of this code (its schema names analysers
+    that moved): ``flask search rebuild`` writes a new one."""
 
 
 def build_schema(spec) -> Schema:
@@ -211,7 +200,11 @@ class IndexHandle:
         with self._lock:
             ix = self._indexes.get(path)
             if ix is None:
-                ix = whoosh_index.open_dir(path)
+                try:
+                    ix = whoosh_index.open_dir(path)
+                except (ImportError, AttributeError) as exc:  # a pickled schema naming a moved class
+                    raise UnreadableIndex(f"search index {self.spec.name} ({path}) was written by an older "
+                                          f"version: run 'flask search rebuild' ({exc})") from exc
                 self._indexes = {path: ix}  # older generations are dropped with their searchers
                 self._check_format(ix, path)
             return ix

@@ -8,8 +8,8 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from catalog.search import registered
-from catalog.search_index import check, rebuild
+from search.backend import current_backend
+from search.spec import registered
 
 
 def _names(index: str | None) -> list[str]:
@@ -34,11 +34,11 @@ def search_group():
 @click.option("--index", "index", default=None, help="Only this index (default: all).")
 @with_appcontext
 def rebuild_command(index: str | None):
-    """Build each index from the database into a fresh folder and swap it in (searches keep working)."""
+    """Build each index anew from the database (searches keep working meanwhile)."""
     for name in _names(index):
         started = time.monotonic()
         with click.progressbar(length=_total(name), label=f"{name}", show_pos=True) as bar:
-            count = rebuild(name, progress=bar.update)
+            count = current_backend().rebuild(name, progress=bar.update)
         elapsed = time.monotonic() - started
         click.echo(f"{name}: {count} documents in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.0f}/s)")
 
@@ -52,7 +52,7 @@ def check_command(index: str | None, fix: bool):
     drift = False
     for name in _names(index):
         with click.progressbar(length=_total(name), label=f"{name}", show_pos=True) as bar:
-            report = check(name, fix=fix, progress=bar.update)
+            report = current_backend().check(name, fix=fix, progress=bar.update)
         for label, ids in (("missing", report.missing), ("stale", report.stale), ("extra", report.extra)):
             shown = ", ".join(str(i) for i in ids[:20]) + (" ..." if len(ids) > 20 else "")
             click.echo(f"{name}: {label}: {len(ids)}" + (f" ({shown})" if ids else ""))

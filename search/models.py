@@ -1,0 +1,80 @@
+"""The search tables: the change queue (whoosh backend) and the documents (postgres backend)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.db import Base, utcnow
+
+_JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class SearchQueue(Base):
+    """One pending re-index of one object for one node (a machine's own whoosh index); applied
+    after commit by whoever gets that index's writer, and deleted by it.
+
+    A change is queued once for every node (search.queue), so each machine's index receives every
+    change and no machine deletes a row another still needs. Rows are deleted only after the index
+    commit that covers them, so a crash between the two re-indexes the object again rather than
+    losing the change.
+    """
+
+    __tablename__ = "search_queue"
+    __table_args__ = (sa.Index("ix_search_queue_node_index_name_id", "node", "index_name", "id"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    #: The node whose index this change is for (search_nodes.node).
+    node: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    #: The registered index (search.register_index), e.g. "products".
+    index_name: Mapped[str] = mapped_column(sa.String(40))
+    #: The object's id as text (indexes may key on non-integer ids).
+    object_id: Mapped[str] = mapped_column(sa.String(64))
+    enqueued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SearchNode(Base):
+    """A machine with its own whoosh index (its SEARCH_INDEX_DIR): every change is queued for it."""
+
+    __tablename__ = "search_nodes"
+
+    #: Generated once per index folder (SEARCH_INDEX_DIR/node-id), or SEARCH_NODE.
+    node: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    #: Where it runs (host name and index folder), for the operator.
+    label: Mapped[str] = mapped_column(sa.String(300), default="")
+    registered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Last time one of its processes drained or searched (a node unseen past the expiry is dropped).
+    seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SearchDocument(Base):
+    """One document of one index, for SEARCH_BACKEND=postgres (search.postgres.documents)."""
+
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        sa.Index("ix_search_documents_terms", "terms", postgresql_using="gin"),
+        sa.Index("ix_search_documents_keys", "keys", postgresql_using="gin"),
+        sa.Index("ix_search_documents_index_name_newest", "index_name", "newest", "oid"),
+    )
+
+    index_name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    object_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    #: The object id as a number (ties are broken by it, newest first); 0 when not a number.
+    oid: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), default=0)
+    #: Length of the first highlighted field (the title): a shorter title wins a tie.
+    length: Mapped[int] = mapped_column(default=0)
+    #: The first date field as seconds (the "newest" sort).
+    newest: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), default=0)
+    #: The analysed terms, weighted by field (A-D); a plain text column on SQLite, where it is unused.
+    terms: Mapped[str] = mapped_column(postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"))
+    #: Keyword and bool values as "field=value" (filters and facet counts).
+    keys: Mapped[list] = mapped_column(postgresql.ARRAY(sa.Text()).with_variant(sa.JSON(), "sqlite"))
+    #: Numeric and date fields: {"price_cents": 1200, "created_at": 1700000000}.
+    numbers: Mapped[dict] = mapped_column(_JSON)
+    #: Highlighted fields and their words' pinyin.
+    stored: Mapped[dict] = mapped_column(_JSON)
+    #: Fingerprint of the row's content (search check).
+    signature: Mapped[str] = mapped_column(sa.String(32))

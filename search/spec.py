@@ -1,0 +1,150 @@
+"""What an index is (IndexSpec), what a query asks (SearchQuery) and what comes back (SearchResult).
+
+Domains declare their indexes here (``register_index``) from their ``init_app``; the backends
+read the specs. Nothing here touches a database or an engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+
+SORTS = ("relevance", "newest")
+#: Stored by the backends next to each highlighted field: its words' pinyin (analysis.pinyin_words),
+#: so that highlighting a pinyin query needs no pypinyin in the web workers.
+PINYIN_WORDS = "__pw"
+
+
+@dataclass
+class IndexSpec:
+    """What one index holds and how to load its documents from the database."""
+
+    name: str
+    #: field -> boost. Text is cut with jieba; fields in ``pinyin_fields`` also get pinyin/initials.
+    text_fields: dict[str, float]
+    document: Callable[[object], dict | None]
+    all_ids: Callable[[], Iterable]
+    pinyin_fields: tuple[str, ...] = ()
+    #: Exact-value fields (a str or a list of str per document): filters and facet counts.
+    keyword_fields: tuple[str, ...] = ()
+    #: Integer fields: range filters and sorting ("price_cents" / "-price_cents").
+    numeric_fields: tuple[str, ...] = ()
+    #: Datetime fields: the first one is "newest".
+    date_fields: tuple[str, ...] = ()
+    bool_fields: tuple[str, ...] = ()
+    #: Optional batch loader: ids -> iterable of (id, doc or None).
+    documents: Callable[[list], Iterable[tuple[object, dict | None]]] | None = None
+    #: Optional automatic change tracking: {Model: fn(connection, obj) -> iterable of ids}.
+    watches: dict = field(default_factory=dict)
+    highlight_fields: tuple[str, ...] | None = None
+    id_type: Callable = int
+
+    @property
+    def highlighted(self) -> tuple[str, ...]:
+        if self.highlight_fields is not None:
+            return self.highlight_fields
+        return self.pinyin_fields or tuple(self.text_fields)[:1]
+
+    def load_documents(self, ids: list) -> Iterable[tuple[object, dict | None]]:
+        if self.documents is not None:
+            return self.documents(ids)
+        return ((i, self.document(i)) for i in ids)
+
+
+@dataclass
+class SearchQuery:
+    text: str = ""
+    filters: dict = field(default_factory=dict)
+    ranges: dict = field(default_factory=dict)
+    facets: tuple[str, ...] = ()
+    #: "relevance", "newest", "<numeric field>" (ascending) or "-<numeric field>" (descending).
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class SearchResult:
+    ids: list = field(default_factory=list)
+    total: int = 0
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    highlights: dict = field(default_factory=dict)
+    error: str | None = None
+    notice: str | None = None
+    page: int = 1
+    per_page: int = 20
+    query: str = ""
+    #: facet counts are estimates (many matches: counted over a sample, see SEARCH_FACET_SAMPLE)
+    facets_estimated: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
+
+
+@dataclass
+class Hits:
+    """What a backend answers: the total, facet counts and one page of (key, stored fields)."""
+
+    total: int = 0
+    facets: dict = field(default_factory=dict)
+    #: [(key, stored fields)] for the requested page
+    page: list = field(default_factory=list)
+    #: no document had every word: these match some of them
+    partial: bool = False
+    #: the facet counts were counted over a sample of the matches and scaled
+    facets_estimated: bool = False
+
+
+@dataclass
+class CheckReport:
+    """``search check``: documents missing from the index, stale (different content), extra."""
+
+    name: str
+    missing: list = field(default_factory=list)
+    stale: list = field(default_factory=list)
+    extra: list = field(default_factory=list)
+    fixed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+
+def keyword_value(value) -> str:
+    """A keyword field's value as it is indexed and filtered on."""
+    if isinstance(value, Enum):
+        value = value.value
+    return str(value).replace(",", " ").strip()
+
+
+def numeric_value(value) -> int:
+    """A numeric or date field's value as an integer (datetimes: seconds since the epoch, UTC)."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return int(value.timestamp())
+    return int(value)
+
+
+_REGISTRY: dict[str, IndexSpec] = {}
+
+
+def register_index(spec: IndexSpec) -> IndexSpec:
+    """Declare an index. Registering the same name again replaces the spec (app factories, tests)."""
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def get_spec(name: str) -> IndexSpec:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"no search index named {name!r}; registered: {sorted(_REGISTRY)}") from None
+
+
+def registered() -> dict[str, IndexSpec]:
+    return dict(_REGISTRY)

@@ -1,0 +1,29 @@
+"""search.analysis's index terms as a Whoosh analyser (the text fields' analyser)."""
+
+from __future__ import annotations
+
+import functools
+
+from whoosh.analysis import Token, Tokenizer
+
+from search.analysis import index_terms
+
+
+class AnalysedTokenizer(Tokenizer):
+    """The terms of ``search.analysis.index_terms``: jieba search mode, lowercase, stop words, stem
+    (the filters of jieba's ChineseAnalyzer are applied there, so this needs none)."""
+
+    def __call__(self, text, **kwargs):
+        token = Token()
+        for term, start, end in index_terms(text):
+            token.original = token.text = term
+            token.pos = start
+            token.startchar = start
+            token.endchar = end
+            yield token
+
+
+@functools.lru_cache(maxsize=1)
+def chinese_analyzer():
+    """The text fields' analyser."""
+    return AnalysedTokenizer()
