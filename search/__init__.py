@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
 
     backend = create_backend(app)
     app.extensions["search"] = backend
-    register(app, "search", models=("models",), cli=("cli",))
+    register(app, "search", models=("models", "synonyms"), cli=("cli",))
     register_check(app, "search", backend.health)
     install_events()
     init_jieba(app.config.get("DATA_DIR"))

@@ -16,7 +16,9 @@ import heapq
 import math
 from bisect import bisect_left, bisect_right
 
-from search.analysis import ParsedQuery, QueryWord, stem, sub_terms
+from search.analysis import ParsedQuery
+from search.analysis.expand import NGRAM, PINYIN, WORD, Alt, ExpandedQuery, Group, expand_query
+from search.analysis.vocabulary import Vocabulary
 from search.spec import Hits
 from search.whoosh.cache import (
     BIT,
@@ -27,6 +29,7 @@ from search.whoosh.cache import (
     ids_of,
     live_docs,
     rank_order,
+    segid,
     sort_order,
     term_bitmap,
     to_bitmap,
@@ -34,8 +37,8 @@ from search.whoosh.cache import (
 )
 
 KEY = "id"
-PY, PI = "__py", "__pi"
-PINYIN_WEIGHT = 0.8
+PY, PI, NG = "__py", "__pi", "__ng"
+_VOCABULARIES: dict[tuple, Vocabulary] = {}
 MAX_PREFIX_TERMS = 64
 #: At most this many score classes are kept while ranking (weights are applied largest first).
 MAX_CLASSES = 256
@@ -50,53 +53,65 @@ def _or(bitmaps) -> int:
     return out
 
 
-def _fields_for(reader, spec, term: str, weight: float) -> list[tuple[float, int]]:
-    return [(boost * weight, bm) for name, boost in spec.text_fields.items() if (bm := term_bitmap(reader, name, term))]
+def _vocabulary(spec, reader_list) -> Vocabulary:
+    """The Chinese words of the index's main text fields (its pinyin fields and those weighing at
+    least 1), by pinyin: cached per set of segments."""
+    key = (spec.name, *sorted(segid(r) for r in reader_list))
+    found = _VOCABULARIES.get(key)
+    if found is None:
+        words: set[str] = set()
+        for reader in reader_list:
+            for name in dict.fromkeys((*spec.pinyin_fields, *(f for f, b in spec.text_fields.items() if b >= 1))):
+                if name in reader.schema:
+                    words.update(t.decode("utf-8") for t in reader.lexicon(name) if t[:1] >= b"\xe3")
+        found = Vocabulary(words)
+        if len(_VOCABULARIES) >= 8:
+            _VOCABULARIES.clear()
+        _VOCABULARIES[key] = found
+    return found
 
 
-def _word(reader, spec, word: QueryWord) -> tuple[int, list[tuple[float, int]]]:
-    """(documents matching one query word, [(weight, bitmap)] for ranking)."""
-    if word.is_ascii:
-        term = word.terms[0]
-        parts = _fields_for(reader, spec, stem(term), 1.0)
-        for name in spec.pinyin_fields:
-            boost = spec.text_fields.get(name, 1.0) * PINYIN_WEIGHT
-            parts += [(boost, bm) for suffix in (PY, PI) if (bm := term_bitmap(reader, name + suffix, term))]
-        if word.prefix or (not parts and len(term) >= 3):  # "ping*", or "pingg" that is no whole word
-            for name in spec.pinyin_fields:
-                boost = spec.text_fields.get(name, 1.0) * PINYIN_WEIGHT * 0.7
-                for suffix in (PY, PI) if word.prefix else (PY,):
-                    fname = name + suffix
-                    if fname not in reader.schema:
-                        continue
-                    for n, btext in enumerate(reader.expand_prefix(fname, term)):
-                        if n >= MAX_PREFIX_TERMS:
-                            break
-                        if bm := term_bitmap(reader, fname, btext.decode("utf-8")):
-                            parts.append((boost, bm))
-        return _or(bm for _w, bm in parts), parts
-    match: int | None = None
-    parts: list[tuple[float, int]] = []
-    share = 1.0 / len(word.terms)
-    for term in word.terms:
-        term_parts = _fields_for(reader, spec, term, share)
-        union = _or(bm for _w, bm in term_parts)
-        if not union and (pieces := sub_terms(term)):
-            # jieba cut the documents differently: require each dictionary sub-word instead
-            term_parts, union = [], -1
-            for piece in pieces:
-                piece_parts = _fields_for(reader, spec, piece, share / len(pieces))
-                union &= _or(bm for _w, bm in piece_parts)
-                term_parts += piece_parts
-            union = max(union, 0)
-        match = union if match is None else match & union
-        parts += term_parts
+def _field_names(spec, kind: str) -> list[tuple[str, float]]:
+    if kind == WORD:
+        return list(spec.text_fields.items())
+    if kind == NGRAM:
+        return [(name + NG, boost) for name, boost in spec.text_fields.items()]
+    suffix = PY if kind == PINYIN else PI
+    return [(name + suffix, spec.text_fields.get(name, 1.0)) for name in spec.pinyin_fields]
+
+
+def _terms_in(reader, fname: str, alt: Alt) -> int:
+    """Documents having every term of ``alt`` in field ``fname`` (prefix: any term starting so)."""
+    if alt.prefix:
+        if fname not in reader.schema:
+            return 0
+        out = 0
+        for n, btext in enumerate(reader.expand_prefix(fname, alt.terms[0])):
+            if n >= MAX_PREFIX_TERMS:
+                break
+            out |= term_bitmap(reader, fname, btext.decode("utf-8"))
+        return out
+    match = -1
+    for term in alt.terms:
+        match &= term_bitmap(reader, fname, term)
         if not match:
-            return 0, []
-    return match or 0, parts
+            return 0
+    return max(match, 0)
 
 
-def evaluate(reader, spec, parsed: ParsedQuery, filters: dict, ranges: dict, require_all: bool):
+def _group(reader, spec, group: Group) -> tuple[int, list[tuple[float, int]]]:
+    """(documents matching one group, [(weight, bitmap)] for ranking): alternatives of equal
+    weight are merged, so a word with many synonyms still ranks in few score classes."""
+    by_weight: dict[float, int] = {}
+    for alt in group.alts:
+        for fname, boost in _field_names(spec, alt.kind):
+            if bm := _terms_in(reader, fname, alt):
+                weight = round(alt.weight * boost, 3)
+                by_weight[weight] = by_weight.get(weight, 0) | bm
+    return _or(by_weight.values()), list(by_weight.items())
+
+
+def evaluate(reader, spec, expanded: ExpandedQuery | None, filters: dict, ranges: dict, require_all: bool):
     """(bitmap of matching live documents, [(weight, bitmap)] for ranking or None)."""
     docs: int | None = None
     for name, values in filters.items():
@@ -106,11 +121,11 @@ def evaluate(reader, spec, parsed: ParsedQuery, filters: dict, ranges: dict, req
         if not docs:
             return 0, None
     weighted = None
-    if parsed.words:
+    if expanded is not None and expanded.groups:
         n = max(1, reader.doc_count_all())
         matches, weighted = [], []
-        for word in parsed.words:
-            match, parts = _word(reader, spec, word)
+        for group in expanded.groups:
+            match, parts = _group(reader, spec, group)
             idf = math.log(1 + n / (1 + match.bit_count()))
             matches.append(match)
             weighted += [(w * idf, bm) for w, bm in parts]
@@ -232,10 +247,16 @@ def run(spec, searcher, parsed: ParsedQuery, *, filters: dict, ranges: dict, fac
     readers = [sub.reader() for sub, _off in searcher.leaf_searchers()]
     readers = [r for r in readers if r.doc_count_all()]  # an empty index has a reader without segments
     hits = Hits()
-    evaluated = [evaluate(r, spec, parsed, filters, ranges, require_all=True) for r in readers]
-    if len(parsed.words) > 1 and not any(docs for docs, _w in evaluated):
-        evaluated = [evaluate(r, spec, parsed, filters, ranges, require_all=False) for r in readers]
-        hits.partial = any(docs for docs, _w in evaluated)
+    vocabulary = _vocabulary(spec, readers) if parsed.words and readers else None
+    expanded = expand_query(parsed, vocabulary) if parsed.words else None
+    evaluated = [evaluate(r, spec, expanded, filters, ranges, require_all=True) for r in readers]
+    if expanded is not None and not any(docs for docs, _w in evaluated):
+        # nothing: read slips of the pinyin keyboard (one letter off, a homophone), then any word
+        expanded = expand_query(parsed, vocabulary, fuzzy=True)
+        evaluated = [evaluate(r, spec, expanded, filters, ranges, require_all=True) for r in readers]
+        if len(expanded.groups) > 1 and not any(docs for docs, _w in evaluated):
+            evaluated = [evaluate(r, spec, expanded, filters, ranges, require_all=False) for r in readers]
+            hits.partial = any(docs for docs, _w in evaluated)
     hits.total = sum(docs.bit_count() for docs, _w in evaluated)
     hits.facets = facet_counts(readers, evaluated, facets)
     for _key, i, docnum in page(spec, readers, evaluated, sort, limit)[offset:limit]:
