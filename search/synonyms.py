@@ -12,6 +12,7 @@ import threading
 import time
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -118,18 +119,21 @@ def load_defaults() -> int:
 
 
 _lock = threading.Lock()
-_cached: tuple[float, Synonyms] | None = None
+#: app.extensions key of the app's copy: (monotonic time read, Synonyms). Per app, not per process:
+#: a process may hold several apps on several databases (tests, benchmarks), and one app's table
+#: must never answer another's queries.
+_EXT = "search.synonyms"
 
 
 def invalidate() -> None:
-    global _cached
-    _cached = None
+    """Forget this app's copy (the next query re-reads the table)."""
+    if has_app_context():
+        current_app.extensions.pop(_EXT, None)
 
 
 def current_synonyms() -> Synonyms:
     """The table as a lookup, re-read at most every ``TTL`` seconds (an empty one if unreadable)."""
-    global _cached
-    cached = _cached
+    cached = current_app.extensions.get(_EXT)
     if cached is not None and time.monotonic() - cached[0] < TTL:
         return cached[1]
     with _lock:
@@ -140,5 +144,5 @@ def current_synonyms() -> Synonyms:
             db.session.rollback()
             rows = []
         table = Synonyms(SynonymGroup(tuple(split_terms(t)), bool(o)) for t, o in rows)
-        _cached = (time.monotonic(), table)
+        current_app.extensions[_EXT] = (time.monotonic(), table)
         return table

@@ -111,8 +111,28 @@ def _group(reader, spec, group: Group) -> tuple[int, list[tuple[float, int]]]:
     return _or(by_weight.values()), list(by_weight.items())
 
 
-def evaluate(reader, spec, expanded: ExpandedQuery | None, filters: dict, ranges: dict, require_all: bool):
-    """(bitmap of matching live documents, [(weight, bitmap)] for ranking or None)."""
+def match_groups(reader, spec, expanded: ExpandedQuery | None) -> list[tuple[int, list[tuple[float, int]]]] | None:
+    """Per group of ``expanded``: (its live matches in this segment, [(weight, bitmap)] for ranking)."""
+    if expanded is None or not expanded.groups:
+        return None
+    live = live_docs(reader)
+    return [(match & live, parts) for match, parts in (_group(reader, spec, g) for g in expanded.groups)]
+
+
+def idfs(grouped: list) -> list[float] | None:
+    """Each group's inverse document frequency over the whole index (every segment's live documents):
+    the same documents rank the same however they are split into segments (a rebuild writes one,
+    later changes add more, merges happen when they happen)."""
+    per_reader = [g for _reader, g in grouped if g is not None]
+    if not per_reader:
+        return None
+    n = max(1, sum(reader.doc_count() for reader, g in grouped if g is not None))
+    return [math.log(1 + n / (1 + sum(g[k][0].bit_count() for g in per_reader))) for k in range(len(per_reader[0]))]
+
+
+def evaluate(reader, groups, group_idfs, filters: dict, ranges: dict, require_all: bool):
+    """(bitmap of matching live documents, [(weight, bitmap)] for ranking or None). ``groups`` is
+    ``match_groups``' answer for this reader (None: no text query), ``group_idfs`` from ``idfs``."""
     docs: int | None = None
     for name, values in filters.items():
         sets = value_sets(reader, name)
@@ -121,12 +141,9 @@ def evaluate(reader, spec, expanded: ExpandedQuery | None, filters: dict, ranges
         if not docs:
             return 0, None
     weighted = None
-    if expanded is not None and expanded.groups:
-        n = max(1, reader.doc_count_all())
+    if groups is not None:
         matches, weighted = [], []
-        for group in expanded.groups:
-            match, parts = _group(reader, spec, group)
-            idf = math.log(1 + n / (1 + match.bit_count()))
+        for (match, parts), idf in zip(groups, group_idfs, strict=True):
             matches.append(match)
             weighted += [(w * idf, bm) for w, bm in parts]
         if require_all:
@@ -141,6 +158,13 @@ def evaluate(reader, spec, expanded: ExpandedQuery | None, filters: dict, ranges
         if docs:
             docs = _in_range(reader, name, lo, hi, docs)
     return docs, weighted
+
+
+def evaluate_all(readers, spec, expanded: ExpandedQuery | None, filters: dict, ranges: dict, require_all: bool):
+    """``evaluate`` for every segment, with index-wide idfs."""
+    grouped = [(r, match_groups(r, spec, expanded)) for r in readers]
+    group_idfs = idfs(grouped)
+    return [evaluate(r, g, group_idfs, filters, ranges, require_all) for r, g in grouped]
 
 
 def _in_range(reader, name: str, lo, hi, docs: int) -> int:
@@ -205,15 +229,19 @@ def page(spec, readers, evaluated, sort: str, limit: int) -> list[tuple]:
                 classes = split
                 if len(classes) > MAX_CLASSES:
                     break
-            classes.sort(key=lambda c: -c[0])
+            # Scores rounded: the same weights summed in another order (another segment) may differ
+            # in the last bits, and equal scores must tie so that the tie-break decides.
+            classes = sorted(((round(score, 9), part) for score, part in classes), key=lambda c: -c[0])
             order = rank_order(reader)
-            taken = 0
+            taken, above, last = 0, 0, None  # above: documents taken from strictly better classes
             for score, part in classes:
-                best = _best(part, part.bit_count(), limit - taken, order, key=lambda d: (length[d], -oid[d]))
+                if score != last:
+                    above, last = taken, score
+                if above >= limit:
+                    break  # a class of the same score as one taken still competes on the tie-break
+                best = _best(part, part.bit_count(), limit - above, order, key=lambda d: (length[d], -oid[d]))
                 candidates += [((-score, length[d], -oid[d]), i, d) for d in best]
                 taken += len(best)
-                if taken >= limit:
-                    break
             continue
         if sort in ("newest", "relevance"):
             name, descending = (spec.date_fields[0] if spec.date_fields else LEN), True
@@ -249,13 +277,13 @@ def run(spec, searcher, parsed: ParsedQuery, *, filters: dict, ranges: dict, fac
     hits = Hits()
     vocabulary = _vocabulary(spec, readers) if parsed.words and readers else None
     expanded = expand_query(parsed, vocabulary) if parsed.words else None
-    evaluated = [evaluate(r, spec, expanded, filters, ranges, require_all=True) for r in readers]
+    evaluated = evaluate_all(readers, spec, expanded, filters, ranges, require_all=True)
     if expanded is not None and not any(docs for docs, _w in evaluated):
         # nothing: read slips of the pinyin keyboard (one letter off, a homophone), then any word
         expanded = expand_query(parsed, vocabulary, fuzzy=True)
-        evaluated = [evaluate(r, spec, expanded, filters, ranges, require_all=True) for r in readers]
+        evaluated = evaluate_all(readers, spec, expanded, filters, ranges, require_all=True)
         if len(expanded.groups) > 1 and not any(docs for docs, _w in evaluated):
-            evaluated = [evaluate(r, spec, expanded, filters, ranges, require_all=False) for r in readers]
+            evaluated = evaluate_all(readers, spec, expanded, filters, ranges, require_all=False)
             hits.partial = any(docs for docs, _w in evaluated)
     hits.total = sum(docs.bit_count() for docs, _w in evaluated)
     hits.facets = facet_counts(readers, evaluated, facets)
