@@ -92,7 +92,7 @@ class Synonyms:
 
 
 #: The shipped set (loaded by the migration that creates the table, and by ``flask search
-#: synonyms --defaults``): produce, farm inputs and hardware as buyers in the market name them.
+#: synonyms load-defaults``): produce, farm inputs and hardware as buyers in the market name them.
 DEFAULT_GROUPS = (
     "红酒 > 干红, 红葡萄酒, 干红葡萄酒",
     "葡萄酒 > 干红, 干白, 红葡萄酒, 白葡萄酒",
