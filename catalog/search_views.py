@@ -51,7 +51,8 @@ def _image(prefix: str | None) -> str | None:
 
 @api_bp.get("/products")
 def products_search_api():
-    """Search products: q, category, county, shop_type, cert, min_price, max_price, in_stock, sort, page, per_page."""
+    """Search products: q, category, county, shop_type, cert, min_price, max_price, in_stock, in_stock_first
+    (1: in-stock products first, each part in the chosen order), sort, page, per_page."""
     params = SearchParams.from_args(request.args, per_page=20, max_per_page=100)
     page = product_search(params)
     result = page.result
@@ -83,7 +84,7 @@ def products_search_api():
     facets["in_stock"] = dict(result.facets.get("in_stock", [])).get("1", 0)
     return {
         "items": items, "total": result.total, "page": result.page, "per_page": result.per_page,
-        "pages": result.pages, "sort": params.sort, "query": result.query, "facets": facets,
+        "pages": result.pages, "sort": params.sort, "in_stock_first": params.in_stock_first, "query": result.query, "facets": facets,
         "error": result.error, "notice": result.notice, "problems": params.problems,
         "shop_types": [t.value for t in ShopType],
     }

@@ -81,7 +81,8 @@ def search(name: str, query: SearchQuery) -> SearchResult:
     hits = current_backend().run(
         spec, parsed, filters=_clean_filters(spec, query.filters), ranges=_clean_ranges(spec, query.ranges),
         facets=tuple(f for f in query.facets if f in spec.keyword_fields or f in spec.bool_fields),
-        sort=sort, limit=page * per_page, offset=(page - 1) * per_page)
+        sort=sort, limit=page * per_page, offset=(page - 1) * per_page,
+        **({"prefer": prefer} if (prefer := tuple(f for f in query.prefer if f in spec.bool_fields)) else {}))
     result.total = hits.total
     result.facets = hits.facets
     if hits.partial:

@@ -285,9 +285,9 @@ class IndexHandle:
 
     # querying ---------------------------------------------------------------------------
     def run(self, parsed: ParsedQuery, *, filters: dict, ranges: dict, facets: tuple, sort: str,
-            limit: int, offset: int) -> search_query.Hits:
+            limit: int, offset: int, prefer: tuple[str, ...] = ()) -> search_query.Hits:
         return search_query.run(self.spec, self.searcher(), parsed, filters=filters, ranges=ranges, facets=facets,
-                                sort=sort, limit=limit, offset=offset)
+                                sort=sort, limit=limit, offset=offset, prefer=prefer)
 
 
 _handles: dict[tuple[str, str], IndexHandle] = {}

@@ -209,8 +209,26 @@ def _best(docs: int, count: int, need: int, order: list[int], key, reverse_walk:
     return heapq.nsmallest(need, ids_of(docs), key=key)
 
 
-def page(spec, readers, evaluated, sort: str, limit: int) -> list[tuple]:
-    """[(sort key, reader index, docnum)] of the first ``limit`` hits across segments."""
+def page(spec, readers, evaluated, sort: str, limit: int, prefer: tuple[str, ...] = ()) -> list[tuple]:
+    """[(sort key, reader index, docnum)] of the first ``limit`` hits across segments; with ``prefer``
+    (bool fields), the documents having all of them true first, each part in ``sort`` order."""
+    if prefer and limit > 0:
+        wanted = []
+        for reader in readers:
+            bm = live_docs(reader)
+            for name in prefer:
+                bm &= value_sets(reader, name).bitmap("1")
+            wanted.append(bm)
+        first = _page(spec, readers, [(d & w, ws) for (d, ws), w in zip(evaluated, wanted, strict=True)], sort, limit)
+        rest = _page(spec, readers, [(d & ~w, ws) for (d, ws), w in zip(evaluated, wanted, strict=True)], sort,
+                     limit - len(first))
+        return first + rest
+    return _page(spec, readers, evaluated, sort, limit)
+
+
+def _page(spec, readers, evaluated, sort: str, limit: int) -> list[tuple]:
+    if limit <= 0:
+        return []
     candidates: list[tuple] = []
     for i, (reader, (docs, weighted)) in enumerate(zip(readers, evaluated, strict=True)):
         if not docs:
@@ -271,7 +289,7 @@ def warm(spec, searcher) -> None:
 
 
 def run(spec, searcher, parsed: ParsedQuery, *, filters: dict, ranges: dict, facets: tuple, sort: str,
-        limit: int, offset: int) -> Hits:
+        limit: int, offset: int, prefer: tuple[str, ...] = ()) -> Hits:
     readers = [sub.reader() for sub, _off in searcher.leaf_searchers()]
     readers = [r for r in readers if r.doc_count_all()]  # an empty index has a reader without segments
     hits = Hits()
@@ -287,7 +305,7 @@ def run(spec, searcher, parsed: ParsedQuery, *, filters: dict, ranges: dict, fac
             hits.partial = any(docs for docs, _w in evaluated)
     hits.total = sum(docs.bit_count() for docs, _w in evaluated)
     hits.facets = facet_counts(readers, evaluated, facets)
-    for _key, i, docnum in page(spec, readers, evaluated, sort, limit)[offset:limit]:
+    for _key, i, docnum in page(spec, readers, evaluated, sort, limit, prefer)[offset:limit]:
         stored = readers[i].stored_fields(docnum)
         hits.page.append((stored.get(KEY), stored))
     return hits
