@@ -24,6 +24,10 @@ FACETS = ("category_path", "county", "shop_type", "cert", "in_stock")
 PAGE_SIZE = 24
 
 
+def _flag(args, name: str) -> bool:
+    return (args.get(name) or "").lower() in ("1", "on", "true", "y", "yes")
+
+
 @dataclass
 class SearchParams:
     q: str = ""
@@ -34,6 +38,8 @@ class SearchParams:
     min_price: str = ""
     max_price: str = ""
     in_stock: bool = False
+    #: in-stock products before out-of-stock ones, each part in ``sort`` order (in_stock_first=1)
+    in_stock_first: bool = False
     sort: str = "relevance"
     page: int = 1
     per_page: int = PAGE_SIZE
@@ -48,7 +54,8 @@ class SearchParams:
 
         p = cls(q=text("q", 2000), category=text("category"), county=text("county", 60),
                 shop_type=text("shop_type", 40), cert=text("cert", 40), min_price=text("min_price", 20),
-                max_price=text("max_price", 20), in_stock=(args.get("in_stock") or "") in ("1", "on", "true", "y"))
+                max_price=text("max_price", 20), in_stock=_flag(args, "in_stock"),
+                in_stock_first=_flag(args, "in_stock_first"))
         sort = args.get("sort") or "relevance"
         p.sort = sort if sort in SORTS else "relevance"
         try:
@@ -88,7 +95,8 @@ class SearchParams:
         lo, hi = self.price_range()
         ranges = {"price_cents": (lo, hi)} if lo is not None or hi is not None else {}
         return SearchQuery(text=self.q, filters=filters, ranges=ranges, facets=FACETS, sort=SORTS[self.sort],
-                           page=self.page, per_page=self.per_page)
+                           page=self.page, per_page=self.per_page,
+                           prefer=("in_stock",) if self.in_stock_first and not self.in_stock else ())
 
 
 @dataclass

@@ -55,7 +55,8 @@ def _image(prefix: str | None) -> str | None:
 @api_doc("Search published products, with facets", tags=["catalogue"], query=ProductSearchQuerySchema,
          responses={200: ProductSearchSchema})
 def products_search_api():
-    """Search products: q, category, county, shop_type, cert, min_price, max_price, in_stock, sort, page, per_page."""
+    """Search products: q, category, county, shop_type, cert, min_price, max_price, in_stock, in_stock_first
+    (1: in-stock products first, each part in the chosen order), sort, page, per_page."""
     params = SearchParams.from_args(request.args, per_page=20, max_per_page=100)
     page = product_search(params)
     result = page.result
@@ -87,8 +88,8 @@ def products_search_api():
     facets["in_stock"] = dict(result.facets.get("in_stock", [])).get("1", 0)
     return {
         "items": items, "total": result.total, "page": result.page, "per_page": result.per_page,
-        "pages": result.pages, "sort": params.sort, "query": result.query, "facets": facets,
-        "facets_estimated": result.facets_estimated,
+        "pages": result.pages, "sort": params.sort, "in_stock_first": params.in_stock_first, "query": result.query,
+        "facets": facets, "facets_estimated": result.facets_estimated,
         "error": result.error, "notice": result.notice, "problems": params.problems,
         "shop_types": [t.value for t in ShopType],
     }

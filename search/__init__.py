@@ -37,13 +37,14 @@ def init_app(app: Flask) -> None:
     from marketplace.config import env_flag
     from marketplace.domains import register, when_installed
     from marketplace.health import register_check
+    from search.admin_views import bp
     from search.analysis import init_jieba
     from search.backend import create_backend
     from search.tracking import install_events
 
     backend = create_backend(app)
     app.extensions["search"] = backend
-    register(app, "search", models=("models",), cli=("cli",))
+    register(app, "search", blueprint=bp, models=("models", "synonyms"), cli=("cli",))
     register_check(app, "search", backend.health)
     install_events()
     init_jieba(app.config.get("DATA_DIR"))

@@ -45,12 +45,14 @@ class Backend(ABC):
     @abstractmethod
     def run(self, spec: IndexSpec, parsed: ParsedQuery, *, filters: dict[str, list[str]],
             ranges: dict[str, tuple[int | None, int | None]], facets: tuple[str, ...], sort: str,
-            limit: int, offset: int) -> Hits:
+            limit: int, offset: int, prefer: tuple[str, ...] = ()) -> Hits:
         """Evaluate a parsed query: the hits ``offset:limit`` in ``sort`` order, the total, facets.
 
         ``filters``: field -> allowed values (keyword values, "1"/"0" for bool fields);
         ``ranges``: numeric or date field -> (lowest, highest) as integers, either may be None;
-        ``sort``: "relevance", "newest", "<numeric field>" or "-<numeric field>". When every
+        ``sort``: "relevance", "newest", "<numeric field>" or "-<numeric field>"; ``prefer``: bool
+        fields whose true documents come before the others, each part in ``sort`` order (the
+        service passes it only when set). When every
         word together finds nothing, documents with any of them are returned (``partial``).
         """
 

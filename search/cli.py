@@ -66,5 +66,22 @@ def check_command(index: str | None, fix: bool):
         raise SystemExit(1)
 
 
+@search_group.group("synonyms", help="The synonym table admins edit at /admin/search/synonyms.")
+def synonyms_group():
+    pass
+
+
+@synonyms_group.command("load-defaults")
+@with_appcontext
+def load_defaults_command():
+    """Add the shipped synonym groups the table does not have yet (run it again: it adds nothing)."""
+    from search.synonyms import load_defaults
+
+    added = load_defaults()
+    for line in added:
+        click.echo(f"added: {line}")
+    click.echo(f"{len(added)} synonym groups added")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(search_group)

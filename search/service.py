@@ -36,6 +36,7 @@ from search.spec import (
     keyword_value,
     numeric_value,
 )
+from search.synonyms import current_synonyms
 
 
 def notify_changed(name: str, obj_id) -> None:
@@ -63,6 +64,7 @@ def search(name: str, query: SearchQuery) -> SearchResult:
     page, per_page = _clamp_page(query)
     result = SearchResult(page=page, per_page=per_page)
     parsed: ParsedQuery = parse_query(query.text)
+    parsed.synonyms = current_synonyms() if not parsed.empty else None
     result.query = parsed.cleaned
     if parsed.truncated:
         result.notice = _("搜索词太长，只使用了前面的部分。")
@@ -79,7 +81,8 @@ def search(name: str, query: SearchQuery) -> SearchResult:
     hits = current_backend().run(
         spec, parsed, filters=_clean_filters(spec, query.filters), ranges=_clean_ranges(spec, query.ranges),
         facets=tuple(f for f in query.facets if f in spec.keyword_fields or f in spec.bool_fields),
-        sort=sort, limit=page * per_page, offset=(page - 1) * per_page)
+        sort=sort, limit=page * per_page, offset=(page - 1) * per_page,
+        **({"prefer": prefer} if (prefer := tuple(f for f in query.prefer if f in spec.bool_fields)) else {}))
     result.total = hits.total
     result.facets = hits.facets
     result.facets_estimated = hits.facets_estimated

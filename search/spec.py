@@ -64,6 +64,8 @@ class SearchQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    #: bool fields whose true documents come first, each part in ``sort`` order (in-stock first)
+    prefer: tuple[str, ...] = ()
 
 
 @dataclass

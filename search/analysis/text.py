@@ -20,6 +20,7 @@ from pathlib import Path
 
 import jieba
 
+from search.analysis.ngrams import false_subword
 from search.analysis.porter import stem as porter_stem
 
 #: jieba.analyse.analyzer.STOP_WORDS
@@ -39,6 +40,8 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _HAN_RUN = re.compile(r"[\u4E00-\u9FD5]+")
 #: A query word: a run of CJK, letters or digits, optionally with a trailing * (prefix search).
 _WORD = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]+\*?")
+#: A word split where it changes script: 永城mianfen is 永城 and mianfen.
+_SCRIPTS = re.compile(r"[0-9A-Za-z]+\*?|[^0-9A-Za-z*]+\*?")
 _OPERATORS = {"AND", "OR", "NOT", "TO"}
 
 _init_lock = threading.Lock()
@@ -86,7 +89,7 @@ def index_terms(text: str | None):
         if not _ACCEPTED.match(word) and len(word) <= 1:
             continue
         term = word.lower()
-        if not term or term in STOP_WORDS:
+        if not term or term in STOP_WORDS or false_subword(text, word, start, end):
             continue
         yield stem(term), start, end
 
@@ -136,6 +139,8 @@ class ParsedQuery:
     #: The cleaned text (what we show back to the user).
     cleaned: str
     truncated: bool = False
+    #: search.analysis.synonyms.Synonyms applied when the query is expanded (None: none)
+    synonyms: object = None
 
     @property
     def empty(self) -> bool:
@@ -162,8 +167,7 @@ def parse_query(text: str | None) -> ParsedQuery:
     cleaned, truncated = clean_query(text)
     words: list[QueryWord] = []
     seen: set[tuple[str, ...]] = set()
-    for match in _WORD.finditer(cleaned):
-        raw = match.group(0)
+    for raw in (piece for match in _WORD.finditer(cleaned) for piece in _SCRIPTS.findall(match.group(0))):
         prefix = raw.endswith("*")
         body = raw.rstrip("*")
         if not body or body in _OPERATORS:

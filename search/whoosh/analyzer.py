@@ -7,15 +7,18 @@ import functools
 from whoosh.analysis import Token, Tokenizer
 
 from search.analysis import index_terms
+from search.analysis.ngrams import ngram_terms
 
 
 class AnalysedTokenizer(Tokenizer):
     """The terms of ``search.analysis.index_terms``: jieba search mode, lowercase, stop words, stem
     (the filters of jieba's ChineseAnalyzer are applied there, so this needs none)."""
 
+    terms = staticmethod(index_terms)
+
     def __call__(self, text, **kwargs):
         token = Token()
-        for term, start, end in index_terms(text):
+        for term, start, end in self.terms(text):
             token.original = token.text = term
             token.pos = start
             token.startchar = start
@@ -27,3 +30,14 @@ class AnalysedTokenizer(Tokenizer):
 def chinese_analyzer():
     """The text fields' analyser."""
     return AnalysedTokenizer()
+
+
+class NgramTokenizer(AnalysedTokenizer):
+    """Chinese characters and character pairs (``search.analysis.ngrams``): the "__ng" fields."""
+
+    terms = staticmethod(ngram_terms)
+
+
+@functools.lru_cache(maxsize=1)
+def ngram_analyzer():
+    return NgramTokenizer()

@@ -83,10 +83,10 @@ class WhooshBackend(Backend):
         with atomic():
             return queue.prune(self.app, db.session)
 
-    def run(self, spec: IndexSpec, parsed, *, filters, ranges, facets, sort, limit, offset) -> Hits:
+    def run(self, spec: IndexSpec, parsed, *, filters, ranges, facets, sort, limit, offset, prefer=()) -> Hits:
         handle = search_engine.open_index(spec, self.app.config["SEARCH_INDEX_DIR"])
         return handle.run(parsed, filters=filters, ranges=ranges, facets=facets, sort=sort, limit=limit,
-                          offset=offset)
+                          offset=offset, prefer=prefer)
 
     # --- changes: a queue row each, in the caller's transaction; applied after the commit ---------
     def changed(self, session: Session, name: str, keys: set[str]) -> None:

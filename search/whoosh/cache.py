@@ -118,6 +118,10 @@ def reset_caches() -> None:
     _terms = _LRU(TERMS, TERM_BYTES)
 
 
+def segid(reader) -> str:
+    return reader.segment().segment_id()
+
+
 def _segid(reader) -> str:
     return reader.segment().segment_id()
 

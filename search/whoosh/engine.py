@@ -30,7 +30,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from search.analysis import ParsedQuery, pinyin_text, pinyin_words
 from search.spec import PINYIN_WORDS, keyword_value, numeric_value
 from search.whoosh import query as search_query
-from search.whoosh.analyzer import chinese_analyzer
+from search.whoosh.analyzer import chinese_analyzer, ngram_analyzer
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ OID = "z_id"
 #: Stored fingerprint of the indexed content (``search check`` compares it with the database).
 SIG = "z_sig"
 PY, PI = "__py", "__pi"
+#: Each text field's characters and character pairs (search.analysis.ngrams), for substrings.
+NG = "__ng"
 #: Stored next to each highlighted field: its words' pinyin (analysis.pinyin_words), so that
 #: highlighting a pinyin query needs no pypinyin in the web workers.
 PW = PINYIN_WORDS
@@ -66,6 +68,7 @@ def build_schema(spec) -> Schema:
     plain = StandardAnalyzer(minsize=1, stoplist=None)
     for name in spec.text_fields:
         fields[name] = TEXT(analyzer=chinese_analyzer(), phrase=False, stored=name in spec.highlighted)
+        fields[name + NG] = TEXT(analyzer=ngram_analyzer(), phrase=False)
     for name in spec.highlighted:
         fields.setdefault(name, STORED())
         fields[name + PW] = STORED()
@@ -117,6 +120,9 @@ def to_whoosh(spec, key, doc: dict) -> dict:
     for name in spec.highlighted:
         if out.get(name):
             out[name + PW] = pinyin_words(out[name])
+    for name in spec.text_fields:  # a copy of the text, cut differently: not part of the fingerprint
+        if out.get(name):
+            out[name + NG] = out[name]
     return out
 
 
@@ -279,9 +285,9 @@ class IndexHandle:
 
     # querying ---------------------------------------------------------------------------
     def run(self, parsed: ParsedQuery, *, filters: dict, ranges: dict, facets: tuple, sort: str,
-            limit: int, offset: int) -> search_query.Hits:
+            limit: int, offset: int, prefer: tuple[str, ...] = ()) -> search_query.Hits:
         return search_query.run(self.spec, self.searcher(), parsed, filters=filters, ranges=ranges, facets=facets,
-                                sort=sort, limit=limit, offset=offset)
+                                sort=sort, limit=limit, offset=offset, prefer=prefer)
 
 
 _handles: dict[tuple[str, str], IndexHandle] = {}

@@ -16,7 +16,9 @@ import heapq
 import math
 from bisect import bisect_left, bisect_right
 
-from search.analysis import ParsedQuery, QueryWord, stem, sub_terms
+from search.analysis import ParsedQuery
+from search.analysis.expand import NGRAM, PINYIN, WORD, Alt, ExpandedQuery, Group, expand_query
+from search.analysis.vocabulary import Vocabulary
 from search.spec import Hits
 from search.whoosh.cache import (
     BIT,
@@ -27,6 +29,7 @@ from search.whoosh.cache import (
     ids_of,
     live_docs,
     rank_order,
+    segid,
     sort_order,
     term_bitmap,
     to_bitmap,
@@ -34,8 +37,8 @@ from search.whoosh.cache import (
 )
 
 KEY = "id"
-PY, PI = "__py", "__pi"
-PINYIN_WEIGHT = 0.8
+PY, PI, NG = "__py", "__pi", "__ng"
+_VOCABULARIES: dict[tuple, Vocabulary] = {}
 MAX_PREFIX_TERMS = 64
 #: At most this many score classes are kept while ranking (weights are applied largest first).
 MAX_CLASSES = 256
@@ -50,54 +53,86 @@ def _or(bitmaps) -> int:
     return out
 
 
-def _fields_for(reader, spec, term: str, weight: float) -> list[tuple[float, int]]:
-    return [(boost * weight, bm) for name, boost in spec.text_fields.items() if (bm := term_bitmap(reader, name, term))]
+def _vocabulary(spec, reader_list) -> Vocabulary:
+    """The Chinese words of the index's main text fields (its pinyin fields and those weighing at
+    least 1), by pinyin: cached per set of segments."""
+    key = (spec.name, *sorted(segid(r) for r in reader_list))
+    found = _VOCABULARIES.get(key)
+    if found is None:
+        words: set[str] = set()
+        for reader in reader_list:
+            for name in dict.fromkeys((*spec.pinyin_fields, *(f for f, b in spec.text_fields.items() if b >= 1))):
+                if name in reader.schema:
+                    words.update(t.decode("utf-8") for t in reader.lexicon(name) if t[:1] >= b"\xe3")
+        found = Vocabulary(words)
+        if len(_VOCABULARIES) >= 8:
+            _VOCABULARIES.clear()
+        _VOCABULARIES[key] = found
+    return found
 
 
-def _word(reader, spec, word: QueryWord) -> tuple[int, list[tuple[float, int]]]:
-    """(documents matching one query word, [(weight, bitmap)] for ranking)."""
-    if word.is_ascii:
-        term = word.terms[0]
-        parts = _fields_for(reader, spec, stem(term), 1.0)
-        for name in spec.pinyin_fields:
-            boost = spec.text_fields.get(name, 1.0) * PINYIN_WEIGHT
-            parts += [(boost, bm) for suffix in (PY, PI) if (bm := term_bitmap(reader, name + suffix, term))]
-        if word.prefix or (not parts and len(term) >= 3):  # "ping*", or "pingg" that is no whole word
-            for name in spec.pinyin_fields:
-                boost = spec.text_fields.get(name, 1.0) * PINYIN_WEIGHT * 0.7
-                for suffix in (PY, PI) if word.prefix else (PY,):
-                    fname = name + suffix
-                    if fname not in reader.schema:
-                        continue
-                    for n, btext in enumerate(reader.expand_prefix(fname, term)):
-                        if n >= MAX_PREFIX_TERMS:
-                            break
-                        if bm := term_bitmap(reader, fname, btext.decode("utf-8")):
-                            parts.append((boost, bm))
-        return _or(bm for _w, bm in parts), parts
-    match: int | None = None
-    parts: list[tuple[float, int]] = []
-    share = 1.0 / len(word.terms)
-    for term in word.terms:
-        term_parts = _fields_for(reader, spec, term, share)
-        union = _or(bm for _w, bm in term_parts)
-        if not union and (pieces := sub_terms(term)):
-            # jieba cut the documents differently: require each dictionary sub-word instead
-            term_parts, union = [], -1
-            for piece in pieces:
-                piece_parts = _fields_for(reader, spec, piece, share / len(pieces))
-                union &= _or(bm for _w, bm in piece_parts)
-                term_parts += piece_parts
-            union = max(union, 0)
-        match = union if match is None else match & union
-        parts += term_parts
+def _field_names(spec, kind: str) -> list[tuple[str, float]]:
+    if kind == WORD:
+        return list(spec.text_fields.items())
+    if kind == NGRAM:
+        return [(name + NG, boost) for name, boost in spec.text_fields.items()]
+    suffix = PY if kind == PINYIN else PI
+    return [(name + suffix, spec.text_fields.get(name, 1.0)) for name in spec.pinyin_fields]
+
+
+def _terms_in(reader, fname: str, alt: Alt) -> int:
+    """Documents having every term of ``alt`` in field ``fname`` (prefix: any term starting so)."""
+    if alt.prefix:
+        if fname not in reader.schema:
+            return 0
+        out = 0
+        for n, btext in enumerate(reader.expand_prefix(fname, alt.terms[0])):
+            if n >= MAX_PREFIX_TERMS:
+                break
+            out |= term_bitmap(reader, fname, btext.decode("utf-8"))
+        return out
+    match = -1
+    for term in alt.terms:
+        match &= term_bitmap(reader, fname, term)
         if not match:
-            return 0, []
-    return match or 0, parts
+            return 0
+    return max(match, 0)
 
 
-def evaluate(reader, spec, parsed: ParsedQuery, filters: dict, ranges: dict, require_all: bool):
-    """(bitmap of matching live documents, [(weight, bitmap)] for ranking or None)."""
+def _group(reader, spec, group: Group) -> tuple[int, list[tuple[float, int]]]:
+    """(documents matching one group, [(weight, bitmap)] for ranking): alternatives of equal
+    weight are merged, so a word with many synonyms still ranks in few score classes."""
+    by_weight: dict[float, int] = {}
+    for alt in group.alts:
+        for fname, boost in _field_names(spec, alt.kind):
+            if bm := _terms_in(reader, fname, alt):
+                weight = round(alt.weight * boost, 3)
+                by_weight[weight] = by_weight.get(weight, 0) | bm
+    return _or(by_weight.values()), list(by_weight.items())
+
+
+def match_groups(reader, spec, expanded: ExpandedQuery | None) -> list[tuple[int, list[tuple[float, int]]]] | None:
+    """Per group of ``expanded``: (its live matches in this segment, [(weight, bitmap)] for ranking)."""
+    if expanded is None or not expanded.groups:
+        return None
+    live = live_docs(reader)
+    return [(match & live, parts) for match, parts in (_group(reader, spec, g) for g in expanded.groups)]
+
+
+def idfs(grouped: list) -> list[float] | None:
+    """Each group's inverse document frequency over the whole index (every segment's live documents):
+    the same documents rank the same however they are split into segments (a rebuild writes one,
+    later changes add more, merges happen when they happen)."""
+    per_reader = [g for _reader, g in grouped if g is not None]
+    if not per_reader:
+        return None
+    n = max(1, sum(reader.doc_count() for reader, g in grouped if g is not None))
+    return [math.log(1 + n / (1 + sum(g[k][0].bit_count() for g in per_reader))) for k in range(len(per_reader[0]))]
+
+
+def evaluate(reader, groups, group_idfs, filters: dict, ranges: dict, require_all: bool):
+    """(bitmap of matching live documents, [(weight, bitmap)] for ranking or None). ``groups`` is
+    ``match_groups``' answer for this reader (None: no text query), ``group_idfs`` from ``idfs``."""
     docs: int | None = None
     for name, values in filters.items():
         sets = value_sets(reader, name)
@@ -106,12 +141,9 @@ def evaluate(reader, spec, parsed: ParsedQuery, filters: dict, ranges: dict, req
         if not docs:
             return 0, None
     weighted = None
-    if parsed.words:
-        n = max(1, reader.doc_count_all())
+    if groups is not None:
         matches, weighted = [], []
-        for word in parsed.words:
-            match, parts = _word(reader, spec, word)
-            idf = math.log(1 + n / (1 + match.bit_count()))
+        for (match, parts), idf in zip(groups, group_idfs, strict=True):
             matches.append(match)
             weighted += [(w * idf, bm) for w, bm in parts]
         if require_all:
@@ -126,6 +158,13 @@ def evaluate(reader, spec, parsed: ParsedQuery, filters: dict, ranges: dict, req
         if docs:
             docs = _in_range(reader, name, lo, hi, docs)
     return docs, weighted
+
+
+def evaluate_all(readers, spec, expanded: ExpandedQuery | None, filters: dict, ranges: dict, require_all: bool):
+    """``evaluate`` for every segment, with index-wide idfs."""
+    grouped = [(r, match_groups(r, spec, expanded)) for r in readers]
+    group_idfs = idfs(grouped)
+    return [evaluate(r, g, group_idfs, filters, ranges, require_all) for r, g in grouped]
 
 
 def _in_range(reader, name: str, lo, hi, docs: int) -> int:
@@ -170,8 +209,26 @@ def _best(docs: int, count: int, need: int, order: list[int], key, reverse_walk:
     return heapq.nsmallest(need, ids_of(docs), key=key)
 
 
-def page(spec, readers, evaluated, sort: str, limit: int) -> list[tuple]:
-    """[(sort key, reader index, docnum)] of the first ``limit`` hits across segments."""
+def page(spec, readers, evaluated, sort: str, limit: int, prefer: tuple[str, ...] = ()) -> list[tuple]:
+    """[(sort key, reader index, docnum)] of the first ``limit`` hits across segments; with ``prefer``
+    (bool fields), the documents having all of them true first, each part in ``sort`` order."""
+    if prefer and limit > 0:
+        wanted = []
+        for reader in readers:
+            bm = live_docs(reader)
+            for name in prefer:
+                bm &= value_sets(reader, name).bitmap("1")
+            wanted.append(bm)
+        first = _page(spec, readers, [(d & w, ws) for (d, ws), w in zip(evaluated, wanted, strict=True)], sort, limit)
+        rest = _page(spec, readers, [(d & ~w, ws) for (d, ws), w in zip(evaluated, wanted, strict=True)], sort,
+                     limit - len(first))
+        return first + rest
+    return _page(spec, readers, evaluated, sort, limit)
+
+
+def _page(spec, readers, evaluated, sort: str, limit: int) -> list[tuple]:
+    if limit <= 0:
+        return []
     candidates: list[tuple] = []
     for i, (reader, (docs, weighted)) in enumerate(zip(readers, evaluated, strict=True)):
         if not docs:
@@ -190,15 +247,19 @@ def page(spec, readers, evaluated, sort: str, limit: int) -> list[tuple]:
                 classes = split
                 if len(classes) > MAX_CLASSES:
                     break
-            classes.sort(key=lambda c: -c[0])
+            # Scores rounded: the same weights summed in another order (another segment) may differ
+            # in the last bits, and equal scores must tie so that the tie-break decides.
+            classes = sorted(((round(score, 9), part) for score, part in classes), key=lambda c: -c[0])
             order = rank_order(reader)
-            taken = 0
+            taken, above, last = 0, 0, None  # above: documents taken from strictly better classes
             for score, part in classes:
-                best = _best(part, part.bit_count(), limit - taken, order, key=lambda d: (length[d], -oid[d]))
+                if score != last:
+                    above, last = taken, score
+                if above >= limit:
+                    break  # a class of the same score as one taken still competes on the tie-break
+                best = _best(part, part.bit_count(), limit - above, order, key=lambda d: (length[d], -oid[d]))
                 candidates += [((-score, length[d], -oid[d]), i, d) for d in best]
                 taken += len(best)
-                if taken >= limit:
-                    break
             continue
         if sort in ("newest", "relevance"):
             name, descending = (spec.date_fields[0] if spec.date_fields else LEN), True
@@ -228,17 +289,23 @@ def warm(spec, searcher) -> None:
 
 
 def run(spec, searcher, parsed: ParsedQuery, *, filters: dict, ranges: dict, facets: tuple, sort: str,
-        limit: int, offset: int) -> Hits:
+        limit: int, offset: int, prefer: tuple[str, ...] = ()) -> Hits:
     readers = [sub.reader() for sub, _off in searcher.leaf_searchers()]
     readers = [r for r in readers if r.doc_count_all()]  # an empty index has a reader without segments
     hits = Hits()
-    evaluated = [evaluate(r, spec, parsed, filters, ranges, require_all=True) for r in readers]
-    if len(parsed.words) > 1 and not any(docs for docs, _w in evaluated):
-        evaluated = [evaluate(r, spec, parsed, filters, ranges, require_all=False) for r in readers]
-        hits.partial = any(docs for docs, _w in evaluated)
+    vocabulary = _vocabulary(spec, readers) if parsed.words and readers else None
+    expanded = expand_query(parsed, vocabulary) if parsed.words else None
+    evaluated = evaluate_all(readers, spec, expanded, filters, ranges, require_all=True)
+    if expanded is not None and not any(docs for docs, _w in evaluated):
+        # nothing: read slips of the pinyin keyboard (one letter off, a homophone), then any word
+        expanded = expand_query(parsed, vocabulary, fuzzy=True)
+        evaluated = evaluate_all(readers, spec, expanded, filters, ranges, require_all=True)
+        if len(expanded.groups) > 1 and not any(docs for docs, _w in evaluated):
+            evaluated = evaluate_all(readers, spec, expanded, filters, ranges, require_all=False)
+            hits.partial = any(docs for docs, _w in evaluated)
     hits.total = sum(docs.bit_count() for docs, _w in evaluated)
     hits.facets = facet_counts(readers, evaluated, facets)
-    for _key, i, docnum in page(spec, readers, evaluated, sort, limit)[offset:limit]:
+    for _key, i, docnum in page(spec, readers, evaluated, sort, limit, prefer)[offset:limit]:
         stored = readers[i].stored_fields(docnum)
         hits.page.append((stored.get(KEY), stored))
     return hits

@@ -75,7 +75,6 @@ def test_initials(app, library, text):
     assert ids(text) == [library["chili"].id]
 
 
-@pytest.mark.xfail(strict=True, reason="the engine indexes each word's initials, not a run across words")
 def test_initials_of_a_phrase_in_the_engine(app, library):
     assert ids("ljsjg") == [library["chili"].id]
 
