@@ -119,8 +119,11 @@ class ProductSearchSchema(Schema):
     per_page = req(fields.Integer)
     pages = req(fields.Integer)
     sort = req(fields.String, validate=validate.OneOf(["relevance", "price_asc", "price_desc", "newest"]))
+    in_stock_first = req(fields.Boolean, metadata={"description": "In-stock products were ranked first"})
     query = req(fields.String)
     facets = nested(FacetsSchema)
+    facets_estimated = req(fields.Boolean, metadata={
+        "description": "The facet counts were counted over a sample of the matches and scaled (many matches)"})
     error = opt(fields.String)
     notice = opt(fields.String)
     problems = req(fields.List, fields.String(), metadata={"description": "Arguments that could not be used"})
@@ -136,6 +139,8 @@ ProductSearchQuerySchema = Schema.from_dict({
     "min_price": fields.String(metadata={"description": "Yuan, e.g. 12.5"}),
     "max_price": fields.String(),
     "in_stock": fields.String(metadata={"description": "1 for products in stock only"}),
+    "in_stock_first": fields.String(metadata={"description": "1: in-stock products first, each part in the "
+                                                             "chosen order"}),
     "sort": fields.String(metadata={"description": "relevance (default), price_asc, price_desc, newest; "
                                                    "anything else is relevance"}),
     **page_fields(),
