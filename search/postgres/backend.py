@@ -97,7 +97,7 @@ class PostgresBackend(Backend):
                 self._remember((spec.name, match), count)
         return [query.idf(n, counts[w.match]) for w in words]
 
-    def run(self, spec: IndexSpec, parsed, *, filters, ranges, facets, sort, limit, offset) -> Hits:
+    def run(self, spec: IndexSpec, parsed, *, filters, ranges, facets, sort, limit, offset, prefer=()) -> Hits:
         present: dict[str, bool] = {}
         asks = query.checks(spec, parsed)
         if asks:
@@ -105,7 +105,8 @@ class PostgresBackend(Backend):
             present = dict(zip(asks, db.session.execute(sa.text(sql), params).one(), strict=True))
         words = query.plan(spec, parsed, present)
         args = {"idfs": self.idfs(spec, words), "filters": filters, "ranges": ranges, "facets": facets,
-                "sort": sort, "limit": limit, "offset": offset, "facet_sample": self.facet_sample}
+                "sort": sort, "limit": limit, "offset": offset, "facet_sample": self.facet_sample,
+                "prefer": tuple(prefer)}
         hits = self._run(spec, words, require_all=True, **args)
         if len(words) > 1 and not hits.total:
             hits = self._run(spec, words, require_all=False, **args)

@@ -130,14 +130,16 @@ def _filters(st: Statement, filters: dict[str, list[str]], ranges: dict) -> list
     return out
 
 
-def _order(st: Statement, sort: str, score: str | None) -> list[tuple[str, str]]:
-    """The sort keys (expression over ``d``, direction), most significant first."""
+def _order(st: Statement, sort: str, score: str | None, prefer: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """The sort keys (expression over ``d``, direction), most significant first; ``prefer``: bool
+    fields whose true documents come first, each part in the chosen order (in stock first)."""
+    first = [(f"(d.keys @> {st.bind([f'{name}=1'], 'text[]')})::int", "DESC") for name in prefer]
     if sort == "relevance" and score is not None:
-        return [(score, "DESC"), ("d.length", "ASC"), ("d.oid", "DESC")]
+        return [*first, (score, "DESC"), ("d.length", "ASC"), ("d.oid", "DESC")]
     if sort in ("newest", "relevance"):
-        return [("d.newest", "DESC"), ("d.oid", "DESC")]
+        return [*first, ("d.newest", "DESC"), ("d.oid", "DESC")]
     direction = "DESC" if sort.startswith("-") else "ASC"
-    return [(f"(d.numbers ->> {st.bind(sort.lstrip('-'))})::bigint", direction), ("d.oid", direction)]
+    return [*first, (f"(d.numbers ->> {st.bind(sort.lstrip('-'))})::bigint", direction), ("d.oid", direction)]
 
 
 def idf(doc_count: int, df: int) -> float:
@@ -156,7 +158,7 @@ def _score(st: Statement, words: list[Word], weights: list[float]) -> str:
 
 def statement(spec: IndexSpec, words: list[Word], *, require_all: bool, idfs: list[float],
               filters: dict[str, list[str]], ranges: dict, facets: tuple[str, ...], sort: str, limit: int,
-              offset: int, facet_sample: int = 0) -> tuple[str, dict]:
+              offset: int, facet_sample: int = 0, prefer: tuple[str, ...] = ()) -> tuple[str, dict]:
     """One SQL statement answering rows of three kinds: 'p' (a page row: object id, stored fields,
     its position), 'f' (a facet value and its count), 't' (the total). ``idfs``: each word's idf.
     With ``facet_sample``, facets are counted over at most that many of the matches."""
@@ -168,7 +170,7 @@ def statement(spec: IndexSpec, words: list[Word], *, require_all: bool, idfs: li
         matches = [f"({w.match})" for w in words]
         where.append(f"d.terms @@ {st.bind((' & ' if require_all else ' | ').join(matches), 'tsquery')}")
         score = _score(st, words, idfs)
-    keys = _order(st, sort, score)
+    keys = _order(st, sort, score, prefer)
     columns = ", ".join(f"{expr} AS k{i}" for i, (expr, _dir) in enumerate(keys))
     names = ", ".join(f"k{i}" for i in range(len(keys)))
     order = ", ".join(f"k{i} {direction}" for i, (_expr, direction) in enumerate(keys))

@@ -6,6 +6,7 @@ from search import SearchQuery, search
 from tests.catalog import search_fixtures
 
 add_product, catalogue, shops = search_fixtures.add_product, search_fixtures.catalogue, search_fixtures.shops
+app_config = search_fixtures.app_config  # both backends where the database is PostgreSQL
 
 
 def _ids(text, **kw):
