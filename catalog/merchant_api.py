@@ -28,8 +28,9 @@ from catalog.merchant_schemas import (
     VariantUpdateSchema,
 )
 from catalog.models import Category, Product, ProductStatus, Variant
+from catalog.queries import title_or_code_contains
 from marketplace.accounts.scopes import MERCHANT
-from marketplace.api import api_bp, api_login_required, scoped
+from marketplace.api import api_bp, api_login_required, page_of, scoped
 from marketplace.db import as_utc
 from marketplace.errors import ApiError
 from marketplace.extensions import db
@@ -37,7 +38,6 @@ from marketplace.i18n import current_locale_code
 from marketplace.openapi import api_doc, parse_body, parse_query
 from marketplace.regions.models import Region
 from marketplace.shops.policy import api_shop
-from marketplace.web import paginate
 
 BASE = "/shops/<int:shop_id>/products"
 TAGS = ["merchant: products"]
@@ -154,12 +154,8 @@ def merchant_products_api(shop_id: int):
     if args.get("status"):
         stmt = stmt.where(Product.status == ProductStatus(args["status"]))
     if args.get("q"):
-        like = "%" + args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(Product.title.like(like, escape="\\"), Product.code.like(like, escape="\\")))
-    page = paginate(stmt.order_by(Product.updated_at.desc(), Product.id.desc()),
-                    page=max(1, min(args["page"], 10_000)), per_page=max(1, min(args["per_page"], 100)))
-    return {"items": [product_json(p) for p in page.items], "page": page.page, "per_page": page.per_page,
-            "total": page.total, "pages": page.pages}
+        stmt = title_or_code_contains(stmt, args["q"])
+    return page_of(stmt.order_by(Product.updated_at.desc(), Product.id.desc()), args, product_json)
 
 
 @api_bp.post(BASE)

@@ -151,3 +151,10 @@ def cached_count(key: str, stmt) -> int:
         return int(db.session.scalar(sa.select(sa.func.count()).select_from(sub)) or 0)
 
     return cached("catalog", f"count:{key}", build, COUNT_SECONDS)
+
+
+def title_or_code_contains(stmt, text: str):
+    """``stmt`` narrowed to products whose title or code contains ``text`` (wildcards in it taken
+    literally): the merchant's product search, on his page and in the API."""
+    return stmt.where(sa.or_(Product.title.contains(text, autoescape=True),
+                             Product.code.contains(text, autoescape=True)))

@@ -16,7 +16,7 @@ from flask_login import current_user
 from marketplace.errors import ApiError
 from marketplace.openapi import MAX_ID, api_doc, build_spec
 from marketplace.schemas import PingSchema
-from marketplace.web import MAX_PAGE
+from marketplace.web import MAX_PAGE, paginate
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -85,6 +85,14 @@ def _ids_in_range(_endpoint, values):
     for value in (values or {}).values():
         if isinstance(value, int) and value > MAX_ID:
             raise ApiError(404, "not_found", _("不存在"))
+
+
+def page_of(query, args: dict, serialise, max_size: int = 100) -> dict:
+    """One page of ``query`` in the API's list shape (items, page, per_page, total, pages); ``page``
+    and ``per_page`` come from ``parse_query``'s ``args`` and are clamped as ``page_args`` clamps them."""
+    page = paginate(query, page=max(1, min(args["page"], MAX_PAGE)), per_page=max(1, min(args["per_page"], max_size)))
+    return {"items": [serialise(row) for row in page.items], "page": page.page, "per_page": page.per_page,
+            "total": page.total, "pages": page.pages}
 
 
 @api_bp.get("/ping")

@@ -15,12 +15,11 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.scopes import MERCHANT
-from marketplace.api import api_bp, api_login_required, scoped
+from marketplace.api import api_bp, api_login_required, page_of, scoped
 from marketplace.errors import ApiError
 from marketplace.extensions import db
 from marketplace.openapi import api_doc, parse_body, parse_query
 from marketplace.shops.policy import api_shop
-from marketplace.web import paginate
 from orders import services
 from orders.api import order_json
 from orders.api_schemas import (
@@ -63,9 +62,7 @@ def merchant_orders_api(shop_id: int):
     if args.get("status"):
         query = query.where(Order.status == OrderStatus(args["status"]))
     query = query.options(selectinload(Order.lines), selectinload(Order.history)).order_by(Order.id.desc())
-    page = paginate(query, page=max(1, min(args["page"], 10_000)), per_page=max(1, min(args["per_page"], 100)))
-    return {"items": [merchant_order_json(o) for o in page.items], "page": page.page, "per_page": page.per_page,
-            "total": page.total, "pages": page.pages}
+    return page_of(query, args, merchant_order_json)
 
 
 @api_bp.get(BASE + "/<int:order_id>")

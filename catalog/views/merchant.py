@@ -16,6 +16,7 @@ from catalog import bp, editor, images
 from catalog.categories import all_categories
 from catalog.forms import PhotoForm, ProductForm, StockForm
 from catalog.models import Certification, Product, ProductImage, ProductStatus
+from catalog.queries import title_or_code_contains
 from catalog.services import (
     CatalogError,
     adjust_stock,
@@ -73,8 +74,7 @@ def merchant_products(shop):
             stmt = stmt.where(Product.status == ProductStatus(status))
     q = request.args.get("q", "").strip()[:60]
     if q:
-        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(Product.title.like(like, escape="\\"), Product.code.like(like, escape="\\")))
+        stmt = title_or_code_contains(stmt, q)
     stmt = stmt.order_by(Product.updated_at.desc(), Product.id.desc())
     page = paginate(stmt, per_page=PAGE_SIZE)
     counts = dict(db.session.execute(sa.select(Product.status, sa.func.count()).where(

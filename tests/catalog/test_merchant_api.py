@@ -205,3 +205,13 @@ def test_suspended_shop_reads_but_cannot_change_its_products(erp, db, shop):
     db.session.commit()
     refused = erp.post(erp.base, json=NEW)
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "shop_not_approved"
+
+
+def test_search_takes_wildcards_literally_on_the_page_and_in_the_api(erp, client, login, owner):
+    erp.post(erp.base, json={**NEW, "title": "辣椒 100%纯"})
+    erp.post(erp.base, json={**NEW, "title": "辣椒_特级"})
+    for text, total in (("100%", 1), ("%", 1), ("_特", 1), ("_", 1), ("辣椒", 2), ("不存在", 0)):
+        assert erp.get(erp.base, query_string={"q": text}).get_json()["total"] == total, text
+    login(owner)
+    page = client.get("/merchant/products", query_string={"q": "%"}).get_data(as_text=True)
+    assert "100%纯" in page and "辣椒_特级" not in page
