@@ -29,6 +29,9 @@ WORD, NGRAM, PINYIN, INITIALS = "word", "ngram", "pinyin", "initials"
 #: Weights of the kinds of match, relative to a whole-word match of the word typed.
 W_WORD, W_SYNONYM, W_NGRAM, W_SYNONYM_NGRAM = 1.0, 0.8, 0.45, 0.3
 W_PINYIN, W_INITIALS, W_SOUND = 0.8, 0.6, 0.7
+#: A spelling matched as it is typed, in the pinyin fields, when it also spells known words (their
+#: matches rank it); a prefix (``ping*``) matched as a prefix.
+W_SPELLING, PREFIX_WEIGHT = 0.5, 0.7
 #: Most Chinese words one piece of pinyin or initials stands for.
 MAX_READ_WORDS = 12
 
@@ -69,49 +72,65 @@ def _chinese(group: Group, term: str, synonyms: Synonyms | None, scale: float = 
             group.add(Alt(NGRAM, query_ngrams(other), W_SYNONYM_NGRAM * scale))
 
 
+def _weak(pieces: list[str] | None, vocabulary: Vocabulary) -> bool:
+    """A split that is no split, or that needs a word of one character (malinshu: 吗啉 + 数)."""
+    return pieces is None or (len(pieces) > 1 and any(len(w) == 1 for p in pieces for w in vocabulary.words(p)[:1]))
+
+
+def _reading_weight(base: float, vocabulary: Vocabulary, word: str, words: list[str]) -> float:
+    """``base`` for the commonest of the words one spelling stands for, down to half for the rarest."""
+    top = max(vocabulary.count(w) for w in words)
+    return base * (0.5 + 0.5 * vocabulary.count(word) / top) if top > 1 else base
+
+
+def _read(group: Group, vocabulary: Vocabulary, piece: str, synonyms, initials: bool, scale: float = 1.0) -> None:
+    """The Chinese words ``piece`` spells (full pinyin or initials), each matched like a typed word,
+    and the spelling itself in the pinyin fields (weaker when it spells known words, so that the
+    commonest word, matched both ways, ranks above a rarer one of the same spelling)."""
+    base = (W_INITIALS if initials else W_PINYIN) * scale
+    words = vocabulary.words(piece, initials=initials)[:MAX_READ_WORDS]
+    for word in words:
+        _chinese(group, word, synonyms, _reading_weight(base, vocabulary, word, words))
+    group.add(Alt(INITIALS if initials else PINYIN, (piece,), base * (W_SPELLING if words else 1.0)))
+
+
 def _letters(raw: str, vocabulary: Vocabulary | None, synonyms, fuzzy: bool, prefix: bool) -> list[Group]:
     run = raw.lower()
     text_group = Group(raw)
     text_group.add(Alt(WORD, (stem(run),), W_WORD))
-    text_group.add(Alt(PINYIN, (run,), W_PINYIN, prefix=prefix or (fuzzy and len(run) >= 3)))
-    text_group.add(Alt(INITIALS, (run,), W_INITIALS, prefix=prefix))
-    if not run.isalpha() or vocabulary is None:
-        return [text_group]
-    pieces = vocabulary.split(run)
-    if pieces is None and fuzzy:
-        fixes = vocabulary.corrections(run)
-        pieces = vocabulary.split(fixes[0]) if fixes else None
-    if pieces is not None:
-        groups = []
-        for piece in pieces:
-            group = Group(piece) if len(pieces) > 1 else text_group
-            group.add(Alt(PINYIN, (piece,), W_PINYIN))
-            for word in vocabulary.words(piece)[:MAX_READ_WORDS]:
-                _chinese(group, word, synonyms, W_PINYIN)
-            groups.append(group)
-        return groups
-    initials = vocabulary.split(run, initials=True)
-    if initials is not None:
-        groups = []
-        for piece in initials:
-            group = Group(piece) if len(initials) > 1 else text_group
-            group.add(Alt(INITIALS, (piece,), W_INITIALS))
-            for word in vocabulary.words(piece, initials=True)[:MAX_READ_WORDS]:
-                group.add(Alt(WORD, (word,), W_INITIALS))
-            groups.append(group)
-        return groups
-    return [text_group]
+    if prefix or (fuzzy and len(run) >= 3):
+        text_group.add(Alt(PINYIN, (run,), W_PINYIN * PREFIX_WEIGHT, prefix=True))
+    if prefix:
+        text_group.add(Alt(INITIALS, (run,), W_INITIALS * PREFIX_WEIGHT, prefix=True))
+    groups = [text_group]
+    if run.isalpha() and vocabulary is not None:
+        pieces, scale = vocabulary.split(run), 1.0
+        if fuzzy and _weak(pieces, vocabulary):
+            for fix in vocabulary.corrections(run, limit=1):
+                fixed = vocabulary.split(fix)
+                if pieces is None or len(fixed) < len(pieces):
+                    pieces, scale = fixed, W_SOUND
+        initials = False
+        if pieces is None:
+            pieces, initials = vocabulary.split(run, initials=True), True
+        if pieces is not None:
+            groups = [Group(piece) for piece in pieces] if len(pieces) > 1 else groups
+            for group, piece in zip(groups, pieces, strict=True):
+                _read(group, vocabulary, piece, synonyms, initials, scale)
+    text_group.add(Alt(PINYIN, (run,), W_PINYIN))
+    text_group.add(Alt(INITIALS, (run,), W_INITIALS))
+    return groups
 
 
 def _join_spaced(words: list[QueryWord], vocabulary: Vocabulary | None) -> list[QueryWord]:
-    """Consecutive runs of letters that together split into pinyin become one (``la jiao``)."""
-    if vocabulary is None:
-        return words
+    """Consecutive runs of letters that together split into pinyin become one (``la jiao``,
+    ``xiang you``: a stop word is a syllable here); stop words left alone are dropped."""
     out: list[QueryWord] = []
     i = 0
     while i < len(words):
         j = i
-        while j < len(words) and words[j].is_ascii and words[j].raw.isalpha() and not words[j].prefix:
+        while (vocabulary is not None and j < len(words) and words[j].is_ascii and words[j].raw.isalpha()
+               and not words[j].prefix):
             j += 1
         if j - i >= 2:
             joined = "".join(w.raw for w in words[i:j]).lower()
@@ -119,7 +138,8 @@ def _join_spaced(words: list[QueryWord], vocabulary: Vocabulary | None) -> list[
                 out.append(QueryWord(raw=joined, terms=[joined], is_ascii=True))
                 i = j
                 continue
-        out.append(words[i])
+        if not words[i].stop:
+            out.append(words[i])
         i += 1
     return out
 
@@ -140,6 +160,14 @@ def expand_query(parsed: ParsedQuery, vocabulary: Vocabulary | None = None, syno
     for word in _join_spaced(parsed.words, vocabulary):
         if word.is_ascii:
             groups += _letters(word.raw, vocabulary, synonyms, fuzzy, word.prefix)
+            continue
+        whole = normalise_term(word.raw) if len(word.terms) > 1 and synonyms else None
+        if whole and synonyms.expand(whole):
+            # a word jieba cuts (西蓝花 -> 西, 蓝花) that has synonyms: one group for the whole word
+            group = Group(word.raw)
+            group.add(Alt(WORD, tuple(word.terms), W_WORD))
+            _chinese(group, whole, synonyms)
+            groups.append(group)
             continue
         for term in word.terms:
             group = Group(term)

@@ -14,8 +14,9 @@ from search.analysis.text import CJK, ParsedQuery
 def _spans_for(text: str, parsed: ParsedQuery, pinyin: str | None = None) -> list[tuple[int, int]]:
     lowered = text.lower()
     spans: list[tuple[int, int]] = []
-    ascii_words = [w for w in parsed.words if w.is_ascii]
-    for word in parsed.words:
+    words = [w for w in parsed.words if not w.stop]
+    ascii_words = [w for w in words if w.is_ascii]
+    for word in words:
         needles = [word.raw.lower()] + ([] if word.is_ascii else word.terms)
         for needle in needles:
             if not needle:

@@ -131,6 +131,8 @@ class QueryWord:
     terms: list[str] = field(default_factory=list)
     is_ascii: bool = False
     prefix: bool = False
+    #: A stop word (``you``, ``an``): kept only to be joined with its neighbours as pinyin (``xiang you``).
+    stop: bool = False
 
 
 @dataclass
@@ -144,7 +146,7 @@ class ParsedQuery:
 
     @property
     def empty(self) -> bool:
-        return not self.words
+        return all(w.stop for w in self.words)
 
 
 def clean_query(text: str | None) -> tuple[str, bool]:
@@ -174,9 +176,8 @@ def parse_query(text: str | None) -> ParsedQuery:
             continue
         if body.isascii():
             term = body.lower()
-            if len(term) < 1 or (term in STOP_WORDS and not prefix):
-                continue
-            word = QueryWord(raw=body, terms=[term], is_ascii=True, prefix=prefix)
+            word = QueryWord(raw=body, terms=[term], is_ascii=True, prefix=prefix,
+                             stop=term in STOP_WORDS and not prefix)
         else:
             terms = []
             for piece in jieba.cut(body, HMM=True):

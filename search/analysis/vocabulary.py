@@ -20,7 +20,7 @@ import itertools
 import os
 import string
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 #: Longest run of letters looked at, and most pieces it may be split into.
 MAX_RUN = 40
@@ -80,13 +80,25 @@ def initials_of(word: str) -> tuple[str, ...]:
 
 
 class Vocabulary:
-    """Pinyin and initials of an index's Chinese words, back to the words."""
+    """Pinyin and initials of an index's Chinese words, back to the words.
 
-    def __init__(self, words: Iterable[str]):
+    ``words`` is an iterable of words or a mapping {word: how many documents have it}: where one
+    spelling stands for several words (``bj``: 白酒, 八角, 北京 ...), the commoner come first.
+    """
+
+    def __init__(self, words: Iterable[str] | Mapping[str, int]):
         self.full: dict[str, set[str]] = {}
         self.initials: dict[str, set[str]] = {}
         #: full-pinyin keys of words of two or more characters (a piece of one character costs more)
         self._multi: set[str] = set()
+        self.counts: dict[str, int] = dict(words) if isinstance(words, Mapping) else {}
+        self.add(words)
+
+    def add(self, words: Iterable[str] | Mapping[str, int]) -> None:
+        """Take more words (a backend's new words since it last looked)."""
+        if isinstance(words, Mapping):
+            for word, count in words.items():
+                self.counts[word] = max(count, self.counts.get(word, 0))
         for word in words:
             if not word or not all("\u4e00" <= c <= "\u9fd5" for c in word) or len(word) > 8:
                 continue
@@ -98,6 +110,9 @@ class Vocabulary:
                 for ini in initials_of(word):
                     self.initials.setdefault(ini, set()).add(word)
         self._longest = max((len(k) for k in self.full), default=0)
+
+    def count(self, word: str) -> int:
+        return self.counts.get(word, 1)
 
     def __bool__(self) -> bool:
         return bool(self.full)
@@ -134,27 +149,54 @@ class Vocabulary:
         return found[2]
 
     def words(self, key: str, initials: bool = False) -> list[str]:
-        return sorted((self.initials if initials else self.full).get(key, ()))
+        """The words spelled ``key``, the commonest first."""
+        return sorted((self.initials if initials else self.full).get(key, ()), key=lambda w: (-self.count(w), w))
 
     def corrections(self, run: str, limit: int = 3) -> list[str]:
-        """Spellings one letter away from ``run`` (a letter dropped, added, changed, or two swapped)
-        that split into full pinyin of known words: the fewest pieces first."""
+        """Spellings near ``run`` that split into full pinyin of known words, best first: fewest
+        pieces, then the sounds people mix up (z/zh, c/ch, s/sh, n/l, in/ing, en/eng, an/ang, f/h)
+        before other slips (two letters swapped, then one dropped, added or changed), then the
+        commoner words."""
         run = run.lower()
         if len(run) < 4 or len(run) > MAX_RUN:
             return []
-        found = {}
-        for candidate in _edits1(run):
-            pieces = self.split(candidate)
-            if pieces is not None:
-                found[candidate] = len(pieces)
-        return sorted(found, key=lambda c: (found[c], c))[:limit]
+        found: dict[str, tuple] = {}
+        for rank, candidates in enumerate((_fuzzy_sounds(run), *_edits1(run))):
+            for candidate in candidates:
+                if candidate in found:
+                    continue
+                pieces = self.split(candidate)
+                if pieces is not None:
+                    common = sum(max((self.count(w) for w in self.words(p)), default=0) for p in pieces)
+                    found[candidate] = (len(pieces), rank, -common, candidate)
+        return sorted(found, key=found.__getitem__)[:limit]
 
 
-def _edits1(word: str) -> set[str]:
+#: Sounds a pinyin keyboard user mixes up (模糊音: what Chinese input methods forgive), both ways.
+_CONFUSED = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"),
+             ("l", "n"), ("h", "f"))
+
+
+def _fuzzy_sounds(word: str) -> set[str]:
+    """``word`` with one of its confusable sounds swapped for the other (hongzhao -> hongzao)."""
+    out = set()
+    for a, b in _CONFUSED:
+        for old, new in ((a, b), (b, a)):
+            at = word.find(old)
+            while at >= 0:
+                out.add(word[:at] + new + word[at + len(old):])
+                at = word.find(old, at + 1)
+    out.discard(word)
+    return out
+
+
+def _edits1(word: str) -> tuple[set[str], set[str], set[str]]:
+    """Spellings one slip away from ``word``, likeliest kind first: two neighbours swapped; a letter
+    dropped, added or changed."""
     letters = string.ascii_lowercase
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    deletes = [a + b[1:] for a, b in splits if b]
-    swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-    changes = [a + c + b[1:] for a, b in splits if b for c in letters]
-    inserts = [a + c + b for a, b in splits for c in letters]
-    return set(deletes + swaps + changes + inserts) - {word}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    deletes = {a + b[1:] for a, b in splits if b}
+    inserts = {a + c + b for a, b in splits for c in letters}
+    changes = {a + c + b[1:] for a, b in splits if b for c in letters}
+    return swaps - {word}, (deletes | inserts | changes) - {word}

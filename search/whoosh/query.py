@@ -59,11 +59,15 @@ def _vocabulary(spec, reader_list) -> Vocabulary:
     key = (spec.name, *sorted(segid(r) for r in reader_list))
     found = _VOCABULARIES.get(key)
     if found is None:
-        words: set[str] = set()
+        words: dict[str, int] = {}
         for reader in reader_list:
             for name in dict.fromkeys((*spec.pinyin_fields, *(f for f, b in spec.text_fields.items() if b >= 1))):
                 if name in reader.schema:
-                    words.update(t.decode("utf-8") for t in reader.lexicon(name) if t[:1] >= b"\xe3")
+                    for text, info in reader.iter_field(name):
+                        if isinstance(text, bytes):
+                            text = text.decode("utf-8")
+                        if text[:1] >= "\u3400":
+                            words[text] = max(words.get(text, 0), info.doc_frequency())
         found = Vocabulary(words)
         if len(_VOCABULARIES) >= 8:
             _VOCABULARIES.clear()

@@ -90,3 +90,37 @@ def test_slips_only_when_fuzzy(vocabulary):
     assert vocabulary.split("lajio") is None  # not 辣 鸡 哦
     (group,) = expand_query(parse_query("平果"), vocabulary, fuzzy=True).groups
     assert ("苹果",) in alts(group, WORD)
+
+
+def test_a_stop_word_is_a_syllable_beside_other_pinyin():
+    voc = Vocabulary(["香油", "芝麻"])
+    (group,) = expand_query(parse_query("xiang you"), voc).groups
+    assert ("香油",) in alts(group, WORD)
+    assert [g.raw for g in expand_query(parse_query("the zhima"), voc).groups] == ["zhima"]  # alone: dropped
+    assert parse_query("you").empty and not parse_query("you xiang").empty
+
+
+def test_a_word_jieba_cuts_still_finds_its_synonyms():
+    parsed = parse_query("西蓝花")
+    parsed.synonyms = Synonyms([parse_group("西蓝花 = 西兰花")])
+    (group,) = expand_query(parsed).groups
+    assert ("西兰花",) in alts(group, WORD) and tuple(parsed.words[0].terms) in alts(group, WORD)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("hongzhao", "hongzao"), ("malinshu", "malingshu"),
+                                              ("xiangyuo", "xiangyou"), ("baijou", "baijiu")])
+def test_slips_prefer_confused_sounds_then_swaps_then_common_words(typed, meant):
+    voc = Vocabulary({"红枣": 9, "红烧": 2, "马铃薯": 5, "吗啉": 1, "数": 1, "香油": 4, "鲜活": 6, "白酒": 6, "白菊": 1})
+    assert voc.corrections(typed)[0] == meant
+    groups = expand_query(parse_query(typed), voc, fuzzy=True).groups
+    assert len(groups) == 1 and voc.words(meant)[0] in [a.terms[0] for a in groups[0].alts if a.kind == WORD]
+
+
+def test_one_spelling_of_several_words_ranks_the_commoner_first():
+    voc = Vocabulary({"白酒": 6, "白菊": 1, "北京": 1})
+    assert voc.words("bj", initials=True)[0] == "白酒"
+    (group,) = expand_query(parse_query("bj"), voc).groups
+    weight = {a.terms: a.weight for a in group.alts if a.kind == WORD}
+    assert weight[("白酒",)] > weight[("白菊",)] == weight[("北京",)]
+    spelled = next(a.weight for a in group.alts if a.kind == INITIALS)
+    assert spelled < weight[("白菊",)]  # the bare initials rank below any word they spell
