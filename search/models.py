@@ -78,3 +78,18 @@ class SearchDocument(Base):
     stored: Mapped[dict] = mapped_column(_JSON)
     #: Fingerprint of the row's content (search check).
     signature: Mapped[str] = mapped_column(sa.String(32))
+
+
+class SearchWord(Base):
+    """A Chinese word of an index's main fields, for SEARCH_BACKEND=postgres: pinyin typed by a
+    buyer is read as these words (search.analysis.vocabulary). Added as documents are written;
+    ``documents`` (how many have it) is exact after a rebuild and 1 for a word first seen since."""
+
+    __tablename__ = "search_words"
+    __table_args__ = (sa.UniqueConstraint("index_name", "word"),
+                      sa.Index("ix_search_words_index_name_id", "index_name", "id"))
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    index_name: Mapped[str] = mapped_column(sa.String(40))
+    word: Mapped[str] = mapped_column(sa.String(40))
+    documents: Mapped[int] = mapped_column(default=1)

@@ -19,8 +19,10 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
+from search.analysis.expand import expand_query
+from search.analysis.vocabulary import Vocabulary
 from search.backend import Backend, SearchConfigError
-from search.models import SearchDocument
+from search.models import SearchDocument, SearchWord
 from search.postgres import query, writer
 from search.spec import CheckReport, Hits, IndexSpec, get_spec
 
@@ -48,6 +50,10 @@ class PostgresBackend(Backend):
         #: Facets are counted over at most this many matches (then scaled, and the page says they are
         #: estimates); 0: always exact.
         self.facet_sample = int(app.config.get("SEARCH_FACET_SAMPLE", 2000))
+        #: index name -> [Vocabulary, last search_words id read, when read, when read in full]
+        self._vocab: dict[str, list] = {}
+        self._vocab_lock = threading.Lock()
+        self.vocabulary_ttl = float(app.config.get("SEARCH_VOCABULARY_TTL", 5))
 
     @classmethod
     def validate(cls, config: dict) -> None:
@@ -97,20 +103,46 @@ class PostgresBackend(Backend):
                 self._remember((spec.name, match), count)
         return [query.idf(n, counts[w.match]) for w in words]
 
+    def vocabulary(self, name: str) -> Vocabulary:
+        """The index's words by pinyin (search_words): loaded once per process, then the words added
+        since are read at most every SEARCH_VOCABULARY_TTL seconds, and all of them again every ten
+        such periods (a word whose transaction committed after a later one's is not missed for long)."""
+        table = SearchWord.__table__
+        now = time.monotonic()
+        with self._vocab_lock:
+            entry = self._vocab.get(name)
+            if entry is not None and now - entry[2] < self.vocabulary_ttl:
+                return entry[0]
+            full = entry is None or now - entry[3] >= self.vocabulary_ttl * 10
+            after = 0 if full else entry[1]
+            rows = db.session.execute(sa.select(table.c.id, table.c.word, table.c.documents)
+                                      .where(table.c.index_name == name, table.c.id > after)).all()
+            last = max((r[0] for r in rows), default=after)
+            found = {word: documents for _id, word, documents in rows}
+            if full:
+                entry = [Vocabulary(found), last, now, now]
+            else:
+                entry[0].add(found)
+                entry[1], entry[2] = last, now
+            self._vocab[name] = entry
+            return entry[0]
+
     def run(self, spec: IndexSpec, parsed, *, filters, ranges, facets, sort, limit, offset, prefer=()) -> Hits:
-        present: dict[str, bool] = {}
-        asks = query.checks(spec, parsed)
-        if asks:
-            sql, params = query.exists_statement(spec, asks)
-            present = dict(zip(asks, db.session.execute(sa.text(sql), params).one(), strict=True))
-        words = query.plan(spec, parsed, present)
-        args = {"idfs": self.idfs(spec, words), "filters": filters, "ranges": ranges, "facets": facets,
-                "sort": sort, "limit": limit, "offset": offset, "facet_sample": self.facet_sample,
-                "prefer": tuple(prefer)}
-        hits = self._run(spec, words, require_all=True, **args)
-        if len(words) > 1 and not hits.total:
-            hits = self._run(spec, words, require_all=False, **args)
-            hits.partial = hits.total > 0
+        args = {"filters": filters, "ranges": ranges, "facets": facets, "sort": sort, "limit": limit,
+                "offset": offset, "facet_sample": self.facet_sample, "prefer": tuple(prefer)}
+        if not parsed.words:
+            return self._run(spec, [], require_all=True, idfs=[], **args)
+        vocabulary = self.vocabulary(spec.name)
+        words = query.compile_query(spec, expand_query(parsed, vocabulary))
+        hits = self._run(spec, words, require_all=True, idfs=self.idfs(spec, words), **args)
+        if words and not hits.total:
+            # nothing: read slips of the pinyin keyboard (one letter off, a homophone), then any word
+            words = query.compile_query(spec, expand_query(parsed, vocabulary, fuzzy=True))
+            idfs = self.idfs(spec, words)
+            hits = self._run(spec, words, require_all=True, idfs=idfs, **args)
+            if len(words) > 1 and not hits.total:
+                hits = self._run(spec, words, require_all=False, idfs=idfs, **args)
+                hits.partial = hits.total > 0
         return hits
 
     def _run(self, spec: IndexSpec, words, **args) -> Hits:
@@ -163,7 +195,10 @@ class PostgresBackend(Backend):
     def rebuild(self, name: str, progress: Callable[[int], None] | None = None) -> int:
         with self._counts_lock:
             self._counts.clear()
-        return writer.rebuild(name, progress=progress)
+        count = writer.rebuild(name, progress=progress)
+        with self._vocab_lock:
+            self._vocab.pop(name, None)
+        return count
 
     def check(self, name: str, fix: bool = False, progress: Callable[[int], None] | None = None) -> CheckReport:
         return writer.check(name, fix=fix, progress=progress)

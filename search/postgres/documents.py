@@ -6,7 +6,13 @@ field's full pinyin and initials. They are written as a tsvector *literal*, each
 it is: what the 'simple' configuration would keep, without PostgreSQL's parser re-cutting jieba's
 words (it splits ``99.7%`` or a lexeme with a mark). A lexeme's weight (A-D) says which text field
 it came from (fields ranked by boost; a spec with more than four shares D); a pinyin lexeme
-carries a mark and its field's number: ``~0lajiao`` (full pinyin), ``^0lj`` (initials).
+carries a mark and its field's number: ``~0lajiao`` (full pinyin), ``^0lj`` (initials); the
+characters and character pairs of the text fields (``search.analysis.ngrams``) carry ``#``
+(``#梨``, ``#卷尺``), the whoosh backend's ``__ng`` fields.
+
+``words`` are the Chinese words of the main fields (the pinyin fields and those weighing at
+least 1), kept in ``search_words``: what typed pinyin is read as (the whoosh backend reads them
+from its lexicon).
 
 Keyword and bool fields become ``keys`` entries ``field=value`` (a GIN index answers filters and
 facet counts come from them); numbers and dates go to ``numbers`` (JSON); ``stored`` keeps what
@@ -20,10 +26,11 @@ import hashlib
 import json
 
 from search.analysis import index_terms, pinyin_text, pinyin_words
+from search.analysis.ngrams import ngram_terms
 from search.spec import PINYIN_WORDS, IndexSpec, keyword_value, numeric_value
 
 WEIGHTS = "ABCD"
-FULL, INITIALS = "~", "^"
+FULL, INITIALS, NGRAM = "~", "^", "#"
 
 
 def weight_classes(spec: IndexSpec) -> dict[str, str]:
@@ -57,8 +64,11 @@ def lexemes(spec: IndexSpec, doc: dict) -> dict[str, set[tuple[int, str]]]:
     out: dict[str, set[tuple[int, str]]] = {}
     position = {name: n + 1 for n, name in enumerate(spec.text_fields)}
     for name in spec.text_fields:
-        for term, _start, _end in index_terms(_text(doc, name)):
+        text = _text(doc, name)
+        for term, _start, _end in index_terms(text):
             out.setdefault(term, set()).add((position[name], letters[name]))
+        for term, _start, _end in ngram_terms(text):
+            out.setdefault(NGRAM + term, set()).add((position[name], letters[name]))
     for number, name in enumerate(spec.pinyin_fields):
         letter = letters.get(name, "D")
         full, initials = pinyin_text(_text(doc, name))
@@ -67,6 +77,13 @@ def lexemes(spec: IndexSpec, doc: dict) -> dict[str, set[tuple[int, str]]]:
             for word in words.split():
                 out.setdefault(pinyin_lexeme(mark, number, word), set()).add(where)
     return out
+
+
+def words(spec: IndexSpec, doc: dict) -> set[str]:
+    """The Chinese words of the document's main fields (pinyin fields, and text fields weighing >= 1)."""
+    names = dict.fromkeys((*spec.pinyin_fields, *(f for f, b in spec.text_fields.items() if b >= 1)))
+    return {term for name in names for term, _s, _e in index_terms(_text(doc, name))
+            if term[:1] >= "\u3400" and len(term) <= 40}
 
 
 def quote(lexeme: str) -> str:

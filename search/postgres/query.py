@@ -1,15 +1,15 @@
 """Query evaluation in SQL: the whoosh backend's matching and ranking, as tsquery and one statement.
 
-A parsed query becomes, word by word, a tsquery of the lexemes it stands for (search.postgres.
-documents): an ASCII word matches its stem in any text field or its pinyin/initials in a pinyin
-field (a prefix when typed as ``ping*``, or when the whole spelling is in no document, as ``pingg``);
-a Chinese word matches when each of its precise-mode pieces does (a piece no document has is
-replaced by its dictionary sub-words, all required). All words must match; when together they
-find nothing, any of them (``partial``). The score of a document is, over the query's words,
-``idf(word) * sum(boost of each field class and pinyin field the word matched in)``, with
-``idf = ln(1 + N / (1 + documents matching the word))``, as the whoosh backend ranks; ties go to
-the shorter title, then the newer id. Filters are GIN lookups on ``keys``; facet counts an
-aggregate over the matches' keys; the page, the total and the facets come from one statement.
+Both backends evaluate the same ``search.analysis.expand.ExpandedQuery``: each group of
+alternatives becomes a tsquery over the lexemes of search.postgres.documents (a word in any text
+field, its characters and pairs ``#``, full pinyin ``~n`` or initials ``^n`` of pinyin field n;
+``:*`` for a prefix). All groups must match; the backend then retries with slips read (fuzzy)
+and finally with any group (``partial``), as the whoosh backend does. The score of a document is,
+over the groups, ``idf(group) * sum(each distinct weight it matched)``: the weight of an
+alternative times its field's boost, alternatives of equal weight merged (as whoosh merges their
+bitmaps), with ``idf = ln(1 + N / (1 + documents matching the group))``; ties go to the shorter
+title, then the newer id. Filters are GIN lookups on ``keys``; facet counts an aggregate over the
+matches' keys; the page, the total and the facets come from one statement.
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from search.analysis import ParsedQuery, QueryWord, stem, sub_terms
-from search.postgres.documents import FULL, INITIALS, class_boosts, pinyin_lexeme, quote, weight_classes
+from search.analysis.expand import NGRAM, PINYIN, WORD, Alt, ExpandedQuery, Group
+from search.postgres.documents import FULL, class_boosts, pinyin_lexeme, quote, weight_classes
+from search.postgres.documents import INITIALS as INITIALS_MARK
+from search.postgres.documents import NGRAM as NGRAM_MARK
 from search.spec import IndexSpec
-
-PINYIN_WEIGHT = 0.8
-PREFIX_WEIGHT = 0.7
 
 
 @dataclass
@@ -35,73 +34,45 @@ class Part:
 
 @dataclass
 class Word:
-    #: tsquery of the documents this word matches
+    """One group of the expanded query, compiled."""
+
+    #: tsquery of the documents this group matches
     match: str
     parts: list[Part] = field(default_factory=list)
 
 
-def _pinyin(spec: IndexSpec):
-    """(field number, its weight letter, its boost) of each pinyin field."""
+def _places(spec: IndexSpec, alt: Alt) -> list[tuple[str, str, float]]:
+    """(lexeme prefix mark, weight letter, field boost) of each field class ``alt`` is matched in."""
+    if alt.kind in (WORD, NGRAM):
+        mark = NGRAM_MARK if alt.kind == NGRAM else ""
+        return [(mark, letter, boost) for letter, boost in sorted(class_boosts(spec).items())]
     letters = weight_classes(spec)
-    return [(n, letters.get(name, "D"), spec.text_fields.get(name, 1.0) * PINYIN_WEIGHT)
+    mark = FULL if alt.kind == PINYIN else INITIALS_MARK
+    return [(pinyin_lexeme(mark, n, ""), letters.get(name, "D"), spec.text_fields.get(name, 1.0))
             for n, name in enumerate(spec.pinyin_fields)]
 
 
-def _exact_ascii(spec: IndexSpec, word: QueryWord) -> tuple[str, list[Part]]:
-    term = word.terms[0]
-    stemmed = quote(stem(term))
-    parts = [Part(boost, f"{stemmed}:{letter}") for letter, boost in sorted(class_boosts(spec).items())]
-    alternatives = [stemmed]
-    for number, letter, boost in _pinyin(spec):
-        for mark in (FULL, INITIALS):
-            lexeme = quote(pinyin_lexeme(mark, number, term))
-            parts.append(Part(boost, f"{lexeme}:{letter}"))
-            alternatives.append(lexeme)
-    return " | ".join(alternatives), parts
+def _lexemes(mark: str, alt: Alt, letter: str = "") -> str:
+    star = ":*" if alt.prefix else (":" if letter else "")
+    return " & ".join(f"{quote(mark + term)}{star}{letter}" for term in alt.terms)
 
 
-def checks(spec: IndexSpec, parsed: ParsedQuery) -> list[str]:
-    """tsqueries whose presence in the index decides how a word is matched (asked before the query)."""
-    out = []
-    for word in parsed.words:
-        if word.is_ascii:
-            if not word.prefix and len(word.terms[0]) >= 3:
-                out.append(_exact_ascii(spec, word)[0])
-        else:
-            out += [quote(term) for term in word.terms if sub_terms(term)]
-    return out
+def compile_group(spec: IndexSpec, group: Group) -> Word:
+    """A group's tsquery and its ranking parts (alternatives of one weight merged into one part)."""
+    matches: list[str] = []
+    by_weight: dict[float, list[str]] = {}
+    for alt in group.alts:
+        places = _places(spec, alt)
+        for mark in dict.fromkeys(m for m, _l, _b in places):
+            matches.append(f"({_lexemes(mark, alt)})")
+        for mark, letter, boost in places:
+            by_weight.setdefault(round(alt.weight * boost, 3), []).append(f"({_lexemes(mark, alt, letter)})")
+    parts = [Part(weight, " | ".join(dict.fromkeys(queries))) for weight, queries in by_weight.items()]
+    return Word(" | ".join(dict.fromkeys(matches)) or "''", parts)
 
 
-def plan(spec: IndexSpec, parsed: ParsedQuery, present: dict[str, bool]) -> list[Word]:
-    """Each query word's tsquery and ranking parts; ``present``: the answers to ``checks``."""
-    boosts = sorted(class_boosts(spec).items())
-    words = []
-    for word in parsed.words:
-        if word.is_ascii:
-            exact, parts = _exact_ascii(spec, word)
-            alternatives = [exact]
-            term = word.terms[0]
-            if word.prefix or (len(term) >= 3 and not present.get(exact, True)):
-                for number, letter, boost in _pinyin(spec):
-                    for mark in (FULL, INITIALS) if word.prefix else (FULL,):
-                        lexeme = quote(pinyin_lexeme(mark, number, term))
-                        parts.append(Part(boost * PREFIX_WEIGHT, f"{lexeme}:*{letter}"))
-                        alternatives.append(f"{lexeme}:*")
-            words.append(Word(" | ".join(alternatives), parts))
-            continue
-        share = 1.0 / len(word.terms)
-        unions, parts = [], []
-        for term in word.terms:
-            pieces = sub_terms(term)
-            if pieces and not present.get(quote(term), True):
-                unions.append("(" + " & ".join(quote(p) for p in pieces) + ")")
-                parts += [Part(boost * share / len(pieces), f"{quote(p)}:{letter}")
-                          for p in pieces for letter, boost in boosts]
-            else:
-                unions.append(quote(term))
-                parts += [Part(boost * share, f"{quote(term)}:{letter}") for letter, boost in boosts]
-        words.append(Word(" & ".join(unions), parts))
-    return words
+def compile_query(spec: IndexSpec, expanded: ExpandedQuery | None) -> list[Word]:
+    return [compile_group(spec, g) for g in expanded.groups] if expanded is not None else []
 
 
 class Statement:
@@ -196,13 +167,4 @@ def count_statement(spec: IndexSpec, queries: list[str]) -> tuple[str, dict]:
     name = st.bind(spec.name)
     columns = ", ".join(f"(SELECT count(*) FROM search_documents WHERE index_name = {name} "
                         f"AND terms @@ {st.bind(q, 'tsquery')}) AS c{i}" for i, q in enumerate(queries))
-    return f"SELECT {columns}", st.params
-
-
-def exists_statement(spec: IndexSpec, queries: list[str]) -> tuple[str, dict]:
-    """SELECT whether any document of the index matches each tsquery (one boolean column each)."""
-    st = Statement()
-    name = st.bind(spec.name)
-    columns = ", ".join(f"EXISTS (SELECT 1 FROM search_documents WHERE index_name = {name} "
-                        f"AND terms @@ {st.bind(q, 'tsquery')}) AS e{i}" for i, q in enumerate(queries))
     return f"SELECT {columns}", st.params

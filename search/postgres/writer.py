@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from marketplace.db import atomic
 from marketplace.extensions import db
 from search.checking import chunks, compare
-from search.models import SearchDocument
-from search.postgres.documents import to_row
+from search.models import SearchDocument, SearchWord
+from search.postgres.documents import to_row, words
 from search.spec import CheckReport, IndexSpec, get_spec
 
 #: pg_advisory_xact_lock's first key: the search documents' lock space
@@ -50,28 +50,53 @@ def upsert(connection, rows: list[dict]) -> None:
     connection.execute(stmt)
 
 
+def add_words(connection, name: str, found: Iterable[str]) -> None:
+    """Add the words no document of ``name`` had before (in one sorted order: two writers adding the
+    same new words wait for each other instead of deadlocking)."""
+    found = sorted(set(found))
+    if found:
+        stmt = insert(SearchWord.__table__).values([{"index_name": name, "word": w, "documents": 1} for w in found])
+        connection.execute(stmt.on_conflict_do_nothing(index_elements=["index_name", "word"]))
+
+
+def count_words(connection, name: str, counts: dict[str, int]) -> None:
+    """Set every word's document count (a rebuild's exact figures) and drop the words no document has."""
+    table = SearchWord.__table__
+    for chunk in chunks(sorted(counts), BATCH * 4):
+        stmt = insert(table).values([{"index_name": name, "word": w, "documents": counts[w]} for w in chunk])
+        connection.execute(stmt.on_conflict_do_update(index_elements=["index_name", "word"],
+                                                      set_={"documents": stmt.excluded.documents}))
+    stale = [w for w in connection.execute(sa.select(table.c.word).where(table.c.index_name == name)).scalars()
+             if w not in counts]
+    for chunk in chunks(stale, BATCH * 4):
+        connection.execute(sa.delete(table).where(table.c.index_name == name, table.c.word.in_(chunk)))
+
+
 def remove(connection, name: str, keys: list[str]) -> None:
     if keys:
         table = SearchDocument.__table__
         connection.execute(sa.delete(table).where(table.c.index_name == name, table.c.object_id.in_(keys)))
 
 
-def write_documents(session: Session, spec: IndexSpec, keys: Iterable[str]) -> int:
+def write_documents(session: Session, spec: IndexSpec, keys: Iterable[str]) -> list[set[str]]:
     """Re-read the documents of ``keys`` and write them (or remove those that are gone), in the
-    session's transaction. The documents are read through ``db.session``, which is ``session``."""
+    session's transaction. The documents are read through ``db.session``, which is ``session``.
+    Returns the words of each document written."""
     keys = sorted({str(k) for k in keys})
     if not keys:
-        return 0
+        return []
     connection = session.connection()
     lock_documents(connection, spec.name, keys)
     # Read afresh, after the lock: objects this session loaded before may have been changed by the
     # transaction we just waited for (its own changes are flushed; a commit expires them anyway).
     session.expire_all()
     docs = {str(key): doc for key, doc in spec.load_documents([spec.id_type(k) for k in keys])}
-    rows = [to_row(spec, key, docs[key]) for key in keys if docs.get(key) is not None]
-    upsert(connection, rows)
+    written = [key for key in keys if docs.get(key) is not None]
+    upsert(connection, [to_row(spec, key, docs[key]) for key in written])
     remove(connection, spec.name, [key for key in keys if docs.get(key) is None])
-    return len(keys)
+    found = [words(spec, docs[key]) for key in written]
+    add_words(connection, spec.name, set().union(*found))
+    return found
 
 
 def indexed(name: str) -> dict[str, str]:
@@ -90,11 +115,16 @@ def rebuild(name: str, progress: Callable[[int], None] | None = None) -> int:
     spec = get_spec(name)
     ids = [str(i) for i in spec.all_ids()]
     db.session.rollback()
+    counts: dict[str, int] = {}
     for chunk in chunks(ids, BATCH):
         with atomic():
-            write_documents(db.session(), spec, chunk)
+            for found in write_documents(db.session(), spec, chunk):
+                for word in found:
+                    counts[word] = counts.get(word, 0) + 1
         if progress:
             progress(len(chunk))
+    with atomic():
+        count_words(db.session.connection(), name, counts)
     extra = sorted(set(indexed(name)) - set(ids))
     for chunk in chunks(extra, BATCH):  # re-read under the lock: one may have been published meanwhile
         with atomic():

@@ -29,14 +29,6 @@ def backend_name(app) -> str:
     return app.extensions["search"].name
 
 
-def needs_query_expansion(app) -> None:
-    """Mark the running test an expected failure on the postgres backend, which does not compile the
-    query expansion of search/analysis/expand.py yet (pinyin read back to Chinese words, initials
-    across words, synonyms): issue 13's remaining work."""
-    if backend_name(app) == "postgres":
-        pytest.xfail("the postgres backend does not use search/analysis/expand.py yet (issue 13)")
-
-
 #: key -> (title, category, county, shop key, price in fen, stock, certifications, extra fields)
 PRODUCTS = {
     "apple": ("烟台红富士苹果 5斤装", "农产品/水果", "柘城县", "coop", 1200, 100, ["green_food"], {}),

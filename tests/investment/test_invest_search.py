@@ -12,7 +12,7 @@ from investment.models import ProjectStatus
 from investment.search import LibraryQuery
 from investment.services import projects as project_services
 from investment.vocab import WAN
-from tests.catalog.search_fixtures import BACKENDS, needs_query_expansion
+from tests.catalog.search_fixtures import BACKENDS
 
 
 @pytest.fixture(params=BACKENDS)
@@ -76,7 +76,6 @@ def test_initials(app, library, text):
 
 
 def test_initials_of_a_phrase_in_the_engine(app, library):
-    needs_query_expansion(app)
     assert ids("ljsjg") == [library["chili"].id]
 
 

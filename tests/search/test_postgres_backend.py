@@ -143,3 +143,28 @@ def test_facets_over_many_matches_are_estimated_and_the_page_says_so(app, client
     assert dict(estimated.facets["category_path"])["农产品/水果"] == 6  # 4 of 4 sampled, scaled to 6
     assert "括号中的数量是估算" in client.get("/search?q=苹果").get_data(as_text=True)
     assert client.get("/api/v1/products?q=苹果").get_json()["facets_estimated"] is True
+
+
+def words(db) -> dict[str, int]:
+    rows = db.session.execute(sa.text("SELECT word, documents FROM search_words WHERE index_name = 'products'"))
+    found = dict(rows.all())
+    db.session.rollback()
+    return found
+
+
+def test_pinyin_is_read_as_the_words_written_with_the_documents(app, db, product, make_product):
+    from search.backend import current_backend
+
+    assert {"宁陵", "酥梨"} <= set(words(db))  # written in the product's own transaction
+    assert document(db, product.id)["terms"].count("'#梨'") == 1  # characters for substrings
+    app.config["SEARCH_VOCABULARY_TTL"] = current_backend().vocabulary_ttl = 0
+    assert ids("nlsl") == [product.id]  # initials across two words: read through search_words
+    assert ids("梨") == [product.id]
+    other = make_product(title="砀山酥梨 5斤装", category="农产品/水果")
+    assert set(ids("suli")) == {product.id, other.id} and ids("nlsl") == [product.id]
+    assert ids("ningling sulli") == [product.id]  # a slip, read once the exact spelling finds nothing
+    db.session.execute(sa.text("INSERT INTO search_words (index_name, word, documents) VALUES ('products', '旧词', 9)"))
+    db.session.commit()
+    current_backend().rebuild("products")
+    counts = words(db)
+    assert counts["酥梨"] == 2 and counts["宁陵"] == 1 and "旧词" not in counts  # exact after a rebuild

@@ -25,7 +25,8 @@ def machines(app, make_shop, tmp_path):
     load_categories()
     shop = make_shop(name="宁陵酥梨合作社", county="宁陵县")
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    configs = [make_config(url, tmp_path / name, SEARCH_BACKEND="postgres", SEARCH_WARM_UP=False)
+    configs = [make_config(url, tmp_path / name, SEARCH_BACKEND="postgres", SEARCH_WARM_UP=False,
+                           SEARCH_VOCABULARY_TTL=0)
                for name in ("machine-a", "machine-b")]
     with AppProcess(configs[0]) as a, AppProcess(configs[1]) as b:
         yield a, b, shop.id
@@ -41,6 +42,7 @@ def test_what_one_process_saves_the_other_finds_at_once(machines, tmp_path):
     assert b.call(api_search, "酥梨") == [pear]
     assert b.call(api_search, "suli") == [pear]
     assert b.call(api_search, "sl") == [pear]
+    assert b.call(api_search, "nlsl") == [pear]  # initials of two words: read through the other's new words
 
     b.call(rename_product, pear, "宁陵白皮酥梨 新果")
     assert a.call(api_search, "白皮") == [pear]
