@@ -82,6 +82,18 @@ QUERIES = [
     ("拼音", "lvding", {}, {}, "relevance"),
     ("首字母", "pg", {}, {}, "relevance"),
     ("首字母", "gjc", {}, {}, "relevance"),
+    ("单字", "梨", {}, {}, "relevance"),
+    ("单字", "椒", {}, {}, "relevance"),
+    ("单字", "铝", {}, {}, "relevance"),
+    ("同义词", "红酒", {}, {}, "relevance"),
+    ("同义词", "土豆", {}, {}, "relevance"),
+    ("同义词", "化肥", {}, {}, "relevance"),
+    ("拼音", "la jiao", {}, {}, "relevance"),
+    ("拼音", "永城mianfen", {}, {}, "relevance"),
+    ("首字母", "ycmf", {}, {}, "relevance"),
+    ("错拼", "lajio", {}, {}, "relevance"),
+    ("错拼", "pinguo", {}, {}, "relevance"),
+    ("错拼", "xianggo", {}, {}, "relevance"),
     ("筛选", "苹果", {"county": "宁陵县"}, {}, "relevance"),
     ("筛选", "辣椒", {"in_stock": True}, {"price_cents": (1000, 5000)}, "price_cents"),
     ("筛选", "", {"category_path": "农产品/水果", "in_stock": True}, {}, "newest"),
@@ -294,8 +306,10 @@ def main() -> None:
         from search import SearchQuery, search
         from search.backend import current_backend
 
-        rebuild = current_backend().rebuild
+        from search.synonyms import load_defaults
 
+        rebuild = current_backend().rebuild
+        load_defaults()  # the shipped synonym groups (the migration adds them; this schema is create_all's)
         if reuse:
             print("re-using the database and index of an earlier run")
         else:

@@ -129,6 +129,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SEARCH_NODE_EXPIRY_DAYS": float(env.get("SEARCH_NODE_EXPIRY_DAYS", "7")),
         #: postgres: seconds a worker keeps a word's document count (the idf) before counting again.
         "SEARCH_COUNT_TTL": float(env.get("SEARCH_COUNT_TTL", "60")),
+        #: postgres: seconds between a worker's looks for words new to the index (pinyin read as them).
+        "SEARCH_VOCABULARY_TTL": float(env.get("SEARCH_VOCABULARY_TTL", "5")),
         #: postgres: facets are counted over at most this many matches, then scaled and shown as
         #: estimates (0: always exact).
         "SEARCH_FACET_SAMPLE": int(env.get("SEARCH_FACET_SAMPLE", "2000")),
