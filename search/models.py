@@ -80,6 +80,15 @@ class SearchDocument(Base):
     signature: Mapped[str] = mapped_column(sa.String(32))
 
 
+#: PostgreSQL keeps the terms uncompressed in the row (up to 8 KB): a search tests each match's tsvector
+#: once per ranking part, and a compressed one is decompressed for every test (docs/performance.md,
+#: "Search backends"). The migration (0015) sets the same.
+TERMS_STORAGE = ("ALTER TABLE search_documents ALTER COLUMN terms SET STORAGE EXTERNAL",
+                 "ALTER TABLE search_documents SET (toast_tuple_target = 8160)")
+for _statement in TERMS_STORAGE:
+    sa.event.listen(SearchDocument.__table__, "after_create", sa.DDL(_statement).execute_if(dialect="postgresql"))
+
+
 class SearchWord(Base):
     """A Chinese word of an index's main fields, for SEARCH_BACKEND=postgres: pinyin typed by a
     buyer is read as these words (search.analysis.vocabulary). Added as documents are written;

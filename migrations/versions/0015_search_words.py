@@ -1,5 +1,6 @@
-"""Search: search_words, the words of each index for reading pinyin (postgres backend), and the
-synonym groups added to the shipped set since 0014
+"""Search: search_words, the words of each index for reading pinyin (postgres backend), the terms
+of search_documents kept uncompressed in the row (PostgreSQL), and the synonym groups added to the
+shipped set since 0014
 
 Revision ID: 0015
 Revises: 0014
@@ -44,6 +45,11 @@ def upgrade():
     sa.UniqueConstraint('index_name', 'word', name=op.f('uq_search_words_index_name_word'))
     )
     op.create_index('ix_search_words_index_name_id', 'search_words', ['index_name', 'id'], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        # each ranking part tests the tsvector again, and a compressed one is decompressed each time
+        # (search.models.TERMS_STORAGE); rows written from now on (search rebuild) are stored so
+        op.execute("ALTER TABLE search_documents ALTER COLUMN terms SET STORAGE EXTERNAL")
+        op.execute("ALTER TABLE search_documents SET (toast_tuple_target = 8160)")
     synonyms = sa.table('search_synonyms', sa.column('terms', sa.String), sa.column('one_way', sa.Boolean),
                         sa.column('updated_at', sa.DateTime(timezone=True)))
     bind = op.get_bind()
@@ -55,5 +61,8 @@ def upgrade():
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE search_documents ALTER COLUMN terms SET STORAGE EXTENDED")
+        op.execute("ALTER TABLE search_documents RESET (toast_tuple_target)")
     op.drop_index('ix_search_words_index_name_id', table_name='search_words')
     op.drop_table('search_words')
