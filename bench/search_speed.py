@@ -305,7 +305,6 @@ def main() -> None:
         from catalog.search_service import FACETS
         from search import SearchQuery, search
         from search.backend import current_backend
-
         from search.synonyms import load_defaults
 
         rebuild = current_backend().rebuild
