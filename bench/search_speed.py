@@ -281,6 +281,46 @@ def _time_pages(app, rounds: int) -> None:
     print("  " + summary("page, CPU time only", page_cpu))
 
 
+def _backend_ticks() -> tuple[int, int] | None:
+    """(pid, user + system clock ticks) of this session's PostgreSQL backend, when it runs here."""
+    import sqlalchemy as sa
+
+    from marketplace.extensions import db
+
+    pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    except OSError:
+        return None
+    return pid, int(fields[11]) + int(fields[12])
+
+
+def database_cpu(search, query_type, facets, rounds: int) -> list[float]:
+    """Per query of the mix, the CPU milliseconds of this process and of its PostgreSQL backend
+    (read from /proc: the database must run on this machine), averaged over ``rounds`` runs in a
+    row; [] when the backend's CPU cannot be read. Unlike wall time, this does not grow when other
+    work shares the cores."""
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    out = []
+    for _kind, text, filters, ranges, sort in QUERIES:
+        query = query_type(text=text, filters=filters, ranges=ranges, sort=sort, facets=facets, per_page=24)
+        before, cpu = _backend_ticks(), time.process_time()
+        for _round in range(rounds):
+            search("products", query)
+        app_ms, after = (time.process_time() - cpu) * 1000, _backend_ticks()
+        if before is None or after is None or before[0] != after[0]:
+            return []
+        out.append((app_ms + (after[1] - before[1]) * tick_ms) / rounds)
+    return out
+
+
+def report_database_cpu(search, query_type, facets, rounds: int, postgres: bool) -> None:
+    per_query = database_cpu(search, query_type, facets, rounds) if postgres else []
+    if per_query:
+        print("  " + summary("ALL, CPU of app + database", per_query)
+              + "  (each query's mean over its rounds: the wall time on an idle machine)")
+
+
 def main() -> None:
     args = _arguments()
     work = args.dir or tempfile.mkdtemp(prefix="search-bench-")
@@ -365,6 +405,7 @@ def main() -> None:
         everything = [x for ms in flat.values() for x in ms]
         print("  " + summary("ALL", everything))
         print("  " + summary("ALL, CPU time only", cpu_ms[len(QUERIES):]))
+        report_database_cpu(search, SearchQuery, FACETS, args.rounds, postgres=not sqlite)
         print("  hits per query: " + ", ".join(f"{t or '∅'}{'+filters' if f != '{}' else ''}={n}" for (t, f), n in totals.items()))
         # with --reuse this process only searches, as a web worker does (no index build, no pypinyin)
         print(f"  peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
