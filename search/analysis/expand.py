@@ -27,7 +27,7 @@ from search.analysis.vocabulary import Vocabulary, initials_of, readings
 
 WORD, NGRAM, PINYIN, INITIALS = "word", "ngram", "pinyin", "initials"
 #: Weights of the kinds of match, relative to a whole-word match of the word typed.
-W_WORD, W_SYNONYM, W_NGRAM, W_SYNONYM_NGRAM = 1.0, 0.8, 0.45, 0.3
+W_WORD, W_SYNONYM, W_NGRAM = 1.0, 0.8, 0.45
 W_PINYIN, W_INITIALS, W_SOUND = 0.8, 0.6, 0.7
 #: A spelling matched as it is typed, in the pinyin fields, when it also spells known words (their
 #: matches rank it); a prefix (``ping*``) matched as a prefix.
@@ -67,9 +67,6 @@ def _chinese(group: Group, term: str, synonyms: Synonyms | None, scale: float = 
         if norm:
             group.add(Alt(WORD, (norm,), W_SYNONYM * scale))
     group.add(Alt(NGRAM, query_ngrams(term), W_NGRAM * scale))
-    for other in (synonyms.expand(term) if synonyms else ()):
-        if len(other) >= 2 and not other.isascii():
-            group.add(Alt(NGRAM, query_ngrams(other), W_SYNONYM_NGRAM * scale))
 
 
 def _weak(pieces: list[str] | None, vocabulary: Vocabulary) -> bool:

@@ -5,10 +5,11 @@ alternatives becomes a tsquery over the lexemes of search.postgres.documents (a 
 field, its characters and pairs ``#``, full pinyin ``~n`` or initials ``^n`` of pinyin field n;
 ``:*`` for a prefix). All groups must match; the backend then retries with slips read (fuzzy)
 and finally with any group (``partial``), as the whoosh backend does. The score of a document is,
-over the groups, ``idf(group) * sum(each distinct weight it matched)``: the weight of an
-alternative times its field's boost, alternatives of equal weight merged (as whoosh merges their
-bitmaps), with ``idf = ln(1 + N / (1 + documents matching the group))``; ties go to the shorter
-title, then the newer id. Filters are GIN lookups on ``keys``; facet counts an aggregate over the
+over the groups, ``idf(group) * the best weight it matched`` (a dis-max: the weight of an
+alternative times the boost of the field it matched in, the best of them; a description repeating
+the title adds nothing), with ``idf = ln(1 + N / (1 + documents matching the group))``, as the whoosh
+backend ranks; ties go to the shorter title, then the newer id. The parts of a group are tested best
+first in one CASE, so a document matched in its title costs one test. Filters are GIN lookups on ``keys``; facet counts an aggregate over the
 matches' keys; the page, the total and the facets come from one statement.
 """
 
@@ -119,11 +120,13 @@ def idf(doc_count: int, df: int) -> float:
 
 
 def _score(st: Statement, words: list[Word], weights: list[float]) -> str:
+    """Per group, the weight of the best part the document matches (tested best first, so a title
+    match costs one test), times the group's idf; summed over the groups."""
     terms = []
     for w, word_idf in zip(words, weights, strict=True):
-        cases = " + ".join(f"CASE WHEN d.terms @@ {st.bind(p.query, 'tsquery')} THEN {p.weight * word_idf!r} ELSE 0 END"
-                           for p in w.parts) or "0"
-        terms.append(f"({cases})")
+        cases = " ".join(f"WHEN d.terms @@ {st.bind(p.query, 'tsquery')} THEN {p.weight * word_idf!r}"
+                         for p in sorted(w.parts, key=lambda p: -p.weight))
+        terms.append(f"(CASE {cases} ELSE 0 END)" if cases else "0")
     return " + ".join(terms)
 
 

@@ -104,15 +104,22 @@ def _terms_in(reader, fname: str, alt: Alt) -> int:
 
 
 def _group(reader, spec, group: Group) -> tuple[int, list[tuple[float, int]]]:
-    """(documents matching one group, [(weight, bitmap)] for ranking): alternatives of equal
-    weight are merged, so a word with many synonyms still ranks in few score classes."""
+    """(documents matching one group, [(weight, bitmap)] for ranking): each document is in the
+    bitmap of the best weight it matched only (a dis-max over the alternatives and fields, as the
+    postgres backend's CASE: a description repeating the title adds nothing), so a word with many
+    synonyms still ranks in few score classes."""
     by_weight: dict[float, int] = {}
     for alt in group.alts:
         for fname, boost in _field_names(spec, alt.kind):
             if bm := _terms_in(reader, fname, alt):
                 weight = round(alt.weight * boost, 3)
                 by_weight[weight] = by_weight.get(weight, 0) | bm
-    return _or(by_weight.values()), list(by_weight.items())
+    best, seen = [], 0
+    for weight in sorted(by_weight, reverse=True):
+        if only := by_weight[weight] & ~seen:
+            best.append((weight, only))
+            seen |= only
+    return seen, best
 
 
 def match_groups(reader, spec, expanded: ExpandedQuery | None) -> list[tuple[int, list[tuple[float, int]]]] | None:
