@@ -34,5 +34,5 @@ def init_app(app: Flask) -> None:
     """Routes, models and CLI (the login machinery is set up earlier, by init_login)."""
     from marketplace.domains import register
 
-    register(app, "accounts", package=__name__, blueprint=bp, routes=("views", "api"), models=("models",),
+    register(app, "accounts", package=__name__, blueprint=bp, routes=("views", "phone_views", "api"), models=("models",),
              cli=("cli",), seed="marketplace.seed:seed_demo_users")
