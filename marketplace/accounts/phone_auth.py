@@ -36,12 +36,12 @@ from marketplace.mail.sms import queue_sms
 from marketplace.privacy.consent import SOURCE_REGISTER, record_consent
 
 #: A mainland China mobile number: 11 digits starting 13-19.
-_MAINLAND = re.compile(r"1[3-9]\d{9}")
+_MAINLAND = re.compile(r"1[3-9][0-9]{9}")
 #: Separators people type inside a number: spaces, hyphens, dots, brackets.
 _SEPARATORS = re.compile(r"[ \-.()]")
 CODE_DIGITS = 6
 
-PURPOSE_LABELS = {CodePurpose.REGISTER: lazy_gettext("注册账号"), CodePurpose.LOGIN: lazy_gettext("登录"),
+PURPOSE_LABELS = {CodePurpose.REGISTER: lazy_gettext("注册本站账号"), CodePurpose.LOGIN: lazy_gettext("登录账号"),
                   CodePurpose.CHANGE_PHONE: lazy_gettext("绑定手机号")}
 
 
@@ -68,7 +68,7 @@ def normalise_mobile(value: str | None) -> str:
     if not text:
         raise PhoneError(_("请填写手机号。"), field="phone")
     digits = _SEPARATORS.sub("", text)
-    if len(text) > 32 or not re.fullmatch(r"\+?\d+", digits):
+    if len(text) > 32 or not re.fullmatch(r"\+?[0-9]+", digits):
         raise PhoneError(_("请填写有效的手机号，例如 138 1234 5678。"), field="phone")
     if digits.startswith("+"):
         if not digits.startswith("+86"):
@@ -83,10 +83,17 @@ def normalise_mobile(value: str | None) -> str:
     return "+86" + digits
 
 
+def display_mobile(phone: str | None) -> str:
+    """An E.164 mainland number as people read it: +86 138 1234 5678 (other values unchanged)."""
+    if phone and len(phone) == 14 and phone.startswith("+86"):
+        return f"+86 {phone[3:6]} {phone[6:10]} {phone[10:]}"
+    return phone or ""
+
+
 def clean_code(value: str | None) -> str:
     """The 6 digits of a typed code (full-width digits and spaces allowed), else PhoneError."""
     code = re.sub(r"\s", "", unicodedata.normalize("NFKC", value or ""))
-    if not re.fullmatch(rf"\d{{{CODE_DIGITS}}}", code):
+    if not re.fullmatch(rf"[0-9]{{{CODE_DIGITS}}}", code):
         raise PhoneError(_("验证码是 %(n)d 位数字。", n=CODE_DIGITS), field="code")
     return code
 

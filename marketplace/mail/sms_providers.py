@@ -91,7 +91,7 @@ class AliyunProvider:
     def send(self, phone: str, text: str, params: dict[str, str]) -> str | None:
         from alibabacloud_dysmsapi20170525 import models
         from alibabacloud_tea_util import models as util
-        from darabonba.exceptions import DaraException
+        from Tea.exceptions import TeaException
 
         request = models.SendSmsRequest(phone_numbers=phone.removeprefix("+86"), sign_name=self.sign_name,
                                         template_code=self.template_code,
@@ -99,7 +99,7 @@ class AliyunProvider:
         runtime = util.RuntimeOptions(autoretry=False, connect_timeout=self.timeout_ms, read_timeout=self.timeout_ms)
         try:
             body = self.client.send_sms_with_options(request, runtime).body
-        except DaraException as exc:  # the SDK's errors: HTTP 4xx/5xx answers and network failures
+        except TeaException as exc:  # the SDK's errors: HTTP 4xx/5xx answers and network failures
             raise _aliyun_error(exc) from None
         if body.code != "OK":
             raise SmsError(f"aliyun {body.code}: {body.message}", permanent=body.code not in ALIYUN_TRANSIENT)
@@ -109,6 +109,8 @@ class AliyunProvider:
 def _aliyun_error(exc: Exception) -> SmsError:
     code = getattr(exc, "code", None)
     status = getattr(exc, "status_code", None) or getattr(exc, "statusCode", None)
+    if status is None:  # no answer; the SDK's text of it holds the request's URL, code included: left out
+        return SmsError(f"aliyun unreachable: {type(exc).__name__}", permanent=False)
     reason = f"aliyun {code or type(exc).__name__}: {getattr(exc, 'message', '') or ''}".strip()[:300]
     if status is None or int(status) >= 500 or str(code) in ALIYUN_TRANSIENT or str(code).startswith("Throttling"):
         return SmsError(reason, permanent=False)  # no answer (network), their failure, or flow control
