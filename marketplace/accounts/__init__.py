@@ -32,9 +32,8 @@ def init_login(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     """Routes, models and CLI (the login machinery is set up earlier, by init_login)."""
-    from marketplace.domains import register
-
     from marketplace.accounts.phone_auth import display_mobile
+    from marketplace.domains import register
 
     app.jinja_env.filters["mobile"] = display_mobile
     register(app, "accounts", package=__name__, blueprint=bp, routes=("views", "phone_views", "api"), models=("models",),

@@ -119,5 +119,8 @@ def deliver_sms(limit: int = 20) -> dict[str, int]:
 
 
 def init_app(app: Flask) -> None:
-    get_provider(app)  # a wrong SMS_PROVIDER or a missing setting stops the app at start
+    provider = get_provider(app)  # a wrong SMS_PROVIDER or a missing setting stops the app at start
+    if provider.keeps_messages and app.config.get("ENV") == "production":
+        log.warning("SMS_PROVIDER=%s in production: no text message is sent, nobody can sign up or in by phone",
+                    provider.name)
     register_job(app, "sms.deliver", deliver_sms, every=dt.timedelta(minutes=1))

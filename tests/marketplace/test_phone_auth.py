@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import uuid
 
 import pytest
 import sqlalchemy as sa
 
+from marketplace import create_app
 from marketplace.accounts import phone_auth
 from marketplace.accounts.models import CodePurpose, PhoneCode, User
 from marketplace.db import atomic, utcnow
@@ -273,3 +276,33 @@ def test_a_number_of_another_account_cannot_be_taken_and_a_change_code_is_the_as
     with pytest.raises(phone_auth.PhoneError, match="另一个账号"):
         phone_auth.change_mobile(other, PHONE, last_code(db))
     assert db.session.get(User, other.id).mobile is None
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL=redis://127.0.0.1:6379/<n>")
+def test_the_cooldown_holds_across_workers_sharing_redis(app_config, db):
+    import redis
+
+    prefix = f"t-{uuid.uuid4().hex}"
+    app_config.update(RATELIMIT_STORAGE_URI=os.environ["TEST_REDIS_URL"], RATELIMIT_KEY_PREFIX=prefix)
+    workers = [create_app(app_config), create_app(app_config)]  # two gunicorn workers, one Redis
+    with workers[0].app_context():
+        try:
+            assert send(workers[0].test_client()).status_code == 303
+            assert send(workers[1].test_client()).status_code == 429
+            assert count(db, PhoneCode) == 1
+            stored = redis.Redis.from_url(os.environ["TEST_REDIS_URL"]).keys(f"*{prefix}*sms-phone*")
+            assert stored, "the count is in Redis, where every worker sees it"
+        finally:
+            db.session.remove()
+
+
+def test_codes_are_still_sent_and_limited_when_the_limit_store_is_down(app_config, db):
+    app_config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:1/0"  # nothing listens there: memory fallback
+    application = create_app(app_config)
+    with application.app_context():
+        try:
+            client = application.test_client()
+            assert send(client).status_code == 303
+            assert send(client).status_code == 429
+        finally:
+            db.session.remove()
