@@ -289,7 +289,7 @@ def print_accounts(echo: Callable[[str], None] = click.echo) -> None:
         echo(f"{email:{width}}  {mobile:11}  {role:18}  {shop}")
     echo("")
     echo(f"Sign in by phone: {DEMO_URL}/account/phone/login with a mobile number above. No SMS is sent")
-    echo(f"(SMS_PROVIDER=outbox): read the code at {DEMO_URL}/admin/outbox as {ADMIN_EMAIL}, or in this log.")
+    echo(f"(SMS_PROVIDER=outbox): read the code at {DEMO_URL}/admin/outbox as {ADMIN_EMAIL}, or in the server's log.")
     echo(f"Open {DEMO_URL}  (admin pages: {DEMO_URL}/admin)")
 
 

@@ -113,3 +113,24 @@ def test_he_deletes_his_account_after_a_fresh_sign_in_without_a_password(client,
 def test_the_cli_lists_him_by_his_number(app, farmer):
     result = app.test_cli_runner().invoke(args=["users", "list"])
     assert result.exit_code == 0 and PHONE in result.output
+
+
+def test_the_demo_has_buyers_and_a_farmer_who_sign_in_by_phone(app, db):
+    from marketplace.seed_data import DEMO_MOBILES, PHONE_ONLY_USERS
+
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--without", "catalog", "--without", "investment"])
+    assert result.exit_code == 0, result.output
+    assert "/account/phone/login" in result.output and "/admin/outbox" in result.output
+    farmer_mobile = DEMO_MOBILES["suli@demo.example"]
+    assert farmer_mobile.removeprefix("+86") in result.output
+    for mobile in [farmer_mobile, DEMO_MOBILES["buyer@demo.example"], PHONE_ONLY_USERS[0][0]]:
+        limiter.reset()
+        client = app.test_client()
+        user = db.session.scalar(sa.select(User).where(User.mobile == mobile))
+        sign_in(client, db, user)
+        with client.session_transaction() as s:
+            assert s["_user_id"].startswith(f"{user.id}:")
+    assert db.session.scalar(sa.select(User).where(User.mobile == farmer_mobile)).email == "suli@demo.example"
+    # seeding again changes nothing
+    assert app.test_cli_runner().invoke(args=["seed-demo", "--without", "catalog", "--without", "investment"]).exit_code == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.mobile.is_not(None))) == 5
