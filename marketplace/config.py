@@ -199,6 +199,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SMS_SIGN_NAME": env.get("SMS_SIGN_NAME") or None,
         "SMS_TEMPLATE_CODE": env.get("SMS_TEMPLATE_CODE") or None,
         "SMS_ENDPOINT": env.get("SMS_ENDPOINT") or None,
+        "SMS_TIMEOUT_SECONDS": float(env.get("SMS_TIMEOUT_SECONDS", "10")),
         "SMS_CODE_TTL_SECONDS": int(env.get("SMS_CODE_TTL_SECONDS", "300")),
         "SMS_CODE_MAX_ATTEMPTS": int(env.get("SMS_CODE_MAX_ATTEMPTS", "5")),
         # a message not sent within this long is given up (its code has expired by then)
