@@ -6,7 +6,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from marketplace.config import normalise_database_url
-from tests.marketplace.test_migrations import _flask_db, _rows, empty_database  # noqa: F401 (a fixture)
+from tests.marketplace import test_migrations
+from tests.marketplace.test_migrations import _flask_db, _rows
+
+#: the fresh SQLite and PostgreSQL databases of test_migrations
+empty_database = test_migrations.empty_database
 
 
 def _execute(url: str, *statements: str) -> None:
