@@ -222,6 +222,14 @@ def register(phone: str, code: str, *, name: str = "", locale: str = "zh_CN",
     row = check_code(phone, CodePurpose.REGISTER, code)
     with atomic():
         _use(row)
+    return register_proven(phone, name=name, locale=locale, consent=consent)
+
+
+def register_proven(phone: str, *, name: str = "", locale: str = "zh_CN", consent: bool = False) -> tuple[User, bool]:
+    """``register`` for a number its holder has just proven otherwise (a sign-in code for a number
+    without an account): the caller vouches for the proof."""
+    if not consent:
+        raise PhoneError(_("请阅读并勾选同意《隐私政策》和《用户协议》后再注册。"), field="consent")
     existing = user_by_mobile(phone)
     if existing is not None:
         if not existing.active:

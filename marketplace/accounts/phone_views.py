@@ -9,6 +9,7 @@ the session; step two (/account/phone/verify) takes the code. Sending is rate-li
 from __future__ import annotations
 
 import hashlib
+import time
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -25,6 +26,10 @@ from marketplace.security import is_safe_next, safe_next
 
 #: session key: what the code being waited for is for {"purpose", "phone", "name", "consent", "next"}
 PENDING = "phone_code"
+#: session key: a number without an account whose sign-in code was right {"phone", "at"}: signing
+#: up with it in the next PROOF_SECONDS needs no second code
+PROVEN = "phone_proven"
+PROOF_SECONDS = 600
 
 
 def _phone_key() -> str:
@@ -61,9 +66,14 @@ def _too_often_ip() -> str:
 def sms_limits(view):
     """The shared per-number and per-address limits on sending codes (one scope for every purpose)."""
     view = limiter.shared_limit(_phone_limit, scope="sms-phone", key_func=_phone_key, methods=["POST"],
-                                deduct_when=_code_sent, error_message=_too_often_phone)(view)
+                                deduct_when=_code_sent, error_message=_too_often_phone, exempt_when=_sends_nothing)(view)
     return limiter.shared_limit(_ip_limit, scope="sms-ip", methods=["POST"], deduct_when=_code_sent,
-                                error_message=_too_often_ip)(view)
+                                error_message=_too_often_ip, exempt_when=_sends_nothing)(view)
+
+
+def _sends_nothing() -> bool:
+    """Signing up with a number this session has just proven sends no code: no limit applies."""
+    return request.endpoint == "accounts.phone_register" and _proven(request.form.get("phone")) is not None
 
 
 def _send(form, purpose: CodePurpose, **pending):
@@ -104,10 +114,27 @@ def phone_register():
     if request.method == "GET" and not form.phone.data:
         form.phone.data = request.args.get("phone", "")[:32]
     if form.validate_on_submit():
+        proven = _proven(form.phone.data)
+        if proven is not None:  # proven a moment ago with a sign-in code: no second code
+            user, _created = auth.register_proven(proven, name=form.name.data or "", locale=_current_locale(),
+                                                  consent=True)
+            _start_session(user, remember=False)
+            return redirect(url_for("accounts.phone_welcome"))
         sent = _send(form, CodePurpose.REGISTER, name=(form.name.data or "")[:80], consent=True)
         if sent is not None:
             return sent
-    return render_template("accounts/phone_register.html", form=form)
+    return render_template("accounts/phone_register.html", form=form, proven=_proven(form.phone.data))
+
+
+def _proven(typed: str | None) -> str | None:
+    """The typed number when this session proved it (a right sign-in code) a moment ago."""
+    proof = session.get(PROVEN) or {}
+    try:
+        phone = auth.normalise_mobile(typed)
+    except auth.PhoneError:
+        return None
+    fresh = time.time() - float(proof.get("at") or 0) <= PROOF_SECONDS
+    return phone if fresh and proof.get("phone") == phone else None
 
 
 @bp.route("/phone/change", methods=["GET", "POST"])
@@ -153,9 +180,10 @@ def phone_verify():
     if form.validate_on_submit():
         try:
             return _verified(CodePurpose(pending["purpose"]), pending, form.code.data)
-        except auth.NoAccount as exc:
+        except auth.NoAccount:
             session.pop(PENDING, None)
-            flash(exc.message, "info")
+            session[PROVEN] = {"phone": pending["phone"], "at": time.time()}
+            flash(_("这个手机号还没有注册账号：填写称呼并同意协议即可注册，不用再收验证码。"), "info")
             return redirect(url_for("accounts.phone_register", phone=pending["phone"][3:]))
         except auth.PhoneError as exc:
             _refused(form, exc)

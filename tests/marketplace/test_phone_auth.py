@@ -132,11 +132,28 @@ def test_no_enumeration_the_same_answer_and_the_same_sms_for_a_known_and_an_unkn
     assert count(db, PhoneCode) == 2 and count(db, OutboxMessage) == 2
 
 
-def test_a_proven_unknown_number_is_offered_sign_up(client, db):
+def test_a_proven_unknown_number_is_offered_sign_up_without_a_second_code(app, client, db):
     send(client, "/account/phone/login")
     response = verify(client, last_code(db))
     assert "/account/phone/register?phone=15603700003" in response.headers["Location"]
     assert signed_in_as(client) is None and count(db, User) == 0
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "不用再收验证码" in page and ">注册</button>" in page
+    assert send(app.test_client()).status_code == 429, "another session must wait for the cooldown and a code"
+    response = send(client, name="马桂兰")  # within the cooldown: no code is needed, none is sent
+    assert response.headers["Location"].endswith("/account/phone/welcome")
+    user = db.session.scalar(sa.select(User).where(User.mobile == PHONE))
+    assert signed_in_as(client) == user.id and count(db, PhoneCode) == 1
+    assert db.session.scalar(sa.select(ConsentRecord.user_id)) == user.id
+
+
+def test_the_proof_is_for_that_number_and_a_short_while(client, db):
+    send(client, "/account/phone/login")
+    verify(client, last_code(db))
+    assert send(client, phone="139 0370 0009").status_code == 303, "another number needs its own code"
+    with client.session_transaction() as s:
+        s["phone_proven"] = {"phone": PHONE, "at": 0}
+    assert send(client).status_code == 429 and count(db, User) == 0
 
 
 def test_signing_up_with_a_registered_number_signs_its_account_in(client, db, make_user):
