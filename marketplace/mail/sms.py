@@ -8,7 +8,7 @@ SMS; ``outbox`` (development and tests) sends nothing and keeps the message, mar
 admin's outbox page and in the log, where a developer reads the code. A transient failure is
 retried with a short backoff while the message is still worth sending (SMS_MAX_AGE_SECONDS: a code
 that has expired is not sent); a refusal is marked failed with the provider's reason. Once a real
-provider has sent a message, its code is blanked in the outbox (the code is never kept in clear).
+provider has sent a message, or it is given up, its code is blanked in the outbox.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _failed(message: OutboxMessage, error: str, *, permanent: bool) -> str:
     retry_at = utcnow() + _retry_delay(message.attempts)
     too_late = retry_at > as_utc(message.created_at) + dt.timedelta(seconds=_max_age())
     if permanent or too_late or message.attempts >= int(current_app.config["SMS_MAX_ATTEMPTS"]):
-        message.status, message.next_attempt_at = OutboxStatus.FAILED, None
+        _given_up(message)
         return "failed"
     message.next_attempt_at = retry_at
     return "retrying"
@@ -70,12 +70,22 @@ def _max_age() -> int:
     return int(current_app.config["SMS_MAX_AGE_SECONDS"])
 
 
-def _sent(message: OutboxMessage, params: dict, provider_id: str | None) -> None:
-    message.status, message.sent_at, message.next_attempt_at = OutboxStatus.SENT, utcnow(), None
-    message.last_error = None
-    for value in params.values():  # the code leaves the outbox with the message
+def _forget_params(message: OutboxMessage) -> None:
+    """Blank the template parameters (the code) in the outbox: once sent or given up, nobody needs them."""
+    for value in json.loads(message.sms_params or "{}").values():
         message.body_text = message.body_text.replace(str(value), REDACTED)
     message.sms_params = None
+
+
+def _given_up(message: OutboxMessage) -> None:
+    message.status, message.next_attempt_at = OutboxStatus.FAILED, None
+    _forget_params(message)
+
+
+def _sent(message: OutboxMessage, provider_id: str | None) -> None:
+    message.status, message.sent_at, message.next_attempt_at = OutboxStatus.SENT, utcnow(), None
+    message.last_error = None
+    _forget_params(message)
     log.info("sms %s (%s) sent to %s, provider id %s", message.id, message.template, mask_phone(message.to_addr),
              provider_id or "-")
 
@@ -83,7 +93,7 @@ def _sent(message: OutboxMessage, params: dict, provider_id: str | None) -> None
 def _deliver_one(provider, message: OutboxMessage) -> str:
     """Send one message; returns what became of it: sent, held, retrying or failed."""
     if utcnow() > as_utc(message.created_at) + dt.timedelta(seconds=_max_age()):
-        message.status, message.next_attempt_at = OutboxStatus.FAILED, None
+        _given_up(message)
         message.last_error = "expired before it could be sent"
         return "failed"
     params = json.loads(message.sms_params or "{}")
@@ -98,7 +108,7 @@ def _deliver_one(provider, message: OutboxMessage) -> str:
         message.status, message.next_attempt_at = OutboxStatus.HELD, None
         message.last_error = None
         return "held"
-    _sent(message, params, provider_id)
+    _sent(message, provider_id)
     return "sent"
 
 

@@ -69,6 +69,7 @@ def test_a_refused_number_is_failed_with_aliyuns_reason_and_not_retried(app, db,
     (message,) = sms_rows(db)
     assert message.status == OutboxStatus.FAILED and message.next_attempt_at is None
     assert "isv.MOBILE_NUMBER_ILLEGAL" in message.last_error and message.last_error.startswith("refused")
+    assert message.sms_params is None and REDACTED in message.body_text, "a given-up code leaves the outbox too"
     assert deliver_sms() == {} and len(aliyun.requests) == 1
 
 
