@@ -264,3 +264,14 @@ def change_mobile(user: User, phone: str, code: str) -> None:
             user.mobile = phone
     except sa.exc.IntegrityError:
         raise PhoneError(_("这个手机号已经绑定了另一个账号。"), field="phone") from None
+
+
+#: Code rows are kept this long after they expire (to answer "expired" rather than "invalid", and
+#: for the attempt counts), then deleted by the job "accounts.purge_phone_codes".
+KEEP_EXPIRED = dt.timedelta(days=1)
+
+
+def purge_codes() -> int:
+    """Delete code rows that expired more than a day ago; returns how many."""
+    with atomic():
+        return db.session.execute(sa.delete(PhoneCode).where(PhoneCode.expires_at < utcnow() - KEEP_EXPIRED)).rowcount

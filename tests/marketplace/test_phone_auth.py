@@ -323,3 +323,15 @@ def test_codes_are_still_sent_and_limited_when_the_limit_store_is_down(app_confi
             assert send(client).status_code == 429
         finally:
             db.session.remove()
+
+
+def test_old_code_rows_are_purged_by_their_job(app, db):
+    from marketplace.jobs import run_job
+
+    phone_auth.send_code(PHONE, CodePurpose.LOGIN)
+    phone_auth.send_code("+8613903700009", CodePurpose.LOGIN)
+    with atomic():
+        db.session.execute(sa.update(PhoneCode).where(PhoneCode.phone == PHONE)
+                           .values(expires_at=utcnow() - dt.timedelta(days=1, minutes=1)))
+    assert run_job("accounts.purge_phone_codes") == 1
+    assert db.session.scalars(sa.select(PhoneCode.phone)).all() == ["+8613903700009"]
