@@ -193,6 +193,24 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TRUSTED_PROXIES": int(env.get("MARKETPLACE_TRUSTED_PROXIES", "0")),
         "RATELIMIT_REGISTER": env.get("MARKETPLACE_RATELIMIT_REGISTER", "5 per minute;30 per hour"),
         "RATELIMIT_RESET": env.get("MARKETPLACE_RATELIMIT_RESET", "5 per minute;20 per hour"),
+        # Codes sent by SMS (marketplace.accounts.phone_auth) and the provider (marketplace.mail.sms_providers):
+        # "outbox" keeps messages on /admin/outbox and in the log (development); "aliyun" sends them.
+        "SMS_PROVIDER": env.get("SMS_PROVIDER", "outbox"),
+        "SMS_ACCESS_KEY_ID": env.get("SMS_ACCESS_KEY_ID") or None,
+        "SMS_ACCESS_KEY_SECRET": env.get("SMS_ACCESS_KEY_SECRET") or None,
+        "SMS_SIGN_NAME": env.get("SMS_SIGN_NAME") or None,
+        "SMS_TEMPLATE_CODE": env.get("SMS_TEMPLATE_CODE") or None,
+        "SMS_ENDPOINT": env.get("SMS_ENDPOINT") or None,
+        "SMS_TIMEOUT_SECONDS": float(env.get("SMS_TIMEOUT_SECONDS", "10")),
+        "SMS_CODE_TTL_SECONDS": int(env.get("SMS_CODE_TTL_SECONDS", "300")),
+        "SMS_CODE_MAX_ATTEMPTS": int(env.get("SMS_CODE_MAX_ATTEMPTS", "5")),
+        # a message not sent within this long is given up (its code has expired by then)
+        "SMS_MAX_AGE_SECONDS": int(env.get("SMS_CODE_TTL_SECONDS", "300")),
+        "SMS_MAX_ATTEMPTS": 5,
+        "SMS_RETRY_BASE_SECONDS": 10,
+        # per number (the first limit is the resend cooldown) and per client address, over every purpose
+        "RATELIMIT_SMS_PHONE": env.get("MARKETPLACE_RATELIMIT_SMS_PHONE", "1 per minute;10 per day"),
+        "RATELIMIT_SMS_IP": env.get("MARKETPLACE_RATELIMIT_SMS_IP", "5 per minute;30 per day"),
         # Payments: with no Stripe keys, Stripe is off and only the offline methods are offered.
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY") or None,

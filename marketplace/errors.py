@@ -214,7 +214,9 @@ def init_errors(app: Flask) -> None:
         status = e.code or 500
         message = None
         if status == 429:
-            message = _("请求次数过多，请稍后再试。")
+            # a limit declared with its own message (sending SMS codes) says which limit it is
+            own = getattr(getattr(e, "limit", None), "error_message", None)
+            message = e.description if own else _("请求次数过多，请稍后再试。")
         elif status == 400 and e.description and getattr(e, "user_message", False):
             message = e.description
         return error_response(status, message)

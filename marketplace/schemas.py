@@ -43,10 +43,11 @@ class MeShopSchema(Schema):
 
 class MeSchema(Schema):
     id = req(fields.Integer)
-    email = req(fields.String)
+    email = opt(fields.String, metadata={"description": "None for an account made with a mobile number"})
     name = req(fields.String)
     display_name = req(fields.String)
     phone = opt(fields.String)
+    mobile = opt(fields.String, metadata={"description": "The verified sign-in mobile number, E.164"})
     locale = req(fields.String)
     roles = req(fields.List, fields.String(), metadata={"description": "Platform-wide roles"})
     shop = fields.Nested(MeShopSchema, required=True, allow_none=True)

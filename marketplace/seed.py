@@ -23,7 +23,15 @@ from marketplace.db import atomic, utcnow
 from marketplace.domains import seed_steps
 from marketplace.extensions import db
 from marketplace.regions.models import Region, RegionLevel
-from marketplace.seed_data import ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SHOPS, DEMO_USERS, PENDING_SHOP
+from marketplace.seed_data import (
+    ADMIN_EMAIL,
+    DEMO_MOBILES,
+    DEMO_PASSWORD,
+    DEMO_SHOPS,
+    DEMO_USERS,
+    PENDING_SHOP,
+    PHONE_ONLY_USERS,
+)
 from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopStatusChange, ShopType
 
 DEMO_URL = "http://127.0.0.1:5000"
@@ -140,13 +148,22 @@ def _password_hash() -> str:
     return hash_password(DEMO_PASSWORD)
 
 
-def _user(email: str, name: str, roles=()) -> User:
-    user = db.session.scalar(sa.select(User).where(User.email == email))
+def _user(email: str | None, name: str, roles=(), mobile: str | None = None) -> User:
+    mobile = mobile or DEMO_MOBILES.get(email or "")
+    if email:
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+    else:
+        user = db.session.scalar(sa.select(User).where(User.mobile == mobile))
+    if user is not None and mobile and user.mobile is None and db.session.scalar(
+            sa.select(User.id).where(User.mobile == mobile)) is None:
+        user.mobile = mobile  # a demo loaded before sign-in by phone existed
     if user is None:
+        from marketplace.accounts.passwords import UNUSABLE_PASSWORD
         from marketplace.privacy.consent import SOURCE_REGISTER
         from marketplace.privacy.models import ConsentRecord
 
-        user = User(email=email, name=name, password_hash=_password_hash(), locale="zh_CN")
+        user = User(email=email, mobile=mobile, name=name, locale="zh_CN",
+                    password_hash=_password_hash() if email else UNUSABLE_PASSWORD)
         db.session.add(user)
         db.session.flush()
         # a demo account signed up as anyone does: with the policy accepted (no banner on the demo)
@@ -162,6 +179,9 @@ def _user(email: str, name: str, roles=()) -> User:
 def seed_demo_users(progress: Progress) -> None:
     for email, name, roles in DEMO_USERS:
         _user(email, name, roles)
+        progress(1)
+    for mobile, name in PHONE_ONLY_USERS:
+        _user(None, name, mobile=mobile)
         progress(1)
 
 
@@ -241,26 +261,35 @@ def seed_demo(show_progress: bool = True, without: tuple[str, ...] = ()) -> list
     return results
 
 
-def demo_accounts() -> list[tuple[str, str, str]]:
-    """(e-mail, role, shop) of every demo account, for the closing table."""
+def demo_accounts() -> list[tuple[str, str, str, str]]:
+    """(e-mail, mobile, role, shop) of every demo account, for the closing table ("-": none)."""
     rows = []
     for email, _name, roles in DEMO_USERS:
-        rows.append((email, ", ".join(roles) or "buyer", ""))
+        rows.append((email, _local(DEMO_MOBILES.get(email)), ", ".join(roles) or "buyer", ""))
+    for mobile, _name in PHONE_ONLY_USERS:
+        rows.append(("-", _local(mobile), "buyer (phone only)", ""))
     for spec in [*DEMO_SHOPS, PENDING_SHOP]:
         suffix = " (pending)" if spec is PENDING_SHOP else ""
-        rows.append((spec["owner"][0], "merchant (owner)", spec["name"] + suffix))
+        email = spec["owner"][0]
+        rows.append((email, _local(DEMO_MOBILES.get(email)), "merchant (owner)", spec["name"] + suffix))
     return rows
+
+
+def _local(mobile: str | None) -> str:
+    return mobile.removeprefix("+86") if mobile else "-"
 
 
 def print_accounts(echo: Callable[[str], None] = click.echo) -> None:
     rows = demo_accounts()
     width = max(len(r[0]) for r in rows)
     echo("")
-    echo(f"Demo accounts (every password: {DEMO_PASSWORD})")
-    echo(f"{'e-mail':{width}}  {'password':11}  {'role':17}  shop")
-    for email, role, shop in rows:
-        echo(f"{email:{width}}  {DEMO_PASSWORD:11}  {role:17}  {shop}")
+    echo(f"Demo accounts (every e-mail account's password: {DEMO_PASSWORD})")
+    echo(f"{'e-mail':{width}}  {'mobile':11}  {'role':18}  shop")
+    for email, mobile, role, shop in rows:
+        echo(f"{email:{width}}  {mobile:11}  {role:18}  {shop}")
     echo("")
+    echo(f"Sign in by phone: {DEMO_URL}/account/phone/login with a mobile number above. No SMS is sent")
+    echo(f"(SMS_PROVIDER=outbox): read the code at {DEMO_URL}/admin/outbox as {ADMIN_EMAIL}, or in the server's log.")
     echo(f"Open {DEMO_URL}  (admin pages: {DEMO_URL}/admin)")
 
 

@@ -20,6 +20,19 @@ DEMO_USERS = [
     ("buyer2@demo.example", "刘强（梁园区超市）", ()),
 ]
 
+#: Sign-in mobile numbers of demo accounts (sign in at /account/phone/login; with SMS_PROVIDER=outbox,
+#: the default, no SMS is sent: the code is on /admin/outbox and in the server's log).
+DEMO_MOBILES = {
+    "buyer@demo.example": "+8613903700001",
+    "buyer2@demo.example": "+8613903700002",
+    "suli@demo.example": "+8613903701234",  # the pear grower of 宁陵 (her shop's phone too)
+}
+#: Accounts made with a mobile number only, as a farmer signs up: (mobile, name); no e-mail, no password.
+PHONE_ONLY_USERS = [
+    ("+8615603700003", "马桂兰（夏邑县何营乡 农户）"),
+    ("+8615603700004", "郭老五（虞城县 菜贩）"),
+]
+
 _WHOLESALE_MARKET = "商丘农产品中心批发市场"
 
 #: Shops with their owners. ``org`` is the 7-digit tail of a demo licence number; ``kind`` its

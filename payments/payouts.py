@@ -89,7 +89,7 @@ def onboarding_link(shop, email: str, refresh_url: str, return_url: str) -> str:
     if not settings.stripe_account_id:
         # Stripe outside any transaction; the idempotency key makes a repeat after a crash one account.
         account = client.v1.accounts.create(params={
-            "type": "express", "email": email, "capabilities": {"transfers": {"requested": True}},
+            "type": "express", **({"email": email} if email else {}), "capabilities": {"transfers": {"requested": True}},
             "metadata": {"shop": str(shop.id)}}, options={"idempotency_key": f"acct-shop{shop.id}"})
         with atomic():
             settings.stripe_account_id = account.id

@@ -62,7 +62,7 @@ def create_inquiry(project: Project, user, fields: dict) -> Inquiry:
         raise InvestError(_("这个项目目前不接受咨询"))
     signed_in = bool(getattr(user, "is_authenticated", False))
     name = _text(fields.get("name"), 60) or (user.display_name if signed_in else "")
-    email = _text(fields.get("email"), 254) or (user.email if signed_in else "")
+    email = _text(fields.get("email"), 254) or ((user.email or "") if signed_in else "")
     phone = _text(fields.get("phone"), 40)
     message = (fields.get("message") or "").strip()
     if not name:

@@ -32,7 +32,13 @@ def init_login(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     """Routes, models and CLI (the login machinery is set up earlier, by init_login)."""
-    from marketplace.domains import register
+    from datetime import timedelta
 
-    register(app, "accounts", package=__name__, blueprint=bp, routes=("views", "api"), models=("models",),
+    from marketplace.accounts.phone_auth import display_mobile, purge_codes
+    from marketplace.domains import register
+    from marketplace.jobs import register_job
+
+    app.jinja_env.filters["mobile"] = display_mobile
+    register_job(app, "accounts.purge_phone_codes", purge_codes, every=timedelta(hours=1))
+    register(app, "accounts", package=__name__, blueprint=bp, routes=("views", "phone_views", "api"), models=("models",),
              cli=("cli",), seed="marketplace.seed:seed_demo_users")

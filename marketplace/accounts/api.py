@@ -39,7 +39,7 @@ def me():
         shop = {"id": member.shop.id, "slug": member.shop.slug, "name": member.shop.name,
                 "status": member.shop.status.value, "role": "owner" if member.is_owner else "staff"}
     return {"id": user.id, "email": user.email, "name": user.name, "display_name": user.display_name,
-            "phone": user.phone, "locale": user.locale,
+            "phone": user.phone, "mobile": user.mobile, "locale": user.locale,
             "roles": sorted(r.role.value for r in user.roles if r.scope_type is None),
             "shop": shop}
 

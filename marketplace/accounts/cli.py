@@ -70,7 +70,7 @@ def create_command(email, role, password, name, locale, shop_slug, with_token):
                 db.session.add(ShopMember(shop=shop, user=user, role=MemberRole.OWNER))
     except svc.AccountError as exc:
         _fail(str(exc))
-    click.echo(f"Created user {user.email} (id {user.id}, role {role}).")
+    click.echo(f"Created user {user.contact} (id {user.id}, role {role}).")
     if generated:
         click.echo(f"Password: {password}")
     if role == "merchant":
@@ -103,7 +103,7 @@ def set_password_command(email, password):
         svc.set_password(user, password)
     except svc.AccountError as exc:
         _fail(str(exc))
-    click.echo(f"Password changed for {user.email}.")
+    click.echo(f"Password changed for {user.contact}.")
     if generated:
         click.echo(f"Password: {password}")
 
@@ -125,7 +125,7 @@ def list_command(role):
         member = members.get(user.id)
         shop = f"{member.shop.slug}({'owner' if member.is_owner else 'staff'})" if member else "-"
         state = "active" if user.active else "inactive"
-        click.echo(f"{user.id}\t{user.email}\t{roles}\t{shop}\t{state}")
+        click.echo(f"{user.id}\t{user.contact}\t{roles}\t{shop}\t{state}")
 
 
 def register(app: Flask) -> None:

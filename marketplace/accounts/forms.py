@@ -94,7 +94,7 @@ def _locale_choices():
 class ProfileForm(FlaskForm):
     name = StringField(_l("称呼"), validators=[Optional(), Length(max=80, message=_l("称呼最多 80 个字符"))],
                        render_kw={"autocomplete": "name"})
-    phone = StringField(_l("手机号"), validators=[
+    phone = StringField(_l("联系电话"), validators=[
         Optional(), Length(max=32), Regexp(r"^[0-9+\- ()]{5,32}$", message=_l("请填写有效的电话号码"))],
         render_kw={"autocomplete": "tel", "inputmode": "tel"})
     locale = SelectField(_l("语言"), validators=[InputRequired()])
@@ -128,3 +128,35 @@ class TokenForm(FlaskForm):
     scopes = SelectMultipleField(_l("权限范围"), validate_choice=False, widget=ListWidget(prefix_label=False),
                                  option_widget=CheckboxInput(),
                                  description=_l("令牌只能做勾选的事，且不会超过您账号本身的权限"))
+
+
+# --- sign-up and sign-in by mobile number (marketplace.accounts.phone_views) ----------------------
+
+def _mobile_field():
+    """Checked by the service (phone_auth.normalise_mobile), which says exactly what is wrong."""
+    return StringField(_l("手机号"), validators=[InputRequired(_l("请填写手机号。")), Length(max=32)],
+                       filters=[_strip], description=_l("中国大陆手机号，我们会发送一条验证码短信"),
+                       render_kw={"autocomplete": "tel-national", "inputmode": "tel", "maxlength": 32})
+
+
+class PhoneLoginForm(FlaskForm):
+    phone = _mobile_field()
+    next = HiddenField()
+
+
+class PhoneRegisterForm(FlaskForm):
+    phone = _mobile_field()
+    name = StringField(_l("称呼"), validators=[Optional(), Length(max=80, message=_l("称呼最多 80 个字符"))],
+                       render_kw={"autocomplete": "name"})
+    consent = BooleanField(_l("我已阅读并同意《隐私政策》和《用户协议》"), validators=[
+        DataRequired(_l("请阅读并勾选同意《隐私政策》和《用户协议》后再注册。"))])
+
+
+class PhoneChangeForm(FlaskForm):
+    phone = _mobile_field()
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("短信验证码"), validators=[InputRequired(_l("请填写验证码。")), Length(max=20)],
+                       filters=[_strip], description=_l("6 位数字"),
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 20})

@@ -59,12 +59,21 @@ def holds_role(user, role: Role | str, scope=None) -> bool:
 
 class User(UserMixin, Base):
     __tablename__ = "users"
+    __table_args__ = (
+        # one account per mobile number among the accounts not deleted (erasure clears it too)
+        sa.Index("uq_users_mobile", "mobile", unique=True, sqlite_where=sa.text("deleted_at IS NULL"),
+                 postgresql_where=sa.text("deleted_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: Stored lower-cased; unique.
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    #: Stored lower-cased; unique. None for an account made with a mobile number only.
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(80), default="")
+    #: A contact phone the user typed in his profile (free form, not verified, not for signing in).
     phone: Mapped[str | None] = mapped_column(sa.String(32))
+    #: The verified mobile number he signs in with, E.164 ("+8613812345678"); set only by a code
+    #: sent to it (marketplace.accounts.phone_auth).
+    mobile: Mapped[str | None] = mapped_column(sa.String(16))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     #: The language for pages and e-mails ("zh_CN" or "en").
     locale: Mapped[str] = mapped_column(sa.String(10), default="zh_CN")
@@ -108,7 +117,18 @@ class User(UserMixin, Base):
             from flask_babel import gettext
 
             return gettext("已注销用户")
-        return self.name or self.email.split("@")[0]
+        if self.name:
+            return self.name
+        if self.email:
+            return self.email.split("@")[0]
+        from marketplace.privacy.masking import mask_phone
+
+        return mask_phone(self.mobile)
+
+    @property
+    def contact(self) -> str:
+        """How the account is known on admin pages: its e-mail, else its mobile number."""
+        return self.email or self.mobile or ""
 
 
 #: The scope of shop roles; a user holds at most one (he belongs to one shop).
@@ -185,3 +205,35 @@ class ApiToken(Base):
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset((self.scopes or "").split())
+
+
+class CodePurpose(enum.StrEnum):
+    """What a one-time code sent by SMS may be used for: a code for one purpose never does another."""
+
+    REGISTER = "register"
+    LOGIN = "login"
+    CHANGE_PHONE = "change_phone"
+
+
+class PhoneCode(Base):
+    """A one-time code sent to a mobile number. Only its HMAC is stored; it expires, allows a few
+    attempts and one use (marketplace.accounts.phone_auth)."""
+
+    __tablename__ = "phone_codes"
+    __table_args__ = (sa.Index("ix_phone_codes_phone_purpose", "phone", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: E.164, "+8613812345678".
+    phone: Mapped[str] = mapped_column(sa.String(16))
+    purpose: Mapped[CodePurpose] = mapped_column(sa.Enum(CodePurpose, native_enum=False, length=16,
+                                                         values_callable=lambda e: [m.value for m in e]))
+    #: hex HMAC-SHA256 (keyed with SECRET_KEY) of purpose, phone and code: the code itself is never stored.
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: The signed-in user a change-of-number code was sent for (it works for him only).
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: Wrong codes tried against this row; at SMS_CODE_MAX_ATTEMPTS it is dead.
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    #: Set when the code was used (or replaced by a newer one): it never works again.
+    used_at: Mapped[dt.datetime | None]

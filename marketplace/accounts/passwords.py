@@ -14,6 +14,9 @@ from flask import current_app
 from flask_babel import gettext as _
 
 MIN_LENGTH = 10
+#: The hash of an account without a password (made with a mobile number: it signs in with codes).
+#: No Argon2 hash starts with "!", so no password ever matches it.
+UNUSABLE_PASSWORD = "!none"
 MAX_LENGTH = 200
 
 #: A short list of the passwords people pick most (lower-cased); the policy refuses them.
@@ -65,6 +68,11 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return _hasher().verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def has_usable_password(stored_hash: str | None) -> bool:
+    """False for an account without a password (signed up by phone) or a deleted one."""
+    return bool(stored_hash) and not stored_hash.startswith("!")
 
 
 def needs_rehash(stored_hash: str) -> bool:

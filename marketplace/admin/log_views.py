@@ -14,6 +14,7 @@ from flask import Response, abort, render_template, request
 from flask_login import current_user
 
 from marketplace.accounts.models import User
+from marketplace.accounts.phone_auth import PhoneError, normalise_mobile
 from marketplace.accounts.policy import admin_required
 from marketplace.admin import bp
 from marketplace.admin.models import AuditEntry
@@ -37,6 +38,14 @@ def _rendered(messages) -> None:
         render_pending(messages)
 
 
+def _as_mobile(value: str) -> str:
+    """A typed mobile number as the outbox stores an SMS recipient (E.164), else the value as is."""
+    try:
+        return normalise_mobile(value)
+    except PhoneError:
+        return value
+
+
 @bp.get("/outbox")
 @admin_required
 def outbox():
@@ -49,7 +58,7 @@ def outbox():
             abort(404)
         stmt = stmt.where(OutboxMessage.status == chosen)
     if to:
-        stmt = stmt.where(OutboxMessage.to_addr == to)
+        stmt = stmt.where(OutboxMessage.to_addr.in_([to, _as_mobile(to)]))
     pagination = paginate(stmt.order_by(OutboxMessage.id.desc()), per_page=PER_PAGE)
     _rendered(pagination.items)
     return render_template("admin/outbox.html", pagination=pagination, status=status, to=to,

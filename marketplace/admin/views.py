@@ -30,7 +30,7 @@ from marketplace.web import enum_arg, paginate
 PER_PAGE = 25
 
 OUTBOX_STATUS_LABELS = {OutboxStatus.QUEUED: _l("待发送"), OutboxStatus.SENT: _l("已发送"),
-                        OutboxStatus.FAILED: _l("发送失败")}
+                        OutboxStatus.FAILED: _l("发送失败"), OutboxStatus.HELD: _l("未发送（仅存于发件箱）")}
 
 #: The admin's verbs on a shop: (service, needs a reason, success message).
 SHOP_ACTIONS = {
@@ -135,7 +135,8 @@ def users():
     stmt = sa.select(User)
     if q:
         like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(User.email.like(like, escape="\\"), sa.func.lower(User.name).like(like, escape="\\")))
+        stmt = stmt.where(sa.or_(User.email.like(like, escape="\\"), sa.func.lower(User.name).like(like, escape="\\"),
+                                 User.mobile.like(like, escape="\\")))
     if role in {r.value for r in services.MANAGED_ROLES}:
         stmt = stmt.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role(role),
                                                                        UserRole.scope_type.is_(None))))

@@ -1,4 +1,4 @@
-"""The e-mail outbox: every message is written here first, then delivered (or kept for the admin)."""
+"""The outbox: every e-mail and SMS is written here first, then delivered (or kept for the admin)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,22 @@ class OutboxStatus(enum.StrEnum):
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"  # refused for good, or gave up after too many attempts (last_error says why)
+    HELD = "held"  # an SMS kept here and in the log, never sent (SMS_PROVIDER=outbox: development, tests)
+
+
+class Channel(enum.StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: E-mail (to_addr an address) or SMS (to_addr an E.164 mobile number; marketplace.mail.sms).
+    channel: Mapped[Channel] = mapped_column(
+        sa.Enum(Channel, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]),
+        default=Channel.EMAIL, server_default=Channel.EMAIL.value)
     to_addr: Mapped[str] = mapped_column(sa.String(254), index=True)
     subject: Mapped[str] = mapped_column(sa.String(200))
     body_text: Mapped[str] = mapped_column(sa.Text)
@@ -33,6 +43,9 @@ class OutboxMessage(Base):
     #: bodies empty until then): plain values and {"$model": class name, "id": ...} references.
     #: NULL once rendered (see mail.services.render_pending).
     render_context: Mapped[str | None] = mapped_column(sa.Text)
+    #: An SMS's template parameters for the provider (JSON, e.g. {"code": "123456"}); cleared, and the
+    #: code blanked in body_text, once a real provider has sent it.
+    sms_params: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[OutboxStatus] = mapped_column(
         sa.Enum(OutboxStatus, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]),
         default=OutboxStatus.QUEUED, index=True)

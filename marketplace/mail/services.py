@@ -27,7 +27,7 @@ from jinja2 import TemplateNotFound
 from marketplace.db import Base, atomic, utcnow
 from marketplace.extensions import db
 from marketplace.jobs import enqueue, register_job
-from marketplace.mail.models import OutboxMessage, OutboxStatus
+from marketplace.mail.models import Channel, OutboxMessage, OutboxStatus
 from marketplace.privacy.masking import mask_email
 from marketplace.text import single_line
 
@@ -57,12 +57,15 @@ def _render(template: str, locale: str, context: dict) -> tuple[str, str, str | 
     return single_line(subject, SUBJECT_MAX), body_text, body_html
 
 
-def queue_mail(to: str, template: str, *, locale: str = "zh_CN", **context) -> OutboxMessage:
+def queue_mail(to: str | None, template: str, *, locale: str = "zh_CN", **context) -> OutboxMessage | None:
     """Render ``templates/email/<template>.txt`` (and ``.html`` if present) and add it to the outbox.
 
     The subject is the template block ``subject`` rendered from ``email/<template>.subject.txt``.
-    The caller commits; delivery follows the commit (the "mail.deliver" job).
+    The caller commits; delivery follows the commit (the "mail.deliver" job). No address (an account
+    made with a mobile number only): nothing is queued, and None is returned.
     """
+    if not to:
+        return None
     subject, body_text, body_html = _render(template, locale, context)
     message = OutboxMessage(to_addr=to, subject=subject, body_text=body_text, body_html=body_html,
                             locale=locale, template=template)
@@ -119,6 +122,7 @@ def queue_mail_later(mails: list[LaterMail]) -> None:
     the buyer would wait for. Only pass rows whose rendered fields do not change meanwhile (order
     snapshots) and values computed now (links need the request). The caller commits.
     """
+    mails = [m for m in mails if m.to]  # accounts without an e-mail address get no mail
     if not mails:
         return
     db.session.execute(sa.insert(OutboxMessage), [
@@ -253,10 +257,11 @@ def _attempt_failed(message: OutboxMessage, error: str, *, permanent: bool) -> b
     return False
 
 
-def due_query(now: dt.datetime | None = None):
-    """Queued messages whose next attempt is due (new ones, and retries whose backoff has passed)."""
+def due_query(now: dt.datetime | None = None, channel: Channel = Channel.EMAIL):
+    """Queued messages of ``channel`` whose next attempt is due (new ones, and retries whose backoff
+    has passed)."""
     now = now or utcnow()
-    return sa.and_(OutboxMessage.status == OutboxStatus.QUEUED,
+    return sa.and_(OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.QUEUED,
                    sa.or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
 
 

@@ -20,16 +20,17 @@ still balance.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from marketplace.accounts.models import ApiToken, User
-from marketplace.accounts.passwords import verify_password
+from marketplace.accounts.models import ApiToken, PhoneCode, User
+from marketplace.accounts.passwords import has_usable_password, verify_password
 from marketplace.admin.services import record_audit
-from marketplace.db import atomic, utcnow
+from marketplace.db import as_utc, atomic, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage
@@ -71,8 +72,8 @@ def deletion_blocks(user: User) -> list[str]:
 def delete_account(user: User, *, actor: User, password: str | None = None, note: str = "") -> None:
     """Delete (anonymise) ``user``'s account. The user himself confirms with his password; an admin
     processing a request (``actor`` another user) writes the request's reference in ``note``."""
-    if actor.id == user.id and not verify_password(user.password_hash, password or ""):
-        raise WrongPassword(_("密码不正确。"), field="password")
+    if actor.id == user.id:
+        _confirm_identity(user, password)
     reasons = deletion_blocks(user)
     if reasons:
         raise DeletionRefused(" ".join(reasons))
@@ -82,7 +83,7 @@ def delete_account(user: User, *, actor: User, password: str | None = None, note
             raise DeletionRefused(" ".join(reasons))
         before = {"active": bool(user.active), "deleted": False}
         erasure = Erasure(user=user, actor=actor)
-        erasure.found(user.email, user.phone)
+        erasure.found(user.email, user.phone, user.mobile, (user.mobile or "").removeprefix("+86"))
         for entry in personal_data():
             if entry.erase is not None:
                 entry.erase(erasure)
@@ -97,15 +98,35 @@ def delete_account(user: User, *, actor: User, password: str | None = None, note
     db.session.expire_all()
 
 
+#: An account without a password (made with a mobile number) confirms its deletion by having signed
+#: in with a code this recently.
+RECENT_SIGN_IN = dt.timedelta(minutes=10)
+
+
+def _confirm_identity(user: User, password: str | None) -> None:
+    if has_usable_password(user.password_hash):
+        if not verify_password(user.password_hash, password or ""):
+            raise WrongPassword(_("密码不正确。"), field="password")
+        return
+    last = as_utc(user.last_login_at)
+    if last is None or utcnow() - last > RECENT_SIGN_IN:
+        raise WrongPassword(_("为确认是您本人，请退出后用手机验证码重新登录，并在 %(n)d 分钟内注销账号。",
+                              n=int(RECENT_SIGN_IN.total_seconds() // 60)))
+
+
 def _erase_account(erasure: Erasure) -> None:
     user = erasure.user
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
     db.session.execute(sa.update(ConsentRecord).where(ConsentRecord.user_id == user.id).values(ip_hash=None))
-    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_addr == user.email))
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_addr.in_(
+        [a for a in (user.email, user.mobile) if a])))
+    if user.mobile:
+        db.session.execute(sa.delete(PhoneCode).where(PhoneCode.phone == user.mobile))
     user.roles.clear()
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.name = ""
     user.phone = None
+    user.mobile = None
     user.password_hash = UNUSABLE_PASSWORD
     user.active = False
     user.auth_version = (user.auth_version or 1) + 1

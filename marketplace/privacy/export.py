@@ -56,6 +56,7 @@ def _core(user: User, limit: int) -> dict:
                                 .order_by(ApiToken.id).limit(limit))
     return {
         "account": {"id": user.id, "email": user.email, "name": user.name, "phone": user.phone,
+                    "mobile": user.mobile,
                     "locale": user.locale, "active": bool(user.active), "created_at": iso(user.created_at),
                     "last_login_at": iso(user.last_login_at)},
         "roles": [{"role": r.role.value, "label": bilingual(lambda role=r.role: role_label(role)), "scope_type": r.scope_type,

@@ -7,6 +7,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from marketplace.accounts.passwords import has_usable_password
 from marketplace.errors import form_errors
 from marketplace.extensions import limiter
 from marketplace.privacy import bp, consent
@@ -43,9 +44,18 @@ def accept():
     return redirect(safe_next(form.next.data, url_for("privacy.account")))
 
 
+def delete_form() -> DeleteAccountForm:
+    """The deletion form; an account without a password (made with a mobile number) has no password
+    field: it confirms by a recent sign-in with a code (privacy.erasure)."""
+    form = DeleteAccountForm()
+    if not has_usable_password(current_user.password_hash):
+        del form.password
+    return form
+
+
 def _account_page(form: DeleteAccountForm | None = None, status: int = 200):
     return render_template("privacy/account.html", consents=consent.consents_of(current_user),
-                           blocks=deletion_blocks(current_user), form=form or DeleteAccountForm(),
+                           blocks=deletion_blocks(current_user), form=form or delete_form(),
                            max_rows=current_app.config["PRIVACY_EXPORT_MAX_ROWS"]), status
 
 
@@ -70,11 +80,12 @@ def export():
 @bp.post("/account/delete")
 @login_required
 def delete():
-    form = DeleteAccountForm()
+    form = delete_form()
     if not form.validate():
         return _account_page(form, 400)
     try:
-        delete_account(current_user, actor=current_user, password=form.password.data)
+        delete_account(current_user, actor=current_user,
+                       password=form.password.data if "password" in form else None)
     except (WrongPassword, DeletionRefused) as exc:
         if not form_errors(form, exc):
             flash(exc.message, "error")

@@ -44,7 +44,8 @@ def owner_block(user) -> str | None:
 
 def erase_shops(erasure: Erasure) -> None:
     user = erasure.user
-    db.session.execute(sa.delete(ShopInvite).where(sa.func.lower(ShopInvite.email) == user.email.lower()))
+    if user.email:
+        db.session.execute(sa.delete(ShopInvite).where(sa.func.lower(ShopInvite.email) == user.email.lower()))
     for member in _memberships(user):
         shop: Shop = member.shop
         if member.is_owner and shop.status in ENDED:

@@ -95,7 +95,7 @@ def invite_problem(invite: ShopInvite | None, user=None) -> str | None:
     except ShopError as exc:
         return exc.message
     if user is not None:
-        if user.email.lower() != invite.email:
+        if (user.email or "").lower() != invite.email:
             return _("这个邀请是发给 %(email)s 的，请用该邮箱的账号登录后再接受", email=mask_email(invite.email))
         if member_of(user.id) is not None:
             return _("您的账号已经属于一家店铺，不能再加入另一家")

@@ -62,7 +62,10 @@ def apply():
         except ShopError as exc:
             _apply_errors(form, exc)
         else:
-            flash(_("申请已提交，平台审核后会通过邮件通知您"), "success")
+            if current_user.email:
+                flash(_("申请已提交，平台审核后会通过邮件通知您"), "success")
+            else:  # an account made with a mobile number gets no mail
+                flash(_("申请已提交，审核结果会显示在这个页面上，请过一两天回来查看"), "success")
             return redirect(url_for("shops.application"))
     return render_template("shops/apply.html", form=form), 200 if request.method == "GET" or not form.errors else 422
 

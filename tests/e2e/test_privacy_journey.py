@@ -67,7 +67,7 @@ def privacy_journey(live_server, page: Page, tmp_path, lang: str) -> None:
 
     # He adds his phone, then opens "Privacy and data" from the menu.
     page.goto("/account/")
-    page.get_by_label(t("手机号"), exact=True).fill(person["phone"])
+    page.get_by_label(t("联系电话"), exact=True).fill(person["phone"])
     page.get_by_role("button", name=t("保存"), exact=True).click()
     open_menu(page)
     page.get_by_role("link", name=t("隐私与数据"), exact=True).click()
