@@ -15,6 +15,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
     app.config.setdefault("ORDER_AUTO_COMPLETE_DAYS", 7)
     app.config.setdefault("ORDER_LAZY_EXPIRY", True)
+    #: ± tolerance of lines sold by weight (多退少补) for shops that set none, in basis points.
+    app.config.setdefault("ORDER_WEIGH_TOLERANCE_BP", 500)
+    app.config.setdefault("INVOICE_PDF_MAX_BYTES", 5 * 1024 * 1024)
     app.after_request(cart.write_cart_cookie)
     jobs.register(app)
     privacy.register(app)
@@ -29,7 +32,7 @@ def init_app(app: Flask) -> None:
     from marketplace.domains import NavItem, register
 
     register(app, "orders", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "api", "merchant_api"),
-             models=("models",), cli=("cli",), nav=(
+             models=("models", "terms_models"), cli=("cli",), nav=(
                  NavItem("orders.cart", _l("采购车"), order=50),
                  NavItem("orders.my_orders", _l("我的订单"), menu="user", order=10),
                  NavItem("orders.merchant_orders", _l("订单管理"), menu="merchant", order=30),

@@ -9,10 +9,12 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from orders.status import order_status_changed
-    from payments import hooks, privacy
+    from orders.weighing import line_weighed
+    from payments import hooks, privacy, weighed
 
     app.config.setdefault("PAYMENT_OFFLINE_HOLD_HOURS", 72)
     order_status_changed.connect(hooks.on_status_signal, app, weak=False)
+    line_weighed.connect(weighed.on_line_weighed, app, weak=False)
     hooks.register_jobs(app)
     privacy.register(app)
     from marketplace.domains import NavItem, register
