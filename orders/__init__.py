@@ -31,12 +31,14 @@ def init_app(app: Flask) -> None:
 
     from marketplace.domains import NavItem, register
 
-    register(app, "orders", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "api", "merchant_api"),
+    register(app, "orders", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "views.terms", "api", "merchant_api"),
              models=("models", "terms_models"), cli=("cli",), nav=(
                  NavItem("orders.cart", _l("采购车"), order=50),
                  NavItem("orders.my_orders", _l("我的订单"), menu="user", order=10),
                  NavItem("orders.merchant_orders", _l("订单管理"), menu="merchant", order=30),
-                 NavItem("orders.merchant_delivery", _l("配送与自提设置"), menu="merchant", order=40)))
+                 NavItem("orders.merchant_delivery", _l("配送与自提设置"), menu="merchant", order=40),
+                 NavItem("orders.merchant_terms", _l("称重结算设置"), menu="merchant", order=41),
+                 NavItem("orders.invoice_titles", _l("发票抬头"), menu="user", order=30)))
 
     # Globals (not a context processor): imported macros and e-mail templates see them too.
     app.jinja_env.globals.update(

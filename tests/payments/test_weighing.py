@@ -121,3 +121,25 @@ def test_lines_not_sold_by_weight_and_unpaid_orders_are_refused(make_variant, ma
         weighing.record_weight(pending, 999999, "5", owner)
     assert exc.value.status == 404
     assert pending.status == OrderStatus.PENDING_PAYMENT
+
+
+def test_pages_merchant_weighs_and_the_buyer_sees_the_refund(weighed_order, login, client, make_shop):
+    order, _variant, owner = weighed_order()
+    line = order.lines[0]
+    login(owner)
+    page = client.get(f"/merchant/orders/{order.id}").get_data(as_text=True)
+    assert f'id="weigh-{line.id}"' in page and "±5%" in page
+    bad = client.post(f"/merchant/orders/{order.id}/lines/{line.id}/weigh", data={"actual": "15"},
+                      headers={"Referer": f"http://localhost/merchant/orders/{order.id}"})
+    assert bad.status_code == 303
+    assert "超出买家接受的误差范围" in client.get(f"/merchant/orders/{order.id}").get_data(as_text=True)
+    r = client.post(f"/merchant/orders/{order.id}/lines/{line.id}/weigh", data={"actual": "19.4"})
+    assert r.status_code == 302
+    client.post("/account/logout")
+    other = make_shop()
+    login(other.members[0].user)
+    assert client.post(f"/merchant/orders/{order.id}/lines/{line.id}/weigh", data={"actual": "19.4"}).status_code == 404
+    client.post("/account/logout")
+    login(order.buyer)
+    html = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "实际 19.4 斤" in html and "已退还 ¥3.60" in html
