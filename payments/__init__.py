@@ -22,7 +22,10 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["payment_label"] = label
 
-    register(app, "payments", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "views.webhooks"),
+    register(app, "payments", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "views.webhooks", "views.credit"),
              models=("models",), cli=("cli",), nav=(
                  NavItem("payments.merchant_balance", _l("收款与结算"), menu="merchant", order=50),
-                 NavItem("payments.merchant_settings", _l("收款方式"), menu="merchant", order=60)))
+                 NavItem("payments.merchant_settings", _l("收款方式"), menu="merchant", order=60),
+                 NavItem("payments.merchant_credit", _l("月结客户"), menu="merchant", order=55),
+                 NavItem("payments.business_profile", _l("企业信息与授信"), menu="user", order=35),
+                 NavItem("payments.my_statements", _l("月结单"), menu="user", order=36)))

@@ -102,8 +102,8 @@ def grant_credit(shop, actor, tax_id, limit, term_days) -> CreditLine:
                            code="not_found", field="tax_id")
     try:
         limit_cents = money.parse_amount(str(limit or "").strip())
-    except (ValueError, ArithmeticError):
-        raise PaymentError(_("授信额度格式不正确"), field="limit") from None
+    except money.MoneyError as exc:
+        raise PaymentError(exc.message, field="limit") from None
     if limit_cents > MAX_LIMIT_CENTS:
         raise PaymentError(_("授信额度超出允许范围"), field="limit")
     days = _int(term_days, _("账期天数"), "term_days", MAX_TERM_DAYS)
