@@ -31,7 +31,8 @@ def init_app(app: Flask) -> None:
 
     from marketplace.domains import NavItem, register
 
-    register(app, "orders", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "views.terms", "api", "merchant_api"),
+    register(app, "orders", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "views.terms", "api",
+                                                  "merchant_api", "terms_api"),
              models=("models", "terms_models"), cli=("cli",), nav=(
                  NavItem("orders.cart", _l("采购车"), order=50),
                  NavItem("orders.my_orders", _l("我的订单"), menu="user", order=10),

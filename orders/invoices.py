@@ -136,7 +136,12 @@ def _issued_on(raw) -> dt.date:
     return value
 
 
-def issue_invoice(invoice: Invoice, actor, *, number, issued_on, file_storage) -> Invoice:
+def read_pdf_upload(file_storage) -> bytes:
+    """An uploaded invoice PDF's bytes, refused past INVOICE_PDF_MAX_BYTES (read no further)."""
+    return read_upload(file_storage, current_app.config["INVOICE_PDF_MAX_BYTES"])
+
+
+def issue_invoice(invoice: Invoice, actor, *, number, issued_on, pdf: bytes) -> Invoice:
     """The merchant records the e-invoice he issued: number, date and the PDF (validated, private)."""
     if invoice.status == InvoiceStatus.ISSUED:
         return invoice  # a double submit
@@ -145,7 +150,12 @@ def issue_invoice(invoice: Invoice, actor, *, number, issued_on, file_storage) -
     if not number.isalnum():
         raise CartError(_("发票号码只能是字母和数字"), field="number")
     day = _issued_on(issued_on)
-    data = read_upload(file_storage, current_app.config["INVOICE_PDF_MAX_BYTES"])
+    data = pdf
+    if not data:
+        raise CartError(_("请上传电子发票 PDF"), field="pdf")
+    if len(data) > current_app.config["INVOICE_PDF_MAX_BYTES"]:
+        raise CartError(_("文件太大：不能超过 %(mb)s MB", mb=current_app.config["INVOICE_PDF_MAX_BYTES"] // 2**20),
+                        status=422, code="invalid_upload", field="pdf")
     check_pdf(data)
     digest = hashlib.sha256(data).hexdigest()
     key = get_storage().save(f"private/invoices/{digest[:2]}/{digest[:40]}.pdf", data)

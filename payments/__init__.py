@@ -22,7 +22,8 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["payment_label"] = label
 
-    register(app, "payments", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "views.webhooks", "views.credit"),
+    register(app, "payments", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "views.webhooks",
+                                                    "views.credit", "credit_api"),
              models=("models",), cli=("cli",), nav=(
                  NavItem("payments.merchant_balance", _l("收款与结算"), menu="merchant", order=50),
                  NavItem("payments.merchant_settings", _l("收款方式"), menu="merchant", order=60),

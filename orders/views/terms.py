@@ -103,7 +103,8 @@ def merchant_issue_invoice(order_id: int, shop):
     if invoice is None:
         abort(404)
     invoices.issue_invoice(invoice, current_user, number=request.form.get("number"),
-                           issued_on=request.form.get("issued_on"), file_storage=request.files.get("pdf"))
+                           issued_on=request.form.get("issued_on"),
+                           pdf=invoices.read_pdf_upload(request.files.get("pdf")))
     flash(_("发票已上传，买家可以下载"), "success")
     return redirect(url_for("orders.merchant_order", order_id=order.id))
 
