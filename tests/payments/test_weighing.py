@@ -143,3 +143,20 @@ def test_pages_merchant_weighs_and_the_buyer_sees_the_refund(weighed_order, logi
     login(order.buyer)
     html = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "实际 19.4 斤" in html and "已退还 ¥3.60" in html
+
+
+def test_terms_page_saves_the_tolerance_in_both_languages(make_shop, make_user, login, client):
+    shop = make_shop()
+    login(shop.members[0].user)
+    html = client.get("/merchant/terms").get_data(as_text=True)
+    assert 'value="5"' in html and "允许误差" in html
+    r = client.post("/merchant/terms", data={"tolerance": "25"}, headers={"Referer": "http://localhost/merchant/terms"})
+    assert r.status_code == 303 and weighing.shop_tolerance_bp(shop.id) == 500
+    client.post("/merchant/terms", data={"tolerance": "2.5"})
+    assert weighing.shop_tolerance_bp(shop.id) == 250
+    client.post("/account/logout")
+    english_shop = make_shop(owner=make_user(locale="en"))
+    weighing.save_tolerance(english_shop, "2.5")
+    login(english_shop.members[0].user)
+    english = client.get("/merchant/terms").get_data(as_text=True)
+    assert "Tolerance (± %, 0: no weighed settlement)" in english and 'value="2.5"' in english
