@@ -71,6 +71,7 @@ def add_title(user, kind, name, tax_id=None) -> InvoiceTitle:
         raise CartError(_("最多保存 %(n)d 个发票抬头", n=MAX_TITLES))
     title = InvoiceTitle(user_id=user.id, kind=kind, name=name, tax_id=code)
     db.session.add(title)
+    db.session.flush()
     return title
 
 
@@ -114,8 +115,10 @@ def request_invoice(order: Order, buyer, title_id) -> Invoice:
     try:
         with atomic():
             invoice = Invoice(order_id=order.id, shop_id=order.shop_id, buyer_id=buyer.id, title_kind=title.kind,
-                              title_name=title.name, tax_id=title.tax_id, amount_cents=invoice_amount(order))
+                              title_name=title.name, tax_id=title.tax_id, amount_cents=invoice_amount(order),
+                              status=InvoiceStatus.REQUESTED, requested_at=utcnow())
             db.session.add(invoice)
+            db.session.flush()
     except IntegrityError:
         found = invoice_of(order)
         if found is None:
