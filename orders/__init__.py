@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     from flask import current_app
     from flask_login import user_logged_in
 
-    from orders import cart, delivery, jobs, privacy, status
+    from orders import cart, delivery, jobs, privacy, status, terms_privacy
 
     app.config.setdefault("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
     app.config.setdefault("ORDER_AUTO_COMPLETE_DAYS", 7)
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.after_request(cart.write_cart_cookie)
     jobs.register(app)
     privacy.register(app)
+    terms_privacy.register(app)
 
     def _merge(sender, user, **extra):
         cart.merge_visitor_cart(user)

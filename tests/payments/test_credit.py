@@ -148,3 +148,16 @@ def test_pages_pay_on_credit_and_foreign_statements(restaurant, make_group, make
     login(owner)
     html = client.get("/merchant/credit").get_data(as_text=True)
     assert "商丘市梁园区老街饭店有限公司" in html and statement.period in html
+
+
+def test_privacy_export_and_an_unpaid_statement_holds_the_deletion(restaurant, make_group, make_variant):
+    from marketplace.privacy.erasure import deletion_blocks
+    from orders.terms_privacy import export_terms
+
+    buyer, shop, owner = restaurant
+    assert deletion_blocks(buyer) == []
+    group = make_group(buyer=buyer, items=[(make_variant(shop, price=1000), 1)])
+    credit.buy_on_credit(group, buyer)
+    data = export_terms(buyer, 100)
+    assert data["business_profile"]["tax_id"] == CODE and data["statements"][0]["total_cents"] == 1000
+    assert any("月结单" in reason for reason in deletion_blocks(buyer))
