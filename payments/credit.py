@@ -186,6 +186,10 @@ def buy_on_credit(group: OrderGroup, buyer) -> list[Order]:
             if has_overdue(line.shop_id, buyer.id):
                 raise PaymentError(_("%(shop)s 有逾期未付的月结单，请先结清再月结下单", shop=order.shop.name),
                                    status=409, code="statement_overdue")
+            # Serialise credit orders of one line (a no-op UPDATE takes its row lock, as refunds do):
+            # two concurrent checkouts cannot both fit under the limit.
+            db.session.execute(sa.update(CreditLine).where(CreditLine.id == line.id)
+                               .values(updated_at=CreditLine.updated_at).execution_options(synchronize_session=False))
             used = outstanding_cents(line)
             if used + order.total_cents > line.limit_cents:
                 raise PaymentError(_("超出 %(shop)s 给您的授信额度（额度 %(limit)s，已用 %(used)s）", shop=order.shop.name,
