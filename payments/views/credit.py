@@ -60,8 +60,10 @@ def my_statements():
 
 def _statement_page(statement, viewer: str):
     settings = services.settings_by_shop([statement.shop_id]).get(statement.shop_id)
+    line = credit.credit_line(statement.shop_id, statement.buyer_id, active_only=False)
     return render_template("payments/credit/statement.html", statement=statement, viewer=viewer, settings=settings,
-                           label=credit.status_label, buyer_name=credit.buyer_name(statement.buyer_id))
+                           label=credit.status_label,
+                           buyer_name=line.company_name if line else credit.buyer_name(statement.buyer_id))
 
 
 @bp.get("/account/statements/<int:statement_id>")
@@ -81,8 +83,10 @@ def merchant_credit(shop):
                             request.form.get("term_days"))
         flash(_("授信已保存"), "success")
         return redirect(url_for("payments.merchant_credit"))
+    lines = credit.lines_of_shop(shop.id)
     return render_template("payments/credit/merchant.html", shop=shop,
-                           lines=[(line, credit.outstanding_cents(line)) for line in credit.lines_of_shop(shop.id)],
+                           lines=[(line, credit.outstanding_cents(line)) for line in lines],
+                           companies={line.buyer_id: line.company_name for line in lines},
                            statements=credit.statements_of_shop(shop.id), label=credit.status_label,
                            buyer_name=credit.buyer_name)
 

@@ -53,7 +53,10 @@ def test_weighing_invoice_and_statement_through_the_api(erp, make_user, make_sho
     credit.buy_on_credit(group, buyer)
     services.accept(order, owner)
     api = erp(shop)
+    (listed_line,) = api.get(f"/orders/{order.id}").get_json()["lines"]
+    assert listed_line["weigh_tolerance_bp"] == 500
     line = order.lines[0]
+    assert listed_line["id"] == line.id
     path = f"/orders/{order.id}/lines/{line.id}/weighing"
     assert api.post(path, json={"actual": "8"}).status_code == 422  # outside ±5 %
     assert api.post(path, json={"actual": "-1"}).status_code == 400
