@@ -165,6 +165,9 @@ def issue_invoice(invoice: Invoice, actor, *, number, issued_on, pdf: bytes) -> 
     with atomic():
         INVOICE_MACHINE.move(invoice, InvoiceStatus.ISSUED, actor=actor, number=number, issued_on=day,
                              pdf_key=key, pdf_bytes=len(data))
+        from orders import terms_notify
+
+        terms_notify.invoice_issued(invoice)
     return invoice
 
 

@@ -178,4 +178,7 @@ def _record(order: Order, line: OrderLine, grams: int, actor) -> LineWeighing:
             raise CartError(_("库存不足以记录多出的重量，请先调整库存"), status=409, code="out_of_stock") from None
         record_movements({line.variant_id: -delta}, -1, "weighed", {line.variant_id: order.id}, weighing.actor_id)
     line_weighed.send(current_app._get_current_object(), weighing=weighing, order=order, actor=actor)
+    from orders import terms_notify
+
+    terms_notify.weighed(order, weighing, line, format_weight(grams, line.unit))
     return weighing

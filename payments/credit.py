@@ -21,6 +21,7 @@ from marketplace.accounts.models import User
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.states import StateMachine
+from orders import terms_notify
 from orders.models import Order, OrderGroup, OrderStatus
 from orders.terms_models import BusinessProfile, CreditCharge, CreditLine, Statement, StatementStatus
 from payments import ledger
@@ -250,11 +251,13 @@ def issue_and_age(now: dt.datetime | None = None) -> dict[str, int]:
         with atomic():
             STATEMENT_MACHINE.move(statement, T.ISSUED,
                                    due_on=today + dt.timedelta(days=line.term_days if line else 0))
+            terms_notify.statement_moved(statement)
         issued += 1
     for statement in db.session.scalars(sa.select(Statement).where(Statement.status == T.ISSUED,
                                                                   Statement.due_on < today).order_by(Statement.id)):
         with atomic():
             STATEMENT_MACHINE.move(statement, T.OVERDUE)
+            terms_notify.statement_moved(statement)
         overdue += 1
     return {"issued": issued, "overdue": overdue}
 

@@ -97,6 +97,10 @@ def test_request_issue_download_and_the_refusals(paid_order, placed_order, login
     invoice = db.session.get(Invoice, invoice.id)
     assert invoice.status == InvoiceStatus.ISSUED and invoice.number == "26412000000012345678"
     assert invoice.pdf_key.startswith("private/")
+    from marketplace.mail.models import OutboxMessage
+
+    mail = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.template == "invoice_issued"))
+    assert mail.to_addr == buyer.email and "26412000000012345678" in mail.body_text
     r = client.get(f"/invoices/{invoice.id}.pdf")
     assert r.status_code == 200 and r.data == PDF and r.headers["X-Content-Type-Options"] == "nosniff"
     # Another shop's order: 404 for issuing.

@@ -85,6 +85,11 @@ def test_credit_order_statement_job_overdue_and_payment(restaurant, make_group, 
     db.session.expire_all()
     assert statement.status == StatementStatus.ISSUED and statement.due_on is not None
     assert credit.issue_and_age(next_month + dt.timedelta(days=31)) == {"issued": 0, "overdue": 1}
+    from marketplace.mail.models import OutboxMessage
+
+    subjects = list(db.session.scalars(sa.select(OutboxMessage.subject).where(
+        OutboxMessage.template == "statement_issued", OutboxMessage.to_addr == buyer.email).order_by(OutboxMessage.id)))
+    assert subjects == [f"月结单 {statement.period} 已出具", f"月结单 {statement.period} 已逾期"]
     small = make_group(buyer=buyer, items=[(variant, 1)])
     with pytest.raises(PaymentError) as exc:
         credit.buy_on_credit(small, buyer)
@@ -161,3 +166,17 @@ def test_privacy_export_and_an_unpaid_statement_holds_the_deletion(restaurant, m
     data = export_terms(buyer, 100)
     assert data["business_profile"]["tax_id"] == CODE and data["statements"][0]["total_cents"] == 1000
     assert any("月结单" in reason for reason in deletion_blocks(buyer))
+
+
+def test_statement_mail_in_english(make_user, make_shop, make_group, make_variant):
+    from marketplace.mail.models import OutboxMessage
+
+    buyer = make_user(locale="en")
+    credit.save_profile(buyer, "夏邑县实验小学食堂", CODE)
+    shop = make_shop()
+    credit.grant_credit(shop, shop.members[0].user, CODE, "500", "10")
+    credit.buy_on_credit(make_group(buyer=buyer, items=[(make_variant(shop, price=1000), 3)]), buyer)
+    credit.issue_and_age(utcnow() + dt.timedelta(days=32))
+    mail = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.template == "statement_issued"))
+    assert mail.subject.startswith("Statement ") and "has been issued" in mail.subject
+    assert "¥30.00" in mail.body_text and "due by" in mail.body_text

@@ -71,6 +71,10 @@ def test_shortfall_is_refunded_and_stock_follows_the_actual_weight(weighed_order
     stock = db.session.get(Variant, variant.id).stock
     assert stock == 81  # 0.6 斤 rounds to one 斤 back
     assert stock == _movements(variant.id)
+    from marketplace.mail.models import OutboxMessage
+
+    mail = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.template == "order_weighed"))
+    assert mail.to_addr == order.buyer.email and "实际 19.4 斤" in mail.body_text and "¥3.60" in mail.body_text
     # A double submit is one effect; another weight for the same line is refused.
     assert weighing.record_weight(order, line.id, "19.4", owner).id == row.id
     with pytest.raises(CartError) as exc:
