@@ -164,3 +164,11 @@ def test_terms_page_saves_the_tolerance_in_both_languages(make_shop, make_user, 
     login(english_shop.members[0].user)
     english = client.get("/merchant/terms").get_data(as_text=True)
     assert "Tolerance (± %, 0: no weighed settlement)" in english and 'value="2.5"' in english
+
+
+def test_cancelling_a_weighed_order_gives_back_only_what_was_not_moved(weighed_order):
+    order, variant, owner = weighed_order()
+    weighing.record_weight(order, order.lines[0].id, "20.6", owner)  # one 斤 more left the stall
+    services.cancel_by_merchant(order, owner, "买家不要了")
+    db.session.expire_all()
+    assert db.session.get(Variant, variant.id).stock == 100 == _movements(variant.id)
