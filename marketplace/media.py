@@ -108,6 +108,22 @@ def read_upload(file_storage, max_bytes: int) -> bytes:
     return data
 
 
+PDF_MAGIC = b"%PDF-"
+#: Names of active content a PDF of documents and invoices never needs.
+_PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/EmbeddedFile", b"/Launch", b"/RichMedia", b"/XFA")
+
+
+def check_pdf(data: bytes) -> None:
+    """The one PDF validator: judged by content (the magic number and an end-of-file marker) and
+    refused when it carries scripts, launch actions or embedded files."""
+    if not data.startswith(PDF_MAGIC):
+        raise MediaError(_("不是 PDF 文件：请上传 PDF 格式的资料"))
+    if b"%%EOF" not in data[-2048:]:
+        raise MediaError(_("PDF 文件已损坏或不完整"))
+    if any(token in data for token in _PDF_ACTIVE):
+        raise MediaError(_("PDF 文件含有脚本或附件，不能上传"))
+
+
 def open_image(data: bytes, max_pixels: int) -> Image.Image:
     """Open bytes as an image, by content, refusing other formats and decompression bombs."""
     previous = Image.MAX_IMAGE_PIXELS

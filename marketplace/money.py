@@ -98,3 +98,13 @@ def allocate(total_cents: int, weights: list[int]) -> list[int]:
     for i in order[:remainder]:
         parts[i] += 1
     return parts
+
+
+def prorate(unit_cents: int, part: int, whole: int) -> int:
+    """``unit_cents * part / whole`` rounded half up (away from zero) to a minor unit: the price of a
+    weighed difference (part grams of a unit of ``whole`` grams). Signed like ``part``."""
+    if whole <= 0:
+        raise ValueError("whole must be positive")
+    exact = Decimal(unit_cents) * Decimal(abs(part)) / Decimal(whole)
+    value = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return -value if part < 0 else value

@@ -10,14 +10,18 @@ def init_app(app: Flask) -> None:
     from flask import current_app
     from flask_login import user_logged_in
 
-    from orders import cart, delivery, jobs, privacy, status
+    from orders import cart, delivery, jobs, privacy, status, terms_privacy
 
     app.config.setdefault("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
     app.config.setdefault("ORDER_AUTO_COMPLETE_DAYS", 7)
     app.config.setdefault("ORDER_LAZY_EXPIRY", True)
+    #: ± tolerance of lines sold by weight (多退少补) for shops that set none, in basis points.
+    app.config.setdefault("ORDER_WEIGH_TOLERANCE_BP", 500)
+    app.config.setdefault("INVOICE_PDF_MAX_BYTES", 5 * 1024 * 1024)
     app.after_request(cart.write_cart_cookie)
     jobs.register(app)
     privacy.register(app)
+    terms_privacy.register(app)
 
     def _merge(sender, user, **extra):
         cart.merge_visitor_cart(user)
@@ -28,12 +32,15 @@ def init_app(app: Flask) -> None:
 
     from marketplace.domains import NavItem, register
 
-    register(app, "orders", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "api", "merchant_api"),
-             models=("models",), cli=("cli",), nav=(
+    register(app, "orders", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "views.terms", "api",
+                                                  "merchant_api", "terms_api"),
+             models=("models", "terms_models"), cli=("cli",), nav=(
                  NavItem("orders.cart", _l("采购车"), order=50),
                  NavItem("orders.my_orders", _l("我的订单"), menu="user", order=10),
                  NavItem("orders.merchant_orders", _l("订单管理"), menu="merchant", order=30),
-                 NavItem("orders.merchant_delivery", _l("配送与自提设置"), menu="merchant", order=40)))
+                 NavItem("orders.merchant_delivery", _l("配送与自提设置"), menu="merchant", order=40),
+                 NavItem("orders.merchant_terms", _l("称重结算设置"), menu="merchant", order=41),
+                 NavItem("orders.invoice_titles", _l("发票抬头"), menu="user", order=30)))
 
     # Globals (not a context processor): imported macros and e-mail templates see them too.
     app.jinja_env.globals.update(

@@ -70,7 +70,8 @@ def order_json(order: Order, detail: bool = False) -> dict:
     }
     if detail:
         data.update({
-            "lines": [{"product_title": ln.product_title, "variant_name": ln.variant_name, "unit": ln.unit,
+            "lines": [{"id": ln.id, "product_title": ln.product_title, "variant_name": ln.variant_name, "unit": ln.unit,
+                       "weigh_tolerance_bp": ln.weigh_tolerance_bp,
                        "variant_id": ln.variant_id, "quantity": ln.quantity, "unit_price_cents": ln.unit_price_cents,
                        "tier_min_quantity": ln.tier_min_quantity, "line_total_cents": ln.line_total_cents}
                       for ln in order.lines],

@@ -123,6 +123,7 @@ class OrderShopSchema(Schema):
 
 
 class OrderLineSchema(Schema):
+    id = req(fields.Integer)
     product_title = req(fields.String)
     variant_name = req(fields.String)
     unit = req(fields.String)
@@ -131,6 +132,9 @@ class OrderLineSchema(Schema):
     unit_price_cents = req(fields.Integer)
     tier_min_quantity = opt(fields.Integer)
     line_total_cents = req(fields.Integer)
+    weigh_tolerance_bp = opt(fields.Integer, metadata={
+        "description": "Sold by weight (settled on the weight at handover): the ± tolerance the buyer accepted, "
+                       "in basis points; null: not weighed"})
 
 
 class ShipToSchema(Schema):

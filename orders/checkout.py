@@ -35,6 +35,7 @@ from orders.models import (
     OrderStatusChange,
 )
 from orders.stock import StockShort, record_movements, reserve_many, short_of
+from orders.weighing import is_weight_unit, line_tolerances
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
@@ -150,6 +151,7 @@ def _place(cart, buyer, choices, address_id, key: str, note: str) -> OrderGroup:
     for lv in view.lines:
         quantities[lv.variant.id] = quantities.get(lv.variant.id, 0) + lv.quantity
     group = OrderGroup(buyer_id=buyer.id, idempotency_key=key, created_at=now, expires_at=now + timeout)
+    tolerances = line_tolerances(view.lines)  # sold by weight: the tolerance the buyer accepts here
     try:
         # Kept loaded: the answer is built from the rows just written (see the expiry below).
         with carts.atomic_keeping_loaded():
@@ -174,7 +176,9 @@ def _place(cart, buyer, choices, address_id, key: str, note: str) -> OrderGroup:
                         "product_title": lv.product.title, "variant_name": lv.variant.name, "unit": lv.variant.unit,
                         "quantity": lv.quantity, "unit_price_cents": lv.unit_price_cents,
                         "base_price_cents": lv.variant.price_cents, "tier_min_quantity": lv.tier_min_quantity,
-                        "line_total_cents": lv.line_total_cents, "weight_grams": lv.variant.weight_grams})
+                        "line_total_cents": lv.line_total_cents, "weight_grams": lv.variant.weight_grams,
+                        "weigh_tolerance_bp": (tolerances.get(lv.product.shop_id)
+                                               if is_weight_unit(lv.variant.unit) else None)})
                     taken_by[lv.variant.id] = order.id
             lines = db.session.scalars(sa.insert(OrderLine).returning(OrderLine), line_rows).all()
             history = db.session.scalars(sa.insert(OrderStatusChange).returning(OrderStatusChange), [

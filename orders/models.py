@@ -229,6 +229,9 @@ class OrderLine(Base):
     tier_min_quantity: Mapped[int | None]
     line_total_cents: Mapped[int]
     weight_grams: Mapped[int | None]
+    #: Sold by weight (多退少补): the tolerance in basis points the buyer accepted at checkout, and
+    #: the line settles on the weight recorded at handover (orders.weighing); None: not weighed.
+    weigh_tolerance_bp: Mapped[int | None]
 
     order: Mapped[Order] = relationship(back_populates="lines")
 

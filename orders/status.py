@@ -49,6 +49,14 @@ ORDER_MACHINE = StateMachine("order", {
 RELEASING = {S.CANCELLED: "order_cancelled", S.EXPIRED: "order_expired"}
 
 
+def _weighed_deltas(order: Order) -> dict[int, int]:
+    from marketplace.extensions import db
+    from orders.terms_models import LineWeighing
+
+    return dict(db.session.execute(db.select(LineWeighing.order_line_id, LineWeighing.stock_delta)
+                                   .where(LineWeighing.order_id == order.id)).all())
+
+
 def status_label(status: OrderStatus) -> str:
     return str(STATUS_LABELS[OrderStatus(status)])
 
@@ -69,9 +77,12 @@ def set_status(order: Order, target: OrderStatus, *, actor=None, note: str = "",
         from orders.stock import release_many
 
         quantities: dict[int, int] = {}
+        # A line weighed at handover already moved the difference (orders.weighing): release the rest.
+        weighed = _weighed_deltas(order) if current != S.PENDING_PAYMENT else {}
         for line in order.lines:
             if line.variant_id is not None:
-                quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
+                quantities[line.variant_id] = (quantities.get(line.variant_id, 0) + line.quantity
+                                               - weighed.get(line.id, 0))
         release_many(quantities, kind=RELEASING[target], order_ids=dict.fromkeys(quantities, order.id),
                      actor_id=getattr(actor, "id", None))
     if notify:

@@ -9,10 +9,12 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from orders.status import order_status_changed
-    from payments import hooks, privacy
+    from orders.weighing import line_weighed
+    from payments import hooks, privacy, weighed
 
     app.config.setdefault("PAYMENT_OFFLINE_HOLD_HOURS", 72)
     order_status_changed.connect(hooks.on_status_signal, app, weak=False)
+    line_weighed.connect(weighed.on_line_weighed, app, weak=False)
     hooks.register_jobs(app)
     privacy.register(app)
     from marketplace.domains import NavItem, register
@@ -20,7 +22,11 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["payment_label"] = label
 
-    register(app, "payments", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "views.webhooks"),
-             models=("models",), cli=("cli",), nav=(
+    register(app, "payments", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "views.webhooks",
+                                                    "views.credit", "credit_api"),
+             models=("models",), cli=("cli",), seed="payments.seed_terms:seed_demo_terms", nav=(
                  NavItem("payments.merchant_balance", _l("收款与结算"), menu="merchant", order=50),
-                 NavItem("payments.merchant_settings", _l("收款方式"), menu="merchant", order=60)))
+                 NavItem("payments.merchant_settings", _l("收款方式"), menu="merchant", order=60),
+                 NavItem("payments.merchant_credit", _l("月结客户"), menu="merchant", order=55),
+                 NavItem("payments.business_profile", _l("企业信息与授信"), menu="user", order=35),
+                 NavItem("payments.my_statements", _l("月结单"), menu="user", order=36)))

@@ -26,6 +26,9 @@ def on_status(order, from_status, to_status, actor, note) -> None:
         # The merchant confirmed an offline payment through the orders pages: book it.
         services.record_offline(order, actor)
     elif to_status == S.CANCELLED and from_status in (S.PAID, S.ACCEPTED):
+        from payments import credit
+
+        credit.on_cancelled(order)  # bought on credit: nothing to refund, nothing owed any more
         if refunds.refundable_cents(order) > 0:
             refund = refunds._create(order, actor, None, None, note or _("订单取消，自动退款"), False,
                                      f"refund-cancel-o{order.id}")
@@ -72,7 +75,15 @@ def reconcile_job():
     return reconcile()
 
 
+def statements_job():
+    """Every hour: issue last month's open credit statements and mark unpaid ones overdue."""
+    from payments.credit import issue_and_age
+
+    return issue_and_age()
+
+
 def register_jobs(app) -> None:
+    register_job(app, "payments.statements", statements_job, every=timedelta(hours=1))
     register_job(app, "payments.refund", refund_job)
     register_job(app, "payments.transfer", transfer_job)
     register_job(app, "payments.reconcile", reconcile_job, every=timedelta(minutes=10))
