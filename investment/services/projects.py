@@ -30,7 +30,7 @@ from investment.vocab import STATUS_LABELS, sector_codes
 from marketplace.accounts.models import User
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
-from marketplace.media import MediaError, get_storage, ingest_image, read_upload
+from marketplace.media import PDF_MAGIC, check_pdf, get_storage, ingest_image, read_upload
 from marketplace.regions.models import Region, RegionLevel
 from marketplace.states import StateMachine
 
@@ -54,7 +54,6 @@ EDITABLE = ("title", "summary", "sector", "region_id", "park", "address", "total
 
 MAX_PHOTOS = 12
 MAX_DOCUMENTS = 10
-PDF_MAGIC = b"%PDF-"
 
 
 def local_today() -> dt.date:
@@ -173,14 +172,6 @@ def _clean_filename(name: str) -> str:
     stem = stem.rsplit(".", 1)[0] if "." in stem else stem
     stem = _SAFE_NAME.sub("_", stem).strip("._")[:80] or "document"
     return stem + ".pdf"
-
-
-def check_pdf(data: bytes) -> None:
-    """Judge a PDF by its content: the magic number and an end-of-file marker; nothing else passes."""
-    if not data.startswith(PDF_MAGIC):
-        raise MediaError(_("不是 PDF 文件：请上传 PDF 格式的资料"))
-    if b"%%EOF" not in data[-2048:]:
-        raise MediaError(_("PDF 文件已损坏或不完整"))
 
 
 def _require_attachment_rights(actor, project: Project) -> None:
