@@ -78,7 +78,10 @@ def start(group: OrderGroup, method: str) -> Payment:
     amount = amount_due(group)
     if amount <= 0:
         raise PaymentError(_("这些订单已无需付款"), status=409, code="nothing_due")
-    base = f"{_PREFIX[method]}{group.id}A{amount}"
+    # Unique for the provider over the merchant account's life, also across a rebuilt database
+    # (group ids start again; the group's creation time does not repeat): WeChat Pay allows 32 characters.
+    stamp = f"{int(group.created_at.timestamp() * 1_000_000):x}"[-10:]
+    base = f"{_PREFIX[method]}{stamp}G{group.id}A{amount:x}"
     tries = db.session.scalar(sa.select(sa.func.count(Payment.id)).where(
         Payment.idempotency_key.startswith(base), Payment.status.in_([PaymentStatus.CANCELED, PaymentStatus.FAILED])))
     key = f"{base}R{tries}" if tries else base
