@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
 
     register(app, "payments", blueprint=bp, routes=("views.buyer", "views.offline", "views.merchant", "views.admin", "views.webhooks",
                                            "views.online", "merchant_api"),
-             models=("models",), cli=("cli",), nav=(
+             models=("models",), cli=("cli",), seed="payments.seed:seed_demo_payments", nav=(
                  NavItem("payments.merchant_balance", _l("收款与结算"), menu="merchant", order=50),
                  NavItem("payments.merchant_settings", _l("收款方式"), menu="merchant", order=60)))
     from payments.views.offline import payment_panel
