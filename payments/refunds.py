@@ -19,6 +19,7 @@ from payments.errors import PaymentError
 from payments.models import (
     OFFLINE_METHODS,
     Account,
+    LedgerEntry,
     Payment,
     PaymentMethod,
     PaymentStatus,
@@ -33,12 +34,14 @@ _OPEN = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
 
 
 def payment_of(order: Order) -> Payment | None:
-    """The succeeded payment that paid this order (its own offline one, or its group's intent)."""
+    """The succeeded payment that paid this order (its own offline one, or the group's online one
+    that covered it): the one its "payment" posting names — a group's online payment need not cover
+    every order of the group (others are paid at handover or by transfer)."""
     return db.session.scalar(
-        sa.select(Payment).where(Payment.status == PaymentStatus.SUCCEEDED,
-                                 sa.or_(Payment.order_id == order.id,
-                                        sa.and_(Payment.order_id.is_(None), Payment.group_id == order.group_id)))
-        .order_by(Payment.id.desc()))
+        sa.select(Payment).join(LedgerEntry, LedgerEntry.payment_id == Payment.id)
+        .where(Payment.status == PaymentStatus.SUCCEEDED, LedgerEntry.order_id == order.id,
+               LedgerEntry.kind == "payment")
+        .order_by(Payment.id.desc()).limit(1))
 
 
 def refunded_cents(order_id: int) -> int:
