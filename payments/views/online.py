@@ -9,6 +9,7 @@ acknowledged; our own failure answers 503 so the provider sends it again.
 from __future__ import annotations
 
 import base64
+import io
 import logging
 
 import segno
@@ -32,8 +33,9 @@ REFRESH_SECONDS = 4
 
 def qr_data_uri(text: str) -> str:
     """The code as an SVG data: URI (the CSP allows data: images; nothing loads from elsewhere)."""
-    svg = segno.make(text, error="m").svg_inline(scale=6, border=2, dark="#000", light="#fff")
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    svg = io.BytesIO()
+    segno.make(text, error="m").save(svg, kind="svg", scale=6, border=2, dark="#000", light="#fff")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.getvalue()).decode()
 
 
 @bp.route("/payments/group/<int:group_id>/online/<method>", methods=["GET", "POST"])

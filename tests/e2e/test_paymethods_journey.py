@@ -107,6 +107,7 @@ def test_pay_each_shop_its_own_way_then_merchants_confirm(wechat_live, live_serv
 
     # 宁陵: WeChat Pay, the only order left to pay online.
     page.goto(page.url.replace("/offline", ""))
+    screenshot(page, "pay-each-shop", width=390, height=1400)
     expect(page.locator(".amount-due")).to_have_text(re.compile("90"))
     with page.expect_navigation():
         page.locator("#pay-wechat_pay").click()
@@ -114,6 +115,7 @@ def test_pay_each_shop_its_own_way_then_merchants_confirm(wechat_live, live_serv
     expect(qr).to_be_visible()
     assert qr.get_attribute("src").startswith("data:image/svg+xml;base64,")
     assert qr.get_attribute("data-code").startswith("weixin://wxpay/bizpayurl?pr=")
+    assert page.evaluate("document.querySelector('img.pay-qr').naturalWidth") > 0  # the code is drawn
     screenshot(page, "wechat-pay-qr", width=390, height=844)
     wechat_live.pay(_trade_no(live_server), deliver=True)  # the buyer scans and pays; the notification arrives
     expect(page.locator("#payment-result")).to_have_attribute("data-state", "paid", timeout=20_000)
@@ -132,6 +134,7 @@ def test_pay_each_shop_its_own_way_then_merchants_confirm(wechat_live, live_serv
     with page.expect_navigation():
         page.locator("#confirm-payment").click()  # the buyer paid at the counter
     expect(page.locator(".payment-status")).to_have_text("Paid")
+    screenshot(page, "merchant-handover-confirmed", width=1000, height=900)
     logout(page)
 
     login(page, "tape-pay@example.com")
