@@ -17,7 +17,7 @@ def upgrade():
     with op.batch_alter_table("payments") as batch:
         batch.add_column(sa.Column("checkout_url", sa.String(1000), nullable=True))
         batch.add_column(sa.Column("slip_key", sa.String(200), nullable=True))
-        batch.add_column(sa.Column("slip_uploaded_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("slip_uploaded_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
