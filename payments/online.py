@@ -97,9 +97,8 @@ def start(group: OrderGroup, method: str) -> Payment:
         except IntegrityError:
             payment = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
     if payment.checkout_url is None and payment.status == PaymentStatus.PENDING:
-        description = _("订单 %(number)s 等 %(n)d 单", number=group.orders[0].number, n=len(group.orders))
         try:
-            url = _provider(method).create(key, amount, description, absolute_url(f"payments.{method.value}_notify"))
+            url = _provider(method).create(key, amount, description(group), notify_url(method))
         except _errors() as exc:
             log.warning("payments: creating %s trade %s failed: %s", method.value, key, exc)
             raise ProviderError(str(exc)) from exc
@@ -109,6 +108,15 @@ def start(group: OrderGroup, method: str) -> Payment:
         db.session.refresh(payment)
     _void_stale(group, keep=payment)
     return payment
+
+
+def description(group: OrderGroup) -> str:
+    """What the buyer sees in WeChat / Alipay for the trade (the same at every call for one trade)."""
+    return _("订单 %(number)s 等 %(n)d 单", number=group.orders[0].number, n=len(group.orders))
+
+
+def notify_url(method: PaymentMethod) -> str:
+    return absolute_url(f"payments.{method.value}_notify")
 
 
 def _void_stale(group: OrderGroup, keep: Payment) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.errors import RETRY_AFTER_SECONDS
 from marketplace.extensions import csrf, db
 from marketplace.input import raw_input
+from marketplace.web import absolute_url
 from orders.policy import buyer_group_or_404
 from payments import alipay, bp, online, services, wechatpay
 from payments.models import Payment, PaymentMethod, PaymentStatus, WebhookEvent
@@ -70,8 +71,13 @@ def online_page(group_id: int, method: str):
     for order in group.orders:
         db.session.refresh(order)
     waiting = payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED)
+    page_url = ""
+    if waiting and payment.method == PaymentMethod.ALIPAY:  # a computer: Alipay's own cashier page
+        page_url = alipay.page_url(payment.idempotency_key, payment.amount_cents, online.description(group),
+                                   online.notify_url(payment.method),
+                                   absolute_url("payments.online_page", group_id=group.id, method=method, check=1))
     response = current_app.make_response(render_template(
-        "payments/online.html", group=group, payment=payment, waiting=waiting,
+        "payments/online.html", group=group, payment=payment, waiting=waiting, page_url=page_url,
         qr=qr_data_uri(payment.checkout_url) if waiting else "", refresh=REFRESH_SECONDS))
     if waiting:
         response.headers["Refresh"] = str(REFRESH_SECONDS)

@@ -53,6 +53,8 @@ def test_qr_then_notification_pays_once_and_refund(make_group, login, client, al
     assert payment.checkout_url.startswith("https://qr.alipay.com/") and alipay_fake.unsigned == 0
     html = client.get(f"/payments/group/{group.id}/online/alipay?check=1").get_data(as_text=True)
     assert 'data-state="waiting"' in html  # not scanned yet: Alipay does not know the trade
+    # The cashier page for a computer: the same trade, signed for Alipay's gateway.
+    assert f"{alipay_fake.url}?" in html and "alipay.trade.page.pay" in html and "sign=" in html
     form = alipay_fake.pay(payment.idempotency_key)
     r = client.post(NOTIFY, data=form)
     assert r.status_code == 200 and r.get_data(as_text=True) == "success"
