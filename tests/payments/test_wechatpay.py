@@ -204,3 +204,24 @@ def test_event_rows_and_malformed_bodies(make_group, login, client, wechat):
     for junk in ("", "[]", "not json"):
         assert _notify(client, wechat.signed_headers(junk), junk).status_code in (204, 400)
     assert db.session.scalar(sa.select(sa.func.count(WebhookEvent.id))) == 1
+
+
+def test_refund_waits_for_an_unreachable_wechat_pay_then_reconcile_sends_it_once(make_group, login, client,
+                                                                                wechat, app):
+    from payments import refunds
+    from payments.reconcile import reconcile
+
+    group = make_group()
+    login(group.buyer)
+    payment = _start(client, group)
+    _notify(client, *wechat.pay(payment.idempotency_key))
+    order = group.orders[0]
+    app.config["WECHATPAY_API_BASE"] = "http://127.0.0.1:9"  # nothing listens there
+    refund = refunds.refund_order(order, None, amount_cents=300, reason="破损")
+    assert refund.status == RefundStatus.PENDING and refund.last_error
+    app.config["WECHATPAY_API_BASE"] = wechat.url
+    assert reconcile().refunds == 1
+    db.session.expire_all()
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert [r["amount"]["refund"] for r in wechat.refunds.values() if r["out_refund_no"] == refund.idempotency_key] == [300]
+    assert reconcile().refunds == 0
