@@ -12,9 +12,10 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 
-from payments.gateways import config_ready
-
-REQUIRED = ("ALIPAY_APPID", "ALIPAY_PRIVATE_KEY_PATH", "ALIPAY_PUBLIC_KEY_PATH")
+from payments import gateways
+from payments.gateways import ALIPAY_REQUIRED as REQUIRED
+from payments.models import PaymentMethod
+from payments.trades import Trade
 
 
 class AlipayError(RuntimeError):
@@ -26,7 +27,7 @@ class AlipayError(RuntimeError):
 
 
 def enabled() -> bool:
-    return config_ready(*REQUIRED)
+    return gateways.get(PaymentMethod.ALIPAY.value).configured()
 
 
 def _read(path: str) -> str:
@@ -95,21 +96,17 @@ def page_url(out_trade_no: str, amount: int, description: str, notify_url: str, 
 _STATES = {"TRADE_SUCCESS": "paid", "TRADE_FINISHED": "paid", "TRADE_CLOSED": "closed"}
 
 
-def as_trade(data: dict):
-    from payments.online import Trade
-
+def as_trade(data: dict) -> Trade:
     return Trade(out_trade_no=str(data.get("out_trade_no") or ""), state=_STATES.get(data.get("trade_status"), "open"),
                  transaction_id=str(data["trade_no"]) if data.get("trade_no") else None,
                  amount=fen(data.get("total_amount")))
 
 
-def trade(out_trade_no: str):
+def trade(out_trade_no: str) -> Trade:
     try:
         return as_trade(_call("api_alipay_trade_query", out_trade_no=out_trade_no))
     except AlipayError as exc:
         if "TRADE_NOT_EXIST" in str(exc):  # not scanned yet: Alipay knows a precreated trade only then
-            from payments.online import Trade
-
             return Trade(out_trade_no=out_trade_no, state="open")
         raise
 

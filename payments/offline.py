@@ -70,9 +70,7 @@ def choose(group: OrderGroup, method: str, order_ids=None) -> list[Payment]:
         orders = [o for o in orders if o.id in wanted]
     if not orders:
         raise PaymentError(_("这些订单已无需付款"), status=409, code="nothing_due")
-    from payments.services import settings_by_shop
-
-    settings = settings_by_shop(o.shop_id for o in orders)
+    settings = gateways.settings_by_shop(o.shop_id for o in orders)
     gateway = gateways.get(method.value)
     if not all(gateway.accepts(o, settings.get(o.shop_id)) for o in orders):
         raise PaymentError(_("有店铺不接受这种付款方式"), status=422, code="method_not_accepted")
@@ -137,16 +135,14 @@ def confirm_received(order: Order, actor) -> Payment:
     """The merchant confirms the order's money arrived: a transfer before he accepts, or cash / a
     scan at handover after he shipped. Confirming twice (a double click, two clerks) is one effect:
     the second finds the payment booked and changes nothing."""
-    from payments.refunds import payment_of
-
-    done = payment_of(order)
+    done = ledger.payment_of(order)
     if done is not None:
         return done
     if order.status == S.PENDING_PAYMENT:
         from orders import services as orders
 
         orders.mark_paid(order, actor, _("商家确认已收到线下付款"))  # payments.hooks books it
-        return payment_of(order)
+        return ledger.payment_of(order)
     payment = open_payment(order)
     if order.status not in HANDOVER_STATES or payment is None or payment.method not in HANDOVER_METHODS:
         raise PaymentError(_("这个订单没有待确认的付款"), status=409, code="nothing_to_confirm")
@@ -159,7 +155,7 @@ def confirm_received(order: Order, actor) -> Payment:
     except InvalidTransition:  # a concurrent confirmation booked it first
         db.session.rollback()
     db.session.refresh(order)
-    return payment_of(order)
+    return ledger.payment_of(order)
 
 
 def void(order: Order, actor=None, note: str = "", keep: Payment | None = None) -> int:

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -24,10 +23,14 @@ from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from marketplace.web import absolute_url
 from orders.models import OrderGroup
-from payments import gateways
+from payments import alipay, gateways, wechatpay
 from payments.errors import PaymentError
-from payments.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
+from payments.models import Payment, PaymentMethod, PaymentStatus, Refund
+from payments.refunds import execute_refund
+from payments.services import _flag, _to_suspense, amount_due, book_online
 from payments.status import PAYMENT_MACHINE
+from payments.stripe_api import currency
+from payments.trades import Trade
 
 log = logging.getLogger(__name__)
 ONLINE = (PaymentMethod.WECHAT_PAY, PaymentMethod.ALIPAY)
@@ -36,39 +39,22 @@ _OPEN = (PaymentStatus.PENDING, PaymentStatus.PROCESSING, PaymentStatus.REQUIRES
 _PREFIX = {PaymentMethod.WECHAT_PAY: "wx", PaymentMethod.ALIPAY: "ali"}
 
 
-@dataclass(frozen=True)
-class Trade:
-    """A provider's answer about one trade, in one shape: state is paid, open or closed."""
-
-    out_trade_no: str
-    state: str
-    transaction_id: str | None = None
-    amount: int | None = None
-
-
 class ProviderError(RuntimeError):
     """The provider refused or could not be reached (for the log; the user sees a plain message)."""
 
 
 def _provider(method: PaymentMethod):
-    from payments import alipay, wechatpay
-
     return {PaymentMethod.WECHAT_PAY: wechatpay, PaymentMethod.ALIPAY: alipay}[method]
 
 
 def _errors():
-    from payments.alipay import AlipayError
-    from payments.wechatpay import WeChatPayError
-
-    return (WeChatPayError, AlipayError)
+    return (wechatpay.WeChatPayError, alipay.AlipayError)
 
 
 def start(group: OrderGroup, method: str) -> Payment:
     """The group's trade for what is due online now, created once per amount (a double click or a
     reload shows the same QR code). Raises PaymentError when nothing is due or the method is off,
     ProviderError when the provider cannot be reached (the row stays; the next attempt completes it)."""
-    from payments.services import amount_due
-
     try:
         method = PaymentMethod(method)
     except ValueError:
@@ -87,8 +73,6 @@ def start(group: OrderGroup, method: str) -> Payment:
     key = f"{base}R{tries}" if tries else base
     payment = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
     if payment is None:
-        from payments.stripe_api import currency
-
         try:
             with atomic():
                 payment = Payment(group_id=group.id, method=method, amount_cents=amount, currency=currency(),
@@ -166,15 +150,11 @@ def settle_trade(payment: Payment, trade: Trade, *, before=None) -> str:
     else:  # pragma: no cover
         raise RuntimeError("settle_trade: the payment kept changing")
     if refund is not None:
-        from payments.refunds import execute_refund
-
         execute_refund(refund)
     return state
 
 
 def _settle(payment: Payment, trade: Trade) -> tuple[str, Refund | None]:
-    from payments.services import _flag, _to_suspense, book_online
-
     if trade.out_trade_no != payment.idempotency_key:
         _flag(payment, _("支付平台返回的订单号与记录不符，未标记为已付款"))
         return "mismatch", None
@@ -197,22 +177,6 @@ def _settle(payment: Payment, trade: Trade) -> tuple[str, Refund | None]:
     if trade.state == "closed" and payment.status in _OPEN:
         PAYMENT_MACHINE.move(payment, PaymentStatus.CANCELED, note=_("支付平台已关闭交易"))
     return trade.state, None
-
-
-def send_refund(refund: Refund) -> tuple[str, str]:
-    """Ask WeChat Pay / Alipay to refund (the refund's idempotency key is its out_refund_no, so a
-    retry is one refund). Returns (succeeded, failed or pending, error): pending when the provider
-    could not be reached (reconcile retries)."""
-    payment = refund.payment
-    try:
-        accepted = _provider(payment.method).refund(refund.idempotency_key, payment.idempotency_key,
-                                                    refund.amount_cents, payment.amount_cents, refund.reason)
-    except _errors() as exc:
-        status = getattr(exc, "status", 0)
-        if 400 <= status < 500:
-            return RefundStatus.FAILED.value, str(exc)[:300]
-        return RefundStatus.PENDING.value, str(exc)[:300]
-    return (RefundStatus.SUCCEEDED.value if accepted else RefundStatus.FAILED.value), ""
 
 
 def open_trades() -> list[int]:

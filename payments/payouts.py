@@ -127,9 +127,7 @@ def transfer_for_completed(order: Order) -> Transfer | None:
     settings = settings_for(order.shop_id)
     if settings is None or not settings.stripe_account_id or not settings.payouts_enabled:
         return None
-    from payments.refunds import payment_of
-
-    paid = payment_of(order)  # the group's intent may not have covered this order (paid at handover)
+    paid = ledger.payment_of(order)  # the group's intent may not have covered this order (paid at handover)
     if paid is None or paid.method != PaymentMethod.STRIPE:
         return None
     if db.session.scalar(sa.select(Transfer).where(Transfer.order_id == order.id)) is not None:

@@ -14,15 +14,14 @@ from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from orders.models import Order, OrderLine
-from payments import ledger, stripe_api
+from payments import alipay, ledger, stripe_api, wechatpay
 from payments.errors import PaymentError
+from payments.ledger import payment_of  # noqa: F401  (re-exported: the refund pages ask it)
 from payments.models import (
     OFFLINE_METHODS,
     Account,
-    LedgerEntry,
     Payment,
     PaymentMethod,
-    PaymentStatus,
     Refund,
     RefundLine,
     RefundStatus,
@@ -31,17 +30,6 @@ from payments.status import REFUND_MACHINE
 from payments.stripe_api import stripe
 
 _OPEN = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
-
-
-def payment_of(order: Order) -> Payment | None:
-    """The succeeded payment that paid this order (its own offline one, or the group's online one
-    that covered it): the one its "payment" posting names — a group's online payment need not cover
-    every order of the group (others are paid at handover or by transfer)."""
-    return db.session.scalar(
-        sa.select(Payment).join(LedgerEntry, LedgerEntry.payment_id == Payment.id)
-        .where(Payment.status == PaymentStatus.SUCCEEDED, LedgerEntry.order_id == order.id,
-               LedgerEntry.kind == "payment")
-        .order_by(Payment.id.desc()).limit(1))
 
 
 def refunded_cents(order_id: int) -> int:
@@ -203,9 +191,7 @@ def _accepted(refund: Refund, payment: Payment, provider_ref: str) -> Refund:
 
 def _execute_online(refund: Refund, payment: Payment) -> Refund:
     """WeChat Pay / Alipay: the refund's key is its out_refund_no (one refund however often sent)."""
-    from payments.online import send_refund
-
-    state, error = send_refund(refund)
+    state, error = _send_online(refund, payment)
     if state == RefundStatus.SUCCEEDED.value:
         return _accepted(refund, payment, f"{payment.method.value}:{refund.idempotency_key}")
     with atomic():
@@ -214,6 +200,20 @@ def _execute_online(refund: Refund, payment: Payment) -> Refund:
         else:
             refund.last_error = error
     return refund
+
+
+def _send_online(refund: Refund, payment: Payment) -> tuple[str, str]:
+    """Ask WeChat Pay / Alipay to refund. Returns (succeeded, failed or pending, error): pending when
+    the provider could not be reached (reconcile retries)."""
+    provider = wechatpay if payment.method == PaymentMethod.WECHAT_PAY else alipay
+    try:
+        accepted = provider.refund(refund.idempotency_key, payment.idempotency_key, refund.amount_cents,
+                                   payment.amount_cents, refund.reason)
+    except (wechatpay.WeChatPayError, alipay.AlipayError) as exc:
+        if 400 <= getattr(exc, "status", 0) < 500:
+            return RefundStatus.FAILED.value, str(exc)[:300]
+        return RefundStatus.PENDING.value, str(exc)[:300]
+    return (RefundStatus.SUCCEEDED.value if accepted else RefundStatus.FAILED.value), ""
 
 
 def _finish(refund: Refund, target: RefundStatus, **fields) -> bool:

@@ -22,15 +22,16 @@ from marketplace.states import InvalidTransition
 from orders.models import Order, OrderGroup, OrderStatus
 from payments import ledger, stripe_api
 from payments.errors import PaymentError  # noqa: F401  (re-exported: the domain's public API)
+from payments.gateways import settings_by_shop  # noqa: F401  (re-exported: the pay pages ask it)
 from payments.models import (
     Account,
     Payment,
     PaymentMethod,
     PaymentStatus,
     Refund,
-    ShopPaymentSettings,
 )
 from payments.offline import choose as choose_offline  # noqa: F401  (re-exported, as PaymentError)
+from payments.offline import open_payment
 from payments.status import PAYMENT_MACHINE
 from payments.stripe_api import currency, stripe
 
@@ -46,11 +47,6 @@ def settling_orders():
         yield
     finally:
         settling.reset(token)
-
-
-def settings_by_shop(shop_ids) -> dict[int, ShopPaymentSettings]:
-    rows = db.session.scalars(sa.select(ShopPaymentSettings).where(ShopPaymentSettings.shop_id.in_(list(shop_ids))))
-    return {row.shop_id: row for row in rows}
 
 
 def pending_orders(group: OrderGroup) -> list[Order]:
@@ -71,8 +67,6 @@ def group_payments(group_id: int) -> list[Payment]:
 def online_due(group: OrderGroup) -> list[Order]:
     """The group's unpaid orders an online payment covers: those without an offline choice (a
     bank transfer, payment at handover) that the merchant will confirm."""
-    from payments.offline import open_payment
-
     return [o for o in pending_orders(group) if open_payment(o) is None]
 
 

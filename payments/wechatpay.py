@@ -13,10 +13,11 @@ import time
 
 from flask import current_app
 
-from payments.gateways import config_ready
+from payments import gateways
+from payments.gateways import WECHATPAY_REQUIRED as REQUIRED
+from payments.models import PaymentMethod
+from payments.trades import Trade
 
-REQUIRED = ("WECHATPAY_MCHID", "WECHATPAY_APPID", "WECHATPAY_APIV3_KEY", "WECHATPAY_CERT_SERIAL",
-            "WECHATPAY_PRIVATE_KEY_PATH")
 #: A notification older than this (its signed timestamp) is a replay and refused.
 MAX_AGE_SECONDS = 300
 
@@ -31,9 +32,7 @@ class WeChatPayError(RuntimeError):
 
 
 def enabled() -> bool:
-    cfg = current_app.config
-    verifier = (cfg.get("WECHATPAY_PUBLIC_KEY_PATH") and cfg.get("WECHATPAY_PUBLIC_KEY_ID")) or cfg.get("WECHATPAY_CERT_DIR")
-    return config_ready(*REQUIRED) and bool(verifier)
+    return gateways.get(PaymentMethod.WECHAT_PAY.value).configured()
 
 
 def _read(path: str | None) -> str | None:
@@ -86,10 +85,8 @@ def create(out_trade_no: str, amount: int, description: str, notify_url: str) ->
 _STATES = {"SUCCESS": "paid", "REFUND": "paid", "CLOSED": "closed", "REVOKED": "closed", "PAYERROR": "closed"}
 
 
-def as_trade(data: dict):
+def as_trade(data: dict) -> Trade:
     """A trade (query answer or a notification's decrypted resource) in the shape settle_trade reads."""
-    from payments.online import Trade
-
     amount = data.get("amount") if isinstance(data.get("amount"), dict) else {}
     total = amount.get("total")  # the trade's amount (payer_total is less by any WeChat coupon)
     return Trade(out_trade_no=str(data.get("out_trade_no") or ""), state=_STATES.get(data.get("trade_state"), "open"),
@@ -97,7 +94,7 @@ def as_trade(data: dict):
                  amount=total if isinstance(total, int) and not isinstance(total, bool) else None)
 
 
-def trade(out_trade_no: str):
+def trade(out_trade_no: str) -> Trade:
     return as_trade(query(out_trade_no))
 
 
