@@ -222,6 +222,15 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "STRIPE_JS_URL": env.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/",
         #: Stripe payment method types offered (e.g. "card,alipay,wechat_pay" where the account has them).
         "STRIPE_PAYMENT_METHODS": [m.strip() for m in env.get("STRIPE_PAYMENT_METHODS", "card").split(",") if m.strip()],
+        # WeChat Pay API v3 and Alipay: each offered only when all of its settings are present. The
+        # platform's public key (WECHATPAY_PUBLIC_KEY_PATH + _ID) or its certificates' folder
+        # (WECHATPAY_CERT_DIR) verify WeChat Pay's answers and notifications; *_API_BASE points the SDKs
+        # elsewhere (tests, sandboxes).
+        **{name: env.get(name) or None for name in (
+            "WECHATPAY_MCHID", "WECHATPAY_APPID", "WECHATPAY_APIV3_KEY", "WECHATPAY_CERT_SERIAL",
+            "WECHATPAY_PRIVATE_KEY_PATH", "WECHATPAY_PUBLIC_KEY_PATH", "WECHATPAY_PUBLIC_KEY_ID",
+            "WECHATPAY_CERT_DIR", "WECHATPAY_API_BASE",
+            "ALIPAY_APPID", "ALIPAY_PRIVATE_KEY_PATH", "ALIPAY_PUBLIC_KEY_PATH", "ALIPAY_GATEWAY_URL")},
         #: The platform's commission in basis points (1/100 %) unless a shop or category has its own rate.
         "PLATFORM_COMMISSION_BPS": int(env.get("PLATFORM_COMMISSION_BPS", "500")),
         #: Whole-page cache of public catalogue pages for anonymous visitors (marketplace.page_cache):

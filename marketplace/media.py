@@ -24,6 +24,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from marketplace.errors import DomainError
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+PDF_MAGIC = b"%PDF-"
+#: PDF names of active content: a document carrying any of them is refused.
+_PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/EmbeddedFile", b"/Launch", b"/RichMedia", b"/XFA")
 
 
 class MediaError(DomainError):
@@ -106,11 +109,6 @@ def read_upload(file_storage, max_bytes: int) -> bytes:
     if not data:
         raise MediaError(_("文件是空的"))
     return data
-
-
-PDF_MAGIC = b"%PDF-"
-#: Names of active content a PDF of documents and invoices never needs.
-_PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/EmbeddedFile", b"/Launch", b"/RichMedia", b"/XFA")
 
 
 def check_pdf(data: bytes) -> None:

@@ -17,7 +17,7 @@ from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from orders.cart import CartError
 from orders.models import Fulfilment, Order, OrderGroup, OrderStatus
-from orders.status import ORDER_MACHINE, set_status
+from orders.status import ORDER_MACHINE, pays_at_handover, set_status
 
 S = OrderStatus
 
@@ -48,6 +48,9 @@ def mark_paid(target: OrderGroup | Order, actor=None, note: str = "") -> list[Or
 
 @atomic()
 def accept(order: Order, actor, note: str = "") -> Order:
+    """A paid order, or an unpaid one the buyer pays at handover (cash or scan on delivery, at pickup)."""
+    if order.status == S.PENDING_PAYMENT and not pays_at_handover(order):
+        raise InvalidTransition(ORDER_MACHINE, order.status, S.ACCEPTED)
     set_status(order, S.ACCEPTED, actor=actor, note=note)
     return order
 

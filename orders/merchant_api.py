@@ -84,7 +84,7 @@ def _move(shop_id: int, order_id: int, action):
 
 @api_bp.post(BASE + "/<int:order_id>/accept")
 @scoped(MERCHANT)
-@api_doc("Accept a paid order (409 when it is not paid, e.g. already accepted)", tags=TAGS,
+@api_doc("Accept a paid order, or an unpaid one the buyer pays at handover (409 otherwise, e.g. already accepted)", tags=TAGS,
          responses={200: MerchantOrderSchema, **MOVE_ERRORS})
 @api_login_required
 def merchant_order_accept_api(shop_id: int, order_id: int):

@@ -37,7 +37,8 @@ _STAMPS = {S.PAID: "paid_at", S.ACCEPTED: "accepted_at", S.SHIPPED: "shipped_at"
            S.EXPIRED: "cancelled_at"}
 
 ORDER_MACHINE = StateMachine("order", {
-    S.PENDING_PAYMENT: {S.PAID, S.CANCELLED, S.EXPIRED},
+    # pending -> accepted: only for an order paid at handover (see pays_at_handover).
+    S.PENDING_PAYMENT: {S.PAID, S.ACCEPTED, S.CANCELLED, S.EXPIRED},
     S.PAID: {S.ACCEPTED, S.CANCELLED},
     S.ACCEPTED: {S.SHIPPED, S.READY_FOR_PICKUP, S.CANCELLED},
     S.SHIPPED: {S.DELIVERED},
@@ -55,6 +56,15 @@ def _weighed_deltas(order: Order) -> dict[int, int]:
 
     return dict(db.session.execute(db.select(LineWeighing.order_line_id, LineWeighing.stock_delta)
                                    .where(LineWeighing.order_id == order.id)).all())
+
+
+#: Callables ``(order) -> bool`` registered by the payments domain: True when the order is paid at
+#: handover (货到付款, 到店自提付款), so the merchant accepts and ships it before the money arrives.
+HANDOVER_CHECKS: list = []
+
+
+def pays_at_handover(order: Order) -> bool:
+    return any(check(order) for check in HANDOVER_CHECKS)
 
 
 def status_label(status: OrderStatus) -> str:

@@ -20,12 +20,16 @@ def on_status_signal(sender, order, from_status, to_status, actor=None, note="",
 
 
 def on_status(order, from_status, to_status, actor, note) -> None:
-    from payments import payouts, refunds, services
+    from payments import offline, payouts, refunds, services
 
     if to_status == S.PAID and not services.settling.get():
         # The merchant confirmed an offline payment through the orders pages: book it.
-        services.record_offline(order, actor)
-    elif to_status == S.CANCELLED and from_status in (S.PAID, S.ACCEPTED):
+        offline.record_offline(order, actor)
+    elif to_status in (S.CANCELLED, S.EXPIRED):
+        # Nothing is owed for a cancelled order: its open payments are void (a paid one is refunded).
+        offline.void(order, actor, note or _("订单已取消"))
+        _void_online(order, actor)
+    if to_status == S.CANCELLED and from_status in (S.PAID, S.ACCEPTED, S.SHIPPED, S.READY_FOR_PICKUP):
         from payments import credit
 
         credit.on_cancelled(order)  # bought on credit: nothing to refund, nothing owed any more
@@ -38,6 +42,27 @@ def on_status(order, from_status, to_status, actor, note) -> None:
         transfer = payouts.transfer_for_completed(order)
         if transfer is not None:
             queue("transfer", transfer.id)
+
+
+def _void_online(order, actor) -> None:
+    """A group's open WeChat Pay / Alipay trade once nothing of the group is due online any more: void
+    here, closed at the provider after the commit (money that still arrives is refunded by settlement)."""
+    import sqlalchemy as sa
+
+    from orders.models import OrderGroup
+    from payments import services
+    from payments.models import Payment, PaymentMethod, PaymentStatus
+    from payments.status import PAYMENT_MACHINE
+
+    group = db.session.get(OrderGroup, order.group_id)
+    if any(o.id != order.id for o in services.online_due(group)):
+        return
+    for payment in db.session.scalars(sa.select(Payment).where(
+            Payment.group_id == group.id, Payment.order_id.is_(None),
+            Payment.method.in_([PaymentMethod.WECHAT_PAY, PaymentMethod.ALIPAY]),
+            Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]))).all():
+        PAYMENT_MACHINE.move(payment, PaymentStatus.CANCELED, actor=actor, note=_("订单已取消"))
+        enqueue("payments.close_trade", payment_id=payment.id)
 
 
 def queue(kind: str, row_id: int) -> None:
@@ -68,6 +93,16 @@ def transfer_job(transfer_id: int) -> None:
         execute_transfer(row)
 
 
+def close_trade_job(payment_id: int) -> None:
+    """Close a voided WeChat Pay / Alipay trade at the provider, so the buyer can no longer pay it."""
+    from payments import online
+    from payments.models import Payment
+
+    row = db.session.get(Payment, payment_id)
+    if row is not None:
+        online.close_trade(row)
+
+
 def reconcile_job():
     """Every 10 minutes: lost webhooks, pending refunds, failed payouts (``payments reconcile``)."""
     from payments.reconcile import reconcile
@@ -86,4 +121,5 @@ def register_jobs(app) -> None:
     register_job(app, "payments.statements", statements_job, every=timedelta(hours=1))
     register_job(app, "payments.refund", refund_job)
     register_job(app, "payments.transfer", transfer_job)
+    register_job(app, "payments.close_trade", close_trade_job)
     register_job(app, "payments.reconcile", reconcile_job, every=timedelta(minutes=10))

@@ -22,7 +22,14 @@ from catalog.models import Product
 from marketplace import money
 from marketplace.extensions import db
 from orders.models import Order, OrderLine
-from payments.models import Account, CategoryCommission, LedgerEntry, ShopPaymentSettings
+from payments.models import (
+    Account,
+    CategoryCommission,
+    LedgerEntry,
+    Payment,
+    PaymentStatus,
+    ShopPaymentSettings,
+)
 
 
 class LedgerError(RuntimeError):
@@ -68,6 +75,17 @@ def post_order_payment(order: Order, payment, *, offline: bool) -> int:
     if offline:
         post("kept_by_shop", [(Account.PAYABLE, t, order.shop_id), (Account.MERCHANT_CASH, -t, order.shop_id)], **refs)
     return c
+
+
+def payment_of(order: Order) -> Payment | None:
+    """The succeeded payment that paid this order (its own offline one, or the group's online one
+    that covered it): the one its "payment" posting names — a group's online payment need not cover
+    every order of the group (others are paid at handover or by transfer)."""
+    return db.session.scalar(
+        sa.select(Payment).join(LedgerEntry, LedgerEntry.payment_id == Payment.id)
+        .where(Payment.status == PaymentStatus.SUCCEEDED, LedgerEntry.order_id == order.id,
+               LedgerEntry.kind == "payment")
+        .order_by(Payment.id.desc()).limit(1))
 
 
 def commission_booked(order_id: int) -> tuple[int, int]:

@@ -54,8 +54,16 @@ class CategoryCommission(Base):
 
 class PaymentMethod(enum.StrEnum):
     STRIPE = "stripe"
-    BANK_TRANSFER = "bank_transfer"
-    CASH = "cash"  # pay at pickup / on delivery
+    WECHAT_PAY = "wechat_pay"  # WeChat Pay API v3 (Native QR, JSAPI)
+    ALIPAY = "alipay"  # Alipay open platform (page, QR)
+    BANK_TRANSFER = "bank_transfer"  # 对公转账, with a remittance slip the merchant checks
+    CASH = "cash"  # 货到付款 / 到店自提付款: paid at handover, after the merchant accepted and shipped
+
+
+#: Methods settled by the merchant's own confirmation, one payment per order.
+OFFLINE_METHODS = frozenset({PaymentMethod.BANK_TRANSFER, PaymentMethod.CASH})
+#: Offline methods paid at handover: the merchant accepts and ships before the money arrives.
+HANDOVER_METHODS = frozenset({PaymentMethod.CASH})
 
 
 class PaymentStatus(enum.StrEnum):
@@ -68,7 +76,8 @@ class PaymentStatus(enum.StrEnum):
 
 
 class Payment(Base):
-    """A Stripe PaymentIntent for an order group, or an offline payment of one order."""
+    """An online payment of an order group (a Stripe PaymentIntent, a WeChat Pay or Alipay trade whose
+    out_trade_no is ``idempotency_key``), or an offline payment of one order."""
 
     __tablename__ = "payments"
 
@@ -82,10 +91,15 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(sa.String(3))
     #: The key sent with the create call; unique so a twin request finds the first one's row.
     idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    #: Stripe's PaymentIntent id (pi_...).
+    #: Stripe's PaymentIntent id (pi_...); WeChat Pay's transaction_id, Alipay's trade_no once paid.
     provider_ref: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
     #: Bank transfer reference the buyer writes on his transfer.
     reference_code: Mapped[str | None] = mapped_column(sa.String(32))
+    #: What the buyer opens to pay online: WeChat Pay's code_url (shown as a QR code), Alipay's page.
+    checkout_url: Mapped[str | None] = mapped_column(sa.String(1000))
+    #: The buyer's remittance slip of a bank transfer (a private media key: image or PDF).
+    slip_key: Mapped[str | None] = mapped_column(sa.String(200))
+    slip_uploaded_at: Mapped[dt.datetime | None]
     last_error: Mapped[str] = mapped_column(sa.String(300), default="")
     #: Shown to the admin: paid for an expired group (refunded), amount mismatch, outside refund.
     attention: Mapped[str] = mapped_column(sa.String(300), default="")

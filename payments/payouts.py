@@ -16,7 +16,6 @@ from payments.errors import PaymentError
 from payments.models import (
     Account,
     CategoryCommission,
-    Payment,
     PaymentMethod,
     Refund,
     Settlement,
@@ -128,10 +127,8 @@ def transfer_for_completed(order: Order) -> Transfer | None:
     settings = settings_for(order.shop_id)
     if settings is None or not settings.stripe_account_id or not settings.payouts_enabled:
         return None
-    paid_by_stripe = db.session.scalar(sa.select(Payment.id).where(
-        Payment.group_id == order.group_id, Payment.order_id.is_(None), Payment.method == PaymentMethod.STRIPE,
-        Payment.status == "succeeded"))
-    if paid_by_stripe is None:
+    paid = ledger.payment_of(order)  # the group's intent may not have covered this order (paid at handover)
+    if paid is None or paid.method != PaymentMethod.STRIPE:
         return None
     if db.session.scalar(sa.select(Transfer).where(Transfer.order_id == order.id)) is not None:
         return None

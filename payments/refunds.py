@@ -14,13 +14,14 @@ from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from orders.models import Order, OrderLine
-from payments import ledger, stripe_api
+from payments import alipay, ledger, stripe_api, wechatpay
 from payments.errors import PaymentError
+from payments.ledger import payment_of  # noqa: F401  (re-exported: the refund pages ask it)
 from payments.models import (
+    OFFLINE_METHODS,
     Account,
     Payment,
     PaymentMethod,
-    PaymentStatus,
     Refund,
     RefundLine,
     RefundStatus,
@@ -29,15 +30,6 @@ from payments.status import REFUND_MACHINE
 from payments.stripe_api import stripe
 
 _OPEN = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
-
-
-def payment_of(order: Order) -> Payment | None:
-    """The succeeded payment that paid this order (its own offline one, or its group's intent)."""
-    return db.session.scalar(
-        sa.select(Payment).where(Payment.status == PaymentStatus.SUCCEEDED,
-                                 sa.or_(Payment.order_id == order.id,
-                                        sa.and_(Payment.order_id.is_(None), Payment.group_id == order.group_id)))
-        .order_by(Payment.id.desc()))
 
 
 def refunded_cents(order_id: int) -> int:
@@ -151,7 +143,7 @@ def _create(order, actor, amount_cents, lines, reason, restock, key) -> Refund:
             variant = db.session.get(Variant, line.variant_id) if line.variant_id else None
             if variant is not None:
                 release_stock(variant, qty, kind="refund", order_id=order.id, actor=actor, reason=refund.reason)
-    if payment.method != PaymentMethod.STRIPE:
+    if payment.method in OFFLINE_METHODS:
         # The shop paid the buyer back itself; the platform gives back its commission share.
         REFUND_MACHINE.move(refund, RefundStatus.SUCCEEDED, actor=actor)
         ledger.post("refund", [(Account.COMMISSION, commission, None), (Account.PAYABLE, -commission, order.shop_id)],
@@ -167,6 +159,8 @@ def execute_refund(refund: Refund) -> Refund:
     if refund.status != RefundStatus.PENDING:
         return refund
     payment = refund.payment
+    if payment.method != PaymentMethod.STRIPE:
+        return _execute_online(refund, payment)
     try:
         result = stripe_api.client().v1.refunds.create(params={
             "payment_intent": payment.provider_ref, "amount": refund.amount_cents,
@@ -180,15 +174,46 @@ def execute_refund(refund: Refund) -> Refund:
         with atomic():
             refund.last_error = str(exc)[:300]
         return refund
+    return _accepted(refund, payment, result.id)
+
+
+def _accepted(refund: Refund, payment: Payment, provider_ref: str) -> Refund:
     with atomic():
-        claimed = _finish(refund, RefundStatus.SUCCEEDED, note=result.id, provider_ref=result.id, last_error="")
+        claimed = _finish(refund, RefundStatus.SUCCEEDED, note=provider_ref, provider_ref=provider_ref, last_error="")
         if claimed:
-            _book_stripe_refund(refund, payment)
-    if claimed and refund.order_id:
+            _book_gateway_refund(refund, payment)
+    if claimed and refund.order_id and payment.method == PaymentMethod.STRIPE:
         from payments.payouts import reverse_for_refund
 
         reverse_for_refund(refund)
     return refund
+
+
+def _execute_online(refund: Refund, payment: Payment) -> Refund:
+    """WeChat Pay / Alipay: the refund's key is its out_refund_no (one refund however often sent)."""
+    state, error = _send_online(refund, payment)
+    if state == RefundStatus.SUCCEEDED.value:
+        return _accepted(refund, payment, f"{payment.method.value}:{refund.idempotency_key}")
+    with atomic():
+        if state == RefundStatus.FAILED.value:
+            _finish(refund, RefundStatus.FAILED, note=error, last_error=error)
+        else:
+            refund.last_error = error
+    return refund
+
+
+def _send_online(refund: Refund, payment: Payment) -> tuple[str, str]:
+    """Ask WeChat Pay / Alipay to refund. Returns (succeeded, failed or pending, error): pending when
+    the provider could not be reached (reconcile retries)."""
+    provider = wechatpay if payment.method == PaymentMethod.WECHAT_PAY else alipay
+    try:
+        accepted = provider.refund(refund.idempotency_key, payment.idempotency_key, refund.amount_cents,
+                                   payment.amount_cents, refund.reason)
+    except (wechatpay.WeChatPayError, alipay.AlipayError) as exc:
+        if 400 <= getattr(exc, "status", 0) < 500:
+            return RefundStatus.FAILED.value, str(exc)[:300]
+        return RefundStatus.PENDING.value, str(exc)[:300]
+    return (RefundStatus.SUCCEEDED.value if accepted else RefundStatus.FAILED.value), ""
 
 
 def _finish(refund: Refund, target: RefundStatus, **fields) -> bool:
@@ -200,7 +225,7 @@ def _finish(refund: Refund, target: RefundStatus, **fields) -> bool:
     return True
 
 
-def _book_stripe_refund(refund: Refund, payment: Payment) -> None:
+def _book_gateway_refund(refund: Refund, payment: Payment) -> None:
     refs = {"group_id": payment.group_id, "order_id": refund.order_id, "refund_id": refund.id,
             "payment_id": payment.id}
     if refund.order_id is None:  # the automatic refund of an unallocated payment

@@ -1,5 +1,6 @@
-"""Paying an order group: offline choices, the Stripe PaymentIntent, and settle() — the one place
-that turns a payment provider's answer into paid orders and ledger postings.
+"""Paying an order group online: the Stripe PaymentIntent, settle() for Stripe's answer, and
+book_online() — the one place that turns a provider's confirmed payment (Stripe, WeChat Pay,
+Alipay) into paid orders and ledger postings. Offline payments are in payments.offline.
 
 Nothing here trusts the browser: amounts come from the orders, and the state of an intent is read
 from Stripe on the server (return page, webhooks and reconcile all call settle()).
@@ -9,28 +10,28 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import datetime as dt
-import secrets
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.db import atomic, utcnow
+from marketplace.db import atomic
 from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from orders.models import Order, OrderGroup, OrderStatus
 from payments import ledger, stripe_api
 from payments.errors import PaymentError  # noqa: F401  (re-exported: the domain's public API)
+from payments.gateways import settings_by_shop  # noqa: F401  (re-exported: the pay pages ask it)
 from payments.models import (
     Account,
     Payment,
     PaymentMethod,
     PaymentStatus,
     Refund,
-    ShopPaymentSettings,
 )
+from payments.offline import choose as choose_offline  # noqa: F401  (re-exported, as PaymentError)
+from payments.offline import open_payment
 from payments.status import PAYMENT_MACHINE
 from payments.stripe_api import currency, stripe
 
@@ -48,86 +49,25 @@ def settling_orders():
         settling.reset(token)
 
 
-def settings_by_shop(shop_ids) -> dict[int, ShopPaymentSettings]:
-    rows = db.session.scalars(sa.select(ShopPaymentSettings).where(ShopPaymentSettings.shop_id.in_(list(shop_ids))))
-    return {row.shop_id: row for row in rows}
-
-
 def pending_orders(group: OrderGroup) -> list[Order]:
     return [o for o in group.orders if o.status == S.PENDING_PAYMENT]
 
 
 def amount_due(group: OrderGroup) -> int:
-    return sum(o.total_cents for o in pending_orders(group))
+    """What an online payment of the group must collect now."""
+    return sum(o.total_cents for o in online_due(group))
 
 
 def group_payments(group_id: int) -> list[Payment]:
     return list(db.session.scalars(sa.select(Payment).where(Payment.group_id == group_id).order_by(Payment.id)))
 
 
-# --- offline -----------------------------------------------------------------------------------------
+# --- what is due online ------------------------------------------------------------------------------
 
-def choose_offline(group: OrderGroup, method: str) -> list[Payment]:
-    """The buyer will pay each shop by bank transfer or at pickup / on delivery: one pending payment
-    per unpaid order with a reference code; unpaid orders are held longer. One transaction."""
-    try:
-        method = PaymentMethod(method)
-    except ValueError:
-        raise PaymentError(_("不支持的付款方式")) from None
-    if method == PaymentMethod.STRIPE:
-        raise PaymentError(_("不支持的付款方式"))
-    orders = pending_orders(group)
-    if not orders:
-        raise PaymentError(_("这些订单已无需付款"), status=409, code="nothing_due")
-    from payments import gateways
-
-    if not gateways.get(method.value).available(group, settings_by_shop(o.shop_id for o in orders)):
-        raise PaymentError(_("有店铺不接受这种付款方式"), status=422, code="method_not_accepted")
-    payments = []
-    until = utcnow() + dt.timedelta(hours=current_app.config.get("PAYMENT_OFFLINE_HOLD_HOURS", 72))
-    try:
-        with atomic():
-            for order in orders:
-                key = f"offline-o{order.id}-{method.value}"
-                payment = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
-                if payment is None:
-                    payment = Payment(group_id=group.id, order_id=order.id, method=method,
-                                      amount_cents=order.total_cents, currency=currency(), idempotency_key=key,
-                                      reference_code=f"{order.number.replace('-', '')[-10:]}{secrets.randbelow(100):02d}")
-                    db.session.add(payment)
-                payments.append(payment)
-            # Bank transfers take days: keep the stock reserved while the merchant waits for the money.
-            db.session.execute(sa.update(Order).where(Order.id.in_([o.id for o in orders]),
-                                                      Order.status == S.PENDING_PAYMENT)
-                               .values(expires_at=until).execution_options(synchronize_session=False))
-            db.session.execute(sa.update(OrderGroup).where(OrderGroup.id == group.id).values(expires_at=until)
-                               .execution_options(synchronize_session=False))
-    except IntegrityError:  # a twin request made them first
-        return [p for p in group_payments(group.id) if p.method == method]
-    for order in orders:
-        db.session.refresh(order, ["expires_at"])
-    return payments
-
-
-def record_offline(order: Order, actor=None) -> Payment:
-    """Called (through the status listener) when the merchant confirms he received the money:
-    the order's offline payment succeeds and is booked. Runs in the caller's transaction."""
-    payment = db.session.scalar(sa.select(Payment).where(Payment.order_id == order.id,
-                                                         Payment.status == PaymentStatus.PENDING)
-                                .order_by(Payment.id.desc()))
-    if payment is None:
-        payment = Payment(group_id=order.group_id, order_id=order.id, method=PaymentMethod.CASH,
-                          amount_cents=order.total_cents, currency=currency(),
-                          idempotency_key=f"offline-o{order.id}-confirmed-{secrets.token_hex(4)}")
-        db.session.add(payment)
-        db.session.flush()
-    PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, actor=actor, amount_cents=order.total_cents)
-    ledger.post_order_payment(order, payment, offline=True)
-    # Other offline choices for this order are moot now.
-    for other in db.session.scalars(sa.select(Payment).where(Payment.order_id == order.id, Payment.id != payment.id,
-                                                            Payment.status == PaymentStatus.PENDING)):
-        PAYMENT_MACHINE.move(other, PaymentStatus.CANCELED, actor=actor)
-    return payment
+def online_due(group: OrderGroup) -> list[Order]:
+    """The group's unpaid orders an online payment covers: those without an offline choice (a
+    bank transfer, payment at handover) that the merchant will confirm."""
+    return [o for o in pending_orders(group) if open_payment(o) is None]
 
 
 # --- Stripe ------------------------------------------------------------------------------------------
@@ -278,20 +218,9 @@ def _settle(payment: Payment, intent, error: str) -> tuple[str, list]:
             return "mismatch", []
         # A conditional UPDATE: of concurrent callers exactly one books it, the others retry and stop above.
         PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, note=payment.provider_ref, last_error="")
-        group = db.session.get(OrderGroup, payment.group_id)
-        db.session.refresh(group)
-        for order in group.orders:
-            db.session.refresh(order, ["status"])
-        due = pending_orders(group)
-        if due and sum(o.total_cents for o in due) == payment.amount_cents:
-            for order in due:
-                ledger.post_order_payment(order, payment, offline=False)
-            from orders import services as orders
-
-            with settling_orders():
-                orders.mark_paid(group, None, _("在线支付成功（Stripe %(ref)s）", ref=payment.provider_ref))
+        refund = book_online(payment, _("在线支付成功（Stripe %(ref)s）", ref=payment.provider_ref))
+        if refund is None:
             return status, [lambda: _book_fee(payment, intent)]
-        refund = _to_suspense(payment)
         from payments.refunds import execute_refund
 
         return status, [lambda: execute_refund(refund)]
@@ -308,6 +237,26 @@ def _settle(payment: Payment, intent, error: str) -> tuple[str, list]:
         PAYMENT_MACHINE.move(payment, target, note=error, last_error=error)
     # else: a state that arrives after a final one (failed after succeeded) changes nothing
     return status, []
+
+
+def book_online(payment: Payment, note: str) -> Refund | None:
+    """A succeeded online payment (just moved to succeeded by its caller, in its transaction): the
+    orders it covers become paid and are booked; money for orders no longer due (expired, cancelled,
+    paid another way since) goes to suspense with a full refund, returned to be sent after the commit."""
+    group = db.session.get(OrderGroup, payment.group_id)
+    db.session.refresh(group)
+    for order in group.orders:
+        db.session.refresh(order, ["status"])
+    due = online_due(group)
+    if due and sum(o.total_cents for o in due) == payment.amount_cents:
+        from orders import services as orders
+
+        for order in due:
+            ledger.post_order_payment(order, payment, offline=False)
+            with settling_orders():
+                orders.mark_paid(order, None, note)
+        return None
+    return _to_suspense(payment)
 
 
 def _book_fee(payment: Payment, intent) -> None:

@@ -53,10 +53,12 @@ REVERSAL_MACHINE = StateMachine("transfer_reversal", TRANSFER_MACHINE.transition
 _LABELS = {PaymentStatus: PAYMENT_LABELS, RefundStatus: REFUND_LABELS, TransferStatus: TRANSFER_LABELS}
 
 
-def label(value) -> str:
-    """Words for a payment, refund or transfer status, or a payment method (its gateway's label)."""
+def label(value, order=None) -> str:
+    """Words for a payment, refund or transfer status, or a payment method (its gateway's label; for
+    an ``order``, as it applies to it: 货到付款 or 到店自提付款)."""
     if isinstance(value, PaymentMethod):
         from payments import gateways
 
-        return str(gateways.get(value.value).label)
+        gateway = gateways.get(value.value)
+        return gateway.label_for(order) if order is not None else str(gateway.label)
     return str(_LABELS[type(value)][value])

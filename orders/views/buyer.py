@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.domains import page_blocks
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
 from marketplace.regions.services import counties
@@ -143,7 +144,8 @@ def my_orders():
 def order_detail(order_id: int):
     services.expire_lazily()
     order = buyer_order_or_404(order_id, current_user)
-    return render_template("orders/order_detail.html", order=order)
+    return render_template("orders/order_detail.html", order=order, viewer="buyer",
+                           **page_blocks(current_app, "buyer_order", order))
 
 
 def _buyer_action(order_id: int, action, done: str):

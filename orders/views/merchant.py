@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace import money
 from marketplace.db import utcnow
+from marketplace.domains import page_blocks
 from marketplace.exports import csv_response
 from marketplace.extensions import db
 from marketplace.privacy.masking import mask_address, mask_name, mask_phone, scrub_text
@@ -25,6 +26,7 @@ from orders.forms import CancelForm, DeliveryRuleForm, PickupForm, ShipForm, as_
 from orders.models import Order, OrderStatus
 from orders.policy import merchant_order_or_404
 from orders.privacy import shop_sees_contact
+from orders.status import pays_at_handover
 from orders.views.common import filtered_orders, run_order_action
 
 
@@ -43,7 +45,8 @@ def merchant_order(order_id: int, shop):
     services.expire_lazily()
     order = merchant_order_or_404(order_id, shop)
     return render_template("orders/merchant/order.html", shop=shop, order=order, ship_form=ShipForm(),
-                           pickup_form=PickupForm(), cancel_form=CancelForm())
+                           pickup_form=PickupForm(), cancel_form=CancelForm(), viewer="merchant",
+                           accept_unpaid=pays_at_handover(order), **page_blocks(current_app, "merchant_order", order))
 
 
 @bp.get("/merchant/orders/<int:order_id>/slip")

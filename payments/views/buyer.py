@@ -30,9 +30,14 @@ def stripe_csp() -> str:
 
 def _context(group):
     due = services.pending_orders(group)
+    online_due = services.online_due(group)
     settings = services.settings_by_shop(o.shop_id for o in group.orders)
-    return {"group": group, "due": due, "amount": sum(o.total_cents for o in due), "settings": settings,
-            "methods": gateways.available_for(group, settings), "stripe_on": stripe_api.enabled(),
+    from payments.offline import open_payment
+
+    return {"group": group, "due": due, "amount": sum(o.total_cents for o in online_due), "settings": settings,
+            "online_due": online_due, "online": gateways.online(), "stripe_on": stripe_api.enabled(),
+            "choices": {o.id: open_payment(o) for o in due},
+            "offline_for": {o.id: gateways.offline_for(o, settings.get(o.shop_id)) for o in due},
             "payments": services.group_payments(group.id)}
 
 
@@ -51,8 +56,11 @@ def pay_group(group_id: int):
 @login_required
 def choose_offline(group_id: int):
     group = buyer_group_or_404(group_id, current_user)
-    services.choose_offline(group, request.form.get("method", ""))
-    flash(_("请按下面的说明付款，商家确认收款后订单变为已付款"), "success")
+    order_id = request.form.get("order_id", "")
+    if order_id and not order_id.isdigit():
+        abort(404)
+    services.choose_offline(group, request.form.get("method", ""), [int(order_id)] if order_id else None)
+    flash(_("已选择线下付款：请按下面的说明付款，商家确认收款"), "success")
     return redirect(url_for("payments.offline_instructions", group_id=group.id))
 
 

@@ -1,6 +1,6 @@
 """Browser journey: a buyer checks out a two-shop cart and pays it by card on localstripe's Stripe.js
-stand-in (3-D Secure included), sees both orders paid; a merchant refunds one line. A second
-journey pays offline by bank transfer with no Stripe keys and the merchant confirms receipt."""
+stand-in (3-D Secure included), sees both orders paid; a merchant refunds one line. Offline methods,
+WeChat Pay and the bank transfer's slip: test_paymethods_journey.py."""
 
 from __future__ import annotations
 
@@ -125,37 +125,3 @@ def test_card_payment_on_stripe_js_then_merchant_refunds_a_line(stripe_live, pag
         refund = db.session.scalar(db.select(Refund))
         assert refund.status.value == "succeeded" and refund.provider_ref.startswith("re_")
         assert all(v == 0 for v in group_sums().values())
-
-
-def test_offline_bank_transfer_confirmed_by_the_merchant(live_server, page: Page):
-    from marketplace.extensions import db
-    from payments.models import ShopPaymentSettings
-
-    shops = _shops_and_cart(live_server, "bank-buyer@example.com")
-    with live_server.app.app_context():
-        for key in ("a", "b"):
-            db.session.add(ShopPaymentSettings(shop_id=shops[key]["shop_id"], accepts_bank_transfer=True,
-                                               bank_name="中国农业银行", account_name=shops[key]["name"],
-                                               account_number=f"62284800000000{key == 'a' and '01' or '02'}"))
-        db.session.commit()
-    login(page, "bank-buyer@example.com")
-    _checkout(page)
-    expect(page.locator("#stripe-off")).to_be_visible()
-    page.check("#method-bank_transfer")
-    with page.expect_navigation():
-        page.locator("#choose-offline").click()
-    expect(page.locator(".offline-payment")).to_have_count(2)
-    expect(page.locator(".offline-payment .account-number").first).to_have_text(re.compile(r"^6228"))
-    expect(page.locator(".offline-payment .reference-code").first).to_have_text(re.compile(r"^\w{8,}$"))
-    logout(page)
-    orders = _orders(live_server)
-    for key, email in (("a", "chili-pay@example.com"), ("b", "pear-pay@example.com")):
-        login(page, email)
-        page.goto(f"/merchant/orders/{orders[shops[key]['shop_id']][0]}")
-        with page.expect_navigation():
-            page.locator("#confirm-payment").click()
-        expect(page.locator(".flash-success")).to_have_text("已确认收款")
-        logout(page)
-    login(page, "bank-buyer@example.com")
-    page.goto("/orders")
-    expect(page.locator(".order-cards li .badge")).to_have_text(["已付款", "已付款"])

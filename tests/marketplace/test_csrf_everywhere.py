@@ -20,6 +20,10 @@ WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 #: endpoint -> why it needs no CSRF token.
 EXEMPT = {
     "payments.stripe_webhook": "called by Stripe, not by a browser; authenticated by its Stripe-Signature header",
+    "payments.wechat_pay_notify": "called by WeChat Pay; authenticated by its Wechatpay-Signature headers "
+                                  "(tests/payments/test_wechatpay.py: forged or unsigned ones change nothing)",
+    "payments.alipay_notify": "called by Alipay; authenticated by its RSA2 sign field "
+                              "(tests/payments/test_alipay.py: forged or unsigned ones change nothing)",
 }
 
 #: A write under /api/ with a valid personal API token carries no ambient credential (no cookie

@@ -18,6 +18,8 @@ S = OrderStatus
 
 ALLOWED = {
     (S.PENDING_PAYMENT, S.PAID), (S.PENDING_PAYMENT, S.CANCELLED), (S.PENDING_PAYMENT, S.EXPIRED),
+    # only when the buyer pays at handover (orders.fulfilment.accept checks; tests/payments/test_handover.py)
+    (S.PENDING_PAYMENT, S.ACCEPTED),
     (S.PAID, S.ACCEPTED), (S.PAID, S.CANCELLED),
     (S.ACCEPTED, S.SHIPPED), (S.ACCEPTED, S.READY_FOR_PICKUP), (S.ACCEPTED, S.CANCELLED),
     (S.SHIPPED, S.DELIVERED), (S.READY_FOR_PICKUP, S.DELIVERED),

@@ -1,0 +1,237 @@
+"""A small local HTTP fake of WeChat Pay API v3, answering in the shapes of its published reference
+(pay.weixin.qq.com/doc/v3/merchant): Native and JSAPI orders, query by out_trade_no, close,
+domestic refunds. It makes its own keys at test time: the merchant's (the app signs its requests
+with it: the fake checks every Authorization header) and the platform's (the fake signs every answer
+and notification with it: the SDK verifies them with the public key and its id).
+
+``pay(out_trade_no)`` stands for the buyer scanning the code and paying: the trade succeeds and the
+signed, AES-GCM encrypted TRANSACTION.SUCCESS notification is returned (headers, body), and posted to
+the trade's notify_url when ``deliver=True``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+MCHID = "1900000109"
+APPID = "wxd678efh567hg6787"
+SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+PUBLIC_KEY_ID = "PUB_KEY_ID_0119000001092025051800001"
+
+
+def new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def pem_private(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def pem_public(key) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def rsa_sign(key, message: str) -> str:
+    return base64.b64encode(key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
+
+
+class FakeWeChatPay:
+    def __init__(self, folder: Path):
+        self.merchant_key, self.platform_key = new_key(), new_key()
+        self.apiv3_key = secrets.token_hex(16)  # 32 characters, as WeChat Pay's
+        folder.mkdir(parents=True, exist_ok=True)
+        self.private_key_path = folder / "apiclient_key.pem"
+        self.private_key_path.write_bytes(pem_private(self.merchant_key))
+        self.public_key_path = folder / "pub_key.pem"
+        self.public_key_path.write_bytes(pem_public(self.platform_key))
+        self.trades: dict[str, dict] = {}
+        self.refunds: dict[str, dict] = {}
+        self.requests: list[tuple[str, str]] = []
+        self.unsigned: int = 0  # requests whose Authorization did not verify
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _body(self) -> bytes:
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+            def _answer(self, method: str):
+                body = self._body()
+                fake.requests.append((method, self.path))
+                if not fake.authorised(method, self.path, body.decode(), self.headers.get("Authorization", "")):
+                    fake.unsigned += 1
+                    return self._send(401, {"code": "SIGN_ERROR", "message": "签名错误"})
+                with fake._lock:
+                    status, payload = fake.route(method, self.path, json.loads(body) if body else {})
+                return self._send(status, payload)
+
+            def _send(self, status: int, payload):
+                data = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+                self.send_response(status)
+                for name, value in fake.signed_headers(data.decode()).items():
+                    self.send_header(name, value)
+                if data:
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                self._answer("GET")
+
+            def do_POST(self):
+                self._answer("POST")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    # --- the API ----------------------------------------------------------------------------------
+
+    def authorised(self, method: str, path: str, body: str, header: str) -> bool:
+        """WECHATPAY2-SHA256-RSA2048 mchid=..,nonce_str=..,signature=..,timestamp=..,serial_no=.."""
+        if not header.startswith("WECHATPAY2-SHA256-RSA2048 "):
+            return False
+        fields = dict(part.split("=", 1) for part in header.split(" ", 1)[1].split(","))
+        fields = {k: v.strip('"') for k, v in fields.items()}
+        message = f"{method}\n{path}\n{fields.get('timestamp')}\n{fields.get('nonce_str')}\n{body}\n"
+        try:
+            self.merchant_key.public_key().verify(base64.b64decode(fields.get("signature", "")), message.encode(),
+                                                  padding.PKCS1v15(), hashes.SHA256())
+        except Exception:  # noqa: BLE001 - any failure is a refusal
+            return False
+        return fields.get("mchid") == MCHID and fields.get("serial_no") == SERIAL
+
+    def route(self, method: str, path: str, p: dict) -> tuple[int, dict | None]:
+        parts = urlsplit(path).path.strip("/").split("/")
+        if method == "POST" and parts[:3] == ["v3", "pay", "transactions"] and len(parts) == 4:
+            return self._create(parts[3], p)
+        if parts[:4] == ["v3", "pay", "transactions", "out-trade-no"]:
+            trade = self.trades.get(parts[4])
+            if trade is None:
+                return 404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"}
+            if method == "POST" and parts[5:] == ["close"]:
+                if trade["trade_state"] == "NOTPAY":
+                    trade["trade_state"] = "CLOSED"
+                    return 204, None
+                return 400, {"code": "ORDERPAID", "message": "订单已支付"}
+            return 200, self.public(trade)
+        if method == "POST" and parts == ["v3", "refund", "domestic", "refunds"]:
+            return self._refund(p)
+        return 404, {"code": "RESOURCE_NOT_EXISTS", "message": "not found"}
+
+    def _create(self, kind: str, p: dict) -> tuple[int, dict]:
+        no = p.get("out_trade_no", "")
+        if p.get("mchid") != MCHID or p.get("appid") != APPID or not 6 <= len(no) <= 32:
+            return 400, {"code": "PARAM_ERROR", "message": "参数错误"}
+        old = self.trades.get(no)
+        if old is not None:
+            if old["amount"]["total"] != p["amount"]["total"]:
+                return 400, {"code": "INVALID_REQUEST", "message": "201 商户订单号重复"}
+            if old["trade_state"] == "CLOSED":
+                return 400, {"code": "ORDER_CLOSED", "message": "订单已关闭"}
+        else:
+            old = self.trades[no] = {
+                "out_trade_no": no, "trade_type": kind.upper(), "trade_state": "NOTPAY", "notify_url": p["notify_url"],
+                "amount": {"total": p["amount"]["total"], "currency": "CNY"}, "description": p["description"],
+                "code_url": f"weixin://wxpay/bizpayurl?pr={secrets.token_urlsafe(6)}",
+                "prepay_id": "wx" + secrets.token_hex(14), "refunded": 0}
+        if kind == "native":
+            return 200, {"code_url": old["code_url"]}
+        return 200, {"prepay_id": old["prepay_id"]}
+
+    def _refund(self, p: dict) -> tuple[int, dict]:
+        trade = self.trades.get(p.get("out_trade_no", ""))
+        if trade is None or trade["trade_state"] not in ("SUCCESS", "REFUND"):
+            return 404, {"code": "RESOURCE_NOT_EXISTS", "message": "订单不存在"}
+        if p["out_refund_no"] in self.refunds:
+            return 200, self.refunds[p["out_refund_no"]]
+        amount = p["amount"]["refund"]
+        if p["amount"]["total"] != trade["amount"]["total"] or amount > trade["amount"]["total"] - trade["refunded"]:
+            return 400, {"code": "NOT_ENOUGH", "message": "可退金额不足"}
+        trade["refunded"] += amount
+        trade["trade_state"] = "REFUND"
+        refund = {"refund_id": "50000" + secrets.token_hex(8), "out_refund_no": p["out_refund_no"],
+                  "transaction_id": trade["transaction_id"], "out_trade_no": trade["out_trade_no"],
+                  "channel": "ORIGINAL", "status": "PROCESSING", "create_time": _now(),
+                  "amount": {"total": trade["amount"]["total"], "refund": amount, "payer_total": trade["amount"]["total"],
+                             "payer_refund": amount, "currency": "CNY"}}
+        self.refunds[p["out_refund_no"]] = refund
+        return 200, refund
+
+    def public(self, trade: dict) -> dict:
+        out = {"appid": APPID, "mchid": MCHID, "out_trade_no": trade["out_trade_no"], "trade_type": trade["trade_type"],
+               "trade_state": trade["trade_state"], "trade_state_desc": trade["trade_state"],
+               "amount": {**trade["amount"], "payer_total": trade["amount"]["total"], "payer_currency": "CNY"}}
+        if trade.get("transaction_id"):
+            out.update(transaction_id=trade["transaction_id"], success_time=trade["success_time"], bank_type="OTHERS",
+                       payer={"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"})
+        return out
+
+    # --- signing, paying, notifying -----------------------------------------------------------------
+
+    def signed_headers(self, body: str, *, key=None, timestamp: int | None = None, serial: str | None = None) -> dict:
+        stamp, nonce = str(timestamp or int(time.time())), secrets.token_hex(16)
+        return {"Wechatpay-Timestamp": stamp, "Wechatpay-Nonce": nonce, "Wechatpay-Serial": serial or PUBLIC_KEY_ID,
+                "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
+                "Wechatpay-Signature": rsa_sign(key or self.platform_key, f"{stamp}\n{nonce}\n{body}\n")}
+
+    def notification(self, resource: dict, *, event_id: str | None = None, key=None, timestamp: int | None = None,
+                     apiv3_key: str | None = None) -> tuple[dict, str]:
+        """A signed TRANSACTION.SUCCESS notification of ``resource`` (headers, body)."""
+        nonce = secrets.token_hex(6)
+        cipher = AESGCM((apiv3_key or self.apiv3_key).encode()).encrypt(
+            nonce.encode(), json.dumps(resource, ensure_ascii=False).encode(), b"transaction")
+        body = json.dumps({"id": event_id or f"EV-{secrets.token_hex(10)}", "create_time": _now(),
+                           "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
+                           "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM",
+                                        "ciphertext": base64.b64encode(cipher).decode(), "associated_data": "transaction",
+                                        "nonce": nonce}}, ensure_ascii=False)
+        return self.signed_headers(body, key=key, timestamp=timestamp), body
+
+    def pay(self, out_trade_no: str, *, deliver: bool = False) -> tuple[dict, str]:
+        """The buyer pays: the trade succeeds; its notification (headers, body), sent when ``deliver``."""
+        with self._lock:
+            trade = self.trades[out_trade_no]
+            if trade["trade_state"] == "NOTPAY":
+                trade.update(trade_state="SUCCESS", transaction_id="42000" + secrets.token_hex(12)[:23],
+                             success_time=_now())
+            resource = self.public(trade)
+        headers, body = self.notification(resource)
+        if deliver:
+            requests.post(trade["notify_url"], data=body.encode(), headers={**headers, "Content-Type": "application/json"},
+                          timeout=10)
+        return headers, body
+
+    def start(self) -> FakeWeChatPay:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def config(self) -> dict:
+        return {"WECHATPAY_MCHID": MCHID, "WECHATPAY_APPID": APPID, "WECHATPAY_APIV3_KEY": self.apiv3_key,
+                "WECHATPAY_CERT_SERIAL": SERIAL, "WECHATPAY_PRIVATE_KEY_PATH": str(self.private_key_path),
+                "WECHATPAY_PUBLIC_KEY_PATH": str(self.public_key_path), "WECHATPAY_PUBLIC_KEY_ID": PUBLIC_KEY_ID,
+                "WECHATPAY_API_BASE": self.url}
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.localtime())

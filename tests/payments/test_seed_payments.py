@@ -1,0 +1,30 @@
+"""The demo's payments: every method in several states, from the catalogue's real orders; the
+ledger balances (the autouse check) and a second run changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from payments.models import Payment, PaymentMethod, PaymentStatus
+
+
+@pytest.fixture
+def stripe_keys():
+    return False
+
+
+@pytest.mark.slow
+def test_demo_has_payments_of_every_method_in_several_states(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--without", "investment"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    states = {(m, s) for m, s in db.session.execute(sa.select(Payment.method, Payment.status))}
+    for method in PaymentMethod:
+        if method != PaymentMethod.STRIPE:
+            assert len({s for m, s in states if m == method}) >= 2, method
+    assert (PaymentMethod.BANK_TRANSFER, PaymentStatus.PROCESSING) in states
+    assert db.session.scalar(sa.select(sa.func.count(Payment.id)).where(Payment.slip_key.is_not(None))) >= 2
+    count = db.session.scalar(sa.select(sa.func.count(Payment.id)))
+    assert app.test_cli_runner().invoke(args=["seed-demo", "--without", "investment"]).exit_code == 0
+    assert db.session.scalar(sa.select(sa.func.count(Payment.id))) == count
