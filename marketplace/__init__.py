@@ -61,7 +61,12 @@ def create_app(config: dict | None = None) -> Flask:
     ext.init_db(app)
     ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
     ext.csrf.init_app(app)
+    # Flask-Limiter keeps the first app's key prefix and "the storage is down, use memory" on the shared
+    # instance, not per app: each new app takes its own prefix and starts by trying its own storage
+    # (tests make many apps; a process makes one).
+    ext.limiter._key_prefix = ""  # noqa: SLF001
     ext.limiter.init_app(app)
+    ext.limiter._storage_dead = False  # noqa: SLF001
     ext.login_manager.init_app(app)
     init_cache(app)
     init_page_cache(app)  # after csrf.init_app: it replaces the templates' csrf_token()
