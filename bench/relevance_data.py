@@ -159,10 +159,10 @@ def build_catalogue(app, catalogue: dict, progress: Callable[[int], None] | None
     from catalog.models import ProductStatus
     from catalog.services import create_product
     from marketplace.db import atomic
-    from marketplace.regions.services import load_regions
+    from marketplace.regions.services import configured_files, load_regions
     from search.synonyms import load_defaults as load_synonyms
 
-    load_regions(app.config["CITY_REGIONS_FILE"])
+    load_regions(configured_files())
     load_categories()
     load_synonyms()  # the shipped synonym groups, as the migration that creates the table adds them
     regions = _regions_by_name()

@@ -19,14 +19,14 @@ def _demo_shops(live_server) -> dict:
     from catalog.models import Category, PriceTier, Product, ProductStatus, Variant
     from marketplace.extensions import db
     from marketplace.regions.models import Region, RegionLevel
-    from marketplace.regions.services import load_regions
+    from marketplace.regions.services import configured_files, load_regions
     from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopType
     from orders.models import ShopDeliveryRule
 
     owner_a = make_user(live_server, "chili@example.com", name="赵建国")
     owner_b = make_user(live_server, "pear@example.com", name="钱秀英")
     with live_server.app.app_context():
-        load_regions(live_server.app.config["CITY_REGIONS_FILE"])
+        load_regions(configured_files())
 
         def county(name):
             return db.session.scalar(db.select(Region).where(Region.name == name, Region.level == RegionLevel.COUNTY))

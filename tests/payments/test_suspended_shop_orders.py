@@ -15,7 +15,7 @@ from marketplace.shops.models import ShopInvite, ShopMember, ShopStatus
 from marketplace.shops.services import set_shop_status, update_shop
 from marketplace.shops.validation import ShopError
 from orders import services as orders
-from orders.models import FeeMode, OrderStatus, ShopDeliveryRule
+from orders.models import OrderStatus, ShopDeliveryRule
 from payments import payouts
 from payments.models import Refund, ShopPaymentSettings
 from tests.marketplace.shop_helpers import png_bytes
@@ -122,9 +122,8 @@ def test_the_shop_services_refuse_a_suspended_shop_whoever_calls(make_shop, make
     refusals = [
         lambda: update_shop(shop, {"description": "新的介绍"}, owner),
         lambda: staff_svc.invite_staff(shop, "helper@example.com", owner),
-        lambda: orders.save_delivery_rule(shop, delivery_enabled=True, counties=[], fee_mode=FeeMode.FLAT,
-                                          fee_cents=0, free_above_cents=None, pickup_enabled=True,
-                                          pickup_address="", pickup_hours=""),
+        lambda: orders.save_delivery_rule(shop, delivery_enabled=True, zones=[orders.ZoneSpec(shop.region)],
+                                          pickup_enabled=True, pickup_address="", pickup_hours=""),
         lambda: payouts.save_settings(shop, {"accepts_cash": "y"}),
         lambda: payouts.onboarding_link(shop, owner.email, "https://x/r", "https://x/s"),
     ]
