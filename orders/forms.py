@@ -55,7 +55,7 @@ class ZoneForm(Form):
     """One delivery zone's fee rule (its region is shown, not edited: remove it and add another)."""
 
     region_id = HiddenField()
-    fee_mode = SelectField(_l("运费方式"), choices=as_choices(FEE_MODES))
+    fee_mode = SelectField(_l("运费方式"), choices=as_choices(FEE_MODES), default="flat")
     fee = MoneyField(_l("运费（元）"), default="0")
     free_above = MoneyField(_l("满额包邮（元）"), description=_l("留空表示不包邮"))
     remove = BooleanField(_l("删除此区域"))

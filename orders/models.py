@@ -97,7 +97,11 @@ class Address(Base):
         return self.place(RegionLevel.CITY)
 
     def one_line(self, locale: str = "zh_CN") -> str:
+        """"河南省 商丘市 柘城县 起台镇 北街村 北街 16 号"; in English the street first, then the regions
+        upwards ("259 Wensan Road, Xihu District, Hangzhou, Zhejiang"). Orders keep the Chinese form."""
         names = [r.localized_name(locale) for r in self.places()]
+        if locale.startswith("en"):
+            return ", ".join(p for p in (self.street, *reversed(names)) if p)
         return " ".join(p for p in (*names, self.street) if p)
 
 

@@ -199,3 +199,22 @@ def test_the_cart_api_lists_zones(app, client, make_user, make_shop, make_varian
     delivery = body["groups"][0]["delivery"]
     assert [z["region"]["name"] for z in delivery["zones"]] == ["全国", "河南省商丘市柘城县起台镇"]
     assert delivery["counties"] == [region(CHINA).id, region(QITAI).id] and delivery["fee_cents"] == 2000
+
+
+def test_demo_zones_by_township_county_province_and_all_of_china(app, regions):
+    from marketplace.regions.models import RegionLevel
+    from marketplace.seed import seed_demo_shops, seed_demo_users
+    from orders.models import ShopDeliveryZone
+    from orders.seed import seed_demo_delivery
+
+    seed_demo_users(lambda n: None)
+    seed_demo_shops(lambda n: None)
+    first = seed_demo_delivery()
+    assert first == {"delivery rules": 11, "addresses": 4}
+    assert seed_demo_delivery() == {"delivery rules": 0, "addresses": 0}
+    levels = {z.region.level for z in db.session.scalars(sa.select(ShopDeliveryZone))}
+    assert {RegionLevel.TOWNSHIP, RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE,
+            RegionLevel.COUNTRY} <= levels
+    places = {a.region.level: a.province for a in db.session.scalars(sa.select(Address))}
+    assert places[RegionLevel.VILLAGE] == places[RegionLevel.TOWNSHIP] == "河南省"
+    assert places[RegionLevel.COUNTY] == "浙江省"

@@ -19,6 +19,7 @@ from orders.models import OrderStatus, ShopDeliveryRule
 from payments import payouts
 from payments.models import Refund, ShopPaymentSettings
 from tests.marketplace.shop_helpers import png_bytes
+from tests.orders.conftest import pick
 
 SUSPENDED = "店铺已被暂停"
 
@@ -97,8 +98,8 @@ def test_a_suspended_shop_cannot_change_its_public_face_or_settings(client, logi
                                                                    "logo": (io.BytesIO(png_bytes()), "logo.png")},
                                         content_type="multipart/form-data")
     assert SUSPENDED in _post_from_page(client, "/merchant/delivery", {
-        "delivery_enabled": "y", "counties": [str(shop.region_id)], "fee_mode": "flat", "fee": "50.00",
-        "free_above": "", "pickup_enabled": "y", "pickup_address": "别处", "pickup_hours": ""})
+        "delivery_enabled": "y", "zone_region": pick(shop.region), "new-fee_mode": "flat", "new-fee": "50.00",
+        "new-free_above": "", "pickup_enabled": "y", "pickup_address": "别处", "pickup_hours": ""})
     assert SUSPENDED in _post_from_page(client, "/merchant/payments/settings", {
         "accepts_bank_transfer": "y", "bank_name": "某银行", "account_name": "某人", "account_number": "6200000000"})
     assert SUSPENDED in _post_from_page(client, "/merchant/staff/invite", {"email": "helper@example.com"})
