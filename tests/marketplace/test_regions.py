@@ -208,7 +208,7 @@ def test_cli_bad_file_fails_with_the_message(app, db, tmp_path):
 
 def test_regions_page_lists_counties_with_specialties_and_links(client, regions):
     html = client.get("/regions/").get_data(as_text=True)
-    assert "柘城县" in html and "三樱椒" in html and "起台镇" in html
+    assert "商丘市的县区和特产" in html and "柘城县" in html and "三樱椒" in html and "起台镇" in html
     assert "/shops?county=411424" in html
 
 
