@@ -17,14 +17,15 @@ regions_cli = AppGroup("regions", help="Regions (country > province > city > cou
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
 def load_command(paths: tuple[str, ...]) -> None:
     """Load FILES (default: the configured REGIONS_FILES). Safe to run again: upsert by code."""
-    from marketplace.regions.services import RegionFileError, configured_files, load_regions, read_regions
+    from marketplace.regions.loading import load_entries
+    from marketplace.regions.services import RegionFileError, configured_files, read_regions
 
     paths = paths or configured_files()
     started = time.perf_counter()
     try:
-        total = len(read_regions(paths))
-        with click.progressbar(length=total, label=f"Loading {total} regions") as bar:
-            result = load_regions(paths, progress=bar.update)
+        entries = read_regions(paths)
+        with click.progressbar(length=len(entries), label=f"Loading {len(entries)} regions") as bar:
+            result = load_entries(entries, progress=bar.update)
     except RegionFileError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged "

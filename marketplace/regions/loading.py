@@ -186,7 +186,11 @@ def read_regions(paths: str | Path | Iterable[str | Path]) -> list[Entry]:
 def load_regions(paths: str | Path | Iterable[str | Path],
                  progress: Callable[[int], None] | None = None) -> LoadResult:
     """Upsert the regions of the data files by code, in one transaction. Safe to run again."""
-    entries = read_regions(paths)
+    return load_entries(read_regions(paths), progress)
+
+
+def load_entries(entries: list[Entry], progress: Callable[[int], None] | None = None) -> LoadResult:
+    """Upsert entries already read (``read_regions``) in one transaction."""
     with atomic():
         result = upsert(db.session.connection(), entries, progress)
     for obj in list(db.session.identity_map.values()):
