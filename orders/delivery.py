@@ -28,8 +28,9 @@ def fulfilment_label(fulfilment: Fulfilment | str) -> str:
 
 
 @dataclass
-class Zone:
-    """A zone not stored (the default rule's): the same attributes as ShopDeliveryZone."""
+class ZoneSpec:
+    """A zone not stored: one to save (a region at any level, each once per shop, and its fee rule),
+    or the default rule's. It reads like a ShopDeliveryZone."""
 
     region: object
     fee_mode: FeeMode = FeeMode.FLAT
@@ -52,20 +53,10 @@ class DefaultRule:
     pickup_hours: str = ""
 
     @property
-    def zones(self) -> list[Zone]:
+    def zones(self) -> list[ZoneSpec]:
         region = self.shop.region
         home = county_of(region) if region is not None else None
-        return [Zone(region=home or region)] if region is not None else []
-
-
-@dataclass
-class ZoneSpec:
-    """A zone to save: a region at any level (each region once per shop) and its fee rule."""
-
-    region: object
-    fee_mode: FeeMode = FeeMode.FLAT
-    fee_cents: int = 0
-    free_above_cents: int | None = None
+        return [ZoneSpec(region=home or region)] if region is not None else []
 
 
 class DeliveryRuleError(DomainError):
@@ -160,7 +151,7 @@ def region_chain_ids(region) -> str:
     return ",".join(str(r.id) for r in ancestors(region)) if region is not None else ""
 
 
-def zone_for(rule, region) -> Zone | ShopDeliveryZone | None:
+def zone_for(rule, region) -> ZoneSpec | ShopDeliveryZone | None:
     """The most specific of the rule's zones that holds ``region``, or None."""
     by_region = {z.region_id: z for z in rule.zones}
     for place in reversed(list(ancestors(region))) if region is not None else []:
