@@ -113,7 +113,8 @@ def _regions_by_name() -> dict:
     from marketplace.regions.models import Region, RegionLevel
 
     found: dict = {}
-    rows = db.session.scalars(sa.select(Region).where(Region.level.in_([RegionLevel.COUNTY, RegionLevel.TOWNSHIP]))
+    rows = db.session.scalars(sa.select(Region).where(Region.level.in_([RegionLevel.COUNTY, RegionLevel.TOWNSHIP]),
+                                                      Region.code.like("4114%"))  # the demo city's
                               .order_by(Region.level, Region.id))
     for region in rows:
         found.setdefault(region.name, region)
@@ -159,10 +160,10 @@ def build_catalogue(app, catalogue: dict, progress: Callable[[int], None] | None
     from catalog.models import ProductStatus
     from catalog.services import create_product
     from marketplace.db import atomic
-    from marketplace.regions.services import load_regions
+    from marketplace.regions.services import configured_files, load_regions
     from search.synonyms import load_defaults as load_synonyms
 
-    load_regions(app.config["CITY_REGIONS_FILE"])
+    load_regions(configured_files())
     load_categories()
     load_synonyms()  # the shipped synonym groups, as the migration that creates the table adds them
     regions = _regions_by_name()

@@ -134,15 +134,16 @@ def build_database(app, n: int):
     from catalog.categories import load_categories
     from catalog.models import Category, Product, Variant
     from marketplace.extensions import db
-    from marketplace.regions.models import Region, RegionLevel
-    from marketplace.regions.services import load_regions
+    from marketplace.regions.services import configured_files, load_regions
     from marketplace.shops.models import Shop, ShopStatus, ShopType
 
     db.drop_all()
     db.create_all()
-    load_regions(app.config["CITY_REGIONS_FILE"])
+    load_regions(configured_files())
     load_categories()
-    counties = {r.name: r.id for r in db.session.scalars(sa.select(Region).where(Region.level == RegionLevel.COUNTY))}
+    from marketplace.regions.services import counties as city_counties
+
+    counties = {r.name: r.id for r in city_counties()}
     cats = {c.path: c.id for c in db.session.scalars(sa.select(Category))}
     types = list(ShopType)
     shop_rows = []

@@ -116,8 +116,7 @@ def seed(app, args) -> dict:
     from marketplace.accounts.models import ApiToken, User
     from marketplace.accounts.passwords import hash_password
     from marketplace.extensions import db
-    from marketplace.regions.models import Region, RegionLevel
-    from marketplace.regions.services import load_regions
+    from marketplace.regions.services import configured_files, load_regions
     from marketplace.security import hash_token
     from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopType
     from orders.models import Address, Order, OrderGroup, OrderLine, OrderStatusChange
@@ -131,11 +130,13 @@ def seed(app, args) -> dict:
         db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         db.session.commit()
     db.create_all()
-    load_regions(app.config["CITY_REGIONS_FILE"])
+    load_regions(configured_files())
     load_categories()
     timings["schema, regions, categories"] = time.perf_counter() - t0
 
-    counties = {r.name: r.id for r in db.session.scalars(sa.select(Region).where(Region.level == RegionLevel.COUNTY))}
+    from marketplace.regions.services import counties as city_counties
+
+    counties = {r.name: r.id for r in city_counties()}
     county_names = list(counties)
     cats = {c.path: c.id for c in db.session.scalars(sa.select(Category))}
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)

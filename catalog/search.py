@@ -33,12 +33,20 @@ class _Regions:
     """Region names and counties, loaded once per batch."""
 
     def __init__(self):
-        rows = db.session.execute(sa.select(Region.id, Region.name, Region.level, Region.parent_id)).all()
-        self.rows = {r.id: r for r in rows}
+        self.rows: dict[int, object] = {}
+
+    def _row(self, region_id: int | None):
+        """One region's row, read once (the country has thousands: only the chains needed are read)."""
+        if not region_id:
+            return None
+        if region_id not in self.rows:
+            self.rows[region_id] = db.session.execute(
+                sa.select(Region.id, Region.name, Region.level, Region.parent_id).where(Region.id == region_id)).first()
+        return self.rows[region_id]
 
     def names(self, region_id: int | None) -> tuple[str, str]:
         """(the region's name, its county's name) — empty strings when unknown."""
-        row = self.rows.get(region_id) if region_id else None
+        row = self._row(region_id)
         name = row.name if row else ""
         county = ""
         seen = 0
@@ -46,7 +54,7 @@ class _Regions:
             if row.level == RegionLevel.COUNTY:
                 county = row.name
                 break
-            row = self.rows.get(row.parent_id)
+            row = self._row(row.parent_id)
             seen += 1
         return name, county
 

@@ -114,8 +114,12 @@ def seed_demo_catalog(progress=None) -> str:
     started = time.monotonic()
     load_categories()
     categories = {c.code: c for c in db.session.scalars(sa.select(Category))}
-    regions: dict[str, Region] = {}
-    for region in db.session.scalars(sa.select(Region).order_by(Region.level)):
+    from marketplace.regions.services import descendant_ids, home_city
+
+    regions: dict[str, Region] = {}  # origins are the city's places (counties first)
+    city = home_city()
+    for region in db.session.scalars(sa.select(Region).where(Region.id.in_(descendant_ids(city) if city else []))
+                                     .order_by(Region.level, Region.code)):
         regions.setdefault(region.name, region)
     shops = list(db.session.scalars(sa.select(Shop).where(Shop.status == ShopStatus.APPROVED).order_by(Shop.id)))
     created = skipped = photos = 0

@@ -135,8 +135,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         #: estimates (0: always exact).
         "SEARCH_FACET_SAMPLE": int(env.get("SEARCH_FACET_SAMPLE", "2000")),
         "SITE_NAME": env.get("MARKETPLACE_SITE_NAME", "商丘本地集市"),
+        #: The city the site serves, down to villages (one file per city; its top region is "the city").
         "CITY_REGIONS_FILE": env.get(
             "MARKETPLACE_REGIONS_FILE", str(ROOT / "marketplace" / "data" / "regions" / "shangqiu.json")
+        ),
+        #: The rest of the country to county level, for addresses and delivery zones ("" for none).
+        "COUNTRY_REGIONS_FILE": env.get(
+            "MARKETPLACE_COUNTRY_REGIONS_FILE", str(ROOT / "marketplace" / "data" / "regions" / "china.json")
         ),
         "CURRENCY": env.get("MARKETPLACE_CURRENCY", "CNY"),
         "BABEL_DEFAULT_LOCALE": env.get("MARKETPLACE_DEFAULT_LOCALE", "zh_CN"),

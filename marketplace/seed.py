@@ -132,10 +132,10 @@ def _store_images(shop: Shop, colour) -> None:
 # --- steps ----------------------------------------------------------------------------------
 
 def load_demo_regions(progress: Progress) -> None:
-    from marketplace.regions.services import RegionFileError, load_regions
+    from marketplace.regions.services import RegionFileError, configured_files, load_regions
 
     try:
-        load_regions(current_app.config["CITY_REGIONS_FILE"], progress=progress)
+        load_regions(configured_files(), progress=progress)
     except RegionFileError as exc:
         raise click.ClickException(f"The regions file cannot be loaded: {exc}") from None
 

@@ -18,6 +18,7 @@ DEMO_USERS = [
     ("reviewer@demo.example", "招商局 李主任", ("officer", "reviewer")),
     ("buyer@demo.example", "王芳（睢阳区餐馆）", ()),
     ("buyer2@demo.example", "刘强（梁园区超市）", ()),
+    ("buyer3@demo.example", "陈静（杭州西湖区餐厅）", ()),
 ]
 
 #: Sign-in mobile numbers of demo accounts (sign in at /account/phone/login; with SMS_PROVIDER=outbox,

@@ -32,9 +32,9 @@ def init_app(app: Flask) -> None:
 
     from marketplace.domains import NavItem, register
 
-    register(app, "orders", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "views.terms", "api",
-                                                  "merchant_api", "terms_api"),
-             models=("models", "terms_models"), cli=("cli",), nav=(
+    register(app, "orders", blueprint=bp, routes=("views.buyer", "views.merchant", "views.delivery", "views.admin",
+                                                  "views.terms", "api", "merchant_api", "terms_api"),
+             models=("models", "terms_models"), cli=("cli",), seed="orders.seed:seed_demo_delivery", nav=(
                  NavItem("orders.cart", _l("采购车"), order=50),
                  NavItem("orders.my_orders", _l("我的订单"), menu="user", order=10),
                  NavItem("orders.merchant_orders", _l("订单管理"), menu="merchant", order=30),
@@ -47,6 +47,9 @@ def init_app(app: Flask) -> None:
         order_status_label=status.status_label,
         order_status_badge=lambda s: status.STATUS_BADGES.get(s, ""),
         fulfilment_label=delivery.fulfilment_label,
+        zone_label=delivery.zone_label,
+        zones_text=delivery.zones_text,
+        region_chain_ids=delivery.region_chain_ids,
         payment_minutes=lambda: current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"],
         shop_sees_contact=privacy.shop_sees_contact,
     )

@@ -1,9 +1,15 @@
-"""The buyer's address book: add, choose the default, delete. One default at most per buyer."""
+"""The buyer's address book: add, choose the default, delete. One default at most per buyer.
+
+An address is a region at any level (from a province down to a village) plus the street detail."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from marketplace.db import atomic
+from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.regions.models import Region, RegionLevel
 from orders.models import Address
 
 
@@ -19,12 +25,20 @@ def _make_default(address: Address, existing) -> None:
     address.is_default = True
 
 
+class AddressError(DomainError):
+    status = 422
+    code = "invalid_address"
+
+
 @atomic()
-def add_address(user, *, recipient: str, phone: str, province: str, region_id: int, street: str,
+def add_address(user, *, recipient: str, phone: str, region: Region | None, street: str,
                 is_default: bool = False) -> Address:
-    """Save a new address; the first one, or one asked to be, becomes the default."""
+    """Save a new address (a region at any level below the country, plus the street); the first
+    one, or one asked to be, becomes the default."""
+    if region is None or region.level == RegionLevel.COUNTRY:
+        raise AddressError(_("请选择所在地区（至少选到省）"), field="region")
     address = Address(user_id=user.id, recipient=recipient.strip(), phone=phone.strip(),
-                      province=province.strip(), region_id=region_id, street=street.strip())
+                      region_id=region.id, street=street.strip())
     existing = addresses_of(user)
     if is_default or not existing:
         _make_default(address, existing)

@@ -32,7 +32,25 @@ from orders.api_schemas import (
     OrderListSchema,
     PageQuerySchema,
 )
-from orders.models import Order, OrderGroup
+from orders.delivery import zone_label
+from orders.models import FeeMode, Order, OrderGroup
+
+
+def _zone_json(zone) -> dict:
+    region = zone.region
+    return {"region": {"id": region.id, "code": region.code, "name": zone_label(region), "level": region.level.value},
+            "fee_mode": FeeMode(zone.fee_mode).value, "fee_cents": zone.fee_cents,
+            "free_above_cents": zone.free_above_cents}
+
+
+def delivery_json(rule) -> dict:
+    """A shop's delivery offer: its zones with their fees (``counties`` and the fee fields of the
+    first zone are kept for clients written before zones)."""
+    zones = [_zone_json(z) for z in rule.zones]
+    first = zones[0] if zones else {"fee_mode": "flat", "fee_cents": 0, "free_above_cents": None}
+    return {"enabled": rule.delivery_enabled, "counties": [z.region_id for z in rule.zones],
+            "fee_mode": first["fee_mode"], "fee_cents": first["fee_cents"],
+            "free_above_cents": first["free_above_cents"], "zones": zones}
 
 
 def cart_json(view) -> dict:
@@ -41,9 +59,7 @@ def cart_json(view) -> dict:
         groups.append({
             "shop": {"id": group.shop.id, "name": group.shop.name, "slug": group.shop.slug},
             "subtotal_cents": group.subtotal_cents,
-            "delivery": {"enabled": group.rule.delivery_enabled, "counties": [c.id for c in group.rule.counties],
-                         "fee_mode": str(group.rule.fee_mode), "fee_cents": group.rule.fee_cents,
-                         "free_above_cents": group.rule.free_above_cents},
+            "delivery": delivery_json(group.rule),
             "pickup": {"enabled": group.rule.pickup_enabled, "hours": group.rule.pickup_hours},
             "lines": [{
                 "id": lv.line.id, "variant_id": lv.variant.id, "product_id": lv.product.id,

@@ -18,12 +18,30 @@ class CartShopSchema(Schema):
     slug = req(fields.String)
 
 
-class DeliveryOfferSchema(Schema):
-    enabled = req(fields.Boolean)
-    counties = req(fields.List, fields.Integer(), metadata={"description": "Region ids delivered to"})
+class ZoneRegionSchema(Schema):
+    id = req(fields.Integer)
+    code = req(fields.String)
+    name = req(fields.String, metadata={"description": "全国 for the country, else the region's path"})
+    level = req(fields.String, validate=validate.OneOf(["country", "province", "city", "county", "township",
+                                                        "village"]))
+
+
+class DeliveryZoneSchema(Schema):
+    region = nested(ZoneRegionSchema)
     fee_mode = req(fields.String, validate=validate.OneOf(["flat", "per_kg", "per_unit"]))
     fee_cents = req(fields.Integer)
     free_above_cents = opt(fields.Integer)
+
+
+class DeliveryOfferSchema(Schema):
+    enabled = req(fields.Boolean)
+    counties = req(fields.List, fields.Integer(), metadata={
+        "description": "Region ids of the delivery zones (any level; kept from before zones: see zones)"})
+    fee_mode = req(fields.String, validate=validate.OneOf(["flat", "per_kg", "per_unit"]),
+                   metadata={"description": "The first zone's (see zones: the fee depends on the address)"})
+    fee_cents = req(fields.Integer, metadata={"description": "The first zone's"})
+    free_above_cents = opt(fields.Integer)
+    zones = listing(DeliveryZoneSchema)
 
 
 class PickupOfferSchema(Schema):

@@ -22,7 +22,7 @@ from marketplace.db import utcnow
 from marketplace.extensions import db
 from orders import cart as carts
 from orders.cart import CartError
-from orders.delivery import delivery_fee, pickup_place, refusal
+from orders.delivery import delivery_fee, pickup_place, refusal, zone_for
 from orders.models import (
     Address,
     Cart,
@@ -88,8 +88,8 @@ def quote(view, choices: dict[int, Fulfilment], address: Address | None):
     for group in view.groups:
         fulfilment = choices.get(group.shop.id, Fulfilment.PICKUP)
         reason = refusal(group.rule, group.shop, fulfilment, address)
-        fee = 0 if reason else delivery_fee(group.rule, fulfilment, group.subtotal_cents, group.quantity,
-                                            group.grams)
+        zone = zone_for(group.rule, address.region) if address is not None and not reason else None
+        fee = 0 if reason else delivery_fee(zone, fulfilment, group.subtotal_cents, group.quantity, group.grams)
         rows.append((group, fulfilment, fee, reason))
     return rows
 

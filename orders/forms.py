@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from marketplace import money
@@ -26,10 +26,9 @@ class AddressForm(FlaskForm):
     recipient = StringField(_l("收货人"), validators=[DataRequired(_l("请填写收货人")), Length(max=40)])
     phone = StringField(_l("手机号码"), validators=[
         DataRequired(_l("请填写手机号码")), Regexp(r"^[0-9+\- ]{5,32}$", message=_l("请填写有效的电话号码"))])
-    province = StringField(_l("省份"), default="河南省", validators=[DataRequired(), Length(max=20)])
-    region_id = SelectField(_l("县（市、区）"), coerce=int, validators=[DataRequired(_l("请选择县（市、区）"))])
+    # the region comes from the picker's selects (marketplace.regions.picker), not from a field here
     street = StringField(_l("详细地址"), validators=[DataRequired(_l("请填写详细地址")), Length(max=200)],
-                         description=_l("乡镇、街道、门牌号"))
+                         description=_l("街道、门牌号"))
     is_default = BooleanField(_l("设为默认地址"))
 
 
@@ -49,26 +48,33 @@ class MoneyField(StringField):
             self.data = ""
 
 
-class DeliveryRuleForm(FlaskForm):
-    delivery_enabled = BooleanField(_l("提供配送"))
-    counties = SelectMultipleField(_l("配送范围（县、市、区）"), coerce=int, validators=[Optional()])
-    fee_mode = SelectField(_l("运费方式"), choices=as_choices([
-        ("flat", _l("每单固定运费")), ("per_kg", _l("按重量（每千克）")), ("per_unit", _l("按件数（每件）"))]))
+FEE_MODES = [("flat", _l("每单固定运费")), ("per_kg", _l("按重量（每千克）")), ("per_unit", _l("按件数（每件）"))]
+
+
+class ZoneForm(Form):
+    """One delivery zone's fee rule (its region is shown, not edited: remove it and add another)."""
+
+    region_id = HiddenField()
+    fee_mode = SelectField(_l("运费方式"), choices=as_choices(FEE_MODES), default="flat")
     fee = MoneyField(_l("运费（元）"), default="0")
     free_above = MoneyField(_l("满额包邮（元）"), description=_l("留空表示不包邮"))
-    pickup_enabled = BooleanField(_l("提供到店自提"))
-    pickup_address = StringField(_l("自提地点"), validators=[Optional(), Length(max=200)],
-                                 description=_l("留空则使用店铺地址和摊位号"))
-    pickup_hours = StringField(_l("营业时间"), validators=[Optional(), Length(max=120)],
-                               description=_l("例如：每天 7:00–18:00"))
+    remove = BooleanField(_l("删除此区域"))
 
     def validate_fee(self, field):
         if field.cents is None and field.data:
             raise ValidationError(_l("请填写运费"))
 
-    def validate_delivery_enabled(self, field):
-        if field.data and not self.counties.data:
-            raise ValidationError(_l("提供配送时请至少选择一个县（市、区）"))
+
+class DeliveryRuleForm(FlaskForm):
+    delivery_enabled = BooleanField(_l("提供配送"))
+    zones = FieldList(FormField(ZoneForm))
+    #: The zone being added; its region comes from the picker's ``zone_region`` selects.
+    new = FormField(ZoneForm)
+    pickup_enabled = BooleanField(_l("提供到店自提"))
+    pickup_address = StringField(_l("自提地点"), validators=[Optional(), Length(max=200)],
+                                 description=_l("留空则使用店铺地址和摊位号"))
+    pickup_hours = StringField(_l("营业时间"), validators=[Optional(), Length(max=120)],
+                               description=_l("例如：每天 7:00–18:00"))
 
     def validate_pickup_enabled(self, field):
         if not field.data and not self.delivery_enabled.data:

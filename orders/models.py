@@ -16,7 +16,7 @@ from catalog.models import Variant
 from marketplace.accounts.models import User
 from marketplace.db import Base, utcnow
 from marketplace.db import str_enum as _enum
-from marketplace.regions.models import Region
+from marketplace.regions.models import Region, RegionLevel
 from marketplace.shops.models import Shop
 
 # --- cart -------------------------------------------------------------------------------------------
@@ -58,14 +58,16 @@ class CartLine(Base):
 # --- address book and delivery rules ---------------------------------------------------------------
 
 class Address(Base):
+    """A delivery address: a region at any level below the country (a province for a vague
+    address, a village for a precise one) plus the street detail."""
+
     __tablename__ = "addresses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     recipient: Mapped[str] = mapped_column(sa.String(40))
     phone: Mapped[str] = mapped_column(sa.String(32))
-    province: Mapped[str] = mapped_column(sa.String(20), default="河南省")
-    #: The county (or district / county-level city); shops serve counties.
+    #: The most precise region the buyer chose (province, city, county, township or village).
     region_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id"), index=True)
     street: Mapped[str] = mapped_column(sa.String(200))
     is_default: Mapped[bool] = mapped_column(default=False)
@@ -73,14 +75,34 @@ class Address(Base):
 
     region: Mapped[Region] = relationship(lazy="joined")
 
+    def places(self) -> list[Region]:
+        """The address's regions from the province down (the country left out)."""
+        chain: list[Region] = []
+        node = self.region
+        while node is not None and len(chain) < 10:
+            chain.append(node)
+            node = node.parent
+        return [r for r in reversed(chain) if r.level != RegionLevel.COUNTRY]
+
+    def place(self, level: RegionLevel) -> str:
+        """The name of the address's region at ``level`` ("" when the address stops above it)."""
+        return next((r.name for r in self.places() if r.level == level), "")
+
+    @property
+    def province(self) -> str:
+        return self.place(RegionLevel.PROVINCE)
+
     @property
     def city_name(self) -> str:
-        parent = self.region.parent if self.region else None
-        return parent.name if parent is not None else ""
+        return self.place(RegionLevel.CITY)
 
-    def one_line(self) -> str:
-        return " ".join(p for p in (self.province, self.city_name, self.region.name if self.region else "",
-                                    self.street) if p)
+    def one_line(self, locale: str = "zh_CN") -> str:
+        """"河南省 商丘市 柘城县 起台镇 北街村 北街 16 号"; in English the street first, then the regions
+        upwards ("259 Wensan Road, Xihu District, Hangzhou, Zhejiang"). Orders keep the Chinese form."""
+        names = [r.localized_name(locale) for r in self.places()]
+        if locale.startswith("en"):
+            return ", ".join(p for p in (self.street, *reversed(names)) if p)
+        return " ".join(p for p in (*names, self.street) if p)
 
 
 class FeeMode(enum.StrEnum):
@@ -89,27 +111,16 @@ class FeeMode(enum.StrEnum):
     PER_UNIT = "per_unit"  # per unit ordered
 
 
-shop_delivery_counties = sa.Table(
-    "shop_delivery_counties", Base.metadata,
-    sa.Column("rule_id", sa.ForeignKey("shop_delivery_rules.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("region_id", sa.ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
-)
-
-
 class ShopDeliveryRule(Base):
-    """How a shop delivers and where buyers pick up. A shop without a rule delivers free within its
-    own county and offers pickup at its address (see orders.delivery.rule_for)."""
+    """How a shop delivers and where buyers pick up. Where it delivers and at what fee are its
+    zones. A shop without a rule delivers free within its own county and offers pickup at its
+    address (see orders.delivery.DefaultRule)."""
 
     __tablename__ = "shop_delivery_rules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shops.id", ondelete="CASCADE"), unique=True)
     delivery_enabled: Mapped[bool] = mapped_column(default=True)
-    fee_mode: Mapped[FeeMode] = mapped_column(_enum(FeeMode, 10), default=FeeMode.FLAT)
-    #: Flat fee, or fee per kg / per unit, depending on fee_mode.
-    fee_cents: Mapped[int] = mapped_column(default=0)
-    #: Delivery is free from this subtotal on (None: never free).
-    free_above_cents: Mapped[int | None]
     pickup_enabled: Mapped[bool] = mapped_column(default=True)
     #: Where to pick up (empty: the shop's address and stall).
     pickup_address: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -117,7 +128,30 @@ class ShopDeliveryRule(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     shop: Mapped[Shop] = relationship()
-    counties: Mapped[list[Region]] = relationship(secondary=shop_delivery_counties, lazy="selectin")
+    zones: Mapped[list[ShopDeliveryZone]] = relationship(
+        back_populates="rule", cascade="all, delete-orphan", lazy="selectin", order_by="ShopDeliveryZone.id")
+
+
+class ShopDeliveryZone(Base):
+    """A region a shop delivers to (the whole country, a province, a county, a township, a village:
+    everything below it too), with the fee there. Checkout uses the most specific zone that holds
+    the buyer's address."""
+
+    __tablename__ = "shop_delivery_zones"
+    __table_args__ = (sa.UniqueConstraint("rule_id", "region_id"),
+                      sa.CheckConstraint("fee_cents >= 0", name="fee_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("shop_delivery_rules.id", ondelete="CASCADE"), index=True)
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id", ondelete="CASCADE"), index=True)
+    fee_mode: Mapped[FeeMode] = mapped_column(_enum(FeeMode, 10), default=FeeMode.FLAT)
+    #: Flat fee, or fee per kg / per unit, depending on fee_mode.
+    fee_cents: Mapped[int] = mapped_column(default=0)
+    #: Delivery is free from this subtotal on (None: never free).
+    free_above_cents: Mapped[int | None]
+
+    rule: Mapped[ShopDeliveryRule] = relationship(back_populates="zones")
+    region: Mapped[Region] = relationship(lazy="joined")
 
 
 # --- orders -----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from marketplace.db import as_utc, utcnow
 from marketplace.extensions import db
 from marketplace.privacy.masking import mask_address, mask_name, mask_phone, scrub_text
 from marketplace.privacy.registry import Erasure, register_personal_data
+from marketplace.regions.models import RegionLevel
 from orders.models import Address, Cart, Order, OrderStatus, OrderStatusChange
 
 S = OrderStatus
@@ -58,7 +59,8 @@ def _iso(value):
 def export_addresses(user, limit: int) -> list[dict]:
     rows = db.session.scalars(sa.select(Address).where(Address.user_id == user.id).order_by(Address.id).limit(limit))
     return [{"recipient": a.recipient, "phone": a.phone, "province": a.province, "city": a.city_name,
-             "county": a.region.name if a.region else "", "street": a.street, "is_default": a.is_default,
+             "county": a.place(RegionLevel.COUNTY), "township": a.place(RegionLevel.TOWNSHIP),
+             "village": a.place(RegionLevel.VILLAGE), "street": a.street, "is_default": a.is_default,
              "created_at": _iso(a.created_at)} for a in rows]
 
 

@@ -24,7 +24,16 @@ from orders.cart import (  # noqa: F401
     set_quantity,
 )
 from orders.checkout import check_key, existing_group, new_idempotency_key, place_order, quote  # noqa: F401
-from orders.delivery import delivery_rule, fulfilment_label, refusal, save_delivery_rule  # noqa: F401
+from orders.delivery import (  # noqa: F401
+    DeliveryRuleError,
+    ZoneSpec,
+    delivery_rule,
+    fulfilment_label,
+    refusal,
+    save_delivery_rule,
+    zone_for,
+    zone_label,
+)
 from orders.fulfilment import (  # noqa: F401
     accept,
     cancel_by_buyer,

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from marketplace import create_app
 from marketplace.extensions import db as _db
 from tests import api_conformance
+from tests.regions_state import REGIONS as _REGIONS
 
 _counter = itertools.count(1)
 _UNSET = object()
@@ -56,7 +57,8 @@ def _schema(database_url, tmp_path_factory):
     return database_url
 
 
-def _empty_tables(app) -> None:
+def _empty_tables(app, keep_regions: bool = True) -> None:
+    keep = keep_regions and _REGIONS["loaded"] and not _REGIONS["dirty"]
     with app.app_context():
         _db.session.remove()
         tables = list(_db.metadata.sorted_tables)
@@ -64,8 +66,17 @@ def _empty_tables(app) -> None:
         # every table (which rewrites each table's files) for the handful of rows a test leaves.
         with _db.engine.begin() as conn:
             for table in reversed(tables):
-                conn.execute(table.delete())
+                if not (keep and table.name == "regions"):
+                    conn.execute(table.delete())
         _db.engine.dispose()
+    if not keep:
+        _REGIONS.update(loaded=False, dirty=False)
+
+
+def _regions_unless_asked(app, request) -> None:
+    """A test that does not ask for the shipped regions starts without them."""
+    if _REGIONS["loaded"] and "regions" not in request.fixturenames:
+        _empty_tables(app, keep_regions=False)
 
 
 def make_config(database_url: str, data_dir: Path, **overrides) -> dict:
@@ -121,8 +132,9 @@ def _fresh_limits() -> None:
 
 
 @pytest.fixture
-def app(app_config):
+def app(app_config, request):
     application = create_app(app_config)
+    _regions_unless_asked(application, request)
     _fresh_g_per_request(application)
     api_conformance.install(application)
     with application.app_context():
@@ -143,10 +155,11 @@ def client(app):
 
 
 @pytest.fixture
-def csrf_app(app_config):
+def csrf_app(app_config, request):
     """An app with CSRF checks on, as in production."""
     app_config["WTF_CSRF_ENABLED"] = True
     application = create_app(app_config)
+    _regions_unless_asked(application, request)
     _fresh_g_per_request(application)
     api_conformance.install(application)
     with application.app_context():
@@ -179,10 +192,13 @@ def make_user(app):
 
 @pytest.fixture
 def regions(app):
-    """The shipped Shangqiu regions, loaded into the database."""
-    from marketplace.regions.services import load_regions
+    """The shipped regions (China to county level, Shangqiu to villages), loaded into the database
+    (or still there from the test before: see _REGIONS)."""
+    from marketplace.regions.services import configured_files, load_regions
 
-    load_regions(app.config["CITY_REGIONS_FILE"])
+    if not _REGIONS["loaded"]:
+        load_regions(configured_files())
+        _REGIONS.update(loaded=True, dirty=False)
     return app
 
 
@@ -192,11 +208,11 @@ def make_shop(app, regions, make_user):
     from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopType
 
     def make(name: str | None = None, owner=None, status: ShopStatus = ShopStatus.APPROVED,
-             shop_type: ShopType = ShopType.ENTERPRISE, county: str = "柘城县", **fields) -> Shop:
+             shop_type: ShopType = ShopType.ENTERPRISE, county: str = "柘城县", region=None, **fields) -> Shop:
         n = next(_counter)
         owner = owner or make_user()
-        region = _db.session.scalar(sa.select(Region).where(Region.name == county,
-                                                            Region.level == RegionLevel.COUNTY))
+        region = region or _db.session.scalar(sa.select(Region).where(Region.name == county, Region.level == RegionLevel.COUNTY,
+                                                            Region.code.like("4114%")))
         shop = Shop(slug=fields.pop("slug", f"shop-{n}"), name=name or f"测试店铺{n}", shop_type=shop_type,
                     status=status, region=region, address=fields.pop("address", "城关镇人民路 1 号"),
                     phone=fields.pop("phone", "0370-1234567"), licence_number=fields.pop("licence_number", "91411400MA0000000X"),

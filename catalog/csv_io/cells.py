@@ -107,13 +107,20 @@ def parse_certifications(text: str) -> list[str]:
 
 
 class Regions:
-    """Region lookup by name; counties win over townships and villages of the same name."""
+    """Region lookup by name: the city's regions win over the rest of the country's (朝阳区 is in
+    Beijing and in Changchun), counties over townships and villages of the same name."""
 
-    RANK = {RegionLevel.COUNTY: 0, RegionLevel.CITY: 1, RegionLevel.TOWNSHIP: 2, RegionLevel.VILLAGE: 3}
+    RANK = {RegionLevel.COUNTY: 0, RegionLevel.CITY: 1, RegionLevel.TOWNSHIP: 2, RegionLevel.VILLAGE: 3,
+            RegionLevel.PROVINCE: 4, RegionLevel.COUNTRY: 5}
 
     def __init__(self):
+        from marketplace.regions.services import descendant_ids, home_city
+
+        city = home_city()
+        local = set(descendant_ids(city)) if city is not None else set()
         self.by_name: dict[str, Region] = {}
-        for region in sorted(db.session.scalars(sa.select(Region)), key=lambda r: self.RANK.get(r.level, 9)):
+        for region in sorted(db.session.scalars(sa.select(Region)),
+                             key=lambda r: (r.id not in local, self.RANK.get(r.level, 9), r.code)):
             self.by_name.setdefault(region.name, region)
             self.by_name.setdefault(region.code, region)
 

@@ -1,4 +1,9 @@
-"""The city's administrative regions: city > county/district > township > village."""
+"""Administrative regions: country > province > city > county > township > village.
+
+Codes are the National Bureau of Statistics' (统计用区划代码): 6 digits down to county level
+(410000 Henan, 411400 Shangqiu, 411424 Zhecheng), 9 for a township, 12 for a village; the country
+is 000000.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,17 @@ from marketplace.db import Base
 
 
 class RegionLevel(enum.StrEnum):
-    CITY = "city"
+    COUNTRY = "country"
+    PROVINCE = "province"  # province, autonomous region or municipality
+    CITY = "city"  # prefecture-level city, prefecture, league
     COUNTY = "county"  # county, county-level city or district
-    TOWNSHIP = "township"
-    VILLAGE = "village"
+    TOWNSHIP = "township"  # town, township or subdistrict
+    VILLAGE = "village"  # village or community
+
+
+#: From the top down.
+LEVEL_ORDER = [RegionLevel.COUNTRY, RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY,
+               RegionLevel.TOWNSHIP, RegionLevel.VILLAGE]
 
 
 class Region(Base):
@@ -26,7 +38,7 @@ class Region(Base):
     #: Administrative division code from the data file (stable across reloads).
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
     name: Mapped[str] = mapped_column(sa.String(60))
-    #: English or romanised name, shown in the English UI.
+    #: English name (pinyin with an English type word, see marketplace.regions.names), shown in the English UI.
     name_en: Mapped[str] = mapped_column(sa.String(80), default="")
     #: Full pinyin without tones, for search and sorting.
     pinyin: Mapped[str] = mapped_column(sa.String(120), default="")
@@ -42,3 +54,7 @@ class Region(Base):
 
     def localized_name(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") and self.name_en else self.name
+
+    @property
+    def depth(self) -> int:
+        return LEVEL_ORDER.index(self.level)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from flask import render_template
 
-from marketplace.extensions import db
 from marketplace.regions import bp
-from marketplace.regions.models import Region, RegionLevel
-from marketplace.regions.services import counties
+from marketplace.regions.services import counties, home_city
 
 
 @bp.get("/")
 def index():
-    city = db.session.scalar(db.select(Region).where(Region.level == RegionLevel.CITY).order_by(Region.code))
-    return render_template("regions/index.html", city=city, counties=counties())
+    return render_template("regions/index.html", city=home_city(), counties=counties())

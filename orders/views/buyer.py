@@ -8,12 +8,12 @@ from flask_login import current_user, login_required
 
 from marketplace.domains import page_blocks
 from marketplace.extensions import db
-from marketplace.i18n import current_locale_code
-from marketplace.regions.services import counties
+from marketplace.regions.picker import chain_for, resolve_pick
 from marketplace.security import safe_next
 from marketplace.web import enum_arg, paginate
 from orders import bp, services
-from orders.forms import AddressForm, as_choices
+from orders.addresses import AddressError
+from orders.forms import AddressForm
 from orders.models import Fulfilment, Order, OrderStatus
 from orders.policy import buyer_group_or_404, buyer_order_or_404, own_address_or_404
 from orders.views.common import run_order_action
@@ -114,8 +114,7 @@ def checkout_page():
     quoted = services.quote(view, choices, address)
     return render_template("orders/checkout.html", view=view, addresses=addresses, selected=str(selected),
                            choices=choices, quoted=quoted, delivery_quote=delivery_quote, key=key,
-                           total=view.subtotal_cents + sum(fee for *_x, fee, _r in quoted),
-                           address_form=_address_form())
+                           total=view.subtotal_cents + sum(fee for *_x, fee, _r in quoted))
 
 
 @bp.get("/orders/checkout/<int:group_id>")
@@ -167,27 +166,28 @@ def confirm_receipt(order_id: int):
 
 # --- address book -----------------------------------------------------------------------------------
 
-def _address_form(**kwargs) -> AddressForm:
-    form = AddressForm(**kwargs)
-    loc = current_locale_code()
-    form.region_id.choices = as_choices([(0, _("请选择"))] + [(r.id, r.localized_name(loc)) for r in counties()])
-    return form
-
-
 @bp.route("/account/addresses", methods=["GET", "POST"])
 @login_required
 def addresses():
-    form = _address_form()
-    if form.validate_on_submit():
-        services.add_address(current_user, recipient=form.recipient.data, phone=form.phone.data,
-                             province=form.province.data, region_id=form.region_id.data,
-                             street=form.street.data, is_default=bool(form.is_default.data))
-        flash(_("地址已保存"), "success")
-        return redirect(safe_next(request.form.get("next"), url_for("orders.addresses")))
-    if request.method == "POST":
+    """The address book; the form's region comes from the cascading picker (``region`` selects)."""
+    form = AddressForm()
+    region = resolve_pick(request.form.getlist("region")) if request.method == "POST" else None
+    region_error = None
+    if request.method == "POST" and not request.form.get("pick"):
+        valid = form.validate_on_submit()  # every field's message at once, the region's too
+        try:
+            if valid:
+                services.add_address(current_user, recipient=form.recipient.data, phone=form.phone.data,
+                                     region=region, street=form.street.data, is_default=bool(form.is_default.data))
+                flash(_("地址已保存"), "success")
+                return redirect(safe_next(request.form.get("next"), url_for("orders.addresses")))
+            if region is None:
+                region_error = _("请选择所在地区（至少选到省）")
+        except AddressError as exc:
+            region_error = exc.message
         flash(_("地址未保存，请检查填写的内容"), "error")
-    return render_template("orders/addresses.html", form=form, addresses=_addresses(),
-                           next=safe_next(request.values.get("next"), ""))
+    return render_template("orders/addresses.html", form=form, addresses=_addresses(), chain=chain_for(region),
+                           region_error=region_error, next=safe_next(request.values.get("next"), ""))
 
 
 @bp.post("/account/addresses/<int:address_id>/default")

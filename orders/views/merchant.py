@@ -18,11 +18,10 @@ from marketplace.domains import page_blocks
 from marketplace.exports import csv_response
 from marketplace.extensions import db
 from marketplace.privacy.masking import mask_address, mask_name, mask_phone, scrub_text
-from marketplace.regions.services import counties as all_counties
 from marketplace.shops.policy import merchant_required
 from marketplace.web import paginate
 from orders import bp, services
-from orders.forms import CancelForm, DeliveryRuleForm, PickupForm, ShipForm, as_choices
+from orders.forms import CancelForm, PickupForm, ShipForm
 from orders.models import Order, OrderStatus
 from orders.policy import merchant_order_or_404
 from orders.privacy import shop_sees_contact
@@ -141,35 +140,3 @@ def merchant_orders_csv(shop):
              order.tracking_number, scrub_text(order.note) if not shop_sees_contact(order, now) else order.note]
             for order in db.session.scalars(query).unique() for line in order.lines)
     return csv_response(f"orders-{shop.slug}-{dt.date.today():%Y%m%d}.csv", header, rows)
-
-
-# --- delivery rules -----------------------------------------------------------------------------------
-
-@bp.route("/merchant/delivery", methods=["GET", "POST"])
-@merchant_required(owner=True)
-def merchant_delivery(shop):
-    counties = all_counties()
-    form = DeliveryRuleForm()
-    form.counties.choices = as_choices((c.id, c.name) for c in counties)
-    if request.method == "GET":
-        current = services.delivery_rule(shop)
-        form.delivery_enabled.data = current.delivery_enabled
-        form.counties.data = [c.id for c in current.counties]
-        form.fee_mode.data = current.fee_mode.value if hasattr(current.fee_mode, "value") else current.fee_mode
-        form.fee.data = money.format_plain(current.fee_cents)
-        form.free_above.data = money.format_plain(current.free_above_cents) if current.free_above_cents is not None else ""
-        form.pickup_enabled.data = current.pickup_enabled
-        form.pickup_address.data = current.pickup_address
-        form.pickup_hours.data = current.pickup_hours
-    elif form.validate_on_submit():
-        by_id = {c.id: c for c in counties}
-        services.save_delivery_rule(
-            shop, delivery_enabled=form.delivery_enabled.data,
-            counties=[by_id[i] for i in form.counties.data if i in by_id], fee_mode=form.fee_mode.data,
-            fee_cents=form.fee.cents or 0, free_above_cents=form.free_above.cents,
-            pickup_enabled=form.pickup_enabled.data, pickup_address=form.pickup_address.data,
-            pickup_hours=form.pickup_hours.data)
-        flash(_("配送与自提设置已保存"), "success")
-        return redirect(url_for("orders.merchant_delivery"))
-    return render_template("orders/merchant/delivery.html", shop=shop, form=form)
-

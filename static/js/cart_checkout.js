@@ -9,14 +9,15 @@
   var lang = document.documentElement.lang === "en" ? "en" : "zh-CN";
   var fmt = new Intl.NumberFormat(lang, { style: "currency", currency: "CNY" });
 
-  function selectedRegion() {
+  function selectedRegions() {
+    // the chosen address's region and everything above it: a zone at any of them serves it
     var a = form.querySelector("input[name=address_id]:checked");
-    return a ? a.getAttribute("data-region") : null;
+    return a ? (a.getAttribute("data-regions") || "").split(",") : null;
   }
 
   function update() {
     var total = 0;
-    var region = selectedRegion();
+    var regions = selectedRegions();
     form.querySelectorAll("fieldset.checkout-shop").forEach(function (shop) {
       var fee = 0;
       var choice = shop.querySelector("input[type=radio]:checked");
@@ -24,8 +25,9 @@
       total += parseInt(shop.getAttribute("data-subtotal") || "0", 10) + fee;
       var feeEl = shop.querySelector(".shop-fee");
       if (feeEl) { feeEl.textContent = fmt.format(fee / 100); }
-      var counties = (shop.getAttribute("data-counties") || "").split(",");
-      var outside = choice && choice.value === "delivery" && region && counties.indexOf(region) < 0;
+      var zones = (shop.getAttribute("data-zones") || "").split(",");
+      var inside = regions && regions.some(function (id) { return id && zones.indexOf(id) >= 0; });
+      var outside = choice && choice.value === "delivery" && regions && !inside;
       shop.classList.toggle("cannot-deliver", !!outside);
     });
     if (totalEl) { totalEl.textContent = fmt.format(total / 100); }

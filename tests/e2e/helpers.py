@@ -70,6 +70,15 @@ def switch_language(page: Page, locale: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "en" if locale == "en" else "zh-CN")
 
 
+def pick_region(page: Page, *names: str, prefix: str = "region") -> None:
+    """Choose a region in the cascading picker, one level after another (each next select is filled
+    by static/js/region-picker.js from the server)."""
+    for level, name in enumerate(names, start=1):
+        select = page.locator(f"#{prefix}-{level}")
+        expect(select.locator("option", has_text=name).first).to_be_attached()
+        select.select_option(label=name)
+
+
 def make_user(live_server, email: str, password: str = DEFAULT_PASSWORD, roles=(), name: str = "",
               locale: str = "zh_CN"):
     """A user created directly in the live app's database (for actors the journey does not sign up)."""

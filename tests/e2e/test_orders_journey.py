@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import login, logout, make_user, register, screenshot
+from tests.e2e.helpers import login, logout, make_user, pick_region, register, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -19,17 +19,18 @@ def _demo_shops(live_server) -> dict:
     from catalog.models import Category, PriceTier, Product, ProductStatus, Variant
     from marketplace.extensions import db
     from marketplace.regions.models import Region, RegionLevel
-    from marketplace.regions.services import load_regions
+    from marketplace.regions.services import configured_files, load_regions
     from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopType
-    from orders.models import ShopDeliveryRule
+    from orders.models import ShopDeliveryRule, ShopDeliveryZone
 
     owner_a = make_user(live_server, "chili@example.com", name="赵建国")
     owner_b = make_user(live_server, "pear@example.com", name="钱秀英")
     with live_server.app.app_context():
-        load_regions(live_server.app.config["CITY_REGIONS_FILE"])
+        load_regions(configured_files())
 
         def county(name):
-            return db.session.scalar(db.select(Region).where(Region.name == name, Region.level == RegionLevel.COUNTY))
+            return db.session.scalar(db.select(Region).where(Region.name == name, Region.level == RegionLevel.COUNTY,
+                                                             Region.code.like("4114%")))
 
         category = Category(code="e2e.orders", name="农产品", path="农产品（订单测试）")
         db.session.add(category)
@@ -52,8 +53,8 @@ def _demo_shops(live_server) -> dict:
             db.session.flush()
             out[key] = {"shop_id": shop.id, "product_id": product.id, "variant_id": variant.id, "name": name,
                         "title": title}
-        db.session.add(ShopDeliveryRule(shop_id=out["a"]["shop_id"], fee_cents=500, counties=[county("柘城县")],
-                                        pickup_enabled=False))
+        db.session.add(ShopDeliveryRule(shop_id=out["a"]["shop_id"], pickup_enabled=False,
+                                        zones=[ShopDeliveryZone(region=county("柘城县"), fee_cents=500)]))
         db.session.commit()
     return out
 
@@ -101,7 +102,7 @@ def test_two_shop_checkout_through_fulfilment(live_server, page: Page):
     page.get_by_role("link", name="新增收货地址").click()
     page.fill("#recipient", "孙丽")
     page.fill("#phone", "13937000000")
-    page.select_option("#region_id", label="柘城县")
+    pick_region(page, "河南省", "商丘市", "柘城县")
     page.fill("#street", "长江路 18 号")
     with page.expect_navigation():
         page.get_by_role("button", name="保存地址").click()

@@ -24,10 +24,10 @@ def live_app(_schema, tmp_path):
     suite = _suite()
     app = create_app(suite.make_config(_schema, tmp_path / "live-data", WTF_CSRF_ENABLED=True,
                                        PAGE_CACHE_SECONDS=30))
-    from marketplace.regions.services import load_regions
+    from marketplace.regions.services import configured_files, load_regions
 
     with app.app_context():
-        load_regions(app.config["CITY_REGIONS_FILE"])
+        load_regions(configured_files())
     yield app
     suite._empty_tables(app)
 

@@ -16,8 +16,8 @@ from marketplace.domains import NavItem, nav_items, register, registry, seed_ste
 def test_every_domain_is_registered_in_order(app):
     assert list(registry(app)) == ["core", "health", "regions", "accounts", "shops", "jobs", "mail", "admin",
                                    "privacy", "search", "catalog", "orders", "payments", "investment"]
-    assert [name for name, _step in seed_steps(app)] == ["regions", "accounts", "shops", "catalog", "payments",
-                                                         "investment"]
+    assert [name for name, _step in seed_steps(app)] == ["regions", "accounts", "shops", "catalog", "orders",
+                                                         "payments", "investment"]
 
 
 def test_models_of_every_domain_are_in_the_metadata(app, db):

@@ -299,7 +299,7 @@ def test_api_bad_filters(client, mixed_shops, query, code):
 def test_api_detail(client, mixed_shops):
     body = client.get("/api/v1/shops/ning-ling-su-li-yuan").get_json()
     assert body["name"] == "宁陵酥梨园" and body["phone"] == "037****4567" and body["address"] == "****"
-    assert body["region"]["path"] == "商丘市 › 宁陵县"
+    assert body["region"]["path"] == "河南省 › 商丘市 › 宁陵县"
     for hidden in ("pending", "suspended"):
         response = client.get(f"/api/v1/shops/{mixed_shops[hidden].slug}")
         assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"

@@ -245,9 +245,9 @@ def test_apply_form_without_licence(client, app, db, regions, make_user, login):
 
 
 def test_apply_form_needs_csrf(csrf_app, db, make_user):
-    from marketplace.regions.services import load_regions
+    from marketplace.regions.services import configured_files, load_regions
 
-    load_regions(csrf_app.config["CITY_REGIONS_FILE"])
+    load_regions(configured_files())
     user = make_user()
     client = csrf_app.test_client()
     from tests.conftest import csrf_token_from

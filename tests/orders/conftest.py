@@ -11,7 +11,16 @@ from marketplace.regions.models import Region, RegionLevel
 
 
 def county(name: str) -> Region:
-    return _db.session.scalar(sa.select(Region).where(Region.name == name, Region.level == RegionLevel.COUNTY))
+    """A county of the city (Shangqiu, 4114) by name."""
+    return _db.session.scalar(sa.select(Region).where(Region.name == name, Region.level == RegionLevel.COUNTY,
+                                                      Region.code.like("4114%")))
+
+
+def pick(region: Region) -> list[str]:
+    """The picker's values that choose ``region``: its ids from the province down."""
+    from marketplace.regions.services import ancestors
+
+    return [str(r.id) for r in ancestors(region) if r.level != RegionLevel.COUNTRY]
 
 
 @pytest.fixture(name="county")

@@ -12,7 +12,14 @@ from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMessage
 from orders import services
-from orders.models import Fulfilment, OrderGroup, OrderStatus, OrderStatusChange, ShopDeliveryRule
+from orders.models import (
+    Fulfilment,
+    OrderGroup,
+    OrderStatus,
+    OrderStatusChange,
+    ShopDeliveryRule,
+    ShopDeliveryZone,
+)
 
 
 def stock_of(variant_id: int) -> int:
@@ -26,8 +33,8 @@ def test_two_shops_one_group_with_tier_prices_and_fees(make_user, make_shop, mak
     shop_a, shop_b = make_shop(), make_shop(county="宁陵县")
     a = make_variant(shop_a, price=1200, stock=50, tiers=((10, 1100), (50, 1000)))
     b = make_variant(shop_b, price=500, stock=20)
-    db.session.add(ShopDeliveryRule(shop_id=shop_a.id, fee_cents=800, free_above_cents=100_000,
-                                    counties=[shop_a.region]))
+    db.session.add(ShopDeliveryRule(shop_id=shop_a.id, zones=[
+        ShopDeliveryZone(region=shop_a.region, fee_cents=800, free_above_cents=100_000)]))
     db.session.commit()
     address = make_address(buyer, "柘城县")
     cart = user_cart(buyer, [(a, 10), (b, 3)])
@@ -61,8 +68,8 @@ def test_free_delivery_above_threshold_and_per_kg_fee(make_user, make_shop, make
     buyer = make_user()
     shop = make_shop()
     v = make_variant(shop, price=300, stock=500, unit="斤")
-    db.session.add(ShopDeliveryRule(shop_id=shop.id, fee_mode="per_kg", fee_cents=50, free_above_cents=10_000,
-                                    counties=[shop.region]))
+    db.session.add(ShopDeliveryRule(shop_id=shop.id, zones=[
+        ShopDeliveryZone(region=shop.region, fee_mode="per_kg", fee_cents=50, free_above_cents=10_000)]))
     db.session.commit()
     address = make_address(buyer)
     group = place(buyer, user_cart(buyer, [(v, 5)]), choices={shop.id: "delivery"}, address=address)

@@ -12,6 +12,7 @@ from catalog.models import Variant
 from marketplace.extensions import db
 from orders import services
 from orders.models import Cart, CartLine, Order, OrderGroup, OrderStatus, ShopDeliveryRule
+from tests.orders.conftest import pick
 
 BAD_QUANTITIES = ["-1", "0", "1.5", str(10**12), "abc", "", "1e3", " ", "10000000"]
 
@@ -297,17 +298,19 @@ def test_delivery_settings_saved_and_validated(app, client, login, make_user, ma
     shop = make_shop(owner=owner)
     login(owner)
     page = client.get("/merchant/delivery").get_data(as_text=True)
-    assert "配送范围" in page
-    bad = client.post("/merchant/delivery", data={"delivery_enabled": "y", "fee_mode": "flat", "fee": "abc"})
+    assert "配送区域" in page and "柘城县" in page  # the default rule's zone: the shop's county
+    bad = client.post("/merchant/delivery", data={"delivery_enabled": "y", "new-fee_mode": "flat", "new-fee": "abc",
+                                                  "zone_region": pick(county("柘城县"))})
     assert bad.status_code == 200 and db.session.scalar(sa.select(ShopDeliveryRule)) is None
-    ids = [county("柘城县").id, county("宁陵县").id]
-    r = client.post("/merchant/delivery", data={"delivery_enabled": "y", "counties": [str(i) for i in ids],
-                                                 "fee_mode": "per_unit", "fee": "1.50", "free_above": "200",
+    r = client.post("/merchant/delivery", data={"delivery_enabled": "y", "zone_region": pick(county("宁陵县")),
+                                                 "new-fee_mode": "per_unit", "new-fee": "1.50", "new-free_above": "200",
                                                  "pickup_enabled": "y", "pickup_hours": "7:00-18:00"})
     assert r.status_code == 302
     rule = db.session.scalar(sa.select(ShopDeliveryRule))
-    assert rule.shop_id == shop.id and rule.fee_cents == 150 and rule.free_above_cents == 20000
-    assert sorted(c.id for c in rule.counties) == sorted(ids) and rule.fee_mode.value == "per_unit"
+    assert rule.shop_id == shop.id and rule.pickup_hours == "7:00-18:00"
+    [zone] = rule.zones
+    assert zone.region_id == county("宁陵县").id and zone.fee_mode.value == "per_unit"
+    assert (zone.fee_cents, zone.free_above_cents) == (150, 20000)
 
 
 def test_admin_sees_all_orders_with_history(app, client, login, make_user, placed_order):
@@ -326,11 +329,10 @@ def test_admin_sees_all_orders_with_history(app, client, login, make_user, place
 def test_address_book(app, client, login, make_user, county):
     user, other = make_user(), make_user()
     login(user)
-    r = client.post("/account/addresses", data={"recipient": "李四", "phone": "13900000000", "province": "河南省",
-                                                "region_id": str(county("睢县").id), "street": "北关路 1 号"})
+    r = client.post("/account/addresses", data={"recipient": "李四", "phone": "13900000000",
+                                                "region": pick(county("睢县")), "street": "北关路 1 号"})
     assert r.status_code == 302
-    r = client.post("/account/addresses", data={"recipient": "", "phone": "x", "province": "河南省",
-                                                "region_id": "0", "street": ""})
+    r = client.post("/account/addresses", data={"recipient": "", "phone": "x", "region": "", "street": ""})
     assert r.status_code == 200
     from orders.models import Address
 

@@ -15,10 +15,11 @@ from marketplace.shops.models import ShopInvite, ShopMember, ShopStatus
 from marketplace.shops.services import set_shop_status, update_shop
 from marketplace.shops.validation import ShopError
 from orders import services as orders
-from orders.models import FeeMode, OrderStatus, ShopDeliveryRule
+from orders.models import OrderStatus, ShopDeliveryRule
 from payments import payouts
 from payments.models import Refund, ShopPaymentSettings
 from tests.marketplace.shop_helpers import png_bytes
+from tests.orders.conftest import pick
 
 SUSPENDED = "店铺已被暂停"
 
@@ -97,8 +98,8 @@ def test_a_suspended_shop_cannot_change_its_public_face_or_settings(client, logi
                                                                    "logo": (io.BytesIO(png_bytes()), "logo.png")},
                                         content_type="multipart/form-data")
     assert SUSPENDED in _post_from_page(client, "/merchant/delivery", {
-        "delivery_enabled": "y", "counties": [str(shop.region_id)], "fee_mode": "flat", "fee": "50.00",
-        "free_above": "", "pickup_enabled": "y", "pickup_address": "别处", "pickup_hours": ""})
+        "delivery_enabled": "y", "zone_region": pick(shop.region), "new-fee_mode": "flat", "new-fee": "50.00",
+        "new-free_above": "", "pickup_enabled": "y", "pickup_address": "别处", "pickup_hours": ""})
     assert SUSPENDED in _post_from_page(client, "/merchant/payments/settings", {
         "accepts_bank_transfer": "y", "bank_name": "某银行", "account_name": "某人", "account_number": "6200000000"})
     assert SUSPENDED in _post_from_page(client, "/merchant/staff/invite", {"email": "helper@example.com"})
@@ -122,9 +123,8 @@ def test_the_shop_services_refuse_a_suspended_shop_whoever_calls(make_shop, make
     refusals = [
         lambda: update_shop(shop, {"description": "新的介绍"}, owner),
         lambda: staff_svc.invite_staff(shop, "helper@example.com", owner),
-        lambda: orders.save_delivery_rule(shop, delivery_enabled=True, counties=[], fee_mode=FeeMode.FLAT,
-                                          fee_cents=0, free_above_cents=None, pickup_enabled=True,
-                                          pickup_address="", pickup_hours=""),
+        lambda: orders.save_delivery_rule(shop, delivery_enabled=True, zones=[orders.ZoneSpec(shop.region)],
+                                          pickup_enabled=True, pickup_address="", pickup_hours=""),
         lambda: payouts.save_settings(shop, {"accepts_cash": "y"}),
         lambda: payouts.onboarding_link(shop, owner.email, "https://x/r", "https://x/s"),
     ]
