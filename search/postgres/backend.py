@@ -137,9 +137,11 @@ class PostgresBackend(Backend):
         hits = self._run(spec, words, require_all=True, idfs=self.idfs(spec, words), **args)
         if words and not hits.total:
             # nothing: read slips of the pinyin keyboard (one letter off, a homophone), then any word
-            words = query.compile_query(spec, expand_query(parsed, vocabulary, fuzzy=True))
-            idfs = self.idfs(spec, words)
-            hits = self._run(spec, words, require_all=True, idfs=idfs, **args)
+            fuzzy = query.compile_query(spec, expand_query(parsed, vocabulary, fuzzy=True))
+            idfs = self.idfs(spec, fuzzy)
+            if fuzzy != words:  # no slip read: the same statement would find nothing again
+                hits = self._run(spec, fuzzy, require_all=True, idfs=idfs, **args)
+            words = fuzzy
             if len(words) > 1 and not hits.total:
                 hits = self._run(spec, words, require_all=False, idfs=idfs, **args)
                 hits.partial = hits.total > 0

@@ -309,8 +309,10 @@ def run(spec, searcher, parsed: ParsedQuery, *, filters: dict, ranges: dict, fac
     evaluated = evaluate_all(readers, spec, expanded, filters, ranges, require_all=True)
     if expanded is not None and not any(docs for docs, _w in evaluated):
         # nothing: read slips of the pinyin keyboard (one letter off, a homophone), then any word
-        expanded = expand_query(parsed, vocabulary, fuzzy=True)
-        evaluated = evaluate_all(readers, spec, expanded, filters, ranges, require_all=True)
+        fuzzy = expand_query(parsed, vocabulary, fuzzy=True)
+        if fuzzy.groups != expanded.groups:  # no slip read: the same query would find nothing again
+            evaluated = evaluate_all(readers, spec, fuzzy, filters, ranges, require_all=True)
+        expanded = fuzzy
         if len(expanded.groups) > 1 and not any(docs for docs, _w in evaluated):
             evaluated = evaluate_all(readers, spec, expanded, filters, ranges, require_all=False)
             hits.partial = any(docs for docs, _w in evaluated)
