@@ -152,4 +152,5 @@ def seed_demo(progress=None) -> dict:
     exists), then the trade terms (statements, a weighed line, invoices)."""
     from payments.seed_terms import seed_demo_terms
 
-    return {"payments": seed_demo_payments(progress), "terms": seed_demo_terms(progress)}
+    paid = seed_demo_payments(progress)
+    return {"payments": paid.removeprefix("payments: "), **(seed_demo_terms(progress) or {})}
