@@ -74,14 +74,19 @@ def test_weighed_line_settles_short_and_the_buyer_sees_the_refund(live_server, p
     _place(page)
     expect(page.get_by_role("heading", name="订单已提交")).to_be_visible()
     order_id, (line_id,) = _only_order(live_server)
+    page.goto(f"/orders/{order_id}")
+    with page.expect_navigation():
+        page.get_by_role("link", name="去付款").click()
+    with page.expect_navigation():  # paid in cash at the stall, at handover
+        page.locator(f".pay-order[data-order-id='{order_id}'] .choose-offline").click()
     logout(page)
 
     login(page, "laoli@example.com")
     page.goto(f"/merchant/orders/{order_id}")
     with page.expect_navigation():
-        page.locator("#confirm-payment").click()  # cash at the stall
-    with page.expect_navigation():
         page.locator("#accept-order").click()
+    with page.expect_navigation():
+        page.locator("#confirm-payment").click()  # the cash is handed over
     page.get_by_label("交货时实际重量（斤）").fill("15")  # far outside ±5 %
     with page.expect_navigation():
         page.locator(f"#weigh-{line_id}").click()
