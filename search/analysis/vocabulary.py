@@ -51,32 +51,29 @@ def _toneless(reading: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c)).lower()
 
 
-@functools.lru_cache(maxsize=50_000)
-def readings(word: str) -> tuple[str, ...]:
-    """Full pinyin readings of a Chinese word (most likely first), e.g. 苹果 -> ("pingguo",)."""
+def _spellings(word: str, per_char) -> tuple[str, ...]:
+    """The spellings of ``word`` from each character's first two readings, ``per_char(readings)``
+    choosing what each character contributes; () when a character has no reading."""
     table = _char_table()
     options = []
     for ch in word:
         found = table.get(ch)
         if not found:
             return ()
-        options.append(found[:2])
-    out = []
-    for combo in itertools.islice(itertools.product(*options), MAX_READINGS):
-        out.append("".join(combo))
-    return tuple(dict.fromkeys(out))
+        options.append(per_char(found[:2]))
+    return tuple(dict.fromkeys("".join(c) for c in itertools.islice(itertools.product(*options), MAX_READINGS)))
+
+
+@functools.lru_cache(maxsize=50_000)
+def readings(word: str) -> tuple[str, ...]:
+    """Full pinyin readings of a Chinese word (most likely first), e.g. 苹果 -> ("pingguo",)."""
+    return _spellings(word, lambda found: found)
 
 
 @functools.lru_cache(maxsize=50_000)
 def initials_of(word: str) -> tuple[str, ...]:
-    table = _char_table()
-    options = []
-    for ch in word:
-        found = table.get(ch)
-        if not found:
-            return ()
-        options.append(tuple(dict.fromkeys(r[0] for r in found[:2])))
-    return tuple(dict.fromkeys("".join(c) for c in itertools.islice(itertools.product(*options), MAX_READINGS)))
+    """Initials of a Chinese word's readings, e.g. 苹果 -> ("pg",)."""
+    return _spellings(word, lambda found: tuple(dict.fromkeys(r[0] for r in found)))
 
 
 class Vocabulary:
