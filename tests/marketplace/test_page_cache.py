@@ -59,6 +59,17 @@ def _tokens(html: str) -> set[str]:
     return set(re.findall(r'name="csrf_token" value="([^"]+)"', html))
 
 
+def _raw(app, token: str) -> str:
+    """The session secret a CSRF token stands for (Flask-WTF signs it with a timestamp)."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token").loads(token)
+
+
+def _same_page(html_a: str, html_b: str) -> bool:
+    return re.sub(r'name="csrf_token" value="[^"]+"', "T", html_a) == re.sub(r'name="csrf_token" value="[^"]+"', "T", html_b)
+
+
 def _get(client, url, **kw):
     _db.session.remove()  # as in a server: every request starts with an empty identity map
     return client.get(url, **kw)
@@ -77,7 +88,11 @@ def test_second_anonymous_visit_is_a_hit_and_runs_no_sql(page_app, catalogue):
         assert second.status_code == 200
         assert second.headers["X-Page-Cache"] == "hit", url
         assert seen == [], f"{url}: a hit should not touch the database: {seen}"
-        assert second.get_data() == first.get_data(), "the same visitor gets the same page and token"
+        # the same page, and the same visitor's token (a token is signed with the second it was
+        # issued in, so two requests either side of a second boundary differ in the signature only)
+        html_1, html_2 = first.get_data(as_text=True), second.get_data(as_text=True)
+        assert _same_page(html_1, html_2), url
+        assert len({_raw(page_app, t) for t in _tokens(html_1) | _tokens(html_2)}) == 1, url
         assert _placeholder(page_app) not in second.get_data(as_text=True)
         assert second.headers["Content-Type"].startswith("text/html")
         assert second.headers["X-Content-Type-Options"] == "nosniff"  # the usual headers still apply
