@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from marketplace import money
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.media import PDF_MAGIC, check_pdf, get_storage, ingest_image, read_upload
@@ -45,10 +46,15 @@ def open_payment(order: Order) -> Payment | None:
         Payment.method.in_(list(OFFLINE_METHODS))).order_by(Payment.id.desc()))
 
 
+def handover_payment(order: Order) -> Payment | None:
+    """The order's open payment to be collected at handover (cash or a scan), if it has one."""
+    payment = open_payment(order)
+    return payment if payment is not None and payment.method in HANDOVER_METHODS else None
+
+
 def pays_at_handover(order: Order) -> bool:
     """Registered with orders.status.HANDOVER_CHECKS: the merchant may accept this order unpaid."""
-    payment = open_payment(order)
-    return payment is not None and payment.method in HANDOVER_METHODS
+    return handover_payment(order) is not None
 
 
 def choose(group: OrderGroup, method: str, order_ids=None) -> list[Payment]:
@@ -125,10 +131,19 @@ def record_offline(order: Order, actor=None) -> Payment:
 
 
 def _book(order: Order, payment: Payment, actor) -> None:
+    """The payment succeeds for the order's total; a weighed shortfall the merchant already took off
+    what he collected (payments.weighed) is then booked as his refund on the spot."""
+    taken_off = order.total_cents - payment.amount_cents if payment.method in HANDOVER_METHODS else 0
     PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, actor=actor, amount_cents=order.total_cents,
                          note=_("商家确认收款"))
     ledger.post_order_payment(order, payment, offline=True)
     void(order, actor, _("订单已付款"), keep=payment)
+    if taken_off > 0:
+        from payments import refunds
+
+        refunds._create(order, actor, taken_off, None, _("称重结算：实际重量不足，交付时少收 %(amount)s",
+                                                         amount=money.format_cents(taken_off)),
+                        False, f"refund-weigh-o{order.id}")
 
 
 def confirm_received(order: Order, actor) -> Payment:
