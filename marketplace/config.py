@@ -133,7 +133,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SEARCH_VOCABULARY_TTL": float(env.get("SEARCH_VOCABULARY_TTL", "5")),
         #: postgres: facets are counted over at most this many matches, then scaled and shown as
         #: estimates (0: always exact).
-        "SEARCH_FACET_SAMPLE": int(env.get("SEARCH_FACET_SAMPLE", "2000")),
+        "SEARCH_FACET_SAMPLE": int(env.get("SEARCH_FACET_SAMPLE", "1000")),
         "SITE_NAME": env.get("MARKETPLACE_SITE_NAME", "商丘本地集市"),
         #: The city the site serves, down to villages (one file per city; its top region is "the city").
         "CITY_REGIONS_FILE": env.get(

@@ -49,7 +49,7 @@ class PostgresBackend(Backend):
         self.count_ttl = float(app.config.get("SEARCH_COUNT_TTL", 60))
         #: Facets are counted over at most this many matches (then scaled, and the page says they are
         #: estimates); 0: always exact.
-        self.facet_sample = int(app.config.get("SEARCH_FACET_SAMPLE", 2000))
+        self.facet_sample = int(app.config.get("SEARCH_FACET_SAMPLE", 1000))
         #: index name -> [Vocabulary, last search_words id read, when read, when read in full]
         self._vocab: dict[str, list] = {}
         self._vocab_lock = threading.Lock()

@@ -135,7 +135,8 @@ def statement(spec: IndexSpec, words: list[Word], *, require_all: bool, idfs: li
               offset: int, facet_sample: int = 0, prefer: tuple[str, ...] = ()) -> tuple[str, dict]:
     """One SQL statement answering rows of three kinds: 'p' (a page row: object id, stored fields,
     its position), 'f' (a facet value and its count), 't' (the total). ``idfs``: each word's idf.
-    With ``facet_sample``, facets are counted over at most that many of the matches."""
+    With ``facet_sample``, facets are counted over at most that many of the matches, chosen by a
+    hash of the object id (spread over the table, the same on every call)."""
     st = Statement()
     name = st.bind(spec.name)
     where = [f"d.index_name = {name}", *_filters(st, filters, ranges)]
@@ -148,7 +149,10 @@ def statement(spec: IndexSpec, words: list[Word], *, require_all: bool, idfs: li
     columns = ", ".join(f"{expr} AS k{i}" for i, (expr, _dir) in enumerate(keys))
     names = ", ".join(f"k{i}" for i in range(len(keys)))
     order = ", ".join(f"k{i} {direction}" for i, (_expr, direction) in enumerate(keys))
-    ctes.append(f"m AS MATERIALIZED (SELECT d.object_id, d.keys, {columns} FROM {source} "
+    # h: a hash of the object id, so a facet sample is spread over the whole table (the first rows
+    # found are one shop's or one county's products when they were added together), and the same
+    # every time (a page reloaded shows the same estimates)
+    ctes.append(f"m AS MATERIALIZED (SELECT d.object_id, d.keys, hashint8(d.oid) AS h, {columns} FROM {source} "
                 f"WHERE {' AND '.join(where)})")
     ctes.append(f"page AS (SELECT object_id, {names} FROM m ORDER BY {order} "
                 f"LIMIT {st.bind(max(0, limit - offset))} OFFSET {st.bind(offset)})")
@@ -158,7 +162,7 @@ def statement(spec: IndexSpec, words: list[Word], *, require_all: bool, idfs: li
            f"row_number() OVER (ORDER BY {page_order}) AS n FROM page JOIN search_documents AS s "
            f"ON s.index_name = {name} AND s.object_id = page.object_id "
            f"UNION ALL SELECT 'f', k, NULL, count(*) FROM (SELECT unnest(keys) AS k FROM "
-           f"{'(SELECT keys FROM m LIMIT ' + st.bind(facet_sample) + ') AS s' if facet_sample else 'm'}) AS u "
+           f"{'(SELECT keys FROM m ORDER BY h LIMIT ' + st.bind(facet_sample) + ') AS s' if facet_sample else 'm'}) AS u "
            f"WHERE split_part(k, '=', 1) = ANY({st.bind(list(facets), 'text[]')}) GROUP BY k "
            f"UNION ALL SELECT 't', NULL, NULL, count(*) FROM m")
     return sql, st.params
