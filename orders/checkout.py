@@ -177,8 +177,9 @@ def _place(cart, buyer, choices, address_id, key: str, note: str) -> OrderGroup:
                         "quantity": lv.quantity, "unit_price_cents": lv.unit_price_cents,
                         "base_price_cents": lv.variant.price_cents, "tier_min_quantity": lv.tier_min_quantity,
                         "line_total_cents": lv.line_total_cents, "weight_grams": lv.variant.weight_grams,
-                        "weigh_tolerance_bp": (tolerances.get(lv.product.shop_id)
-                                               if is_weight_unit(lv.variant.unit) else None)})
+                        "weigh_tolerance_bp": (terms.tolerance_bp if (terms := tolerances.get(lv.product.shop_id))
+                                               and is_weight_unit(lv.variant.unit) else None),
+                        "weigh_charges_over": bool(terms and terms.charge_over and is_weight_unit(lv.variant.unit))})
                     taken_by[lv.variant.id] = order.id
             lines = db.session.scalars(sa.insert(OrderLine).returning(OrderLine), line_rows).all()
             history = db.session.scalars(sa.insert(OrderStatusChange).returning(OrderStatusChange), [

@@ -266,6 +266,8 @@ class OrderLine(Base):
     #: Sold by weight (多退少补): the tolerance in basis points the buyer accepted at checkout, and
     #: the line settles on the weight recorded at handover (orders.weighing); None: not weighed.
     weigh_tolerance_bp: Mapped[int | None]
+    #: ... and whether an overage within it is charged (the shop's terms the buyer accepted).
+    weigh_charges_over: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     order: Mapped[Order] = relationship(back_populates="lines")
 

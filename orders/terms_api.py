@@ -42,6 +42,12 @@ class WeighingSchema(Schema):
     actual_grams = req(fields.Integer)
     difference_cents = req(fields.Integer, metadata={"description": "Negative: the buyer was short"})
     refunded_cents = req(fields.Integer)
+    charged_cents = req(fields.Integer, metadata={
+        "description": "What the buyer owes for an overage (0: none, or the order's terms do not charge it)"})
+    charge_via = req(fields.String, validate=validate.OneOf(["", "credit", "handover", "collect"]), metadata={
+        "description": "How the overage is paid: on the credit statement, with the payment at handover, or "
+                       "collected on its own (POST .../payment/weighed-charge when received)"})
+    charge_settled = req(fields.Boolean, metadata={"description": "The overage is paid and booked"})
     stock_delta = req(fields.Integer, metadata={"description": "Whole units back into (+) or out of (-) stock"})
 
 
@@ -80,7 +86,8 @@ def weighing_json(row: LineWeighing) -> dict:
     return {"line_id": row.order_line_id, "unit": row.line.unit, "tolerance_bp": row.tolerance_bp,
             "ordered_grams": row.ordered_grams, "actual_grams": row.actual_grams,
             "difference_cents": row.difference_cents, "refunded_cents": row.refunded_cents,
-            "stock_delta": row.stock_delta}
+            "charged_cents": row.charged_cents, "charge_via": row.charge_via,
+            "charge_settled": row.charge_settled_at is not None, "stock_delta": row.stock_delta}
 
 
 def invoice_json(invoice: Invoice) -> dict:
@@ -100,7 +107,7 @@ def _own(row, shop):
 @api_bp.post("/shops/<int:shop_id>/orders/<int:order_id>/lines/<int:line_id>/weighing")
 @scoped(MERCHANT)
 @api_doc("Record the actual weight of a line sold by weight at handover; a shortfall within the tolerance "
-         "is refunded, an overage is not charged. Repeating the same weight returns the first result; another "
+         "is refunded, an overage charged when the order's terms say so. Repeating the same weight returns the first result; another "
          "weight for a weighed line is a 409, one outside the tolerance a 422", tags=TAGS,
          body=WeighBodySchema, responses={200: WeighingSchema, **ERRORS})
 @api_login_required

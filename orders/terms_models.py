@@ -29,6 +29,8 @@ class ShopTerms(Base):
     shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shops.id", ondelete="CASCADE"), unique=True)
     #: ± tolerance of weighed lines in basis points (500 = ±5 %); 0: lines by weight are not re-weighed.
     weigh_tolerance_bp: Mapped[int] = mapped_column(default=500)
+    #: An overage within the tolerance is charged (多退少补); off: the buyer pays at most the order.
+    charge_overweight: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -46,8 +48,15 @@ class LineWeighing(Base):
     tolerance_bp: Mapped[int]
     #: Price of the difference (negative: the buyer is owed money back).
     difference_cents: Mapped[int]
-    #: What was refunded (shortfall) through payments.refunds; an overage is not charged (capped).
+    #: What was refunded (shortfall) through payments.refunds, taken off a payment at handover, or
+    #: off a credit statement.
     refunded_cents: Mapped[int] = mapped_column(default=0)
+    #: What the buyer owes for an overage (0: none, or the line's terms do not charge one) ...
+    charged_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: ... and how it is paid: CHARGE_VIA (payments.weighed)
+    charge_via: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
+    #: when the overage was booked (paid): None while it is owed
+    charge_settled_at: Mapped[dt.datetime | None]
     #: Whole units put back into (positive) or taken from (negative) stock.
     stock_delta: Mapped[int] = mapped_column(default=0)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -4,8 +4,9 @@ Which units are weights comes from catalog.units (斤, 公斤, 吨 ...): every l
 weighed when its shop has a tolerance (ShopTerms, default ORDER_WEIGH_TOLERANCE_BP). The buyer
 accepts the tolerance at checkout and it is stored on the order line. At handover the merchant
 records the actual weight once per line: within the tolerance the difference is settled, outside it
-the weighing is refused. A shortfall is refunded through payments.refunds (payments listens to
-``line_weighed``); an overage is not charged: the buyer pays at most for the ordered quantity.
+the weighing is refused. A shortfall is refunded (payments listens to ``line_weighed``: payments.weighed); an overage is
+charged when the line's terms say so (the shop's choice at the time of the order, on by default),
+else the buyer pays at most for the ordered quantity.
 Stock follows the actual quantity in whole units (the difference rounded half up to a unit).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import decimal
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -44,22 +46,37 @@ def is_weight_unit(unit: str) -> bool:
     return unit in WEIGHT_UNITS
 
 
+class WeighTerms(NamedTuple):
+    """A shop's weighed-settlement terms, as the buyer accepts them at checkout."""
+
+    #: ± tolerance in basis points (0: lines by weight are not re-weighed)
+    tolerance_bp: int
+    #: an overage within the tolerance is charged (多退少补); else the buyer pays at most the order
+    charge_over: bool
+
+
+def shop_terms(shop_id: int) -> WeighTerms:
+    row = db.session.execute(sa.select(ShopTerms.weigh_tolerance_bp, ShopTerms.charge_overweight)
+                             .where(ShopTerms.shop_id == shop_id)).first()
+    return WeighTerms(*row) if row else WeighTerms(current_app.config["ORDER_WEIGH_TOLERANCE_BP"], True)
+
+
 def shop_tolerance_bp(shop_id: int) -> int:
     """The shop's ± tolerance in basis points (0: weighed settlement off)."""
-    value = db.session.scalar(sa.select(ShopTerms.weigh_tolerance_bp).where(ShopTerms.shop_id == shop_id))
-    return current_app.config["ORDER_WEIGH_TOLERANCE_BP"] if value is None else value
+    return shop_terms(shop_id).tolerance_bp
 
 
-def line_tolerances(lines) -> dict[int, int]:
-    """{shop_id: tolerance} for the shops that sell a line by weight in ``lines`` (cart lines with
-    ``variant`` and ``product``): one query, none when nothing is sold by weight."""
+def line_tolerances(lines) -> dict[int, WeighTerms]:
+    """{shop_id: its terms} for the shops that sell a line by weight in ``lines`` (cart lines with
+    ``variant`` and ``product``) and settle by weight: one query, none when nothing is sold by weight."""
     shop_ids = {lv.product.shop_id for lv in lines if is_weight_unit(lv.variant.unit)}
     if not shop_ids:
         return {}
-    found = dict(db.session.execute(sa.select(ShopTerms.shop_id, ShopTerms.weigh_tolerance_bp)
-                                    .where(ShopTerms.shop_id.in_(shop_ids))).all())
-    default = current_app.config["ORDER_WEIGH_TOLERANCE_BP"]
-    return {sid: found.get(sid, default) for sid in shop_ids if found.get(sid, default) > 0}
+    found = {sid: WeighTerms(bp, charge) for sid, bp, charge in db.session.execute(
+        sa.select(ShopTerms.shop_id, ShopTerms.weigh_tolerance_bp, ShopTerms.charge_overweight)
+        .where(ShopTerms.shop_id.in_(shop_ids))).all()}
+    default = WeighTerms(current_app.config["ORDER_WEIGH_TOLERANCE_BP"], True)
+    return {sid: found.get(sid, default) for sid in shop_ids if found.get(sid, default).tolerance_bp > 0}
 
 
 def percent_text(bp: int) -> str:
@@ -68,8 +85,9 @@ def percent_text(bp: int) -> str:
 
 
 @atomic()
-def save_tolerance(shop, percent) -> ShopTerms:
-    """The merchant's setting, in percent (0–20, up to two decimals)."""
+def save_tolerance(shop, percent, charge_over: bool | None = None) -> ShopTerms:
+    """The merchant's setting, in percent (0–20, up to two decimals), and whether an overage is
+    charged (None: unchanged). Orders already placed keep the terms their buyer accepted."""
     try:
         value = Decimal(str(percent).strip())
     except (decimal.InvalidOperation, ValueError):
@@ -78,6 +96,8 @@ def save_tolerance(shop, percent) -> ShopTerms:
         raise CartError(_("误差范围必须是 0 到 20 之间的数字"), field="tolerance")
     terms = db.session.scalar(sa.select(ShopTerms).where(ShopTerms.shop_id == shop.id)) or ShopTerms(shop_id=shop.id)
     terms.weigh_tolerance_bp = int(value * 100)
+    if charge_over is not None:
+        terms.charge_overweight = bool(charge_over)
     db.session.add(terms)
     return terms
 

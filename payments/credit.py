@@ -222,9 +222,22 @@ def reduce_for_weighing(order: Order, owed: int) -> int:
     return cut
 
 
+def add_for_weighing(order: Order, extra: int) -> bool:
+    """A weighed overage on an order bought on credit goes onto its statement, if not paid yet."""
+    charge = charge_of(order)
+    if charge is None or (charge.statement is not None and charge.statement.status == T.PAID):
+        return False
+    charge.amount_cents += extra
+    if charge.statement is not None:
+        charge.statement.total_cents += extra
+    return True
+
+
 def on_cancelled(order: Order) -> None:
-    """A credit order cancelled before its statement is paid owes nothing."""
-    reduce_for_weighing(order, order.total_cents)
+    """A credit order cancelled before its statement is paid owes nothing (a weighed overage included)."""
+    charge = charge_of(order)
+    if charge is not None:
+        reduce_for_weighing(order, charge.amount_cents)
 
 
 # --- statements --------------------------------------------------------------------------------------
@@ -264,7 +277,8 @@ def issue_and_age(now: dt.datetime | None = None) -> dict[str, int]:
 
 def confirm_paid(statement: Statement, actor, method: str = PaymentMethod.BANK_TRANSFER.value) -> Statement:
     """The merchant received the statement's money: each order on it is booked as an offline
-    payment of its total; what a weighed shortfall took off goes back as an offline refund."""
+    payment of its total; what a weighed shortfall took off goes back as an offline refund, and a
+    weighed overage it added is booked as a weighed charge of the same payment."""
     if statement.status == T.PAID:
         return statement  # a double submit
     try:
@@ -273,7 +287,7 @@ def confirm_paid(statement: Statement, actor, method: str = PaymentMethod.BANK_T
         raise PaymentError(_("不支持的付款方式")) from None
     if method == PaymentMethod.STRIPE:
         raise PaymentError(_("不支持的付款方式"))
-    from payments import refunds
+    from payments import refunds, weighed
 
     with atomic():
         STATEMENT_MACHINE.move(statement, T.PAID, actor=actor)
@@ -282,7 +296,7 @@ def confirm_paid(statement: Statement, actor, method: str = PaymentMethod.BANK_T
             if order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED) or charge.amount_cents <= 0:
                 continue
             payment = Payment(group_id=order.group_id, order_id=order.id, method=method,
-                              amount_cents=order.total_cents, currency=currency(),
+                              amount_cents=max(order.total_cents, charge.amount_cents), currency=currency(),
                               idempotency_key=f"statement-{statement.id}-o{order.id}",
                               reference_code=statement.reference_code)
             db.session.add(payment)
@@ -292,6 +306,9 @@ def confirm_paid(statement: Statement, actor, method: str = PaymentMethod.BANK_T
             if charge.amount_cents < order.total_cents:
                 refunds._create(order, actor, order.total_cents - charge.amount_cents, None,
                                 _("称重结算：月结单按实际重量少收"), False, f"refund-statement-o{order.id}")
+            elif charge.amount_cents > order.total_cents:
+                ledger.post_weighed_charge(order, payment, charge.amount_cents - order.total_cents)
+            weighed.settle(order, weighed.CREDIT)
     return statement
 
 

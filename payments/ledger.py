@@ -66,12 +66,21 @@ def commission_for(order: Order) -> int:
 
 def post_order_payment(order: Order, payment, *, offline: bool) -> int:
     """Book the payment of one order; returns the commission."""
-    c = commission_for(order)
-    t = order.total_cents
+    return _post_received(order, payment, "payment", order.total_cents, commission_for(order), offline)
+
+
+def post_weighed_charge(order: Order, payment, amount: int) -> int:
+    """Book what a buyer paid for a weighed overage (多退少补), received by the shop itself: the
+    commission on it at the order's own rate. Returns the commission."""
+    c = money.prorate(commission_for(order), amount, order.total_cents) if order.total_cents else 0
+    return _post_received(order, payment, "weighed_charge", amount, c, True)
+
+
+def _post_received(order: Order, payment, kind: str, t: int, c: int, offline: bool) -> int:
     refs = {"group_id": order.group_id, "order_id": order.id, "payment_id": payment.id}
     first = Account.MERCHANT_CASH if offline else Account.GATEWAY
-    post("payment", [(first, t, order.shop_id if offline else None), (Account.PAYABLE, -(t - c), order.shop_id),
-                     (Account.COMMISSION, -c, None)], **refs)
+    post(kind, [(first, t, order.shop_id if offline else None), (Account.PAYABLE, -(t - c), order.shop_id),
+                (Account.COMMISSION, -c, None)], **refs)
     if offline:
         post("kept_by_shop", [(Account.PAYABLE, t, order.shop_id), (Account.MERCHANT_CASH, -t, order.shop_id)], **refs)
     return c

@@ -18,7 +18,7 @@ from marketplace.openapi import api_doc
 from marketplace.schemas import opt, req
 from marketplace.shops.policy import api_shop
 from orders.merchant_api import _order
-from payments import offline
+from payments import offline, weighed
 from payments.models import PaymentMethod, PaymentStatus
 from payments.views.offline import payment_panel
 
@@ -37,6 +37,9 @@ class OrderPaymentSchema(Schema):
     at_handover = req(fields.Boolean, metadata={"description": "Paid at delivery or pickup: accept and ship first"})
     confirmable = req(fields.Boolean, metadata={"description": "POST .../payment/confirm applies now"})
     slip_url = opt(fields.String, metadata={"description": "The remittance slip (a session-authenticated page)"})
+    weighed_owed_cents = req(fields.Integer, metadata={
+        "description": "What weighed overages of a paid order add, to collect at handover "
+                       "(POST .../payment/weighed-charge when received)"})
 
 
 def payment_json(order) -> dict:
@@ -48,7 +51,8 @@ def payment_json(order) -> dict:
             "reference_code": payment.reference_code if payment else None,
             "paid": panel["order_paid"] is not None, "at_handover": bool(panel["payment_at_handover"]),
             "confirmable": bool(panel["payment_confirmable"]),
-            "slip_url": url_for("payments.merchant_slip", order_id=order.id, payment_id=slip.id) if slip else None}
+            "slip_url": url_for("payments.merchant_slip", order_id=order.id, payment_id=slip.id) if slip else None,
+            "weighed_owed_cents": panel["weighed_owed"]}
 
 
 @api_bp.get(BASE)
@@ -69,4 +73,16 @@ def merchant_order_payment_api(shop_id: int, order_id: int):
 def merchant_order_payment_confirm_api(shop_id: int, order_id: int):
     order = _order(api_shop(shop_id, write=True), order_id)
     offline.confirm_received(order, current_user)
+    return payment_json(order)
+
+
+@api_bp.post(BASE + "/weighed-charge")
+@scoped(MERCHANT)
+@api_doc("Confirm the buyer paid what weighed overages added (cash or a scan at handover): booked once; "
+         "a repeat finds nothing owed and changes nothing (409 on a cancelled order)", tags=TAGS,
+         responses={200: OrderPaymentSchema, 409: "error"})
+@api_login_required
+def merchant_order_weighed_charge_api(shop_id: int, order_id: int):
+    order = _order(api_shop(shop_id, write=True), order_id)
+    weighed.collect(order, current_user)
     return payment_json(order)

@@ -131,19 +131,23 @@ def record_offline(order: Order, actor=None) -> Payment:
 
 
 def _book(order: Order, payment: Payment, actor) -> None:
-    """The payment succeeds for the order's total; a weighed shortfall the merchant already took off
-    what he collected (payments.weighed) is then booked as his refund on the spot."""
-    taken_off = order.total_cents - payment.amount_cents if payment.method in HANDOVER_METHODS else 0
-    PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, actor=actor, amount_cents=order.total_cents,
-                         note=_("商家确认收款"))
+    """The payment succeeds for the order's total. What weighing changed in what was collected at
+    handover (payments.weighed) is booked after it: a shortfall as the merchant's refund on the
+    spot, an overage as a weighed charge of this payment."""
+    from payments import refunds, weighed
+
+    weighed_by = payment.amount_cents - order.total_cents if payment.method in HANDOVER_METHODS else 0
+    PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, actor=actor, note=_("商家确认收款"),
+                         amount_cents=order.total_cents + max(weighed_by, 0))
     ledger.post_order_payment(order, payment, offline=True)
     void(order, actor, _("订单已付款"), keep=payment)
-    if taken_off > 0:
-        from payments import refunds
-
-        refunds._create(order, actor, taken_off, None, _("称重结算：实际重量不足，交付时少收 %(amount)s",
-                                                         amount=money.format_cents(taken_off)),
+    if weighed_by < 0:
+        refunds._create(order, actor, -weighed_by, None, _("称重结算：实际重量不足，交付时少收 %(amount)s",
+                                                           amount=money.format_cents(-weighed_by)),
                         False, f"refund-weigh-o{order.id}")
+    elif weighed_by > 0:
+        ledger.post_weighed_charge(order, payment, weighed_by)
+    weighed.settle(order, weighed.HANDOVER)
 
 
 def confirm_received(order: Order, actor) -> Payment:

@@ -35,10 +35,11 @@ def order_terms(order, viewer: str = "buyer") -> dict:
 
 
 @bp.app_template_global()
-def checkout_weigh_tolerance(shop_group) -> str | None:
-    """'5' when the shop settles this checkout's lines by weight at ±5 %, else None (checkout page)."""
-    bp_value = weighing.line_tolerances(shop_group.lines).get(shop_group.shop.id)
-    return weighing.percent_text(bp_value) if bp_value else None
+def checkout_weigh_tolerance(shop_group) -> dict | None:
+    """{"pct": '5', "charge_over": bool} when the shop settles this checkout's lines by weight at
+    ±5 %, else None (checkout page)."""
+    terms = weighing.line_tolerances(shop_group.lines).get(shop_group.shop.id)
+    return {"pct": weighing.percent_text(terms.tolerance_bp), "charge_over": terms.charge_over} if terms else None
 
 
 @bp.post("/merchant/orders/<int:order_id>/lines/<int:line_id>/weigh")
@@ -48,6 +49,8 @@ def merchant_weigh(order_id: int, line_id: int, shop):
     row = weighing.record_weight(order, line_id, request.form.get("actual"), current_user)
     if row.refunded_cents:
         flash(_("已记录实际重量，已退还买家 %(amount)s", amount=money.format_cents(row.refunded_cents)), "success")
+    elif row.charged_cents:
+        flash(_("已记录实际重量，多出部分向买家补收 %(amount)s", amount=money.format_cents(row.charged_cents)), "success")
     else:
         flash(_("已记录实际重量"), "success")
     return redirect(url_for("orders.merchant_order", order_id=order.id))
@@ -57,11 +60,12 @@ def merchant_weigh(order_id: int, line_id: int, shop):
 @merchant_required(owner=True)
 def merchant_terms(shop):
     if request.method == "POST":
-        weighing.save_tolerance(shop, request.form.get("tolerance", ""))
+        weighing.save_tolerance(shop, request.form.get("tolerance", ""), request.form.get("charge_over") == "1")
         flash(_("交易条款已保存"), "success")
         return redirect(url_for("orders.merchant_terms"))
-    return render_template("orders/merchant/terms.html", shop=shop,
-                           tolerance=weighing.percent_text(weighing.shop_tolerance_bp(shop.id)))
+    terms = weighing.shop_terms(shop.id)
+    return render_template("orders/merchant/terms.html", shop=shop, charge_over=terms.charge_over,
+                           tolerance=weighing.percent_text(terms.tolerance_bp))
 
 
 # --- invoices -----------------------------------------------------------------------------------------

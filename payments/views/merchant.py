@@ -97,6 +97,10 @@ def refund_page(order, endpoint: str, back_endpoint: str):
                            key=token_urlsafe(16), back=url_for(back_endpoint, order_id=order.id))
 
 
+#: Postings of money received for an order: its payment, and a weighed overage paid at handover.
+RECEIVED = ("payment", "weighed_charge")
+
+
 def statement_rows(shop_id: int):
     """Per order of the shop with money booked: paid, commission, refunds, paid out, balance."""
     acc = LedgerEntry.account
@@ -106,8 +110,8 @@ def statement_rows(shop_id: int):
         return sa.func.coalesce(sa.func.sum(sa.case((cond, amt), else_=0)), 0)
 
     rows = db.session.execute(
-        sa.select(Order, total((acc == Account.PAYABLE) & (LedgerEntry.kind == "payment")),
-                  total((acc == Account.COMMISSION) & LedgerEntry.kind.in_(["payment", "refund"])),
+        sa.select(Order, total((acc == Account.PAYABLE) & LedgerEntry.kind.in_(RECEIVED)),
+                  total((acc == Account.COMMISSION) & LedgerEntry.kind.in_([*RECEIVED, "refund"])),
                   total(LedgerEntry.kind == "refund") , total((acc == Account.PAYABLE)
                                                               & LedgerEntry.kind.in_(["transfer", "transfer_reversal"])),
                   total(acc == Account.PAYABLE))

@@ -9,11 +9,12 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace import money
 from marketplace.extensions import db
 from marketplace.media import MediaError, get_storage
 from marketplace.shops.policy import merchant_required
 from orders.policy import merchant_order_or_404
-from payments import bp, offline
+from payments import bp, offline, weighed
 from payments.errors import PaymentError
 from payments.models import HANDOVER_METHODS, Payment, PaymentMethod, PaymentStatus
 from payments.refunds import payment_of
@@ -84,6 +85,21 @@ def merchant_confirm_payment(order_id: int, shop):
     return redirect(url_for("orders.merchant_order", order_id=order.id))
 
 
+@bp.post("/merchant/orders/<int:order_id>/payment/weighed-charge")
+@merchant_required
+def merchant_collect_weighed(order_id: int, shop):
+    """The buyer paid what a weighed overage added (cash or a scan at handover)."""
+    order = merchant_order_or_404(order_id, shop)
+    try:
+        payment = weighed.collect(order, current_user)
+    except PaymentError as exc:
+        flash(str(exc), "error")
+    else:
+        if payment is not None:
+            flash(_("已确认收到补款 %(amount)s", amount=money.format_cents(payment.amount_cents)), "success")
+    return redirect(url_for("orders.merchant_order", order_id=order.id))
+
+
 def payment_panel(order) -> dict:
     """What the order pages show about its payment (the latest payment, or the one that paid it)."""
     paid = payment_of(order)
@@ -94,6 +110,7 @@ def payment_panel(order) -> dict:
         (order.status.value == "pending_payment" and current.method == PaymentMethod.BANK_TRANSFER)
         or (order.status in offline.HANDOVER_STATES and current.method in HANDOVER_METHODS)))
     return {"payment_panel": "payments/_order_payment.html", "order_payment": current, "order_paid": paid,
+            "weighed_owed": weighed.owed(order)[0],
             "payment_slip": slip, "payment_confirmable": confirmable,
             "payment_at_handover": current is not None and current.method in HANDOVER_METHODS
             and current.status != PaymentStatus.SUCCEEDED}

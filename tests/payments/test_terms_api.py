@@ -90,3 +90,23 @@ def test_weighing_invoice_and_statement_through_the_api(erp, make_user, make_sho
     assert r.status_code == 200 and r.get_json()["status"] == "paid"
     assert api.post(f"/statements/{sid}/paid").get_json()["status"] == "paid"
     assert other.post(f"/statements/{sid}/paid").status_code == 404
+
+
+def test_an_overage_is_reported_and_its_collection_confirmed(erp, make_variant, make_group):
+    import sqlalchemy as sa
+
+    from marketplace.extensions import db
+    from payments.models import Payment
+
+    variant = make_variant(unit="斤", price=600, stock=100, direct=False)
+    order = make_group(items=[(variant, 20)]).orders[0]
+    owner = order.shop.members[0].user
+    services.mark_paid(order, owner, "cash")
+    services.accept(order, owner)
+    http = erp(order.shop)
+    body = http.post(f"/orders/{order.id}/lines/{order.lines[0].id}/weighing", json={"actual": "20.6"}).get_json()
+    assert (body["charged_cents"], body["charge_via"], body["charge_settled"]) == (360, "collect", False)
+    assert http.get(f"/orders/{order.id}/payment").get_json()["weighed_owed_cents"] == 360
+    assert http.post(f"/orders/{order.id}/payment/weighed-charge").get_json()["weighed_owed_cents"] == 0
+    assert http.post(f"/orders/{order.id}/payment/weighed-charge").status_code == 200  # a repeat: no change
+    assert db.session.scalar(sa.select(sa.func.count(Payment.id)).where(Payment.amount_cents == 360)) == 1

@@ -84,10 +84,11 @@ def test_shortfall_is_refunded_and_stock_follows_the_actual_weight(weighed_order
     assert db.session.get(Variant, variant.id).stock == _movements(variant.id) == 81
 
 
-def test_overage_within_tolerance_is_not_charged_but_leaves_stock(weighed_order):
+def test_overage_within_tolerance_is_owed_and_leaves_stock(weighed_order):
     order, variant, owner = weighed_order()
     row = weighing.record_weight(order, order.lines[0].id, "20.6", owner)
     assert row.difference_cents == 360 and row.refunded_cents == 0 and row.stock_delta == -1
+    assert (row.charged_cents, row.charge_via, row.charge_settled_at) == (360, "collect", None)
     assert db.session.scalar(sa.select(sa.func.count(Refund.id))) == 0
     db.session.expire_all()
     assert db.session.get(Variant, variant.id).stock == 79 == _movements(variant.id)
