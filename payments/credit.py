@@ -21,6 +21,7 @@ from marketplace.accounts.models import User
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.states import StateMachine
+from marketplace.templating import money_filter
 from orders import terms_notify
 from orders.models import Order, OrderGroup, OrderStatus
 from orders.terms_models import BusinessProfile, CreditCharge, CreditLine, Statement, StatementStatus
@@ -194,7 +195,7 @@ def buy_on_credit(group: OrderGroup, buyer) -> list[Order]:
             used = outstanding_cents(line)
             if used + order.total_cents > line.limit_cents:
                 raise PaymentError(_("超出 %(shop)s 给您的授信额度（额度 %(limit)s，已用 %(used)s）", shop=order.shop.name,
-                                     limit=money.format_cents(line.limit_cents), used=money.format_cents(used)),
+                                     limit=money_filter(line.limit_cents), used=money_filter(used)),
                                    status=422, code="over_limit")
             statement = _statement_for(line, moment)
             db.session.add(CreditCharge(order_id=order.id, credit_line_id=line.id, statement_id=statement.id,

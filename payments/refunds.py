@@ -13,6 +13,7 @@ from marketplace import money
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.states import InvalidTransition
+from marketplace.templating import money_filter
 from orders.models import Order, OrderLine
 from payments import alipay, ledger, stripe_api, wechatpay
 from payments.errors import PaymentError
@@ -121,7 +122,7 @@ def _create(order, actor, amount_cents, lines, reason, restock, key) -> Refund:
     if not isinstance(amount, int) or amount <= 0:
         raise PaymentError(_("退款金额必须大于 0"))
     if amount > remaining:
-        raise PaymentError(_("退款金额不能超过可退金额 %(max)s", max=money.format_cents(remaining)), status=422,
+        raise PaymentError(_("退款金额不能超过可退金额 %(max)s", max=money_filter(remaining)), status=422,
                            code="too_much")
     charged, returned = ledger.commission_booked(order.id)
     # The commission goes back in proportion to the amount (the last refund takes what is left, so

@@ -1,6 +1,7 @@
 """Demo data of the trade terms, through the real services: a restaurant in 睢阳区 on monthly terms
 with the vegetable stall of the 商丘农产品中心批发市场 (last month's statement issued, this month's
-open), a supermarket's weighed order settled 0.6 斤 short with its refund, and invoiced orders."""
+open), a supermarket's weighed orders (one settled 0.6 斤 short with its refund, one 0.8 斤 over and
+paid for), and invoiced orders."""
 
 from __future__ import annotations
 
@@ -91,6 +92,14 @@ def seed_demo_terms(progress=None) -> dict | None:
     services.mark_paid(weighed, owner, "现金")
     services.accept(weighed, owner)
     weighing.record_weight(weighed, weighed.lines[0].id, "39.4", owner)
+    # ... and another order of 30 斤 weighs 30.8 斤: 0.8 斤 more, paid at the stall and confirmed.
+    over = _order(market, by_jin, 30).orders[0]
+    services.mark_paid(over, owner, "现金")
+    services.accept(over, owner)
+    weighing.record_weight(over, over.lines[0].id, "30.8", owner)
+    from payments import weighed as weighed_charges
+
+    weighed_charges.collect(over, owner)
 
     # Invoices: the supermarket's company title on the weighed order (issued), the restaurant's requested.
     title = invoices.add_title(market, "company", SUPERMARKET[1], _code(SUPERMARKET[2]))
@@ -99,4 +108,4 @@ def seed_demo_terms(progress=None) -> dict | None:
                            pdf=demo_pdf(f"Demo e-invoice 26412000000000012345 for order {weighed.number}"))
     rest_title = invoices.add_title(restaurant, "company", RESTAURANT[1], _code(RESTAURANT[2]))
     invoices.request_invoice(last.orders[0], restaurant, rest_title.id)
-    return {"statements": 2, "weighed": 1, "invoices": 2}
+    return {"statements": 2, "weighed": 2, "invoices": 2}

@@ -13,9 +13,9 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace import money
 from marketplace.extensions import db
 from marketplace.shops.policy import is_member, merchant_required
+from marketplace.templating import money_filter
 from orders import bp, invoices, weighing
 from orders.policy import buyer_order_or_404, merchant_order_or_404
 from orders.terms_models import Invoice, InvoiceStatus, TitleKind
@@ -48,9 +48,9 @@ def merchant_weigh(order_id: int, line_id: int, shop):
     order = merchant_order_or_404(order_id, shop)
     row = weighing.record_weight(order, line_id, request.form.get("actual"), current_user)
     if row.refunded_cents:
-        flash(_("已记录实际重量，已退还买家 %(amount)s", amount=money.format_cents(row.refunded_cents)), "success")
+        flash(_("已记录实际重量，已退还买家 %(amount)s", amount=money_filter(row.refunded_cents)), "success")
     elif row.charged_cents:
-        flash(_("已记录实际重量，多出部分向买家补收 %(amount)s", amount=money.format_cents(row.charged_cents)), "success")
+        flash(_("已记录实际重量，多出部分向买家补收 %(amount)s", amount=money_filter(row.charged_cents)), "success")
     else:
         flash(_("已记录实际重量"), "success")
     return redirect(url_for("orders.merchant_order", order_id=order.id))

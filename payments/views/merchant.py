@@ -14,6 +14,7 @@ from marketplace import money
 from marketplace.exports import csv_response
 from marketplace.extensions import db
 from marketplace.shops.policy import merchant_required
+from marketplace.templating import money_filter
 from marketplace.web import absolute_url
 from orders.models import Order, OrderStatus
 from orders.policy import merchant_order_or_404
@@ -85,7 +86,7 @@ def refund_page(order, endpoint: str, back_endpoint: str):
             if refund.status.value == "failed":
                 flash(_("退款失败：%(reason)s", reason=refund.last_error), "error")
             else:
-                flash(_("已退款 %(amount)s", amount=money.format_cents(refund.amount_cents)), "success")
+                flash(_("已退款 %(amount)s", amount=money_filter(refund.amount_cents)), "success")
             return redirect(url_for(back_endpoint, order_id=order.id))
     from secrets import token_urlsafe
 

@@ -9,10 +9,10 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace import money
 from marketplace.extensions import db
 from marketplace.media import MediaError, get_storage
 from marketplace.shops.policy import merchant_required
+from marketplace.templating import money_filter
 from orders.policy import merchant_order_or_404
 from payments import bp, offline, weighed
 from payments.errors import PaymentError
@@ -96,7 +96,7 @@ def merchant_collect_weighed(order_id: int, shop):
         flash(str(exc), "error")
     else:
         if payment is not None:
-            flash(_("已确认收到补款 %(amount)s", amount=money.format_cents(payment.amount_cents)), "success")
+            flash(_("已确认收到补款 %(amount)s", amount=money_filter(payment.amount_cents)), "success")
     return redirect(url_for("orders.merchant_order", order_id=order.id))
 
 

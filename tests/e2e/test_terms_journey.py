@@ -1,5 +1,5 @@
 """Browser journeys of the trade terms: a weighed line settles 0.3 kg short and the buyer sees the
-refund (Chinese); a restaurant orders on monthly terms and pays its statement (English, 390 px);
+refund (Chinese); a line weighed over before the cash is collected with it (English, 390 px); a restaurant orders on monthly terms and pays its statement (English, 390 px);
 a company buyer requests an invoice and downloads the PDF the shop uploaded (English)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << 
 
 
 def _stall(live_server, owner_email: str, buyer_email: str, *, unit: str, qty: int, price: int, locale: str = "zh_CN",
-           shop_name: str = "商丘农产品中心批发市场 老李蔬菜"):
+           shop_name: str = "商丘农产品中心批发市场 老李蔬菜", owner_locale: str = "zh_CN"):
     """A vegetable stall in 梁园区 selling by ``unit``, and the buyer's cart with ``qty`` of it."""
     from catalog import pricing
     from catalog.models import Category, Product, ProductStatus, Variant
@@ -29,7 +29,7 @@ def _stall(live_server, owner_email: str, buyer_email: str, *, unit: str, qty: i
     from marketplace.shops.models import MemberRole, Shop, ShopMember, ShopStatus, ShopType
     from orders.models import Cart, CartLine
 
-    owner = make_user(live_server, owner_email, name="李大海")
+    owner = make_user(live_server, owner_email, name="李大海", locale=owner_locale)
     buyer = make_user(live_server, buyer_email, name="王芳", locale=locale)
     with live_server.app.app_context():
         region = db.session.scalar(db.select(Region).where(Region.name == "梁园区", Region.level == RegionLevel.COUNTY))
@@ -105,6 +105,52 @@ def test_weighed_line_settles_short_and_the_buyer_sees_the_refund(live_server, p
     expect(result).to_contain_text("少 0.6 斤")
     expect(result.locator(".weigh-refund")).to_have_text("已退还 ¥0.90")
     screenshot(page, "terms-weighed-order")
+
+
+def test_weighed_before_the_cash_the_overage_is_collected_with_it(live_server, page: Page):
+    """English: a stall-holder weighs at pickup before taking the cash; the 0.6 斤 over is added to
+    what he collects, he confirms it, and the buyer sees what the overage cost."""
+    _stall(live_server, "laozhang@example.com", "chaoshi@example.com", unit="斤", qty=20, price=150, locale="en",
+           owner_locale="en")
+    login(page, "chaoshi@example.com")
+    page.goto("/checkout")
+    expect(page.locator(".weigh-notice")).to_contain_text("an overage is paid for at the actual weight")
+    _place(page)
+    order_id, (line_id,) = _only_order(live_server)
+    page.goto(f"/payments/group/{_group_of(live_server, order_id)}")
+    with page.expect_navigation():  # cash at pickup
+        page.locator(f".pay-order[data-order-id='{order_id}'] .choose-offline").click()
+    logout(page)
+
+    login(page, "laozhang@example.com")
+    page.goto(f"/merchant/orders/{order_id}")
+    with page.expect_navigation():
+        page.locator("#accept-order").click()
+    expect(page.locator(".order-payment .amount-due")).to_have_text("CN¥30.00")
+    page.get_by_label("Actual weight at handover (斤)").fill("20.6")
+    with page.expect_navigation():
+        page.locator(f"#weigh-{line_id}").click()
+    expect(page.locator(".flash-success")).to_contain_text("pays CN¥0.90 more")
+    expect(page.locator(".order-payment .amount-due")).to_have_text("CN¥30.90")
+    screenshot(page, "terms-weighed-over-collect", width=390, height=844)
+    with page.expect_navigation():
+        page.locator("#confirm-payment").click()
+    expect(page.locator(".order-payment .payment-status")).to_have_text("Paid")
+    logout(page)
+
+    login(page, "chaoshi@example.com")
+    page.goto(f"/orders/{order_id}")
+    result = page.locator(f".weigh-line[data-line='{line_id}'] .weigh-result")
+    expect(result).to_contain_text("0.6 斤 over")
+    expect(result.locator(".weigh-charge")).to_have_text("charged CN¥0.90 · paid")
+
+
+def _group_of(live_server, order_id: int) -> int:
+    from marketplace.extensions import db
+    from orders.models import Order
+
+    with live_server.app.app_context():
+        return db.session.get(Order, order_id).group_id
 
 
 def test_restaurant_orders_on_monthly_terms_and_pays_its_statement(live_server, page: Page):

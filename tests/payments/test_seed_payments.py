@@ -25,6 +25,11 @@ def test_demo_has_payments_of_every_method_in_several_states(app):
             assert len({s for m, s in states if m == method}) >= 2, method
     assert (PaymentMethod.BANK_TRANSFER, PaymentStatus.PROCESSING) in states
     assert db.session.scalar(sa.select(sa.func.count(Payment.id)).where(Payment.slip_key.is_not(None))) >= 2
+    from orders.terms_models import LineWeighing
+
+    weighings = db.session.execute(sa.select(LineWeighing.refunded_cents, LineWeighing.charged_cents,
+                                             LineWeighing.charge_settled_at)).all()
+    assert any(r for r, _c, _s in weighings) and any(c and s for _r, c, s in weighings)  # 多退 and 少补
     count = db.session.scalar(sa.select(sa.func.count(Payment.id)))
     assert app.test_cli_runner().invoke(args=["seed-demo", "--without", "investment"]).exit_code == 0
     assert db.session.scalar(sa.select(sa.func.count(Payment.id))) == count
