@@ -27,7 +27,7 @@ from orders.models import Order, OrderGroup, OrderStatus
 from orders.terms_models import BusinessProfile, CreditCharge, CreditLine, Statement, StatementStatus
 from payments import ledger
 from payments.errors import PaymentError
-from payments.models import Payment, PaymentMethod, PaymentStatus
+from payments.models import OFFLINE_METHODS, Payment, PaymentMethod, PaymentStatus
 from payments.status import PAYMENT_MACHINE
 from payments.stripe_api import currency
 
@@ -286,31 +286,60 @@ def confirm_paid(statement: Statement, actor, method: str = PaymentMethod.BANK_T
         method = PaymentMethod(method)
     except ValueError:
         raise PaymentError(_("不支持的付款方式")) from None
-    if method == PaymentMethod.STRIPE:
+    if method not in OFFLINE_METHODS:
         raise PaymentError(_("不支持的付款方式"))
-    from payments import refunds, weighed
 
+    def payment_for(order: Order) -> Payment:
+        payment = Payment(group_id=order.group_id, order_id=order.id, method=method,
+                          amount_cents=max(order.total_cents, charge_by_order[order.id].amount_cents),
+                          currency=currency(), idempotency_key=f"statement-{statement.id}-o{order.id}",
+                          reference_code=statement.reference_code)
+        db.session.add(payment)
+        db.session.flush()
+        PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, actor=actor)
+        return payment
+
+    charge_by_order = {c.order_id: c for c in statement.charges}
     with atomic():
         STATEMENT_MACHINE.move(statement, T.PAID, actor=actor)
-        for charge in statement.charges:
-            order = charge.order
-            if order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED) or charge.amount_cents <= 0:
-                continue
-            payment = Payment(group_id=order.group_id, order_id=order.id, method=method,
-                              amount_cents=max(order.total_cents, charge.amount_cents), currency=currency(),
-                              idempotency_key=f"statement-{statement.id}-o{order.id}",
-                              reference_code=statement.reference_code)
-            db.session.add(payment)
-            db.session.flush()
-            PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, actor=actor)
-            ledger.post_order_payment(order, payment, offline=True)
-            if charge.amount_cents < order.total_cents:
-                refunds._create(order, actor, order.total_cents - charge.amount_cents, None,
-                                _("称重结算：月结单按实际重量少收"), False, f"refund-statement-o{order.id}")
-            elif charge.amount_cents > order.total_cents:
-                ledger.post_weighed_charge(order, payment, charge.amount_cents - order.total_cents)
-            weighed.settle(order, weighed.CREDIT)
+        _book_charges(statement, actor, payment_for, offline=True)
     return statement
+
+
+def book_online_statement(payment: Payment, note: str):
+    """A WeChat Pay / Alipay trade paying a statement succeeded (payments.online, in its
+    transaction): the statement is paid and each order on it booked against this one payment, its
+    weighed shortfall as a refund that never left the buyer, its overage as a weighed charge. Money
+    for a statement paid meanwhile another way, or whose total changed, goes to suspense with a full
+    refund (returned, to be sent after the commit)."""
+    from payments.services import _to_suspense
+
+    statement = db.session.get(Statement, payment.statement_id)
+    db.session.execute(sa.update(Statement).where(Statement.id == statement.id).values(period=Statement.period)
+                       .execution_options(synchronize_session=False))  # its row lock: one booking
+    db.session.refresh(statement)
+    if statement.status not in (T.ISSUED, T.OVERDUE) or statement.total_cents != payment.amount_cents:
+        return _to_suspense(payment)
+    STATEMENT_MACHINE.move(statement, T.PAID, note=note)
+    _book_charges(statement, None, lambda _order: payment, offline=False)
+    return None
+
+
+def _book_charges(statement: Statement, actor, payment_for, *, offline: bool) -> None:
+    from payments import refunds, weighed
+
+    for charge in statement.charges:
+        order = charge.order
+        if order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED) or charge.amount_cents <= 0:
+            continue
+        payment = payment_for(order)
+        ledger.post_order_payment(order, payment, offline=offline)
+        if charge.amount_cents < order.total_cents:
+            refunds._create(order, actor, order.total_cents - charge.amount_cents, None,
+                            _("称重结算：月结单按实际重量少收"), False, f"refund-statement-o{order.id}", settled=True)
+        elif charge.amount_cents > order.total_cents:
+            ledger.post_weighed_charge(order, payment, charge.amount_cents - order.total_cents, offline=offline)
+        weighed.settle(order, weighed.CREDIT)
 
 
 def buyer_name(user_id: int) -> str:

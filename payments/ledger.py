@@ -69,11 +69,11 @@ def post_order_payment(order: Order, payment, *, offline: bool) -> int:
     return _post_received(order, payment, "payment", order.total_cents, commission_for(order), offline)
 
 
-def post_weighed_charge(order: Order, payment, amount: int) -> int:
-    """Book what a buyer paid for a weighed overage (多退少补), received by the shop itself: the
-    commission on it at the order's own rate. Returns the commission."""
+def post_weighed_charge(order: Order, payment, amount: int, *, offline: bool = True) -> int:
+    """Book what a buyer paid for a weighed overage (多退少补), received by the shop itself (or
+    online, with a statement): the commission on it at the order's own rate. Returns the commission."""
     c = money.prorate(commission_for(order), amount, order.total_cents) if order.total_cents else 0
-    return _post_received(order, payment, "weighed_charge", amount, c, True)
+    return _post_received(order, payment, "weighed_charge", amount, c, offline)
 
 
 def _post_received(order: Order, payment, kind: str, t: int, c: int, offline: bool) -> int:

@@ -17,6 +17,7 @@ from marketplace.db import Base, utcnow
 from marketplace.db import str_enum as _enum
 from marketplace.shops.models import Shop
 from orders.models import Order, OrderGroup
+from orders.terms_models import Statement
 
 
 class ShopPaymentSettings(Base):
@@ -77,12 +78,14 @@ class PaymentStatus(enum.StrEnum):
 
 class Payment(Base):
     """An online payment of an order group (a Stripe PaymentIntent, a WeChat Pay or Alipay trade whose
-    out_trade_no is ``idempotency_key``), or an offline payment of one order."""
+    out_trade_no is ``idempotency_key``), an offline payment of one order, or an online payment of a
+    monthly statement (``statement_id``; no group)."""
 
     __tablename__ = "payments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(sa.ForeignKey("order_groups.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("order_groups.id"), index=True)
+    statement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("statements.id"), index=True)
     #: Offline payments are per order (each shop is paid directly); Stripe ones cover the group.
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"), index=True)
     method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod))
@@ -107,8 +110,9 @@ class Payment(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     succeeded_at: Mapped[dt.datetime | None]
 
-    group: Mapped[OrderGroup] = relationship()
+    group: Mapped[OrderGroup | None] = relationship()
     order: Mapped[Order | None] = relationship()
+    statement: Mapped[Statement | None] = relationship()
 
 
 class RefundStatus(enum.StrEnum):

@@ -67,7 +67,39 @@ def start(group: OrderGroup, method: str) -> Payment:
     # Unique for the provider over the merchant account's life, also across a rebuilt database
     # (group ids start again; the group's creation time does not repeat): WeChat Pay allows 32 characters.
     stamp = f"{int(group.created_at.timestamp() * 1_000_000):x}"[-10:]
-    base = f"{_PREFIX[method]}{stamp}G{group.id}A{amount:x}"
+    payment = _open_trade(method, f"{_PREFIX[method]}{stamp}G{group.id}A{amount:x}", amount, description(group),
+                          group_id=group.id)
+    _void_stale(group, keep=payment)
+    return payment
+
+
+def start_statement(statement, method: str) -> Payment:
+    """The trade paying a monthly statement's total (issued or overdue), as start() for a group:
+    created once per amount; a statement whose total changed gets a new trade."""
+    from orders.terms_models import StatementStatus
+
+    try:
+        method = PaymentMethod(method)
+    except ValueError:
+        raise PaymentError(_("不支持的付款方式"), status=404, code="not_found") from None
+    if method not in ONLINE or not gateways.get(method.value).configured():
+        raise PaymentError(_("这种付款方式未开通"), status=409, code="method_off")
+    if statement.status not in (StatementStatus.ISSUED, StatementStatus.OVERDUE) or statement.total_cents <= 0:
+        raise PaymentError(_("这张月结单现在无需付款"), status=409, code="nothing_due")
+    stamp = f"{int(statement.created_at.timestamp() * 1_000_000):x}"[-10:]
+    amount = statement.total_cents
+    payment = _open_trade(method, f"{_PREFIX[method]}{stamp}S{statement.id}A{amount:x}", amount,
+                          _("月结单 %(period)s %(shop)s", period=statement.period, shop=statement.shop.name[:40]),
+                          statement_id=statement.id)
+    for other in db.session.scalars(sa.select(Payment).where(
+            Payment.statement_id == statement.id, Payment.id != payment.id, Payment.status.in_(_OPEN))).all():
+        _void(other, _("金额已变化，换用新的付款码"))
+    return payment
+
+
+def _open_trade(method: PaymentMethod, base: str, amount: int, text: str, **owner) -> Payment:
+    """The trade under ``base`` (a new one after a cancelled or failed one): its row committed
+    first, the provider called outside any transaction, its answer recorded after."""
     tries = db.session.scalar(sa.select(sa.func.count(Payment.id)).where(
         Payment.idempotency_key.startswith(base), Payment.status.in_([PaymentStatus.CANCELED, PaymentStatus.FAILED])))
     key = f"{base}R{tries}" if tries else base
@@ -75,14 +107,14 @@ def start(group: OrderGroup, method: str) -> Payment:
     if payment is None:
         try:
             with atomic():
-                payment = Payment(group_id=group.id, method=method, amount_cents=amount, currency=currency(),
-                                  idempotency_key=key)
+                payment = Payment(method=method, amount_cents=amount, currency=currency(), idempotency_key=key,
+                                  **owner)
                 db.session.add(payment)
         except IntegrityError:
             payment = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
     if payment.checkout_url is None and payment.status == PaymentStatus.PENDING:
         try:
-            url = _provider(method).create(key, amount, description(group), notify_url(method))
+            url = _provider(method).create(key, amount, text, notify_url(method))
         except _errors() as exc:
             log.warning("payments: creating %s trade %s failed: %s", method.value, key, exc)
             raise ProviderError(str(exc)) from exc
@@ -90,7 +122,6 @@ def start(group: OrderGroup, method: str) -> Payment:
             db.session.execute(sa.update(Payment).where(Payment.id == payment.id, Payment.checkout_url.is_(None))
                                .values(checkout_url=url).execution_options(synchronize_session=False))
         db.session.refresh(payment)
-    _void_stale(group, keep=payment)
     return payment
 
 
@@ -108,12 +139,16 @@ def _void_stale(group: OrderGroup, keep: Payment) -> None:
     for other in db.session.scalars(sa.select(Payment).where(
             Payment.group_id == group.id, Payment.id != keep.id, Payment.method.in_(ONLINE),
             Payment.status.in_(_OPEN))).all():
-        try:
-            with atomic():
-                PAYMENT_MACHINE.move(other, PaymentStatus.CANCELED, note=_("金额已变化，换用新的付款码"))
-        except InvalidTransition:
-            continue
-        close_trade(other)
+        _void(other, _("金额已变化，换用新的付款码"))
+
+
+def _void(payment: Payment, note: str) -> None:
+    try:
+        with atomic():
+            PAYMENT_MACHINE.move(payment, PaymentStatus.CANCELED, note=note)
+    except InvalidTransition:
+        return
+    close_trade(payment)
 
 
 def close_trade(payment: Payment) -> None:

@@ -106,7 +106,11 @@ def refund_order(order: Order, actor, *, amount_cents: int | None = None, lines:
     return refund
 
 
-def _create(order, actor, amount_cents, lines, reason, restock, key) -> Refund:
+def _create(order, actor, amount_cents, lines, reason, restock, key, *, settled: bool = False) -> Refund:
+    """Record a refund of ``order`` (in the caller's transaction). Offline, the shop gave the money
+    back itself: booked at once. Online it is sent to the provider after the commit, unless
+    ``settled``: the money never left the buyer (a weighed shortfall on a statement paid online,
+    which collected that much less), so it is booked at once against the gateway."""
     _lock(order)
     payment = payment_of(order)
     if payment is None:
@@ -149,6 +153,9 @@ def _create(order, actor, amount_cents, lines, reason, restock, key) -> Refund:
         REFUND_MACHINE.move(refund, RefundStatus.SUCCEEDED, actor=actor)
         ledger.post("refund", [(Account.COMMISSION, commission, None), (Account.PAYABLE, -commission, order.shop_id)],
                     group_id=order.group_id, order_id=order.id, refund_id=refund.id, payment_id=payment.id)
+    elif settled:
+        REFUND_MACHINE.move(refund, RefundStatus.SUCCEEDED, actor=actor)
+        _book_gateway_refund(refund, payment)
     return refund
 
 
@@ -227,7 +234,8 @@ def _finish(refund: Refund, target: RefundStatus, **fields) -> bool:
 
 
 def _book_gateway_refund(refund: Refund, payment: Payment) -> None:
-    refs = {"group_id": payment.group_id, "order_id": refund.order_id, "refund_id": refund.id,
+    refs = {"group_id": refund.order.group_id if refund.order_id else payment.group_id, "order_id": refund.order_id,
+            "refund_id": refund.id,
             "payment_id": payment.id}
     if refund.order_id is None:  # the automatic refund of an unallocated payment
         ledger.post("refund_unallocated", [(Account.SUSPENSE, refund.amount_cents, None),

@@ -242,7 +242,12 @@ def _settle(payment: Payment, intent, error: str) -> tuple[str, list]:
 def book_online(payment: Payment, note: str) -> Refund | None:
     """A succeeded online payment (just moved to succeeded by its caller, in its transaction): the
     orders it covers become paid and are booked; money for orders no longer due (expired, cancelled,
-    paid another way since) goes to suspense with a full refund, returned to be sent after the commit."""
+    paid another way since) goes to suspense with a full refund, returned to be sent after the commit.
+    A trade paying a monthly statement is booked by payments.credit."""
+    if payment.statement_id is not None:
+        from payments import credit
+
+        return credit.book_online_statement(payment, note)
     group = db.session.get(OrderGroup, payment.group_id)
     db.session.refresh(group)
     for order in group.orders:

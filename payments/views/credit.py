@@ -4,6 +4,7 @@ A foreign statement is a 404."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,7 +13,9 @@ from marketplace.extensions import db
 from marketplace.shops.policy import merchant_required, own_or_404
 from orders.policy import buyer_group_or_404
 from orders.terms_models import Statement
-from payments import bp, credit, services
+from payments import bp, credit, gateways, services
+from payments.errors import PaymentError
+from payments.models import Payment, PaymentMethod
 
 
 @bp.app_template_global()
@@ -61,18 +64,57 @@ def my_statements():
 def _statement_page(statement, viewer: str):
     settings = services.settings_by_shop([statement.shop_id]).get(statement.shop_id)
     line = credit.credit_line(statement.shop_id, statement.buyer_id, active_only=False)
+    online = [g for g in gateways.online() if g.name != PaymentMethod.STRIPE.value] if viewer == "buyer" else []
     return render_template("payments/credit/statement.html", statement=statement, viewer=viewer, settings=settings,
+                           online=online,
                            label=credit.status_label,
                            buyer_name=line.company_name if line else credit.buyer_name(statement.buyer_id))
+
+
+def _own_statement(statement_id: int) -> Statement:
+    statement = db.session.get(Statement, statement_id)
+    if statement is None or statement.buyer_id != current_user.id:
+        abort(404)
+    return statement
 
 
 @bp.get("/account/statements/<int:statement_id>")
 @login_required
 def my_statement(statement_id: int):
-    statement = db.session.get(Statement, statement_id)
-    if statement is None or statement.buyer_id != current_user.id:
+    return _statement_page(_own_statement(statement_id), "buyer")
+
+
+@bp.route("/account/statements/<int:statement_id>/online/<method>", methods=["GET", "POST"])
+@login_required
+def statement_online(statement_id: int, method: str):
+    """POST starts (or finds) the statement's WeChat Pay / Alipay trade; GET shows its QR code, then
+    that the statement is paid."""
+    from payments import online
+    from payments.views.online import qr_page
+
+    statement = _own_statement(statement_id)
+    if method not in (m.value for m in online.ONLINE):
         abort(404)
-    return _statement_page(statement, "buyer")
+    back = url_for("payments.my_statement", statement_id=statement.id)
+    if request.method == "POST":
+        try:
+            online.start_statement(statement, method)
+        except PaymentError as exc:
+            flash(str(exc), "error")
+            return redirect(back)
+        except online.ProviderError:
+            flash(_("暂时无法连接支付平台，请稍后再试或选择其他付款方式"), "error")
+            return redirect(back)
+        return redirect(url_for("payments.statement_online", statement_id=statement.id, method=method))
+    payment = db.session.scalar(sa.select(Payment).where(
+        Payment.statement_id == statement.id, Payment.method == PaymentMethod(method), Payment.checkout_url.is_not(None))
+        .order_by(Payment.id.desc()))
+    if payment is None:
+        return redirect(back)
+    return qr_page(payment, _("月结单 %(period)s %(shop)s", period=statement.period, shop=statement.shop.name[:40]),
+                   back=back, check=("payments.statement_online",
+                                     {"statement_id": statement.id, "method": method, "check": 1}),
+                   refresh_rows=[statement])
 
 
 @bp.route("/merchant/credit", methods=["GET", "POST"])

@@ -62,23 +62,31 @@ def online_page(group_id: int, method: str):
         .order_by(Payment.id.desc()))
     if payment is None:
         return redirect(url_for("payments.pay_group", group_id=group.id))
+    return qr_page(payment, online.description(group), back=url_for("payments.pay_group", group_id=group.id),
+                   check=("payments.online_page", {"group_id": group.id, "method": method, "check": 1}),
+                   refresh_rows=group.orders, group=group)
+
+
+def qr_page(payment: Payment, text: str, *, back: str, check: tuple[str, dict], refresh_rows=(), group=None):
+    """The QR code of a waiting trade (reloading itself until it is paid or cancelled), or its
+    outcome. ``check`` (endpoint, values): "I have paid", which asks the provider instead of waiting
+    for the notification, and where Alipay's cashier returns the buyer."""
     if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED) and request.args.get("check"):
-        try:  # "I have paid": ask the provider rather than wait for the notification
+        try:
             online.refresh(payment)
         except (wechatpay.WeChatPayError, alipay.AlipayError):
             current_app.logger.warning("payments: querying %s failed", payment.idempotency_key)
     db.session.refresh(payment)
-    for order in group.orders:
-        db.session.refresh(order)
+    for row in refresh_rows:
+        db.session.refresh(row)
     waiting = payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED)
     page_url = ""
     if waiting and payment.method == PaymentMethod.ALIPAY:  # a computer: Alipay's own cashier page
-        page_url = alipay.page_url(payment.idempotency_key, payment.amount_cents, online.description(group),
-                                   online.notify_url(payment.method),
-                                   absolute_url("payments.online_page", group_id=group.id, method=method, check=1))
+        page_url = alipay.page_url(payment.idempotency_key, payment.amount_cents, text,
+                                   online.notify_url(payment.method), absolute_url(check[0], **check[1]))
     response = current_app.make_response(render_template(
-        "payments/online.html", group=group, payment=payment, waiting=waiting, page_url=page_url,
-        qr=qr_data_uri(payment.checkout_url) if waiting else "", refresh=REFRESH_SECONDS))
+        "payments/online.html", group=group, payment=payment, waiting=waiting, page_url=page_url, back_url=back,
+        check_url=url_for(check[0], **check[1]), qr=qr_data_uri(payment.checkout_url) if waiting else "", refresh=REFRESH_SECONDS))
     if waiting:
         response.headers["Refresh"] = str(REFRESH_SECONDS)
     return response

@@ -149,3 +149,15 @@ def page(page):
     page.set_default_timeout(10_000)
     page.set_default_navigation_timeout(20_000)
     return page
+
+
+@pytest.fixture
+def wechat_live(live_server, tmp_path):
+    """The live app paying by WeChat Pay against the local fake of its v3 API (no Stripe)."""
+    from tests.payments.fake_wechatpay import FakeWeChatPay
+
+    fake = FakeWeChatPay(tmp_path / "wechatpay").start()
+    live_server.app.config.update(STRIPE_SECRET_KEY=None, STRIPE_PUBLISHABLE_KEY=None, PUBLIC_BASE_URL=str(live_server),
+                                  **fake.config())
+    yield fake
+    fake.stop()

@@ -150,3 +150,13 @@ def screenshot(page: Page, name: str, width: int = 1000, height: int = 800) -> P
     path = target / f"{name}.png"
     image.save(path, "PNG", optimize=True)
     return path
+
+
+def wechat_trade_no(live_server) -> str:
+    """The newest WeChat Pay trade's out_trade_no (what the fake's pay() settles)."""
+    from marketplace.extensions import db
+    from payments.models import Payment, PaymentMethod
+
+    with live_server.app.app_context():
+        return db.session.scalar(db.select(Payment.idempotency_key).where(Payment.method == PaymentMethod.WECHAT_PAY)
+                                 .order_by(Payment.id.desc()))

@@ -11,20 +11,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import login, logout, screenshot, switch_language
+from tests.e2e.helpers import login, logout, screenshot, switch_language, wechat_trade_no
 from tests.e2e.test_payments_journey import _checkout, _orders, _shops_and_cart
-from tests.payments.fake_wechatpay import FakeWeChatPay
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def wechat_live(live_server, tmp_path):
-    fake = FakeWeChatPay(tmp_path / "wechatpay").start()
-    live_server.app.config.update(STRIPE_SECRET_KEY=None, STRIPE_PUBLISHABLE_KEY=None, PUBLIC_BASE_URL=str(live_server),
-                                  **fake.config())
-    yield fake
-    fake.stop()
 
 
 def _third_shop(live_server, shops: dict) -> None:
@@ -59,14 +49,6 @@ def _third_shop(live_server, shops: dict) -> None:
         cart.lines.append(CartLine(variant_id=variant.id, quantity=10, price_seen_cents=pricing.unit_price(variant, 10)))
         db.session.commit()
         shops["c"] = {"shop_id": shop.id, "name": shop.name, "variant_id": variant.id}
-
-
-def _trade_no(live_server) -> str:
-    from marketplace.extensions import db
-    from payments.models import Payment, PaymentMethod
-
-    with live_server.app.app_context():
-        return db.session.scalar(db.select(Payment.idempotency_key).where(Payment.method == PaymentMethod.WECHAT_PAY))
 
 
 def test_pay_each_shop_its_own_way_then_merchants_confirm(wechat_live, live_server, page: Page, tmp_path):
@@ -117,7 +99,7 @@ def test_pay_each_shop_its_own_way_then_merchants_confirm(wechat_live, live_serv
     assert qr.get_attribute("data-code").startswith("weixin://wxpay/bizpayurl?pr=")
     assert page.evaluate("document.querySelector('img.pay-qr').naturalWidth") > 0  # the code is drawn
     screenshot(page, "wechat-pay-qr", width=390, height=844)
-    wechat_live.pay(_trade_no(live_server), deliver=True)  # the buyer scans and pays; the notification arrives
+    wechat_live.pay(wechat_trade_no(live_server), deliver=True)  # the buyer scans and pays; the notification arrives
     expect(page.locator("#payment-result")).to_have_attribute("data-state", "paid", timeout=20_000)
     logout(page)
 

@@ -1,6 +1,7 @@
 """Browser journeys of the trade terms: a weighed line settles 0.3 kg short and the buyer sees the
-refund (Chinese); a line weighed over before the cash is collected with it (English, 390 px); a restaurant orders on monthly terms and pays its statement (English, 390 px);
-a company buyer requests an invoice and downloads the PDF the shop uploaded (English)."""
+refund (Chinese); a line weighed over before the cash is collected with it (English, 390 px); a
+restaurant orders on monthly terms and pays its statement by WeChat Pay (English, 390 px); a
+company buyer requests an invoice and downloads the PDF the shop uploaded (English)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import login, logout, make_user, screenshot
+from tests.e2e.helpers import login, logout, make_user, screenshot, wechat_trade_no
 
 pytestmark = pytest.mark.e2e
 
@@ -153,7 +154,7 @@ def _group_of(live_server, order_id: int) -> int:
         return db.session.get(Order, order_id).group_id
 
 
-def test_restaurant_orders_on_monthly_terms_and_pays_its_statement(live_server, page: Page):
+def test_restaurant_orders_on_monthly_terms_and_pays_its_statement(wechat_live, live_server, page: Page):
     _stall(live_server, "veg-credit@example.com", "kitchen@example.com", unit="kg", qty=30, price=400, locale="en")
     page.set_viewport_size({"width": 390, "height": 844})
     login(page, "kitchen@example.com")
@@ -218,18 +219,22 @@ def test_restaurant_orders_on_monthly_terms_and_pays_its_statement(live_server, 
     reference = page.locator(".reference-code").inner_text()
     assert re.fullmatch(r"YJ\d{11}", reference)
     screenshot(page, "terms-statement-390", width=390, height=844)
-    logout(page)
-
-    login(page, "veg-credit@example.com")
-    page.goto("/merchant/credit")
-    page.locator("#statements a").first.click()
-    with page.expect_navigation():
-        page.locator("#confirm-statement").click()
-    expect(page.locator("#statement-status")).to_have_text("已结清")
-    logout(page)
-    login(page, "kitchen@example.com")
+    with page.expect_navigation():  # the restaurant pays the statement by WeChat Pay
+        page.locator("#pay-wechat_pay").click()
+    expect(page.locator(".amount-due")).to_have_text("CN¥120.00")
+    expect(page.locator("img.pay-qr")).to_be_visible()
+    wechat_live.pay(wechat_trade_no(live_server), deliver=True)  # scanned and paid; the notification arrives
+    expect(page.locator("#payment-result")).to_have_attribute("data-state", "paid", timeout=20_000)
+    expect(page.locator("#payment-result")).to_contain_text("the statement is settled")
     page.goto("/account/statements")
     expect(page.locator(".statement-status")).to_have_text("Paid")
+    logout(page)
+
+    login(page, "veg-credit@example.com")  # the stall sees it paid, with nothing to confirm
+    page.goto("/merchant/credit")
+    page.locator("#statements a").first.click()
+    expect(page.locator("#statement-status")).to_have_text("已结清")
+    expect(page.locator("#confirm-statement")).to_have_count(0)
 
 
 def test_company_buyer_downloads_its_invoice(live_server, page: Page, tmp_path):
