@@ -235,6 +235,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "WECHATPAY_MCHID", "WECHATPAY_APPID", "WECHATPAY_APIV3_KEY", "WECHATPAY_CERT_SERIAL",
             "WECHATPAY_PRIVATE_KEY_PATH", "WECHATPAY_PUBLIC_KEY_PATH", "WECHATPAY_PUBLIC_KEY_ID",
             "WECHATPAY_CERT_DIR", "WECHATPAY_API_BASE",
+            # JSAPI inside WeChat: the official account's AppSecret (网页授权 gives the payer's openid)
+            "WECHAT_MP_SECRET", "WECHAT_OAUTH_AUTHORIZE_URL", "WECHAT_OAUTH_API_BASE",
             "ALIPAY_APPID", "ALIPAY_PRIVATE_KEY_PATH", "ALIPAY_PUBLIC_KEY_PATH", "ALIPAY_GATEWAY_URL")},
         #: The platform's commission in basis points (1/100 %) unless a shop or category has its own rate.
         "PLATFORM_COMMISSION_BPS": int(env.get("PLATFORM_COMMISSION_BPS", "500")),

@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
 
     register(app, "payments", blueprint=bp, routes=("views.buyer", "views.offline", "views.merchant", "views.admin",
                                                     "views.webhooks", "views.online", "merchant_api", "views.credit",
-                                                    "credit_api"),
+                                                    "credit_api", "views.jsapi"),
              models=("models",), cli=("cli",), seed="payments.seed:seed_demo", nav=(
                  NavItem("payments.merchant_balance", _l("收款与结算"), menu="merchant", order=50),
                  NavItem("payments.merchant_settings", _l("收款方式"), menu="merchant", order=60),

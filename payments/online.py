@@ -35,8 +35,10 @@ from payments.trades import Trade
 log = logging.getLogger(__name__)
 ONLINE = (PaymentMethod.WECHAT_PAY, PaymentMethod.ALIPAY)
 _OPEN = (PaymentStatus.PENDING, PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION, PaymentStatus.FAILED)
-#: out_trade_no prefixes (WeChat Pay allows 6-32 of [A-Za-z0-9_-|*]; Alipay up to 64).
+#: out_trade_no prefixes (WeChat Pay allows 6-32 of [A-Za-z0-9_-|*]; Alipay up to 64); "wj": JSAPI.
 _PREFIX = {PaymentMethod.WECHAT_PAY: "wx", PaymentMethod.ALIPAY: "ali"}
+#: How a JSAPI trade's checkout_url starts (its package, not a page or a QR code).
+JSAPI_PACKAGE = "prepay_id="
 
 
 class ProviderError(RuntimeError):
@@ -73,6 +75,26 @@ def start(group: OrderGroup, method: str) -> Payment:
     return payment
 
 
+def start_jsapi(group: OrderGroup, openid: str) -> Payment:
+    """The group's WeChat Pay trade for a payer inside WeChat (JSAPI, his openid), as start(): its
+    ``checkout_url`` is the ``prepay_id=...`` package the page signs (JSAPI_PACKAGE)."""
+    if not gateways.get(PaymentMethod.WECHAT_PAY.value).configured():
+        raise PaymentError(_("这种付款方式未开通"), status=409, code="method_off")
+    amount = amount_due(group)
+    if amount <= 0:
+        raise PaymentError(_("这些订单已无需付款"), status=409, code="nothing_due")
+    stamp = f"{int(group.created_at.timestamp() * 1_000_000):x}"[-10:]
+    payment = _open_trade(PaymentMethod.WECHAT_PAY, f"wj{stamp}G{group.id}A{amount:x}", amount, description(group),
+                          create=lambda key, total, text, notify: wechatpay.jsapi(key, total, text, notify, openid),
+                          group_id=group.id)
+    _void_stale(group, keep=payment)
+    return payment
+
+
+def is_jsapi(payment: Payment) -> bool:
+    return bool(payment.checkout_url and payment.checkout_url.startswith(JSAPI_PACKAGE))
+
+
 def start_statement(statement, method: str) -> Payment:
     """The trade paying a monthly statement's total (issued or overdue), as start() for a group:
     created once per amount; a statement whose total changed gets a new trade."""
@@ -97,9 +119,10 @@ def start_statement(statement, method: str) -> Payment:
     return payment
 
 
-def _open_trade(method: PaymentMethod, base: str, amount: int, text: str, **owner) -> Payment:
+def _open_trade(method: PaymentMethod, base: str, amount: int, text: str, create=None, **owner) -> Payment:
     """The trade under ``base`` (a new one after a cancelled or failed one): its row committed
-    first, the provider called outside any transaction, its answer recorded after."""
+    first, the provider called outside any transaction (``create``, by default the provider's QR or
+    page trade), its answer recorded after."""
     tries = db.session.scalar(sa.select(sa.func.count(Payment.id)).where(
         Payment.idempotency_key.startswith(base), Payment.status.in_([PaymentStatus.CANCELED, PaymentStatus.FAILED])))
     key = f"{base}R{tries}" if tries else base
@@ -114,7 +137,7 @@ def _open_trade(method: PaymentMethod, base: str, amount: int, text: str, **owne
             payment = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
     if payment.checkout_url is None and payment.status == PaymentStatus.PENDING:
         try:
-            url = _provider(method).create(key, amount, text, notify_url(method))
+            url = (create or _provider(method).create)(key, amount, text, notify_url(method))
         except _errors() as exc:
             log.warning("payments: creating %s trade %s failed: %s", method.value, key, exc)
             raise ProviderError(str(exc)) from exc

@@ -108,15 +108,21 @@ def native(out_trade_no: str, amount: int, description: str, notify_url: str) ->
     return str(data["code_url"])
 
 
-def jsapi(out_trade_no: str, amount: int, description: str, notify_url: str, openid: str) -> dict:
-    """A JSAPI trade (inside WeChat): the signed parameters for ``WeixinJSBridge.invoke('getBrandWCPayRequest')``."""
+def jsapi(out_trade_no: str, amount: int, description: str, notify_url: str, openid: str) -> str:
+    """Create (or find again) a JSAPI trade (inside WeChat, for the payer's openid); its
+    ``prepay_id=...`` package, which jsapi_params() signs for the page."""
     from wechatpayv3 import WeChatPayType
 
     data = _call("pay", description=description[:127], out_trade_no=out_trade_no,
                  amount={"total": amount, "currency": "CNY"}, notify_url=notify_url, payer={"openid": openid},
                  pay_type=WeChatPayType.JSAPI)
+    return f"prepay_id={data['prepay_id']}"
+
+
+def jsapi_params(package: str) -> dict:
+    """The signed parameters of ``WeixinJSBridge.invoke('getBrandWCPayRequest', ...)`` for a JSAPI
+    trade's package (signed afresh on every page: a timestamp and a nonce of their own)."""
     appid, stamp, nonce = current_app.config["WECHATPAY_APPID"], str(int(time.time())), os_nonce()
-    package = f"prepay_id={data['prepay_id']}"
     return {"appId": appid, "timeStamp": stamp, "nonceStr": nonce, "package": package, "signType": "RSA",
             "paySign": client().sign([appid, stamp, nonce, package])}
 

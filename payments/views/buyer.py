@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from marketplace.extensions import db
 from orders.policy import buyer_group_or_404
-from payments import bp, gateways, services, stripe_api
+from payments import bp, gateways, services, stripe_api, wechat_oauth
 from payments.models import PaymentMethod, PaymentStatus
 from payments.stripe_api import stripe
 
@@ -38,7 +38,9 @@ def _context(group):
             "online_due": online_due, "online": gateways.online(), "stripe_on": stripe_api.enabled(),
             "choices": {o.id: open_payment(o) for o in due},
             "offline_for": {o.id: gateways.offline_for(o, settings.get(o.shop_id)) for o in due},
-            "payments": services.group_payments(group.id)}
+            "payments": services.group_payments(group.id),
+            # inside WeChat's browser WeChat Pay is paid in place (JSAPI), not by scanning a QR code
+            "wechat_jsapi": wechat_oauth.enabled() and wechat_oauth.in_wechat(request.user_agent.string)}
 
 
 @bp.get("/payments/group/<int:group_id>")

@@ -58,8 +58,8 @@ def online_page(group_id: int, method: str):
             return redirect(url_for("payments.pay_group", group_id=group.id))
         return redirect(url_for("payments.online_page", group_id=group.id, method=method))
     payment = db.session.scalar(sa.select(Payment).where(
-        Payment.group_id == group.id, Payment.method == PaymentMethod(method), Payment.checkout_url.is_not(None))
-        .order_by(Payment.id.desc()))
+        Payment.group_id == group.id, Payment.method == PaymentMethod(method), Payment.checkout_url.is_not(None),
+        Payment.checkout_url.not_like(online.JSAPI_PACKAGE + "%")).order_by(Payment.id.desc()))
     if payment is None:
         return redirect(url_for("payments.pay_group", group_id=group.id))
     return qr_page(payment, online.description(group), back=url_for("payments.pay_group", group_id=group.id),
@@ -86,7 +86,8 @@ def qr_page(payment: Payment, text: str, *, back: str, check: tuple[str, dict], 
                                    online.notify_url(payment.method), absolute_url(check[0], **check[1]))
     response = current_app.make_response(render_template(
         "payments/online.html", group=group, payment=payment, waiting=waiting, page_url=page_url, back_url=back,
-        check_url=url_for(check[0], **check[1]), qr=qr_data_uri(payment.checkout_url) if waiting else "", refresh=REFRESH_SECONDS))
+        check_url=url_for(check[0], **check[1]), refresh=REFRESH_SECONDS,
+        qr=qr_data_uri(payment.checkout_url) if waiting and not online.is_jsapi(payment) else ""))
     if waiting:
         response.headers["Refresh"] = str(REFRESH_SECONDS)
     return response

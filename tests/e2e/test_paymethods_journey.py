@@ -2,7 +2,8 @@
 from three shops and pays each its own way — 到店自提付款 for one, 对公转账 with a remittance slip for
 another, WeChat Pay (the QR page from code_url; the signed notification arrives from the local
 WeChat Pay fake and the page shows paid) for the third. The merchants (in English) accept and hand
-over unpaid, confirm the money, confirm the transfer after viewing the slip, accept the paid order."""
+over unpaid, confirm the money, confirm the transfer after viewing the slip, accept the paid order.
+Inside WeChat's browser (its user agent, its bridge stubbed) WeChat Pay is paid in place: JSAPI."""
 
 from __future__ import annotations
 
@@ -136,3 +137,39 @@ def test_pay_each_shop_its_own_way_then_merchants_confirm(wechat_live, live_serv
         page.locator("#accept-order").click()
     statuses = {k: v[1] for k, v in ((k, _orders(live_server)[shops[k]["shop_id"]]) for k in "abc")}
     assert statuses == {"a": "ready_for_pickup", "b": "accepted", "c": "accepted"}
+
+
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 "
+             "Mobile Safari/537.36 XWEB/1160117 MMWEBSDK/20240404 MicroMessenger/8.0.49.2600(0x28003133) WeChat/arm64")
+#: WeChat's own bridge, which only its browser has: records what the page asks and answers "ok".
+BRIDGE = """
+window.WeixinJSBridge = {invoke: function (name, params, done) {
+  window.__wechatPay = {name: name, params: params};
+  setTimeout(function () { done({err_msg: "get_brand_wcpay_request:ok"}); }, 300);
+}};
+"""
+
+
+def test_inside_wechat_the_buyer_pays_in_place(wechat_live, live_server, browser):
+    """Chinese, 390 px, in WeChat's browser: WeChat Pay goes through WeChat's silent authorisation
+    (the fake) and opens WeChat's payment sheet (the bridge) instead of showing a QR code."""
+    _shops_and_cart(live_server, "in-wechat@example.com")
+    context = browser.new_context(base_url=str(live_server), locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  user_agent=WECHAT_UA, viewport={"width": 390, "height": 844})
+    context.add_init_script(BRIDGE)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    login(page, "in-wechat@example.com")
+    _checkout(page)
+    expect(page.locator("#pay-wechat_pay")).to_have_attribute("href", re.compile(r"/wechat/start$"))
+    page.locator("#pay-wechat_pay").click()  # to WeChat's authorisation and straight back, then the sheet
+    expect(page.locator("#jsapi-pay")).to_be_visible()
+    page.wait_for_function("window.__wechatPay !== undefined")
+    asked = page.evaluate("window.__wechatPay")
+    assert asked["name"] == "getBrandWCPayRequest" and asked["params"]["package"].startswith("prepay_id=")
+    expect(page.locator("#jsapi-retry")).to_be_hidden()
+    screenshot(page, "wechat-jsapi", width=390, height=844)
+    wechat_live.pay(wechat_trade_no(live_server), deliver=True)  # paid in the sheet; the notification arrives
+    expect(page.locator("#payment-result")).to_have_attribute("data-state", "paid", timeout=20_000)
+    expect(page.locator("#payment-result")).to_contain_text("付款成功")
+    context.close()

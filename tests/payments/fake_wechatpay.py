@@ -18,7 +18,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 from cryptography.hazmat.primitives import hashes, serialization
@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 MCHID = "1900000109"
 APPID = "wxd678efh567hg6787"
 SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+#: The official account's AppSecret (web authorisation, for JSAPI).
+MP_SECRET = "mp-secret-for-tests"
 PUBLIC_KEY_ID = "PUB_KEY_ID_0119000001092025051800001"
 
 
@@ -61,6 +63,8 @@ class FakeWeChatPay:
         self.refunds: dict[str, dict] = {}
         self.requests: list[tuple[str, str]] = []
         self.unsigned: int = 0  # requests whose Authorization did not verify
+        self.codes: dict[str, str] = {}  # web authorisation codes -> openid (each works once)
+        self.openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
         self._lock = threading.Lock()
         fake = self
 
@@ -74,6 +78,8 @@ class FakeWeChatPay:
             def _answer(self, method: str):
                 body = self._body()
                 fake.requests.append((method, self.path))
+                if self.path.startswith(("/connect/oauth2/authorize", "/sns/oauth2/")):
+                    return self._oauth()
                 if not fake.authorised(method, self.path, body.decode(), self.headers.get("Authorization", "")):
                     fake.unsigned += 1
                     return self._send(401, {"code": "SIGN_ERROR", "message": "签名错误"})
@@ -92,6 +98,15 @@ class FakeWeChatPay:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _oauth(self):
+                status, headers, data = fake.oauth(self.path)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_GET(self):
                 self._answer("GET")
 
@@ -102,6 +117,27 @@ class FakeWeChatPay:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     # --- the API ----------------------------------------------------------------------------------
+
+    def oauth(self, path: str) -> tuple[int, dict, bytes]:
+        """WeChat's web authorisation (网页授权): the authorise page sends the browser straight back
+        with a code (snsapi_base asks nothing); the code is exchanged once for the openid."""
+        url = urlsplit(path)
+        query = dict(parse_qsl(url.query))
+        if url.path == "/connect/oauth2/authorize":
+            code = secrets.token_hex(16)
+            if query.get("appid") == APPID and query.get("scope") == "snsapi_base":
+                self.codes[code] = self.openid
+            target = query.get("redirect_uri", "/")
+            sep = "&" if "?" in target else "?"
+            return 302, {"Location": f"{target}{sep}{urlencode({'code': code, 'state': query.get('state', '')})}"}, b""
+        if query.get("appid") != APPID or query.get("secret") != MP_SECRET:
+            payload = {"errcode": 40125, "errmsg": "invalid appsecret"}
+        elif query.get("code") not in self.codes:
+            payload = {"errcode": 40029, "errmsg": "invalid code"}
+        else:
+            payload = {"access_token": secrets.token_hex(20), "expires_in": 7200, "refresh_token": "r",
+                       "openid": self.codes.pop(query["code"]), "scope": "snsapi_base"}
+        return 200, {"Content-Type": "application/json"}, json.dumps(payload).encode()
 
     def authorised(self, method: str, path: str, body: str, header: str) -> bool:
         """WECHATPAY2-SHA256-RSA2048 mchid=..,nonce_str=..,signature=..,timestamp=..,serial_no=.."""
@@ -230,7 +266,8 @@ class FakeWeChatPay:
         return {"WECHATPAY_MCHID": MCHID, "WECHATPAY_APPID": APPID, "WECHATPAY_APIV3_KEY": self.apiv3_key,
                 "WECHATPAY_CERT_SERIAL": SERIAL, "WECHATPAY_PRIVATE_KEY_PATH": str(self.private_key_path),
                 "WECHATPAY_PUBLIC_KEY_PATH": str(self.public_key_path), "WECHATPAY_PUBLIC_KEY_ID": PUBLIC_KEY_ID,
-                "WECHATPAY_API_BASE": self.url}
+                "WECHATPAY_API_BASE": self.url, "WECHAT_MP_SECRET": MP_SECRET,
+                "WECHAT_OAUTH_AUTHORIZE_URL": f"{self.url}/connect/oauth2/authorize", "WECHAT_OAUTH_API_BASE": self.url}
 
 
 def _now() -> str:
