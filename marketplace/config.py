@@ -211,6 +211,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SMS_CODE_MAX_ATTEMPTS": int(env.get("SMS_CODE_MAX_ATTEMPTS", "5")),
         # a message not sent within this long is given up (its code has expired by then)
         "SMS_MAX_AGE_SECONDS": int(env.get("SMS_CODE_TTL_SECONDS", "300")),
+        #: Notices to accounts with only a mobile number (order paid, shipped ...): how long one is
+        #: worth sending, and each notice's approved provider template ("order_paid=SMS_1,...";
+        #: with SMS_PROVIDER=aliyun a notice without one is not sent).
+        "SMS_NOTICE_MAX_AGE_SECONDS": int(env.get("SMS_NOTICE_MAX_AGE_SECONDS", "86400")),
+        "SMS_NOTICE_TEMPLATES": dict(part.strip().split("=", 1) for part in env.get("SMS_NOTICE_TEMPLATES", "").split(",")
+                                     if "=" in part),
         "SMS_MAX_ATTEMPTS": 5,
         "SMS_RETRY_BASE_SECONDS": 10,
         # per number (the first limit is the resend cooldown) and per client address, over every purpose

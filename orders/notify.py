@@ -1,4 +1,5 @@
-"""Order e-mails to buyers and merchants, through the outbox, each in the recipient's language."""
+"""Order notices to buyers and merchants, through the outbox, each in the recipient's language: by
+e-mail, or by SMS to an account with a mobile number only (marketplace.mail.notices)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from sqlalchemy.orm import lazyload
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
-from marketplace.mail.services import LaterMail, queue_mail, queue_mail_later
+from marketplace.mail.notices import notify, notify_by_sms
+from marketplace.mail.services import LaterMail, queue_mail_later
 from marketplace.shops.models import MemberRole, ShopMember
 from marketplace.web import absolute_url
 from orders.models import Order, OrderGroup, OrderStatus
@@ -14,16 +16,22 @@ from orders.models import Order, OrderGroup, OrderStatus
 S = OrderStatus
 
 
+def _sms(order: Order) -> dict[str, str]:
+    """What an SMS notice of an order says (and fills the provider's template with)."""
+    return {"order": order.number, "shop": order.shop.name}
+
+
 def _to_buyer(order: Order, template: str, **ctx) -> None:
     buyer = order.buyer
-    queue_mail(buyer.email, template, locale=buyer.locale, order=order, recipient=buyer,
-               link=absolute_url("orders.order_detail", order_id=order.id), for_merchant=False, **ctx)
+    notify(buyer, template, sms=_sms(order), order=order, recipient=buyer,
+           link=absolute_url("orders.order_detail", order_id=order.id), for_merchant=False, **ctx)
 
 
 def _to_merchants(order: Order, template: str, **ctx) -> None:
     for user in _owners_by_shop([order.shop_id]).get(order.shop_id, []):
-        queue_mail(user.email, template, locale=user.locale, order=order, recipient=user,
-                   link=absolute_url("orders.merchant_order", order_id=order.id), for_merchant=True, **ctx)
+        notify(user, template if user.email else f"{template}_merchant", sms=_sms(order), order=order,
+               recipient=user, link=absolute_url("orders.merchant_order", order_id=order.id), for_merchant=True,
+               **ctx)
 
 
 def _owners_by_shop(shop_ids) -> dict[int, list[User]]:
@@ -55,6 +63,8 @@ def notify_placed(group: OrderGroup) -> None:
             mails.append(LaterMail(user.email, "order_new", user.locale, {
                 "order": order, "recipient": user, "link": absolute_url("orders.merchant_order", order_id=order.id),
                 "for_merchant": True}))
+            if not user.email and user.mobile:  # a farmer with a phone only: a text message
+                notify_by_sms(user.mobile, "order_new", user.locale or "zh_CN", _sms(order))
     queue_mail_later(mails)
 
 

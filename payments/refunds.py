@@ -185,8 +185,12 @@ def execute_refund(refund: Refund) -> Refund:
     return _accepted(refund, payment, result.id)
 
 
-def _accepted(refund: Refund, payment: Payment, provider_ref: str) -> Refund:
+def _accepted(refund: Refund, payment: Payment, provider_ref: str, before=None) -> Refund:
+    """The provider took the refund: succeeded and booked, once however often this runs (``before``:
+    run first in the same transaction, e.g. recording the notification's event)."""
     with atomic():
+        if before is not None:
+            before()
         claimed = _finish(refund, RefundStatus.SUCCEEDED, note=provider_ref, provider_ref=provider_ref, last_error="")
         if claimed:
             _book_gateway_refund(refund, payment)

@@ -177,9 +177,11 @@ def make_user(app):
     from marketplace.accounts.services import hash_password
 
     def make(email: str | None = None, password: str = "correct horse 42", roles=(), name: str = "",
-             locale: str = "zh_CN", active: bool = True) -> User:
+             locale: str = "zh_CN", active: bool = True, mobile: str | None = None) -> User:
+        """A user; with ``mobile`` and no ``email``, an account made with a mobile number only."""
         n = next(_counter)
-        user = User(email=(email or f"user{n}@example.com").lower(), name=name or f"用户{n}",
+        address = None if mobile and email is None else (email or f"user{n}@example.com").lower()
+        user = User(email=address, mobile=mobile, name=name or f"用户{n}",
                     password_hash=hash_password(password), locale=locale, active=active)
         for role in roles:
             user.roles.append(UserRole(role=Role(role)))

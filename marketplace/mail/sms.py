@@ -33,6 +33,8 @@ log = logging.getLogger("marketplace.sms")
 
 #: What replaces a code in an outbox message once a real provider has sent it.
 REDACTED = "******"
+#: Templates of notices (order paid, shipped ...) to accounts with a mobile number and no e-mail.
+NOTICE_PREFIX = "sms/notice/"
 
 
 def queue_sms(to: str, text: str, *, subject: str, params: dict[str, str], template: str,
@@ -58,7 +60,7 @@ def _failed(message: OutboxMessage, error: str, *, permanent: bool) -> str:
     message.attempts += 1
     message.last_error = error[:500]
     retry_at = utcnow() + _retry_delay(message.attempts)
-    too_late = retry_at > as_utc(message.created_at) + dt.timedelta(seconds=_max_age())
+    too_late = retry_at > as_utc(message.created_at) + dt.timedelta(seconds=_max_age(message))
     if permanent or too_late or message.attempts >= int(current_app.config["SMS_MAX_ATTEMPTS"]):
         _given_up(message)
         return "failed"
@@ -66,12 +68,27 @@ def _failed(message: OutboxMessage, error: str, *, permanent: bool) -> str:
     return "retrying"
 
 
-def _max_age() -> int:
+def _max_age(message: OutboxMessage) -> int:
+    """Seconds a message is worth sending: a code dies with the code; a notice lasts longer."""
+    if is_notice(message.template):
+        return int(current_app.config["SMS_NOTICE_MAX_AGE_SECONDS"])
     return int(current_app.config["SMS_MAX_AGE_SECONDS"])
 
 
+def is_notice(template: str | None) -> bool:
+    return (template or "").startswith(NOTICE_PREFIX)
+
+
+def notice_template_code(template: str) -> str | None:
+    """The provider's approved template of a notice (SMS_NOTICE_TEMPLATES: name -> code)."""
+    return current_app.config["SMS_NOTICE_TEMPLATES"].get(template.removeprefix(NOTICE_PREFIX))
+
+
 def _forget_params(message: OutboxMessage) -> None:
-    """Blank the template parameters (the code) in the outbox: once sent or given up, nobody needs them."""
+    """Blank the template parameters (the code) in the outbox: once sent or given up, nobody needs
+    them. A notice holds no secret: its text stays readable."""
+    if is_notice(message.template):
+        return
     for value in json.loads(message.sms_params or "{}").values():
         message.body_text = message.body_text.replace(str(value), REDACTED)
     message.sms_params = None
@@ -92,13 +109,18 @@ def _sent(message: OutboxMessage, provider_id: str | None) -> None:
 
 def _deliver_one(provider, message: OutboxMessage) -> str:
     """Send one message; returns what became of it: sent, held, retrying or failed."""
-    if utcnow() > as_utc(message.created_at) + dt.timedelta(seconds=_max_age()):
+    if utcnow() > as_utc(message.created_at) + dt.timedelta(seconds=_max_age(message)):
         _given_up(message)
         message.last_error = "expired before it could be sent"
         return "failed"
     params = json.loads(message.sms_params or "{}")
+    code = notice_template_code(message.template) if is_notice(message.template) else None
+    if is_notice(message.template) and code is None and not provider.keeps_messages:
+        _given_up(message)
+        message.last_error = f"no approved template for {message.template}: set SMS_NOTICE_TEMPLATES"
+        return "failed"
     try:
-        provider_id = provider.send(message.to_addr, message.body_text, params)
+        provider_id = provider.send(message.to_addr, message.body_text, params, template_code=code)
     except SmsError as exc:
         outcome = _failed(message, f"{'refused' if exc.permanent else 'transient'}: {exc}", permanent=exc.permanent)
         log.warning("sms %s (%s) to %s: %s (%s)", message.id, message.template, mask_phone(message.to_addr),

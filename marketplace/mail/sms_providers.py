@@ -41,9 +41,10 @@ class SmsProvider(Protocol):
     #: True when the provider only keeps messages (marked held in the outbox), never sends them.
     keeps_messages: ClassVar[bool]
 
-    def send(self, phone: str, text: str, params: dict[str, str]) -> str | None:
-        """Send ``text`` (or the provider's template filled with ``params``) to ``phone`` (E.164).
-        Returns the provider's id of the message; raises SmsError."""
+    def send(self, phone: str, text: str, params: dict[str, str], template_code: str | None = None) -> str | None:
+        """Send ``text`` (or the provider's template filled with ``params``: ``template_code``, by
+        default the code template SMS_TEMPLATE_CODE) to ``phone`` (E.164). Returns the provider's id
+        of the message; raises SmsError."""
 
 
 class OutboxProvider:
@@ -55,7 +56,7 @@ class OutboxProvider:
     def __init__(self, config):
         self.config = config
 
-    def send(self, phone: str, text: str, params: dict[str, str]) -> str | None:
+    def send(self, phone: str, text: str, params: dict[str, str], template_code: str | None = None) -> str | None:
         log.info("SMS to %s NOT SENT (SMS_PROVIDER=outbox; read it at /admin/outbox): %s", mask_phone(phone), text)
         return None
 
@@ -88,13 +89,13 @@ class AliyunProvider:
                                             access_key_secret=config["SMS_ACCESS_KEY_SECRET"],
                                             endpoint=parts.netloc, protocol=parts.scheme))
 
-    def send(self, phone: str, text: str, params: dict[str, str]) -> str | None:
+    def send(self, phone: str, text: str, params: dict[str, str], template_code: str | None = None) -> str | None:
         from alibabacloud_dysmsapi20170525 import models
         from alibabacloud_tea_util import models as util
         from Tea.exceptions import TeaException
 
         request = models.SendSmsRequest(phone_numbers=phone.removeprefix("+86"), sign_name=self.sign_name,
-                                        template_code=self.template_code,
+                                        template_code=template_code or self.template_code,
                                         template_param=json.dumps(params, ensure_ascii=False))
         runtime = util.RuntimeOptions(autoretry=False, connect_timeout=self.timeout_ms, read_timeout=self.timeout_ms)
         try:

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
-from marketplace.mail.services import queue_mail
+from marketplace.mail.notices import notify
 from marketplace.media import MediaError, StoredImage, ingest_image, open_image, read_upload
 from marketplace.regions.services import county_by_code, descendant_ids, selectable_region
 from marketplace.shops.labels import SHOP_STATUS_LABELS
@@ -176,9 +176,10 @@ def _notify_status(shop: Shop, status: ShopStatus, reason: str | None) -> None:
     owner = shop_owner(shop)
     if owner is None:
         return
-    queue_mail(owner.email, "shop_status", locale=owner.locale or "zh_CN", shop=shop, status=status.value,
-               reason=reason, user=owner, application_url=absolute_url("shops.application"),
-               shop_url=absolute_url("shops.show", slug=shop.slug))
+    notify(owner, "shop_status", sms={"shop": shop.name}, sms_template=f"shop_{status.value}", shop=shop,
+           status=status.value,
+           reason=reason, user=owner, application_url=absolute_url("shops.application"),
+           shop_url=absolute_url("shops.show", slug=shop.slug))
 
 
 @contextmanager

@@ -19,13 +19,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.db import atomic
 from marketplace.errors import RETRY_AFTER_SECONDS
 from marketplace.extensions import csrf, db
 from marketplace.input import raw_input
 from marketplace.web import absolute_url
 from orders.policy import buyer_group_or_404
-from payments import alipay, bp, online, services, wechatpay
-from payments.models import Payment, PaymentMethod, PaymentStatus, WebhookEvent
+from payments import alipay, bp, online, refunds, services, wechatpay
+from payments.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus, WebhookEvent
 
 log = logging.getLogger(__name__)
 #: Seconds between the QR page's reloads while it waits for the notification.
@@ -127,6 +128,38 @@ def _apply(event_id: str, kind: str, trade) -> str:
     return "ok"
 
 
+def _apply_refund(event_id: str, kind: str, resource: dict) -> str:
+    """A refund's outcome (REFUND.SUCCESS / ABNORMAL / CLOSED), once per event id. A refund is booked
+    when WeChat Pay takes it (payments.refunds): SUCCESS books one still pending (its acceptance was
+    lost); ABNORMAL or CLOSED means the money did not reach the buyer (a closed card, a frozen
+    account): it needs the merchant platform's manual refund, so it is shown to the admin."""
+    refund = db.session.scalar(sa.select(Refund).where(Refund.idempotency_key == str(resource.get("out_refund_no"))))
+    if refund is None or refund.payment.method != PaymentMethod.WECHAT_PAY:
+        log.warning("refund notification %s ignored: no refund %r here", event_id,
+                    str(resource.get("out_refund_no"))[:64])
+        return "ignored"
+    status = resource.get("refund_status")
+    try:
+        if status == "SUCCESS" and refund.status == RefundStatus.PENDING:
+            refunds._accepted(refund, refund.payment, f"wechat_pay:{refund.idempotency_key}",
+                              before=_record(event_id, kind, refund.idempotency_key))
+        else:
+            with atomic():
+                _record(event_id, kind, refund.idempotency_key)()
+                if status in ("ABNORMAL", "CLOSED"):
+                    message = _("微信支付退款异常（%(status)s），钱未退到买家：请在微信支付商户平台处理", status=status)
+                    refund.last_error = message[:300]
+                    refund.payment.attention = message[:300]
+    except _Duplicate:
+        db.session.rollback()
+        return "duplicate"
+    except Exception:  # noqa: BLE001 - ours to fix: WeChat Pay sends it again meanwhile
+        db.session.rollback()
+        log.exception("refund notification %s failed; WeChat Pay will send it again", event_id)
+        return "retry"
+    return "ok"
+
+
 @bp.post("/payments/wechatpay/notify")
 @csrf.exempt
 @raw_input  # the signature covers the exact bytes
@@ -142,9 +175,14 @@ def wechat_pay_notify():
     event_id, kind = data.get("id"), data.get("event_type")
     if not (isinstance(event_id, str) and isinstance(kind, str) and isinstance(resource, dict)):
         return "", 204  # verified but unusable: acknowledged, logged
-    if kind != "TRANSACTION.SUCCESS" or resource.get("mchid") != current_app.config["WECHATPAY_MCHID"]:
-        return "", 204  # refunds are booked when WeChat Pay accepts them; other events are not ours
-    outcome = _apply("wx:" + event_id, kind, wechatpay.as_trade(resource))
+    if resource.get("mchid") != current_app.config["WECHATPAY_MCHID"]:
+        return "", 204  # not our merchant account
+    if kind.startswith("REFUND."):
+        outcome = _apply_refund("wx:" + event_id, kind, resource)
+    elif kind == "TRANSACTION.SUCCESS":
+        outcome = _apply("wx:" + event_id, kind, wechatpay.as_trade(resource))
+    else:
+        return "", 204  # other events are not ours
     if outcome == "retry":
         return jsonify(code="FAIL", message="retry"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return "", 204

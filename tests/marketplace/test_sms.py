@@ -151,3 +151,24 @@ def test_the_outbox_provider_keeps_and_logs_the_message_and_never_calls_it_sent(
         assert deliver_sms() == {}, "a held message is not handed over again"
         assert aliyun.requests == []
         db.session.remove()
+
+
+def test_notices_go_by_the_approved_template_of_each_and_keep_their_text(app_config, db, aliyun, make_user):
+    """An account with a mobile number only gets its notices by SMS, each through the provider
+    template approved for it (SMS_NOTICE_TEMPLATES); a notice without one is not sent."""
+    from marketplace.mail.notices import notify
+
+    app_config.update(SMS_NOTICE_TEMPLATES={"order_shipped": "SMS_470000001"})
+    application = create_app(app_config)
+    with application.app_context():
+        user = make_user(mobile=PHONE)
+        with atomic():
+            notify(user, "order_shipped", sms={"order": "20261205-000001-1", "shop": "宁陵酥梨合作社"})
+            notify(user, "order_ready", sms={"order": "20261205-000001-2", "shop": "宁陵酥梨合作社"})
+        sent = [r for r in aliyun.requests if r["TemplateCode"] == "SMS_470000001"]
+        assert len(sent) == 1 and json.loads(sent[0]["TemplateParam"]) == {"order": "20261205-000001-1",
+                                                                            "shop": "宁陵酥梨合作社"}
+        shipped, ready = sms_rows(db)
+        assert shipped.status == OutboxStatus.SENT and "20261205-000001-1" in shipped.body_text  # no secret: kept
+        assert ready.status == OutboxStatus.FAILED and "SMS_NOTICE_TEMPLATES" in ready.last_error
+        assert not [r for r in aliyun.requests if "20261205-000001-2" in r.get("TemplateParam", "")]

@@ -228,17 +228,34 @@ class FakeWeChatPay:
                 "Wechatpay-Signature": rsa_sign(key or self.platform_key, f"{stamp}\n{nonce}\n{body}\n")}
 
     def notification(self, resource: dict, *, event_id: str | None = None, key=None, timestamp: int | None = None,
-                     apiv3_key: str | None = None) -> tuple[dict, str]:
-        """A signed TRANSACTION.SUCCESS notification of ``resource`` (headers, body)."""
+                     apiv3_key: str | None = None, event_type: str = "TRANSACTION.SUCCESS") -> tuple[dict, str]:
+        """A signed notification of ``resource`` (headers, body): TRANSACTION.SUCCESS, or a refund's
+        REFUND.SUCCESS / REFUND.ABNORMAL / REFUND.CLOSED (original_type "refund")."""
         nonce = secrets.token_hex(6)
+        original = "refund" if event_type.startswith("REFUND.") else "transaction"
         cipher = AESGCM((apiv3_key or self.apiv3_key).encode()).encrypt(
-            nonce.encode(), json.dumps(resource, ensure_ascii=False).encode(), b"transaction")
+            nonce.encode(), json.dumps(resource, ensure_ascii=False).encode(), original.encode())
         body = json.dumps({"id": event_id or f"EV-{secrets.token_hex(10)}", "create_time": _now(),
-                           "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
-                           "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM",
-                                        "ciphertext": base64.b64encode(cipher).decode(), "associated_data": "transaction",
+                           "resource_type": "encrypt-resource", "event_type": event_type,
+                           "summary": "退款成功" if original == "refund" else "支付成功",
+                           "resource": {"original_type": original, "algorithm": "AEAD_AES_256_GCM",
+                                        "ciphertext": base64.b64encode(cipher).decode(), "associated_data": original,
                                         "nonce": nonce}}, ensure_ascii=False)
         return self.signed_headers(body, key=key, timestamp=timestamp), body
+
+    def refund_notification(self, out_refund_no: str, status: str = "SUCCESS") -> tuple[dict, str]:
+        """The signed REFUND.<status> notification of a refund it took (SUCCESS, ABNORMAL, CLOSED)."""
+        with self._lock:
+            refund = self.refunds[out_refund_no]
+            refund["status"] = status
+            resource = {"mchid": MCHID, "out_trade_no": refund["out_trade_no"], "transaction_id": refund["transaction_id"],
+                        "out_refund_no": out_refund_no, "refund_id": refund["refund_id"], "refund_status": status,
+                        "success_time": _now() if status == "SUCCESS" else None,
+                        "user_received_account": "招商银行信用卡0403",
+                        "amount": {"total": refund["amount"]["total"], "refund": refund["amount"]["refund"],
+                                   "payer_total": refund["amount"]["payer_total"],
+                                   "payer_refund": refund["amount"]["payer_refund"]}}
+        return self.notification(resource, event_type=f"REFUND.{status}")
 
     def pay(self, out_trade_no: str, *, deliver: bool = False) -> tuple[dict, str]:
         """The buyer pays: the trade succeeds; its notification (headers, body), sent when ``deliver``."""

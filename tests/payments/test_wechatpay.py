@@ -225,3 +225,41 @@ def test_refund_waits_for_an_unreachable_wechat_pay_then_reconcile_sends_it_once
     assert refund.status == RefundStatus.SUCCEEDED
     assert [r["amount"]["refund"] for r in wechat.refunds.values() if r["out_refund_no"] == refund.idempotency_key] == [300]
     assert reconcile().refunds == 0
+
+
+def test_refund_notifications_book_a_lost_acceptance_and_flag_an_abnormal_refund(make_group, login, client,
+                                                                                 wechat, app):
+    """REFUND.SUCCESS books a refund whose acceptance we never heard (its call timed out after WeChat
+    Pay took it), once however often it comes; REFUND.ABNORMAL (the buyer's card was closed) puts
+    it in front of the admin; a forged one and one for no refund of ours change nothing."""
+    from payments import refunds
+
+    group = make_group()
+    login(group.buyer)
+    payment = _start(client, group)
+    _notify(client, *wechat.pay(payment.idempotency_key))
+    order = group.orders[0]
+    taken = refunds.refund_order(order, None, amount_cents=300, reason="破损")
+    assert taken.status == RefundStatus.SUCCEEDED
+    # A second refund that WeChat Pay took while our call failed: it stays pending here.
+    lost = refunds._create(order, None, 200, None, "少称", False, "refund-lost-1")
+    db.session.commit()
+    wechat.refunds["refund-lost-1"] = {**wechat.refunds[taken.idempotency_key], "out_refund_no": "refund-lost-1",
+                                       "amount": {**wechat.refunds[taken.idempotency_key]["amount"], "refund": 200,
+                                                  "payer_refund": 200}}
+    booked = _booked()
+    headers, body = wechat.refund_notification("refund-lost-1", "SUCCESS")
+    assert _notify(client, headers, body).status_code == 204
+    assert _notify(client, headers, body).status_code == 204  # replayed: one effect
+    db.session.expire_all()
+    assert lost.status == RefundStatus.SUCCEEDED and _booked() == booked + 3  # payable, commission, gateway
+
+    forged_headers = {**headers, "Wechatpay-Signature": headers["Wechatpay-Signature"][::-1]}
+    assert _notify(client, forged_headers, body).status_code == 400
+    assert _notify(client, *wechat.refund_notification(taken.idempotency_key, "ABNORMAL")).status_code == 204
+    db.session.expire_all()
+    assert "退款异常" in taken.last_error and "退款异常" in taken.payment.attention
+    assert taken.status == RefundStatus.SUCCEEDED  # the money is owed to the buyer still: the admin acts
+    wechat.refunds["not-ours"] = {**wechat.refunds[taken.idempotency_key], "out_refund_no": "not-ours"}
+    assert _notify(client, *wechat.refund_notification("not-ours", "SUCCESS")).status_code == 204
+    assert db.session.scalar(sa.select(sa.func.count(Refund.id))) == 2
