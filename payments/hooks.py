@@ -110,6 +110,14 @@ def reconcile_job():
     return reconcile()
 
 
+def wechat_bill_job():
+    """Every 6 hours (the day's bill is ready from 10:00): yesterday's WeChat Pay bill against our
+    books, fees booked once (``payments wechat-bill``)."""
+    from payments.wechat_bill import bill_job
+
+    return bill_job()
+
+
 def statements_job():
     """Every hour: issue last month's open credit statements and mark unpaid ones overdue."""
     from payments.credit import issue_and_age
@@ -123,3 +131,4 @@ def register_jobs(app) -> None:
     register_job(app, "payments.transfer", transfer_job)
     register_job(app, "payments.close_trade", close_trade_job)
     register_job(app, "payments.reconcile", reconcile_job, every=timedelta(minutes=10))
+    register_job(app, "payments.wechat_bill", wechat_bill_job, every=timedelta(hours=6))
