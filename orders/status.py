@@ -58,6 +58,20 @@ def _weighed_deltas(order: Order) -> dict[int, int]:
                                    .where(LineWeighing.order_id == order.id)).all())
 
 
+#: Callables ``(order) -> {order line id: units}`` registered by other domains: units of a line
+#: already put back in stock (payments: a refund with restock), which a cancellation must not
+#: release a second time.
+RESTOCKED: list = []
+
+
+def _already_back(order: Order) -> dict[int, int]:
+    back: dict[int, int] = {}
+    for source in RESTOCKED:
+        for line_id, units in source(order).items():
+            back[line_id] = back.get(line_id, 0) + units
+    return back
+
+
 #: Callables ``(order) -> bool`` registered by the payments domain: True when the order is paid at
 #: handover (货到付款, 到店自提付款), so the merchant accepts and ships it before the money arrives.
 HANDOVER_CHECKS: list = []
@@ -87,12 +101,14 @@ def set_status(order: Order, target: OrderStatus, *, actor=None, note: str = "",
         from orders.stock import release_many
 
         quantities: dict[int, int] = {}
-        # A line weighed at handover already moved the difference (orders.weighing): release the rest.
+        # A line weighed at handover already moved the difference (orders.weighing), and units a
+        # refund restocked are back already: release the rest, never a unit twice.
         weighed = _weighed_deltas(order) if current != S.PENDING_PAYMENT else {}
+        back = _already_back(order) if current != S.PENDING_PAYMENT else {}
         for line in order.lines:
             if line.variant_id is not None:
-                quantities[line.variant_id] = (quantities.get(line.variant_id, 0) + line.quantity
-                                               - weighed.get(line.id, 0))
+                rest = max(0, line.quantity - weighed.get(line.id, 0) - back.get(line.id, 0))
+                quantities[line.variant_id] = quantities.get(line.variant_id, 0) + rest
         release_many(quantities, kind=RELEASING[target], order_ids=dict.fromkeys(quantities, order.id),
                      actor_id=getattr(actor, "id", None))
     if notify:

@@ -8,9 +8,9 @@ bp = Blueprint("payments", __name__)
 def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from orders.status import HANDOVER_CHECKS, order_status_changed
+    from orders.status import HANDOVER_CHECKS, RESTOCKED, order_status_changed
     from orders.weighing import line_weighed
-    from payments import hooks, offline, privacy, weighed
+    from payments import hooks, offline, privacy, refunds, weighed
 
     app.config.setdefault("PAYMENT_OFFLINE_HOLD_HOURS", 72)
     order_status_changed.connect(hooks.on_status_signal, app, weak=False)
@@ -18,6 +18,8 @@ def init_app(app: Flask) -> None:
     hooks.register_jobs(app)
     if offline.pays_at_handover not in HANDOVER_CHECKS:
         HANDOVER_CHECKS.append(offline.pays_at_handover)
+    if refunds.restocked_quantities not in RESTOCKED:
+        RESTOCKED.append(refunds.restocked_quantities)
     privacy.register(app)
     from marketplace.domains import NavItem, add_blocks, register
     from payments.status import label

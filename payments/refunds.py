@@ -44,6 +44,14 @@ def refunded_quantities(order_id: int) -> dict[int, int]:
         .where(Refund.order_id == order_id, Refund.status.in_(_OPEN)).group_by(RefundLine.order_line_id)).all())
 
 
+def restocked_quantities(order: Order) -> dict[int, int]:
+    """Registered with orders.status.RESTOCKED: units of each line a refund put back in stock."""
+    return dict(db.session.execute(
+        sa.select(RefundLine.order_line_id, sa.func.sum(RefundLine.quantity)).join(Refund)
+        .where(Refund.order_id == order.id, Refund.status.in_(_OPEN), Refund.restock.is_(True))
+        .group_by(RefundLine.order_line_id)).all())
+
+
 def refundable_cents(order: Order) -> int:
     if payment_of(order) is None:
         return 0

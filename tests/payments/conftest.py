@@ -99,8 +99,20 @@ def app_config(app_config, stripe_keys, request):
                           STRIPE_JS_URL=f"{base}/js.stripe.com/v3/")
     else:
         app_config.update(STRIPE_SECRET_KEY=None, STRIPE_PUBLISHABLE_KEY=None, STRIPE_WEBHOOK_SECRET=None)
+    if getattr(request.module, "WECHAT_PAY", False):  # the module pays through the WeChat Pay fake
+        app_config.update(request.getfixturevalue("wechat").config())
     app_config["PLATFORM_COMMISSION_BPS"] = 500
     return app_config
+
+
+@pytest.fixture(scope="module")
+def wechat(tmp_path_factory):
+    """The local fake of WeChat Pay API v3 (and its web authorisation), one per module."""
+    from tests.payments.fake_wechatpay import FakeWeChatPay
+
+    fake = FakeWeChatPay(tmp_path_factory.mktemp("wechatpay")).start()
+    yield fake
+    fake.stop()
 
 
 @pytest.fixture(autouse=True)

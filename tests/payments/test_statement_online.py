@@ -17,17 +17,9 @@ from orders import services, weighing
 from orders.terms_models import Statement, StatementStatus
 from payments import credit, ledger
 from payments.models import Account, LedgerEntry, Payment, PaymentStatus, Refund, RefundStatus
-from tests.payments.fake_wechatpay import FakeWeChatPay
 
-CODE = "91411400MA4000001J"
-NOTIFY = "/payments/wechatpay/notify"
-
-
-@pytest.fixture(scope="module")
-def wechat(tmp_path_factory):
-    fake = FakeWeChatPay(tmp_path_factory.mktemp("wechatpay")).start()
-    yield fake
-    fake.stop()
+#: The app pays through the WeChat Pay fake (tests/payments/conftest.py); Stripe is off.
+WECHAT_PAY = True
 
 
 @pytest.fixture
@@ -35,10 +27,8 @@ def stripe_keys():
     return False
 
 
-@pytest.fixture
-def app_config(app_config, wechat):
-    app_config.update(wechat.config())
-    return app_config
+CODE = "91411400MA4000001J"
+NOTIFY = "/payments/wechatpay/notify"
 
 
 @pytest.fixture

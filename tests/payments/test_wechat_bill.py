@@ -15,16 +15,10 @@ from marketplace.extensions import db
 from orders.models import OrderStatus
 from payments import wechat_bill
 from payments.models import Account, LedgerEntry, Payment, PaymentMethod, PaymentStatus
-from tests.payments.fake_wechatpay import APPID, MCHID, FakeWeChatPay
+from tests.payments.fake_wechatpay import APPID, MCHID
 
-DAY = dt.date(2026, 12, 4)
-
-
-@pytest.fixture(scope="module")
-def wechat(tmp_path_factory):
-    fake = FakeWeChatPay(tmp_path_factory.mktemp("wechatpay")).start()
-    yield fake
-    fake.stop()
+#: The app pays through the WeChat Pay fake (tests/payments/conftest.py); Stripe is off.
+WECHAT_PAY = True
 
 
 @pytest.fixture
@@ -32,10 +26,7 @@ def stripe_keys():
     return False
 
 
-@pytest.fixture
-def app_config(app_config, wechat):
-    app_config.update(wechat.config())
-    return app_config
+DAY = dt.date(2026, 12, 4)
 
 
 def _trade(client, group) -> Payment:

@@ -21,17 +21,10 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from marketplace.extensions import db
 from orders.models import OrderStatus
 from payments.models import Payment, PaymentStatus
-from tests.payments.fake_wechatpay import APPID, FakeWeChatPay
+from tests.payments.fake_wechatpay import APPID
 
-WECHAT_UA = ("Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 "
-             "Mobile Safari/537.36 XWEB/1160117 MMWEBSDK/20240404 MicroMessenger/8.0.49.2600(0x28003133) WeChat/arm64")
-
-
-@pytest.fixture(scope="module")
-def wechat(tmp_path_factory):
-    fake = FakeWeChatPay(tmp_path_factory.mktemp("wechatpay")).start()
-    yield fake
-    fake.stop()
+#: The app pays through the WeChat Pay fake (tests/payments/conftest.py); Stripe is off.
+WECHAT_PAY = True
 
 
 @pytest.fixture
@@ -39,10 +32,8 @@ def stripe_keys():
     return False
 
 
-@pytest.fixture
-def app_config(app_config, wechat):
-    app_config.update(wechat.config())
-    return app_config
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 "
+             "Mobile Safari/537.36 XWEB/1160117 MMWEBSDK/20240404 MicroMessenger/8.0.49.2600(0x28003133) WeChat/arm64")
 
 
 def _through_wechat(client, location: str) -> str:

@@ -20,17 +20,10 @@ from payments.models import (
     RefundStatus,
     WebhookEvent,
 )
-from tests.payments.fake_wechatpay import FakeWeChatPay, new_key
+from tests.payments.fake_wechatpay import new_key
 
-S = OrderStatus
-NOTIFY = "/payments/wechatpay/notify"
-
-
-@pytest.fixture(scope="module")
-def wechat(tmp_path_factory):
-    fake = FakeWeChatPay(tmp_path_factory.mktemp("wechatpay")).start()
-    yield fake
-    fake.stop()
+#: The app pays through the WeChat Pay fake (tests/payments/conftest.py); Stripe is off.
+WECHAT_PAY = True
 
 
 @pytest.fixture
@@ -38,10 +31,8 @@ def stripe_keys():
     return False
 
 
-@pytest.fixture
-def app_config(app_config, wechat):
-    app_config.update(wechat.config())
-    return app_config
+S = OrderStatus
+NOTIFY = "/payments/wechatpay/notify"
 
 
 def _start(client, group) -> Payment:

@@ -173,3 +173,4 @@ def test_cancelling_a_weighed_order_gives_back_only_what_was_not_moved(weighed_o
     services.cancel_by_merchant(order, owner, "买家不要了")
     db.session.expire_all()
     assert db.session.get(Variant, variant.id).stock == 100 == _movements(variant.id)
+
