@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import uscc
@@ -29,7 +30,7 @@ from orders.terms_models import Invoice, InvoiceStatus, InvoiceTitle, LineWeighi
 
 I = InvoiceStatus  # noqa: E741
 STATUS_LABELS = {I.REQUESTED: _l("待开票"), I.ISSUED: _l("已开票"), I.CANCELLED: _l("已撤销")}
-KIND_LABELS = {TitleKind.COMPANY: _l("单位"), TitleKind.PERSONAL: _l("个人")}
+KIND_LABELS = {TitleKind.COMPANY: lazy_pgettext("organisation", "单位"), TitleKind.PERSONAL: _l("个人")}
 INVOICE_MACHINE = StateMachine("invoice", {I.REQUESTED: {I.ISSUED, I.CANCELLED}}, labels=STATUS_LABELS,
                                stamps={I.ISSUED: "issued_at", I.CANCELLED: "cancelled_at"})
 #: An order may be invoiced once it is paid (or bought on credit) and not cancelled.

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from investment.models import Inquiry, Project
 from investment.policy import can_see_lead_contact
@@ -19,7 +20,7 @@ from investment.vocab import (
     sector_name,
     wan_plain,
 )
-from marketplace.exports import csv_text
+from marketplace.exports import csv_text, local_time, time_header
 from marketplace.extensions import db
 from marketplace.privacy.masking import mask_email, mask_name, mask_phone, scrub_text
 
@@ -42,13 +43,14 @@ def leads_table(viewer=None) -> tuple[list[str], Iterator[list]]:
     """The leads export's header and rows. For a ``viewer`` (the office's download) the name, phone,
     e-mail and message of a lead he does not work on are masked, as on its page; without one (the
     server's CLI) everything is in full."""
-    header = [_("线索编号"), _("项目编号"), _("项目名称"), _("姓名"), _("单位"), _("电话"), _("邮箱"), _("意向金额（万元）"), _("合作方式"), _("阶段"),
-              _("优先级"), _("负责人"), _("下次跟进"), _("咨询时间"), _("咨询内容")]
+    header = [_("线索编号"), _("项目编号"), _("项目名称"), _("姓名"), pgettext("organisation", "单位"), _("电话"), _("邮箱"),
+              _("意向金额（万元）"), _("合作方式"), _("阶段"), _("优先级"), _("负责人"), _("下次跟进"),
+              time_header(_("咨询时间")), _("咨询内容")]
     leads = db.session.scalars(sa.select(Inquiry).order_by(Inquiry.id))
     rows = ([i.id, i.project.code, i.project.title, *_contact(i, viewer), wan_plain(i.amount_cents),
              str(MODE_LABELS[i.mode]) if i.mode else "", str(STAGE_LABELS[i.stage]), str(PRIORITY_LABELS[i.priority]),
              i.owner.display_name if i.owner else "", i.next_follow_up.isoformat() if i.next_follow_up else "",
-             i.created_at.strftime("%Y-%m-%d %H:%M"), _message(i, viewer)] for i in leads)
+             local_time(i.created_at), _message(i, viewer)] for i in leads)
     return header, rows
 
 

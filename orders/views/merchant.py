@@ -10,12 +10,13 @@ import datetime as dt
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
 from marketplace import money
 from marketplace.db import utcnow
 from marketplace.domains import page_blocks
-from marketplace.exports import csv_response
+from marketplace.exports import csv_response, local_time, time_header
 from marketplace.extensions import db
 from marketplace.privacy.masking import mask_address, mask_name, mask_phone, scrub_text
 from marketplace.shops.policy import merchant_required
@@ -128,15 +129,16 @@ def _contact(order: Order, reveal: bool) -> list[str]:
 @merchant_required
 def merchant_orders_csv(shop):
     query = filtered_orders(db.select(Order).where(Order.shop_id == shop.id)).order_by(Order.id)
-    header = [_("订单号"), _("下单时间"), _("状态"), _("配送方式"), _("收货人"), _("电话"), _("地址"), _("商品"),
-              _("规格"), _("数量"), _("单位"), _("单价"), _("小计"), _("运费"), _("订单合计"), _("承运方"),
-              _("运单号"), _("买家留言")]
+    header = [_("订单号"), time_header(_("下单时间")), _("状态"), _("配送方式"), _("收货人"), _("电话"), _("地址"),
+              _("商品"), _("规格"), _("数量"), pgettext("unit of measure", "单位"), _("单价"), _("小计"), _("运费"),
+              _("订单合计"), _("承运方"), _("运单号"), _("买家留言")]
     now = utcnow()
-    rows = ([order.number, order.created_at.strftime("%Y-%m-%d %H:%M"), services.status_label(order.status),
+    amount = money.to_major
+    rows = ([order.number, local_time(order.created_at), services.status_label(order.status),
              services.fulfilment_label(order.fulfilment), *_contact(order, shop_sees_contact(order, now)),
              line.product_title, line.variant_name, line.quantity,
-             line.unit, money.format_plain(line.unit_price_cents), money.format_plain(line.line_total_cents),
-             money.format_plain(order.fee_cents), money.format_plain(order.total_cents), order.carrier,
+             line.unit, amount(line.unit_price_cents), amount(line.line_total_cents),
+             amount(order.fee_cents), amount(order.total_cents), order.carrier,
              order.tracking_number, scrub_text(order.note) if not shop_sees_contact(order, now) else order.note]
             for order in db.session.scalars(query).unique() for line in order.lines)
     return csv_response(f"orders-{shop.slug}-{dt.date.today():%Y%m%d}.csv", header, rows)

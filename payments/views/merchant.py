@@ -146,7 +146,7 @@ def merchant_balance(shop):
 @merchant_required
 def merchant_statement(shop):
     """The shop's statement as CSV (every cell through marketplace.exports: formulas neutralised)."""
-    plain = money.format_plain
+    plain = money.to_major  # numbers, not text: a negative balance is -13.56, not '-13.56
     rows = ((r["order"].number, status_label(r["order"].status), plain(r["order"].total_cents), plain(r["share"]),
              plain(r["commission"]), plain(r["refunded"]), plain(r["paid_out"]), plain(r["balance"]))
             for r in statement_rows(shop.id))

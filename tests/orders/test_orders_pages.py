@@ -291,6 +291,17 @@ def test_csv_export_names_the_fulfilment_by_its_label(app, client, login, make_u
     rows = list(csv.reader(io.StringIO(client.get("/merchant/orders.csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][3] == "配送方式"
     assert [row[3] for row in rows[1:]] == ["到店自提", "配送"]
+    # times on Shangqiu's clock, the offset in the header; amounts as numbers; 单位 as a unit of measure
+    from marketplace.exports import local_time
+    from orders.models import Order
+
+    first = db.session.scalars(sa.select(Order).order_by(Order.id)).first()
+    assert rows[0][1] == "下单时间 (UTC+08:00)" and rows[1][1] == local_time(first.created_at)
+    assert rows[1][1] != first.created_at.strftime("%Y-%m-%d %H:%M")
+    owner.locale = "en"
+    db.session.commit()
+    english = client.get("/merchant/orders.csv").get_data(as_text=True)
+    assert "Ordered at (UTC+08:00)" in english and ",Unit," in english and "Organisation" not in english
 
 
 def test_delivery_settings_saved_and_validated(app, client, login, make_user, make_shop, county):
