@@ -28,7 +28,7 @@ def variant_json(v) -> dict:
         "price_cents": v.price_cents, "price": _price(v.price_cents),
         "tiers": [{"min_quantity": t.min_quantity, "unit_price_cents": t.unit_price_cents,
                    "unit_price": _price(t.unit_price_cents)} for t in v.tiers],
-        "stock": v.stock, "in_stock": v.stock >= v.moq, "moq": v.moq, "step": v.step,
+        "stock": v.stock, "in_stock": v.sellable, "moq": v.moq, "step": v.step,
         "weight_grams": v.weight_grams, "price_per_kg_cents": price_per_kg(v),
     }
 

@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
@@ -134,6 +135,18 @@ class Variant(Base):
     product: Mapped[Product] = relationship(back_populates="variants")
     tiers: Mapped[list[PriceTier]] = relationship(back_populates="variant", order_by="PriceTier.min_quantity",
                                                   cascade="all, delete-orphan", lazy="selectin")
+
+    @hybrid_property
+    def sellable(self) -> bool:
+        """The one in-stock rule, in Python and in SQL: active, and at least the 起批量 (moq) is in
+        stock, since nobody can order fewer. Product.in_stock is "any variant sellable"; every
+        domain that moves stock keeps it so (catalog.services.stock, orders.stock)."""
+        return self.active and self.stock >= self.moq
+
+    @sellable.inplace.expression
+    @classmethod
+    def _sellable_expression(cls):
+        return sa.and_(cls.active.is_(True), cls.stock >= cls.moq)
 
 
 class PriceTier(Base):

@@ -50,15 +50,16 @@ def reserve_many(quantities: Mapping[int, int]) -> None:
         sa.update(Variant)
         .where(Variant.id.in_(ids), Variant.stock >= _case(quantities))
         .values(stock=Variant.stock - _case(quantities))
-        .returning(Variant.id, Variant.stock)
+        .returning(Variant.id, Variant.stock, Variant.moq)
         .execution_options(synchronize_session=False)
     ).all()
     if len(left) != len(ids):
         # Some rows were short and kept their stock; the others were decremented. The caller
         # rolls the whole transaction back (see checkout.place_order), then asks short_of().
         raise StockShort()
-    # Taking stock can only turn a product's in_stock flag off, and only when a variant ran out.
-    sold_out = [vid for vid, stock in left if stock == 0]
+    # Taking stock can only turn a product's in_stock flag off, and only when a variant fell below
+    # its moq (Variant.sellable: the one rule).
+    sold_out = [vid for vid, stock, moq in left if stock < moq]
     if sold_out:
         _refresh_in_stock(sold_out)
         # Stock taken at checkout does not bump the catalogue's caches (that would empty them at the
@@ -83,11 +84,11 @@ def release_many(quantities: Mapping[int, int], *, kind: str, order_ids: Mapping
                        .with_for_update(key_share=True))
     after = db.session.execute(sa.update(Variant).where(Variant.id.in_(ids))
                                .values(stock=Variant.stock + _case(quantities))
-                               .returning(Variant.id, Variant.stock)
+                               .returning(Variant.id, Variant.stock, Variant.moq)
                                .execution_options(synchronize_session=False)).all()
     record_movements(quantities, 1, kind, order_ids, actor_id)
     _refresh_in_stock(ids)
-    if any(stock == quantities[vid] for vid, stock in after):  # was sold out: offered again at once
+    if any(stock - quantities[vid] < moq <= stock for vid, stock, moq in after):  # sellable again: offered at once
         bump_after_commit(CATALOGUE)
 
 
@@ -99,9 +100,9 @@ def record_movements(quantities: Mapping[int, int], sign: int, kind: str, order_
 
 
 def _refresh_in_stock(variant_ids: list[int]) -> None:
-    """Keep the listing flag Product.in_stock true to the variants' stock (one statement)."""
-    any_stock = (sa.select(Variant.id).where(Variant.product_id == Product.id, Variant.active.is_(True),
-                                             Variant.stock > 0).exists())
+    """Keep the listing flag Product.in_stock true to the variants' stock (one statement), by the
+    one rule (Variant.sellable)."""
+    any_stock = sa.select(Variant.id).where(Variant.product_id == Product.id, Variant.sellable).exists()
     product_ids = sa.select(Variant.product_id).where(Variant.id.in_(variant_ids)).scalar_subquery()
     db.session.execute(sa.update(Product).where(Product.id.in_(product_ids)).values(in_stock=any_stock)
                        .execution_options(synchronize_session=False))

@@ -105,7 +105,7 @@ def refresh_product(product: Product) -> None:
     """Recompute the denormalised listing fields: lowest price, stock state, primary photo."""
     active = [v for v in product.variants if v.active]
     product.min_price_cents = min((v.price_cents for v in active), default=0)
-    product.in_stock = any(v.stock >= v.moq for v in active)
+    product.in_stock = any(v.sellable for v in active)
     images = sorted(product.images, key=lambda i: (i.position, i.id or 0))
     product.primary_image = image_prefix(images[0]) if images else None
     product.updated_at = utcnow()

@@ -38,7 +38,7 @@ def change_stock(variant: Variant, delta: int, kind: str, reason: str, actor, or
     db.session.flush()
     db.session.refresh(variant, ["stock"])
     product = variant.product
-    product.in_stock = any(v.stock >= v.moq for v in product.variants if v.active)
+    product.in_stock = any(v.sellable for v in product.variants)
     product.updated_at = utcnow()
     return True
 
