@@ -22,9 +22,10 @@ def init_app(app: Flask) -> None:
         RESTOCKED.append(refunds.restocked_quantities)
     privacy.register(app)
     from marketplace.domains import NavItem, add_blocks, register
-    from payments.status import label
+    from payments.status import dispute_label, label
 
     app.jinja_env.globals["payment_label"] = label
+    app.jinja_env.globals["dispute_label"] = dispute_label
 
     register(app, "payments", blueprint=bp, routes=("views.buyer", "views.offline", "views.merchant", "views.admin",
                                                     "views.webhooks", "views.online", "merchant_api", "views.credit",

@@ -62,3 +62,22 @@ def label(value, order=None) -> str:
         gateway = gateways.get(value.value)
         return gateway.label_for(order) if order is not None else str(gateway.label)
     return str(_LABELS[type(value)][value])
+
+
+#: Stripe's words for a dispute (charge.dispute.*), in the admin's language; another is "其他".
+DISPUTE_STATUS_LABELS = {
+    "warning_needs_response": _l("预警：待回应"), "warning_under_review": _l("预警：审核中"), "warning_closed": _l("预警：已关闭"),
+    "needs_response": _l("待回应"), "under_review": _l("审核中"), "won": _l("已胜诉"), "lost": _l("已败诉"),
+    "prevented": _l("已阻止")}
+DISPUTE_REASON_LABELS = {
+    "fraudulent": _l("疑似盗刷"), "duplicate": _l("重复扣款"), "product_not_received": _l("未收到货"),
+    "product_unacceptable": _l("货不对板"), "credit_not_processed": _l("未退款"), "subscription_canceled": _l("订阅已取消"),
+    "unrecognized": _l("持卡人不认识这笔交易"), "general": _l("一般争议"), "customer_initiated": _l("持卡人发起"),
+    "bank_cannot_process": _l("银行无法处理"), "debit_not_authorized": _l("未授权扣款"),
+    "insufficient_funds": _l("余额不足"), "incorrect_account_details": _l("账户信息有误"), "check_returned": _l("支票退回")}
+
+
+def dispute_label(kind: str, value: str | None) -> str:
+    """Words for a dispute's ``status`` or ``reason`` (as Stripe sends them), never the raw value."""
+    labels = DISPUTE_STATUS_LABELS if kind == "status" else DISPUTE_REASON_LABELS
+    return str(labels.get(value or "", _l("其他")))

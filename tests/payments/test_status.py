@@ -144,3 +144,16 @@ def test_an_offline_payment_confirmed_by_the_merchant_records_who(make_group, ap
     change = db.session.scalar(sa.select(PaymentStatusChange).where(PaymentStatusChange.payment_id == payment.id))
     assert (change.from_status, change.to_status, change.actor_id) == (
         PaymentStatus.PENDING, PaymentStatus.SUCCEEDED, owner.id)
+
+
+def test_disputes_are_shown_in_words_never_stripes_raw_values(app):
+    from flask_babel import force_locale
+
+    from payments.status import dispute_label
+
+    with app.test_request_context():
+        assert dispute_label("status", "needs_response") == "待回应"
+        assert dispute_label("reason", "fraudulent") == "疑似盗刷"
+        assert dispute_label("status", "needs response") == "其他"  # a status we do not know: no raw text
+        with force_locale("en"):
+            assert dispute_label("reason", "product_not_received") == "Product not received"
