@@ -37,6 +37,10 @@ S = OrderStatus
 #: actor. payments.hooks refunds a shortfall (and sets weighing.refunded_cents).
 line_weighed = Namespace().signal("line-weighed")
 
+#: How a weighed overage is paid (LineWeighing.charge_via): with the credit statement, with the
+#: payment at handover, or collected on its own (payments.weighed decides, payments books it).
+CREDIT, HANDOVER, COLLECT = "credit", "handover", "collect"
+
 #: The merchant weighs between payment (or credit) and the end of the handover.
 WEIGHABLE = {S.PAID, S.ACCEPTED, S.READY_FOR_PICKUP, S.SHIPPED, S.DELIVERED}
 MAX_TOLERANCE_BP = 2000
@@ -202,3 +206,13 @@ def _record(order: Order, line: OrderLine, grams: int, actor) -> LineWeighing:
 
     terms_notify.weighed(order, weighing, line, format_weight(grams, line.unit))
     return weighing
+
+
+def settle_charges(order: Order, via: str) -> None:
+    """Mark the order's overages paid ``via`` the statement or the payment at handover as settled
+    (in the caller's transaction, when payments books that money)."""
+    from marketplace.db import utcnow
+
+    db.session.execute(sa.update(LineWeighing).where(
+        LineWeighing.order_id == order.id, LineWeighing.charge_via == via, LineWeighing.charge_settled_at.is_(None))
+        .values(charge_settled_at=utcnow()).execution_options(synchronize_session=False))

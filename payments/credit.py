@@ -326,7 +326,8 @@ def book_online_statement(payment: Payment, note: str):
 
 
 def _book_charges(statement: Statement, actor, payment_for, *, offline: bool) -> None:
-    from payments import refunds, weighed
+    from orders.weighing import CREDIT, settle_charges
+    from payments import refunds
 
     for charge in statement.charges:
         order = charge.order
@@ -339,7 +340,7 @@ def _book_charges(statement: Statement, actor, payment_for, *, offline: bool) ->
                             _("称重结算：月结单按实际重量少收"), False, f"refund-statement-o{order.id}", settled=True)
         elif charge.amount_cents > order.total_cents:
             ledger.post_weighed_charge(order, payment, charge.amount_cents - order.total_cents, offline=offline)
-        weighed.settle(order, weighed.CREDIT)
+        settle_charges(order, CREDIT)
 
 
 def buyer_name(user_id: int) -> str:

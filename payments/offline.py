@@ -134,7 +134,8 @@ def _book(order: Order, payment: Payment, actor) -> None:
     """The payment succeeds for the order's total. What weighing changed in what was collected at
     handover (payments.weighed) is booked after it: a shortfall as the merchant's refund on the
     spot, an overage as a weighed charge of this payment."""
-    from payments import refunds, weighed
+    from orders.weighing import HANDOVER, settle_charges
+    from payments import refunds
 
     weighed_by = payment.amount_cents - order.total_cents if payment.method in HANDOVER_METHODS else 0
     PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, actor=actor, note=_("商家确认收款"),
@@ -147,7 +148,7 @@ def _book(order: Order, payment: Payment, actor) -> None:
                         False, f"refund-weigh-o{order.id}")
     elif weighed_by > 0:
         ledger.post_weighed_charge(order, payment, weighed_by)
-    weighed.settle(order, weighed.HANDOVER)
+    settle_charges(order, HANDOVER)
 
 
 def confirm_received(order: Order, actor) -> Payment:

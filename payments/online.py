@@ -230,8 +230,12 @@ def _settle(payment: Payment, trade: Trade) -> tuple[str, Refund | None]:
         PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, note=trade.transaction_id,
                              provider_ref=trade.transaction_id, last_error="")
         label = gateways.get(payment.method.value).label
-        return "paid", book_online(payment, _("在线支付成功（%(method)s %(ref)s）", method=label,
-                                              ref=trade.transaction_id))
+        note = _("在线支付成功（%(method)s %(ref)s）", method=label, ref=trade.transaction_id)
+        if payment.statement_id is not None:  # a monthly statement's trade
+            from payments import credit
+
+            return "paid", credit.book_online_statement(payment, note)
+        return "paid", book_online(payment, note)
     if trade.state == "closed" and payment.status in _OPEN:
         PAYMENT_MACHINE.move(payment, PaymentStatus.CANCELED, note=_("支付平台已关闭交易"))
     return trade.state, None

@@ -243,11 +243,7 @@ def book_online(payment: Payment, note: str) -> Refund | None:
     """A succeeded online payment (just moved to succeeded by its caller, in its transaction): the
     orders it covers become paid and are booked; money for orders no longer due (expired, cancelled,
     paid another way since) goes to suspense with a full refund, returned to be sent after the commit.
-    A trade paying a monthly statement is booked by payments.credit."""
-    if payment.statement_id is not None:
-        from payments import credit
-
-        return credit.book_online_statement(payment, note)
+    (A trade paying a monthly statement is booked by payments.credit: see payments.online.)"""
     group = db.session.get(OrderGroup, payment.group_id)
     db.session.refresh(group)
     for order in group.orders:

@@ -24,10 +24,8 @@ from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from orders.models import Order, OrderStatus
 from orders.terms_models import LineWeighing
+from orders.weighing import COLLECT, CREDIT, HANDOVER  # how an overage is paid
 from payments.errors import PaymentError
-
-#: How an overage is paid: with the statement, with the payment at handover, or collected on its own.
-CREDIT, HANDOVER, COLLECT = "credit", "handover", "collect"
 
 
 def on_line_weighed(sender, weighing, order, actor=None, **extra) -> None:
@@ -83,14 +81,6 @@ def owed(order: Order) -> tuple[int, list[LineWeighing]]:
         LineWeighing.order_id == order.id, LineWeighing.charge_via == COLLECT,
         LineWeighing.charge_settled_at.is_(None), LineWeighing.charged_cents > 0).order_by(LineWeighing.id)))
     return sum(r.charged_cents for r in rows), rows
-
-
-def settle(order: Order, via: str) -> None:
-    """Mark the order's overages paid ``via`` the statement or the payment at handover as settled
-    (in the caller's transaction, when that money is booked)."""
-    db.session.execute(sa.update(LineWeighing).where(
-        LineWeighing.order_id == order.id, LineWeighing.charge_via == via, LineWeighing.charge_settled_at.is_(None))
-        .values(charge_settled_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def collect(order: Order, actor, method: str = "cash"):
