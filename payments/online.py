@@ -53,16 +53,22 @@ def _errors():
     return (wechatpay.WeChatPayError, alipay.AlipayError)
 
 
-def start(group: OrderGroup, method: str) -> Payment:
-    """The group's trade for what is due online now, created once per amount (a double click or a
-    reload shows the same QR code). Raises PaymentError when nothing is due or the method is off,
-    ProviderError when the provider cannot be reached (the row stays; the next attempt completes it)."""
+def _online_method(method: str) -> PaymentMethod:
+    """WeChat Pay or Alipay, configured here; else PaymentError (404 unknown, 409 switched off)."""
     try:
         method = PaymentMethod(method)
     except ValueError:
         raise PaymentError(_("不支持的付款方式"), status=404, code="not_found") from None
     if method not in ONLINE or not gateways.get(method.value).configured():
         raise PaymentError(_("这种付款方式未开通"), status=409, code="method_off")
+    return method
+
+
+def start(group: OrderGroup, method: str) -> Payment:
+    """The group's trade for what is due online now, created once per amount (a double click or a
+    reload shows the same QR code). Raises PaymentError when nothing is due or the method is off,
+    ProviderError when the provider cannot be reached (the row stays; the next attempt completes it)."""
+    method = _online_method(method)
     amount = amount_due(group)
     if amount <= 0:
         raise PaymentError(_("这些订单已无需付款"), status=409, code="nothing_due")
@@ -100,12 +106,7 @@ def start_statement(statement, method: str) -> Payment:
     created once per amount; a statement whose total changed gets a new trade."""
     from orders.terms_models import StatementStatus
 
-    try:
-        method = PaymentMethod(method)
-    except ValueError:
-        raise PaymentError(_("不支持的付款方式"), status=404, code="not_found") from None
-    if method not in ONLINE or not gateways.get(method.value).configured():
-        raise PaymentError(_("这种付款方式未开通"), status=409, code="method_off")
+    method = _online_method(method)
     if statement.status not in (StatementStatus.ISSUED, StatementStatus.OVERDUE) or statement.total_cents <= 0:
         raise PaymentError(_("这张月结单现在无需付款"), status=409, code="nothing_due")
     stamp = f"{int(statement.created_at.timestamp() * 1_000_000):x}"[-10:]

@@ -14,7 +14,6 @@ from marketplace.shops.policy import merchant_required, own_or_404
 from orders.policy import buyer_group_or_404
 from orders.terms_models import Statement
 from payments import bp, credit, gateways, services
-from payments.errors import PaymentError
 from payments.models import Payment, PaymentMethod
 
 
@@ -90,22 +89,15 @@ def statement_online(statement_id: int, method: str):
     """POST starts (or finds) the statement's WeChat Pay / Alipay trade; GET shows its QR code, then
     that the statement is paid."""
     from payments import online
-    from payments.views.online import qr_page
+    from payments.views.online import qr_page, start_or_refuse
 
     statement = _own_statement(statement_id)
     if method not in (m.value for m in online.ONLINE):
         abort(404)
     back = url_for("payments.my_statement", statement_id=statement.id)
     if request.method == "POST":
-        try:
-            online.start_statement(statement, method)
-        except PaymentError as exc:
-            flash(str(exc), "error")
-            return redirect(back)
-        except online.ProviderError:
-            flash(_("暂时无法连接支付平台，请稍后再试或选择其他付款方式"), "error")
-            return redirect(back)
-        return redirect(url_for("payments.statement_online", statement_id=statement.id, method=method))
+        refused = start_or_refuse(lambda: online.start_statement(statement, method), back)
+        return refused or redirect(url_for("payments.statement_online", statement_id=statement.id, method=method))
     payment = db.session.scalar(sa.select(Payment).where(
         Payment.statement_id == statement.id, Payment.method == PaymentMethod(method), Payment.checkout_url.is_not(None))
         .order_by(Payment.id.desc()))

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from marketplace.web import absolute_url
 from orders.policy import buyer_group_or_404
 from payments import bp, online, wechat_oauth, wechatpay
-from payments.errors import PaymentError
+from payments.views.online import start_or_refuse
 
 
 @bp.get("/payments/group/<int:group_id>/wechat/start")
@@ -62,14 +62,11 @@ def wechat_jsapi_page(group_id: int):
     back = url_for("payments.pay_group", group_id=group.id)
     if not wechat_oauth.enabled() or not openid:
         return redirect(back)
-    try:
-        payment = online.start_jsapi(group, openid)
-    except PaymentError as exc:
-        flash(str(exc), "error")
-        return redirect(back)
-    except online.ProviderError:
-        flash(_("暂时无法连接支付平台，请稍后再试或选择其他付款方式"), "error")
-        return redirect(back)
+    started = []
+    refused = start_or_refuse(lambda: started.append(online.start_jsapi(group, openid)), back)
+    if refused:
+        return refused
+    payment = started[0]
     try:
         params = wechatpay.jsapi_params(payment.checkout_url)
     except Exception:  # noqa: BLE001 - the SDK signs with the merchant key; a broken key is ours to fix

@@ -49,15 +49,8 @@ def online_page(group_id: int, method: str):
     if method not in (PaymentMethod.WECHAT_PAY.value, PaymentMethod.ALIPAY.value):
         abort(404)
     if request.method == "POST":
-        try:
-            online.start(group, method)
-        except services.PaymentError as exc:
-            flash(str(exc), "error")
-            return redirect(url_for("payments.pay_group", group_id=group.id))
-        except online.ProviderError:
-            flash(_("暂时无法连接支付平台，请稍后再试或选择其他付款方式"), "error")
-            return redirect(url_for("payments.pay_group", group_id=group.id))
-        return redirect(url_for("payments.online_page", group_id=group.id, method=method))
+        refused = start_or_refuse(lambda: online.start(group, method), url_for("payments.pay_group", group_id=group.id))
+        return refused or redirect(url_for("payments.online_page", group_id=group.id, method=method))
     payment = db.session.scalar(sa.select(Payment).where(
         Payment.group_id == group.id, Payment.method == PaymentMethod(method), Payment.checkout_url.is_not(None),
         Payment.checkout_url.not_like(online.JSAPI_PACKAGE + "%")).order_by(Payment.id.desc()))
@@ -66,6 +59,20 @@ def online_page(group_id: int, method: str):
     return qr_page(payment, online.description(group), back=url_for("payments.pay_group", group_id=group.id),
                    check=("payments.online_page", {"group_id": group.id, "method": method, "check": 1}),
                    refresh_rows=group.orders, group=group)
+
+
+def start_or_refuse(start, back: str):
+    """Run ``start`` (making or finding a trade); None when it worked, else the way back with the
+    reason flashed (nothing due, the method off, the provider out of reach)."""
+    try:
+        start()
+    except services.PaymentError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    except online.ProviderError:
+        flash(_("暂时无法连接支付平台，请稍后再试或选择其他付款方式"), "error")
+        return redirect(back)
+    return None
 
 
 def qr_page(payment: Payment, text: str, *, back: str, check: tuple[str, dict], refresh_rows=(), group=None):
