@@ -31,6 +31,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def movements_of(variant_id: int) -> int:
+    """The sum of a variant's stock movements (its stock, when its initial stock is a movement too)."""
+    from catalog.models import StockMovement
+
+    return _db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StockMovement.delta), 0))
+                              .where(StockMovement.variant_id == variant_id))
+
+
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
     """Poll instead of sleeping: the machine is busy, localstripe sends webhooks ~1 s later."""
     deadline = time.monotonic() + timeout

@@ -14,11 +14,12 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog.models import StockMovement, Variant
+from catalog.models import Variant
 from marketplace.extensions import db
 from orders import services
 from payments import refunds
 from payments.errors import PaymentError
+from tests.payments.conftest import movements_of
 
 pytestmark = pytest.mark.slow
 
@@ -36,9 +37,7 @@ def stripe_keys():
     return False
 
 
-def _movements(variant_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StockMovement.delta), 0))
-                             .where(StockMovement.variant_id == variant_id))
+_movements = movements_of
 
 
 def test_a_restocked_refund_then_a_cancellation_gives_each_unit_back_once(make_variant, make_group):

@@ -7,13 +7,14 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from catalog.models import StockMovement, Variant
+from catalog.models import Variant
 from marketplace.extensions import db
 from orders import services, weighing
 from orders.cart import CartError
 from orders.models import OrderStatus
 from orders.terms_models import LineWeighing, ShopTerms
 from payments.models import Refund, RefundStatus
+from tests.payments.conftest import movements_of
 
 
 @pytest.fixture
@@ -21,9 +22,7 @@ def stripe_keys():
     return False
 
 
-def _movements(variant_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StockMovement.delta), 0))
-                             .where(StockMovement.variant_id == variant_id))
+_movements = movements_of
 
 
 @pytest.fixture

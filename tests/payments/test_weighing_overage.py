@@ -125,7 +125,8 @@ def test_overage_at_handover_is_collected_with_the_order(make_variant, make_grou
     assert db.session.scalar(sa.select(LineWeighing.charge_settled_at)) is not None
 
 
-def test_overage_on_credit_goes_onto_the_statement(make_user, make_shop, make_variant, make_group):
+def _credit_order(make_user, make_shop, make_variant, make_group):
+    """A restaurant's accepted credit order of 20 斤 at ¥6.00 (limit ¥500, 30 days): (order, owner)."""
     buyer = make_user(name="老街饭店")
     credit.save_profile(buyer, "商丘市梁园区老街饭店有限公司", CODE)
     shop = make_shop(name="睢阳区蔬菜批发")
@@ -135,6 +136,11 @@ def test_overage_on_credit_goes_onto_the_statement(make_user, make_shop, make_va
     credit.buy_on_credit(group, buyer)
     order = group.orders[0]
     services.accept(order, owner)
+    return order, owner
+
+
+def test_overage_on_credit_goes_onto_the_statement(make_user, make_shop, make_variant, make_group):
+    order, owner = _credit_order(make_user, make_shop, make_variant, make_group)
     row = weighing.record_weight(order, order.lines[0].id, "21", owner)  # 1 斤 over: ¥6.00
     assert (row.charged_cents, row.charge_via) == (600, "credit")
     statement = db.session.scalar(sa.select(Statement))
@@ -149,15 +155,7 @@ def test_overage_on_credit_goes_onto_the_statement(make_user, make_shop, make_va
 
 
 def test_a_cancelled_credit_order_owes_nothing_not_even_its_overage(make_user, make_shop, make_variant, make_group):
-    buyer = make_user()
-    credit.save_profile(buyer, "商丘市梁园区老街饭店有限公司", CODE)
-    shop = make_shop()
-    owner = shop.members[0].user
-    credit.grant_credit(shop, owner, CODE, "500", "30")
-    group = make_group(buyer=buyer, items=[(_jin(make_variant, shop), 20)])
-    credit.buy_on_credit(group, buyer)
-    order = group.orders[0]
-    services.accept(order, owner)
+    order, owner = _credit_order(make_user, make_shop, make_variant, make_group)
     weighing.record_weight(order, order.lines[0].id, "21", owner)
     services.cancel_by_merchant(order, owner, "买家不要了")
     db.session.expire_all()
