@@ -40,4 +40,5 @@ def init_app(app: Flask) -> None:
 
     add_blocks(app, "merchant_order", payment_panel)
     add_blocks(app, "buyer_order", payment_panel)
+    add_blocks(app, "admin_order", payment_panel)
     app.config.setdefault("PAYMENT_SLIP_MAX_BYTES", 10 * 1024 * 1024)

@@ -145,7 +145,7 @@ def _book(order: Order, payment: Payment, actor) -> None:
     if weighed_by < 0:
         refunds._create(order, actor, -weighed_by, None, _("称重结算：实际重量不足，交付时少收 %(amount)s",
                                                            amount=money.format_cents(-weighed_by)),
-                        False, f"refund-weigh-o{order.id}")
+                        False, f"refund-weigh-o{order.id}", tell=False)  # the weighing's notice said it
     elif weighed_by > 0:
         ledger.post_weighed_charge(order, payment, weighed_by)
     settle_charges(order, HANDOVER)

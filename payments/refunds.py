@@ -114,11 +114,13 @@ def refund_order(order: Order, actor, *, amount_cents: int | None = None, lines:
     return refund
 
 
-def _create(order, actor, amount_cents, lines, reason, restock, key, *, settled: bool = False) -> Refund:
+def _create(order, actor, amount_cents, lines, reason, restock, key, *, settled: bool = False,
+            tell: bool = True) -> Refund:
     """Record a refund of ``order`` (in the caller's transaction). Offline, the shop gave the money
     back itself: booked at once. Online it is sent to the provider after the commit, unless
     ``settled``: the money never left the buyer (a weighed shortfall on a statement paid online,
-    which collected that much less), so it is booked at once against the gateway."""
+    which collected that much less), so it is booked at once against the gateway. The buyer is told
+    (``tell``; a weighing's own notice already says what it gave back)."""
     _lock(order)
     payment = payment_of(order)
     if payment is None:
@@ -164,7 +166,20 @@ def _create(order, actor, amount_cents, lines, reason, restock, key, *, settled:
     elif settled:
         REFUND_MACHINE.move(refund, RefundStatus.SUCCEEDED, actor=actor)
         _book_gateway_refund(refund, payment)
+    if tell and not settled:  # a statement's adjustment is no refund to the buyer: he paid that much less
+        _tell_buyer(order, refund, offline=payment.method in OFFLINE_METHODS)
     return refund
+
+
+def _tell_buyer(order: Order, refund: Refund, *, offline: bool) -> None:
+    """The buyer learns of every refund of his order, by mail or SMS (in the refund's transaction)."""
+    from marketplace.mail.notices import notify
+    from marketplace.web import absolute_url
+
+    buyer = order.buyer
+    notify(buyer, "order_refunded", sms={"order": order.number, "amount": money.format_cents(refund.amount_cents)},
+           order=order, refund=refund, offline=offline, recipient=buyer,
+           link=absolute_url("orders.order_detail", order_id=order.id))
 
 
 def execute_refund(refund: Refund) -> Refund:

@@ -53,7 +53,8 @@ def _give_back(weighing, order, actor) -> None:
         return
     reason = _("称重结算：%(title)s 实际重量不足，退还 %(amount)s", title=weighing.line.product_title,
                amount=money.format_cents(amount))
-    refund = refunds._create(order, actor, amount, None, reason, False, f"refund-weigh-l{weighing.order_line_id}")
+    refund = refunds._create(order, actor, amount, None, reason, False, f"refund-weigh-l{weighing.order_line_id}",
+                             tell=False)  # the weighing's notice says it
     weighing.refunded_cents = amount
     if refund.status.value == "pending":
         hooks.queue("refund", refund.id)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from marketplace.accounts.models import User
 from marketplace.accounts.policy import admin_required
 from marketplace.admin.services import record_view
+from marketplace.domains import page_blocks
 from marketplace.extensions import db
 from marketplace.shops.models import Shop
 from marketplace.web import paginate
@@ -37,4 +38,4 @@ def admin_order(order_id: int):
     if order is None:
         abort(404)
     record_view(current_user, "order", order.id)  # the page shows the buyer's contact in full
-    return render_template("orders/admin/order.html", order=order)
+    return render_template("orders/admin/order.html", order=order, **page_blocks(current_app, "admin_order", order))

@@ -16,7 +16,7 @@ from marketplace.templating import money_filter
 from orders.policy import merchant_order_or_404
 from payments import bp, offline, weighed
 from payments.errors import PaymentError
-from payments.models import HANDOVER_METHODS, Payment, PaymentMethod, PaymentStatus
+from payments.models import HANDOVER_METHODS, Payment, PaymentMethod, PaymentStatus, Refund
 from payments.refunds import payment_of
 
 
@@ -109,7 +109,9 @@ def payment_panel(order) -> dict:
     confirmable = (paid is None and current is not None and current.status in offline.OPEN and (
         (order.status.value == "pending_payment" and current.method == PaymentMethod.BANK_TRANSFER)
         or (order.status in offline.HANDOVER_STATES and current.method in HANDOVER_METHODS)))
+    refunds = list(db.session.scalars(sa.select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)))
     return {"payment_panel": "payments/_order_payment.html", "order_payment": current, "order_paid": paid,
+            "order_refunds": refunds,
             "weighed_owed": weighed.owed(order)[0],
             "payment_slip": slip, "payment_confirmable": confirmable,
             "payment_at_handover": current is not None and current.method in HANDOVER_METHODS
