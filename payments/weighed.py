@@ -40,13 +40,13 @@ def _give_back(weighing, order, actor) -> None:
     from payments import credit, hooks, offline, refunds
 
     owed = -weighing.difference_cents
-    if refunds.payment_of(order) is None and (due := offline.handover_payment(order)) is not None:
-        cut = min(owed, due.amount_cents)
-        due.amount_cents -= cut
-        weighing.refunded_cents = cut
-        return
-    if refunds.payment_of(order) is None:
-        weighing.refunded_cents = credit.reduce_for_weighing(order, owed)
+    if refunds.payment_of(order) is None:  # not paid yet: at handover, or on credit
+        if (due := offline.handover_payment(order)) is not None:
+            cut = min(owed, due.amount_cents)
+            due.amount_cents -= cut
+            weighing.refunded_cents = cut
+        else:
+            weighing.refunded_cents = credit.reduce_for_weighing(order, owed)
         return
     amount = min(owed, refunds.refundable_cents(order))
     if amount <= 0:
@@ -67,10 +67,11 @@ def _charge(weighing, order) -> None:
         return  # the buyer accepted "an overage is not charged"
     extra = weighing.difference_cents
     weighing.charged_cents = extra
-    if refunds.payment_of(order) is None and (due := offline.handover_payment(order)) is not None:
+    unpaid = refunds.payment_of(order) is None
+    if unpaid and (due := offline.handover_payment(order)) is not None:
         due.amount_cents += extra
         weighing.charge_via = HANDOVER
-    elif refunds.payment_of(order) is None and credit.add_for_weighing(order, extra):
+    elif unpaid and credit.add_for_weighing(order, extra):
         weighing.charge_via = CREDIT
     else:
         weighing.charge_via = COLLECT

@@ -38,7 +38,7 @@ def _charges(order_id):
 
 
 def test_paid_order_overage_is_collected_once_and_booked_with_its_commission(make_variant, make_group, login,
-                                                                             client, make_user):
+                                                                             client, make_user, make_shop):
     group = make_group(items=[(_jin(make_variant), 20)])  # 20 斤 at ¥6.00
     order = group.orders[0]
     owner = order.shop.members[0].user
@@ -64,6 +64,9 @@ def test_paid_order_overage_is_collected_once_and_booked_with_its_commission(mak
     assert commission == round(ledger.commission_for(order) * 360 / order.total_cents)
     html = client.get(f"/merchant/orders/{order.id}").get_data(as_text=True)
     assert 'id="collect-weighed"' not in html and "补收 ¥3.60 · 已付" in html
+    client.post("/account/logout")
+    login(make_shop().members[0].user)  # another shop's merchant: someone else's order is a 404
+    assert client.post(f"/merchant/orders/{order.id}/payment/weighed-charge").status_code == 404
     client.post("/account/logout")
 
     buyer = order.buyer
