@@ -35,7 +35,7 @@ run: seed
 # ruff (style, imports, complexity), then pylint's duplicate-code check only (settings in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/pylint marketplace search catalog orders payments investment bench tests
+	$(BIN)/pylint marketplace search catalog orders payments aftersales investment bench tests
 
 test: install translations lint
 	@echo "== tests on SQLite"

@@ -8,7 +8,7 @@ from flask import Flask
 
 from marketplace.config import ROOT, load_config
 
-#: The domain packages, in dependency order (marketplace <- search <- catalog <- orders <- payments). Each
+#: The domain packages, in dependency order (marketplace <- search <- catalog <- orders <- payments <- aftersales). Each
 #: declares its blueprint, routes, models, CLI, demo data and navigation from its own init_app
 #: (see marketplace.domains); a name here that does not exist stops the app at start.
 DOMAINS: tuple[str, ...] = (
@@ -25,6 +25,7 @@ DOMAINS: tuple[str, ...] = (
     "catalog",
     "orders",
     "payments",
+    "aftersales",
     "investment",
 )
 

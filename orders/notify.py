@@ -21,13 +21,14 @@ def _sms(order: Order) -> dict[str, str]:
     return {"order": order.number, "shop": order.shop.name}
 
 
-def _to_buyer(order: Order, template: str, **ctx) -> None:
+def to_buyer(order: Order, template: str, **ctx) -> None:
+    """Tell the buyer of ``order`` (mail, or SMS without an address); other domains use it too."""
     buyer = order.buyer
     notify(buyer, template, sms=_sms(order), order=order, recipient=buyer,
            link=absolute_url("orders.order_detail", order_id=order.id), for_merchant=False, **ctx)
 
 
-def _to_merchants(order: Order, template: str, **ctx) -> None:
+def to_merchants(order: Order, template: str, **ctx) -> None:
     for user in _owners_by_shop([order.shop_id]).get(order.shop_id, []):
         notify(user, template if user.email else f"{template}_merchant", sms=_sms(order), order=order,
                recipient=user, link=absolute_url("orders.merchant_order", order_id=order.id), for_merchant=True,
@@ -71,12 +72,12 @@ def notify_placed(group: OrderGroup) -> None:
 def notify_status(order: Order, target: OrderStatus, note: str = "") -> None:
     target = OrderStatus(target)
     if target == S.PAID:
-        _to_buyer(order, "order_paid")
-        _to_merchants(order, "order_paid")
+        to_buyer(order, "order_paid")
+        to_merchants(order, "order_paid")
     elif target == S.SHIPPED:
-        _to_buyer(order, "order_shipped")
+        to_buyer(order, "order_shipped")
     elif target == S.READY_FOR_PICKUP:
-        _to_buyer(order, "order_ready")
+        to_buyer(order, "order_ready")
     elif target in (S.CANCELLED, S.EXPIRED):
-        _to_buyer(order, "order_cancelled", note=note, expired=target == S.EXPIRED)
-        _to_merchants(order, "order_cancelled", note=note, expired=target == S.EXPIRED)
+        to_buyer(order, "order_cancelled", note=note, expired=target == S.EXPIRED)
+        to_merchants(order, "order_cancelled", note=note, expired=target == S.EXPIRED)

@@ -21,7 +21,7 @@ from orders.models import Order, OrderLine
 
 
 class ShopTerms(Base):
-    """A shop's trade terms: the weighing tolerance its buyers accept at checkout."""
+    """A shop's trade terms: the weighing tolerance its buyers accept at checkout, the after-sales window."""
 
     __tablename__ = "shop_terms"
 
@@ -31,6 +31,8 @@ class ShopTerms(Base):
     weigh_tolerance_bp: Mapped[int] = mapped_column(default=500)
     #: An overage within the tolerance is charged (多退少补); off: the buyer pays at most the order.
     charge_overweight: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: Days after delivery in which a buyer may ask for after-sales (aftersales; None: the site's default).
+    after_sales_days: Mapped[int | None]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

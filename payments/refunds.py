@@ -58,7 +58,7 @@ def refundable_cents(order: Order) -> int:
     return max(order.total_cents - refunded_cents(order.id), 0)
 
 
-def _lock(order: Order) -> None:
+def lock_order(order: Order) -> None:
     """Serialise refunds of one order before reading what was refunded: a no-op UPDATE of the order
     row takes its row lock on PostgreSQL and the write lock on SQLite (where a SELECT ... FOR UPDATE
     is ignored and reads run outside the transaction)."""
@@ -114,6 +114,13 @@ def refund_order(order: Order, actor, *, amount_cents: int | None = None, lines:
     return refund
 
 
+def create_refund(order: Order, actor, *, key: str, amount_cents: int | None = None, lines: dict | None = None,
+                  reason: str = "", restock: bool = False) -> Refund:
+    """refund_order's first half, in the CALLER's transaction (after-sales moves its request in the
+    same commit). After the commit the caller sends a pending refund with execute_refund()."""
+    return _create(order, actor, amount_cents, lines, reason, restock, key)
+
+
 def _create(order, actor, amount_cents, lines, reason, restock, key, *, settled: bool = False,
             tell: bool = True) -> Refund:
     """Record a refund of ``order`` (in the caller's transaction). Offline, the shop gave the money
@@ -121,7 +128,7 @@ def _create(order, actor, amount_cents, lines, reason, restock, key, *, settled:
     ``settled``: the money never left the buyer (a weighed shortfall on a statement paid online,
     which collected that much less), so it is booked at once against the gateway. The buyer is told
     (``tell``; a weighing's own notice already says what it gave back)."""
-    _lock(order)
+    lock_order(order)
     payment = payment_of(order)
     if payment is None:
         raise PaymentError(_("这个订单还没有付款，无需退款"), status=409, code="not_paid")

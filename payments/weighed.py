@@ -103,7 +103,7 @@ def collect(order: Order, actor, method: str = "cash"):
     if order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
         raise PaymentError(_("订单已取消，无需补款"), status=409, code="nothing_owed")
     with atomic():
-        refunds._lock(order)  # serialise: a concurrent twin waits here, then finds nothing owed
+        refunds.lock_order(order)  # serialise: a concurrent twin waits here, then finds nothing owed
         amount, rows = owed(order)
         if amount <= 0:
             return None

@@ -1,0 +1,27 @@
+"""After-sales (售后): refund and return requests on paid orders, the shop's answer, the platform's
+arbitration. Built on orders and payments (a request ends in a refund), so it sits above both."""
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("aftersales", __name__)
+
+
+def init_app(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from aftersales import status
+    from aftersales.views.panel import order_panel
+    from marketplace.domains import NavItem, add_blocks, register
+
+    app.config.setdefault("AFTERSALES_WINDOW_DAYS", 7)
+    app.config.setdefault("AFTERSALES_MAX_PHOTOS", 6)
+    app.config.setdefault("AFTERSALES_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+    app.jinja_env.globals.update(after_sale_status=status.status_label, after_sale_kind=status.kind_label,
+                                 after_sale_reason=status.reason_label, after_sale_shipping=status.shipping_label,
+                                 after_sale_badges=status.STATUS_BADGES)
+    register(app, "aftersales", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "api"),
+             models=("models",), nav=(
+                 NavItem("aftersales.merchant_list", _l("售后处理"), menu="merchant", order=45),
+                 NavItem("aftersales.my_requests", _l("我的售后"), menu="user", order=31)))
+    for page in ("buyer_order", "merchant_order", "admin_order"):
+        add_blocks(app, page, order_panel(page))

@@ -1,0 +1,10 @@
+"""The after-sales refusal: a DomainError (a message in the user's language, a status, a field)."""
+
+from __future__ import annotations
+
+from marketplace.errors import DomainError
+
+
+class AfterSaleError(DomainError):
+    status = 400
+    code = "after_sale_error"

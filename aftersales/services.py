@@ -1,0 +1,313 @@
+"""After-sales verbs: ask, approve, send back, receive, refuse, withdraw, dispute, rule.
+
+Each verb is one transaction. A request's money moves through payments.refunds in the SAME
+transaction as its status (create_refund), so a request is refunded once or not at all; an online
+refund is sent to the provider after the commit (execute_refund), as every refund is. Stock goes
+back only through the refund (restock), which orders.status.RESTOCKED already counts, so a later
+cancellation never releases a unit twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from aftersales import photos as photo_store
+from aftersales.errors import AfterSaleError
+from aftersales.models import (
+    AfterSale,
+    AfterSaleChange,
+    AfterSaleKind,
+    AfterSaleLine,
+    AfterSaleReason,
+    AfterSaleStatus,
+    ReturnShipping,
+)
+from aftersales.notify import tell
+from aftersales.status import AFTER_SALE_MACHINE, OPEN, reason_label
+from marketplace import money
+from marketplace.admin.services import record_audit
+from marketplace.db import as_utc, atomic, utcnow
+from marketplace.extensions import db
+from marketplace.states import InvalidTransition
+from marketplace.text import strip_controls
+from orders.models import Order, OrderStatus
+from orders.terms_models import ShopTerms
+from payments import refunds
+from payments.errors import PaymentError
+from payments.models import RefundStatus
+
+S = AfterSaleStatus
+#: Order statuses in which the buyer may ask: the shop took the order (before that he cancels it).
+ASKABLE = {OrderStatus.ACCEPTED, OrderStatus.SHIPPED, OrderStatus.READY_FOR_PICKUP, OrderStatus.DELIVERED,
+           OrderStatus.COMPLETED}
+#: ... and a return needs the goods in the buyer's hands (or on their way).
+RETURNABLE = {OrderStatus.SHIPPED, OrderStatus.READY_FOR_PICKUP, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
+MAX_WINDOW_DAYS = 90
+
+
+def window_days(shop_id: int) -> int:
+    days = db.session.scalar(sa.select(ShopTerms.after_sales_days).where(ShopTerms.shop_id == shop_id))
+    return current_app.config["AFTERSALES_WINDOW_DAYS"] if days is None else days
+
+
+def window_ends(order: Order) -> dt.datetime | None:
+    """When the buyer's right to ask ends: the window counts from delivery (None: not delivered yet,
+    so still open)."""
+    received = as_utc(order.delivered_at or order.completed_at)
+    return received + dt.timedelta(days=window_days(order.shop_id)) if received else None
+
+
+def open_request(order_id: int) -> AfterSale | None:
+    return db.session.scalar(sa.select(AfterSale).where(AfterSale.order_id == order_id, AfterSale.status.in_(OPEN)))
+
+
+def refusal(order: Order) -> str | None:
+    """Why the buyer cannot ask for after-sales on ``order`` now (None: he can)."""
+    if order.status not in ASKABLE or refunds.payment_of(order) is None:
+        return _("只有已付款且商家已接单的订单可以申请售后")
+    ends = window_ends(order)
+    if ends is not None and utcnow() > ends:
+        return _("已超过售后期限（收货后 %(days)d 天）", days=window_days(order.shop_id))
+    if open_request(order.id) is not None:
+        return _("这个订单已有处理中的售后申请")
+    if refunds.refundable_cents(order) <= 0:
+        return _("这个订单已全部退款")
+    return None
+
+
+def askable_quantities(order: Order) -> dict[int, int]:
+    """{order line id: units the buyer may still ask for} (bought minus refunded)."""
+    done = refunds.refunded_quantities(order.id)
+    return {line.id: line.quantity - done.get(line.id, 0) for line in order.lines
+            if line.quantity - done.get(line.id, 0) > 0}
+
+
+def _text(raw, limit: int, *, field: str) -> str:
+    """Free text from a form: control characters gone, trimmed, refused (not cut) when too long."""
+    text = strip_controls(str(raw or "")).strip()
+    if len(text) > limit:
+        raise AfterSaleError(_("内容太长：最多 %(n)d 个字", n=limit), field=field)
+    return text
+
+
+def _enum(cls, raw, field: str, message: str):
+    try:
+        return cls(raw)
+    except ValueError:
+        raise AfterSaleError(message, field=field) from None
+
+
+def _picked_lines(order: Order, lines: dict) -> tuple[list[tuple[int, int]], int]:
+    left = askable_quantities(order)
+    by_id = {line.id: line for line in order.lines}
+    picked, value = [], 0
+    for raw_id, raw_qty in lines.items():
+        try:
+            line_id, qty = int(raw_id), int(str(raw_qty).strip() or 0)
+        except (TypeError, ValueError):
+            raise AfterSaleError(_("数量必须是整数"), field="lines") from None
+        if line_id not in by_id:
+            raise AfterSaleError(_("订单中没有这个商品"), status=404, code="not_found")
+        if qty == 0:
+            continue
+        line = by_id[line_id]
+        if qty < 0 or qty > left.get(line_id, 0):
+            raise AfterSaleError(_("%(title)s 最多可申请 %(n)d %(unit)s", title=line.product_title,
+                                   n=left.get(line_id, 0), unit=line.unit), field="lines")
+        picked.append((line_id, qty))
+        value += money.multiply(line.unit_price_cents, qty)
+    if not picked:
+        raise AfterSaleError(_("请选择要售后的商品和数量"), field="lines")
+    return picked, value
+
+
+def _amount(raw, ceiling: int) -> int:
+    if raw is None or str(raw).strip() == "":
+        return ceiling
+    try:
+        amount = money.parse_amount(str(raw).strip(), current_app.config["CURRENCY"])
+    except money.MoneyError as exc:
+        raise AfterSaleError(str(exc), field="amount") from None
+    if amount <= 0:
+        raise AfterSaleError(_("退款金额必须大于 0"), field="amount")
+    if amount > ceiling:
+        raise AfterSaleError(_("退款金额不能超过 %(max)s", max=money.format_cents(ceiling)), field="amount")
+    return amount
+
+
+def request_after_sale(order: Order, buyer, *, kind, reason, lines: dict, description: str = "", amount=None,
+                       uploads=()) -> AfterSale:
+    """The buyer asks for a refund or a return on some lines of his paid order. Refused (nothing
+    saved, photos included) past the shop's window, above what the lines cost or what is still
+    refundable, with another request open, or with a file that is not an image."""
+    kind = _enum(AfterSaleKind, kind, "kind", _("请选择售后类型"))
+    reason = _enum(AfterSaleReason, reason, "reason", _("请选择售后原因"))
+    description = _text(description or "", 500, field="description")
+    photos = photo_store.read_all(uploads)  # judged before anything is written
+    with atomic():
+        refunds.lock_order(order)  # one request at a time per order, even with two submits at once
+        db.session.refresh(order)
+        why = refusal(order)
+        if why:
+            raise AfterSaleError(why, status=409, code="not_allowed")
+        if kind == AfterSaleKind.RETURN and order.status not in RETURNABLE:
+            raise AfterSaleError(_("商品还没有发出，请申请仅退款"), field="kind")
+        picked, value = _picked_lines(order, lines)
+        amount = _amount(amount, min(value, refunds.refundable_cents(order)))
+        request = AfterSale(order_id=order.id, shop_id=order.shop_id, buyer_id=buyer.id, kind=kind, reason=reason,
+                            description=description, amount_cents=amount, status=S.REQUESTED)
+        request.lines = [AfterSaleLine(order_line_id=line_id, quantity=qty) for line_id, qty in picked]
+        db.session.add(request)
+        db.session.flush()
+        db.session.add(AfterSaleChange(after_sale_id=request.id, from_status=None, to_status=S.REQUESTED,
+                                       actor_id=buyer.id, note=description))
+        photo_store.attach(request, photos, buyer)
+        tell(request, "requested")
+    return request
+
+
+def _refund(request: AfterSale, actor, *, amount: int | None = None, restock: bool = False, note: str = ""):
+    """Refund the request's lines (``amount``: less than asked, e.g. a ruling) in the caller's
+    transaction; the request ends as refunded."""
+    # The move first: its conditional UPDATE lets one of two concurrent approvals through.
+    AFTER_SALE_MACHINE.move(request, S.REFUNDED, actor=actor, note=note)
+    try:
+        refund = refunds.create_refund(
+            request.order, actor, key=f"aftersale-{request.id}",
+            lines={line.order_line_id: line.quantity for line in request.lines},
+            amount_cents=request.amount_cents if amount is None else amount, restock=restock,
+            reason=_("售后 %(reason)s", reason=reason_label(request.reason)))
+    except PaymentError as exc:
+        raise AfterSaleError(str(exc), status=exc.status, code=exc.code, field="amount") from None
+    request.refund_id = refund.id
+    return refund
+
+
+def _expect(request: AfterSale, status: AfterSaleStatus, target: AfterSaleStatus) -> None:
+    """A verb that belongs to one status (approve: requested; receive: returned; rule: disputed),
+    even where the machine allows the same move from another."""
+    if request.status != status:
+        raise InvalidTransition(AFTER_SALE_MACHINE, request.status, target)
+
+
+def _send(refund) -> None:
+    if refund is not None and refund.status == RefundStatus.PENDING:
+        refunds.execute_refund(refund)
+
+
+def approve(request: AfterSale, actor, *, restock: bool = False, return_shipping=None, return_address: str = "",
+            note: str = "") -> AfterSale:
+    """The shop agrees. A refund (仅退款), or a return the shop waives (``return_shipping`` None),
+    is refunded at once; a return waits for the goods (the address and who pays the shipping)."""
+    note = _text(note or "", 300, field="note")
+    refund = None
+    with atomic():
+        if request.kind == AfterSaleKind.RETURN and return_shipping:
+            shipping = _enum(ReturnShipping, return_shipping, "return_shipping", _("请选择退货运费由谁承担"))
+            address = _text(return_address or "", 300, field="return_address")
+            if not address and shipping != ReturnShipping.NONE:
+                raise AfterSaleError(_("请填写退货地址"), field="return_address")
+            AFTER_SALE_MACHINE.move(request, S.AWAITING_RETURN, actor=actor, note=note, shop_note=note,
+                                    return_shipping=shipping, return_address=address)
+        else:
+            _expect(request, S.REQUESTED, S.REFUNDED)
+            refund = _refund(request, actor, restock=restock, note=note)
+            request.shop_note = note
+        tell(request, "approved")
+    _send(refund)
+    return request
+
+
+def mark_returned(request: AfterSale, buyer, *, carrier: str = "", tracking: str = "") -> AfterSale:
+    carrier = _text(carrier or "", 60, field="carrier")
+    tracking = _text(tracking or "", 60, field="tracking")
+    if request.return_shipping != ReturnShipping.NONE and not (carrier and tracking):
+        raise AfterSaleError(_("请填写快递公司和运单号"), field="tracking")
+    with atomic():
+        AFTER_SALE_MACHINE.move(request, S.RETURNED, actor=buyer, note=" ".join(filter(None, (carrier, tracking))),
+                                return_carrier=carrier, return_tracking=tracking)
+        tell(request, "returned")
+    return request
+
+
+def confirm_received(request: AfterSale, actor, *, restock: bool = True) -> AfterSale:
+    """The goods came back: refund, and put them back in stock when they can be sold again."""
+    with atomic():
+        _expect(request, S.RETURNED, S.REFUNDED)
+        refund = _refund(request, actor, restock=restock, note=_("商家已收到退货"))
+        tell(request, "approved")
+    _send(refund)
+    return request
+
+
+def refuse(request: AfterSale, actor, *, note: str) -> AfterSale:
+    note = _text(note or "", 300, field="note")
+    if not note:
+        raise AfterSaleError(_("请填写拒绝的理由"), field="note")
+    with atomic():
+        AFTER_SALE_MACHINE.move(request, S.REFUSED, actor=actor, note=note, shop_note=note)
+        tell(request, "refused")
+    return request
+
+
+def withdraw(request: AfterSale, buyer) -> AfterSale:
+    with atomic():
+        AFTER_SALE_MACHINE.move(request, S.WITHDRAWN, actor=buyer)
+        tell(request, "withdrawn")
+    return request
+
+
+def dispute(request: AfterSale, buyer, *, note: str, uploads=()) -> AfterSale:
+    """The buyer asks the platform to decide, with his statement (and more photos)."""
+    note = _text(note or "", 500, field="note")
+    if not note:
+        raise AfterSaleError(_("请说明需要平台介入的理由"), field="note")
+    photos = photo_store.read_all(uploads, already=len(request.photos))
+    with atomic():
+        AFTER_SALE_MACHINE.move(request, S.DISPUTED, actor=buyer, note=note, dispute_note=note)
+        photo_store.attach(request, photos, buyer)
+        tell(request, "disputed")
+    return request
+
+
+def rule(request: AfterSale, admin, *, decision: str, note: str, amount=None, restock: bool = False) -> AfterSale:
+    """The platform decides a dispute: refund (up to what was asked) or close it for the shop."""
+    note = _text(note or "", 300, field="note")
+    if not note:
+        raise AfterSaleError(_("请填写裁决说明"), field="note")
+    if decision not in ("refund", "reject"):
+        raise AfterSaleError(_("请选择裁决结果"), field="decision")
+    refund = None
+    with atomic():
+        before = {"status": request.status.value}
+        _expect(request, S.DISPUTED, S.REFUNDED if decision == "refund" else S.CLOSED)
+        if decision == "refund":
+            refund = _refund(request, admin, amount=_amount(amount, request.amount_cents), restock=restock, note=note)
+        else:
+            AFTER_SALE_MACHINE.move(request, S.CLOSED, actor=admin, note=note)
+        request.ruling_note = note
+        record_audit(admin, "after_sale.rule", "after_sale", request.id, before,
+                     {"status": request.status.value, "refund_id": request.refund_id}, note=note)
+        tell(request, "ruled")
+    _send(refund)
+    return request
+
+
+def save_window(shop, raw) -> int:
+    """The shop's after-sales window in days (1 to 90)."""
+    try:
+        days = int(str(raw).strip())
+    except (TypeError, ValueError):
+        days = -1
+    if not 1 <= days <= MAX_WINDOW_DAYS:
+        raise AfterSaleError(_("售后期限必须是 1 到 %(max)d 之间的整数天数", max=MAX_WINDOW_DAYS), field="days")
+    with atomic():
+        terms = db.session.scalar(sa.select(ShopTerms).where(ShopTerms.shop_id == shop.id)) or ShopTerms(
+            shop_id=shop.id, weigh_tolerance_bp=current_app.config["ORDER_WEIGH_TOLERANCE_BP"])
+        terms.after_sales_days = days
+        db.session.add(terms)
+    return days
