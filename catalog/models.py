@@ -140,7 +140,7 @@ class Variant(Base):
     def sellable(self) -> bool:
         """The one in-stock rule, in Python and in SQL: active, and at least the 起批量 (moq) is in
         stock, since nobody can order fewer. Product.in_stock is "any variant sellable"; every
-        domain that moves stock keeps it so (catalog.services.stock, orders.stock)."""
+        domain moves stock through catalog.services.stock, which keeps it so."""
         return self.active and self.stock >= self.moq
 
     @sellable.inplace.expression

@@ -16,7 +16,7 @@ Keys: locale, path with query string, and the versions of the groups the page de
 (``marketplace.cache``: a commit that changes a watched model bumps its group), so a product
 edited, hidden or re-priced is shown at once. Stock sold at checkout does not bump the catalogue
 (it would empty the cache at the order rate) unless a variant sells out or comes back from zero
-(orders.stock): a product page may show a stock figure up to ``PAGE_CACHE_SECONDS`` old to
+(catalog.services.stock): a product page may show a stock figure up to ``PAGE_CACHE_SECONDS`` old to
 anonymous visitors, never an "add to cart" for a sold-out variant; the cart and checkout always
 check the database. The store is Redis when REDIS_URL is set (shared by every worker) and otherwise a small
 in-process cache per worker bounded by ``PAGE_CACHE_ENTRIES``.

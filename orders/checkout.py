@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from catalog.services.stock import StockShort, record_movements, reserve_many, short_of
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from orders import cart as carts
@@ -34,7 +35,6 @@ from orders.models import (
     OrderStatus,
     OrderStatusChange,
 )
-from orders.stock import StockShort, record_movements, reserve_many, short_of
 from orders.weighing import is_weight_unit, line_tolerances
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")

@@ -98,7 +98,7 @@ def set_status(order: Order, target: OrderStatus, *, actor=None, note: str = "",
     current = order.status
     change = ORDER_MACHINE.move(order, target, actor=actor, note=note, **fields)
     if target in RELEASING:
-        from orders.stock import release_many
+        from catalog.services.stock import release_many
 
         quantities: dict[int, int] = {}
         # A line weighed at handover already moved the difference (orders.weighing), and units a

@@ -22,13 +22,13 @@ from flask.signals import Namespace
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from catalog.services.stock import StockShort, record_movements, release_many, reserve_many
 from catalog.units import WEIGHT_UNITS
 from marketplace import money
 from marketplace.db import atomic
 from marketplace.extensions import db
 from orders.cart import CartError
 from orders.models import Order, OrderLine, OrderStatus
-from orders.stock import StockShort, record_movements, release_many, reserve_many
 from orders.terms_models import LineWeighing, ShopTerms
 
 S = OrderStatus

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from catalog.models import Variant
+from catalog.services.stock import release_many
 from marketplace import money
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
@@ -159,12 +159,12 @@ def _create(order, actor, amount_cents, lines, reason, restock, key, *, settled:
     db.session.add(refund)
     db.session.flush()
     if refund.restock:
-        from catalog.services import release_stock
-
+        quantities: dict[int, int] = {}
         for line, qty in picked:
-            variant = db.session.get(Variant, line.variant_id) if line.variant_id else None
-            if variant is not None:
-                release_stock(variant, qty, kind="refund", order_id=order.id, actor=actor, reason=refund.reason)
+            if line.variant_id is not None:  # a variant deleted since: nothing to put back
+                quantities[line.variant_id] = quantities.get(line.variant_id, 0) + qty
+        release_many(quantities, kind="refund", order_ids=dict.fromkeys(quantities, order.id),
+                     actor_id=getattr(actor, "id", None), reason=refund.reason)
     if payment.method in OFFLINE_METHODS:
         # The shop paid the buyer back itself; the platform gives back its commission share.
         REFUND_MACHINE.move(refund, RefundStatus.SUCCEEDED, actor=actor)

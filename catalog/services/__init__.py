@@ -2,8 +2,9 @@
 machine, stock.
 
 Each verb runs in one ``atomic()`` transaction (commits on success, rolls back and raises on
-refusal); called inside another verb's ``atomic()`` it joins that transaction. ``release_stock``
-runs in the caller's refund transaction (checkout takes and gives back stock through orders.stock).
+refusal); called inside another verb's ``atomic()`` it joins that transaction. Every stock rule
+lives in one module, catalog.services.stock, which orders (checkout, cancellations, weighing) and
+payments (a refund's restock) call too.
 Refusals raise ``CatalogError`` (user-facing message, with per-field messages in ``errors``),
 ``InvalidTransition`` or ``OutOfStock``.
 """

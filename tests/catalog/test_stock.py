@@ -1,6 +1,6 @@
 """Stock never goes negative: merchant adjustments, and stock given back by a refund.
 
-Checkout takes stock through orders.stock; its races are tested in tests/orders."""
+Checkout takes stock through reserve_many in the same module; its races are tested in tests/orders."""
 
 from __future__ import annotations
 

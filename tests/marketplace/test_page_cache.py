@@ -281,9 +281,9 @@ def test_redis_down_renders_the_page(app_config):
 
 def test_a_variant_selling_out_or_coming_back_shows_at_once(page_app, catalogue):
     """Checkout's stock updates keep the cache, except when a variant runs out or is restocked
-    from nothing (orders.stock bumps the catalogue then): "add to cart" goes and comes back at once."""
+    from nothing (catalog.services.stock bumps the catalogue then): "add to cart" goes and comes back at once."""
     from catalog.models import Variant
-    from orders.stock import release_many, reserve_many
+    from catalog.services.stock import release_many, reserve_many
 
     _shop, ids = catalogue
     url = f"/p/{ids[1]}"
@@ -311,7 +311,7 @@ def test_a_variant_selling_out_or_coming_back_shows_at_once(page_app, catalogue)
 
 def test_a_rolled_back_sell_out_keeps_the_cache(page_app, catalogue):
     from catalog.models import Variant
-    from orders.stock import reserve_many
+    from catalog.services.stock import reserve_many
 
     _shop, ids = catalogue
     url = f"/p/{ids[2]}"

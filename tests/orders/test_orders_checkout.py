@@ -166,7 +166,8 @@ def test_out_of_stock_at_placement_changes_nothing(make_user, make_shop, make_va
 
 def test_out_of_stock_race_rolls_back_every_line(app, make_user, make_shop, make_variant, user_cart):
     """Stock vanishes between the cart check and the reservation: the conditional UPDATE catches it."""
-    from orders import checkout, stock
+    from catalog.services import stock
+    from orders import checkout
 
     buyer = make_user()
     shop = make_shop()
