@@ -9,9 +9,10 @@ bp = Blueprint("aftersales", __name__)
 def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from aftersales import status
+    from aftersales import services, status
     from aftersales.views.panel import order_panel
     from marketplace.domains import NavItem, add_blocks, register
+    from orders.status import RESTOCKED
 
     app.config.setdefault("AFTERSALES_WINDOW_DAYS", 7)
     app.config.setdefault("AFTERSALES_MAX_PHOTOS", 6)
@@ -23,5 +24,7 @@ def init_app(app: Flask) -> None:
              models=("models",), nav=(
                  NavItem("aftersales.merchant_list", _l("售后处理"), menu="merchant", order=45),
                  NavItem("aftersales.my_requests", _l("我的售后"), menu="user", order=31)))
+    if services.credit_restocks not in RESTOCKED:
+        RESTOCKED.append(services.credit_restocks)
     for page in ("buyer_order", "merchant_order", "admin_order"):
         add_blocks(app, page, order_panel(page))

@@ -49,7 +49,7 @@ def case_json(case: AfterSale) -> dict:
         "return_shipping": case.return_shipping.value if case.return_shipping else None,
         "return_address": case.return_address, "return_carrier": case.return_carrier,
         "return_tracking": case.return_tracking, "shop_note": case.shop_note, "dispute_note": case.dispute_note,
-        "ruling_note": case.ruling_note, "refund_id": case.refund_id, "created_at": case.created_at.isoformat(),
+        "ruling_note": case.ruling_note, "refund_id": case.refund_id, "credited_cents": case.credited_cents, "created_at": case.created_at.isoformat(),
         "history": [{"status": h.to_status.value, "status_label": status_label(h.to_status),
                      "at": h.created_at.isoformat(), "note": h.note} for h in case.history],
     }

@@ -49,6 +49,9 @@ class AfterSaleSchema(Schema):
     dispute_note = req(fields.String)
     ruling_note = req(fields.String)
     refund_id = opt(fields.Integer)
+    credited_cents = req(fields.Integer, metadata={"description": "On credit (月结) with the statement not paid "
+                                                                  "yet: what was taken off the statement instead "
+                                                                  "of a refund"})
     created_at = req(fields.DateTime)
     history = listing(AfterSaleChangeSchema)
 

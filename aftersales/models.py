@@ -75,8 +75,13 @@ class AfterSale(Base):
     dispute_note: Mapped[str] = mapped_column(sa.String(500), default="")
     #: The platform's decision, shown to both sides.
     ruling_note: Mapped[str] = mapped_column(sa.String(300), default="")
-    #: The refund that settled it (payments.refunds.Refund.id).
+    #: The refund that settled it (payments.refunds.Refund.id) ...
     refund_id: Mapped[int | None] = mapped_column(sa.ForeignKey("refunds.id", ondelete="SET NULL"))
+    #: ... or, on an order bought on credit whose statement is not paid yet, what was taken off the
+    #: statement instead (no money moved) ...
+    credited_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: ... and whether its units went back in stock then (a refund records its own restock).
+    credit_restocked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[dt.datetime | None]

@@ -28,6 +28,7 @@ from aftersales.models import (
 )
 from aftersales.notify import tell
 from aftersales.status import AFTER_SALE_MACHINE, OPEN, reason_label
+from catalog.services.stock import release_many
 from marketplace import money
 from marketplace.admin.services import record_audit
 from marketplace.db import as_utc, atomic, utcnow
@@ -36,7 +37,7 @@ from marketplace.states import InvalidTransition
 from marketplace.text import strip_controls
 from orders.models import Order, OrderStatus
 from orders.terms_models import ShopTerms
-from payments import refunds
+from payments import credit, refunds
 from payments.errors import PaymentError
 from payments.models import RefundStatus
 
@@ -65,23 +66,57 @@ def open_request(order_id: int) -> AfterSale | None:
     return db.session.scalar(sa.select(AfterSale).where(AfterSale.order_id == order_id, AfterSale.status.in_(OPEN)))
 
 
+def _credited(order_id: int) -> tuple[int, dict[int, int]]:
+    """What after-sales took off the order's credit statement: (amount, {order line id: units})."""
+    rows = db.session.execute(
+        sa.select(AfterSale.id, AfterSale.credited_cents, AfterSaleLine.order_line_id, AfterSaleLine.quantity)
+        .join(AfterSaleLine).where(AfterSale.order_id == order_id, AfterSale.status == S.REFUNDED,
+                                   AfterSale.refund_id.is_(None))).all()
+    amounts, units = {}, {}
+    for case_id, cents, line_id, qty in rows:
+        amounts[case_id] = cents
+        units[line_id] = units.get(line_id, 0) + qty
+    return sum(amounts.values()), units
+
+
+def credit_restocks(order: Order) -> dict[int, int]:
+    """Registered with orders.status.RESTOCKED: units a credit (no refund) put back in stock, which
+    a cancellation must not release again. (A refund's restock is counted by payments.)"""
+    rows = db.session.execute(
+        sa.select(AfterSaleLine.order_line_id, sa.func.sum(AfterSaleLine.quantity)).join(AfterSale)
+        .where(AfterSale.order_id == order.id, AfterSale.status == S.REFUNDED, AfterSale.refund_id.is_(None),
+               AfterSale.credit_restocked.is_(True)).group_by(AfterSaleLine.order_line_id)).all()
+    return dict(rows)
+
+
+def owed_back(order: Order) -> int:
+    """The most the buyer can still get back: what is refundable of what he paid, or, on credit with
+    the statement not paid yet, what the order still owes on it."""
+    if refunds.payment_of(order) is not None:
+        return max(refunds.refundable_cents(order) - _credited(order.id)[0], 0)
+    return credit.open_charge_cents(order)
+
+
 def refusal(order: Order) -> str | None:
     """Why the buyer cannot ask for after-sales on ``order`` now (None: he can)."""
-    if order.status not in ASKABLE or refunds.payment_of(order) is None:
+    paid = refunds.payment_of(order) is not None or credit.charge_of(order) is not None
+    if order.status not in ASKABLE or not paid:
         return _("只有已付款且商家已接单的订单可以申请售后")
     ends = window_ends(order)
     if ends is not None and utcnow() > ends:
         return _("已超过售后期限（收货后 %(days)d 天）", days=window_days(order.shop_id))
     if open_request(order.id) is not None:
         return _("这个订单已有处理中的售后申请")
-    if refunds.refundable_cents(order) <= 0:
+    if owed_back(order) <= 0:
         return _("这个订单已全部退款")
     return None
 
 
 def askable_quantities(order: Order) -> dict[int, int]:
-    """{order line id: units the buyer may still ask for} (bought minus refunded)."""
+    """{order line id: units the buyer may still ask for} (bought minus refunded or credited)."""
     done = refunds.refunded_quantities(order.id)
+    for line_id, units in _credited(order.id)[1].items():
+        done[line_id] = done.get(line_id, 0) + units
     return {line.id: line.quantity - done.get(line.id, 0) for line in order.lines
             if line.quantity - done.get(line.id, 0) > 0}
 
@@ -157,7 +192,7 @@ def request_after_sale(order: Order, buyer, *, kind, reason, lines: dict, descri
         if kind == AfterSaleKind.RETURN and order.status not in RETURNABLE:
             raise AfterSaleError(_("商品还没有发出，请申请仅退款"), field="kind")
         picked, value = _picked_lines(order, lines)
-        amount = _amount(amount, min(value, refunds.refundable_cents(order)))
+        amount = _amount(amount, min(value, owed_back(order)))
         request = AfterSale(order_id=order.id, shop_id=order.shop_id, buyer_id=buyer.id, kind=kind, reason=reason,
                             description=description, amount_cents=amount, status=S.REQUESTED)
         request.lines = [AfterSaleLine(order_line_id=line_id, quantity=qty) for line_id, qty in picked]
@@ -175,16 +210,38 @@ def _refund(request: AfterSale, actor, *, amount: int | None = None, restock: bo
     transaction; the request ends as refunded."""
     # The move first: its conditional UPDATE lets one of two concurrent approvals through.
     AFTER_SALE_MACHINE.move(request, S.REFUNDED, actor=actor, note=note)
+    order = request.order
+    amount = request.amount_cents if amount is None else amount
+    lines = {line.order_line_id: line.quantity for line in request.lines}
+    if refunds.payment_of(order) is None:  # on credit, the statement not paid yet: it owes less
+        _credit(request, order, actor, amount, lines, restock)
+        return None
+    if amount > owed_back(order):
+        raise AfterSaleError(_("退款金额不能超过 %(max)s", max=money.format_cents(owed_back(order))), field="amount")
     try:
-        refund = refunds.create_refund(
-            request.order, actor, key=f"aftersale-{request.id}",
-            lines={line.order_line_id: line.quantity for line in request.lines},
-            amount_cents=request.amount_cents if amount is None else amount, restock=restock,
-            reason=_("售后 %(reason)s", reason=reason_label(request.reason)))
+        refund = refunds.create_refund(order, actor, key=f"aftersale-{request.id}", lines=lines, amount_cents=amount,
+                                       restock=restock, reason=_("售后 %(reason)s", reason=reason_label(request.reason)))
     except PaymentError as exc:
         raise AfterSaleError(str(exc), status=exc.status, code=exc.code, field="amount") from None
     request.refund_id = refund.id
     return refund
+
+
+def _credit(request: AfterSale, order: Order, actor, amount: int, lines: dict[int, int], restock: bool) -> None:
+    refunds.lock_order(order)
+    if credit.reduce_charge(order, amount) != amount:
+        raise AfterSaleError(_("退款金额不能超过 %(max)s", max=money.format_cents(credit.open_charge_cents(order))),
+                             field="amount")
+    request.credited_cents = amount
+    if restock:
+        by_line = {line.id: line.variant_id for line in order.lines}
+        quantities: dict[int, int] = {}
+        for line_id, qty in lines.items():
+            if by_line.get(line_id) is not None:
+                quantities[by_line[line_id]] = quantities.get(by_line[line_id], 0) + qty
+        release_many(quantities, kind="refund", order_ids=dict.fromkeys(quantities, order.id),
+                     actor_id=getattr(actor, "id", None), reason=_("售后 %(reason)s", reason=reason_label(request.reason)))
+        request.credit_restocked = True
 
 
 def _expect(request: AfterSale, status: AfterSaleStatus, target: AfterSaleStatus) -> None:

@@ -211,8 +211,17 @@ def charge_of(order: Order) -> CreditCharge | None:
     return db.session.scalar(sa.select(CreditCharge).where(CreditCharge.order_id == order.id))
 
 
-def reduce_for_weighing(order: Order, owed: int) -> int:
-    """A weighed shortfall on an order bought on credit: it owes that much less (not once paid)."""
+def open_charge_cents(order: Order) -> int:
+    """What an order bought on credit still owes on a statement not paid yet (0: none, or paid)."""
+    charge = charge_of(order)
+    if charge is None or (charge.statement is not None and charge.statement.status == T.PAID):
+        return 0
+    return charge.amount_cents
+
+
+def reduce_charge(order: Order, owed: int) -> int:
+    """An order bought on credit owes ``owed`` less (a weighed shortfall, an after-sales credit), as
+    far as its charge goes and not once its statement is paid; returns what was taken off."""
     charge = charge_of(order)
     if charge is None or (charge.statement is not None and charge.statement.status == T.PAID):
         return 0
@@ -238,7 +247,7 @@ def on_cancelled(order: Order) -> None:
     """A credit order cancelled before its statement is paid owes nothing (a weighed overage included)."""
     charge = charge_of(order)
     if charge is not None:
-        reduce_for_weighing(order, charge.amount_cents)
+        reduce_charge(order, charge.amount_cents)
 
 
 # --- statements --------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def _give_back(weighing, order, actor) -> None:
             due.amount_cents -= cut
             weighing.refunded_cents = cut
         else:
-            weighing.refunded_cents = credit.reduce_for_weighing(order, owed)
+            weighing.refunded_cents = credit.reduce_charge(order, owed)
         return
     amount = min(owed, refunds.refundable_cents(order))
     if amount <= 0:

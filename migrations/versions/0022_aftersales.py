@@ -34,6 +34,8 @@ def upgrade():
     sa.Column('dispute_note', sa.String(length=500), nullable=False),
     sa.Column('ruling_note', sa.String(length=300), nullable=False),
     sa.Column('refund_id', sa.Integer(), nullable=True),
+    sa.Column('credited_cents', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('credit_restocked', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
