@@ -28,16 +28,17 @@ def init_app(app: Flask) -> None:
     """Home-page blocks, the shop page's product list, merchant links and template helpers."""
     from flask_babel import lazy_gettext as _l
 
-    from catalog import home_cache, pricing  # noqa: F401  (home_cache: registers its cache invalidation)
+    from catalog import figures, home_cache, pricing  # noqa: F401  (home_cache: registers its cache invalidation)
     from catalog.search import register_products
     from catalog.services import certification_labels, image_prefix
-    from marketplace.domains import NavItem, add_blocks, register
+    from marketplace.domains import NavItem, add_blocks, add_panel, register
     from marketplace.templating import media_url
 
     register_products()
 
     add_blocks(app, "home", _home_blocks)
     add_blocks(app, "shop", _shop_products)
+    add_panel(app, "merchant_dashboard", figures.panels)  # variants running out of stock
     register(app, "catalog", blueprint=bp,
              routes=("views.public", "views.merchant", "views.admin", "views.imports", "search_views", "api",
                      "merchant_api"),

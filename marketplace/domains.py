@@ -133,6 +133,36 @@ def page_blocks(app: Flask, page: str, *args) -> dict:
     return values
 
 
+@dataclass(frozen=True)
+class Panel:
+    """A block one domain puts on another domain's page (a dashboard): ``template`` is included
+    with ``panel`` in its context (``panel.values``), panels are placed by ``order``."""
+
+    template: str
+    values: dict = field(default_factory=dict)
+    order: int = 100
+
+
+def add_panel(app: Flask, page: str, provider: Callable[..., Iterable]) -> None:
+    """A domain's panels on another domain's page: ``provider(*args)`` returns an iterable of items
+    with an ``order`` (``Panel``s, or what the page asks for: the merchant dashboard's actions).
+
+    Pages: "merchant_actions" (the shop: marketplace.figures.Action items), "merchant_dashboard"
+    (the shop and a marketplace.figures.Window), "admin_dashboard" (the Window). Unlike
+    :func:`add_blocks`, whose values are merged into one dict, every provider's items are kept,
+    in order; the page's own domain asks with :func:`page_panels` and never imports the others.
+    """
+    providers = app.extensions.setdefault("page_panels", {}).setdefault(page, [])
+    if provider not in providers:
+        providers.append(provider)
+
+
+def page_panels(app: Flask, page: str, *args) -> list:
+    """Every provider's items for ``page``, sorted by their ``order`` (registration order on ties)."""
+    items = [item for provider in app.extensions.get("page_panels", {}).get(page, []) for item in provider(*args)]
+    return sorted(items, key=lambda item: item.order)
+
+
 def seed_steps(app: Flask) -> list[tuple[str, Callable]]:
     """(domain name, function) of every domain with demo data, in registration order."""
     steps = []

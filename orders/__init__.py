@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     from flask import current_app
     from flask_login import user_logged_in
 
-    from orders import cart, delivery, jobs, privacy, status, terms_privacy
+    from orders import cart, delivery, figures, jobs, privacy, status, terms_privacy
 
     app.config.setdefault("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
     app.config.setdefault("ORDER_AUTO_COMPLETE_DAYS", 7)
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     jobs.register(app)
     privacy.register(app)
     terms_privacy.register(app)
+    figures.register(app)  # the dashboards' order panels
 
     def _merge(sender, user, **extra):
         cart.merge_visitor_cart(user)

@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
 
     from orders.status import HANDOVER_CHECKS, RESTOCKED, order_status_changed
     from orders.weighing import line_weighed
-    from payments import hooks, offline, privacy, refunds, weighed
+    from payments import figures, hooks, offline, privacy, refunds, weighed
 
     app.config.setdefault("PAYMENT_OFFLINE_HOLD_HOURS", 72)
     order_status_changed.connect(hooks.on_status_signal, app, weak=False)
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     if refunds.restocked_quantities not in RESTOCKED:
         RESTOCKED.append(refunds.restocked_quantities)
     privacy.register(app)
+    figures.register(app)  # refunds taken off the sales figures, offline payments waiting
     from marketplace.domains import NavItem, add_blocks, register
     from payments.status import dispute_label, label
 

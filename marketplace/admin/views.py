@@ -7,7 +7,7 @@ input and call ``marketplace.admin.services``; refusals come back as flash messa
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,8 +18,10 @@ from marketplace.accounts.policy import admin_required
 from marketplace.admin import bp, services
 from marketplace.admin.log_views import pretty_json
 from marketplace.admin.models import AuditEntry
+from marketplace.domains import page_panels
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.figures import Window
 from marketplace.mail.models import OutboxMessage, OutboxStatus
 from marketplace.privacy.admin_views import erase_context
 from marketplace.shops.labels import SHOP_STATUS_BADGES, SHOP_STATUS_LABELS, SHOP_TYPE_LABELS
@@ -57,7 +59,8 @@ def _count(stmt) -> int:
 @bp.get("")
 @admin_required
 def index():
-    """The overview: what waits for the admin, with links."""
+    """The overview: what waits for the admin, with links, then the market's figures of the last 30
+    days, one panel per domain (marketplace.domains.add_panel "admin_dashboard")."""
     by_status = dict(db.session.execute(sa.select(Shop.status, sa.func.count()).group_by(Shop.status)).all())
     shop_counts = [(s, by_status.get(s, 0)) for s in ShopStatus]
     mail_counts = dict(db.session.execute(
@@ -66,7 +69,8 @@ def index():
         "admin/index.html", shop_counts=shop_counts, pending=by_status.get(ShopStatus.PENDING, 0),
         users=db.session.scalar(sa.select(sa.func.count(User.id))) or 0,
         queued_mail=mail_counts.get(OutboxStatus.QUEUED, 0), failed_mail=mail_counts.get(OutboxStatus.FAILED, 0),
-        audit_count=db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) or 0)
+        audit_count=db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) or 0,
+        panels=page_panels(current_app, "admin_dashboard", Window.last()))
 
 
 # --- shops ----------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.domains import nav_items, page_blocks
+from marketplace.domains import nav_items, page_blocks, page_panels
 from marketplace.errors import form_errors
 from marketplace.extensions import db
+from marketplace.figures import Window
 from marketplace.i18n import current_locale_code
 from marketplace.media import get_storage
 from marketplace.page_cache import cached_page
@@ -21,6 +22,7 @@ from marketplace.shops import staff as staff_svc
 from marketplace.shops.forms import InviteForm, ReasonlessForm, ShopApplyForm, ShopEditForm, as_choices
 from marketplace.shops.models import MemberRole, ShopInvite, ShopMember, ShopStatus, ShopType
 from marketplace.shops.policy import (
+    MERCHANT_STATUSES,
     current_shop,
     is_owner,
     licence_shop_or_404,
@@ -92,8 +94,12 @@ def dashboard():
     shop = member.shop
     links = [(item.endpoint, item.label) for item in nav_items(current_app, "merchant")
              if item.visible is None or item.visible(current_user)]
+    actions, panels = [], []
+    if shop.status in MERCHANT_STATUSES:  # the shop's own figures, for its owner and staff only
+        actions = page_panels(current_app, "merchant_actions", shop)
+        panels = page_panels(current_app, "merchant_dashboard", shop, Window.last())
     return render_template("shops/dashboard.html", shop=shop, member=member, links=links,
-                           is_owner=member.role == MemberRole.OWNER)
+                           is_owner=member.role == MemberRole.OWNER, actions=actions, panels=panels)
 
 
 @bp.route("/merchant/shop", methods=["GET", "POST"])

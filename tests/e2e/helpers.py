@@ -126,9 +126,10 @@ def licence_png(directory: Path, name: str = "licence.png", text: str = "营业�
     return path
 
 
-def screenshot(page: Page, name: str, width: int = 1000, height: int = 800) -> Path | None:
+def screenshot(page: Page, name: str, width: int = 1000, height: int = 800, at: str | None = None) -> Path | None:
     """Save a small PNG of the current page for the README, only when MARKETPLACE_SCREENSHOTS names a
-    folder (a normal test run never writes into the tree)."""
+    folder (a normal test run never writes into the tree). ``at``: a selector to scroll to the top
+    (the page's top by default)."""
     folder = os.environ.get(SCREENSHOTS_ENV)
     if not folder:
         return None
@@ -140,7 +141,11 @@ def screenshot(page: Page, name: str, width: int = 1000, height: int = 800) -> P
     target.mkdir(parents=True, exist_ok=True)
     old = page.viewport_size
     page.set_viewport_size({"width": width, "height": height})
-    page.evaluate("() => { if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0); }")
+    page.evaluate("""(at) => {
+        if (document.activeElement) document.activeElement.blur();
+        const target = at && document.querySelector(at);
+        if (target) target.scrollIntoView({block: "start"}); else window.scrollTo(0, 0);
+    }""", at)
     try:
         png = page.screenshot(full_page=False, animations="disabled")
     finally:
