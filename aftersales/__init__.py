@@ -11,7 +11,7 @@ def init_app(app: Flask) -> None:
 
     from aftersales import services, status
     from aftersales.views.panel import order_panel
-    from marketplace.domains import NavItem, add_blocks, register
+    from marketplace.domains import NavItem, add_blocks, add_panel, register
     from orders.status import RESTOCKED
 
     app.config.setdefault("AFTERSALES_WINDOW_DAYS", 7)
@@ -26,5 +26,8 @@ def init_app(app: Flask) -> None:
                  NavItem("aftersales.my_requests", _l("我的售后"), menu="user", order=31)))
     if services.credit_restocks not in RESTOCKED:
         RESTOCKED.append(services.credit_restocks)
+    from aftersales.figures import actions
+
+    add_panel(app, "merchant_actions", actions)
     for page in ("buyer_order", "merchant_order", "admin_order"):
         add_blocks(app, page, order_panel(page))

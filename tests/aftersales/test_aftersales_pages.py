@@ -174,3 +174,13 @@ def test_the_merchant_api_lists_approves_and_refuses(received, erp, app, make_us
     done = client.post(f"{base}/{first.id}/receive", json={"restock": True}, headers=headers).get_json()
     assert done["status"] == "refunded" and done["refund_id"] and [h["status"] for h in done["history"]] == [
         "requested", "awaiting_return", "returned", "refunded"]
+
+
+def test_the_merchant_dashboard_counts_requests_to_handle(received, login, client):
+    from aftersales import services
+
+    order = received()
+    services.request_after_sale(order, order.buyer, kind="refund", reason="quality", lines={order.lines[0].id: 1})
+    login(order.shop.members[0].user)
+    page = client.get("/merchant").get_data(as_text=True)
+    assert "售后待处理" in page and 'href="/merchant/after-sales"' in page
