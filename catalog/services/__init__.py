@@ -5,20 +5,28 @@ Each verb runs in one ``atomic()`` transaction (commits on success, rolls back a
 refusal); called inside another verb's ``atomic()`` it joins that transaction. ``release_stock``
 runs in the caller's refund transaction (checkout takes and gives back stock through orders.stock).
 Refusals raise ``CatalogError`` (user-facing message, with per-field messages in ``errors``),
-``InvalidTransition`` or ``OutOfStock``.
+``InvalidTransition``, ``ProductBlocked`` or ``OutOfStock``. Listing moderation (the admin's verbs
+and buyers' reports) is ``catalog.services.moderation``.
 """
 
 from __future__ import annotations
 
 from catalog.services.errors import CatalogError, OutOfStock
 from catalog.services.products import (
+    MERCHANT_TARGETS,
     PRODUCT_STATUS,
+    STATUS_LABELS,
+    ProductBlocked,
+    category_requires_approval,
     certification_labels,
     create_product,
     duplicate_product,
     hide,
     image_prefix,
+    move_product,
+    needs_approval,
     publish,
+    publish_problem,
     refresh_product,
     set_status,
     soft_delete,
@@ -36,8 +44,10 @@ from catalog.services.validation import (
 )
 
 __all__ = [
-    "CODE_RE", "MAX_ATTRIBUTES", "MAX_STOCK", "MAX_TIERS", "MAX_VARIANTS", "PRODUCT_STATUS", "CatalogError",
-    "OutOfStock", "adjust_stock", "certification_labels", "clean_product_fields", "clean_variants",
-    "create_product", "current_stock", "duplicate_product", "hide", "image_prefix", "publish",
-    "refresh_product", "release_stock", "set_status", "set_stock", "soft_delete", "stock_history", "update_product",
+    "CODE_RE", "MAX_ATTRIBUTES", "MAX_STOCK", "MAX_TIERS", "MAX_VARIANTS", "MERCHANT_TARGETS", "PRODUCT_STATUS",
+    "STATUS_LABELS", "CatalogError", "OutOfStock", "ProductBlocked", "adjust_stock", "category_requires_approval",
+    "certification_labels",
+    "clean_product_fields", "clean_variants", "create_product", "current_stock", "duplicate_product", "hide",
+    "image_prefix", "move_product", "needs_approval", "publish", "publish_problem", "refresh_product",
+    "release_stock", "set_status", "set_stock", "soft_delete", "stock_history", "update_product",
 ]
