@@ -15,7 +15,6 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from catalog import services
-from catalog.services import STATUS_LABELS
 from catalog.merchant_schemas import (
     MerchantProductListSchema,
     MerchantProductQuerySchema,
@@ -30,6 +29,7 @@ from catalog.merchant_schemas import (
 )
 from catalog.models import Category, Product, ProductStatus, Variant
 from catalog.queries import title_or_code_contains
+from catalog.services import STATUS_LABELS
 from marketplace.accounts.scopes import MERCHANT
 from marketplace.api import api_bp, api_login_required, page_of, scoped
 from marketplace.db import as_utc

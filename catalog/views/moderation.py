@@ -60,10 +60,28 @@ def admin_products():
                                              reported=reported, q=q)
     page = paginate(stmt, per_page=PER_PAGE)
     reports = moderation_queries.open_report_counts([p.id for p in page.items])
+    categories = all_categories(False)
     return render_template("catalog/admin/products.html", page=page, reports=reports, shop_id=shop_id,
                            category_id=category.id if category else None, status=status, reported=reported, q=q,
-                           shops=moderation_queries.shops_with_products(), categories=all_categories(False),
+                           shops=moderation_queries.shops_with_products(), categories=categories,
+                           category_paths=_localized_paths(categories),
                            status_filters=STATUS_FILTER_LABELS, counts=moderation_queries.queue_counts())
+
+
+def _localized_paths(categories: list[Category]) -> dict[int, str]:
+    """Each category's path in the admin's language (农产品/水果, Farm produce/Fruit)."""
+    from marketplace.i18n import current_locale_code
+
+    locale = current_locale_code()
+    by_id = {c.id: c for c in categories}
+    paths: dict[int, str] = {}
+    for cat in categories:
+        names, node, seen = [], cat, 0
+        while node is not None and seen < 10:
+            names.append(node.localized_name(locale))
+            node, seen = by_id.get(node.parent_id), seen + 1
+        paths[cat.id] = "/".join(reversed(names))
+    return paths
 
 
 def _product_or_404(product_id: int):

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from catalog.categories import find_category, set_category_approval
 from catalog.models import Category, Product, ProductStatus
-from catalog.services import set_status, update_product
 from catalog.services import moderation as mod
+from catalog.services import set_status, update_product
 from marketplace.accounts import services as accounts
 from marketplace.admin.models import AuditEntry
 from marketplace.mail.models import OutboxMessage
