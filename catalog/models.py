@@ -266,7 +266,7 @@ class ProductReport(Base):
     text: Mapped[str] = mapped_column(sa.String(500), default="")
     status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus), default=ReportStatus.OPEN, index=True)
     #: True while open, NULL once closed (see the unique constraint).
-    is_open: Mapped[bool | None] = mapped_column(default=True)
+    is_open: Mapped[bool | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     resolved_at: Mapped[dt.datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -162,3 +162,21 @@ def test_reports_are_in_the_buyers_privacy_export(app, buyer, make_product):
     assert (row["product_id"], row["reason"], row["text"]) == (product.id, "misleading", "价格不实")
     erase_reports(Erasure(user=buyer, actor=buyer))
     assert export_reports(buyer, 100)[0]["text"] == ""
+
+
+def test_the_database_keeps_one_open_report_per_buyer_and_product(db, buyer, make_product):
+    """What a double submit racing past the service's check meets: the unique constraint (closed
+    reports, whose is_open is NULL, never clash)."""
+    product = make_product()
+    for _n in range(2):
+        db.session.add(ProductReport(product_id=product.id, reporter_id=buyer.id, reason="other", text="",
+                                     status=ReportStatus.DISMISSED, is_open=None))
+    db.session.add(ProductReport(product_id=product.id, reporter_id=buyer.id, reason="other", text="",
+                                 status=ReportStatus.OPEN, is_open=True))
+    db.session.commit()
+    db.session.add(ProductReport(product_id=product.id, reporter_id=buyer.id, reason="counterfeit", text="",
+                                 status=ReportStatus.OPEN, is_open=True))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    assert len(reports(db)) == 3
