@@ -6,6 +6,12 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("catalog", __name__)
 
+#: Defaults a deployment may override in the config.
+DEFAULTS = {
+    #: Listing reports a visitor (by IP) may send.
+    "CATALOG_REPORT_RATELIMIT": "5 per minute;30 per day",
+}
+
 
 def _home_blocks() -> dict:
     # cached choices, fresh rows (see catalog.home_cache)
@@ -26,11 +32,14 @@ def _shop_products(shop) -> dict:
 
 def init_app(app: Flask) -> None:
     """Home-page blocks, the shop page's product list, merchant links and template helpers."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+
     from flask_babel import lazy_gettext as _l
 
-    from catalog import figures, home_cache, pricing  # noqa: F401  (home_cache: registers its cache invalidation)
+    from catalog import figures, home_cache, pricing, privacy  # noqa: F401  (home_cache: registers its cache invalidation)
     from catalog.search import register_products
-    from catalog.services import certification_labels, image_prefix
+    from catalog.services import certification_labels, image_prefix, needs_approval
     from marketplace.domains import NavItem, add_blocks, add_panel, register
     from marketplace.templating import media_url
 
@@ -40,8 +49,8 @@ def init_app(app: Flask) -> None:
     add_blocks(app, "shop", _shop_products)
     add_panel(app, "merchant_dashboard", figures.panels)  # variants running out of stock
     register(app, "catalog", blueprint=bp,
-             routes=("views.public", "views.merchant", "views.admin", "views.imports", "search_views", "api",
-                     "merchant_api"),
+             routes=("views.public", "views.merchant", "views.admin", "views.moderation", "views.reports",
+                     "views.imports", "search_views", "api", "merchant_api"),
              models=("models",), cli=("cli",), seed="catalog.seed:seed_demo_catalog",
              nav=(NavItem("catalog.categories", _l("全部分类"), order=10),
                   NavItem("catalog.merchant_products", _l("商品管理"), menu="merchant", order=10),
@@ -59,6 +68,14 @@ def init_app(app: Flask) -> None:
     def certification_label(code: str) -> str:
         return certification_labels().get(code, code)
 
+    def product_status_label(status) -> str:
+        from catalog.models import ProductStatus
+        from catalog.services import STATUS_LABELS
+
+        return str(STATUS_LABELS[ProductStatus(status)])
+
     app.jinja_env.globals.update(product_image_url=product_image_url, product_srcset=product_srcset,
                                  certification_label=certification_label, price_per_kg=pricing.price_per_kg,
-                                 tier_ladder=pricing.ladder, photo_prefix=image_prefix)
+                                 tier_ladder=pricing.ladder, photo_prefix=image_prefix,
+                                 product_needs_approval=needs_approval, product_status_label=product_status_label)
+    privacy.register(app)

@@ -97,7 +97,8 @@ def find_category(text: str) -> Category | None:
 
 def snapshot(cat: Category) -> dict:
     return {"code": cat.code, "name": cat.name, "name_en": cat.name_en, "path": cat.path,
-            "parent_id": cat.parent_id, "sort_order": cat.sort_order, "active": cat.active}
+            "parent_id": cat.parent_id, "sort_order": cat.sort_order, "active": cat.active,
+            "requires_approval": cat.requires_approval}
 
 
 def _repath(cat: Category) -> None:
@@ -186,3 +187,14 @@ def set_category_active(cat: Category, actor, active: bool) -> Category:
         cat.active = bool(active)
 
     return _audited(actor, "category.activate" if active else "category.deactivate", cat, before, work)
+
+
+def set_category_approval(cat: Category, actor, required: bool) -> Category:
+    """Mark a category whose new listings (and products moved into it) wait for the admin's approval
+    before they are public, or lift the mark. Products already on sale there stay on sale."""
+    before = snapshot(cat)
+
+    def work():
+        cat.requires_approval = bool(required)
+
+    return _audited(actor, "category.approval_on" if required else "category.approval_off", cat, before, work)

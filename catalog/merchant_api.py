@@ -29,6 +29,7 @@ from catalog.merchant_schemas import (
 )
 from catalog.models import Category, Product, ProductStatus, Variant
 from catalog.queries import title_or_code_contains
+from catalog.services import STATUS_LABELS
 from marketplace.accounts.scopes import MERCHANT
 from marketplace.api import api_bp, api_login_required, page_of, scoped
 from marketplace.db import as_utc
@@ -60,6 +61,8 @@ def product_json(p: Product) -> dict:
     return {
         "id": p.id, "code": p.code, "title": p.title, "subtitle": p.subtitle, "description": p.description,
         "status": ProductStatus(p.status).value,
+        "status_label": str(STATUS_LABELS[ProductStatus(p.status)]),
+        "moderation_reason": p.moderation_note if p.status in (ProductStatus.BLOCKED, ProductStatus.REJECTED) else None,
         "category": {"code": p.category.code, "name": p.category.localized_name(locale), "path": p.category.path},
         "origin": {"code": p.origin.code, "name": p.origin.localized_name(locale)} if p.origin else None,
         "attributes": [{"name": k, "value": v} for k, v in p.attributes],
@@ -201,7 +204,9 @@ def _move(shop_id: int, product_id: int, target: ProductStatus):
 
 @api_bp.post(BASE + "/<int:product_id>/publish")
 @scoped(MERCHANT)
-@api_doc("Publish (list) a product: 409 when it is already published", tags=TAGS,
+@api_doc("Publish (list) a product. In a category that requires the platform's approval (or after a rejection) "
+         "the product becomes `pending` until the platform approves it. 409 when it is already published or "
+         "pending, or hidden by the platform (`product_blocked`)", tags=TAGS,
          responses={200: MerchantProductSchema, **WRITE_ERRORS})
 @api_login_required
 def merchant_product_publish_api(shop_id: int, product_id: int):
@@ -210,7 +215,7 @@ def merchant_product_publish_api(shop_id: int, product_id: int):
 
 @api_bp.post(BASE + "/<int:product_id>/hide")
 @scoped(MERCHANT)
-@api_doc("Hide (unlist) a published product: 409 when it is not published", tags=TAGS,
+@api_doc("Hide (unlist) a published product: 409 when it is not published (or hidden by the platform)", tags=TAGS,
          responses={200: MerchantProductSchema, **WRITE_ERRORS})
 @api_login_required
 def merchant_product_hide_api(shop_id: int, product_id: int):

@@ -21,7 +21,9 @@ from marketplace.schemas import CodeNameSchema, PageSchema, listing, nested, opt
 
 #: Highest unit price in fen the API takes (the column is a 32-bit integer).
 MAX_PRICE_CENTS = 1_000_000_000
-STATUSES = ["draft", "published", "hidden"]
+#: A product's statuses: the merchant's (draft, published, hidden) and the platform's (pending approval,
+#: rejected, blocked: hidden by the platform).
+STATUSES = ["draft", "published", "hidden", "pending", "rejected", "blocked"]
 
 
 class TierInSchema(Schema):
@@ -114,7 +116,12 @@ class MerchantProductSchema(Schema):
     title = req(fields.String)
     subtitle = req(fields.String)
     description = req(fields.String)
-    status = req(fields.String, validate=validate.OneOf(STATUSES))
+    status = req(fields.String, validate=validate.OneOf(STATUSES), metadata={
+        "description": "draft, published, hidden (by the shop), pending (waits for the platform's approval), "
+                       "rejected (by the platform; publish again to resubmit), blocked (hidden by the platform: "
+                       "only the platform restores it)"})
+    status_label = req(fields.String, metadata={"description": "The status in words, in the request's language"})
+    moderation_reason = opt(fields.String, metadata={"description": "The platform's reason when rejected or blocked"})
     category = nested(CategoryRefSchema)
     origin = fields.Nested(CodeNameSchema, required=True, allow_none=True)
     attributes = listing(AttributeSchema)

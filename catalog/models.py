@@ -31,6 +31,8 @@ class Category(Base):
     path: Mapped[str] = mapped_column(sa.String(200), unique=True)
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    #: New listings here (and products moved here) wait for the admin's approval before they are public.
+    requires_approval: Mapped[bool] = mapped_column(default=False)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.sort_order")
@@ -42,7 +44,14 @@ class Category(Base):
 class ProductStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
+    #: Taken off sale by the merchant (下架); he may publish it again.
     HIDDEN = "hidden"
+    #: Waiting for the admin's approval (its category requires_approval); not public.
+    PENDING = "pending"
+    #: The admin refused it (Product.moderation_note says why); the merchant may edit and resubmit.
+    REJECTED = "rejected"
+    #: Hidden by the admin (Product.moderation_note says why); only the admin restores it.
+    BLOCKED = "blocked"
 
 
 class Certification(enum.StrEnum):
@@ -89,9 +98,14 @@ class Product(Base):
     published_at: Mapped[dt.datetime | None]
     #: Soft delete: the row stays for orders that reference it.
     deleted_at: Mapped[dt.datetime | None]
+    #: The admin's reason for the current status (rejected, blocked), shown to the shop.
+    moderation_note: Mapped[str | None] = mapped_column(sa.String(200))
+    #: The category the admin approved it in: a product moved to another category that requires
+    #: approval waits again.
+    approved_category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id", ondelete="SET NULL"))
 
     shop: Mapped[Shop] = relationship()
-    category: Mapped[Category] = relationship()
+    category: Mapped[Category] = relationship(foreign_keys=[category_id])
     origin: Mapped[Region | None] = relationship()
     variants: Mapped[list[Variant]] = relationship(back_populates="product", order_by="Variant.position",
                                                    cascade="all, delete-orphan")
@@ -214,3 +228,51 @@ class ProductStatusChange(Base):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class ReportReason(enum.StrEnum):
+    COUNTERFEIT = "counterfeit"  # 假冒伪劣
+    PROHIBITED = "prohibited"  # 违禁商品
+    WRONG_CATEGORY = "wrong_category"  # 分类错误
+    MISLEADING = "misleading"  # 价格或描述不实
+    OTHER = "other"
+
+
+class ReportStatus(enum.StrEnum):
+    OPEN = "open"
+    #: The admin found nothing wrong.
+    DISMISSED = "dismissed"
+    #: The admin hid the product.
+    ACTIONED = "actioned"
+
+
+class ProductReport(Base):
+    """A buyer's report of a listing; the admin dismisses it or hides the product, which closes it."""
+
+    __tablename__ = "product_reports"
+    __table_args__ = (
+        # one open report per user and product: ``is_open`` is True while open and NULL once closed
+        # (NULLs never clash in a unique constraint, on SQLite and PostgreSQL alike)
+        sa.UniqueConstraint("product_id", "reporter_id", "is_open"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    reason: Mapped[ReportReason] = mapped_column(_enum(ReportReason))
+    #: The buyer's own words (optional).
+    text: Mapped[str] = mapped_column(sa.String(500), default="")
+    status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus), default=ReportStatus.OPEN, index=True)
+    #: True while open, NULL once closed (see the unique constraint).
+    is_open: Mapped[bool | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    resolved_at: Mapped[dt.datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: The admin's note when closing it.
+    resolution_note: Mapped[str | None] = mapped_column(sa.String(200))
+
+    product: Mapped[Product] = relationship()
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])

@@ -69,6 +69,28 @@ def product_for_page(product_id: int) -> Product | None:
                  joinedload(Product.category).joinedload(Category.parent)))
 
 
+def is_shop_member(user, shop_id: int) -> bool:
+    from marketplace.shops.policy import membership_of
+
+    member = membership_of(user)
+    return member is not None and member.shop_id == shop_id
+
+
+def product_for_preview(product_id: int, user) -> Product | None:
+    """A product that is not public, for its own shop's members and the admin (None for anyone else):
+    they see its page as buyers would, with its status, and cannot order it."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    item = db.session.scalar(
+        sa.select(Product).where(Product.id == product_id, Product.deleted_at.is_(None))
+        .options(selectinload(Product.variants).selectinload(Variant.tiers), selectinload(Product.images),
+                 joinedload(Product.shop), joinedload(Product.origin),
+                 joinedload(Product.category).joinedload(Category.parent)))
+    if item is None or not (user.is_admin or is_shop_member(user, item.shop_id)):
+        return None
+    return item
+
+
 def related(product: Product, limit: int = 8) -> list[Product]:
     """Other products of the same category, the same shop's first.
 

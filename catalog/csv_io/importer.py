@@ -186,6 +186,13 @@ def _plan(shop, report: ImportReport) -> None:
 
 # --- import -----------------------------------------------------------------------------------
 
+def _moderated(product: Product, target: ProductStatus) -> bool:
+    """The platform decides this product's status for now: hidden by the admin, or waiting for his
+    approval with "published" asked again (a re-imported export). The rows' other changes apply."""
+    return product.status == ProductStatus.BLOCKED or (
+        product.status == ProductStatus.PENDING and target == ProductStatus.PUBLISHED)
+
+
 def _import_product(shop, actor, code: str, rows: list[ParsedRow], images: ZipImages | None,
                     report: ImportReport) -> None:
     """Create or update one product from its rows (in the import's transaction)."""
@@ -209,7 +216,7 @@ def _import_product(shop, actor, code: str, rows: list[ParsedRow], images: ZipIm
                                                                  is not None) else 0})
         update_product(product, actor, fields, variant_rows, deactivate_missing=False, movement_kind="import")
     target = ProductStatus(first.status)
-    if product.status != target:
+    if product.status != target and not _moderated(product, target):
         set_status(product, target, actor, note=_("CSV 导入"))
     for r in rows:
         for name in r.images:

@@ -6,20 +6,28 @@ refusal); called inside another verb's ``atomic()`` it joins that transaction. E
 lives in one module, catalog.services.stock, which orders (checkout, cancellations, weighing) and
 payments (a refund's restock) call too.
 Refusals raise ``CatalogError`` (user-facing message, with per-field messages in ``errors``),
-``InvalidTransition`` or ``OutOfStock``.
+``InvalidTransition``, ``ProductBlocked`` or ``OutOfStock``. Listing moderation (the admin's verbs
+and buyers' reports) is ``catalog.services.moderation``.
 """
 
 from __future__ import annotations
 
 from catalog.services.errors import CatalogError, OutOfStock
 from catalog.services.products import (
+    MERCHANT_TARGETS,
     PRODUCT_STATUS,
+    STATUS_LABELS,
+    ProductBlocked,
+    category_requires_approval,
     certification_labels,
     create_product,
     duplicate_product,
     hide,
     image_prefix,
+    move_product,
+    needs_approval,
     publish,
+    publish_problem,
     refresh_product,
     set_status,
     soft_delete,
@@ -37,8 +45,10 @@ from catalog.services.validation import (
 )
 
 __all__ = [
-    "CODE_RE", "MAX_ATTRIBUTES", "MAX_STOCK", "MAX_TIERS", "MAX_VARIANTS", "PRODUCT_STATUS", "CatalogError",
-    "OutOfStock", "adjust_stock", "certification_labels", "clean_product_fields", "clean_variants",
-    "create_product", "current_stock", "duplicate_product", "hide", "image_prefix", "publish",
-    "refresh_product", "release_stock", "set_status", "set_stock", "soft_delete", "stock_history", "update_product",
+    "CODE_RE", "MAX_ATTRIBUTES", "MAX_STOCK", "MAX_TIERS", "MAX_VARIANTS", "MERCHANT_TARGETS", "PRODUCT_STATUS",
+    "STATUS_LABELS", "CatalogError", "OutOfStock", "ProductBlocked", "adjust_stock", "category_requires_approval",
+    "certification_labels",
+    "clean_product_fields", "clean_variants", "create_product", "current_stock", "duplicate_product", "hide",
+    "image_prefix", "move_product", "needs_approval", "publish", "publish_problem", "refresh_product",
+    "release_stock", "set_status", "set_stock", "soft_delete", "stock_history", "update_product",
 ]

@@ -24,14 +24,31 @@ from catalog.services.validation import clean_product_fields, clean_variants
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.shops.policy import ensure_not_suspended
-from marketplace.states import StateMachine
+from marketplace.states import InvalidTransition, StateMachine
 
+S = ProductStatus
+STATUS_LABELS = {S.DRAFT: _l("草稿"), S.PUBLISHED: _l("已上架"), S.HIDDEN: _l("已下架"), S.PENDING: _l("待平台审核"),
+                 S.REJECTED: _l("审核未通过"), S.BLOCKED: _l("已被平台下架")}
+#: The merchant moves a product between draft, published and hidden; publishing in a category that
+#: requires approval (or after a rejection) goes to pending instead; the admin approves (published) or
+#: rejects, and blocks (hides) or restores any product (catalog.services.moderation).
 PRODUCT_STATUS = StateMachine("product", {
-    ProductStatus.DRAFT: {ProductStatus.PUBLISHED},
-    ProductStatus.PUBLISHED: {ProductStatus.HIDDEN, ProductStatus.DRAFT},
-    ProductStatus.HIDDEN: {ProductStatus.PUBLISHED, ProductStatus.DRAFT},
-}, labels={ProductStatus.DRAFT: _l("草稿"), ProductStatus.PUBLISHED: _l("已上架"), ProductStatus.HIDDEN: _l("已下架")},
-   history=ProductStatusChange, history_key="product_id", note_length=200)
+    S.DRAFT: {S.PUBLISHED, S.PENDING, S.BLOCKED},
+    S.PUBLISHED: {S.HIDDEN, S.DRAFT, S.PENDING, S.BLOCKED},
+    S.HIDDEN: {S.PUBLISHED, S.DRAFT, S.PENDING, S.BLOCKED},
+    S.PENDING: {S.PUBLISHED, S.REJECTED, S.DRAFT, S.BLOCKED},
+    S.REJECTED: {S.PENDING, S.DRAFT, S.BLOCKED},
+    S.BLOCKED: {S.DRAFT, S.PUBLISHED, S.HIDDEN, S.PENDING, S.REJECTED},
+}, labels=STATUS_LABELS, history=ProductStatusChange, history_key="product_id", note_length=200)
+#: What the merchant (pages, API, CSV import) may ask for; the other statuses are the admin's.
+MERCHANT_TARGETS = frozenset({S.DRAFT, S.PUBLISHED, S.HIDDEN})
+
+
+class ProductBlocked(CatalogError):
+    """The platform hid the product: only the admin brings it back (409)."""
+
+    status = 409
+    code = "product_blocked"
 
 
 def certification_labels() -> dict[str, str]:
@@ -149,37 +166,92 @@ def update_product(product: Product, actor, data: dict, variants: list[dict] | N
         rows = clean_variants(variants, product.variants)
         if product.status == ProductStatus.PUBLISHED and not rows:
             raise CatalogError(_("已上架的商品至少需要一个规格"))
+    moved = fields["category"] is not None and fields["category"].id != product.category_id
     _apply_fields(product, fields)
     if variants is not None:
         _apply_variants(product, rows, actor, deactivate_missing=deactivate_missing,
                         movement_kind=movement_kind)
     refresh_product(product)
     db.session.flush()
+    if moved and product.status == S.PUBLISHED and needs_approval(product):
+        # moved into a category that requires approval: off sale until the admin approves it here
+        move_product(product, S.PENDING, actor, _("移入需要审核的分类"))
     return product
 
 
-@atomic()
-def set_status(product: Product, target: ProductStatus, actor, note: str | None = None) -> Product:
-    """Move a product through draft -> published -> hidden (and back) with PRODUCT_STATUS.move:
-    a conditional UPDATE (two concurrent moves cannot both win) and one history row per move."""
-    target_ = ProductStatus(target)
-    PRODUCT_STATUS.check(ProductStatus(product.status), target_)
-    if target_ == ProductStatus.PUBLISHED:  # taking a product off sale stays open to a suspended shop
-        ensure_not_suspended(product.shop)
+def needs_approval(product: Product) -> bool:
+    """Whether publishing waits for the admin: after a rejection, or in a category that requires
+    approval when the admin has not approved the product in that category."""
+    if product.status == S.REJECTED:
+        return True
+    return category_requires_approval(product.category) and product.approved_category_id != product.category_id
+
+
+def category_requires_approval(category) -> bool:
+    """The category or one above it is marked "requires approval" (a mark on 药品 covers its children)."""
+    seen = 0
+    while category is not None and seen < 10:
+        if category.requires_approval:
+            return True
+        category, seen = category.parent, seen + 1
+    return False
+
+
+def publish_problem(product: Product) -> str | None:
+    """Why the product cannot go public now (a message for the user), or None."""
     if product.deleted_at is not None:
-        raise CatalogError(_("商品已删除"))
-    if target_ == ProductStatus.PUBLISHED and not any(v.active for v in product.variants):
-        raise CatalogError(_("至少添加一个规格后才能上架"))
-    if target_ == ProductStatus.PUBLISHED and not product.category.active:
-        raise CatalogError(_("商品所在的分类已停用，请换一个分类后再上架"))
-    # published_at is the first publication ("newest" listings): a re-publish keeps it.
-    first = {"published_at": utcnow()} if target_ == ProductStatus.PUBLISHED and product.published_at is None else {}
-    PRODUCT_STATUS.move(product, target_, actor=actor, note=note, **first)
+        return _("商品已删除")
+    if not any(v.active for v in product.variants):
+        return _("至少添加一个规格后才能上架")
+    if not product.category.active:
+        return _("商品所在的分类已停用，请换一个分类后再上架")
+    return None
+
+
+def move_product(product: Product, target: ProductStatus, actor, note: str | None = None, **fields) -> Product:
+    """PRODUCT_STATUS.move in the caller's transaction: a conditional UPDATE (two concurrent moves
+    cannot both win), one history row, and the search index and catalogue cache told."""
+    if target == S.PUBLISHED and product.published_at is None:
+        fields.setdefault("published_at", utcnow())  # the first publication ("newest" listings)
+    PRODUCT_STATUS.move(product, target, actor=actor, note=note, **fields)
     # The move's UPDATE bypasses the ORM; marking the row changed lets the search queue and the
     # catalogue cache, which watch ORM changes to products, see it at the flush.
     flag_modified(product, "updated_at")
     db.session.flush()
     return product
+
+
+def blocked_error(product: Product) -> ProductBlocked:
+    return ProductBlocked(_("该商品已被平台下架，不能自行上架。原因：%(reason)s。如有异议，请联系平台。",
+                            reason=product.moderation_note or "-"))
+
+
+@atomic()
+def set_status(product: Product, target: ProductStatus, actor, note: str | None = None) -> Product:
+    """The merchant's move: draft, published (pending when needs_approval) or hidden.
+
+    A product the platform hid (blocked) is refused (ProductBlocked); a pending one cannot be
+    published again; the admin's statuses cannot be asked for (InvalidTransition)."""
+    target_ = ProductStatus(target)
+    current = ProductStatus(product.status)
+    if current == S.BLOCKED:
+        raise blocked_error(product)
+    if target_ not in MERCHANT_TARGETS:
+        raise InvalidTransition(PRODUCT_STATUS, current, target_)
+    if target_ == S.PUBLISHED and current == S.PENDING:
+        raise CatalogError(_("商品正在等待平台审核，审核通过后会自动上架"), status=409, code="pending_approval")
+    if target_ == S.PUBLISHED and needs_approval(product):
+        target_ = S.PENDING
+    PRODUCT_STATUS.check(current, target_)
+    if target_ in (S.PUBLISHED, S.PENDING):  # taking a product off sale stays open to a suspended shop
+        ensure_not_suspended(product.shop)
+    if product.deleted_at is not None:
+        raise CatalogError(_("商品已删除"))
+    problem = publish_problem(product) if target_ in (S.PUBLISHED, S.PENDING) else None
+    if problem:
+        raise CatalogError(problem)
+    fields = {"moderation_note": None} if target_ == S.PENDING else {}  # a resubmission: the old reason is done
+    return move_product(product, target_, actor, note, **fields)
 
 
 def publish(product: Product, actor) -> Product:
@@ -205,8 +277,11 @@ def soft_delete(product: Product, actor) -> Product:
 
 @atomic()
 def duplicate_product(product: Product, actor) -> Product:
-    """A draft copy with the same fields, variants, tiers and photos, and no stock."""
+    """A draft copy with the same fields, variants, tiers and photos, and no stock (not of a product
+    the platform hid: the copy would be the same listing under a new number)."""
     ensure_not_suspended(product.shop)
+    if product.status == S.BLOCKED:
+        raise ProductBlocked(_("被平台下架的商品不能复制"))
     base = f"{product.code}-copy"[:60]
     code, n = base, 1
     while db.session.scalar(sa.select(Product.id).where(Product.shop_id == product.shop_id,

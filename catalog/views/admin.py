@@ -14,6 +14,7 @@ from catalog.categories import (
     move_category,
     rename_category,
     set_category_active,
+    set_category_approval,
 )
 from catalog.forms import CategoryForm
 from catalog.models import Category
@@ -83,12 +84,17 @@ def admin_category_edit(category_id: int):
     return render_template("catalog/admin/category_edit.html", form=form, category=cat)
 
 
-@bp.post("/admin/categories/<int:category_id>/<any(up, down, activate, deactivate):action>")
+@bp.post("/admin/categories/<int:category_id>/"
+         "<any(up, down, activate, deactivate, approval_on, approval_off):action>")
 @admin_required
 def admin_category_action(category_id: int, action: str):
     cat = _category_or_404(category_id)
     if action in ("up", "down"):
         move_category(cat, current_user, -1 if action == "up" else 1)
+    elif action in ("approval_on", "approval_off"):
+        set_category_approval(cat, current_user, action == "approval_on")
+        flash(_("新上架的商品需经平台审核：%(p)s", p=cat.path) if action == "approval_on"
+              else _("已取消上架审核：%(p)s", p=cat.path), "success")
     else:
         set_category_active(cat, current_user, action == "activate")
         flash(_("已启用：%(p)s", p=cat.path) if action == "activate" else _("已停用：%(p)s", p=cat.path), "success")

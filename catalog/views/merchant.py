@@ -18,6 +18,7 @@ from catalog.forms import PhotoForm, ProductForm, StockForm
 from catalog.models import Certification, Product, ProductImage, ProductStatus
 from catalog.queries import title_or_code_contains
 from catalog.services import (
+    MERCHANT_TARGETS,
     CatalogError,
     adjust_stock,
     certification_labels,
@@ -37,7 +38,7 @@ from marketplace.shops.policy import merchant_required, own_or_404
 from marketplace.web import paginate
 
 PAGE_SIZE = 30
-STATUS_FILTERS = ("all", "published", "draft", "hidden", "deleted")
+STATUS_FILTERS = ("all", "published", "draft", "hidden", "pending", "rejected", "blocked", "deleted")
 
 
 def _own_product(product_id: int, shop, *, allow_deleted: bool = False) -> Product:
@@ -184,9 +185,12 @@ def merchant_product_status(product_id: int, shop):
         target = ProductStatus(request.form.get("status", ""))
     except ValueError:
         abort(400)
+    if target not in MERCHANT_TARGETS:
+        abort(400)
     set_status(product, target, current_user)
     flash({ProductStatus.PUBLISHED: _("已上架"), ProductStatus.HIDDEN: _("已下架"),
-           ProductStatus.DRAFT: _("已转为草稿")}[target], "success")
+           ProductStatus.DRAFT: _("已转为草稿"),
+           ProductStatus.PENDING: _("已提交平台审核，审核通过后会自动上架，结果会通知您。")}[product.status], "success")
     return redirect(request.form.get("back") == "list" and url_for("catalog.merchant_products")
                     or url_for("catalog.merchant_product_edit", product_id=product.id))
 

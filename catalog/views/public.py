@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, render_template, request
+from flask_login import current_user
 
 from catalog import bp, queries
 from catalog.categories import descendant_ids
@@ -57,13 +58,23 @@ def county(code: str):
 @bp.get("/p/<int:product_id>")
 @cached_page("catalog")
 def product(product_id: int):
+    """A public product's page. A product that is not public (a draft, off sale, waiting for
+    approval, hidden by the platform) is a 404 to buyers; its shop and the admin see it, marked so."""
+    from catalog.services.moderation import open_report_of
+
     item = queries.product_for_page(product_id)
+    preview = False
     if item is None:
-        abort(404)
+        item = queries.product_for_preview(product_id, current_user)
+        if item is None:
+            abort(404)
+        preview = True
     from marketplace.regions.services import county_of
 
     variants = [v for v in item.variants if v.active]
     origin_county = county_of(item.origin) if item.origin else None
     return render_template("catalog/product.html", product=item, variants=variants, origin_county=origin_county,
                            photos=queries.photos(item), description=render_markdown(item.description),
-                           related=queries.related(item))
+                           related=[] if preview else queries.related(item), preview=preview,
+                           own_shop=queries.is_shop_member(current_user, item.shop_id),
+                           my_report=open_report_of(item, current_user))

@@ -27,6 +27,7 @@ PUBLIC_PAGES = [
 ADMIN_PAGES = [
     ("admin", "admin.index", {}),
     ("admin-queue", "admin.shops", {}),
+    ("admin-products", "catalog.admin_products", {}),
 ]
 MOBILE = {"home", "shop"}
 
