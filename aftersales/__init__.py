@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
                                  after_sale_reason=status.reason_label, after_sale_shipping=status.shipping_label,
                                  after_sale_badges=status.STATUS_BADGES)
     register(app, "aftersales", blueprint=bp, routes=("views.buyer", "views.merchant", "views.admin", "api"),
-             models=("models",), nav=(
+             models=("models",), seed="aftersales.seed:seed_demo", nav=(
                  NavItem("aftersales.merchant_list", _l("售后处理"), menu="merchant", order=45),
                  NavItem("aftersales.my_requests", _l("我的售后"), menu="user", order=31)))
     if services.credit_restocks not in RESTOCKED:

@@ -29,6 +29,7 @@ from aftersales.models import (
 from aftersales.notify import tell
 from aftersales.status import AFTER_SALE_MACHINE, OPEN, reason_label
 from catalog.services.stock import release_many
+from catalog.units import unit_name
 from marketplace import money
 from marketplace.admin.services import record_audit
 from marketplace.db import as_utc, atomic, utcnow
@@ -152,7 +153,7 @@ def _picked_lines(order: Order, lines: dict) -> tuple[list[tuple[int, int]], int
         line = by_id[line_id]
         if qty < 0 or qty > left.get(line_id, 0):
             raise AfterSaleError(_("%(title)s 最多可申请 %(n)d %(unit)s", title=line.product_title,
-                                   n=left.get(line_id, 0), unit=line.unit), field="lines")
+                                   n=left.get(line_id, 0), unit=unit_name(line.unit)), field="lines")
         picked.append((line_id, qty))
         value += money.multiply(line.unit_price_cents, qty)
     if not picked:

@@ -159,12 +159,14 @@ def build_catalogue(app, catalogue: dict, progress: Callable[[int], None] | None
     from catalog.categories import find_category, load_categories
     from catalog.models import ProductStatus
     from catalog.services import create_product
+    from catalog.units import load_default_units
     from marketplace.db import atomic
     from marketplace.regions.services import configured_files, load_regions
     from search.synonyms import load_defaults as load_synonyms
 
     load_regions(configured_files())
     load_categories()
+    load_default_units()  # the shipped units, as the migration that creates the table adds them
     load_synonyms()  # the shipped synonym groups, as the migration that creates the table adds them
     regions = _regions_by_name()
     categories: dict = {}

@@ -133,6 +133,7 @@ def build_database(app, n: int):
 
     from catalog.categories import load_categories
     from catalog.models import Category, Product, Variant
+    from catalog.units import load_default_units
     from marketplace.extensions import db
     from marketplace.regions.services import configured_files, load_regions
     from marketplace.shops.models import Shop, ShopStatus, ShopType
@@ -141,6 +142,7 @@ def build_database(app, n: int):
     db.create_all()
     load_regions(configured_files())
     load_categories()
+    load_default_units()  # variants name a unit (a foreign key)
     from marketplace.regions.services import counties as city_counties
 
     counties = {r.name: r.id for r in city_counties()}

@@ -112,6 +112,7 @@ def seed(app, args) -> dict:
 
     from catalog.categories import load_categories
     from catalog.models import Category, PriceTier, Product, ProductImage, Variant
+    from catalog.units import load_default_units
     from investment.models import Project
     from marketplace.accounts.models import ApiToken, User
     from marketplace.accounts.passwords import hash_password
@@ -132,6 +133,7 @@ def seed(app, args) -> dict:
     db.create_all()
     load_regions(configured_files())
     load_categories()
+    load_default_units()  # the migration's units: variants name them (a foreign key)
     timings["schema, regions, categories"] = time.perf_counter() - t0
 
     from marketplace.regions.services import counties as city_counties

@@ -37,20 +37,22 @@ def init_app(app: Flask) -> None:
 
     from flask_babel import lazy_gettext as _l
 
-    from catalog import figures, home_cache, pricing, privacy  # noqa: F401  (home_cache: registers its cache invalidation)
+    from catalog import figures, home_cache, pricing, privacy, units  # noqa: F401  (home_cache: registers its cache invalidation)
     from catalog.search import register_products
     from catalog.services import certification_labels, image_prefix, needs_approval
+    from catalog.units import table as unit_table
     from marketplace.domains import NavItem, add_blocks, add_panel, register
     from marketplace.templating import media_url
 
     register_products()
+    unit_table.install()
 
     add_blocks(app, "home", _home_blocks)
     add_blocks(app, "shop", _shop_products)
     add_panel(app, "merchant_dashboard", figures.panels)  # variants running out of stock
     register(app, "catalog", blueprint=bp,
              routes=("views.public", "views.merchant", "views.admin", "views.moderation", "views.reports",
-                     "views.imports", "search_views", "api", "merchant_api"),
+                     "views.units", "views.imports", "search_views", "api", "merchant_api"),
              models=("models",), cli=("cli",), seed="catalog.seed:seed_demo_catalog",
              nav=(NavItem("catalog.categories", _l("全部分类"), order=10),
                   NavItem("catalog.merchant_products", _l("商品管理"), menu="merchant", order=10),
@@ -76,6 +78,10 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(product_image_url=product_image_url, product_srcset=product_srcset,
                                  certification_label=certification_label, price_per_kg=pricing.price_per_kg,
+                                 weight_prices=pricing.weight_prices, jin_from_kg=pricing.jin_from_kg,
                                  tier_ladder=pricing.ladder, photo_prefix=image_prefix,
-                                 product_needs_approval=needs_approval, product_status_label=product_status_label)
+                                 product_needs_approval=needs_approval, product_status_label=product_status_label,
+                                 unit_groups=units.unit_groups, unit_kind_label=units.kind_label)
+    # {{ line.unit|unit_name }}: a unit's name in the reader's language (order pages and mail too)
+    app.jinja_env.filters["unit_name"] = units.unit_name
     privacy.register(app)

@@ -1,4 +1,5 @@
-"""JSON API for one product: GET /api/v1/products/<id> (the list endpoint is catalog.search_views)."""
+"""JSON API for one product, GET /api/v1/products/<id> (the list endpoint is catalog.search_views),
+and the unit table, GET /api/v1/units."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from catalog import queries
-from catalog.api_schemas import ProductDetailSchema
-from catalog.pricing import price_per_kg
+from catalog.api_schemas import ProductDetailSchema, UnitListSchema
+from catalog.pricing import price_per_jin, price_per_kg
+from catalog.units import kind_label, unit_name, unit_table
 from marketplace import money
 from marketplace.api import api_bp
 from marketplace.errors import ApiError
@@ -24,12 +26,13 @@ def _price(cents: int) -> dict:
 
 def variant_json(v) -> dict:
     return {
-        "id": v.id, "name": v.name, "unit": v.unit,
+        "id": v.id, "name": v.name, "unit": v.unit, "unit_name": unit_name(v.unit),
         "price_cents": v.price_cents, "price": _price(v.price_cents),
         "tiers": [{"min_quantity": t.min_quantity, "unit_price_cents": t.unit_price_cents,
                    "unit_price": _price(t.unit_price_cents)} for t in v.tiers],
         "stock": v.stock, "in_stock": v.sellable, "moq": v.moq, "step": v.step,
         "weight_grams": v.weight_grams, "price_per_kg_cents": price_per_kg(v),
+        "price_per_jin_cents": price_per_jin(v),
     }
 
 
@@ -60,3 +63,13 @@ def product_detail(product_id: int):
     if product is None:
         raise ApiError(404, "not_found", _("商品不存在或已下架"))
     return product_json(product)
+
+
+@api_bp.get("/units")
+@api_doc("The active units a variant may be sold in, grouped by kind (codes and aliases the merchant API accepts)",
+         tags=["catalogue"], responses={200: UnitListSchema})
+def units_api():
+    locale = current_locale_code()
+    return {"items": [{"code": u.code, "name": u.label(locale), "name_zh": u.name, "name_en": u.name_en,
+                       "kind": u.kind.value, "kind_label": kind_label(u.kind), "factor": u.factor,
+                       "aliases": list(u.aliases)} for u in unit_table().active()]}

@@ -34,6 +34,29 @@ class VariantSchema(Schema):
     step = req(fields.Integer, metadata={"description": "Orders are moq + k * step units"})
     weight_grams = opt(fields.Integer)
     price_per_kg_cents = opt(fields.Integer)
+    price_per_jin_cents = opt(fields.Integer, metadata={"description": "Per 斤 (500 g), when the weight is known"})
+    unit_name = req(fields.String, metadata={"description": "The unit's name in the request's language"})
+
+
+UNIT_KINDS = ["weight", "count", "volume", "length", "package"]
+
+
+class UnitSchema(Schema):
+    code = req(fields.String, metadata={"description": "What variants store and the merchant API accepts"})
+    name = req(fields.String, metadata={"description": "In the request's language"})
+    name_zh = req(fields.String)
+    name_en = req(fields.String)
+    kind = req(fields.String, validate=validate.OneOf(UNIT_KINDS))
+    kind_label = req(fields.String, metadata={"description": "The kind in the request's language"})
+    factor = opt(fields.Integer, metadata={
+        "description": "One unit in the kind's base unit: grams (weight), millilitres (volume), millimetres "
+                       "(length); null for count and package"})
+    aliases = req(fields.List, fields.String(), metadata={
+        "description": "Other spellings the merchant API and the CSV import accept (any case or width)"})
+
+
+class UnitListSchema(Schema):
+    items = listing(UnitSchema)
 
 
 class CategoryRefSchema(CodeNameSchema):

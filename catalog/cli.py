@@ -33,6 +33,15 @@ def load_categories_command(path: str | None) -> None:
     click.echo(f"{created} categories created.")
 
 
+@catalog_cli.command("load-units")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+def load_units_command(path: str | None) -> None:
+    """Add the units of FILE (default: catalog/data/units.json) whose codes are missing."""
+    from catalog.units import load_default_units
+
+    click.echo(f"{load_default_units(path)} units added.")
+
+
 @catalog_cli.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--shop", "slug", required=True, help="The shop's slug (see the shop's page URL).")

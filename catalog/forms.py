@@ -61,3 +61,21 @@ class CategoryForm(FlaskForm):
     code = StringField(_l("代码"), validators=[Optional(), Length(max=60)],
                        description=_l("稳定的英文代码，如 agri.fruit；新建时必填，之后不能修改"))
     parent = SelectField(_l("上级分类"), coerce=_coerce_int, validate_choice=False, validators=[Optional()])
+
+
+class UnitForm(FlaskForm):
+    """A unit of the unit table; catalog.units.services checks every value (its messages go beside
+    the fields)."""
+
+    code = StringField(_l("单位代码"), validators=[Optional(), Length(max=40)],
+                       description=_l("商品规格里保存的写法，如 斤、箱、kg；新建时必填，之后不能修改"))
+    name = StringField(_l("中文名称"), validators=[Optional(), Length(max=40)])
+    name_en = StringField(_l("英文名称"), validators=[Optional(), Length(max=80)])
+    kind = SelectField(_l("类别"), validate_choice=False, validators=[Optional()])
+    factor = StringField(_l("换算"), validators=[Optional(), Length(max=20)],
+                         description=_l("一个单位合多少基本单位：重量填克数（斤填 500），容量填毫升数，长度填毫米数；"
+                                        "计数和包装单位留空"))
+    aliases = StringField(_l("别名"), validators=[Optional(), Length(max=400)],
+                          description=_l("商家可能输入的其他写法，用逗号或空格分开，如 KG、公斤(kg)；不分大小写和全角半角"))
+    sort_order = StringField(_l("排序"), validators=[Optional(), Length(max=10)],
+                             description=_l("同一类别里从小到大排列；留空排在最后"))

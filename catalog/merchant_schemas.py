@@ -4,6 +4,7 @@ rule that needs the database (a taken code, an inactive category, a tier ladder)
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from catalog.api_schemas import CERTIFICATIONS, AttributeSchema, CategoryRefSchema
@@ -15,8 +16,8 @@ from catalog.services.validation import (
     MAX_VARIANTS,
     MAX_WEIGHT_GRAMS,
 )
-from catalog.units import UNITS
-from marketplace.openapi import Int, page_fields
+from catalog.units import resolve
+from marketplace.openapi import Int, Refusal, page_fields
 from marketplace.schemas import CodeNameSchema, PageSchema, listing, nested, opt, req
 
 #: Highest unit price in fen the API takes (the column is a 32-bit integer).
@@ -31,10 +32,22 @@ class TierInSchema(Schema):
     unit_price_cents = Int(required=True, minimum=0, maximum=MAX_PRICE_CENTS)
 
 
+def _unknown_unit(value: str) -> str | None:
+    """Refuses what is not a unit of the unit table (GET /api/v1/units) by code or alias; whether a
+    disabled one may stay on a variant is the service's rule."""
+    if len(value) > 20 or resolve(value, fresh_on_miss=True) is None:
+        return _("未知的单位“%(unit)s”：请用 GET /api/v1/units 列出的单位代码或别名", unit=value[:10])
+    return None
+
+
 def _variant_fields(required: bool) -> dict:
     return {
         "name": fields.String(required=required, validate=validate.Length(min=1, max=80)),
-        "unit": fields.String(required=required, validate=validate.OneOf(list(UNITS))),
+        "unit": fields.String(required=required, validate=Refusal(_unknown_unit), metadata={
+            "description": "A unit's code or alias from GET /api/v1/units (kg, 斤, 箱, 筐, KG, t ...); "
+                           "stored and returned as the unit's code. A deactivated unit is refused, "
+                           "except on a variant that already has it",
+            "examples": ["斤", "箱", "筐", "kg"]}),
         "price_cents": Int(required=required, minimum=0, maximum=MAX_PRICE_CENTS,
                            metadata={"description": "Base unit price (the 1+ tier) in fen"}),
         "moq": Int(minimum=1, maximum=MAX_STOCK, metadata={"description": "Minimum order quantity; default 1"}),

@@ -61,6 +61,45 @@ class Certification(enum.StrEnum):
     POLLUTION_FREE = "pollution_free"  # 无公害农产品
 
 
+class UnitKind(enum.StrEnum):
+    """What a unit measures; weight, volume and length convert to their kind's base unit."""
+
+    WEIGHT = "weight"  # base: gram
+    COUNT = "count"  # 个, 枚, 头 ...: no fixed conversion
+    VOLUME = "volume"  # base: millilitre
+    LENGTH = "length"  # base: millimetre
+    PACKAGE = "package"  # 箱, 袋, 筐 ...: the content varies (a variant's weight_grams says it)
+
+
+class Unit(Base):
+    """A unit a variant may be sold in (the admin edits them; catalog.units reads them, cached).
+
+    ``code`` is what variants (and order lines, as a snapshot) store in their ``unit`` column. A unit
+    in use is never deleted, only deactivated: it stays valid on the variants that have it and is
+    no longer offered for new ones; its kind and factor are then fixed.
+    """
+
+    __tablename__ = "units"
+    __table_args__ = (
+        sa.CheckConstraint("factor IS NULL OR factor > 0", name="factor_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What variants store: "kg", "斤", "箱", "筐" ... (never changed once created).
+    code: Mapped[str] = mapped_column(sa.String(10), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(20))
+    name_en: Mapped[str] = mapped_column(sa.String(40))
+    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind))
+    #: One unit in the kind's base unit (grams, millilitres, millimetres); None for count and package.
+    factor: Mapped[int | None]
+    #: Other spellings people type, matched without regard to case or width: ["KG", "kgs"], ["t"].
+    aliases: Mapped[list] = mapped_column(sa.JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class Product(Base):
     __tablename__ = "products"
     __table_args__ = (
@@ -90,6 +129,9 @@ class Product(Base):
     status: Mapped[ProductStatus] = mapped_column(_enum(ProductStatus), default=ProductStatus.DRAFT, index=True)
     #: Denormalised for listings and sorting: lowest active variant base price, any stock.
     min_price_cents: Mapped[int] = mapped_column(default=0, index=True)
+    #: Denormalised for the cards: the lowest base price per kilogram among the active variants
+    #: whose weight is known (a weight unit, or weight_grams); None when none is.
+    min_price_per_kg_cents: Mapped[int | None]
     in_stock: Mapped[bool] = mapped_column(default=False)
     #: Key prefix of the primary photo's derivatives (denormalised for listings).
     primary_image: Mapped[str | None] = mapped_column(sa.String(200))
@@ -132,8 +174,8 @@ class Variant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(80))
-    #: kg, 斤, 吨, 箱, 袋, 件, 个 ... (catalog.units lists them)
-    unit: Mapped[str] = mapped_column(sa.String(10))
+    #: kg, 斤, 吨, 箱, 袋, 件, 个, 筐 ...: a Unit's code (the units table lists them)
+    unit: Mapped[str] = mapped_column(sa.String(10), sa.ForeignKey("units.code"))
     #: Base unit price (the 1+ tier) in minor units.
     price_cents: Mapped[int]
     stock: Mapped[int] = mapped_column(default=0)

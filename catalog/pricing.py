@@ -1,4 +1,4 @@
-"""Wholesale pricing: the tier ladder, quantity rules (MOQ, step, stock) and price per kg.
+"""Wholesale pricing: the tier ladder, quantity rules (MOQ, step, stock) and prices per kg and per 斤.
 
 All amounts are integer minor units; quantities are whole units. Functions take a Variant, or any
 object with the same attributes (price_cents, tiers, moq, step, stock, unit, weight_grams).
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from catalog.units import grams_per_unit
+from catalog.units import JIN_GRAMS, KG_GRAMS, grams_per_unit, unit_name
 from marketplace import money
 from marketplace.errors import DomainError
 
@@ -59,16 +59,17 @@ def validate_quantity(variant, quantity, *, check_stock: bool = True) -> int:
     if qty > MAX_QUANTITY:
         raise QuantityError(_("数量过大"))
     if qty < variant.moq:
-        raise QuantityError(_("起批量为 %(moq)d %(unit)s，请至少订购 %(moq)d %(unit)s", moq=variant.moq, unit=unit))
+        raise QuantityError(_("起批量为 %(moq)d %(unit)s，请至少订购 %(moq)d %(unit)s", moq=variant.moq,
+                              unit=unit_name(unit)))
     if variant.step > 1 and (qty - variant.moq) % variant.step:
         below = qty - (qty - variant.moq) % variant.step
         above = below + variant.step
         raise QuantityError(_("须按 %(step)d %(unit)s 递增（从 %(moq)d 起）：可订 %(below)d 或 %(above)d %(unit)s",
-                              step=variant.step, unit=unit, moq=variant.moq, below=below, above=above))
+                              step=variant.step, unit=unit_name(unit), moq=variant.moq, below=below, above=above))
     if check_stock and qty > variant.stock:
         if variant.stock < variant.moq:
             raise QuantityError(_("库存不足：暂时缺货"))
-        raise QuantityError(_("库存不足：最多可订 %(n)d %(unit)s", n=max_orderable(variant), unit=unit))
+        raise QuantityError(_("库存不足：最多可订 %(n)d %(unit)s", n=max_orderable(variant), unit=unit_name(unit)))
     return qty
 
 
@@ -99,7 +100,7 @@ class TierHint:
     @property
     def message(self) -> str:
         return _("再订 %(more)d %(unit)s（共 %(qty)d %(unit)s），单价降至 %(price)s",
-                 more=self.more, qty=self.quantity, unit=self.unit, price=_format(self.unit_price_cents))
+                 more=self.more, qty=self.quantity, unit=unit_name(self.unit), price=_format(self.unit_price_cents))
 
 
 def _format(cents: int) -> str:
@@ -123,13 +124,39 @@ def _div_round_half_up(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def price_per_kg(variant, unit_price_cents: int | None = None) -> int | None:
-    """Price of one kilogram in minor units (rounded half up), when the unit's weight is known."""
-    grams = grams_per_unit(variant.unit, variant.weight_grams)
-    if not grams:
+def price_per_grams(variant, grams: int, unit_price_cents: int | None = None) -> int | None:
+    """Price of ``grams`` of the variant in minor units (rounded half up), when its unit's weight is
+    known: a weight unit (the unit table's factor) or the variant's net weight per unit."""
+    per_unit = grams_per_unit(variant.unit, variant.weight_grams)
+    if not per_unit:
         return None
     cents = variant.price_cents if unit_price_cents is None else unit_price_cents
-    return _div_round_half_up(money.multiply(cents, 1000), grams)
+    return _div_round_half_up(money.multiply(cents, grams), per_unit)
+
+
+def price_per_kg(variant, unit_price_cents: int | None = None) -> int | None:
+    """Price of one kilogram in minor units (rounded half up), when the unit's weight is known."""
+    return price_per_grams(variant, KG_GRAMS, unit_price_cents)
+
+
+def price_per_jin(variant, unit_price_cents: int | None = None) -> int | None:
+    """Price of one 斤 (500 g), the weight Chinese markets quote, when the unit's weight is known."""
+    return price_per_grams(variant, JIN_GRAMS, unit_price_cents)
+
+
+def jin_from_kg(per_kg_cents: int | None) -> int | None:
+    """Per 斤 from a stored price per kg (the cards' denormalised figure), rounded half up."""
+    return None if per_kg_cents is None else _div_round_half_up(per_kg_cents * JIN_GRAMS, KG_GRAMS)
+
+
+def weight_prices(variant, unit_price_cents: int | None = None) -> dict[str, int]:
+    """What the product page shows beside a price: {'kg': cents, 'jin': cents}, leaving out the
+    figure that is the unit itself (no "per kg" beside a price per kg); empty when no weight is known."""
+    per_unit = grams_per_unit(variant.unit, variant.weight_grams)
+    if not per_unit:
+        return {}
+    figures = {"kg": price_per_kg(variant, unit_price_cents), "jin": price_per_jin(variant, unit_price_cents)}
+    return {k: v for k, v in figures.items() if per_unit != {"kg": KG_GRAMS, "jin": JIN_GRAMS}[k]}
 
 
 def validate_tiers(base_price_cents: int, tiers: list[tuple[int, int]]) -> list[str]:

@@ -111,6 +111,21 @@ def page_fields(max_size: int = 100, default_size: int = 20) -> dict:
 
 # --- validating requests with the schemas ------------------------------------------------------
 
+class Refusal(validate.Validator):
+    """A validator that checks with the database or a table (a unit, a code) and words its own refusal
+    in the user's language: ``check(value)`` returns the message, or None when the value is good.
+    parse_body passes that message on instead of describing the field's rules."""
+
+    def __init__(self, check):
+        self.check = check
+
+    def __call__(self, value):
+        message = self.check(value)
+        if message:
+            raise ValidationError(str(message))
+        return value
+
+
 def _rule_text(schema_field, wrong_type: bool = False) -> str:
     """What a field accepts, in the user's language (marshmallow's own messages are English)."""
     for rule in () if wrong_type else schema_field.validators:
@@ -150,6 +165,9 @@ def _first_problem(schema: Schema, messages, prefix: str = "") -> tuple[str, str
         if inner is not None:
             return _first_problem(inner, detail, f"{path}.")
     text = " ".join(detail) if isinstance(detail, list) else str(detail)
+    if isinstance(detail, list) and detail and any(isinstance(r, Refusal) for r in schema_field.validators) \
+            and not text.startswith(("Not a valid", "Missing data", "Field may not be null")):
+        return path, str(detail[0])
     if "Missing data" in text:
         return path, _("缺少必填字段：%(name)s", name=path)
     if "may not be null" in text:

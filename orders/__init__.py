@@ -5,6 +5,16 @@ from flask import Blueprint, Flask
 bp = Blueprint("orders", __name__)
 
 
+def _unit_on_order_lines(code: str) -> bool:
+    """An order line names the unit (its snapshot): the unit table keeps it, to name and weigh it."""
+    import sqlalchemy as sa
+
+    from marketplace.extensions import db
+    from orders.models import OrderLine
+
+    return db.session.scalar(sa.select(OrderLine.id).where(OrderLine.unit == code).limit(1)) is not None
+
+
 def init_app(app: Flask) -> None:
     """Config defaults, the visitor-cart cookie, the cart merge at login, template helpers."""
     from flask import current_app
@@ -28,6 +38,10 @@ def init_app(app: Flask) -> None:
         cart.merge_visitor_cart(user)
 
     user_logged_in.connect(_merge, app, weak=False)
+
+    from catalog.units import register_usage
+
+    register_usage("order_lines", _unit_on_order_lines)
 
     from flask_babel import lazy_gettext as _l
 

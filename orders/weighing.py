@@ -1,6 +1,6 @@
 """Weighed settlement (多退少补): lines sold by a weight unit settle on the weight at handover.
 
-Which units are weights comes from catalog.units (斤, 公斤, 吨 ...): every line in such a unit is
+Which units are weights comes from the unit table (catalog.units: 斤, 公斤, 两, 吨 ...): every line in such a unit is
 weighed when its shop has a tolerance (ShopTerms, default ORDER_WEIGH_TOLERANCE_BP). The buyer
 accepts the tolerance at checkout and it is stored on the order line. At handover the merchant
 records the actual weight once per line: within the tolerance the difference is settled, outside it
@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from catalog.services.stock import StockShort, record_movements, release_many, reserve_many
-from catalog.units import WEIGHT_UNITS
+from catalog.units import is_weight_unit, weight_grams
 from marketplace import money
 from marketplace.db import atomic
 from marketplace.extensions import db
@@ -44,10 +44,6 @@ CREDIT, HANDOVER, COLLECT = "credit", "handover", "collect"
 #: The merchant weighs between payment (or credit) and the end of the handover.
 WEIGHABLE = {S.PAID, S.ACCEPTED, S.READY_FOR_PICKUP, S.SHIPPED, S.DELIVERED}
 MAX_TOLERANCE_BP = 2000
-
-
-def is_weight_unit(unit: str) -> bool:
-    return unit in WEIGHT_UNITS
 
 
 class WeighTerms(NamedTuple):
@@ -119,7 +115,7 @@ def parse_weight(raw, unit: str) -> int:
         raise CartError(_("实际重量必须大于 0"), field="actual")
     if value > 10**9:
         raise CartError(_("实际重量不合理"), field="actual")
-    grams = (value * WEIGHT_UNITS[unit]).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    grams = (value * weight_grams(unit)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     if grams <= 0:
         raise CartError(_("实际重量必须大于 0"), field="actual")
     return int(grams)
@@ -127,7 +123,7 @@ def parse_weight(raw, unit: str) -> int:
 
 def format_weight(grams: int, unit: str) -> str:
     """Grams in the line's unit, without trailing zeros: 9700 g in kg -> '9.7'."""
-    value = Decimal(grams) / WEIGHT_UNITS[unit]
+    value = Decimal(grams) / weight_grams(unit)
     return f"{value.normalize():f}" if value != value.to_integral() else str(int(value))
 
 
@@ -173,7 +169,7 @@ def record_weight(order: Order, line_id, actual, actor) -> LineWeighing:
 def _record(order: Order, line: OrderLine, grams: int, actor) -> LineWeighing:
     if order.status not in WEIGHABLE:
         raise CartError(_("订单当前状态不能称重结算"), status=409, code="not_weighable")
-    per_unit = WEIGHT_UNITS[line.unit]
+    per_unit = weight_grams(line.unit)
     ordered = line.quantity * per_unit
     margin = money.percent_of(ordered, line.weigh_tolerance_bp)
     if not ordered - margin <= grams <= ordered + margin:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from catalog.services.stock import release_many
+from catalog.units import unit_name
 from marketplace import money
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
@@ -82,7 +83,7 @@ def _parse_lines(order: Order, lines: dict) -> tuple[list[tuple[OrderLine, int]]
             raise PaymentError(_("订单中没有这个商品"), status=404, code="not_found")
         if qty < 0 or qty > line.quantity - done.get(line.id, 0):
             raise PaymentError(_("%(title)s 最多可退 %(n)d %(unit)s", title=line.product_title,
-                                 n=line.quantity - done.get(line.id, 0), unit=line.unit))
+                                 n=line.quantity - done.get(line.id, 0), unit=unit_name(line.unit)))
         picked.append((line, qty))
         total += money.multiply(line.unit_price_cents, qty)
     return picked, total

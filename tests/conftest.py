@@ -20,6 +20,8 @@ from marketplace import create_app
 from marketplace.extensions import db as _db
 from tests import api_conformance
 from tests.regions_state import REGIONS as _REGIONS
+from tests.units_state import UNITS as _UNITS
+from tests.units_state import restore_units
 
 _counter = itertools.count(1)
 _UNSET = object()
@@ -53,6 +55,7 @@ def _schema(database_url, tmp_path_factory):
             with _db.engine.begin() as conn:
                 conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         _db.create_all()
+        restore_units()  # the shipped units, kept from test to test (tests/units_state.py)
         _db.engine.dispose()  # else its pooled connection is collected later: a ResourceWarning (error)
     return database_url
 
@@ -66,8 +69,12 @@ def _empty_tables(app, keep_regions: bool = True) -> None:
         # every table (which rewrites each table's files) for the handful of rows a test leaves.
         with _db.engine.begin() as conn:
             for table in reversed(tables):
+                if table.name == "units" and not _UNITS["dirty"]:
+                    continue  # the shipped units stay (tests/units_state.py)
                 if not (keep and table.name == "regions"):
                     conn.execute(table.delete())
+        if _UNITS["dirty"]:
+            restore_units()
         _db.engine.dispose()
     if not keep:
         _REGIONS.update(loaded=False, dirty=False)

@@ -21,6 +21,7 @@ from catalog.csv_io.cells import (
 from catalog.csv_io.rows import ParsedRow, RowError, RowReader
 from catalog.models import Product, ProductStatus, Variant
 from catalog.services import CatalogError, create_product, set_status, update_product
+from catalog.units import unit_table
 from catalog.zipimages import ZipError, ZipImages
 from marketplace.db import atomic
 from marketplace.errors import DomainError
@@ -157,28 +158,36 @@ def _check_groups(report: ImportReport) -> None:
 
 
 def _plan(shop, report: ImportReport) -> None:
-    """Count what an import would create and update (the preview's summary)."""
+    """Count what an import would create and update (the preview's summary); a deactivated unit is
+    refused unless the row's variant already has it."""
     codes = list(groups(report))
     existing = {}
     for chunk in range(0, len(codes), 500):
         for p in db.session.scalars(sa.select(Product).where(Product.shop_id == shop.id,
                                                              Product.code.in_(codes[chunk:chunk + 500]))):
             existing[p.code] = p
-    names: dict[int, set[str]] = {}
+    names: dict[int, dict[str, str]] = {}
     if existing:
         ids = [p.id for p in existing.values()]
-        for pid, vname in db.session.execute(sa.select(Variant.product_id, Variant.name)
-                                             .where(Variant.product_id.in_(ids))):
-            names.setdefault(pid, set()).add(vname)
+        for pid, vname, unit in db.session.execute(sa.select(Variant.product_id, Variant.name, Variant.unit)
+                                                   .where(Variant.product_id.in_(ids))):
+            names.setdefault(pid, {})[vname] = unit
+    table = unit_table()
     for code, rows in groups(report).items():
         product = existing.get(code)
+        kept = names.get(product.id, {}) if product is not None else {}
+        for row in rows:
+            info = table.get(row.variant["unit"])
+            if info is not None and not info.active and kept.get(row.variant["name"]) != info.code:
+                report.errors.append(RowError(row.row, "unit", _("单位“%(unit)s”已停用，请选择其他单位",
+                                                                 unit=info.label())))
         if product is None:
             report.products_created += 1
             report.variants_created += len(rows)
         else:
             report.products_updated += 1
             for row in rows:
-                if row.variant["name"] in names.get(product.id, set()):
+                if row.variant["name"] in kept:
                     report.variants_updated += 1
                 else:
                     report.variants_created += 1

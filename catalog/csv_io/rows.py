@@ -26,7 +26,7 @@ from catalog.csv_io.cells import (
 )
 from catalog.pricing import validate_tiers
 from catalog.services import CODE_RE
-from catalog.units import normalise_unit
+from catalog.units import resolve
 from catalog.zipimages import ZipError, ZipImages
 from marketplace.media import MediaError, open_image
 
@@ -102,6 +102,7 @@ class RowReader:
         self.regions = Regions()
         self.categories: dict[str, object] = {}
         self.image_problems: dict[str, str | None] = {}
+        self.units: dict[str, str | None] = {}
 
     def read(self, line: int, values: dict[str, str]) -> ParsedRow:
         """The row's values; each problem is added to the errors under its column."""
@@ -116,7 +117,7 @@ class RowReader:
         description = row.limited("description", 20_000, _("描述不能超过 20000 个字"), strip=False)
         category = self._category(row)
         origin = self._origin(row)
-        unit = _unit(row)
+        unit = self._unit(row)
         variant_name = row.limited("variant", 80, _("规格名称不能超过 80 个字"))
         parsed = _parse_cells(row)
         status = _status(row)
@@ -142,6 +143,20 @@ class RowReader:
         if category is None or not category.active:
             row.error("category", _("找不到分类“%(c)s”：请写完整路径，例如 农产品/水果", c=text[:40]))
         return category
+
+    def _unit(self, row: _Cells) -> str | None:
+        """The unit's code for its code or alias (a deactivated one too: the import's plan decides
+        whether the variant may keep it); an unknown one is an error."""
+        text = row.text("unit")
+        if not text:
+            return None
+        if text not in self.units:  # a file of 500 rows reads the table once, however they are written
+            info = resolve(text, fresh_on_miss=True)
+            self.units[text] = info.code if info is not None else None
+        if self.units[text] is None:
+            row.error("unit", _("未知的单位“%(u)s”：请用平台单位表里的单位或其别名，如 kg、斤、箱、袋、筐、个",
+                                u=text[:10]))
+        return self.units[text]
 
     def _origin(self, row: _Cells):
         text = row.text("origin")
@@ -182,13 +197,6 @@ def _code(row: _Cells) -> str:
     if code and not CODE_RE.match(code):
         row.error("product_code", _("商品编码只能用字母、数字、点、横线和下划线，最长 64 位"))
     return code
-
-
-def _unit(row: _Cells) -> str | None:
-    unit = normalise_unit(row.raw("unit"))
-    if row.text("unit") and unit is None:
-        row.error("unit", _("未知的单位“%(u)s”：可用 kg、斤、吨、箱、袋、件、个 等", u=row.text("unit")[:10]))
-    return unit
 
 
 def _parse_cells(row: _Cells) -> dict:

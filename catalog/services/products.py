@@ -18,6 +18,7 @@ from catalog.models import (
     ProductStatusChange,
     Variant,
 )
+from catalog.pricing import price_per_kg
 from catalog.services.errors import CatalogError
 from catalog.services.stock import change_stock
 from catalog.services.validation import clean_product_fields, clean_variants
@@ -119,9 +120,10 @@ def _apply_variants(product: Product, rows: list[dict], actor, *, deactivate_mis
 
 
 def refresh_product(product: Product) -> None:
-    """Recompute the denormalised listing fields: lowest price, stock state, primary photo."""
+    """Recompute the denormalised listing fields: lowest price (and per kg), stock state, primary photo."""
     active = [v for v in product.variants if v.active]
     product.min_price_cents = min((v.price_cents for v in active), default=0)
+    product.min_price_per_kg_cents = min((c for c in (price_per_kg(v) for v in active) if c is not None), default=None)
     product.in_stock = any(v.sellable for v in active)
     images = sorted(product.images, key=lambda i: (i.position, i.id or 0))
     product.primary_image = image_prefix(images[0]) if images else None

@@ -16,7 +16,7 @@ from catalog.models import (
 )
 from catalog.pricing import validate_tiers
 from catalog.services.errors import CatalogError
-from catalog.units import normalise_unit
+from catalog.units import resolve
 from marketplace.extensions import db
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
@@ -128,14 +128,14 @@ def clean_variants(rows: list[dict], existing: list[Variant] | None = None) -> l
         errors["variants"] = [_("至少需要一个规格")]
     if len(rows) > MAX_VARIANTS:
         errors["variants"] = [_("规格最多 %(n)d 个", n=MAX_VARIANTS)]
-    known = {v.id for v in existing or []}
+    known = {v.id: v.unit for v in existing or []}
     names: set[str] = set()
     cleaned = []
     for index, row in enumerate(rows):
         name = (row.get("name") or "").strip()
-        unit = normalise_unit(row.get("unit") or "")
+        unit, unit_message = _unit(row, known)
         tiers = list(row.get("tiers") or [])
-        messages = _variant_messages(row, name, unit, tiers, names, known)
+        messages = _variant_messages(row, name, unit_message, tiers, names, known)
         names.add(name)
         if messages:
             errors[f"variants-{index}"] = messages
@@ -145,12 +145,26 @@ def clean_variants(rows: list[dict], existing: list[Variant] | None = None) -> l
     return cleaned
 
 
-def _variant_messages(row: dict, name: str, unit: str | None, tiers: list, names: set[str],
-                      known: set[int]) -> list[str]:
+def _unit(row: dict, known: dict[int, str]) -> tuple[str | None, str | None]:
+    """The unit's code for a row's code or alias, and what is wrong with it: unknown, or deactivated
+    (a variant that already has a deactivated unit keeps it; a new one or a change may not take it)."""
+    text = str(row.get("unit") or "").strip()
+    if not text:
+        return None, _("请选择单位")
+    info = resolve(text, fresh_on_miss=True)
+    if info is None:
+        return None, _("未知的单位“%(unit)s”：请从单位列表中选择，没有的单位请联系平台添加", unit=text[:10])
+    if not info.active and known.get(row.get("id")) != info.code:
+        return info.code, _("单位“%(unit)s”已停用，请选择其他单位", unit=info.label())
+    return info.code, None
+
+
+def _variant_messages(row: dict, name: str, unit_message: str | None, tiers: list, names: set[str],
+                      known: dict[int, str]) -> list[str]:
     """Everything wrong with one variant row, in the order of its fields."""
     messages = _variant_name_messages(name, names)
-    if unit is None:
-        messages.append(_("未知的单位：%(unit)s", unit=str(row.get("unit") or "")[:10]))
+    if unit_message:
+        messages.append(unit_message)
     price = row.get("price_cents")
     if not _whole(price, 0, None, optional=False):
         messages.append(_("请填写有效的单价"))

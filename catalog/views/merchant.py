@@ -29,7 +29,7 @@ from catalog.services import (
     stock_history,
     update_product,
 )
-from catalog.units import UNITS
+from catalog.units import unit_name
 from marketplace.errors import form_errors
 from marketplace.extensions import db
 from marketplace.media import MediaError, read_upload
@@ -87,7 +87,7 @@ def merchant_products(shop):
 
 def _editor_context(form, rows, row_errors, product=None, shop=None):
     return {"form": form, "rows": rows, "row_errors": row_errors, "product": product, "shop": shop,
-            "units": UNITS, "tier_rows": editor.TIER_ROWS}
+            "tier_rows": editor.TIER_ROWS}
 
 
 def _merge_variant_errors(rows, indices, row_errors, product) -> None:
@@ -217,7 +217,7 @@ def merchant_product_stock(product_id: int, shop):
     product = _own_product(product_id, shop)
     form = StockForm()
     variants = [v for v in product.variants if v.active]
-    form.variant.choices = [(v.id, f"{v.name}（{_('库存')} {v.stock} {v.unit}）") for v in variants]
+    form.variant.choices = [(v.id, f"{v.name}（{_('库存')} {v.stock} {unit_name(v.unit)}）") for v in variants]
     if form.validate_on_submit():
         variant = next((v for v in variants if v.id == form.variant.data), None)
         if variant is None:
@@ -229,7 +229,7 @@ def merchant_product_stock(product_id: int, shop):
                 flash(exc.message, "error")
         else:
             flash(_("库存已调整：%(name)s 现有 %(n)d %(unit)s", name=variant.name, n=variant.stock,
-                    unit=variant.unit), "success")
+                    unit=unit_name(variant.unit)), "success")
             return redirect(url_for("catalog.merchant_product_stock", product_id=product.id))
     history = stock_history([v.id for v in product.variants])
     names = {v.id: v for v in product.variants}

@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from catalog.units import unit_name
 from marketplace.domains import page_blocks
 from marketplace.extensions import db
 from marketplace.regions.picker import chain_for, resolve_pick
@@ -33,7 +34,7 @@ def add_to_cart():
     goes back to the page the form was sent from (the error handler)."""
     line = services.add_item(request.form.get("variant_id"), request.form.get("quantity"))
     flash(_("已加入采购车：%(title)s，共 %(qty)d %(unit)s", title=line.variant.product.title, qty=line.quantity,
-            unit=line.variant.unit), "success")
+            unit=unit_name(line.variant.unit)), "success")
     return redirect(safe_next(request.form.get("next"), "") or _product_url(line.variant.product_id))
 
 

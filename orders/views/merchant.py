@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 from flask_login import current_user
 
+from catalog.units import unit_name
 from marketplace import money
 from marketplace.db import utcnow
 from marketplace.domains import page_blocks
@@ -137,7 +138,7 @@ def merchant_orders_csv(shop):
     rows = ([order.number, local_time(order.created_at), services.status_label(order.status),
              services.fulfilment_label(order.fulfilment), *_contact(order, shop_sees_contact(order, now)),
              line.product_title, line.variant_name, line.quantity,
-             line.unit, amount(line.unit_price_cents), amount(line.line_total_cents),
+             unit_name(line.unit), amount(line.unit_price_cents), amount(line.line_total_cents),
              amount(order.fee_cents), amount(order.total_cents), order.carrier,
              order.tracking_number, scrub_text(order.note) if not shop_sees_contact(order, now) else order.note]
             for order in db.session.scalars(query).unique() for line in order.lines)

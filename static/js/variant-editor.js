@@ -23,6 +23,11 @@
       else if (input.type !== "hidden" || /-id$/.test(input.name || "")) { input.value = ""; }
       input.disabled = false;
     });
+    row.querySelectorAll("select").forEach(function (select) {
+      // a new variant is offered active units only (a deactivated one stays on the row that has it)
+      select.querySelectorAll("option[data-inactive]").forEach(function (o) { o.remove(); });
+      select.selectedIndex = 0;
+    });
     row.querySelectorAll(".error, .hint a").forEach(function (el) { el.remove(); });
     row.classList.remove("has-error");
   }

@@ -84,7 +84,7 @@ def test_no_hint_at_top_tier_and_hint_respects_step(app):
     ("kg", None, 1200, 1200), ("斤", None, 600, 1200), ("吨", None, 1850000, 1850), ("箱", 5000, 6000, 1200),
     ("箱", 3000, 1000, 333), ("箱", 3000, 2000, 667), ("个", None, 500, None), ("箱", 0, 500, None),
 ])
-def test_price_per_kg(unit, weight, price, per_kg):
+def test_price_per_kg(app, unit, weight, price, per_kg):
     assert pricing.price_per_kg(make_variant(price=price, unit=unit, weight=weight)) == per_kg
 
 
@@ -94,3 +94,28 @@ def test_price_per_kg(unit, weight, price, per_kg):
 ])
 def test_validate_tiers(app, tiers, ok):
     assert (pricing.validate_tiers(1200, tiers) == []) is ok
+
+
+@pytest.mark.parametrize(("unit", "weight", "price", "per_kg", "per_jin"), [
+    ("斤", None, 350, 700, 350), ("两", None, 100, 2000, 1000), ("担", None, 60000, 1200, 600),
+    ("kg", None, 701, 701, 351), ("公斤", None, 1200, 1200, 600), ("g", None, 3, 3000, 1500),
+    ("筐", 15_000, 9000, 600, 300), ("筐", 7_000, 1000, 143, 71), ("升", None, 1000, None, None),
+    ("升", 920, 1840, 2000, 1000), ("枚", 50, 80, 1600, 800), ("筐", None, 9000, None, None),
+])
+def test_prices_per_kg_and_per_jin_from_the_unit_table(app, unit, weight, price, per_kg, per_jin):
+    """Rounded half up to the fen; a weight unit's factor wins over the variant's weight; a litre
+    has no weight of its own (only the variant's weight tells)."""
+    v = make_variant(price=price, unit=unit, weight=weight, tiers=())
+    assert (pricing.price_per_kg(v), pricing.price_per_jin(v)) == (per_kg, per_jin)
+
+
+@pytest.mark.parametrize(("unit", "weight", "shown"), [
+    ("kg", None, {"jin": 600}), ("斤", None, {"kg": 2400}), ("筐", 15_000, {"kg": 80, "jin": 40}),
+    ("箱", 500, {"kg": 2400}), ("箱", 1000, {"jin": 600}), ("盒", None, {}),
+])
+def test_weight_prices_leave_out_the_figure_that_is_the_unit_itself(app, unit, weight, shown):
+    assert pricing.weight_prices(make_variant(price=1200, unit=unit, weight=weight, tiers=())) == shown
+
+
+def test_a_cards_price_per_jin_comes_from_its_price_per_kg():
+    assert [pricing.jin_from_kg(c) for c in (None, 600, 601, 1)] == [None, 300, 301, 1]

@@ -97,7 +97,7 @@ def test_variant_messages_are_listed_in_field_order(db):
     with pytest.raises(CatalogError) as exc:
         clean_variants([variant_row(), bad, variant_row(tiers=()), variant_row(name=" ")])
     assert list(exc.value.errors.items()) == [
-        ("variants-1", ["规格名称不能超过 80 个字", "未知的单位：桶装水", "请填写有效的单价", "起批量必须是不小于 1 的整数",
+        ("variants-1", ["规格名称不能超过 80 个字", "未知的单位“桶装水”：请从单位列表中选择，没有的单位请联系平台添加", "请填写有效的单价", "起批量必须是不小于 1 的整数",
                         "递增数量必须是不小于 1 的整数", "库存必须是不小于 0 的整数", "每件净重（克）必须是正整数",
                         "价格阶梯最多 10 档", "规格不存在"]),
         ("variants-2", ["规格名称“5kg 箱装”重复了"]), ("variants-3", ["请填写规格名称"])]

@@ -66,7 +66,7 @@ def test_merchant_lists_a_product_and_a_buyer_finds_it_by_pinyin(live_server, pa
     page.get_by_label("商品详情（支持 Markdown）").fill("**晒干**的三樱椒，辣度足。")
     # first variant with two tiers, in the rows the page shows without JavaScript
     page.fill("#v-0-name", "1kg 袋装")
-    page.fill("#v-0-unit", "袋")
+    page.select_option("#v-0-unit", "袋")
     page.fill("#v-0-price", "32.50")
     page.fill("#v-0-stock", "500")
     page.fill("#v-0-moq", "5")
@@ -76,7 +76,7 @@ def test_merchant_lists_a_product_and_a_buyer_finds_it_by_pinyin(live_server, pa
     page.fill("#v-0-t1-price", "28.00")
     # second variant
     page.fill("#v-1-name", "25kg 编织袋")
-    page.fill("#v-1-unit", "袋")
+    page.select_option("#v-1-unit", "袋")
     page.fill("#v-1-price", "700.00")
     page.fill("#v-1-stock", "40")
     page.fill("#v-1-moq", "2")
