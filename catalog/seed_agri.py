@@ -165,7 +165,7 @@ def mushrooms():
 
 def farm():
     """A family farm of 谢集镇 (梁园区): vegetables and fruit from the field, by the 斤 or the case."""
-    items = [("粉果西红柿", "agri.vegetables", "2.8"), ("大红西红柿", "agri.vegetables", "2.4"), ("刺黄瓜", "agri.vegetables", "2.3"),
+    items = [("刺黄瓜", "agri.vegetables", "2.3"),
              ("水果黄瓜", "agri.vegetables", "4.5"), ("麒麟西瓜", "agri.fruit", "1.8"), ("8424 西瓜", "agri.fruit", "2.2"),
              ("黑美人西瓜", "agri.fruit", "1.6"), ("羊角蜜甜瓜", "agri.fruit", "4.0"), ("水蜜桃", "agri.fruit", "4.5"),
              ("巨峰葡萄", "agri.fruit", "5.0"), ("夏黑葡萄", "agri.fruit", "6.0"), ("红富士苹果", "agri.fruit", "3.8"),
@@ -178,6 +178,11 @@ def farm():
                            [("按斤", "斤", yuan(price), 4000, 10, 5, 500, [(100, yuan(price * D("0.9"))),
                                                                         (1000, yuan(price * D("0.8")))]),
                             ("10 斤箱", "箱", yuan(price * D("10.5")), 200, 1, 1, 5000, None)]))
+    out.insert(0, product("谢集西红柿", "agri.vegetables", "谢集镇", "地头直供 粉果大红两个品种 可约采摘",
+                          [["品种", "粉果/大红"], ["采收", "当天"]], [],
+                          grid([("粉果", "2.8"), ("大红", "2.4")],
+                               [("按斤", "斤", 1, 4000, 10, 5, 500, ladder((100, "0.9"), (1000, "0.8"))),
+                                ("10 斤箱", "箱", D("10.5"), 200, 1, 1, 5000, None)], 1)))
     out.append(product("有机肥 腐熟鸡粪", "inputs.fertiliser", "谢集镇", "发酵腐熟 改良土壤", [["有机质", "≥45%"]], ["organic"],
                        [("40kg 袋", "袋", "28.00", 1000, 10, 5, 40000, None)]))
     return "XJ", out

@@ -51,18 +51,17 @@ def tapes():
     """稍岗 (虞城): China's tape-measure town."""
     sizes = [("3m×16mm", 1, 120), ("5m×19mm", D("1.45"), 210), ("7.5m×25mm", D("2.3"), 380), ("10m×25mm", D("2.9"), 460)]
     out = []
-    for series, base, note in (("包胶", "2.6", "包胶防摔外壳"), ("自锁", "3.0", "自锁按键 拉出不回缩"),
-                               ("不锈钢外壳", "5.5", "不锈钢外壳 耐用"), ("双面刻度", "3.8", "正反两面刻度 木工用")):
+    for series, base, note, colours in (
+            ("包胶", "2.6", "包胶防摔外壳 黄色与荧光绿", (("黄色", 1), ("荧光绿", D("1.08")))),
+            ("自锁", "3.0", "自锁按键 拉出不回缩", (("", 1),)), ("不锈钢外壳", "5.5", "不锈钢外壳 耐用", (("", 1),)),
+            ("双面刻度", "3.8", "正反两面刻度 木工用", (("", 1),))):
         b = D(base)
         out.append(product(f"稍岗{series}钢卷尺", "industry.hardware", "稍岗镇", f"{note} 可印企业标志 起订 500 把",
                            [["系列", series], ["精度", "Ⅱ级"], ["尺带", "锰钢"]], [],
-                           [(name, "把", yuan(b * f), 20000 if f < 2 else 8000, 500 if f < 2 else 300, 100, grams,
-                             [(2000, yuan(b * f * D("0.92"))), (10000, yuan(b * f * D("0.85")))])
-                            for name, f, grams in sizes]))
-    out.append(product("稍岗荧光钢卷尺", "industry.hardware", "稍岗镇", "荧光外壳 夜间易找 多色可选",
-                       [["精度", "Ⅱ级"]], [],
-                       grid([("荧光黄", 1), ("荧光绿", 1), ("荧光橙", 1)],
-                            [("5m×19mm", "把", 1, 8000, 500, 100, 210, ladder((2000, "0.92")))], "4.60")))
+                           [(" · ".join(x for x in (colour, name) if x), "把", yuan(b * c * f),
+                             20000 if f < 2 else 8000, 500 if f < 2 else 300, 100, grams,
+                             [(2000, yuan(b * c * f * D("0.92"))), (10000, yuan(b * c * f * D("0.85")))])
+                            for colour, c in colours for name, f, grams in sizes]))
     out.append(product("稍岗纤维卷尺", "industry.hardware", "稍岗镇", "玻璃纤维尺带 防水", [["尺带", "玻璃纤维"]], [],
                        [(f"{n}m", "把", yuan(6 + n * D("0.18")), 5000, 100, 50, None, None) for n in (20, 30, 50, 100)]))
     out.append(product("稍岗不锈钢直尺", "industry.hardware", "稍岗镇", "刻度清晰 不生锈", [["材质", "不锈钢"]], [],

@@ -60,7 +60,8 @@ def _search(text: str, county: str, limit: int, sort: str = "relevance") -> tupl
     """(ids, total) of the county's products matching every word of ``text``; nothing when the engine
     only found partial matches or cannot answer (the home page never fails for its tiles)."""
     try:
-        result = search(NAME, SearchQuery(text=text, filters={"county": county}, sort=sort, per_page=limit))
+        result = search(NAME, SearchQuery(text=text, filters={"county": county}, sort=sort, per_page=limit,
+                                          prefer=("in_stock",)))
     except Exception:  # noqa: BLE001 - an engine that is down or not built yet: the tile falls back
         log.warning("specialty search failed for %s in %s", text, county, exc_info=True)
         return [], 0

@@ -7,6 +7,7 @@ import datetime as dt
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from flask import has_app_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -50,7 +51,8 @@ def at_time(moment: dt.datetime):
     token = _clock.set(moment.astimezone(dt.UTC))
     try:
         yield moment
-        db.session.flush()
+        if has_app_context():
+            db.session.flush()
     finally:
         _clock.reset(token)
 

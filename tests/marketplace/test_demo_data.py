@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import re
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
+from tests.catalog.demo_names import near_duplicate_key
 
 pytestmark = pytest.mark.slow
 
@@ -62,37 +62,6 @@ def ctx(demo):
 
 # --- the catalogue --------------------------------------------------------------------------------
 
-#: What may tell two of a shop's products apart without making them different goods.
-GRADE = r"特级|一级|二级|三级|统货|精品|优级|特一|特二|标准|A00|高纯"
-SIZE = (r"\d+(?:\.\d+)?\s*(?:mm|cm|m|kg|g|ml|l|码|斤|两|钱|号|米|厘米|毫米|公斤|克|升|寸|目|匹|门|枚|瓶|箱|袋|%)?"
-        r"|特大|大果|中果|小果|大号|中号|小号|大块|中块|小块|块煤|末煤|细粉|粗粉|细面|宽面|龙须面|果径|直径|厚度|以上|以下|混码")
-COLOUR = r"[黑白红黄蓝绿灰粉紫棕橙米金银彩]色|荧光[黄绿橙红]?"
-VINTAGE = r"(?:19|20)\d{2}\s*年?|\d+\s*年陈酿|年份|陈酿"
-
-
-def near_duplicate_key(title: str) -> str:
-    """A title without grade, size, colour and vintage words, spaces and punctuation."""
-    key = title.lower()
-    for pattern in (VINTAGE, COLOUR, GRADE, SIZE):
-        key = re.sub(pattern, "", key, flags=re.IGNORECASE)
-    return re.sub(r"[\s\W_]+", "", key)
-
-
-@pytest.mark.parametrize(("a", "b"), [
-    ("柘城三樱椒 干椒 特级", "柘城三樱椒 干椒 二级"), ("宁陵金顶谢花酥梨 一级 果径 85mm 以上", "宁陵金顶谢花酥梨 统货 果径 75-85mm"),
-    ("民权赤霞珠干红葡萄酒 2020", "民权赤霞珠干红葡萄酒 2022"), ("睢县休闲板鞋 黑色", "睢县休闲板鞋 白色"),
-    ("6063 铝棒 直径 90mm", "6063 铝棒 直径 203mm"), ("永城面粉 特一粉", "永城面粉 特二粉"),
-    ("纤维卷尺 20m", "纤维卷尺 100m"), ("永城无烟块煤", "永城无烟末煤")])
-def test_the_key_sees_through_grades_sizes_colours_and_vintages(a, b):
-    assert near_duplicate_key(a) == near_duplicate_key(b)
-
-
-def test_the_key_keeps_different_goods_apart():
-    titles = ["柘城三樱椒 干椒", "柘城朝天椒 干椒", "三樱椒 椒段", "民权赤霞珠干红葡萄酒", "民权赤霞珠桃红葡萄酒",
-              "永城高筋粉", "永城低筋粉", "黑木耳", "银耳", "稍岗包胶钢卷尺", "稍岗自锁钢卷尺"]
-    assert len({near_duplicate_key(t) for t in titles}) == len(titles)
-
-
 def test_no_product_differs_from_another_of_its_shop_only_by_grade_size_colour_or_vintage(ctx):
     from catalog.models import Product
 
@@ -129,7 +98,15 @@ def test_every_category_and_county_page_shows_something(ctx):
 def test_orders_in_every_status_paid_every_way(ctx):
     from orders.models import Order, OrderStatus
     from orders.terms_models import Statement, StatementStatus
-    from payments.models import Dispute, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus, Settlement
+    from payments.models import (
+        Dispute,
+        Payment,
+        PaymentMethod,
+        PaymentStatus,
+        Refund,
+        RefundStatus,
+        Settlement,
+    )
 
     statuses = dict(db.session.execute(sa.select(Order.status, sa.func.count()).group_by(Order.status)).all())
     assert set(statuses) == set(OrderStatus), statuses
