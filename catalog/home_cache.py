@@ -1,7 +1,7 @@
 """Cached read paths of the catalogue: the category tree and the home page's blocks.
 
 The expensive part of each block is *choosing* what to show (the newest products with a photo;
-the products matching each county's specialties, one search per specialty word). That choice —
+each county's newest listings that match its specialties). That choice —
 a list of ids — is cached in marketplace.cache under the "catalog" group; the rows themselves are
 re-read by primary key on every request (one cheap query), so prices, titles and visibility are
 always current and a product hidden a second ago never shows. The category tree and the counties

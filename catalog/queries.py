@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from catalog.models import Category, Product, ProductImage, ProductStatus, Variant
-from catalog.specialties import match_county
+from catalog.specialties import match_county, newest_by_county
 from marketplace import web
 from marketplace.cache import cached
 from marketplace.extensions import db
@@ -108,8 +108,11 @@ def featured(limit: int = 12) -> list[Product]:
 
 def county_specialties(per_county: int = 4) -> list[tuple[Region, list, list[int], bool]]:
     """一县一品: each county with its specialties (catalog.specialties), the ids of up to
-    ``per_county`` products that match them, and whether those are a fallback (its newest products)."""
-    return [(county, *match_county(county, per_county)) for county in all_counties()]
+    ``per_county`` products that match them, and whether those are a fallback (its newest products).
+    Two statements (the counties, then every county's newest listings), whatever the catalogue's size."""
+    counties = all_counties()
+    listings = newest_by_county(counties)
+    return [(county, *match_county(county, listings[county.id], per_county)) for county in counties]
 
 
 def photos(product: Product) -> list[ProductImage]:

@@ -1,5 +1,5 @@
 """一县一品 on the home page: each county's specialties from the regions file, with the products of
-that county that match them (through the search engine, on every backend), else its newest."""
+that county that match them among the city's newest listings, else its newest; bounded and cached."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from catalog.specialties import Specialty, parse_specialties
 from tests.catalog import search_fixtures
 
 add_product, shops = search_fixtures.add_product, search_fixtures.shops
-app_config = search_fixtures.app_config
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -35,17 +34,18 @@ def _tiles():
 def test_a_tile_shows_the_products_matching_each_specialty(client, add_product, shops):
     add_product("柘城三樱椒 干椒", category="农产品/干货调料")
     add_product("子弹头朝天椒", category="农产品/干货调料")
-    add_product("人造金刚石微粉", category="工业品/五金工具", shop="ent")
+    add_product("人造微粉", category="工业品/五金工具", shop="ent", subtitle="柘城金刚石 研磨抛光")  # by its subtitle
+    add_product("售罄的三樱椒", category="农产品/干货调料", stock=0)
     for n in range(4):  # newer products that are no specialty do not push the specialties out
         add_product(f"新到苹果 {n}")
     specialties, titles, fallback = _tiles()["柘城县"]
     assert not fallback
-    assert [(s.label, s.term) for s in specialties] == [("三樱椒/朝天椒", "三樱椒"), ("金刚石与超硬材料", "金刚石")]
-    assert set(titles[:2]) == {"柘城三樱椒 干椒", "人造金刚石微粉"}  # the best of each specialty first
-    assert set(titles) == {"柘城三樱椒 干椒", "人造金刚石微粉", "子弹头朝天椒"}
+    assert [(s.label, s.term) for s in specialties] == [("三樱椒/朝天椒", "朝天椒"), ("金刚石与超硬材料", "金刚石")]
+    # the newest in stock of each specialty in turn, then the next of each
+    assert titles == ["子弹头朝天椒", "人造微粉", "柘城三樱椒 干椒", "售罄的三樱椒"]
     html = client.get("/").get_data(as_text=True)
-    assert "三樱椒/朝天椒" in html and "金刚石与超硬材料" in html and "人造金刚石微粉" in html
-    assert "/search?q=%E4%B8%89%E6%A8%B1%E6%A4%92&amp;county=" in html  # q=三樱椒, in the county
+    assert "三樱椒/朝天椒" in html and "金刚石与超硬材料" in html and "人造微粉" in html
+    assert "/search?q=%E6%9C%9D%E5%A4%A9%E6%A4%92&amp;county=" in html  # q=朝天椒, in the county
     assert "新到苹果" not in html.split('id="home-county-h"')[1]
 
 
@@ -55,36 +55,49 @@ def test_without_a_match_the_tile_shows_the_countys_newest_products(client, add_
     tiles = _tiles()
     specialties, titles, fallback = tiles["宁陵县"]
     assert fallback and titles == ["嘎啦苹果"] and all(s.term is None for s in specialties)
-    # 古城 alone is a partial match of 商丘古城文旅: not that specialty
-    specialties, titles, fallback = tiles["睢阳区"]
+    specialties, titles, fallback = tiles["睢阳区"]  # 古城 alone is not 商丘古城文旅
     assert fallback and titles == ["古城扒鸡"] and all(s.term is None for s in specialties)
     html = client.get("/").get_data(as_text=True)
     assert "本县新品" in html and "金顶谢花酥梨" in html  # the specialty named, not linked
 
 
-def test_the_choice_is_cached_until_the_catalogue_changes(app, add_product, shops, monkeypatch):
-    from catalog import specialties as module
+def test_only_the_citys_newest_listings_are_looked_at(add_product, shops, monkeypatch):
+    from catalog import specialties
 
     add_product("柘城三樱椒 干椒", category="农产品/干货调料")
+    add_product("宁陵金顶谢花酥梨", county_name="宁陵县", shop="farm")
+    add_product("嘎啦苹果", county_name="柘城县")
+    add_product("红富士苹果", county_name="柘城县")
+    monkeypatch.setattr(specialties, "WINDOW", 2)
+    tiles = _tiles()
+    assert tiles["柘城县"][1:] == (["红富士苹果", "嘎啦苹果"], True)  # the chili is older than the window
+    assert tiles["宁陵县"][1:] == ([], True)  # nothing of its own in the window: its specialties only
+
+
+def test_the_choice_costs_a_fixed_few_statements_and_is_cached_until_the_catalogue_changes(
+        app, db, add_product, shops, monkeypatch):
+    import sqlalchemy as sa
+
+    from catalog import queries
+
+    for n in range(3):
+        add_product(f"柘城三樱椒 {n} 号", category="农产品/干货调料")
     calls = []
-    real = module.search
-    monkeypatch.setattr(module, "search", lambda *a, **k: calls.append(1) or real(*a, **k))
-    first = {county: titles for county, (_s, titles, _f) in _tiles().items()}
-    searched = len(calls)
+    real = queries.newest_by_county
+    monkeypatch.setattr(queries, "newest_by_county", lambda *a, **k: calls.append(1) or real(*a, **k))
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        first = {county: titles for county, (_s, titles, _f) in _tiles().items()}
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    # the city and its counties, every county's listings, the cards: not one more per county or product
+    assert len(calls) == 1 and len(statements) <= 4
     again = {county: titles for county, (_s, titles, _f) in _tiles().items()}
-    assert searched and again == first and len(calls) == searched  # from the cache
+    assert again == first and len(calls) == 1  # from the cache
     add_product("柘城朝天椒 干椒", category="农产品/干货调料")  # a catalogue change: chosen again
-    assert "柘城朝天椒 干椒" in _tiles()["柘城县"][1] and len(calls) > searched
-
-
-def test_the_home_page_stands_when_the_search_engine_fails(client, add_product, shops, monkeypatch):
-    from catalog import specialties as module
-
-    add_product("柘城三樱椒 干椒", category="农产品/干货调料")
-
-    def broken(*_args, **_kwargs):
-        raise RuntimeError("index missing")
-
-    monkeypatch.setattr(module, "search", broken)
-    response = client.get("/")
-    assert response.status_code == 200 and "一县一品" in response.get_data(as_text=True)
+    assert "柘城朝天椒 干椒" in _tiles()["柘城县"][1] and len(calls) == 2
