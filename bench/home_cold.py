@@ -23,13 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _app(info: dict, data_dir: str, backend: str = "whoosh"):
+def _app(info: dict, data_dir: str):
     from marketplace import create_app
     from marketplace.config import normalise_database_url
 
     return create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(info["database_url"]), "DATA_DIR": data_dir,
                        "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False, "REDIS_URL": None,
-                       "SEARCH_BACKEND": backend, "SEARCH_INDEX_DIR": os.path.join(data_dir, "search-index")})
+                       "SEARCH_INDEX_DIR": os.path.join(data_dir, "search-index")})
 
 
 def _measure(label: str, func, repeat: int) -> None:
@@ -62,19 +62,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default="/tmp/marketplace-bench", help="the seed's --data-dir")
     parser.add_argument("--repeat", type=int, default=9)
-    parser.add_argument("--search-backend", default="whoosh", choices=("whoosh", "postgres"),
-                        help="the engine the county tiles search (postgres: build its documents first with "
-                             "SEARCH_BACKEND=postgres flask search rebuild)")
     args = parser.parse_args()
     info = json.loads(Path(args.data_dir, "seed-info.json").read_text())
-    app = _app(info, args.data_dir, args.search_backend)
+    app = _app(info, args.data_dir)
     from catalog import home_cache, queries
     from marketplace.extensions import db
 
     with app.test_request_context("/"):
         products = db.session.scalar(db.text("SELECT count(*) FROM products"))
-        print(f"home cold path on {db.engine.dialect.name}, {products} products, search backend "
-              f"{args.search_backend} ({args.repeat} runs each, cache cleared before each)")
+        print(f"home cold path on {db.engine.dialect.name}, {products} products ({args.repeat} runs each, "
+              "cache cleared before each)")
         home_cache.home_blocks()  # warm the process (imports, the search engine's first open)
         _measure("county tiles (一县一品)", lambda: queries.county_specialties(4), args.repeat)
         _measure("featured products", lambda: queries.featured(12), args.repeat)
