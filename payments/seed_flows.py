@@ -20,7 +20,7 @@ from marketplace.extensions import db
 from orders import services as orders
 from orders.models import Fulfilment, Order, OrderGroup, OrderStatus
 from orders.status import set_status
-from payments import credit, ledger, offline, refunds, services
+from payments import credit, gateways, ledger, offline, refunds, services
 from payments.models import Account, Dispute, Payment, PaymentMethod, PaymentStatus, RefundStatus
 from payments.status import PAYMENT_MACHINE
 from payments.wechat_bill import FEE_KIND as WECHAT_FEE
@@ -61,7 +61,8 @@ def pay_online(group: OrderGroup, method: PaymentMethod, rng: random.Random, *, 
             return payment
         ref = _ref(method, rng)
         PAYMENT_MACHINE.move(payment, PaymentStatus.SUCCEEDED, provider_ref=ref, note=ref)
-        services.book_online(payment, _("在线支付成功（%(ref)s）", ref=ref))
+        label = str(gateways.get(method.value).label)
+        services.book_online(payment, _("在线支付成功（%(method)s %(ref)s）", method=label, ref=ref))
         if method == M.STRIPE:
             fee = money.percent_of(payment.amount_cents, 340) + 200
             ledger.post("stripe_fee", [(Account.FEES, fee, None), (Account.GATEWAY, -fee, None)],
@@ -181,8 +182,8 @@ def refund_lines(flow: Flow, *, restock: bool) -> None:
     units = max(1, line.quantity // 5)
     with at_time(flow.later(120, 2880)):
         refund = _refund(order, flow.owner, lines={line.id: units}, restock=restock,
-                         reason=_("运输破损 %(n)d %(unit)s，退款并退回库存", n=units, unit=line.unit) if restock
-                         else _("运输破损 %(n)d %(unit)s，部分退款", n=units, unit=line.unit))
+                         reason=f"运输破损 {units} {line.unit}，退款并退回库存" if restock
+                         else f"运输破损 {units} {line.unit}，部分退款")
     assert refund.status == RefundStatus.SUCCEEDED
 
 
@@ -190,7 +191,7 @@ def refund_amount(flow: Flow, share: int | None) -> None:
     """A refund of ``share`` percent of the order (None: all of it), online or offline."""
     order = flow.order
     amount = None if share is None else max(1, order.total_cents * share // 100)
-    reason = _("整单质量问题，全额退款") if share is None else _("部分货品不新鲜，协商退款")
+    reason = "整单质量问题，全额退款" if share is None else "部分货品不新鲜，协商退款"  # what the merchant wrote
     with at_time(flow.later(120, 2880)):
         refund = _refund(order, flow.owner, amount_cents=amount, reason=reason)
     assert refund.status == RefundStatus.SUCCEEDED

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zoneinfo
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 
 from catalog import pricing
 from catalog.models import Product, ProductStatus, Variant
@@ -192,9 +194,7 @@ class Tally:
     """What the history made, for the seed's report and its tests."""
 
     def __init__(self):
-        self.groups = self.orders = self.refunds = self.disputes = 0
-        self.statuses: dict[str, int] = {}
-        self.methods: dict[str, int] = {}
+        self.orders = self.refunds = self.disputes = 0
 
 
 def _group(world: World, profile: Profile, t: dt.datetime, rng: random.Random, tally: Tally,
@@ -233,9 +233,6 @@ def _group(world: World, profile: Profile, t: dt.datetime, rng: random.Random, t
     for flow in flows:
         _finish(flow, method, target, forced, rng, tally)
         tally.orders += 1
-        tally.statuses[flow.order.status.value] = tally.statuses.get(flow.order.status.value, 0) + 1
-    tally.groups += 1
-    tally.methods[method] = tally.methods.get(method, 0) + 1
 
 
 def _finish(flow: Flow, method: str, target: OrderStatus, forced: dict, rng: random.Random, tally: Tally) -> None:
@@ -289,18 +286,20 @@ SCRIPTED = [
 
 def _plan(world: World, rng: random.Random) -> list[tuple[dt.datetime, object]]:
     """(time, what happens then) for every checkout of the period, in time order."""
-    start = world.now - dt.timedelta(days=HISTORY_DAYS)
+    zone = zoneinfo.ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    first_morning = (world.now - dt.timedelta(days=HISTORY_DAYS)).astimezone(zone).replace(
+        hour=6, minute=0, second=0, microsecond=0)  # trade hours: 6:00-20:00 local time
     plan = []
     for profile in PROFILES:
         if profile.login not in world.buyers:
             continue
-        day = start
-        while day < world.now:
+        morning = first_morning
+        while morning < world.now:
             if rng.random() < profile.per_week / 7:
-                t = day + dt.timedelta(minutes=rng.randint(0, 14 * 60))  # 6:00-20:00 in Shangqiu (day is 22:00 UTC)
+                t = (morning + dt.timedelta(minutes=rng.randint(0, 14 * 60))).astimezone(dt.UTC)
                 if t < world.now - dt.timedelta(minutes=30):
                     plan.append((t, profile, None))
-            day += dt.timedelta(days=1)
+            morning += dt.timedelta(days=1)
     by_login = {p.login: p for p in PROFILES}
     for days, login, shop, method, target, after in SCRIPTED:
         if login in world.buyers and (shop is None or shop in world.shops):
