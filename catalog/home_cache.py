@@ -1,7 +1,7 @@
 """Cached read paths of the catalogue: the category tree and the home page's blocks.
 
-The expensive part of each block is *choosing* what to show (the newest products with a photo,
-the newest products of every county: window functions over the whole catalogue). That choice —
+The expensive part of each block is *choosing* what to show (the newest products with a photo;
+each county's newest listings that match its specialties). That choice —
 a list of ids — is cached in marketplace.cache under the "catalog" group; the rows themselves are
 re-read by primary key on every request (one cheap query), so prices, titles and visibility are
 always current and a product hidden a second ago never shows. The category tree and the counties
@@ -74,14 +74,18 @@ def featured(limit: int = 12) -> list[Product]:
     return load_public(ids)
 
 
-def county_specialties(per_county: int = 4) -> list[tuple[Snapshot, list[Product]]]:
+def county_specialties(per_county: int = 4) -> list[tuple[Snapshot, list[Snapshot], list[Product], bool]]:
+    """Per county: (the county, its specialties as snapshots with ``label`` and ``term`` — the word a
+    link to the search page uses, None when nothing matched —, the products shown, fallback?)."""
     def build():
-        return [(_snap(c, "id", "code", "name", "name_en", "specialties"), [p.id for p in items])
-                for c, items in queries.county_specialties(per_county)]
+        return [(_snap(c, "id", "code", "name", "name_en", "specialties"),
+                 [Snapshot(label=m.label, term=m.term) for m in matches], ids, fallback)
+                for c, matches, ids, fallback in queries.county_specialties(per_county)]
 
     blocks = cached(GROUP, f"counties:{per_county}", build, TIMEOUT)
-    products = {p.id: p for p in load_public([i for _c, ids in blocks for i in ids])}
-    return [(county, [products[i] for i in ids if i in products]) for county, ids in blocks]
+    products = {p.id: p for p in load_public([i for _c, _m, ids, _f in blocks for i in ids])}
+    return [(county, matches, [products[i] for i in ids if i in products], fallback)
+            for county, matches, ids, fallback in blocks]
 
 
 def home_blocks() -> dict:

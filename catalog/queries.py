@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from catalog.models import Category, Product, ProductImage, ProductStatus, Variant
+from catalog.specialties import match_county, newest_by_county
 from marketplace import web
 from marketplace.cache import cached
 from marketplace.extensions import db
@@ -127,37 +128,13 @@ def featured(limit: int = 12) -> list[Product]:
     return out
 
 
-def county_specialties(per_county: int = 4) -> list[tuple[Region, list[Product]]]:
-    """Each county with its specialties and a few products grown or made there (一县一品); two queries."""
+def county_specialties(per_county: int = 4) -> list[tuple[Region, list, list[int], bool]]:
+    """一县一品: each county with its specialties (catalog.specialties), the ids of up to
+    ``per_county`` products that match them, and whether those are a fallback (its newest products).
+    Two statements (the counties, then every county's newest listings), whatever the catalogue's size."""
     counties = all_counties()
-    if not counties:
-        return []
-    regions = db.session.execute(sa.select(Region.id, Region.parent_id, Region.level)).all()
-    parent = {rid: pid for rid, pid, _lvl in regions}
-    county_ids = {c.id for c in counties}
-
-    def county_of(rid):
-        seen = 0
-        while rid is not None and rid not in county_ids and seen < 10:
-            rid, seen = parent.get(rid), seen + 1
-        return rid
-
-    # newest products per origin, ranked in SQL so the page stays one query however big the catalogue
-    rank = sa.func.row_number().over(partition_by=Product.origin_region_id,
-                                     order_by=(Product.published_at.desc(), Product.id.desc())).label("rank")
-    inner = (sa.select(Product.id, rank).join(Product.shop)
-             .where(Product.status == ProductStatus.PUBLISHED, Product.deleted_at.is_(None),
-                    Shop.status == ShopStatus.APPROVED, Product.origin_region_id.is_not(None))
-             .subquery())
-    ids = [row.id for row in db.session.execute(sa.select(inner.c.id).where(inner.c.rank <= per_county))]
-    products = list(db.session.scalars(public_products().where(Product.id.in_(ids))
-                                       .order_by(Product.published_at.desc()))) if ids else []
-    by_county: dict[int, list[Product]] = {}
-    for p in products:
-        cid = county_of(p.origin_region_id)
-        if cid is not None and len(by_county.setdefault(cid, [])) < per_county:
-            by_county[cid].append(p)
-    return [(c, by_county.get(c.id, [])) for c in counties]
+    listings = newest_by_county(counties)
+    return [(county, *match_county(county, listings[county.id], per_county)) for county in counties]
 
 
 def photos(product: Product) -> list[ProductImage]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import subprocess
 import time
@@ -10,17 +11,15 @@ from functools import lru_cache
 import sqlalchemy as sa
 
 from catalog.categories import load_categories
-from catalog.models import Category, Product, ProductImage, ProductStatus
+from catalog.models import Category, Product, ProductStatus
 from catalog.seed_data import BY_TYPE_COUNTY, CATALOG, COLOURS
 from marketplace import money
-from marketplace.db import atomic
+from marketplace.db import as_utc, at_time, atomic, utcnow
 from marketplace.extensions import db
 from marketplace.regions.models import Region, RegionLevel
 from marketplace.shops.models import Shop, ShopStatus
 
 IMAGE_SIZE = 480
-#: Words left out of a photo's caption, so that grades and vintages of one product share a photo.
-CAPTION_DROP = {"特级", "一级", "二级", "统货", "精品", "2020", "2022"}
 
 
 @lru_cache(maxsize=1)
@@ -97,6 +96,16 @@ def _variant(spec) -> dict:
             "weight_grams": grams, "tiers": ladder}
 
 
+def listed_at(shop: Shop, n: int) -> dt.datetime:
+    """When the shop's n-th demo product was listed: a few hours apart from the day after the shop
+    opened; every sixth one in the last two weeks (new listings for the home page)."""
+    now = utcnow()
+    if n % 6 == 0:
+        return now - dt.timedelta(days=(n * 7 + shop.id) % 13 + 1, hours=n % 9)
+    opened = as_utc(shop.approved_at or shop.created_at) or now
+    return min(opened + dt.timedelta(days=1, hours=4 * n), now - dt.timedelta(days=14))
+
+
 def _builder_for(shop: Shop):
     if shop.slug in CATALOG:
         return CATALOG[shop.slug]
@@ -109,7 +118,7 @@ def _builder_for(shop: Shop):
 def seed_demo_catalog(progress=None) -> str:
     """Categories plus a few hundred products with photos across the approved demo shops."""
     from catalog.images import add_image
-    from catalog.services import create_product, refresh_product
+    from catalog.services import create_product
 
     started = time.monotonic()
     load_categories()
@@ -123,7 +132,6 @@ def seed_demo_catalog(progress=None) -> str:
         regions.setdefault(region.name, region)
     shops = list(db.session.scalars(sa.select(Shop).where(Shop.status == ShopStatus.APPROVED).order_by(Shop.id)))
     created = skipped = photos = 0
-    stored_photos: dict[str, ProductImage] = {}
     for shop in shops:
         builder = _builder_for(shop)
         if builder is None:
@@ -140,23 +148,16 @@ def seed_demo_catalog(progress=None) -> str:
                 description = (f"**{title}**\n\n{subtitle}。\n\n" + "\n".join(f"- {k}：{v}" for k, v in attributes)
                                + f"\n\n由 {shop.name} 供应，欢迎来电洽谈批发价。")
                 status = ProductStatus.DRAFT if n % 17 == 0 else ProductStatus.PUBLISHED
-                product = create_product(shop, actor, {
-                    "title": title, "subtitle": subtitle, "code": code, "category": categories[cat_code],
-                    "origin": regions.get(origin) or shop.region, "attributes": attributes, "certifications": certs,
-                    "description": description}, [_variant(v) for v in variants], status=status)
-                caption = " ".join(w for w in title.split(" ") if w not in CAPTION_DROP)
-                stored = stored_photos.get(caption)
-                if stored is None:
-                    image = add_image(product, product_photo(caption, COLOURS[cat_code.split(".")[0]], n), actor)
-                    stored_photos[caption] = image
-                    photos += 1
-                else:  # the same picture for grades of one product: reuse the stored files
-                    product.images.append(ProductImage(digest=stored.digest, variants=dict(stored.variants),
-                                                       width=stored.width, height=stored.height, position=0,
-                                                       alt=title[:120]))
-                    refresh_product(product)
+                with at_time(listed_at(shop, n)):
+                    product = create_product(shop, actor, {
+                        "title": title, "subtitle": subtitle, "code": code, "category": categories[cat_code],
+                        "origin": regions.get(origin) or shop.region, "attributes": attributes,
+                        "certifications": certs, "description": description},
+                        [_variant(v) for v in variants], status=status)
+                    add_image(product, product_photo(title, COLOURS[cat_code.split(".")[0]], n), actor)
+                photos += 1
                 created += 1
                 if progress:
                     progress(1)
-    return (f"{created} products created ({photos} distinct photos), {skipped} already there, "
+    return (f"{created} products created ({photos} photos), {skipped} already there, "
             f"in {time.monotonic() - started:.1f} s")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from flask import has_app_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -30,9 +32,29 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+#: A time set by at_time() (None: the real clock).
+_clock: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("marketplace_clock", default=None)
+
+
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware in UTC (all stored times are UTC)."""
-    return dt.datetime.now(dt.UTC)
+    return _clock.get() or dt.datetime.now(dt.UTC)
+
+
+@contextmanager
+def at_time(moment: dt.datetime):
+    """Run the block as if it were ``moment`` (aware): utcnow() returns it, so every timestamp the
+    services write (rows, status histories, stock movements, ledger postings) says that time; what
+    the block left pending in the session is flushed before the clock goes back, so column defaults
+    are stamped with it too. For the demo seed, which makes three months of orders through the real
+    services (inside its step's one transaction), each at its own time."""
+    token = _clock.set(moment.astimezone(dt.UTC))
+    try:
+        yield moment
+        if has_app_context():
+            db.session.flush()
+    finally:
+        _clock.reset(token)
 
 
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -170,10 +170,13 @@ def ingest_image(data: bytes, *, prefix: str, sizes: tuple[int, ...] = (320, 800
     storage = get_storage()
     stored = StoredImage(width=clean.width, height=clean.height, digest=digest)
     targets = list(sizes) + ([0] if keep_full else [])
+    encoded: dict[tuple[int, int], bytes] = {}  # a small image is the same at 800 and 1600: encoded once
     for size in targets:
         variant = clean.copy()
         if size:
             variant.thumbnail((size, size), Image.Resampling.LANCZOS)
         key = f"{prefix}/{digest[:2]}/{digest}-{size or 'full'}.webp"
-        stored.variants[size] = storage.save(key, _encode_webp(variant))
+        if variant.size not in encoded:
+            encoded[variant.size] = _encode_webp(variant)
+        stored.variants[size] = storage.save(key, encoded[variant.size])
     return stored

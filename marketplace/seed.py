@@ -8,9 +8,11 @@ Running it again creates nothing twice: users are found by e-mail, shops by slug
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -19,7 +21,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from marketplace.accounts.models import Role, User, UserRole
-from marketplace.db import atomic, utcnow
+from marketplace.db import at_time, atomic, utcnow
 from marketplace.domains import seed_steps
 from marketplace.extensions import db
 from marketplace.regions.models import Region, RegionLevel
@@ -38,15 +40,21 @@ DEMO_URL = "http://127.0.0.1:5000"
 
 
 class Progress:
-    """A callable handed to every step: ``progress(n=1)`` counts work done inside the step."""
+    """A callable handed to every step: ``progress(n=1)`` counts work done inside the step; the
+    bar shows the count (redrawn at most a few times a second), so a long step is seen moving."""
 
     def __init__(self):
         self.step = ""
         self.count = 0
+        self.bar = None
+        self._drawn = 0.0
 
     def __call__(self, n: int = 1, *args, **kwargs) -> None:
         if isinstance(n, int):
             self.count += n
+        if self.bar is not None and time.monotonic() - self._drawn > 0.25:
+            self._drawn = time.monotonic()
+            self.bar.render_progress()
 
     def label(self, step) -> str | None:
         if step is None:
@@ -175,13 +183,20 @@ def _user(email: str | None, name: str, roles=(), mobile: str | None = None) -> 
     return user
 
 
+def days_ago(days: float) -> dt.datetime:
+    return utcnow() - dt.timedelta(days=days)
+
+
 @atomic()
 def seed_demo_users(progress: Progress) -> None:
-    for email, name, roles in DEMO_USERS:
-        _user(email, name, roles)
+    # signed up over the last half year (the admin's figures of new buyers by day have a history)
+    for n, (email, name, roles) in enumerate(DEMO_USERS):
+        with at_time(days_ago(200 - 17 * n)):
+            _user(email, name, roles)
         progress(1)
-    for mobile, name in PHONE_ONLY_USERS:
-        _user(None, name, mobile=mobile)
+    for n, (mobile, name) in enumerate(PHONE_ONLY_USERS):
+        with at_time(days_ago(130 - 9 * n)):
+            _user(None, name, mobile=mobile)
         progress(1)
 
 
@@ -231,10 +246,12 @@ def _shop(spec: dict, status: ShopStatus, admin: User) -> Shop:
 def seed_demo_shops(progress: Progress) -> None:
     admin = _user(ADMIN_EMAIL, "平台管理员", ("admin",))
     db.session.flush()
-    for spec in DEMO_SHOPS:
-        _shop(spec, ShopStatus.APPROVED, admin)
+    for n, spec in enumerate(DEMO_SHOPS):  # opened over the last half year, the pending one this week
+        with at_time(days_ago(180 - 6 * n)):
+            _shop(spec, ShopStatus.APPROVED, admin)
         progress(1)
-    _shop(PENDING_SHOP, ShopStatus.PENDING, admin)
+    with at_time(days_ago(2)):
+        _shop(PENDING_SHOP, ShopStatus.PENDING, admin)
     progress(1)
 
 
@@ -254,6 +271,7 @@ def seed_demo(show_progress: bool = True, without: tuple[str, ...] = ()) -> list
     results = []
     with click.progressbar(steps, label="Seeding the demo", item_show_func=progress.label,
                            file=sys.stderr if show_progress else io.StringIO()) as bar:
+        progress.bar = bar
         for name, func in bar:
             progress.step, progress.count = name, 0
             with atomic():

@@ -19,6 +19,8 @@ DEMO_USERS = [
     ("buyer@demo.example", "王芳（睢阳区餐馆）", ()),
     ("buyer2@demo.example", "刘强（梁园区超市）", ()),
     ("buyer3@demo.example", "陈静（杭州西湖区餐厅）", ()),
+    ("factory@demo.example", "孙伟（永城市食品厂 采购）", ()),
+    ("home@demo.example", "李娟（梁园区 家庭）", ()),
 ]
 
 #: Sign-in mobile numbers of demo accounts (sign in at /account/phone/login; with SMS_PROVIDER=outbox,
@@ -92,6 +94,30 @@ DEMO_SHOPS = [
      "township": "谢集镇", "kind": "2", "org": "0000111", "colour": (90, 150, 40), "phone": "13937002211",
      "address": "谢集镇谢集村", "owner": ("xieji@demo.example", "谢玉梅"),
      "description": "露天与大棚种植西红柿、黄瓜、西瓜，自家地头直供，可约时间到田间采摘。"},
+    {"slug": "minquan-lenggui", "name": "民权冷谷制冷设备有限公司", "shop_type": "enterprise", "county": "民权县",
+     "kind": "1", "org": "0000113", "colour": (20, 110, 170), "phone": "0370-8568866",
+     "address": "民权县高新技术产业开发区制冷产业园 6 号", "owner": ("cold@demo.example", "韩东升"),
+     "description": "民权是“中国冷谷”。本公司生产卧式冷柜、冷藏展示柜、商用厨房冰箱和冷库制冷机组，"
+                    "超市、饭店与经销商批量采购有优惠，商丘市内送货安装。"},
+    {"slug": "zhecheng-jingangshi", "name": "柘城县金刚石微粉有限公司", "shop_type": "enterprise", "county": "柘城县",
+     "township": "浦东街道", "kind": "1", "org": "0000114", "colour": (90, 90, 140), "phone": "0370-7288899",
+     "address": "柘城县产业集聚区超硬材料产业园", "owner": ("diamond@demo.example", "李振华"),
+     "description": "柘城是全国重要的人造金刚石微粉产地。本公司生产金刚石微粉、单晶与立方氮化硼，"
+                    "供应研磨抛光、锯片与刀具企业，按克批发，粒度齐全。"},
+    {"slug": "suiyang-guidefu-shipin", "name": "商丘归德府食品有限公司", "shop_type": "enterprise", "county": "睢阳区",
+     "township": "古城街道", "kind": "1", "org": "0000115", "colour": (150, 40, 40), "phone": "0370-3222666",
+     "address": "睢阳区古城街道归德路 16 号", "owner": ("food@demo.example", "朱建民"),
+     "description": "商丘古城（归德府）的熟食与面食：垛子羊肉、酱牛肉、扒鸡、咸鸭蛋、水激馒头，"
+                    "经开区中央厨房加工，供应本地超市、饭店和单位食堂。"},
+    {"slug": "nongchanpin-shuichan-b203", "name": "老李水产批发", "shop_type": "market_stall", "county": "梁园区",
+     "kind": "2", "org": "0000116", "colour": (30, 120, 160), "phone": "13837002203",
+     "market_name": _WHOLESALE_MARKET, "stall_number": "水产区 B-203",
+     "address": "商丘农产品中心批发市场水产区 B-203", "owner": ("fish@demo.example", "李长海"),
+     "description": "黄河鲤鱼、草鱼、鲫鱼、花鲢、小龙虾、泥鳅，鲜活充氧，饭店、食堂每日早市配送。"},
+    {"slug": "xiayi-fengshou-nongzi", "name": "夏邑县丰收农资站", "shop_type": "enterprise", "county": "夏邑县",
+     "township": "何营乡", "kind": "2", "org": "0000117", "colour": (120, 100, 40), "phone": "13937006688",
+     "address": "何营乡政府东 200 米", "owner": ("nongzi@demo.example", "马国庆"),
+     "description": "农药、种子、化肥、微耕机与喷雾器，夏邑西瓜种子与专用肥，农药登记证齐全，乡内送货。"},
 ]
 
 #: One application waiting in the admin's queue.

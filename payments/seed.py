@@ -23,7 +23,12 @@ from payments.models import Payment, PaymentMethod, PaymentStatus, ShopPaymentSe
 
 #: Bank accounts of the demo shops that take transfers (made-up numbers).
 BANKS = {"zhecheng-lajiao-hezuoshe": ("中国农业银行柘城县支行", "6228480000012300001"),
-         "yucheng-gangjuanchi": ("中国工商银行虞城县支行", "6222020000045600002")}
+         "yucheng-shaogang-juanchi": ("中国工商银行虞城县支行", "6222020000045600002"),
+         "yongcheng-mianfen": ("中国建设银行永城市支行", "6217000000078900003"),
+         "minquan-putaojiu": ("中国银行民权县支行", "6216600000034500004"),
+         "minquan-lenggui": ("中国工商银行民权县支行", "6222020000067800005"),
+         "yongcheng-lvye": ("中国农业银行永城市支行", "6228480000090100006"),
+         "suiyang-guidefu-shipin": ("商丘农商银行古城支行", "6230520000023400007")}
 
 
 def _variants(shop: Shop, n: int = 1) -> list[Variant]:
@@ -148,9 +153,12 @@ def seed_demo_payments(progress=None) -> str:  # noqa: ARG001 - the seed runner'
 
 
 def seed_demo(progress=None) -> dict:
-    """The payments domain's demo step: payments of every method first (it stops once any payment
-    exists), then the trade terms (statements, a weighed line, invoices)."""
+    """The payments domain's demo step: today's payments of every method first (it stops once any
+    payment exists), then the trade terms (statements, a weighed line, invoices), then three months
+    of history (payments.seed_history: orders in every status, refunds, a dispute, settlements)."""
+    from payments.seed_history import seed_demo_history
     from payments.seed_terms import seed_demo_terms
 
     paid = seed_demo_payments(progress)
-    return {"payments": paid.removeprefix("payments: "), **(seed_demo_terms(progress) or {})}
+    return {"payments": paid.removeprefix("payments: "), **(seed_demo_terms(progress) or {}),
+            **(seed_demo_history(progress) or {})}

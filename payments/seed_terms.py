@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from catalog import pricing
 from catalog.models import Product, Variant
 from marketplace.accounts.models import User
-from marketplace.db import utcnow
+from marketplace.db import at_time, utcnow
 from marketplace.extensions import db
 from marketplace.uscc import check_character
 from orders import invoices, services, weighing
@@ -75,14 +75,10 @@ def seed_demo_terms(progress=None) -> dict | None:
     # A restaurant on monthly terms: last month's order is on an issued statement, this month's on an open one.
     credit.save_profile(restaurant, RESTAURANT[1], _code(RESTAURANT[2]))
     credit.grant_credit(shop, owner, _code(RESTAURANT[2]), "5000", "30")
-    last = _order(restaurant, by_jin, 60)
-    credit.buy_on_credit(last, restaurant)
-    statement = db.session.scalar(sa.select(Statement).where(Statement.buyer_id == restaurant.id))
     earlier = credit.local_now().replace(day=1) - dt.timedelta(days=1)  # last month
-    statement.period = credit.period_of(earlier)
-    for order in last.orders:
-        order.created_at = earlier
-    db.session.flush()
+    with at_time(earlier):
+        last = _order(restaurant, by_jin, 60)
+        credit.buy_on_credit(last, restaurant)
     credit.issue_and_age()
     this_month = _order(restaurant, by_jin, 40)
     credit.buy_on_credit(this_month, restaurant)

@@ -10,7 +10,7 @@ from flask import render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
-from marketplace.mail.services import queue_mail
+from marketplace.mail.services import is_muted, queue_mail
 from marketplace.mail.sms import NOTICE_PREFIX, queue_sms
 from marketplace.text import single_line
 
@@ -29,6 +29,8 @@ def notify(person, template: str, /, *, sms: dict[str, str] | None = None, sms_t
 
 
 def notify_by_sms(mobile: str, template: str, locale: str, params: dict[str, str]) -> None:
+    if is_muted():
+        return
     values = {key: single_line(str(value), 60) for key, value in params.items()}
     try:
         with force_locale(locale):

@@ -11,6 +11,8 @@ them at /admin/outbox: the demo can show a password-reset mail.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import json
 import logging
@@ -44,6 +46,25 @@ SUBJECT_MAX = 200
 AFTER_COMMIT_BATCH = 20
 
 
+#: True inside muted(): nothing is queued.
+_muted: contextvars.ContextVar[bool] = contextvars.ContextVar("mail_muted", default=False)
+
+
+@contextlib.contextmanager
+def muted():
+    """Queue no e-mail or SMS in the block: for the demo seed's history (orders of past months
+    whose notices would have gone out then), not for anything a person does."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def is_muted() -> bool:
+    return _muted.get()
+
+
 def _render(template: str, locale: str, context: dict) -> tuple[str, str, str | None]:
     """(subject, text body, html body or None) of ``templates/email/<template>.*`` in ``locale``."""
     context.setdefault("site_name", current_app.config["SITE_NAME"])
@@ -64,7 +85,7 @@ def queue_mail(to: str | None, template: str, *, locale: str = "zh_CN", **contex
     The caller commits; delivery follows the commit (the "mail.deliver" job). No address (an account
     made with a mobile number only): nothing is queued, and None is returned.
     """
-    if not to:
+    if not to or _muted.get():
         return None
     subject, body_text, body_html = _render(template, locale, context)
     message = OutboxMessage(to_addr=to, subject=subject, body_text=body_text, body_html=body_html,
@@ -123,7 +144,7 @@ def queue_mail_later(mails: list[LaterMail]) -> None:
     snapshots) and values computed now (links need the request). The caller commits.
     """
     mails = [m for m in mails if m.to]  # accounts without an e-mail address get no mail
-    if not mails:
+    if not mails or _muted.get():
         return
     db.session.execute(sa.insert(OutboxMessage), [
         {"to_addr": m.to, "subject": "", "body_text": "", "body_html": None, "locale": m.locale,

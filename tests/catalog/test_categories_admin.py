@@ -139,11 +139,12 @@ def test_seed_is_idempotent(app, db, make_shop, regions):
     make_shop(name="无关店铺", slug="unrelated", shop_type=ShopType.FARMER, county="睢县")
     seed_demo_catalog()
     products = db.session.scalars(db.select(Product)).all()
-    assert len(products) == 15 and all(p.shop_id == shop.id for p in products)
+    assert len(products) == 7 and all(p.shop_id == shop.id for p in products)
     assert all(p.primary_image and p.variants for p in products)
-    ingot = next(p for p in products if "A00" in p.title)
-    assert ingot.variants[0].unit == "吨" and ingot.variants[0].moq == 5
+    ingot = next(p for p in products if p.title == "电解铝锭")  # its grades are variants
+    assert [v.name for v in ingot.variants] == ["A00 Al99.70 整吨", "Al99.85 整吨"]
+    assert ingot.variants[0].unit == "吨" and ingot.variants[0].moq == 5 and ingot.variants[0].tiers
     images = db.session.scalar(db.select(db.func.count()).select_from(ProductImage))
     seed_demo_catalog()
-    assert db.session.scalar(db.select(db.func.count()).select_from(Product)) == 15
+    assert db.session.scalar(db.select(db.func.count()).select_from(Product)) == 7
     assert db.session.scalar(db.select(db.func.count()).select_from(ProductImage)) == images

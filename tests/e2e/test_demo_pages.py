@@ -8,10 +8,12 @@ With MARKETPLACE_SCREENSHOTS=docs/screenshots the same walk refreshes the README
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import login, screenshot
+from .helpers import login, screenshot, switch_language
 
 pytestmark = pytest.mark.e2e
 
@@ -20,6 +22,7 @@ PUBLIC_PAGES = [
     ("home", "core.home", {}),
     ("directory", "shops.directory", {}),
     ("shop", "shops.show", {"slug": "zhecheng-lajiao-hezuoshe"}),
+    ("county", "catalog.county", {"code": "411424"}),
     ("categories", "catalog.categories", {}),
     ("search", "catalog.search", {"q": "lajiao"}),
     ("investment", "investment.library", {}),
@@ -29,7 +32,7 @@ ADMIN_PAGES = [
     ("admin-queue", "admin.shops", {}),
     ("admin-products", "catalog.admin_products", {}),
 ]
-MOBILE = {"home", "shop"}
+MOBILE = {"home", "shop", "county"}
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +147,22 @@ def test_phone_width_has_no_horizontal_scroll(demo_server, page):
         page.goto(demo_server.url(endpoint, **values))
         overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{endpoint} scrolls sideways by {overflow}px at 390px"
+
+
+def test_home_tiles_show_each_countys_specialties(demo_server, page):
+    """一县一品: a tile per county with its specialties, each linking to its products in the county."""
+    page.goto(demo_server.url("core.home"))
+    tile = page.locator(".county-block").filter(has=page.get_by_role("link", name="柘城县"))
+    expect(tile.get_by_role("link", name="三樱椒/朝天椒")).to_be_visible()
+    expect(tile.locator(".mini-list li")).to_have_count(4)
+    expect(tile.locator(".mini-list")).to_contain_text("椒")
+    expect(tile.locator(".mini-list")).to_contain_text("金刚石")
+    wine = page.locator(".county-block").filter(has=page.get_by_role("link", name="民权县"))
+    expect(wine.locator(".mini-list")).to_contain_text("葡萄酒")
+    tile.get_by_role("link", name="三樱椒/朝天椒").click()
+    expect(page.locator("main")).to_contain_text("柘城三樱椒 干椒")
+    # in English the tiles keep the counties' names and specialties, and say so
+    page.goto(demo_server.url("core.home"))
+    switch_language(page, "en")
+    expect(page.get_by_role("heading", name="One county, one product")).to_be_visible()
+    expect(page.locator(".specialty-list").first).to_have_attribute("aria-label", re.compile("^Specialties of "))
