@@ -236,12 +236,20 @@ class UnitOption(NamedTuple):
 def unit_groups(selected: str | None = None, locale: str | None = None) -> list[tuple[str, list[UnitOption]]]:
     """The editor's choices: active units grouped by kind as [(kind label, [options])], with the unit
     ``selected`` names (by code or alias) marked, and offered even when deactivated (a variant keeps
-    its unit). Labels two offered units share in the locale (千克 for kg and for 千克) carry the code."""
+    its unit). Labels two offered units share in the locale (千克 for kg and for 千克) carry the code; in
+    English only the first of units sharing a name is offered."""
     locale = locale or _locale()
     table = unit_table()
     chosen = table.find(selected) if selected else None
     chosen_code = chosen.code if chosen is not None else None
     offered = [u for u in table.ordered if u.active or u.code == chosen_code]
+    if locale.startswith("en"):
+        # kg, 公斤 and 千克 are one "kg" in English: offer the first (and the variant's own), so the
+        # English editor needs no Chinese code to tell them apart.
+        first: dict[str, str] = {}
+        for u in offered:
+            first.setdefault(u.label(locale), u.code)
+        offered = [u for u in offered if u.code in (chosen_code, first[u.label(locale)])]
     counts: dict[str, int] = {}
     for u in offered:
         counts[u.label(locale)] = counts.get(u.label(locale), 0) + 1
