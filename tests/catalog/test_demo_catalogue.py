@@ -39,7 +39,7 @@ def test_each_shops_products_are_different_goods(slug):
 
 
 @pytest.mark.parametrize("slug", sorted(CATALOG))
-def test_each_variant_is_one_a_merchant_could_enter(slug):
+def test_each_variant_is_one_a_merchant_could_enter(slug, app):  # the unit table needs the app
     prefix, specs = CATALOG[slug]()
     assert specs and prefix.isalpha()
     for title, _category, _origin, subtitle, attributes, _certs, variants in specs:

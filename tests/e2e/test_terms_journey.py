@@ -128,7 +128,7 @@ def test_weighed_before_the_cash_the_overage_is_collected_with_it(live_server, p
     with page.expect_navigation():
         page.locator("#accept-order").click()
     expect(page.locator(".order-payment .amount-due")).to_have_text("CN¥30.00")
-    page.get_by_label("Actual weight at handover (斤)").fill("20.6")
+    page.get_by_label("Actual weight at handover (jin)").fill("20.6")
     with page.expect_navigation():
         page.locator(f"#weigh-{line_id}").click()
     expect(page.locator(".flash-success")).to_contain_text("pays CN¥0.90 more")
@@ -142,7 +142,7 @@ def test_weighed_before_the_cash_the_overage_is_collected_with_it(live_server, p
     login(page, "chaoshi@example.com")
     page.goto(f"/orders/{order_id}")
     result = page.locator(f".weigh-line[data-line='{line_id}'] .weigh-result")
-    expect(result).to_contain_text("0.6 斤 over")
+    expect(result).to_contain_text("0.6 jin over")
     expect(result.locator(".weigh-charge")).to_have_text("charged CN¥0.90 · paid")
 
 

@@ -64,8 +64,11 @@ def _measure(app, client, login, buyer):
 
 def test_cart_and_checkout_budget_does_not_grow_with_lines(app, client, login, make_user, make_shop, make_variant,
                                                            user_cart):
+    from catalog.units.table import unit_table
+
     small = _fill(make_user, make_shop, make_variant, user_cart, lines_per_shop=2)
     big = _fill(make_user, make_shop, make_variant, user_cart, lines_per_shop=4)
+    unit_table()  # the process's unit snapshot, loaded once per process (not per request): steady state
     cart_small, place_small = _measure(app, client, login, small)
     client.post("/account/logout")
     cart_big, place_big = _measure(app, client, login, big)
