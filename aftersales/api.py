@@ -29,6 +29,7 @@ from marketplace.errors import ApiError
 from marketplace.extensions import db
 from marketplace.openapi import api_doc, parse_body, parse_query
 from marketplace.shops.policy import api_shop
+from orders.models import Order
 
 BASE = "/shops/<int:shop_id>/after-sales"
 TAGS = ["merchant: after-sales"]
@@ -74,7 +75,8 @@ def merchant_after_sales_api(shop_id: int):
     if args.get("status"):
         query = query.where(AfterSale.status == AfterSaleStatus(args["status"]))
     query = query.options(selectinload(AfterSale.lines), selectinload(AfterSale.photos),
-                          selectinload(AfterSale.history)).order_by(AfterSale.id.desc())
+                          selectinload(AfterSale.history), selectinload(AfterSale.order).selectinload(Order.lines)
+                          ).order_by(AfterSale.id.desc())
     return page_of(query, args, case_json)
 
 

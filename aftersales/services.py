@@ -90,27 +90,33 @@ def credit_restocks(order: Order) -> dict[int, int]:
     return dict(rows)
 
 
-def owed_back(order: Order) -> int:
+def owed_back(order: Order, payment=None) -> int:
     """The most the buyer can still get back: what is refundable of what he paid, or, on credit with
-    the statement not paid yet, what the order still owes on it."""
-    if refunds.payment_of(order) is not None:
-        return max(refunds.refundable_cents(order) - _credited(order.id)[0], 0)
+    the statement not paid yet, what the order still owes on it. ``payment``: the order's payment
+    when the caller has it (payments.refunds.payment_of), else looked up."""
+    payment = payment or refunds.payment_of(order)
+    if payment is not None:
+        return max(order.total_cents - refunds.refunded_cents(order.id) - _credited(order.id)[0], 0)
     return credit.open_charge_cents(order)
+
+
+def _assess(order: Order) -> tuple[str | None, int]:
+    """(why the buyer cannot ask now, or None; what he can still get back)."""
+    payment = refunds.payment_of(order)
+    if order.status not in ASKABLE or (payment is None and credit.charge_of(order) is None):
+        return _("只有已付款且商家已接单的订单可以申请售后"), 0
+    ends = window_ends(order)
+    if ends is not None and utcnow() > ends:
+        return _("已超过售后期限（收货后 %(days)d 天）", days=window_days(order.shop_id)), 0
+    if open_request(order.id) is not None:
+        return _("这个订单已有处理中的售后申请"), 0
+    owed = owed_back(order, payment)
+    return (_("这个订单已全部退款") if owed <= 0 else None), owed
 
 
 def refusal(order: Order) -> str | None:
     """Why the buyer cannot ask for after-sales on ``order`` now (None: he can)."""
-    paid = refunds.payment_of(order) is not None or credit.charge_of(order) is not None
-    if order.status not in ASKABLE or not paid:
-        return _("只有已付款且商家已接单的订单可以申请售后")
-    ends = window_ends(order)
-    if ends is not None and utcnow() > ends:
-        return _("已超过售后期限（收货后 %(days)d 天）", days=window_days(order.shop_id))
-    if open_request(order.id) is not None:
-        return _("这个订单已有处理中的售后申请")
-    if owed_back(order) <= 0:
-        return _("这个订单已全部退款")
-    return None
+    return _assess(order)[0]
 
 
 def askable_quantities(order: Order) -> dict[int, int]:
@@ -187,13 +193,13 @@ def request_after_sale(order: Order, buyer, *, kind, reason, lines: dict, descri
     with atomic():
         refunds.lock_order(order)  # one request at a time per order, even with two submits at once
         db.session.refresh(order)
-        why = refusal(order)
+        why, owed = _assess(order)
         if why:
             raise AfterSaleError(why, status=409, code="not_allowed")
         if kind == AfterSaleKind.RETURN and order.status not in RETURNABLE:
             raise AfterSaleError(_("商品还没有发出，请申请仅退款"), field="kind")
         picked, value = _picked_lines(order, lines)
-        amount = _amount(amount, min(value, owed_back(order)))
+        amount = _amount(amount, min(value, owed))
         request = AfterSale(order_id=order.id, shop_id=order.shop_id, buyer_id=buyer.id, kind=kind, reason=reason,
                             description=description, amount_cents=amount, status=S.REQUESTED)
         request.lines = [AfterSaleLine(order_line_id=line_id, quantity=qty) for line_id, qty in picked]
@@ -214,11 +220,13 @@ def _refund(request: AfterSale, actor, *, amount: int | None = None, restock: bo
     order = request.order
     amount = request.amount_cents if amount is None else amount
     lines = {line.order_line_id: line.quantity for line in request.lines}
-    if refunds.payment_of(order) is None:  # on credit, the statement not paid yet: it owes less
+    payment = refunds.payment_of(order)
+    if payment is None:  # on credit, the statement not paid yet: it owes less
         _credit(request, order, actor, amount, lines, restock)
         return None
-    if amount > owed_back(order):
-        raise AfterSaleError(_("退款金额不能超过 %(max)s", max=money.format_cents(owed_back(order))), field="amount")
+    owed = owed_back(order, payment)  # create_refund checks what was paid; this also counts credits
+    if amount > owed:
+        raise AfterSaleError(_("退款金额不能超过 %(max)s", max=money.format_cents(owed)), field="amount")
     try:
         refund = refunds.create_refund(order, actor, key=f"aftersale-{request.id}", lines=lines, amount_cents=amount,
                                        restock=restock, reason=_("售后 %(reason)s", reason=reason_label(request.reason)))

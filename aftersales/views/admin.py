@@ -12,7 +12,7 @@ from aftersales.models import AfterSale, AfterSaleStatus
 from aftersales.policy import any_case_or_404
 from aftersales.status import STATUS_LABELS
 from aftersales.views.common import run_action
-from aftersales.views.merchant import filtered
+from aftersales.views.merchant import listing
 from marketplace.accounts.policy import admin_required
 from marketplace.web import enum_arg, paginate
 
@@ -21,7 +21,7 @@ from marketplace.web import enum_arg, paginate
 @admin_required
 def admin_list():
     status = enum_arg(AfterSaleStatus)
-    query = filtered(sa.select(AfterSale), status).order_by(
+    query = listing(sa.select(AfterSale), status).order_by(
         sa.case((AfterSale.status == AfterSaleStatus.DISPUTED, 0), else_=1), AfterSale.id.desc())
     return render_template("aftersales/list.html", page=paginate(query, per_page=50), viewer="admin",
                            title=_("售后与纠纷"), statuses=list(STATUS_LABELS.items()), status=status)

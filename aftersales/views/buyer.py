@@ -12,6 +12,7 @@ from aftersales.errors import AfterSaleError
 from aftersales.models import AfterSale
 from aftersales.policy import any_case_or_404, buyer_case_or_404, may_see
 from aftersales.views.common import run_action
+from aftersales.views.merchant import listing
 from aftersales.views.panel import form_choices
 from marketplace.extensions import db
 from marketplace.media import get_storage
@@ -72,7 +73,7 @@ def dispute(case_id: int):
 @bp.get("/after-sales")
 @login_required
 def my_requests():
-    query = db.select(AfterSale).where(AfterSale.buyer_id == current_user.id).order_by(AfterSale.id.desc())
+    query = listing(db.select(AfterSale).where(AfterSale.buyer_id == current_user.id)).order_by(AfterSale.id.desc())
     return render_template("aftersales/list.html", page=paginate(query, per_page=30), viewer="buyer",
                            title=_("我的售后"))
 

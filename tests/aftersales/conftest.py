@@ -29,11 +29,11 @@ def stripe_keys():
 
 @pytest.fixture
 def received(make_group, make_variant):  # noqa: F811
-    """received(qty=5, stock=20, price=1000, pickup=True) -> an order paid in cash, accepted and
+    """received(qty=5, stock=20, price=1000, deliver=True, shop=None) -> an order paid in cash, accepted and
     handed over: the buyer holds the goods. Its owner is ``order.shop.members[0].user``."""
 
-    def make(qty: int = 5, stock: int = 20, price: int = 1000, deliver: bool = True):
-        variant = make_variant(unit="箱", price=price, stock=stock, direct=False)
+    def make(qty: int = 5, stock: int = 20, price: int = 1000, deliver: bool = True, shop=None):
+        variant = make_variant(shop, unit="箱", price=price, stock=stock, direct=False)
         order = make_group(items=[(variant, qty)]).orders[0]
         owner = order.shop.members[0].user
         services.mark_paid(order, owner, "cash")

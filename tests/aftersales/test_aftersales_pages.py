@@ -184,3 +184,70 @@ def test_the_merchant_dashboard_counts_requests_to_handle(received, login, clien
     login(order.shop.members[0].user)
     page = client.get("/merchant").get_data(as_text=True)
     assert "售后待处理" in page and 'href="/merchant/after-sales"' in page
+
+
+def _two_and_four(received, shop=None):
+    """Six requests: two refused, four waiting for the shop (list filters give 2 rows and 4 rows)."""
+    from aftersales import services
+
+    orders = [received(shop=shop) for _ in range(6)]
+    for n, order in enumerate(orders):
+        case = services.request_after_sale(order, order.buyer, kind="refund", reason="quality",
+                                           lines={order.lines[0].id: 1})
+        if n < 2:
+            services.refuse(case, order.shop.members[0].user, note="不认可")
+    return orders
+
+
+def _statements(client, path: str, **kw) -> int:
+    from tests.marketplace.perf_helpers import count_statements
+
+    db.session.remove()  # nothing served from this session's identity map
+    with count_statements(db.engine) as seen:
+        assert client.get(path, **kw).status_code == 200
+    return len(seen)
+
+
+def test_the_list_pages_run_as_many_statements_for_two_rows_as_for_four(received, make_user, login, client):
+    _two_and_four(received)
+    login(make_user(roles=("admin",)))
+    counts = [_statements(client, f"/admin/after-sales?status={s}") for s in ("refused", "requested")]
+    assert counts[0] == counts[1], counts
+
+
+def test_the_merchant_api_list_does_not_grow_with_its_requests(received, make_shop, erp, app):
+    shop = make_shop()
+    headers = erp(shop.members[0].user)
+    _two_and_four(received, shop)
+    base = f"/api/v1/shops/{shop.id}/after-sales"
+    client = app.test_client()
+    client.get(base, headers=headers)  # the token's first use stamps it (one write, once)
+    counts = [_statements(client, f"{base}?status={s}", headers=headers) for s in ("refused", "requested")]
+    assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("amount", ["-5", "abc", "1e999", "0", "20.01"])
+def test_a_bad_ruling_amount_changes_nothing(received, make_user, login, client, amount):
+    from aftersales import services
+
+    order = received()
+    case = services.request_after_sale(order, order.buyer, kind="refund", reason="damaged", lines={order.lines[0].id: 2})
+    services.refuse(case, order.shop.members[0].user, note="不认可")
+    services.dispute(case, order.buyer, note="请平台看")
+    login(make_user(roles=("admin",)))
+    client.post(f"/admin/after-sales/{case.id}/rule", data={"decision": "refund", "note": "支持", "amount": amount})
+    client.post(f"/admin/after-sales/{case.id}/rule", data={"decision": "maybe", "note": "支持"})
+    assert _case(order).status == S.DISPUTED and _case(order).refund_id is None
+
+
+@pytest.mark.parametrize("body", [{"return_shipping": "drone"}, {"restock": "yes please"}, {"note": "很" * 301},
+                                  {"return_shipping": "shop", "return_address": ""}])
+def test_bad_api_approvals_change_nothing(received, erp, app, body):
+    from aftersales import services
+
+    order = received()
+    case = services.request_after_sale(order, order.buyer, kind="return", reason="quality", lines={order.lines[0].id: 1})
+    response = app.test_client().post(f"/api/v1/shops/{order.shop_id}/after-sales/{case.id}/approve", json=body,
+                                      headers=erp(order.shop.members[0].user))
+    assert response.status_code == 400 and response.get_json()["error"]["message"]
+    assert _case(order).status == S.REQUESTED
