@@ -37,12 +37,21 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/pylint marketplace search catalog orders payments aftersales investment bench tests
 
+# Two pytest-xdist workers (TEST_WORKERS=0: one process, no workers), each with its own database (tests/conftest.py);
+# a test file stays on one worker, so a module's big fixture is built once. With TEST_DATABASE_URL the
+# browser journeys and the API fuzzing run once, on PostgreSQL; without it everything runs on SQLite.
+TEST_WORKERS ?= 2
+PYTEST = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+
 test: install translations lint
-	@echo "== tests on SQLite"
-	TEST_DATABASE_URL= $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		$(BIN)/pytest -m "not e2e" -p no:cacheprovider; \
+		echo "== tests on SQLite (the browser journeys run on PostgreSQL next)"; \
+		TEST_DATABASE_URL= $(PYTEST) -m "not e2e" && \
+		echo "== again on PostgreSQL ($$TEST_DATABASE_URL), with the browser journeys" && \
+		$(PYTEST) -p no:cacheprovider; \
+	else \
+		echo "== tests on SQLite"; \
+		$(PYTEST); \
 	fi
 
 # Extract strings and merge them into the catalogues (developers; then translate and commit).

@@ -27,6 +27,34 @@ _counter = itertools.count(1)
 _UNSET = object()
 
 
+def pytest_configure(config):
+    """Under pytest-xdist (``make test`` runs two workers) each worker gets services of its own: the
+    PostgreSQL database ``<name>_gw<N>`` (created here) and Redis database number ``<n> - N``. The
+    environment is rewritten before any test module reads it, so every test and every subprocess
+    it starts (migrations, app processes) sees the worker's own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    number = int(worker[2:])
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import psycopg
+
+        from marketplace.config import normalise_database_url
+
+        base = sa.engine.make_url(normalise_database_url(url))
+        own = f"{base.database}_{worker}"
+        admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{own}"')
+        os.environ["TEST_DATABASE_URL"] = base.set(database=own).render_as_string(hide_password=False)
+    redis_url = os.environ.get("TEST_REDIS_URL", "")
+    match = re.match(r"^(redis://[^/]+)/(\d+)$", redis_url)
+    if match:
+        os.environ["TEST_REDIS_URL"] = f"{match.group(1)}/{(int(match.group(2)) - number) % 16}"
+
+
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_without_fsync(dbapi_connection, _record):
     """Test databases need no durability: skip SQLite's fsync on every commit (same semantics)."""

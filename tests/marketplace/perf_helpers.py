@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 def redis_url_or_none() -> str | None:
     """TEST_REDIS_URL, else REDIS_URL, else redis://127.0.0.1:6379 — if it answers a PING."""
-    candidates = [os.environ.get("TEST_REDIS_URL"), os.environ.get("REDIS_URL"), "redis://127.0.0.1:6379/15"]
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)  # a database of its own per worker
+    candidates = [os.environ.get("TEST_REDIS_URL"), os.environ.get("REDIS_URL"), f"redis://127.0.0.1:6379/{15 - worker}"]
     import redis
 
     for url in [c for c in candidates if c]:
