@@ -26,6 +26,11 @@ def init_app(app: Flask) -> None:
                  NavItem("aftersales.my_requests", _l("我的售后"), menu="user", order=31)))
     if services.credit_restocks not in RESTOCKED:
         RESTOCKED.append(services.credit_restocks)
+    from aftersales.policy import holds_payout
+    from payments.payouts import PAYOUT_HOLDS
+
+    if holds_payout not in PAYOUT_HOLDS:
+        PAYOUT_HOLDS.append(holds_payout)
     from aftersales.figures import actions
 
     add_panel(app, "merchant_actions", actions)

@@ -4,9 +4,11 @@ other id is a 404 (never another's data)."""
 from __future__ import annotations
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from aftersales.models import AfterSale
+from aftersales.status import OPEN
 from marketplace.extensions import db
 from marketplace.shops.policy import is_member
 
@@ -40,3 +42,11 @@ def any_case_or_404(case_id: int) -> AfterSale:
 def may_see(user, case: AfterSale) -> bool:
     """The buyer, the shop's members, admins (is_member counts admins)."""
     return case.buyer_id == user.id or is_member(user, case.order.shop)
+
+
+def holds_payout(order_id: int) -> str | None:
+    """An open request keeps the order's transfer to the shop back (payments.payouts.PAYOUT_HOLDS):
+    its refund comes out of the shop's share, which is easier kept than taken back."""
+    open_case = db.session.scalar(db.select(AfterSale.id).where(AfterSale.order_id == order_id,
+                                                                AfterSale.status.in_(OPEN)).limit(1))
+    return _l("售后处理中，结算暂缓") if open_case is not None else None

@@ -3,6 +3,8 @@ manual settlements for shops without Connect. Transfers are booked against the s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -121,6 +123,21 @@ def refresh_account(shop) -> ShopPaymentSettings | None:
 
 # --- transfers ---------------------------------------------------------------------------------------
 
+#: What may keep a completed order's transfer back for now: functions of an order id that answer a
+#: reason (text for the admin) or None, added by the domains above payments (after-sales: an open
+#: request on the order, whose refund the shop's share must still cover). A held transfer stays
+#: pending with the reason, and the reconcile job's retry sends it once nothing holds it.
+PAYOUT_HOLDS: list[Callable[[int], str | None]] = []
+
+
+def payout_hold(order_id: int) -> str | None:
+    for hold in PAYOUT_HOLDS:
+        reason = hold(order_id)
+        if reason:
+            return str(reason)
+    return None
+
+
 def transfer_for_completed(order: Order) -> Transfer | None:
     """When an order completes: a transfer of its share to a connected shop (caller's transaction).
     Only for orders paid through Stripe; offline money is already with the shop."""
@@ -145,6 +162,12 @@ def execute_transfer(transfer: Transfer) -> Transfer:
     completion) is the intent; Stripe is called outside any transaction and its answer recorded in
     one block."""
     if transfer.status == TransferStatus.PAID:
+        return transfer
+    held = payout_hold(transfer.order_id)
+    if held:
+        if transfer.last_error != held:
+            with atomic():
+                transfer.last_error = held
         return transfer
     settings = settings_for(transfer.shop_id)
     amount = ledger.payable_for_order(transfer.order_id)
