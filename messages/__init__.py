@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from marketplace.domains import NavItem, register
-    from messages import labels
+    from messages import labels, privacy
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -32,3 +32,4 @@ def init_app(app: Flask) -> None:
              models=("models",), seed="messages.seed:seed_demo", nav=(
                  NavItem("messages.buyer_inbox", _l("我的消息"), menu="user", order=12),
                  NavItem("messages.shop_inbox", _l("客户消息"), menu="merchant", order=32)))
+    privacy.register(app)

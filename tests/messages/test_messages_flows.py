@@ -178,3 +178,30 @@ def test_services_notify_the_other_side_once_per_turn(scene, app):
         OutboxMessage.to_addr == scene.buyer.email)) == 1
     body = db.session.scalar(sa.select(OutboxMessage.body_text).where(OutboxMessage.to_addr == scene.buyer.email))
     assert "明天发货" not in body and re.search(rf"/messages/{conversation.id}\b", body)
+
+
+def test_his_export_and_deletion(scene, app, as_user):
+    import io
+
+    from marketplace.media import get_storage
+    from marketplace.privacy.erasure import delete_account
+    from messages.models import MessageImage
+    from messages.privacy import export_conversations
+
+    buyer = as_user(scene.buyer)
+    buyer.post("/messages/new", data={"kind": "product", "id": scene.product.id, "text": "看图",
+                                      "token": "tok-export-001", "images": [(io.BytesIO(photo_bytes()), "a.jpg")]},
+               content_type="multipart/form-data")
+    conversation = db.session.scalar(sa.select(Conversation))
+    services.send(conversation, scene.owner, Side.SHOP, text="收到")
+    exported = export_conversations(scene.buyer, 100)
+    assert exported[0]["shop"] == scene.shop.name
+    assert [(m["from"], m["text"], m["images"]) for m in exported[0]["messages"]] == [
+        ("buyer", "看图", 1), ("shop", "收到", 0)]
+    key = db.session.scalar(sa.select(MessageImage.key))
+    assert get_storage().exists(key)
+    delete_account(scene.buyer, actor=scene.buyer, password="correct horse 42")
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(Conversation.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Message.id))) == 0
+    assert not get_storage().exists(key)
