@@ -8,6 +8,7 @@ for a shop, his messages stay the shop's but no longer name him as their sender.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import sqlalchemy as sa
@@ -61,10 +62,9 @@ def erase_conversations(erasure: Erasure) -> None:
         still |= set(db.session.scalars(sa.select(MessageImage.thumb_key).where(MessageImage.thumb_key.in_(keys))))
         storage = get_storage()
         for key in keys - still:
-            try:
+            # the storage unreachable: the rows are gone, so the file is unreachable too
+            with contextlib.suppress(OSError):
                 storage.delete(key)
-            except OSError:  # the storage is unreachable: the rows are gone, the file is unreachable too
-                pass
 
 
 def register(app) -> None:
