@@ -108,6 +108,25 @@ def test_the_inbox_and_a_conversation_run_in_a_constant_number_of_statements(
         services.send(conversation, conversation.shop.members[0].user, Side.SHOP, text=f"补充{n}")
     large = (_statements(owner, "/merchant/messages"), _statements(owner, f"/messages/{conversation.id}"))
     assert small == large, (small, large)
-    # and the buyer's inbox
-    buyer = as_user(db.session.get(Conversation, conversation.id).buyer)
-    assert _statements(buyer, "/messages") == _statements(buyer, "/messages")
+
+
+def test_the_buyers_inbox_runs_in_a_constant_number_of_statements(scene, as_user, make_shop, make_product,
+                                                                   placed_order):
+    from marketplace.accounts.models import User
+
+    buyer_id = scene.buyer.id
+
+    def chats(n: int) -> None:
+        buyer = db.session.get(User, buyer_id)
+        for i in range(n):
+            shop = make_shop()
+            conversation, _ = services.start(buyer, "product", make_product(shop).id, None, text=f"问题{i}")
+            services.send(conversation, shop.members[0].user, Side.SHOP, text="好的")
+            services.start(buyer, "", 0, shop.id, text="一般问题")
+
+    client = as_user(scene.buyer)
+    chats(1)
+    client.get("/messages")
+    small = _statements(client, "/messages")
+    chats(3)
+    assert _statements(client, "/messages") == small
