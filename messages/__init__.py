@@ -21,7 +21,7 @@ DEFAULTS = {
 def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from marketplace.domains import NavItem, register
+    from marketplace.domains import NavItem, add_panel, register
     from messages import labels, privacy
 
     for key, value in DEFAULTS.items():
@@ -33,3 +33,6 @@ def init_app(app: Flask) -> None:
                  NavItem("messages.buyer_inbox", _l("我的消息"), menu="user", order=12),
                  NavItem("messages.shop_inbox", _l("客户消息"), menu="merchant", order=32)))
     privacy.register(app)
+    from messages.figures import actions
+
+    add_panel(app, "merchant_actions", actions)

@@ -205,3 +205,9 @@ def test_his_export_and_deletion(scene, app, as_user):
     assert db.session.scalar(sa.select(sa.func.count(Conversation.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(Message.id))) == 0
     assert not get_storage().exists(key)
+
+
+def test_the_merchant_dashboard_counts_unread_messages(scene, as_user):
+    services.start(scene.buyer, "product", scene.product.id, None, text="在吗")
+    html = as_user(scene.staff).get("/merchant").get_data(as_text=True)
+    assert "未读客户消息" in html and "/merchant/messages" in html
