@@ -85,3 +85,7 @@ def init_app(app: Flask) -> None:
     # {{ line.unit|unit_name }}: a unit's name in the reader's language (order pages and mail too)
     app.jinja_env.filters["unit_name"] = units.unit_name
     privacy.register(app)
+
+    from catalog import conversations
+
+    conversations.register(app)  # products as conversation subjects (messages)

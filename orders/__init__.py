@@ -34,6 +34,10 @@ def init_app(app: Flask) -> None:
     terms_privacy.register(app)
     figures.register(app)  # the dashboards' order panels
 
+    from orders import conversations
+
+    conversations.register(app)  # orders as conversation subjects (messages)
+
     def _merge(sender, user, **extra):
         cart.merge_visitor_cart(user)
 

@@ -48,6 +48,7 @@ def world(app, make_user, make_shop, make_product, make_address, user_cart, plac
     """Two of everything: ours (the tokens' users) and theirs (what we must never reach)."""
     from catalog.models import ProductStatus
     from investment.models import Project
+    from messages import services as conversations
 
     def side():
         buyer, owner = make_user(), make_user()
@@ -60,8 +61,9 @@ def world(app, make_user, make_shop, make_product, make_address, user_cart, plac
         user_cart(buyer, [(variant, 2)])  # something in the cart to fuzz PATCH and DELETE with
         buyer_token = accounts.create_token(buyer, "fuzz buyer", ["read", "buyer"])
         merchant_token = accounts.create_token(owner, "fuzz merchant", ["read", "buyer", "merchant"])
+        conversation, _created = conversations.start(buyer, "product", product.id, None, text="有货吗？")
         return {"shop": shop, "product": product, "hidden": hidden, "variant": variant, "order": order,
-                "buyer_token": buyer_token, "merchant_token": merchant_token}
+                "buyer_token": buyer_token, "merchant_token": merchant_token, "conversation": conversation}
 
     ours, theirs = side(), side()
     county = ours["shop"].region_id
@@ -137,6 +139,8 @@ def _foreign_parameters(operation, ours, theirs, draft) -> list[dict]:
         return [{k: v for k, v in c.items() if k in params} for c in choices]
     if "order_id" in params:
         return [{"order_id": theirs["order"].id}]
+    if "conversation_id" in params:
+        return [{"conversation_id": theirs["conversation"].id}]
     if "token_id" in params:
         return [{"token_id": theirs["buyer_token"][0].id}, {"token_id": theirs["merchant_token"][0].id}]
     if "product_id" in params:
