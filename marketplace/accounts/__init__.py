@@ -24,7 +24,8 @@ def init_login(app: Flask) -> None:
         user_id, _, version = session_id.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        # other parts of the shell load what every page shows with him (the bell's count)
+        user = db.session.get(User, int(user_id), options=app.extensions.get("user_load_options", ()))
         if user is None or user.auth_version != int(version) or not user.active:
             return None
         return user
