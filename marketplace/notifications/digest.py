@@ -50,7 +50,7 @@ def _claim(user_id: int, day: dt.date) -> bool:
         from sqlalchemy.dialects.sqlite import insert
     stmt = insert(NotificationDigest).values(user_id=user_id, day=day, items=0, created_at=utcnow()
                                              ).on_conflict_do_nothing(index_elements=["user_id", "day"])
-    return db.session.execute(stmt).rowcount == 1
+    return db.session.execute(stmt.returning(NotificationDigest.id)).scalar() is not None
 
 
 def send_digests(day: str | None = None) -> int:

@@ -76,7 +76,7 @@ def post(person, key: str, *, params: dict | None = None, link: str | None = Non
     context = {"link": link}
     if subject:
         context["_subject"] = subject
-    row = notification_row(person.id, kind, params, context, modes)
+    row = notification_row(person.id, kind, None, context, modes, params=params)
     if row is not None:
         db.session.add(Notification(**row))
     if modes[EMAIL] == ON:
@@ -88,14 +88,14 @@ def post(person, key: str, *, params: dict | None = None, link: str | None = Non
 
 
 def notification_row(user_id: int, kind: NotificationType, sms: dict | None, context: dict,
-                     modes: dict[str, str]) -> dict | None:
+                     modes: dict[str, str], params: dict | None = None) -> dict | None:
     """The values of the notification to insert (None when neither the centre nor a digest wants it)."""
     digest = modes[EMAIL] == DIGEST
     if modes[IN_APP] != ON and not digest:
         return None
     subject_kind, subject_id = context.get("_subject") or kind.subject_of(context)
     return {"user_id": user_id, "type_key": kind.key,
-            "params": json.dumps(kind.stored_params(sms, context), ensure_ascii=False),
+            "params": json.dumps(kind.stored_params(sms, context) if params is None else params, ensure_ascii=False),
             "link": local_link(context.get("link")), "subject_kind": subject_kind, "subject_id": subject_id,
             "digest_due": digest}
 

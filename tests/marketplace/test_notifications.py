@@ -13,8 +13,11 @@ from marketplace.notifications import prefs
 from marketplace.notifications.dispatch import post
 from marketplace.notifications.models import Notification, NotificationPreference
 from marketplace.notifications.registry import UnknownNotificationType, get_type, register_type, types
-from tests.orders.conftest import place, placed_order, user_cart  # noqa: F401  (fixtures)
+from tests.orders import conftest as orders_fixtures
 from tests.orders.test_orders_budget import count_statements
+
+# the orders suite's fixtures: orders placed through the real services
+place, placed_order, user_cart = orders_fixtures.place, orders_fixtures.placed_order, orders_fixtures.user_cart
 
 
 def _outbox(template=None, channel=Channel.EMAIL):
