@@ -45,7 +45,7 @@ def test_a_digest_lists_the_unread_once_a_day_in_the_users_language(app, make_us
 
 
 def test_read_notifications_are_not_digested(app, make_user):
-    user = _digest_user(make_user, n=1)
+    _digest_user(make_user, n=1)
     db.session.execute(sa.update(Notification).values(read_at=sa.func.now()))
     db.session.commit()
     assert send_digests("2026-12-06") == 0
