@@ -12,7 +12,7 @@ GROUP = _l("招商引资")
 
 
 def _inquiry(_sms: dict, context: dict) -> dict:
-    return {"project": context["project"].title, "name": context["inquiry"].name}
+    return {"project": context["project"].title}  # never the investor's name: it outlives his account
 
 
 def _subject(context: dict):
@@ -22,7 +22,7 @@ def _subject(context: dict):
 
 def register(app: Flask) -> None:
     register_type(app, "investment.inquiry", label=_l("新的投资咨询"), group=GROUP,
-                  templates=("investment/inquiry_received",), text=_l("项目“%(project)s”收到 %(name)s 的咨询"),
+                  templates=("investment/inquiry_received",), text=_l("项目“%(project)s”收到新的咨询"),
                   params=_inquiry, subject=_subject, channels=(IN_APP, "email"), defaults=(IN_APP, "email"))
     # the reply's mail goes to the address the investor left with his inquiry (leads.reply), as before
     register_type(app, "investment.reply", label=_l("咨询有了回复"), group=GROUP, channels=(IN_APP,),

@@ -21,10 +21,11 @@ def init_app(app: Flask) -> None:
     from marketplace.accounts.models import User
     from marketplace.domains import NavItem, register
     from marketplace.jobs import register_job
-    from marketplace.notifications import centre, digest
+    from marketplace.notifications import centre, digest, privacy
 
     register(app, "notifications", package=__name__, blueprint=bp, routes=("views", "api"), models=("models",),
              nav=(NavItem("notifications.centre", _l("消息通知"), menu="user", order=5),))
+    privacy.register(app)
     register_job(app, "notifications.digest", digest.send_digests, every=dt.timedelta(hours=1))
     # the bell's count is loaded with the signed-in user: no statement of its own on any page
     app.extensions.setdefault("user_load_options", []).append(

@@ -19,7 +19,7 @@ def _digest_user(make_user, n: int = 3):
     user = make_user(locale="en")
     prefs.set_preferences(user, [("investment.inquiry", "email", "digest")])
     for i in range(n):
-        post(user, "investment.inquiry", params={"project": f"P{i}", "name": "Li"}, link="/investment/office")
+        post(user, "investment.inquiry", params={"project": f"P{i}"}, link="/investment/office")
     db.session.commit()
     return user
 
@@ -37,7 +37,7 @@ def test_a_digest_lists_the_unread_once_a_day_in_the_users_language(app, make_us
     assert mail.locale == "en" and "P0" in mail.body_text and "P2" in mail.body_text
     assert "Daily digest: 3 unread" in mail.subject
     assert send_digests("2026-12-06") == 0  # the same day: nothing more
-    post(user, "investment.inquiry", params={"project": "P9", "name": "Li"})
+    post(user, "investment.inquiry", params={"project": "P9"})
     db.session.commit()
     assert send_digests("2026-12-06") == 0  # still the same day
     assert send_digests("2026-12-07") == 1  # the next day: only what was not mailed
@@ -122,3 +122,22 @@ def test_the_api_preferences(app, client, login, make_user):
 
 def test_the_api_needs_a_user(app, client):
     assert client.get("/api/v1/notifications").status_code == 401
+
+
+def test_his_notifications_are_in_his_export_and_go_with_his_account(app, make_user):
+    from marketplace.privacy.erasure import delete_account
+    from marketplace.privacy.export import collect
+
+    me, other = make_user(), make_user()
+    for user in (me, other):
+        post(user, "investment.reply", params={"project": "梨园"})
+    prefs.set_preferences(me, [("orders.paid", "email", "off")])
+    db.session.commit()
+    section = collect(me)["sections"]["notifications"]
+    assert [n["text"] for n in section["notifications"]] == ["招商办回复了您对项目“梨园”的咨询"]
+    assert section["preferences"] == [{"type": "orders.paid", "channel": "email", "mode": "off"}]
+    delete_account(me, actor=me, password="correct horse 42")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == me.id)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == other.id)) == 1
