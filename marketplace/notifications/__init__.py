@@ -25,6 +25,8 @@ def init_app(app: Flask) -> None:
 
     register(app, "notifications", package=__name__, blueprint=bp, routes=("views", "api"), models=("models",),
              nav=(NavItem("notifications.centre", _l("消息通知"), menu="user", order=5),))
+    #: The local hour from which the hourly digest job sends the day's digests.
+    app.config.setdefault("NOTIFICATIONS_DIGEST_HOUR", 8)
     privacy.register(app)
     register_job(app, "notifications.digest", digest.send_digests, every=dt.timedelta(hours=1))
     # the bell's count is loaded with the signed-in user: no statement of its own on any page

@@ -30,9 +30,9 @@ class _NothingLeft(Exception):
     """Read meanwhile: the claim of the day is given back."""
 
 
-def local_today() -> dt.date:
+def local_now() -> dt.datetime:
     tz = zoneinfo.ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return utcnow().astimezone(tz).date()
+    return utcnow().astimezone(tz)
 
 
 def _pending(user_id: int | None = None):
@@ -54,8 +54,15 @@ def _claim(user_id: int, day: dt.date) -> bool:
 
 
 def send_digests(day: str | None = None) -> int:
-    """Queue today's digests (``day``: an ISO date, for tests and the CLI); returns how many."""
-    day_ = dt.date.fromisoformat(day) if day else local_today()
+    """Queue today's digests (``day``: an ISO date, for tests and the CLI); returns how many. Without
+    ``day``, nothing is sent before NOTIFICATIONS_DIGEST_HOUR (local time): no digest at 3 a.m."""
+    if day:
+        day_ = dt.date.fromisoformat(day)
+    else:
+        now = local_now()
+        if now.hour < int(current_app.config.get("NOTIFICATIONS_DIGEST_HOUR", 8)):
+            return 0
+        day_ = now.date()
     with atomic():
         user_ids = list(db.session.scalars(sa.select(Notification.user_id).where(*_pending()).distinct()))
         done = set(db.session.scalars(sa.select(NotificationDigest.user_id).where(

@@ -13,7 +13,6 @@ from marketplace.notifications.registry import (
     CHANNELS,
     DIGEST,
     EMAIL,
-    IN_APP,
     MODE_LABELS,
     OFF,
     ON,
@@ -72,5 +71,5 @@ def preferences():
         return redirect(url_for("notifications.preferences"), 303)
     return render_template("notifications/preferences.html", groups=grouped(), grid=prefs.grid(current_user),
                            channels=CHANNELS, channel_labels=CHANNEL_LABELS, mode_labels=MODE_LABELS,
-                           offered=_modes_offered, in_app=IN_APP,
+                           offered=_modes_offered,
                            defaults=lambda kind, channel: prefs.defaults_for(kind, current_user)[channel])

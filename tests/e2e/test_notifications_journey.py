@@ -47,14 +47,14 @@ def test_a_merchant_follows_the_bell_to_a_new_order(live_server, page: Page, loc
     bell = page.get_by_role("link", name=t["bell_one"])
     expect(bell).to_be_visible()
     expect(bell.locator(".bell-count")).to_have_text("1")
-    screenshot(page, f"notifications-bell-{locale}")
+    screenshot(page, f"notifications-bell-{locale}", width=width)
     with page.expect_navigation():
         bell.click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     notice = page.locator("li.notice").first
     expect(notice).to_contain_text(t["new"])
     expect(notice).to_contain_text(t["unread"])
-    screenshot(page, f"notifications-centre-{locale}")
+    screenshot(page, f"notifications-centre-{locale}", width=width)
     with page.expect_navigation():
         notice.get_by_role("button").click()
     expect(page).to_have_url(re.compile(r"/merchant/orders/\d+$"))
@@ -68,7 +68,7 @@ def test_a_merchant_follows_the_bell_to_a_new_order(live_server, page: Page, loc
         page.get_by_role("link", name=t["settings"]).click()
     select = page.locator("select[name='orders.new:email']")
     select.select_option(label=t["off"])
-    screenshot(page, f"notifications-settings-{locale}")
+    screenshot(page, f"notifications-settings-{locale}", width=width)
     with page.expect_navigation():
         page.locator("#save-preferences").click()
     expect(page.locator("body")).to_contain_text(t["saved"])

@@ -141,3 +141,28 @@ def test_his_notifications_are_in_his_export_and_go_with_his_account(app, make_u
         Notification.user_id == me.id)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
         Notification.user_id == other.id)) == 1
+
+
+def test_post_mails_the_generic_notice_in_the_readers_language(app, make_user):
+    user = make_user(locale="en")
+    post(user, "investment.inquiry", params={"project": "Pear orchard"}, link="/investment/office")
+    db.session.commit()
+    (mail,) = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.template == "notification"))
+    assert mail.subject == "New investment inquiry"
+    assert "Project “Pear orchard” received a new inquiry" in mail.body_text
+    assert "/account/notifications" in mail.body_text
+
+
+def test_the_job_waits_for_the_digest_hour(app, make_user):
+    import datetime as dt
+
+    from marketplace.db import at_time
+    from marketplace.jobs import run_job
+
+    user = _digest_user(make_user, n=1)
+    with at_time(dt.datetime(2026, 12, 6, 18, 30, tzinfo=dt.UTC)):  # 02:30 in Shangqiu
+        assert send_digests() == 0
+    with at_time(dt.datetime(2026, 12, 7, 1, 0, tzinfo=dt.UTC)):  # 09:00
+        assert run_job("notifications.digest", raise_errors=True) == 1
+    db.session.expire_all()
+    assert len(_digests(user)) == 1
