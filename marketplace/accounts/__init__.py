@@ -40,6 +40,9 @@ def init_app(app: Flask) -> None:
     from marketplace.jobs import register_job
 
     app.jinja_env.filters["mobile"] = display_mobile
+    from marketplace.accounts import notice_types
+
+    notice_types.register(app)  # a password change in the notification centre
     register_job(app, "accounts.purge_phone_codes", purge_codes, every=timedelta(hours=1))
     register(app, "accounts", package=__name__, blueprint=bp, routes=("views", "phone_views", "api"), models=("models",),
              cli=("cli",), seed="marketplace.seed:seed_demo_users")

@@ -226,3 +226,14 @@ def test_the_preferences_page_shows_the_grid_and_saves(app, client, login, make_
                            headers={"Referer": "http://localhost/account/notifications"})
     assert response.status_code == 303  # back to the page with the message; nothing changed
     assert prefs.grid(user)["orders.paid"]["email"] == "digest"
+
+
+def test_a_password_change_is_an_account_notice_in_the_centre(app, make_user):
+    from marketplace.accounts.services import set_password
+
+    user = make_user()
+    set_password(user, "a new horse battery 42")
+    assert [n.type_key for n in _mine(user)] == ["accounts.password_changed"]
+    assert [m.to_addr for m in _outbox("password_changed")] == [user.email]
+    with pytest.raises(prefs.NotificationError):
+        prefs.set_preferences(user, [("accounts.password_changed", "email", "off")])
