@@ -33,8 +33,8 @@ def to_buyer(order: Order, template: str, **ctx) -> None:
 
 def to_merchants(order: Order, template: str, **ctx) -> None:
     for user in _owners_by_shop([order.shop_id]).get(order.shop_id, []):
-        notify(user, template, sms=_sms(order), sms_template=f"{template}_merchant", order=order, recipient=user, link=absolute_url("orders.merchant_order", order_id=order.id), for_merchant=True,
-               **ctx)
+        notify(user, template, sms=_sms(order), sms_template=f"{template}_merchant", order=order, recipient=user,
+               link=absolute_url("orders.merchant_order", order_id=order.id), for_merchant=True, **ctx)
 
 
 def _owners_by_shop(shop_ids) -> dict[int, list[User]]:
@@ -76,8 +76,8 @@ def notify_placed(group: OrderGroup) -> None:
             notify_by_sms(user.mobile, template, user.locale or "zh_CN", sms)
 
     if not is_muted():
-        tell(buyer, placed, "order_placed", {"group": group, "recipient": buyer, "link": absolute_url("orders.my_orders")},
-             None)
+        link = absolute_url("orders.my_orders")
+        tell(buyer, placed, "order_placed", {"group": group, "recipient": buyer, "link": link}, None)
         for order in group.orders:
             for user in owners.get(order.shop_id, []):
                 tell(user, new, "order_new", {

@@ -88,10 +88,12 @@ def _preferences_json(grid: dict) -> dict:
     out = []
     for key, kind in types().items():
         defaults = prefs.defaults_for(kind, current_user)
+        def available(channel: str, kind=kind) -> bool:
+            return kind.optional and channel in kind.channels and prefs.reachable(current_user, channel)
+
         out.append({"type": key, "label": str(kind.label), "group": str(kind.group), "optional": kind.optional,
                     "channels": [{"channel": ch, "mode": grid[key][ch], "default": defaults[ch],
-                                  "available": kind.optional and ch in kind.channels and prefs.reachable(current_user, ch)}
-                                 for ch in CHANNELS]})
+                                  "available": available(ch)} for ch in CHANNELS]})
     return {"types": out}
 
 
