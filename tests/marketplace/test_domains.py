@@ -14,8 +14,8 @@ from marketplace.domains import NavItem, nav_items, register, registry, seed_ste
 
 
 def test_every_domain_is_registered_in_order(app):
-    assert list(registry(app)) == ["core", "health", "regions", "accounts", "shops", "jobs", "mail", "admin",
-                                   "privacy", "search", "catalog", "orders", "payments", "aftersales",
+    assert list(registry(app)) == ["core", "health", "regions", "accounts", "shops", "jobs", "mail", "notifications",
+                                   "admin", "privacy", "search", "catalog", "orders", "payments", "aftersales",
                                    "investment"]
     assert [name for name, _step in seed_steps(app)] == ["regions", "accounts", "shops", "catalog", "orders",
                                                          "payments", "aftersales", "investment"]
