@@ -9,7 +9,7 @@ bp = Blueprint("aftersales", __name__)
 def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from aftersales import services, status
+    from aftersales import notice_types, services, status
     from aftersales.views.panel import order_panel
     from marketplace.domains import NavItem, add_blocks, add_panel, register
     from orders.status import RESTOCKED
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
              models=("models",), seed="aftersales.seed:seed_demo", nav=(
                  NavItem("aftersales.merchant_list", _l("售后处理"), menu="merchant", order=45),
                  NavItem("aftersales.my_requests", _l("我的售后"), menu="user", order=31)))
+    notice_types.register(app)  # the steps in the notification centre
     if services.credit_restocks not in RESTOCKED:
         RESTOCKED.append(services.credit_restocks)
     from aftersales.policy import holds_payout

@@ -45,6 +45,9 @@ def init_app(app: Flask) -> None:
     from marketplace.templating import media_url
 
     register_products()
+    from catalog import notice_types
+
+    notice_types.register(app)  # moderation notices in the notification centre
     unit_table.install()
 
     add_blocks(app, "home", _home_blocks)

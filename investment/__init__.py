@@ -35,5 +35,8 @@ def init_app(app: Flask) -> None:
                  NavItem("investment.office", _l("招商工作台"), menu="user", order=50, visible=_office_staff)))
 
     search.register(app)
+    from investment import notice_types
+
+    notice_types.register(app)
     privacy.register(app)
     templating.init_templating(app)

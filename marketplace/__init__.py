@@ -19,6 +19,7 @@ DOMAINS: tuple[str, ...] = (
     "marketplace.shops",
     "marketplace.jobs",
     "marketplace.mail",
+    "marketplace.notifications",
     "marketplace.admin",
     "marketplace.privacy",
     "messages",

@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
     from flask import current_app
     from flask_login import user_logged_in
 
-    from orders import cart, delivery, figures, jobs, privacy, status, terms_privacy
+    from orders import cart, delivery, figures, jobs, notice_types, privacy, status, terms_privacy
 
     app.config.setdefault("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
     app.config.setdefault("ORDER_AUTO_COMPLETE_DAYS", 7)
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("INVOICE_PDF_MAX_BYTES", 5 * 1024 * 1024)
     app.after_request(cart.write_cart_cookie)
     jobs.register(app)
+    notice_types.register(app)  # the order notices in the notification centre
     privacy.register(app)
     terms_privacy.register(app)
     figures.register(app)  # the dashboards' order panels

@@ -8,7 +8,10 @@ from sqlalchemy.orm import lazyload
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.mail.notices import notify, notify_by_sms
-from marketplace.mail.services import LaterMail, queue_mail_later
+from marketplace.mail.services import LaterMail, is_muted, queue_mail_later
+from marketplace.notifications.dispatch import insert_rows, notification_row
+from marketplace.notifications.prefs import effective, stored_for
+from marketplace.notifications.registry import EMAIL, ON, SMS, get_type
 from marketplace.shops.models import MemberRole, ShopMember
 from marketplace.web import absolute_url
 from orders.models import Order, OrderGroup, OrderStatus
@@ -30,9 +33,8 @@ def to_buyer(order: Order, template: str, **ctx) -> None:
 
 def to_merchants(order: Order, template: str, **ctx) -> None:
     for user in _owners_by_shop([order.shop_id]).get(order.shop_id, []):
-        notify(user, template if user.email else f"{template}_merchant", sms=_sms(order), order=order,
-               recipient=user, link=absolute_url("orders.merchant_order", order_id=order.id), for_merchant=True,
-               **ctx)
+        notify(user, template, sms=_sms(order), sms_template=f"{template}_merchant", order=order, recipient=user,
+               link=absolute_url("orders.merchant_order", order_id=order.id), for_merchant=True, **ctx)
 
 
 def _owners_by_shop(shop_ids) -> dict[int, list[User]]:
@@ -49,24 +51,40 @@ def _owners_by_shop(shop_ids) -> dict[int, list[User]]:
 
 
 def notify_placed(group: OrderGroup) -> None:
-    """The buyer gets one message for the checkout; each shop's owner one for his order.
+    """The buyer gets one notice for the checkout; each shop's owner one for his order.
 
-    Placing an order is the hot path, so these messages are queued unrendered (template and row
-    ids, links computed now) and rendered when they are delivered or read: what they show (the
-    order snapshots, totals, lines) does not change meanwhile, so the text is the same.
+    Placing an order is the hot path, so the mails are queued unrendered (template and row ids,
+    links computed now) and rendered when they are delivered or read: what they show (the order
+    snapshots, totals, lines) does not change meanwhile, so the text is the same. The notifications
+    are one INSERT, the recipients' channel choices one query.
     """
     owners = _owners_by_shop({order.shop_id for order in group.orders})
     buyer = group.buyer
-    mails = [LaterMail(buyer.email, "order_placed", buyer.locale,
-                       {"group": group, "recipient": buyer, "link": absolute_url("orders.my_orders")})]
-    for order in group.orders:
-        for user in owners.get(order.shop_id, []):
-            mails.append(LaterMail(user.email, "order_new", user.locale, {
-                "order": order, "recipient": user, "link": absolute_url("orders.merchant_order", order_id=order.id),
-                "for_merchant": True}))
-            if not user.email and user.mobile:  # a farmer with a phone only: a text message
-                notify_by_sms(user.mobile, "order_new", user.locale or "zh_CN", _sms(order))
+    placed, new = get_type("orders.placed"), get_type("orders.new")
+    users = [buyer, *(user for shop_owners in owners.values() for user in shop_owners)]
+    stored = stored_for([u.id for u in users], (placed.key, new.key))
+    mails, rows = [], []
+
+    def tell(user, kind, template, context, sms: dict | None) -> None:
+        modes = effective(kind, user, stored.get((user.id, kind.key)))
+        row = notification_row(user.id, kind, sms, context, modes)
+        if row is not None:
+            rows.append(row)
+        if modes[EMAIL] == ON:
+            mails.append(LaterMail(user.email, template, user.locale, context))
+        if modes[SMS] == ON and sms is not None:  # a farmer with a phone only: a text message
+            notify_by_sms(user.mobile, template, user.locale or "zh_CN", sms)
+
+    if not is_muted():
+        link = absolute_url("orders.my_orders")
+        tell(buyer, placed, "order_placed", {"group": group, "recipient": buyer, "link": link}, None)
+        for order in group.orders:
+            for user in owners.get(order.shop_id, []):
+                tell(user, new, "order_new", {
+                    "order": order, "recipient": user, "link": absolute_url("orders.merchant_order", order_id=order.id),
+                    "for_merchant": True}, _sms(order))
     queue_mail_later(mails)
+    insert_rows(rows)
 
 
 def notify_status(order: Order, target: OrderStatus, note: str = "") -> None:

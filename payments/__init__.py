@@ -21,6 +21,9 @@ def init_app(app: Flask) -> None:
     if refunds.restocked_quantities not in RESTOCKED:
         RESTOCKED.append(refunds.restocked_quantities)
     privacy.register(app)
+    from payments import notice_types
+
+    notice_types.register(app)  # refunds and statements in the notification centre
     figures.register(app)  # refunds taken off the sales figures, offline payments waiting
     from marketplace.domains import NavItem, add_blocks, register
     from payments.status import dispute_label, label

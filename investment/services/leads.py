@@ -25,7 +25,9 @@ from investment.vocab import PRIORITY_LABELS, STAGE_LABELS
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
+from marketplace.mail.notices import notify
 from marketplace.mail.services import queue_mail
+from marketplace.notifications.dispatch import post
 from marketplace.states import StateMachine
 from marketplace.web import absolute_url
 
@@ -85,8 +87,7 @@ def create_inquiry(project: Project, user, fields: dict) -> Inquiry:
     db.session.flush()
     link = absolute_url("investment.lead_detail", inquiry_id=inquiry.id)
     for officer in office_recipients(project):
-        queue_mail(officer.email, "investment/inquiry_received", locale=officer.locale, inquiry=inquiry,
-                   project=project, link=link)
+        notify(officer, "investment/inquiry_received", inquiry=inquiry, project=project, link=link)
     return inquiry
 
 
@@ -181,6 +182,9 @@ def reply(actor, inquiry: Inquiry, body: str) -> LeadActivity:
         link = absolute_url("investment.my_inquiries") if inquiry.user_id else None
         queue_mail(recipient, "investment/inquiry_reply", locale=locale, inquiry=inquiry, body=body, link=link,
                    project_link=absolute_url("investment.project_page", project_id=inquiry.project_id))
+    if inquiry.user is not None:
+        post(inquiry.user, "investment.reply", params={"project": inquiry.project.title},
+             link=absolute_url("investment.my_inquiries"), subject=("inquiry", inquiry.id))
     return activity
 
 

@@ -24,7 +24,8 @@ def init_login(app: Flask) -> None:
         user_id, _, version = session_id.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        # other parts of the shell load what every page shows with him (the bell's count)
+        user = db.session.get(User, int(user_id), options=app.extensions.get("user_load_options", ()))
         if user is None or user.auth_version != int(version) or not user.active:
             return None
         return user
@@ -39,6 +40,9 @@ def init_app(app: Flask) -> None:
     from marketplace.jobs import register_job
 
     app.jinja_env.filters["mobile"] = display_mobile
+    from marketplace.accounts import notice_types
+
+    notice_types.register(app)  # a password change in the notification centre
     register_job(app, "accounts.purge_phone_codes", purge_codes, every=timedelta(hours=1))
     register(app, "accounts", package=__name__, blueprint=bp, routes=("views", "phone_views", "api"), models=("models",),
              cli=("cli",), seed="marketplace.seed:seed_demo_users")

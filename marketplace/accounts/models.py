@@ -7,7 +7,7 @@ import enum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from marketplace.db import Base, utcnow
 
@@ -86,6 +86,9 @@ class User(UserMixin, Base):
     #: Set when the account was deleted at the user's request: the row stays (orders and ledger rows
     #: point at it) with its personal fields anonymised (marketplace.privacy.erasure); never reactivated.
     deleted_at: Mapped[dt.datetime | None]
+    #: Not a column: his unread notifications (at most 100), loaded with him for the header's bell by
+    #: the loader options the shell registers (``user_load_options``: marketplace.notifications).
+    unread_notifications: Mapped[int | None] = query_expression()
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="UserRole.user_id"

@@ -27,6 +27,7 @@ from marketplace.accounts.scopes import clean_scopes
 from marketplace.db import atomic, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.mail.notices import notify
 from marketplace.mail.services import queue_mail
 from marketplace.privacy.consent import SOURCE_REGISTER, record_consent
 from marketplace.security import hash_token, new_token
@@ -156,8 +157,8 @@ def set_password(user: User, new_password: str) -> None:
     with atomic():
         user.password_hash = hash_password(new_password)
         end_sessions(user)
-        queue_mail(user.email, "password_changed", locale=user.locale, user=user,
-                   reset_url=absolute_url("accounts.forgot_password"))
+        notify(user, "password_changed", user=user, link=absolute_url("accounts.forgot_password"),
+               reset_url=absolute_url("accounts.forgot_password"))
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:

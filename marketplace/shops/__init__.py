@@ -35,6 +35,9 @@ def init_app(app: Flask) -> None:
     from marketplace.templating import media_url
 
     add_blocks(app, "home", _newest_shops_block)
+    from marketplace.shops import notice_types
+
+    notice_types.register(app)  # the shop's status in the notification centre
     privacy.register(app)
 
     def shop_logo_url(shop, size: int = LOGO_SIZES[0]):

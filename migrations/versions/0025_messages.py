@@ -1,7 +1,7 @@
 """Messages: conversations between a buyer and a shop about a subject (kind, id), their messages,
 photos and reports; a last-read message id per side for the unread counts.
 
-Revision ID: 0025_messages
+Revision ID: 0025
 Revises: 0024
 Create Date: 2026-12-06
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0025_messages"
+revision = "0025"
 down_revision = "0024"
 branch_labels = None
 depends_on = None

@@ -14,8 +14,8 @@ from marketplace.domains import NavItem, nav_items, register, registry, seed_ste
 
 
 def test_every_domain_is_registered_in_order(app):
-    assert list(registry(app)) == ["core", "health", "regions", "accounts", "shops", "jobs", "mail", "admin",
-                                   "privacy", "messages", "search", "catalog", "orders", "payments",
+    assert list(registry(app)) == ["core", "health", "regions", "accounts", "shops", "jobs", "mail", "notifications",
+                                   "admin", "privacy", "messages", "search", "catalog", "orders", "payments",
                                    "aftersales", "investment"]
     assert [name for name, _step in seed_steps(app)] == ["regions", "accounts", "shops", "messages", "catalog",
                                                          "orders", "payments", "aftersales", "investment"]

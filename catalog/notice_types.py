@@ -1,0 +1,28 @@
+"""What the platform did to a listing, as a notification type (marketplace.notifications): an
+account notice the owner cannot turn off."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from marketplace.notifications.registry import register_type
+from marketplace.shops.notice_types import ACCOUNT
+
+ACTIONS = {"approved": _l("已通过审核"), "rejected": _l("未通过审核"), "hidden": _l("已被平台下架"),
+           "restored": _l("已恢复上架")}
+
+
+def _params(sms: dict, context: dict) -> dict:
+    return {**sms, "action": context.get("action", "")}
+
+
+def _subject(context: dict):
+    product = context.get("product")
+    return ("product", product.id) if product is not None else None
+
+
+def register(app: Flask) -> None:
+    register_type(app, "catalog.moderation", label=_l("商品审核"), group=ACCOUNT, templates=("product_moderation",),
+                  text=_l("商品“%(product)s”%(action)s"), params=_params, subject=_subject, optional=False,
+                  words={"action": ACTIONS})
