@@ -1,7 +1,8 @@
 """Every notice of the messages domain, in one place: a new message is told to the other side (mail,
 or SMS to a phone-only account) through ``marketplace.mail.notices.notify``, in the recipient's
 language, in the sending transaction. One notice per turn (the first message after the other side
-wrote), not one per message. The notification centre will hook in here."""
+wrote), not one per message. It is the notification type "messages.new" (messages/notice_types.py):
+in the centre too, on the channels the recipient chose."""
 
 from __future__ import annotations
 
@@ -33,4 +34,4 @@ def new_message(conversation, message) -> None:
             continue
         notify(person, "conversation_message", sms={"shop": conversation.shop.name}, recipient=person,
                shop_name=conversation.shop.name, buyer_name=conversation.buyer.display_name, to_shop=to_shop,
-               link=link)
+               link=link, conversation_id=conversation.id)
