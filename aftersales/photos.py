@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from aftersales.errors import AfterSaleError
 from aftersales.models import AfterSale, AfterSalePhoto
 from marketplace.extensions import db
-from marketplace.media import MediaError, ingest_image, open_image, read_upload
+from marketplace.media import ingest_image, read_images
 
 PREFIX = "private/aftersales"
 SIZES = (320, 1600)
@@ -22,16 +22,7 @@ def read_all(uploads, *, already: int = 0) -> list[bytes]:
     limit = current_app.config["AFTERSALES_MAX_PHOTOS"]
     if already + len(files) > limit:
         raise AfterSaleError(_("最多上传 %(n)d 张照片", n=limit), field="photos")
-    found = []
-    for upload in files:
-        try:
-            data = read_upload(upload, current_app.config["AFTERSALES_PHOTO_MAX_BYTES"])
-            open_image(data, current_app.config["UPLOAD_IMAGE_MAX_PIXELS"])
-        except MediaError as exc:
-            raise AfterSaleError(_("%(file)s：%(problem)s", file=upload.filename[:60], problem=str(exc)),
-                                 field="photos") from None
-        found.append(data)
-    return found
+    return read_images(files, max_bytes=current_app.config["AFTERSALES_PHOTO_MAX_BYTES"], error=AfterSaleError, field="photos")
 
 
 def attach(request: AfterSale, photos: list[bytes], user) -> None:

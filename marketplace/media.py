@@ -17,7 +17,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -99,6 +99,17 @@ class StoredImage:
         return self.variants[larger[0]] if larger else self.variants[max(self.variants)]
 
 
+def private_image(key: str):
+    """The response for a private image whose view has checked who may see it: never cached, never
+    sniffed; 503 when the storage is unreachable (the page around it still works)."""
+    try:
+        data = get_storage().open(key)
+    except OSError:
+        abort(503)
+    return data, 200, {"Content-Type": "image/webp", "Cache-Control": "private, no-store, max-age=0",
+                       "X-Content-Type-Options": "nosniff"}
+
+
 def read_upload(file_storage, max_bytes: int) -> bytes:
     """Read an uploaded file, refusing it past max_bytes without reading it all."""
     if file_storage is None or not getattr(file_storage, "filename", None):
@@ -109,6 +120,21 @@ def read_upload(file_storage, max_bytes: int) -> bytes:
     if not data:
         raise MediaError(_("文件是空的"))
     return data
+
+
+def read_images(uploads, *, max_bytes: int, error: type[DomainError], field: str) -> list[bytes]:
+    """The bytes of the uploaded files, each within ``max_bytes`` and an image by its content; the
+    first that is not is refused as ``error`` on ``field``, naming the file. Nothing is stored yet."""
+    found = []
+    for upload in uploads:
+        try:
+            data = read_upload(upload, max_bytes)
+            open_image(data, current_app.config["UPLOAD_IMAGE_MAX_PIXELS"])
+        except MediaError as exc:
+            raise error(_("%(file)s：%(problem)s", file=upload.filename[:60], problem=str(exc)),
+                        field=field) from None
+        found.append(data)
+    return found
 
 
 def check_pdf(data: bytes) -> None:

@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace.extensions import db
-from marketplace.media import MediaError, ingest_image, open_image, read_upload
+from marketplace.media import ingest_image, read_images
 from messages.errors import MessageError
 from messages.models import Message, MessageImage
 
@@ -23,16 +23,7 @@ def read_all(uploads) -> list[bytes]:
     limit = current_app.config["MESSAGES_MAX_IMAGES"]
     if len(files) > limit:
         raise MessageError(_("一条消息最多 %(n)d 张图片", n=limit), field="images")
-    found = []
-    for upload in files:
-        try:
-            data = read_upload(upload, current_app.config["MESSAGES_IMAGE_MAX_BYTES"])
-            open_image(data, current_app.config["UPLOAD_IMAGE_MAX_PIXELS"])
-        except MediaError as exc:
-            raise MessageError(_("%(file)s：%(problem)s", file=upload.filename[:60], problem=str(exc)),
-                               field="images") from None
-        found.append(data)
-    return found
+    return read_images(files, max_bytes=current_app.config["MESSAGES_IMAGE_MAX_BYTES"], error=MessageError, field="images")
 
 
 def attach(message: Message, photos: list[bytes]) -> None:

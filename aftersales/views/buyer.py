@@ -15,7 +15,7 @@ from aftersales.views.common import run_action
 from aftersales.views.merchant import listing
 from aftersales.views.panel import form_choices
 from marketplace.extensions import db
-from marketplace.media import get_storage
+from marketplace.media import private_image
 from marketplace.web import paginate
 from orders.policy import buyer_order_or_404
 
@@ -86,9 +86,4 @@ def photo(case_id: int, photo_id: int):
     found = next((p for p in case.photos if p.id == photo_id), None)
     if found is None or not may_see(current_user, case):
         abort(404)
-    try:
-        data = get_storage().open(found.thumb_key if request.args.get("thumb") else found.key)
-    except OSError:
-        abort(503)  # the storage is unreachable: the page around it still works
-    return data, 200, {"Content-Type": "image/webp", "Cache-Control": "private, no-store, max-age=0",
-                       "X-Content-Type-Options": "nosniff"}
+    return private_image(found.thumb_key if request.args.get("thumb") else found.key)

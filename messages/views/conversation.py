@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.extensions import db
-from marketplace.media import get_storage
+from marketplace.media import private_image
 from messages import bp, queries, services, subjects
 from messages.errors import MessageError
 from messages.labels import REASON_LABELS, RESOLUTION_LABELS
@@ -68,12 +68,7 @@ def image(conversation_id: int, image_id: int):
         MessageImage.id == image_id, Message.conversation_id == found.id))
     if photo is None:
         abort(404)
-    try:
-        data = get_storage().open(photo.thumb_key if request.args.get("thumb") else photo.key)
-    except OSError:
-        abort(503)  # the storage is unreachable: the page around it still works
-    return data, 200, {"Content-Type": "image/webp", "Cache-Control": "private, no-store, max-age=0",
-                       "X-Content-Type-Options": "nosniff"}
+    return private_image(photo.thumb_key if request.args.get("thumb") else photo.key)
 
 
 @bp.post("/messages/<int:conversation_id>/report")
