@@ -15,7 +15,7 @@ import pkgutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("marketplace", "search", "catalog", "orders", "payments", "aftersales", "investment")
+PACKAGES = ("marketplace", "search", "catalog", "orders", "payments", "aftersales", "sourcing", "investment")
 MAX_LINES = 400
 
 
