@@ -109,7 +109,8 @@ def accept_quote(req: SourcingRequest, buyer, quote_id, *, line_ids=(), address_
             db.session.execute(sa.update(Quote).where(Quote.id == quote.id).values(order_id=order.id)
                                .execution_options(synchronize_session=False))
             req.order_id = order.id
-            record_movements(quantities, -1, "order", dict.fromkeys(quantities, order.id), buyer.id)
+            if quantities:
+                record_movements(quantities, -1, "order", dict.fromkeys(quantities, order.id), buyer.id)
             db.session.flush()
             others = list(db.session.scalars(sa.select(Quote.shop_id).where(Quote.request_id == req.id,
                                                                             Quote.id != quote.id)))

@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace import money
+from marketplace.db import utcnow
 from marketplace.text import has_forbidden, strip_controls
 from sourcing.errors import SourcingError
 
@@ -68,7 +69,7 @@ def date(raw, *, field: str, required: bool = False) -> dt.date | None:
 
 
 def local_today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def end_of_day_utc(day: dt.date) -> dt.datetime:

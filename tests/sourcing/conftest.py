@@ -83,3 +83,17 @@ def send_quote(app):
         return quotes.submit_quote(req, shop, shop.members[0].user, quote_form(**over), lines)
 
     return do
+
+
+@pytest.fixture
+def make_address(app, regions):
+    from orders.models import Address
+
+    def make(user, county_name: str = "睢阳区"):
+        address = Address(user_id=user.id, recipient="王经理", phone="13800000000", region_id=county(county_name).id,
+                          street="神火大道 8 号", is_default=True)
+        _db.session.add(address)
+        _db.session.commit()
+        return address
+
+    return make
