@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from catalog.models import Category
 from catalog.units import normalise_unit
+from marketplace.accounts.models import User
 from marketplace.db import as_utc, atomic, utcnow
 from marketplace.extensions import db
 from marketplace.regions.models import Region
@@ -135,7 +136,8 @@ def post_request(buyer, data, *, uploads=(), region_values=None, publish: bool =
     values = read_form(data, region_values=region_values)
     files = attachments.read_all(uploads)
     with atomic():
-        db.session.execute(sa.select(type(buyer).id).where(type(buyer).id == buyer.id).with_for_update())
+        # The buyer's row locked: two posts at once cannot both pass his limits.
+        db.session.execute(sa.select(User.id).where(User.id == buyer.id).with_for_update())
         _check_limits(buyer)
         invites = values.pop("invites")
         req = SourcingRequest(buyer_id=buyer.id, status=S.DRAFT, **values)

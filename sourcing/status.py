@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
 
 from marketplace.states import StateMachine
-from sourcing.models import AttachmentKind, QuoteStatus, RequestStatus, SourcingRequestChange, Visibility
+from sourcing.models import QuoteStatus, RequestStatus, SourcingRequestChange, Visibility
 
 S = RequestStatus
 
@@ -57,6 +56,3 @@ def visibility_label(value) -> str:
 def quote_status_label(value) -> str:
     return str(QUOTE_STATUS_LABELS[QuoteStatus(value)])
 
-
-def attachment_label(kind) -> str:
-    return pgettext("attachment", "图片") if AttachmentKind(kind) == AttachmentKind.IMAGE else "PDF"
