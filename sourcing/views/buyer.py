@@ -112,7 +112,7 @@ def request_verb(request_id: int, verb: str):
 
 def quote_rows(req: SourcingRequest) -> list[Quote]:
     return list(db.session.scalars(sa.select(Quote).where(Quote.request_id == req.id)
-                                   .options(selectinload(Quote.lines), joinedload(Quote.shop))
+                                   .options(selectinload(Quote.lines), selectinload(Quote.attachments), joinedload(Quote.shop))
                                    .order_by(Quote.total_cents, Quote.id)))
 
 

@@ -143,3 +143,26 @@ def test_two_acceptances_at_once_make_one_order(app, quoted):
     assert _orders() == 1
     req = db.session.get(SourcingRequest, ids[0])
     assert req.status == RequestStatus.AWARDED and req.order_id is not None
+
+
+def test_the_order_is_paid_later_by_bank_transfer(quoted, client, login):
+    """The accepted quote's order is paid like any other: the buyer picks bank transfer, the shop
+    confirms the money arrived."""
+    from payments.models import Payment, PaymentMethod, ShopPaymentSettings
+
+    req, win, *_rest, address = quoted()
+    db.session.add(ShopPaymentSettings(shop_id=win.shop_id, accepts_bank_transfer=True, bank_name="中国农业银行睢阳支行",
+                                       account_name="睢阳辣椒合作社", account_number="6228480000000002"))
+    db.session.commit()
+    order = accept.accept_quote(req, req.buyer, win.id, address_id=address.id)
+    login(req.buyer)
+    response = client.post(f"/payments/group/{order.group_id}/offline", data={"method": "bank_transfer"})
+    assert response.status_code == 302
+    assert "6228480000000002" in client.get(response.headers["Location"]).get_data(as_text=True)
+    payment = db.session.scalar(sa.select(Payment).where(Payment.order_id == order.id))
+    assert payment.method == PaymentMethod.BANK_TRANSFER and payment.amount_cents == win.total_cents
+    client.post("/account/logout")
+    login(db.session.get(Order, order.id).shop.members[0].user)
+    assert client.post(f"/merchant/orders/{order.id}/paid").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == OrderStatus.PAID

@@ -152,3 +152,30 @@ def test_prices_per_kg_convert_where_the_unit_or_weight_allows(post, veg_shop, s
                                    {"name": "朝天椒", "unit": "斤", "quantity": "100", "unit_price": "6"},
                                    {"name": "礼盒", "unit": "件", "quantity": "1", "unit_price": "50"}])
     assert [quotes.per_kg_cents(line) for line in quote.lines] == [1200, 1200, None]
+
+
+def test_a_quote_attachment_is_seen_by_the_buyer_and_the_shop_only(post, veg_shop, client, login, make_user):
+    import io
+
+    from sourcing.models import SourcingAttachment
+    from tests.sourcing.conftest import quote_form
+    from tests.sourcing.test_sourcing_pdf import make_pdf
+
+    shop, _v = veg_shop()
+    rival, _v2 = veg_shop()
+    req = post()
+    login(shop.members[0].user)
+    data = {**quote_form(), "line-1-name": "朝天椒", "line-1-unit": "吨", "line-1-quantity": "5",
+            "line-1-unit_price": "11000", "attachments": [(io.BytesIO(make_pdf()), "报价单.pdf")]}
+    assert client.post(f"/merchant/sourcing/{req.id}/quote", data=data,
+                       content_type="multipart/form-data").status_code == 302
+    file_id = db.session.scalar(sa.select(SourcingAttachment.id))
+    url = f"/sourcing/{req.id}/files/{file_id}"
+    assert client.get(url).status_code == 200
+    client.post("/account/logout")
+    login(rival.members[0].user)
+    assert client.get(url).status_code == 404
+    client.post("/account/logout")
+    login(req.buyer)
+    assert client.get(url).headers["Content-Type"] == "application/pdf"
+    assert url in client.get(f"/sourcing/{req.id}/quotes").get_data(as_text=True)
