@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(sourcing_status=status.status_label, sourcing_visibility=status.visibility_label,
                                  quote_status=status.quote_status_label, sourcing_badges=status.STATUS_BADGES)
     register(app, "sourcing", blueprint=bp, routes=("views.buyer", "views.merchant", "views.public", "api"),
-             models=("models",), nav=(
+             models=("models",), seed="sourcing.seed:seed_demo", nav=(
                  NavItem("sourcing.board", _l("供求信息"), order=40),
                  NavItem("sourcing.my_requests", _l("我的求购"), menu="user", order=32),
                  NavItem("sourcing.merchant_requests", _l("求购商机"), menu="merchant", order=46)))
