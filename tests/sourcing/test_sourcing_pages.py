@@ -157,3 +157,24 @@ def test_the_buyers_list_and_drafts(post, client, login, make_user):
     assert client.get(f"/sourcing/{draft.id}/edit").status_code == 200
     response = client.post(f"/sourcing/{draft.id}/edit", data={**form(quantity="9"), "region": ""})
     assert response.status_code == 422
+
+
+def test_the_buyers_request_page_is_constant_in_revisions_and_attachments(post, client, login, app):
+    from sourcing import attachments
+    from sourcing import requests as service
+
+    req_id = post().id
+    login(db.session.get(SourcingRequest, req_id).buyer)
+    client.get(f"/sourcing/{req_id}")
+
+    def grow():
+        req = db.session.get(SourcingRequest, req_id)
+        service.edit_request(req, req.buyer, form(quantity=str(req.quantity + 1)))
+        with app.test_request_context():
+            attachments.attach(req.id, [(AttachmentKind.PDF, make_pdf(), f"spec-{req.revision}.pdf")], req.buyer)
+        db.session.commit()
+
+    grow()
+    small = _statements(client, f"/sourcing/{req_id}")
+    grow(), grow(), grow()
+    assert _statements(client, f"/sourcing/{req_id}") == small

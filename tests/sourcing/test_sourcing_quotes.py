@@ -179,3 +179,43 @@ def test_a_quote_attachment_is_seen_by_the_buyer_and_the_shop_only(post, veg_sho
     login(req.buyer)
     assert client.get(url).headers["Content-Type"] == "application/pdf"
     assert url in client.get(f"/sourcing/{req.id}/quotes").get_data(as_text=True)
+
+
+def test_three_shops_quoting_at_once_on_the_last_place_make_one_quote(app, post, veg_shop):
+    import threading
+
+    from sourcing.models import SourcingRequest
+    from tests.sourcing.conftest import quote_form
+
+    shops = [veg_shop()[0] for _ in range(3)]
+    req = post(max_quotes="1")
+    ids = [(s.id, s.members[0].user_id) for s in shops]
+    barrier, results = threading.Barrier(3), []
+
+    def run(shop_id, user_id):
+        from marketplace.accounts.models import User
+        from marketplace.shops.models import Shop
+
+        with app.app_context():
+            try:
+                request_row, shop = db.session.get(SourcingRequest, req.id), db.session.get(Shop, shop_id)
+                user = db.session.get(User, user_id)
+                barrier.wait(timeout=30)
+                quotes.submit_quote(request_row, shop, user, quote_form(),
+                                    [{"name": "朝天椒", "unit": "吨", "quantity": "5", "unit_price": "11000"}])
+                results.append("ok")
+            except Exception as exc:  # noqa: BLE001 - a refusal, or SQLite's busy database: nothing saved then
+                results.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    db.session.remove()
+    assert results.count("ok") == 1, results
+    assert _quotes() == 1
+    req = db.session.get(SourcingRequest, req.id)
+    assert req.quote_count == 1 and req.status == RequestStatus.CLOSED
