@@ -32,11 +32,18 @@ _MAX_OBJECTS = 20000
 
 
 def pdf_headers(filename: str = "document.pdf") -> dict[str, str]:
-    """Headers for serving a stored PDF: a download, its type fixed, never cached."""
-    safe = "".join(c for c in filename if c.isascii() and (c.isalnum() or c in "._-")) or "document.pdf"
-    if not safe.lower().endswith(".pdf"):
-        safe += ".pdf"
-    return {"Content-Type": "application/pdf", "Content-Disposition": f'attachment; filename="{safe}"',
+    """Headers for serving a stored PDF: a download (its name in ASCII, and in UTF-8 for browsers
+    that read it), its type fixed, never cached."""
+    from urllib.parse import quote
+
+    name = "".join(c for c in filename if c.isprintable() and c not in '"\\/;') or "document.pdf"
+    if not name.lower().endswith(".pdf"):
+        name += ".pdf"
+    ascii_name = "".join(c for c in name if c.isascii() and (c.isalnum() or c in "._-"))
+    if ascii_name.lower() in ("", ".pdf"):
+        ascii_name = "document.pdf"
+    return {"Content-Type": "application/pdf",
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
             "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store, max-age=0"}
 
 

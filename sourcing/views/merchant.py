@@ -19,6 +19,7 @@ from sourcing import bp, matching, quotes
 from sourcing.errors import SourcingError
 from sourcing.models import Quote, RequestStatus, SourcingRequest
 from sourcing.policy import visible_request_or_404
+from sourcing.status import QUOTING
 
 #: Empty price lines the form offers.
 FORM_LINES = 4
@@ -83,8 +84,13 @@ def quote_form(request_id: int, shop):
             return redirect(url_for("sourcing.merchant_quotes"))
     form = request.form if request.method == "POST" else _prefill(existing)
     status = 200 if error is None else (error.status if error.status != 400 else 422)
+    refusal = None
+    if req.status not in QUOTING:
+        refusal = _("这条求购已停止报价")
+    elif existing is None and not matching.may_quote(req, shop):
+        refusal = _("这条求购不在您店铺的经营类目或配送范围内，不能报价")
     return render_template("sourcing/quote_form.html", req=req, existing=existing, form=form, error=error,
-                           variants=_variants(shop), units=unit_groups(), lines=FORM_LINES), status
+                           refusal=refusal, variants=_variants(shop), units=unit_groups(), lines=FORM_LINES), status
 
 
 def _prefill(quote: Quote | None) -> dict:

@@ -178,3 +178,12 @@ def test_the_buyers_request_page_is_constant_in_revisions_and_attachments(post, 
     small = _statements(client, f"/sourcing/{req_id}")
     grow(), grow(), grow()
     assert _statements(client, f"/sourcing/{req_id}") == small
+
+
+def test_the_quote_form_says_why_a_shop_cannot_quote(post, veg_shop, make_shop, make_product, client, login):
+    other = make_shop(county="睢阳区")
+    make_product(other, category="工业品/建材", direct=True)
+    req = post()  # public: the shop may read it, not quote
+    login(other.members[0].user)
+    page = client.get(f"/merchant/sourcing/{req.id}/quote").get_data(as_text=True)
+    assert 'id="quote-refusal"' in page and 'id="send-quote"' not in page

@@ -68,5 +68,7 @@ def test_a_hidden_name_is_found_by_the_parser(app):
 def test_the_served_headers_make_a_download():
     headers = pdf_headers('报价单"; x.html')
     assert headers["Content-Type"] == "application/pdf" and headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["Content-Disposition"] == 'attachment; filename="x.html.pdf"'
+    assert headers["Content-Disposition"] == ("attachment; filename=\"x.html.pdf\"; "
+                                              "filename*=UTF-8''%E6%8A%A5%E4%BB%B7%E5%8D%95%20x.html.pdf")
+    assert pdf_headers("规格.pdf")["Content-Disposition"].startswith('attachment; filename="document.pdf"')
     assert "no-store" in headers["Cache-Control"]
