@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SOURCING_MAX_ATTACHMENTS", 6)
     app.config.setdefault("SOURCING_FILE_MAX_BYTES", 8 * 1024 * 1024)
     app.config.setdefault("SOURCING_PDF_MAX_PAGES", 30)
+    app.config.setdefault("SOURCING_ORDER_PAYMENT_HOURS", 72)  # an accepted quote's order waits this long for payment
     app.jinja_env.globals.update(sourcing_status=status.status_label, sourcing_visibility=status.visibility_label,
                                  quote_status=status.quote_status_label, sourcing_badges=status.STATUS_BADGES)
     register(app, "sourcing", blueprint=bp, routes=("views.buyer", "views.merchant", "views.public", "api"),

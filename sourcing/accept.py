@@ -69,7 +69,10 @@ def accept_quote(req: SourcingRequest, buyer, quote_id, *, line_ids=(), address_
         raise SourcingError(str(exc), status=404, code="not_found", field="address") from None
     note = p.text(note, 300, field="note")
     now = utcnow()
-    timeout = dt.timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"])
+    # A quote's order is paid like any other, but a business buyer pays by transfer on his terms: it
+    # waits SOURCING_ORDER_PAYMENT_HOURS (not checkout's minutes) before it expires.
+    timeout = max(dt.timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"]),
+                  dt.timedelta(hours=current_app.config["SOURCING_ORDER_PAYMENT_HOURS"]))
     subtotal = sum(line.line_total_cents for line in lines)
     quantities: dict[int, int] = {}
     for line in lines:

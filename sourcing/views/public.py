@@ -3,6 +3,8 @@ buyer sees his own view: revisions, quotes, actions; a shop its quote and the qu
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from flask import render_template, request
 from flask_login import current_user
@@ -21,6 +23,8 @@ from sourcing.policy import user_shop, visible_request_or_404
 from sourcing.status import QUOTING
 
 PER_PAGE = 20
+#: The board's deadline filter: quotes close within this many days.
+WITHIN_DAYS = (3, 7, 30)
 
 
 def mask(name: str) -> str:
@@ -53,10 +57,14 @@ def board():
     county = db.session.get(Region, county_id) if county_id else None
     if county is not None:
         query = query.where(Region.code.startswith(area_prefix(county), autoescape=True))
+    within = _int("within")
+    if within in WITHIN_DAYS:
+        query = query.where(SourcingRequest.quote_deadline <= utcnow() + dt.timedelta(days=within))
     order = SourcingRequest.quote_deadline if request.args.get("sort") == "deadline" else SourcingRequest.id.desc()
     page = paginate(query.order_by(order, SourcingRequest.id.desc()), per_page=PER_PAGE, page=page_arg())
     return render_template("sourcing/board.html", page=page, categories=categories, counties=counties(),
                            category_id=category_id, county_id=county_id, sort=request.args.get("sort", ""),
+                           within=within, within_days=WITHIN_DAYS,
                            mask=mask)
 
 

@@ -166,3 +166,14 @@ def test_the_order_is_paid_later_by_bank_transfer(quoted, client, login):
     assert client.post(f"/merchant/orders/{order.id}/paid").status_code == 302
     db.session.expire_all()
     assert db.session.get(Order, order.id).status == OrderStatus.PAID
+
+
+def test_the_order_waits_days_for_payment_not_checkouts_minutes(quoted, app):
+    import datetime as dt
+
+    from marketplace.db import as_utc
+
+    req, win, *_rest, address = quoted()
+    order = accept.accept_quote(req, req.buyer, win.id, address_id=address.id)
+    hours = app.config["SOURCING_ORDER_PAYMENT_HOURS"]
+    assert as_utc(order.expires_at) - as_utc(order.created_at) == dt.timedelta(hours=hours)

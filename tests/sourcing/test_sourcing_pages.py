@@ -187,3 +187,14 @@ def test_the_quote_form_says_why_a_shop_cannot_quote(post, veg_shop, make_shop, 
     login(other.members[0].user)
     page = client.get(f"/merchant/sourcing/{req.id}/quote").get_data(as_text=True)
     assert 'id="quote-refusal"' in page and 'id="send-quote"' not in page
+
+
+def test_the_board_filters_by_deadline(post, client):
+    import datetime as dt
+
+    post(title="青椒", quote_deadline=(dt.date.today() + dt.timedelta(days=2)).isoformat())
+    post(title="线椒", quote_deadline=(dt.date.today() + dt.timedelta(days=20)).isoformat())
+    soon = client.get("/sourcing?within=3").get_data(as_text=True)
+    assert "青椒" in soon and "线椒" not in soon
+    everything = client.get("/sourcing?within=abc").get_data(as_text=True)
+    assert "青椒" in everything and "线椒" in everything
