@@ -1,7 +1,8 @@
 """JSON API of sourcing under /api/v1, with the pages' rules through the same services:
 
 - the board ``GET /sourcing/requests`` (public, the buyer masked), a request ``GET .../<id>`` (who may see it);
-- the buyer: post (``POST /sourcing/requests``), his list, cancel, the quotes, accept (an order);
+- the buyer: post (``POST /sourcing/requests``), edit (``PUT``: an open one gets a new revision),
+  publish a draft, his list, cancel, the quotes, accept (an order);
 - a shop: ``/shops/<shop_id>/sourcing/requests`` (the requests it may answer), its quotes, and
   ``POST /shops/<shop_id>/sourcing/requests/<id>/quote`` (send or revise its quote).
 Another buyer's request or a quote of another request is a 404; prices come from the stored quote.
@@ -142,6 +143,26 @@ def request_api(request_id: int):
     if req is None or not may_see(current_user, req, user_shop(current_user)):
         raise ApiError(404, "not_found", _("求购不存在"))
     return request_json(req)
+
+
+@api_bp.put("/sourcing/requests/<int:request_id>")
+@scoped(BUYER)
+@api_doc("Edit one's request: a draft in place, an open one as a new revision (the quoting shops are told)",
+         tags=TAGS, body=s.RequestBodySchema, responses={200: s.RequestSchema, 409: "error"})
+@api_login_required
+def edit_request_api(request_id: int):
+    req = _own(request_id)
+    data = parse_body(s.RequestBodySchema)
+    return request_json(service.edit_request(req, current_user, _body(data), region_values=[str(data["region"])]))
+
+
+@api_bp.post("/sourcing/requests/<int:request_id>/publish")
+@scoped(BUYER)
+@api_doc("Publish one's draft: matching (or invited) shops are told", tags=TAGS,
+         responses={200: s.RequestSchema, 409: "error"})
+@api_login_required
+def publish_request_api(request_id: int):
+    return request_json(service.publish(_own(request_id), current_user))
 
 
 @api_bp.post("/sourcing/requests/<int:request_id>/cancel")

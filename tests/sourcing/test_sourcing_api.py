@@ -113,3 +113,20 @@ def test_posting_limit_is_a_429(app, regions, make_user):
 def test_board_filters_that_match_nothing(app, regions, post, path):
     post()
     assert app.test_client().get(path).get_json()["total"] == 0
+
+
+def test_a_draft_published_then_edited_into_a_new_revision(app, regions, make_user):
+    client = app.test_client()
+    buyer = make_user()
+    headers = _token(buyer, "buyer")
+    draft = client.post("/api/v1/sourcing/requests", json=_body(publish=False), headers=headers).get_json()
+    assert draft["status"] == "draft"
+    url = f"/api/v1/sourcing/requests/{draft['id']}"
+    assert client.post(f"{url}/publish", headers=headers).get_json()["status"] == "open"
+    assert client.post(f"{url}/publish", headers=headers).status_code == 409
+    edited = client.put(url, json=_body(quantity=8), headers=headers)
+    assert edited.status_code == 200 and edited.get_json()["revision"] == 2 and edited.get_json()["quantity"] == 8
+    other = _token(make_user(), "buyer")
+    assert client.put(url, json=_body(quantity=9), headers=other).status_code == 404
+    assert client.post(f"{url}/cancel", headers=headers).get_json()["status"] == "cancelled"
+    assert client.put(url, json=_body(quantity=9), headers=headers).status_code == 409
