@@ -15,7 +15,8 @@ import pkgutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("marketplace", "messages", "search", "catalog", "orders", "payments", "aftersales", "investment")
+PACKAGES = ("marketplace", "messages", "search", "catalog", "orders", "payments", "aftersales", "sourcing",
+            "investment")
 MAX_LINES = 400
 
 

@@ -1,0 +1,1 @@
+"""The sourcing pages: the buyer's, the shop's, the public board."""

@@ -1,0 +1,45 @@
+"""The demo's sourcing step on the whole seeded demo: open requests from its buyers with quotes from
+matching shops (one revised), one awarded with its order; a second run changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from sourcing.models import Quote, QuoteRevision, RequestStatus, SourcingRequest
+from tests.marketplace.test_demo_data import _suite
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(_schema, tmp_path_factory):
+    from marketplace import create_app
+    from marketplace.seed import seed_demo
+
+    suite = _suite()
+    app = create_app(suite.make_config(_schema, tmp_path_factory.mktemp("sourcing-demo")))
+    try:
+        with app.app_context():
+            app.seed_results = dict(seed_demo(show_progress=False))
+            db.session.remove()
+        yield app
+    finally:
+        suite._empty_tables(app)
+
+
+def test_the_demo_has_requests_quotes_and_one_award(demo):
+    from sourcing.seed import seed_demo
+
+    with demo.app_context():
+        statuses = list(db.session.scalars(sa.select(SourcingRequest.status)))
+        assert statuses.count(RequestStatus.AWARDED) == 1 and statuses.count(RequestStatus.OPEN) >= 2
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Quote)) >= 4
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(QuoteRevision)) >= 1
+        awarded = db.session.scalar(sa.select(SourcingRequest).where(SourcingRequest.status == RequestStatus.AWARDED))
+        assert awarded.order_id is not None
+        assert seed_demo() == "already there"
+        page = demo.test_client().get("/sourcing").get_data(as_text=True)
+        assert "小麦" in page or "复合肥" in page
+        db.session.remove()
