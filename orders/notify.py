@@ -32,12 +32,12 @@ def to_buyer(order: Order, template: str, **ctx) -> None:
 
 
 def to_merchants(order: Order, template: str, **ctx) -> None:
-    for user in _owners_by_shop([order.shop_id]).get(order.shop_id, []):
+    for user in owners_by_shop([order.shop_id]).get(order.shop_id, []):
         notify(user, template, sms=_sms(order), sms_template=f"{template}_merchant", order=order, recipient=user,
                link=absolute_url("orders.merchant_order", order_id=order.id), for_merchant=True, **ctx)
 
 
-def _owners_by_shop(shop_ids) -> dict[int, list[User]]:
+def owners_by_shop(shop_ids) -> dict[int, list[User]]:
     """The active owners of several shops in one query (roles are not needed to write to them)."""
     owners: dict[int, list[User]] = {}
     rows = db.session.execute(
@@ -58,7 +58,7 @@ def notify_placed(group: OrderGroup) -> None:
     snapshots, totals, lines) does not change meanwhile, so the text is the same. The notifications
     are one INSERT, the recipients' channel choices one query.
     """
-    owners = _owners_by_shop({order.shop_id for order in group.orders})
+    owners = owners_by_shop({order.shop_id for order in group.orders})
     buyer = group.buyer
     placed, new = get_type("orders.placed"), get_type("orders.new")
     users = [buyer, *(user for shop_owners in owners.values() for user in shop_owners)]

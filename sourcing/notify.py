@@ -1,5 +1,6 @@
-"""Every sourcing notice, in one place (the lead wires them to the notification centre later):
-mail, or SMS to a phone-only account, in the recipient's language, in the step's transaction.
+"""Every sourcing notice, in one place: the notification types "sourcing.shop" and "sourcing.buyer"
+(sourcing/notice_types.py), in the centre and by mail or SMS as the recipient chose, in his language,
+in the step's transaction.
 
 Events: to shops "new_request" (a matching request opened), "request_revised" and
 "request_cancelled" (to the shops that quoted), "accepted" and "not_chosen"; to the buyer
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from marketplace.mail.notices import notify
 from marketplace.web import absolute_url
-from orders.notify import _owners_by_shop
+from orders.notify import owners_by_shop
 from sourcing.models import Quote, SourcingRequest
 
 #: event -> who hears of it
@@ -25,13 +26,13 @@ def to_shops(req: SourcingRequest, shop_ids, event: str, quote: Quote | None = N
     """Tell the owners of ``shop_ids`` (one query for all of them)."""
     assert EVENTS[event] == "shop"
     link = absolute_url("sourcing.request_page", request_id=req.id)
-    for users in _owners_by_shop(set(shop_ids)).values():
+    for users in owners_by_shop(set(shop_ids)).values():
         for user in users:
             notify(user, "sourcing", sms=_sms(req), sms_template="sourcing", req=req, quote=quote, event=event,
-                   recipient=user, link=link)
+                   recipient=user, link=link, for_merchant=True)
 
 
 def to_buyer(req: SourcingRequest, event: str, quote: Quote) -> None:
     assert EVENTS[event] == "buyer"
     notify(req.buyer, "sourcing", sms=_sms(req), sms_template="sourcing", req=req, quote=quote, event=event,
-           recipient=req.buyer, link=absolute_url("sourcing.compare", request_id=req.id))
+           recipient=req.buyer, link=absolute_url("sourcing.compare", request_id=req.id), for_merchant=False)
