@@ -21,7 +21,7 @@ from tests.orders.figures_helpers import charts_of, day_at, refund, sale, table_
 
 S = OrderStatus
 #: Statements of one dashboard request once warm, for 10 or 60 orders alike: every figure is one
-#: aggregate query (8), the after-sales and messages panels one count each, the header's bell one
+#: aggregate query (7), the after-sales and messages panels one count each, the header's bell one
 #: (unread notifications), the privacy consent one: 11 on SQLite and PostgreSQL.
 BUDGET = 11
 
