@@ -106,7 +106,7 @@ def accept_quote(req: SourcingRequest, buyer, quote_id, *, line_ids=(), address_
                     unit_price_cents=line.unit_price_cents, base_price_cents=line.unit_price_cents,
                     tier_min_quantity=None, line_total_cents=line.line_total_cents, weight_grams=line.weight_grams))
             db.session.add(OrderStatusChange(order_id=order.id, from_status=None, to_status=OrderStatus.PENDING_PAYMENT,
-                                             actor_id=buyer.id, note=""))
+                                             actor_id=buyer.id, note="", created_at=now))  # born with the order
             db.session.execute(sa.update(Quote).where(Quote.request_id == req.id, Quote.id != quote.id)
                                .values(status=QuoteStatus.NOT_CHOSEN).execution_options(synchronize_session=False))
             db.session.execute(sa.update(Quote).where(Quote.id == quote.id).values(order_id=order.id)
