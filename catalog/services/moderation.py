@@ -101,8 +101,26 @@ def _usable(product: Product) -> None:
         raise ModerationError(_("商品已被店铺删除"), status=409, code="product_deleted")
 
 
+def _tell_reporters(reporter_ids, product: Product, outcome: str) -> None:
+    """Whoever reported the product hears what became of it (notification type catalog.report)."""
+    from marketplace.accounts.models import User
+    from marketplace.notifications.dispatch import post
+
+    ids = sorted({i for i in reporter_ids if i is not None})  # a deleted account's report has none
+    if not ids:
+        return
+    for user in db.session.scalars(sa.select(User).where(User.id.in_(ids), User.active.is_(True))):
+        post(user, "catalog.report", params={"product": product.title, "outcome": outcome},
+             subject=("product", product.id))
+
+
 def _close_reports(product: Product, actor, note: str) -> int:
-    """Every open report of the product marked actioned (the product was hidden)."""
+    """Every open report of the product marked actioned (the product was hidden); the reporters are told."""
+    reporters = db.session.scalars(sa.select(ProductReport.reporter_id).where(
+        ProductReport.product_id == product.id, ProductReport.status == ReportStatus.OPEN)).all()
+    if not reporters:
+        return 0
+    _tell_reporters(reporters, product, "actioned")
     result = db.session.execute(
         sa.update(ProductReport).where(ProductReport.product_id == product.id, ProductReport.status == ReportStatus.OPEN)
         .values(status=ReportStatus.ACTIONED, is_open=None, resolved_at=utcnow(),
@@ -242,6 +260,7 @@ def dismiss_report(report: ProductReport, actor, note: str = "") -> ProductRepor
         record_audit(actor, "product_report.dismiss", "product_report", report.id,
                      before={"status": ReportStatus.OPEN.value}, after={"status": ReportStatus.DISMISSED.value},
                      note=note or None)
+        _tell_reporters([report.reporter_id], report.product, "dismissed")
     return report
 
 

@@ -180,3 +180,38 @@ def test_the_database_keeps_one_open_report_per_buyer_and_product(db, buyer, mak
         db.session.commit()
     db.session.rollback()
     assert len(reports(db)) == 3
+
+
+
+def test_the_reporters_are_told_what_became_of_their_reports(db, client, login, admin, buyer, make_user, make_product):
+    """In the centre only by default (catalog.report): dismissed, or acted on for every reporter."""
+    from marketplace.mail.models import OutboxMessage
+    from marketplace.notifications.models import Notification
+
+    def notes(user):
+        return db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id)).all()
+
+    product = make_product(title="烟花礼盒")
+    report, _new = mod.report_product(product, buyer, "wrong_category")
+    mod.dismiss_report(report, admin, "分类无误")
+    [dismissed] = notes(buyer)
+    assert dismissed.type_key == "catalog.report" and (dismissed.subject_kind, dismissed.subject_id) == (
+        "product", product.id)
+    english = make_user(locale="en")
+    gone = make_user()
+    mod.report_product(product, buyer, "prohibited")
+    mod.report_product(product, english, "prohibited")
+    mod.report_product(product, gone, "prohibited")
+    gone.active = False
+    db.session.commit()
+    mod.hide_product(product, admin, "违禁品")
+    assert len(notes(buyer)) == 2 and len(notes(english)) == 1 and notes(gone) == []
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(
+        OutboxMessage.to_addr.in_([buyer.email, english.email]))) == 0  # in-app only unless asked
+    login(english)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "烟花礼盒" in page and "handled: the product was taken down" in page
+    client.post("/account/logout")
+    login(buyer)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "经核查未发现问题" in page and "已处理，商品已下架" in page
