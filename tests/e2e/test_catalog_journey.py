@@ -121,7 +121,8 @@ def test_merchant_lists_a_product_and_a_buyer_finds_it_by_pinyin(live_server, pa
     expect(page.locator(".description strong")).to_have_text("晒干")
     image = page.locator(".gallery-main img")
     expect(image).to_have_attribute("srcset", re.compile(r"-1600\.webp 1600w"))
-    assert page.evaluate("document.querySelector('.gallery-main img').naturalWidth") > 0
+    page.wait_for_function("() => { const i = document.querySelector('.gallery-main img');"
+                           " return i && i.complete && i.naturalWidth > 0; }")  # loaded, not still loading
     screenshot(page, "product-page")
 
     # phone width: nothing scrolls sideways on the product, category and county pages

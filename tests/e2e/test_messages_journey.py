@@ -64,7 +64,9 @@ def test_a_question_with_a_photo_and_the_shops_reply(live_server, page: Page, tm
     mine = page.locator("li.message").last
     expect(mine).to_contain_text("每天能供 200 斤")
     expect(mine.locator("img")).to_have_count(1)
-    assert page.evaluate("document.querySelector('li.message img').naturalWidth") > 0  # the photo is served
+    # the photo is served (it may still be loading when the page is: wait for it, up to the usual timeout)
+    page.wait_for_function("() => { const i = document.querySelector('li.message img');"
+                           " return i && i.complete && i.naturalWidth > 0; }")
     logout(page)
 
     # the merchant finds it unread in the shop's inbox and replies

@@ -98,7 +98,8 @@ def test_pay_each_shop_its_own_way_then_merchants_confirm(wechat_live, live_serv
     expect(qr).to_be_visible()
     assert qr.get_attribute("src").startswith("data:image/svg+xml;base64,")
     assert qr.get_attribute("data-code").startswith("weixin://wxpay/bizpayurl?pr=")
-    assert page.evaluate("document.querySelector('img.pay-qr').naturalWidth") > 0  # the code is drawn
+    page.wait_for_function("() => { const i = document.querySelector('img.pay-qr');"
+                           " return i && i.complete && i.naturalWidth > 0; }")  # the code is drawn  # loaded, not still loading
     screenshot(page, "wechat-pay-qr", width=390, height=844)
     wechat_live.pay(wechat_trade_no(live_server), deliver=True)  # the buyer scans and pays; the notification arrives
     expect(page.locator("#payment-result")).to_have_attribute("data-state", "paid", timeout=20_000)
