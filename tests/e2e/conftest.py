@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import threading
+import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -41,6 +42,47 @@ def _suite():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _server_threads() -> str:
+    """The stack of every thread but the test's own: where a request the browser waits for is stuck."""
+    frames = sys._current_frames()  # noqa: SLF001 - diagnostics only
+    out = []
+    for thread in threading.enumerate():
+        if thread is threading.main_thread() or thread.ident not in frames:
+            continue
+        out.append(f"--- {thread.name}\n" + "".join(traceback.format_stack(frames[thread.ident])[-12:]))
+    return "\n".join(out) or "(no other thread)"
+
+
+def _database_activity(app: Flask) -> str:
+    """PostgreSQL's view of the test database's other sessions: a lock wait shows here."""
+    from marketplace.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return "(SQLite)"
+        with db.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT pid, state, wait_event_type, wait_event, now() - xact_start, left(query, 300) "
+                "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").all()
+    return "\n".join(" | ".join(str(v) for v in row) for row in rows) or "(no other session)"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed journey's report carries the live server's threads and the database's sessions, so a
+    timeout seen once in CI says where the server was (a test cannot be re-run there)."""
+    report = yield
+    if report.when == "call" and report.failed and item.get_closest_marker("e2e"):
+        report.sections.append(("live server threads", _server_threads()))
+        server = item.funcargs.get("live_server")
+        if server is not None:
+            try:
+                report.sections.append(("database sessions", _database_activity(server.app)))
+            except Exception as exc:  # noqa: BLE001 - diagnostics must not hide the failure
+                report.sections.append(("database sessions", f"unavailable: {exc!r}"))
+    return report
 
 
 def pytest_collection_modifyitems(config, items):

@@ -160,6 +160,7 @@ def test_inside_wechat_the_buyer_pays_in_place(wechat_live, live_server, browser
     context.add_init_script(BRIDGE)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    page.set_default_navigation_timeout(20_000)  # as the suite's ``page`` fixture: a loaded CI machine
     login(page, "in-wechat@example.com")
     _checkout(page)
     expect(page.locator("#pay-wechat_pay")).to_have_attribute("href", re.compile(r"/wechat/start$"))
