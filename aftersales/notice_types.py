@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from marketplace.notifications.registry import register_type
+from marketplace.notifications.registry import register_type, subject_from
 from orders.notice_types import BUYER, SHOP
 
 #: What each step says in a notification (aftersales.notify: who hears of which).
@@ -18,9 +18,7 @@ def _params(sms: dict, context: dict) -> dict:
     return {**sms, "event": context.get("event", "")}
 
 
-def _subject(context: dict):
-    case = context.get("after_sale")
-    return ("after_sale", case.id) if case is not None else None
+_subject = subject_from("after_sale")
 
 
 def register(app: Flask) -> None:

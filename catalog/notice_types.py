@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from marketplace.notifications.registry import register_type
+from marketplace.notifications.registry import register_type, subject_from
 from marketplace.shops.notice_types import ACCOUNT
 
 ACTIONS = {"approved": _l("已通过审核"), "rejected": _l("未通过审核"), "hidden": _l("已被平台下架"),
@@ -21,9 +21,7 @@ def _params(sms: dict, context: dict) -> dict:
     return {**sms, "action": context.get("action", "")}
 
 
-def _subject(context: dict):
-    product = context.get("product")
-    return ("product", product.id) if product is not None else None
+_subject = subject_from("product")
 
 
 def register(app: Flask) -> None:

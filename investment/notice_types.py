@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from marketplace.notifications.registry import IN_APP, register_type
+from marketplace.notifications.registry import IN_APP, register_type, subject_from
 
 GROUP = _l("招商引资")
 
@@ -15,9 +15,7 @@ def _inquiry(_sms: dict, context: dict) -> dict:
     return {"project": context["project"].title}  # never the investor's name: it outlives his account
 
 
-def _subject(context: dict):
-    inquiry = context.get("inquiry")
-    return ("inquiry", inquiry.id) if inquiry is not None else None
+_subject = subject_from("inquiry")
 
 
 def register(app: Flask) -> None:

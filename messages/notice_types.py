@@ -6,16 +6,14 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from marketplace.notifications.registry import register_type
+from marketplace.notifications.registry import register_type, subject_from
 
 
 def _params(sms: dict, context: dict) -> dict:
     return {"who": context.get("buyer_name") if context.get("to_shop") else context.get("shop_name")}
 
 
-def _subject(context: dict):
-    conversation_id = context.get("conversation_id")
-    return ("conversation", conversation_id) if conversation_id else None
+_subject = subject_from("conversation_id", "conversation")
 
 
 def register(app: Flask) -> None:

@@ -7,14 +7,12 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from marketplace import money
-from marketplace.notifications.registry import EMAIL, IN_APP, register_type
+from marketplace.notifications.registry import EMAIL, IN_APP, register_type, subject_from
 
 BUYER, SHOP = _l("我的订单"), _l("店铺订单")
 
 
-def order_subject(context: dict):
-    order = context.get("order")
-    return ("order", order.id) if order is not None else None
+order_subject = subject_from("order")
 
 
 def _placed(_sms: dict, context: dict) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from marketplace.notifications.registry import register_type
+from marketplace.notifications.registry import register_type, subject_from
 from orders.notice_types import BUYER, order_subject
 
 
@@ -13,9 +13,7 @@ def _statement(sms: dict, context: dict) -> dict:
     return {**sms, "state": "overdue" if context.get("overdue") else "issued"}
 
 
-def _statement_subject(context: dict):
-    statement = context.get("statement")
-    return ("statement", statement.id) if statement is not None else None
+_statement_subject = subject_from("statement")
 
 
 def register(app: Flask) -> None:

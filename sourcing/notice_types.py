@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from marketplace.notifications.registry import register_type
+from marketplace.notifications.registry import register_type, subject_from
 
 #: What each event says in a notification (sourcing.notify: who hears of which).
 EVENTS = {"new_request": _l("有新的求购可以报价"), "request_revised": _l("买家修改了求购"),
@@ -20,9 +20,7 @@ def _params(sms: dict, context: dict) -> dict:
     return {**sms, "event": context.get("event", "")}
 
 
-def _subject(context: dict):
-    req = context.get("req")
-    return ("request", req.id) if req is not None else None
+_subject = subject_from("req", "request")
 
 
 def register(app: Flask) -> None:

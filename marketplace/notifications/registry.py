@@ -85,6 +85,17 @@ class NotificationType:
         return found if found else (None, None)
 
 
+def subject_from(name: str, kind: str | None = None) -> Callable[[dict], tuple[str, int] | None]:
+    """A ``subject`` for register_type: the context's ``name`` (a row, or its id) as ``(kind, id)``;
+    ``kind`` defaults to ``name``."""
+    def subject(context: dict) -> tuple[str, int] | None:
+        found = context.get(name)
+        if found is None:
+            return None
+        return (kind or name, found if isinstance(found, int) else found.id)
+    return subject
+
+
 def _state(app: Flask) -> dict:
     return app.extensions.setdefault("notification_types", {"types": {}, "templates": {}})
 

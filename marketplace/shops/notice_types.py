@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from marketplace.notifications.registry import register_type
+from marketplace.notifications.registry import register_type, subject_from
 
 #: The preferences page's group of the account notices (catalog's moderation joins it).
 ACCOUNT = _l("店铺与账户")
@@ -18,9 +18,7 @@ def _params(sms: dict, context: dict) -> dict:
     return {**sms, "status": context.get("status", "")}
 
 
-def _subject(context: dict):
-    shop = context.get("shop")
-    return ("shop", shop.id) if shop is not None else None
+_subject = subject_from("shop")
 
 
 def register(app: Flask) -> None:
