@@ -9,6 +9,7 @@ Events: to shops "new_request" (a matching request opened), "request_revised" an
 from __future__ import annotations
 
 from marketplace.mail.notices import notify
+from marketplace.notifications.prefs import preloaded
 from marketplace.web import absolute_url
 from orders.notify import owners_by_shop
 from sourcing.models import Quote, SourcingRequest
@@ -26,8 +27,9 @@ def to_shops(req: SourcingRequest, shop_ids, event: str, quote: Quote | None = N
     """Tell the owners of ``shop_ids`` (one query for all of them)."""
     assert EVENTS[event] == "shop"
     link = absolute_url("sourcing.request_page", request_id=req.id)
-    for users in owners_by_shop(set(shop_ids)).values():
-        for user in users:
+    owners = [user for users in owners_by_shop(set(shop_ids)).values() for user in users]
+    with preloaded([user.id for user in owners], ["sourcing.shop"]):
+        for user in owners:
             notify(user, "sourcing", sms=_sms(req), sms_template="sourcing", req=req, quote=quote, event=event,
                    recipient=user, link=link, for_merchant=True)
 

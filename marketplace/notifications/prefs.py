@@ -9,8 +9,10 @@ off whatever is stored. A type that is not optional (account and security notice
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 from flask_babel import gettext as _
 
 from marketplace.db import atomic
@@ -82,7 +84,24 @@ def stored_for(user_ids: Iterable[int], keys: Iterable[str] | None = None) -> di
     return found
 
 
+@contextmanager
+def preloaded(user_ids: Iterable[int], keys: Iterable[str]):
+    """Inside the block, ``modes_for`` answers these users and types from one query made here (a
+    notice to every matching shop's owners would otherwise cost a query per recipient)."""
+    user_ids, keys = set(user_ids), set(keys)
+    found = stored_for(user_ids, keys)
+    previous = g.get("notification_prefs")
+    g.notification_prefs = (user_ids, keys, found)
+    try:
+        yield
+    finally:
+        g.notification_prefs = previous
+
+
 def modes_for(user, kind: NotificationType) -> dict[str, str]:
+    cached = g.get("notification_prefs") if has_app_context() else None
+    if cached is not None and user.id in cached[0] and kind.key in cached[1]:
+        return effective(kind, user, cached[2].get((user.id, kind.key)))
     return effective(kind, user, stored_for([user.id], [kind.key]).get((user.id, kind.key)))
 
 

@@ -91,6 +91,24 @@ def test_preferences_are_honoured_per_channel(app, placed_order):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NotificationPreference)) == 0
 
 
+def test_preloaded_choices_answer_many_recipients_from_one_query(app, make_user):
+    """A notice to many shops' owners (a new request) reads their choices once, and still honours them."""
+    kind = get_type("orders.shipped")
+    users = [make_user() for _ in range(5)]
+    prefs.set_preferences(users[0], [("orders.shipped", "email", "off")])
+    db.session.commit()
+    for user in users:
+        db.session.refresh(user)  # loaded before counting
+    ids = [user.id for user in users]
+    with count_statements() as statements, prefs.preloaded(ids, [kind.key]):
+        modes = [prefs.modes_for(user, kind) for user in users]
+    assert len(statements) == 1
+    assert [m["email"] for m in modes] == ["off", "on", "on", "on", "on"]
+    with count_statements() as statements:  # outside the block: a query per recipient again
+        prefs.modes_for(users[1], kind)
+    assert len(statements) == 1
+
+
 def test_an_unregistered_template_keeps_the_old_mail_path(app, make_user):
     user = make_user(locale="en")
     phone_only = make_user(mobile="+8613900001111")
