@@ -123,6 +123,16 @@ def keyword_value(value) -> str:
     return str(value).replace(",", " ").strip()
 
 
+def key_number(key) -> int:
+    """A document key's number, the tie-break between equally ranked documents (newer ids first):
+    the key itself, or the number after its kind ("request:12" -> 12); 0 when there is none."""
+    text = str(key)
+    try:
+        return int(text.rpartition(":")[2])
+    except ValueError:
+        return 0
+
+
 def numeric_value(value) -> int:
     """A numeric or date field's value as an integer (datetimes: seconds since the epoch, UTC)."""
     if isinstance(value, dt.datetime):

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     from marketplace.domains import NavItem, register
     from marketplace.jobs import register_job
     from sourcing import conversations, notice_types, status
+    from sourcing import search as board_search
 
     app.config.setdefault("SOURCING_MAX_OPEN_PER_BUYER", 10)  # drafts and open requests at once
     app.config.setdefault("SOURCING_MAX_PER_DAY", 5)  # requests posted per buyer in 24 hours
@@ -42,3 +43,4 @@ def init_app(app: Flask) -> None:
     register_job(app, "sourcing.expire_due", expire_due, every=timedelta(minutes=5))
     notice_types.register(app)  # the notices in the notification centre
     conversations.register(app)  # a buyer and a shop that quoted talk about the request
+    board_search.register(app)  # the board's keyword search (the "sourcing" index)

@@ -27,7 +27,7 @@ import json
 
 from search.analysis import index_terms, pinyin_text, pinyin_words
 from search.analysis.ngrams import ngram_terms
-from search.spec import PINYIN_WORDS, IndexSpec, keyword_value, numeric_value
+from search.spec import PINYIN_WORDS, IndexSpec, key_number, keyword_value, numeric_value
 
 WEIGHTS = "ABCD"
 FULL, INITIALS, NGRAM = "~", "^", "#"
@@ -126,10 +126,7 @@ def to_row(spec: IndexSpec, key, doc: dict) -> dict:
             stored[name + PINYIN_WORDS] = pinyin_words(text)
     first = spec.highlighted[0] if spec.highlighted else None
     length = len(_text(doc, first)) if first else 0
-    try:
-        oid = int(key)
-    except (TypeError, ValueError):
-        oid = 0
+    oid = key_number(key)
     row = {
         "index_name": spec.name,
         "object_id": str(key),

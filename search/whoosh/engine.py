@@ -28,7 +28,7 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from search.analysis import ParsedQuery, pinyin_text, pinyin_words
-from search.spec import PINYIN_WORDS, keyword_value, numeric_value
+from search.spec import PINYIN_WORDS, key_number, keyword_value, numeric_value
 from search.whoosh import query as search_query
 from search.whoosh.analyzer import chinese_analyzer, ngram_analyzer
 
@@ -89,10 +89,7 @@ def _number() -> COLUMN:
 def to_whoosh(spec, key, doc: dict) -> dict:
     """The stored/indexed form of one document from ``spec.document``."""
     out: dict = {KEY: str(key)}
-    try:
-        out[OID] = int(key)
-    except (TypeError, ValueError):
-        out[OID] = 0
+    out[OID] = key_number(key)
     for name in spec.text_fields:
         value = doc.get(name) or ""
         if isinstance(value, (list, tuple)):

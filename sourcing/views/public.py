@@ -20,6 +20,7 @@ from sourcing import bp, matching
 from sourcing.matching import area_prefix
 from sourcing.models import Quote, RequestStatus, SourcingRequest, SourcingRequestRevision, Visibility
 from sourcing.policy import user_shop, visible_request_or_404
+from sourcing.search import board_matches
 from sourcing.status import QUOTING
 
 PER_PAGE = 20
@@ -60,11 +61,19 @@ def board():
     within = _int("within")
     if within in WITHIN_DAYS:
         query = query.where(SourcingRequest.quote_deadline <= utcnow() + dt.timedelta(days=within))
-    order = SourcingRequest.quote_deadline if request.args.get("sort") == "deadline" else SourcingRequest.id.desc()
+    sort = request.args.get("sort", "")
+    # keywords: the search engine's ranked matches, in rank order unless a sort is chosen
+    found = board_matches(request.args.get("q"), "request", category_id=category_id, county=county,
+                          within_days=within if within in WITHIN_DAYS else None)
+    order = SourcingRequest.id.desc()
+    if found is not None:
+        query = found.restrict(query, SourcingRequest.id)
+        order = order if sort == "newest" else found.ranked(SourcingRequest.id)
+    order = SourcingRequest.quote_deadline if sort == "deadline" else order
     page = paginate(query.order_by(order, SourcingRequest.id.desc()), per_page=PER_PAGE, page=page_arg())
     return render_template("sourcing/board.html", page=page, categories=categories, counties=counties(),
-                           category_id=category_id, county_id=county_id, sort=request.args.get("sort", ""),
-                           within=within, within_days=WITHIN_DAYS,
+                           category_id=category_id, county_id=county_id, sort=sort,
+                           within=within, within_days=WITHIN_DAYS, found=found,
                            mask=mask)
 
 
