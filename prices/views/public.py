@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import abort, jsonify, render_template, request
+from flask import abort, current_app, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -40,16 +40,16 @@ def board():
     day = queries.board_day(market_id)
     rows = queries.board(day, market_id, category_id) if day else []
     risers, fallers = queries.movers(rows)
-    category_ids = sorted({c for c in db.session.scalars(sa.select(Commodity.category_id).distinct()) if c})
-    categories = list(db.session.scalars(sa.select(Category).where(Category.id.in_(category_ids))
-                                         .order_by(Category.sort_order))) if category_ids else []
+    categories = list(db.session.scalars(sa.select(Category).where(Category.id.in_(
+        sa.select(Commodity.category_id).where(Commodity.active))).order_by(Category.sort_order, Category.id)))
     return render_template("prices/board.html", markets=markets, day=day, rows=rows, risers=risers,
                            fallers=fallers, market_id=market_id, category_id=category_id, categories=categories,
                            today=local_today())
 
 
 def _commodity(code: str) -> Commodity:
-    found = db.session.scalar(sa.select(Commodity).where(Commodity.code == code, Commodity.active))
+    found = db.session.scalar(sa.select(Commodity).where(Commodity.code == code, Commodity.active)
+                              .options(sa.orm.joinedload(Commodity.category)))
     if found is None:
         abort(404)
     return found
@@ -98,7 +98,7 @@ def commodity(code: str):
     for p in points:  # the newest price per market line
         latest[(p.market_id, p.spec)] = p
     return render_template("prices/commodity.html", commodity=item, days=days, windows=queries.WINDOWS,
-                           chart=chart, latest=list(latest.values()), points=points)
+                           price_chart=chart, latest=list(latest.values()), points=points)
 
 
 def _rows(item: Commodity, points):
@@ -120,7 +120,7 @@ def commodity_json(code: str):
     days = _days()
     points = queries.series(item, days)
     return jsonify({"commodity": {"code": item.code, "name": item.name, "name_en": item.name_en, "unit": item.unit},
-                    "days": days, "currency": "CNY",
+                    "days": days, "currency": current_app.config["CURRENCY"],
                     "prices": [{"day": p.day.isoformat(), "market": p.market, "market_id": p.market_id,
                                 "spec": p.spec, "low_cents": p.low, "avg_cents": p.avg, "high_cents": p.high,
                                 "origin": p.origin} for p in points]})
