@@ -13,8 +13,6 @@ from marketplace.extensions import db
 from prices.models import Commodity, Market, PriceObservation, PriceStatus
 from prices.services import local_today
 
-#: How far back the board looks for the previous published price of a row.
-PREVIOUS_DAYS = 14
 #: The chart windows a commodity page offers.
 WINDOWS = (7, 30, 90, 365)
 Obs = PriceObservation
@@ -22,6 +20,7 @@ Obs = PriceObservation
 
 @dataclass
 class BoardRow:
+    day: dt.date
     commodity_code: str
     commodity: str
     commodity_en: str
@@ -54,30 +53,24 @@ def markets() -> list[Market]:
     return list(db.session.scalars(sa.select(Market).where(Market.active).order_by(Market.sort_order, Market.id)))
 
 
-def board_day(market_id: int | None = None) -> dt.date | None:
-    """The latest day with published prices, not after today."""
-    stmt = sa.select(sa.func.max(Obs.day)).where(Obs.status == PriceStatus.PUBLISHED, Obs.day <= local_today())
-    if market_id:
-        stmt = stmt.where(Obs.market_id == market_id)
-    return db.session.scalar(stmt)
-
-
-def board(day: dt.date, market_id: int | None = None, category_id: int | None = None) -> list[BoardRow]:
-    """The published prices of ``day`` (one statement), each with the previous published average."""
+def board(market_id: int | None = None, category_id: int | None = None,
+          today: dt.date | None = None) -> list[BoardRow]:
+    """Each market's prices of its latest published day (not after today), each with the previous
+    published average of the same commodity and spec at that market. One statement."""
+    today = today or local_today()
+    latest = (sa.select(Obs.market_id, sa.func.max(Obs.day).label("day"))
+              .where(Obs.status == PriceStatus.PUBLISHED, Obs.day <= today).group_by(Obs.market_id).subquery())
     prev = sa.orm.aliased(Obs)
-    last = (sa.select(Obs.commodity_id, Obs.market_id, Obs.spec, sa.func.max(Obs.day).label("day"))
-            .where(Obs.status == PriceStatus.PUBLISHED, Obs.day < day, Obs.day >= day - dt.timedelta(days=PREVIOUS_DAYS))
-            .group_by(Obs.commodity_id, Obs.market_id, Obs.spec).subquery())
-    stmt = (sa.select(Commodity.code, Commodity.name, Commodity.name_en, Commodity.unit, Commodity.category_id,
-                      Market.id, Market.name, Market.name_en, Obs.spec, Obs.origin, Obs.std_low_cents, Obs.std_avg_cents,
-                      Obs.std_high_cents, prev.std_avg_cents)
+    previous = (sa.select(prev.std_avg_cents)
+                .where(prev.commodity_id == Obs.commodity_id, prev.market_id == Obs.market_id, prev.spec == Obs.spec,
+                       prev.status == PriceStatus.PUBLISHED, prev.day < Obs.day)
+                .order_by(prev.day.desc()).limit(1).correlate(Obs).scalar_subquery())
+    stmt = (sa.select(Obs.day, Commodity.code, Commodity.name, Commodity.name_en, Commodity.unit,
+                      Commodity.category_id, Market.id, Market.name, Market.name_en, Obs.spec, Obs.origin,
+                      Obs.std_low_cents, Obs.std_avg_cents, Obs.std_high_cents, previous)
+            .join(latest, sa.and_(latest.c.market_id == Obs.market_id, latest.c.day == Obs.day))
             .join(Commodity, Commodity.id == Obs.commodity_id).join(Market, Market.id == Obs.market_id)
-            .outerjoin(last, sa.and_(last.c.commodity_id == Obs.commodity_id, last.c.market_id == Obs.market_id,
-                                     last.c.spec == Obs.spec))
-            .outerjoin(prev, sa.and_(prev.commodity_id == Obs.commodity_id, prev.market_id == Obs.market_id,
-                                     prev.spec == Obs.spec, prev.day == last.c.day,
-                                     prev.status == PriceStatus.PUBLISHED))
-            .where(Obs.day == day, Obs.status == PriceStatus.PUBLISHED)
+            .where(Obs.status == PriceStatus.PUBLISHED, Market.active)
             .order_by(Market.sort_order, Market.id, Commodity.sort_order, Commodity.id, Obs.spec))
     if market_id:
         stmt = stmt.where(Obs.market_id == market_id)

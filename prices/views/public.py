@@ -37,8 +37,8 @@ def _int_arg(name: str) -> int | None:
 def board():
     market_id, category_id = _int_arg("market"), _int_arg("category")
     markets = queries.markets()
-    day = queries.board_day(market_id)
-    rows = queries.board(day, market_id, category_id) if day else []
+    rows = queries.board(market_id, category_id)
+    day = max((r.day for r in rows), default=None)
     risers, fallers = queries.movers(rows)
     categories = list(db.session.scalars(sa.select(Category).where(Category.id.in_(
         sa.select(Commodity.category_id).where(Commodity.active))).order_by(Category.sort_order, Category.id)))

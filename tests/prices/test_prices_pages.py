@@ -14,9 +14,9 @@ from marketplace.extensions import db
 from prices.services import local_today
 
 #: Statements per page whatever the number of commodities, markets and days (measured on SQLite:
-#: the board 4 = the board's day, its rows with the previous day's price, the markets, the
+#: the board 3 = its rows (each market's latest day, each row's previous price), the markets, the
 #: categories; a commodity page 2 = the commodity, its series).
-BOARD_BUDGET = 4
+BOARD_BUDGET = 3
 COMMODITY_BUDGET = 2
 
 
