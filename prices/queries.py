@@ -13,6 +13,8 @@ from marketplace.extensions import db
 from prices.models import Commodity, Market, PriceObservation, PriceStatus
 from prices.services import local_today
 
+#: A price older than this many days is off the board.
+BOARD_DAYS = 7
 #: The chart windows a commodity page offers.
 WINDOWS = (7, 30, 90, 365)
 Obs = PriceObservation
@@ -55,11 +57,13 @@ def markets() -> list[Market]:
 
 def board(market_id: int | None = None, category_id: int | None = None,
           today: dt.date | None = None) -> list[BoardRow]:
-    """Each market's prices of its latest published day (not after today), each with the previous
-    published average of the same commodity and spec at that market. One statement."""
+    """The latest published price (within BOARD_DAYS, not after today) of each commodity and spec at
+    each market, with the previous published average of the same at that market. One statement."""
     today = today or local_today()
-    latest = (sa.select(Obs.market_id, sa.func.max(Obs.day).label("day"))
-              .where(Obs.status == PriceStatus.PUBLISHED, Obs.day <= today).group_by(Obs.market_id).subquery())
+    latest = (sa.select(Obs.commodity_id, Obs.market_id, Obs.spec, sa.func.max(Obs.day).label("day"))
+              .where(Obs.status == PriceStatus.PUBLISHED, Obs.day <= today,
+                     Obs.day > today - dt.timedelta(days=BOARD_DAYS))
+              .group_by(Obs.commodity_id, Obs.market_id, Obs.spec).subquery())
     prev = sa.orm.aliased(Obs)
     previous = (sa.select(prev.std_avg_cents)
                 .where(prev.commodity_id == Obs.commodity_id, prev.market_id == Obs.market_id, prev.spec == Obs.spec,
@@ -68,7 +72,8 @@ def board(market_id: int | None = None, category_id: int | None = None,
     stmt = (sa.select(Obs.day, Commodity.code, Commodity.name, Commodity.name_en, Commodity.unit,
                       Commodity.category_id, Market.id, Market.name, Market.name_en, Obs.spec, Obs.origin,
                       Obs.std_low_cents, Obs.std_avg_cents, Obs.std_high_cents, previous)
-            .join(latest, sa.and_(latest.c.market_id == Obs.market_id, latest.c.day == Obs.day))
+            .join(latest, sa.and_(latest.c.commodity_id == Obs.commodity_id, latest.c.market_id == Obs.market_id,
+                                  latest.c.spec == Obs.spec, latest.c.day == Obs.day))
             .join(Commodity, Commodity.id == Obs.commodity_id).join(Market, Market.id == Obs.market_id)
             .where(Obs.status == PriceStatus.PUBLISHED, Market.active)
             .order_by(Market.sort_order, Market.id, Commodity.sort_order, Commodity.id, Obs.spec))

@@ -43,7 +43,7 @@ def board():
     categories = list(db.session.scalars(sa.select(Category).where(Category.id.in_(
         sa.select(Commodity.category_id).where(Commodity.active))).order_by(Category.sort_order, Category.id)))
     return render_template("prices/board.html", markets=markets, day=day, rows=rows, risers=risers,
-                           fallers=fallers, market_id=market_id, category_id=category_id, categories=categories,
+                           fallers=fallers, board_days=queries.BOARD_DAYS, market_id=market_id, category_id=category_id, categories=categories,
                            today=local_today())
 
 

@@ -132,3 +132,37 @@ def test_demo_seed_is_idempotent(app, regions):
     jin = db.session.scalar(sa.select(PriceObservation).where(PriceObservation.unit == "斤").limit(1))
     assert abs(jin.std_avg_cents - 2 * jin.avg_cents) <= 1
 
+
+
+def test_a_market_that_has_not_reported_today_shows_its_last_day(client, make_commodity, make_market, published):
+    garlic = make_commodity()
+    central, county = make_market(), make_market("宁陵县农贸批发市场", name_en="Ningling Market")
+    today = local_today()
+    published(garlic, central, today, 760)
+    published(garlic, county, today - dt.timedelta(days=2), 700)
+    published(garlic, county, today - dt.timedelta(days=9), 600)
+    published(garlic, county, today - dt.timedelta(days=1), 999, spec="一级")  # another spec: its own row
+    page = client.get("/prices").get_data(as_text=True)
+    sections = page.split('class="price-market"')[1:]
+    assert len(sections) == 2
+    assert (today - dt.timedelta(days=1)).isoformat() in sections[1] and "今天的价格尚未发布" in sections[1]
+    assert "▲ 16.6%" in sections[1]  # 7.00 against 6.00, the previous published day at that market
+    assert (today - dt.timedelta(days=2)).strftime("%m-%d") in sections[1]
+    only = client.get(f"/prices?market={county.id}").get_data(as_text=True)
+    assert only.count('class="price-market"') == 1 and "一级" in only
+
+
+def test_officer_grants_a_reporter_his_market(client, login, make_user, make_market, officer):
+    from marketplace.accounts.models import Role
+
+    market = make_market()
+    clerk = make_user(email="zhou@example.com")
+    login(officer)
+    client.post("/prices/reporters", data={"email": "zhou@example.com", "market_id": market.id, "action": "grant"})
+    db.session.expire_all()
+    assert clerk.has_role(Role.MARKET_REPORTER, market) and not clerk.has_role(Role.MARKET_REPORTER)
+    assert "zhou@example.com" in client.get("/prices/reporters").get_data(as_text=True)
+    client.post("/account/logout")
+    login(clerk)
+    assert "/prices/report" in client.get("/").get_data(as_text=True)  # the user menu's entry
+    assert client.get("/prices/reporters").status_code == 403
