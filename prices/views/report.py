@@ -104,6 +104,8 @@ def report_day(market_id: int):
                                       reference=refs.get((c.id, ""))) for c, v in entries]
             except PriceError as exc:
                 problem = exc.message
+            except sa.exc.IntegrityError:  # another reporter entered the same row in the same instant
+                problem = _("同一时间有人提交了相同的价格，请刷新后再试")
             else:
                 held = sum(1 for obs, written in results if written and obs.status.value == "held")
                 written = sum(1 for _obs, w in results if w)
