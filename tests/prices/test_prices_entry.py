@@ -216,3 +216,37 @@ def _file(text: str):
     import io
 
     return io.BytesIO(text.encode("utf-8"))
+
+
+def test_a_draft_is_not_public_and_publishes_later(client, login, setup):
+    garlic, _pear, market, _other, reporter = setup
+    login(reporter)
+    client.post(f"/prices/report/{market.id}", data={"action": "draft", **_grid(garlic, unit="公斤", avg="7.70")})
+    row = db.session.scalar(sa.select(PriceObservation).where(PriceObservation.day == local_today()))
+    assert row.status == PriceStatus.DRAFT
+    assert "¥7.70" not in client.get("/prices").get_data(as_text=True)
+    client.post(f"/prices/report/{market.id}", data=_grid(garlic, unit="公斤", avg="7.70"))
+    db.session.expire_all()
+    assert db.session.get(PriceObservation, row.id).status == PriceStatus.PUBLISHED
+    # a published price cannot go back to a draft: refused, nothing changed
+    response = client.post(f"/prices/report/{market.id}", data={"action": "draft",
+                                                                **_grid(garlic, unit="公斤", avg="7.75")})
+    assert response.status_code == 400 and "不能再存为草稿" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(PriceObservation, row.id).avg_cents == 770
+
+
+def test_a_bad_correction_changes_nothing(client, login, setup, officer):
+    _garlic, pear, market, _other, reporter = setup
+    login(reporter)
+    client.post(f"/prices/report/{market.id}", data=_grid(pear, unit="公斤", avg="9.00"))
+    row = db.session.scalar(sa.select(PriceObservation).where(PriceObservation.status == PriceStatus.HELD))
+    client.post("/account/logout")
+    login(officer)
+    page = client.post(f"/prices/review/{row.id}", data={"action": "correct", "low": "9", "avg": "5", "high": "6"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "最低价 ≤ 平均价 ≤ 最高价" in page
+    db.session.expire_all()
+    row = db.session.get(PriceObservation, row.id)
+    assert row.status == PriceStatus.HELD and row.avg_cents == 900 and len(row.history) == 1
+    assert client.post("/prices/review/999999", data={"action": "approve"}).status_code == 404
