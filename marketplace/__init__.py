@@ -29,6 +29,7 @@ DOMAINS: tuple[str, ...] = (
     "payments",
     "aftersales",
     "sourcing",
+    "prices",
     "investment",
 )
 

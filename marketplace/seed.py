@@ -29,6 +29,7 @@ from marketplace.seed_data import (
     ADMIN_EMAIL,
     DEMO_MOBILES,
     DEMO_PASSWORD,
+    DEMO_SCOPED_ROLES,
     DEMO_SHOPS,
     DEMO_USERS,
     PENDING_SHOP,
@@ -283,7 +284,8 @@ def demo_accounts() -> list[tuple[str, str, str, str]]:
     """(e-mail, mobile, role, shop) of every demo account, for the closing table ("-": none)."""
     rows = []
     for email, _name, roles in DEMO_USERS:
-        rows.append((email, _local(DEMO_MOBILES.get(email)), ", ".join(roles) or "buyer", ""))
+        role = ", ".join(roles) or DEMO_SCOPED_ROLES.get(email, "buyer")
+        rows.append((email, _local(DEMO_MOBILES.get(email)), role, ""))
     for mobile, _name in PHONE_ONLY_USERS:
         rows.append(("-", _local(mobile), "buyer (phone only)", ""))
     for spec in [*DEMO_SHOPS, PENDING_SHOP]:

@@ -21,7 +21,13 @@ DEMO_USERS = [
     ("buyer3@demo.example", "陈静（杭州西湖区餐厅）", ()),
     ("factory@demo.example", "孙伟（永城市食品厂 采购）", ()),
     ("home@demo.example", "李娟（梁园区 家庭）", ()),
+    # the agriculture bureau reviews market prices; the reporter reports the central market's prices
+    # (his grant is scoped to that market: prices/seed.py gives it once the market exists)
+    ("agri@demo.example", "农业农村局 赵科长", ("agriculture_officer",)),
+    ("reporter@demo.example", "周师傅（中心批发市场 报价员）", ()),
 ]
+#: What the closing table says of an account whose role is scoped (granted by a domain's seed step).
+DEMO_SCOPED_ROLES = {"reporter@demo.example": "market_reporter"}
 
 #: Sign-in mobile numbers of demo accounts (sign in at /account/phone/login; with SMS_PROVIDER=outbox,
 #: the default, no SMS is sent: the code is on /admin/outbox and in the server's log).

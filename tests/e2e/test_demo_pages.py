@@ -26,13 +26,15 @@ PUBLIC_PAGES = [
     ("categories", "catalog.categories", {}),
     ("search", "catalog.search", {"q": "lajiao"}),
     ("investment", "investment.library", {}),
+    ("prices", "prices.board", {}),
+    ("prices-commodity", "prices.commodity", {"code": "pear-su", "days": 90}),
 ]
 ADMIN_PAGES = [
     ("admin", "admin.index", {}),
     ("admin-queue", "admin.shops", {}),
     ("admin-products", "catalog.admin_products", {}),
 ]
-MOBILE = {"home", "shop", "county"}
+MOBILE = {"home", "shop", "county", "prices"}
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,10 @@ from marketplace.domains import NavItem, nav_items, register, registry, seed_ste
 def test_every_domain_is_registered_in_order(app):
     assert list(registry(app)) == ["core", "health", "regions", "accounts", "shops", "jobs", "mail", "notifications",
                                    "admin", "privacy", "messages", "search", "catalog", "orders", "payments",
-                                   "aftersales", "sourcing", "investment"]
+                                   "aftersales", "sourcing", "prices", "investment"]
     assert [name for name, _step in seed_steps(app)] == ["regions", "accounts", "shops", "messages", "catalog",
-                                                         "orders", "payments", "aftersales", "sourcing", "investment"]
+                                                         "orders", "payments", "aftersales", "sourcing", "prices",
+                                                         "investment"]
 
 
 def test_models_of_every_domain_are_in_the_metadata(app, db):
@@ -98,7 +99,7 @@ def test_nav_item_refuses_an_unknown_menu():
 def test_navigation_comes_from_the_domains(app, client, make_user, login):
     assert [i.endpoint for i in nav_items(app, "main")] == [
         "catalog.categories", "shops.directory", "investment.library", "regions.index", "sourcing.board",
-        "orders.cart"]
+        "prices.board", "orders.cart"]
     assert [i.endpoint for i in nav_items(app, "merchant")] == [
         "catalog.merchant_products", "catalog.merchant_import", "orders.merchant_orders",
         "messages.shop_inbox", "orders.merchant_delivery", "orders.merchant_terms", "aftersales.merchant_list",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("marketplace", "messages", "search", "catalog", "orders", "payments", "aftersales", "sourcing",
-            "investment")
+            "prices", "investment")
 MAX_LINES = 400
 
 

@@ -1,0 +1,1 @@
+"""The prices domain's HTML routes: public (board, commodity pages, exports), reporting, review."""

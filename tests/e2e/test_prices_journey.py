@@ -1,0 +1,106 @@
+"""Browser journey of market prices (行情): the central market's reporter enters today's prices in
+Chinese (one far from yesterday's, so held), the agriculture officer approves it, and a visitor
+reading in English finds it on the board and opens the commodity's 90-day chart and its table."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import login, logout, make_user, screenshot, switch_language
+
+pytestmark = pytest.mark.e2e
+
+
+def _setup(live_server) -> dict:
+    """The demo's commodities, markets and year of prices; a reporter of the central market; an officer."""
+    import sqlalchemy as sa
+
+    from marketplace.accounts.models import Role, UserRole
+    from marketplace.extensions import db
+    from prices.models import Commodity, Market, PriceObservation
+    from prices.seed import seed_demo
+
+    reporter = make_user(live_server, "reporter@example.com", name="周师傅")
+    make_user(live_server, "agri@example.com", roles=("agriculture_officer",), name="赵科长")
+    with live_server.app.app_context():
+        seed_demo()
+        db.session.commit()
+        market = db.session.scalar(sa.select(Market).where(Market.name == "商丘农产品中心批发市场"))
+        db.session.add(UserRole(user_id=reporter, role=Role.MARKET_REPORTER, scope_type="market",
+                                scope_id=market.id))
+        db.session.commit()
+        last = {}
+        for code in ("garlic", "pear-su"):
+            commodity = db.session.scalar(sa.select(Commodity).where(Commodity.code == code))
+            obs = db.session.scalar(sa.select(PriceObservation).where(
+                PriceObservation.commodity_id == commodity.id, PriceObservation.market_id == market.id)
+                .order_by(PriceObservation.day.desc()).limit(1))
+            last[code] = (commodity.id, obs.avg_cents)
+        return {"market": market.id, "last": last}
+
+
+def _yuan(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def test_reporter_officer_and_visitor(live_server, page: Page):
+    ids = _setup(live_server)
+    garlic_id, garlic = ids["last"]["garlic"]
+    pear_id, pear = ids["last"]["pear-su"]
+    near, far = garlic + 10, pear * 2  # garlic within a few percent; the pear doubled: held
+
+    # the reporter enters today's prices in Chinese: yesterday's are shown beside the inputs
+    login(page, "reporter@example.com")
+    page.goto("/prices/report")
+    expect(page).to_have_url(re.compile(rf"/prices/report/{ids['market']}$"))
+    expect(page.locator("h1")).to_contain_text("商丘农产品中心批发市场")
+    expect(page.locator("#row-garlic td.yesterday")).to_contain_text(_yuan(garlic))
+    page.fill(f"input[name='avg-{garlic_id}']", _yuan(near))
+    page.fill(f"input[name='low-{garlic_id}']", _yuan(near - 50))
+    page.fill(f"input[name='high-{garlic_id}']", _yuan(near + 50))
+    page.fill(f"input[name='origin-{garlic_id}']", "中牟县")
+    page.fill(f"input[name='avg-{pear_id}']", _yuan(far))
+    screenshot(page, "prices-report-zh_CN", at="#price-grid")
+    with page.expect_navigation():
+        page.locator("#submit-prices").click()
+    expect(page.locator(".flashes")).to_contain_text("已提交 2 条价格，其中 1 条偏离前一日较大")
+    expect(page.locator("#row-pear-su")).to_contain_text("待审核")
+    expect(page.locator("#row-garlic")).to_contain_text("已发布")
+    logout(page)
+
+    # the agriculture officer reviews the held price and approves it
+    login(page, "agri@example.com")
+    page.goto("/prices/review")
+    row = page.locator("table.price-review tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("酥梨")
+    expect(row).to_contain_text(_yuan(far))
+    screenshot(page, "prices-review-zh_CN")
+    with page.expect_navigation():
+        row.locator("button[value=approve]").click()
+    expect(page.locator("#nothing-held")).to_be_visible()
+    logout(page)
+
+    # a visitor reads the board in English and opens the pear's 90-day chart and table
+    page.goto("/prices")
+    switch_language(page, "en")
+    expect(page.locator("h1")).to_have_text("Farm produce prices")
+    central = page.locator("section.price-market").first
+    expect(central).to_contain_text("Shangqiu Central Agricultural Wholesale Market")
+    expect(central.locator("tr", has_text="Crisp pear")).to_contain_text(_yuan(far))
+    expect(page.locator("#risers")).to_contain_text("Crisp pear")
+    screenshot(page, "prices-board-en")
+    with page.expect_navigation():
+        central.locator("a", has_text="Crisp pear").click()
+    with page.expect_navigation():
+        page.locator("#window-90").click()
+    expect(page.locator("h1")).to_have_text("Crisp pear prices")
+    expect(page.locator(".chart.chart-drawn svg").first).to_be_visible()
+    table = page.locator("details.chart-table")
+    table.locator("summary").click()
+    expect(table.locator("tbody tr")).to_have_count(90)
+    expect(table.locator("tbody tr").last).to_contain_text(_yuan(far))
+    screenshot(page, "prices-commodity-en", height=900)
