@@ -20,6 +20,7 @@ from marketplace.regions.services import region_path
 from marketplace.shops.policy import merchant_required, own_or_404
 from marketplace.states import InvalidTransition
 from marketplace.web import paginate
+from orders.addresses import addresses_of
 from sourcing import bp, supply
 from sourcing.errors import SourcingError
 from sourcing.parsing import local_today
@@ -169,7 +170,10 @@ def supply_reserve(post_id: int):
         else:
             flash(_("预订已发送给店铺，店铺会以报价回复您"), "success")
             return redirect(url_for("sourcing.request_page", request_id=req.id))
-    region = resolve_pick(form.getlist("region"), allow_country=True) if form.getlist("region") else None
+    if request.method == "POST":
+        region = resolve_pick(form.getlist("region"), allow_country=True)
+    else:  # his default address's region to start with
+        region = next((a.region for a in addresses_of(current_user) if a.is_default), None)
     refusal = None
     if not supply.is_live(post):
         refusal = _("这条供应已停止，不能预订")
