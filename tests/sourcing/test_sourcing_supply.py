@@ -130,6 +130,7 @@ def test_bad_input_is_refused_with_a_message_and_changes_nothing(pear_shop, clie
     body = response.get_data(as_text=True)
     assert response.status_code == 422, body[:1500]
     assert 'id="supply-error"' in body and field_text in body
+    assert body.count('aria-invalid="true" aria-describedby="supply-error"') <= 1  # the field named, if a field
     assert _count(SupplyPost) == 0
 
 
@@ -216,6 +217,7 @@ def test_a_buyer_reserves_a_quantity_only_that_shop_sees_it(pear_shop, post_supp
     form = {"quantity": "81", "region": str(county("睢阳区").id)}
     too_many = client.post(f"/sourcing/supply/{post.id}/reserve", data=form)
     assert too_many.status_code == 422 and "最多可预订 80" in too_many.get_data(as_text=True)
+    assert 'id="quantity" name="quantity" aria-invalid="true"' in too_many.get_data(as_text=True)
     assert _count(SourcingRequest) == 0
     response = client.post(f"/sourcing/supply/{post.id}/reserve", data={**form, "quantity": "20"})
     assert response.status_code == 302, response.get_data(as_text=True)[:1500]
