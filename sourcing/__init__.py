@@ -16,12 +16,19 @@ def expire_due() -> int:
     return expire()
 
 
+def expire_supply() -> int:
+    """The periodic job: open supply posts whose window ended are expired. How many."""
+    from sourcing.supply import expire_due as expire
+
+    return expire()
+
+
 def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from marketplace.domains import NavItem, register
     from marketplace.jobs import register_job
-    from sourcing import conversations, notice_types, status
+    from sourcing import conversations, notice_types, status, supply_conversations, supply_status
     from sourcing import search as board_search
 
     app.config.setdefault("SOURCING_MAX_OPEN_PER_BUYER", 10)  # drafts and open requests at once
@@ -32,15 +39,21 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SOURCING_MAX_ATTACHMENTS", 6)
     app.config.setdefault("SOURCING_FILE_MAX_BYTES", 8 * 1024 * 1024)
     app.config.setdefault("SOURCING_PDF_MAX_PAGES", 30)
+    app.config.setdefault("SOURCING_SUPPLY_PER_SHOP_PER_DAY", 10)  # supply posts per shop in 24 hours
+    app.config.setdefault("SOURCING_SUPPLY_MAX_PHOTOS", 6)
     app.config.setdefault("SOURCING_ORDER_PAYMENT_HOURS", 72)  # an accepted quote's order waits this long for payment
     app.jinja_env.globals.update(sourcing_status=status.status_label, sourcing_visibility=status.visibility_label,
-                                 quote_status=status.quote_status_label, sourcing_badges=status.STATUS_BADGES)
-    register(app, "sourcing", blueprint=bp, routes=("views.buyer", "views.merchant", "views.public", "api"),
-             models=("models",), seed="sourcing.seed:seed_demo", nav=(
+                                 quote_status=status.quote_status_label, sourcing_badges=status.STATUS_BADGES,
+                                 supply_status=supply_status.supply_label, supply_badges=supply_status.SUPPLY_BADGES)
+    register(app, "sourcing", blueprint=bp, routes=("views.buyer", "views.merchant", "views.public", "views.supply", "api", "supply_api"),
+             models=("models", "supply_models"), seed="sourcing.seed:seed_demo", nav=(
                  NavItem("sourcing.board", _l("供求信息"), order=40),
                  NavItem("sourcing.my_requests", _l("我的求购"), menu="user", order=32),
-                 NavItem("sourcing.merchant_requests", _l("求购商机"), menu="merchant", order=46)))
+                 NavItem("sourcing.merchant_requests", _l("求购商机"), menu="merchant", order=46),
+                 NavItem("sourcing.supply_list", _l("供应信息"), menu="merchant", order=47)))
     register_job(app, "sourcing.expire_due", expire_due, every=timedelta(minutes=5))
+    register_job(app, "sourcing.expire_supply", expire_supply, every=timedelta(hours=1))
     notice_types.register(app)  # the notices in the notification centre
     conversations.register(app)  # a buyer and a shop that quoted talk about the request
+    supply_conversations.register(app)  # a buyer asks a shop about its supply post
     board_search.register(app)  # the board's keyword search (the "sourcing" index)

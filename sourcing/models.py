@@ -74,6 +74,9 @@ class SourcingRequest(Base):
     quote_count: Mapped[int] = mapped_column(default=0)
     #: The order the accepted quote became.
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id", ondelete="SET NULL"))
+    #: The supply post this request reserves a quantity of (sent to that post's shop only).
+    supply_post_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sourcing_supply_posts.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     opened_at: Mapped[dt.datetime | None]

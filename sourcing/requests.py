@@ -130,9 +130,11 @@ def _open(req: SourcingRequest, buyer) -> None:
     notify.to_shops(req, shops | {i.shop_id for i in req.invites}, "new_request")
 
 
-def post_request(buyer, data, *, uploads=(), region_values=None, publish: bool = True) -> SourcingRequest:
+def post_request(buyer, data, *, uploads=(), region_values=None, publish: bool = True,
+                 supply_post_id: int | None = None) -> SourcingRequest:
     """A buyer posts a request (open at once, or a draft with ``publish=False``). Refused, nothing
-    saved, over his limits, with a bad field, or with a file that is not what it claims."""
+    saved, over his limits, with a bad field, or with a file that is not what it claims.
+    ``supply_post_id``: the supply post it reserves a quantity of (sourcing.supply.reserve)."""
     values = read_form(data, region_values=region_values)
     files = attachments.read_all(uploads)
     with atomic():
@@ -140,7 +142,7 @@ def post_request(buyer, data, *, uploads=(), region_values=None, publish: bool =
         db.session.execute(sa.select(User.id).where(User.id == buyer.id).with_for_update())
         _check_limits(buyer)
         invites = values.pop("invites")
-        req = SourcingRequest(buyer_id=buyer.id, status=S.DRAFT, **values)
+        req = SourcingRequest(buyer_id=buyer.id, status=S.DRAFT, supply_post_id=supply_post_id, **values)
         req.invites = [SourcingInvite(shop_id=shop_id) for shop_id in invites]
         db.session.add(req)
         db.session.flush()

@@ -28,6 +28,7 @@ from marketplace.extensions import db
 from marketplace.regions.models import Region, RegionLevel
 from search import IndexSpec, SearchQuery, register_index, search
 from sourcing.models import RequestStatus, SourcingRequest, SourcingRequestChange, Visibility
+from sourcing.supply_models import SupplyPost, SupplyPostChange, SupplyStatus
 
 INDEX = "sourcing"
 #: The most ranked matches the board takes for one query (the engine's largest page): the board is
@@ -106,6 +107,7 @@ def _watches() -> dict:
 def register(app=None) -> IndexSpec:
     """Declare the "sourcing" index with the kinds registered so far (called from sourcing.init_app)."""
     register_kind(REQUESTS)
+    register_kind(SUPPLY)
     return register_index(IndexSpec(
         name=INDEX,
         text_fields={"title": 4.0, "spec": 1.0, "facts": 1.0},
@@ -150,26 +152,27 @@ def findable_requests():
     return sa.and_(SourcingRequest.status == RequestStatus.OPEN, SourcingRequest.visibility == Visibility.PUBLIC)
 
 
+def _post_document(chains: _Chains, post, *extra: str) -> dict:
+    """What every kind's document holds: its words, its category and region with those above them."""
+    categories = chains.chain(Category, post.category_id)
+    regions = chains.chain(Region, post.region_id)
+    return {
+        "title": post.title,
+        "spec": post.spec or "",
+        "facts": " ".join([*(c.name for c in reversed(categories)), *(r.name for r in reversed(regions)), *extra]),
+        "category": [str(c.id) for c in categories],
+        "region": [r.code for r in regions],
+    }
+
+
 def _request_documents(ids: list[int]) -> dict[int, dict]:
     rows = db.session.scalars(sa.select(SourcingRequest).options(
         joinedload(SourcingRequest.category), joinedload(SourcingRequest.region))
         .where(SourcingRequest.id.in_(ids), findable_requests())).unique().all()
     chains = _Chains()
-    out = {}
-    for req in rows:
-        categories = chains.chain(Category, req.category_id)
-        regions = chains.chain(Region, req.region_id)
-        out[req.id] = {
-            "title": req.title,
-            "spec": req.spec or "",
-            "facts": " ".join([*(c.name for c in reversed(categories)), *(r.name for r in reversed(regions))]),
-            "category": [str(c.id) for c in categories],
-            "region": [r.code for r in regions],
-            # aware UTC always: SQLite hands back naive datetimes, and the index compares documents
-            "created_at": as_utc(req.opened_at or req.created_at),
-            "deadline": as_utc(req.quote_deadline),
-        }
-    return out
+    # aware UTC always: SQLite hands back naive datetimes, and the index compares documents
+    return {req.id: {**_post_document(chains, req), "created_at": as_utc(req.opened_at or req.created_at),
+                     "deadline": as_utc(req.quote_deadline)} for req in rows}
 
 
 def _request_ids():
@@ -202,32 +205,81 @@ REQUESTS = Kind(
 )
 
 
+# --- supply posts ---------------------------------------------------------------------------
+
+def findable_supply():
+    """A supply post is on the board while it is open (its window and its shop are checked by the board)."""
+    return SupplyPost.status == SupplyStatus.OPEN
+
+
+def _supply_documents(ids: list[int]) -> dict[int, dict]:
+    rows = db.session.scalars(sa.select(SupplyPost).options(joinedload(SupplyPost.shop))
+                              .where(SupplyPost.id.in_(ids), findable_supply())).unique().all()
+    chains = _Chains()
+    end_of_window = dt.time(23, 59, 59)
+    return {post.id: {**_post_document(chains, post, post.shop.name), "created_at": as_utc(post.created_at),
+                      "deadline": as_utc(dt.datetime.combine(post.available_until, end_of_window))} for post in rows}
+
+
+def _supply_ids():
+    return db.session.scalars(sa.select(SupplyPost.id).where(findable_supply()).order_by(SupplyPost.id))
+
+
+def _supply_in(conn, category) -> list[int]:
+    if not _renamed(category, "name", "path", "parent_id"):
+        return []
+    return list(conn.execute(sa.select(SupplyPost.id).where(SupplyPost.category_id == category.id,
+                                                            findable_supply())).scalars())
+
+
+SUPPLY = Kind(
+    name="supply",
+    documents=_supply_documents,
+    all_ids=_supply_ids,
+    watches={
+        SupplyPost: lambda conn, obj: [obj.id],  # posted, edited
+        SupplyPostChange: lambda conn, obj: [obj.post_id],  # withdrawn, sold out, expired, reopened
+        Category: _supply_in,
+    },
+)
+
+
 # --- the board's keyword search -------------------------------------------------------------
 
 @dataclass
 class BoardMatches:
-    """The engine's answer for the board: post ids of one kind, best first."""
+    """The engine's answer for the board: (kind, id) of the matching posts, best first."""
 
     query: str
-    ids: list[int]
+    keys: list[tuple[str, int]]
     total: int = 0
     error: str | None = None
     notice: str | None = None
 
-    def restrict(self, stmt: sa.Select, column) -> sa.Select:
-        """``stmt`` limited to the matches (none: nothing)."""
-        return stmt.where(column.in_(self.ids)) if self.ids else stmt.where(sa.false())
+    def ids(self, kind: str) -> list[int]:
+        return [obj_id for k, obj_id in self.keys if k == kind]
 
-    def ranked(self, column):
-        """An ORDER BY term: the engine's rank."""
-        if not self.ids:
+    @property
+    def rank(self) -> dict[tuple[str, int], int]:
+        return {k: n for n, k in enumerate(self.keys)}
+
+    def restrict(self, stmt: sa.Select, column, kind: str) -> sa.Select:
+        """``stmt`` limited to the matches of ``kind`` (none: nothing)."""
+        ids = self.ids(kind)
+        return stmt.where(column.in_(ids)) if ids else stmt.where(sa.false())
+
+    def ranked(self, column, kind: str):
+        """An ORDER BY term: the engine's rank among the posts of ``kind``."""
+        ids = self.ids(kind)
+        if not ids:
             return column.desc()
-        return sa.case({obj_id: n for n, obj_id in enumerate(self.ids)}, value=column, else_=len(self.ids))
+        return sa.case({obj_id: n for n, obj_id in enumerate(ids)}, value=column, else_=len(ids))
 
 
 def board_matches(text: str | None, kind: str, *, category_id: int | None = None, county: Region | None = None,
                   within_days: int | None = None) -> BoardMatches | None:
-    """The board's keyword search: findable posts of ``kind`` matching ``text`` (None: no text).
+    """The board's keyword search: findable posts of ``kind`` ("" for every kind) matching ``text``
+    (None: no text).
 
     The board's filters are passed on too, so the best ``MAX_MATCHES`` are taken among the posts
     the board will show; the board still applies its own (the database decides, the index ranks).
@@ -235,15 +287,15 @@ def board_matches(text: str | None, kind: str, *, category_id: int | None = None
     text = (text or "").strip()[:MAX_QUERY]
     if not text:
         return None
-    filters: dict = {"kind": kind}
+    filters: dict = {"kind": kind} if kind else {}
     if category_id:
         filters["category"] = str(category_id)
     if county is not None:
         filters["region"] = county.code
     ranges = {"deadline": (None, utcnow() + dt.timedelta(days=within_days))} if within_days else {}
     result = search(INDEX, SearchQuery(text=text, filters=filters, ranges=ranges, per_page=MAX_MATCHES))
-    ids = [parts[1] for parts in map(split_key, result.ids) if parts is not None and parts[0] == kind]
+    keys = [parts for parts in map(split_key, result.ids) if parts is not None and parts[0] in (kind or KINDS)]
     notice = result.notice
     if result.total > MAX_MATCHES:
         notice = _("找到的信息很多，只列出最相关的 %(n)d 条；请加上更多词或筛选条件。", n=MAX_MATCHES)
-    return BoardMatches(query=result.query or text, ids=ids, total=result.total, error=result.error, notice=notice)
+    return BoardMatches(query=result.query or text, keys=keys, total=result.total, error=result.error, notice=notice)

@@ -1,7 +1,7 @@
 """Market prices (行情, issue 18): commodities (the variety tree), markets and the commodities they
 usually trade, daily price observations (with their per-standard-unit values) and their history.
 
-Revision ID: 0028_prices
+Revision ID: 0028
 Revises: 0027
 Create Date: 2026-12-06
 """

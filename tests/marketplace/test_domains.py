@@ -103,7 +103,7 @@ def test_navigation_comes_from_the_domains(app, client, make_user, login):
     assert [i.endpoint for i in nav_items(app, "merchant")] == [
         "catalog.merchant_products", "catalog.merchant_import", "orders.merchant_orders",
         "messages.shop_inbox", "orders.merchant_delivery", "orders.merchant_terms", "aftersales.merchant_list",
-        "sourcing.merchant_requests", "payments.merchant_balance",
+        "sourcing.merchant_requests", "sourcing.supply_list", "payments.merchant_balance",
         "payments.merchant_credit", "payments.merchant_settings"]
     page = client.get("/").get_data(as_text=True)
     assert 'href="/shops"' in page or "/shops" in page

@@ -97,3 +97,38 @@ def make_address(app, regions):
         return address
 
     return make
+
+
+def supply_form(**over) -> dict:
+    """A valid supply form: 80 吨 of 宁陵酥梨 from 宁陵县, available from 10 to 60 days ahead, 3000–4000 元/吨."""
+    today = dt.date.today()
+    values = {"category": str(category("农产品/水果").id), "title": "宁陵酥梨", "spec": "单果 250 g 以上，纸箱装",
+              "quantity": "80", "unit": "吨", "region": str(county("宁陵县").id),
+              "available_from": (today + dt.timedelta(days=10)).isoformat(),
+              "available_until": (today + dt.timedelta(days=60)).isoformat(),
+              "price_min": "3000", "price_max": "4000"}
+    values.update(over)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@pytest.fixture
+def pear_shop(make_shop, make_product):
+    """pear_shop(**kw) -> a shop in 宁陵县 selling pears."""
+
+    def make(**kw):
+        shop = make_shop(county=kw.pop("county", "宁陵县"), **kw)
+        make_product(shop, title="酥梨", category="农产品/水果", unit="kg", direct=True)
+        return shop
+
+    return make
+
+
+@pytest.fixture
+def post_supply(app, regions):
+    from sourcing import supply
+
+    def do(shop, **over):
+        post = supply.post_supply(shop, shop.members[0].user, supply_form(**over))
+        return post
+
+    return do

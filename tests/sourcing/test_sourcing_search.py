@@ -15,6 +15,7 @@ from search import SearchQuery, search
 from sourcing import requests as service
 from sourcing.models import SourcingRequest
 from sourcing.search import INDEX, board_matches
+from sourcing.supply_models import SupplyStatus
 from tests.catalog import search_fixtures
 from tests.catalog.search_fixtures import backend_name
 from tests.sourcing.conftest import category, county, form
@@ -24,7 +25,7 @@ app_config = search_fixtures.app_config
 
 def found(text: str, **filters) -> list[int]:
     """Ids of the requests the board's search finds for ``text``."""
-    return board_matches(text, "request", **filters).ids
+    return board_matches(text, "request", **filters).ids("request")
 
 
 def keys(text: str = "", **kw) -> list[str]:
@@ -148,9 +149,34 @@ def test_the_board_ranks_matches_unless_a_sort_is_chosen(post, client):
     body = client.get("/sourcing?q=朝天椒&sort=newest").get_data(as_text=True)
     assert body.index(f"/sourcing/{strong.id}\"") < body.index(f"/sourcing/{weak.id}\"")
     later = post(title="朝天椒 急购", quote_deadline=(dt.date.today() + dt.timedelta(days=2)).isoformat())
-    body = client.get("/sourcing?q=朝天椒&sort=deadline").get_data(as_text=True)
+    body = client.get("/sourcing?q=朝天椒&type=request&sort=deadline").get_data(as_text=True)
     assert body.index(f"/sourcing/{later.id}\"") < body.index(f"/sourcing/{strong.id}\"")
     assert "最相关" in body
+
+
+def test_supply_posts_are_found_beside_requests_until_withdrawn(post, pear_shop, post_supply, client):
+    """A supply post is a second kind of document: found by pinyin and by its shop's name, listed with
+    the requests in rank order (or alone with the type filter), gone once withdrawn."""
+    from sourcing import supply
+
+    shop = pear_shop(name="宁陵金顶酥梨园")
+    pears = post_supply(shop)
+    wanted = post(title="酥梨 求购", spec="一级果", category=str(category("农产品/水果").id),
+                  region=str(county("宁陵县").id))
+    post()  # 朝天椒: not a pear
+    db.session.commit()
+    assert board_matches("suli", "supply").ids("supply") == [pears.id]
+    assert board_matches("金顶", "").keys == [("supply", pears.id)]
+    both = board_matches("酥梨", "")
+    assert set(both.keys) == {("supply", pears.id), ("request", wanted.id)}
+    body = client.get("/sourcing?q=酥梨").get_data(as_text=True)
+    assert f"/sourcing/supply/{pears.id}\"" in body and f"/sourcing/{wanted.id}\"" in body
+    assert "朝天椒" not in body
+    body = client.get("/sourcing?q=酥梨&type=supply").get_data(as_text=True)
+    assert f"/sourcing/supply/{pears.id}\"" in body and f"/sourcing/{wanted.id}\"" not in body
+    supply.set_status(pears, shop.members[0].user, SupplyStatus.WITHDRAWN)
+    db.session.commit()
+    assert board_matches("suli", "supply").ids("supply") == []
 
 
 def test_the_search_box_and_nothing_found_in_english(post, client, login, make_user):

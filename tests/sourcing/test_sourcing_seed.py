@@ -43,3 +43,22 @@ def test_the_demo_has_requests_quotes_and_one_award(demo):
         page = demo.test_client().get("/sourcing").get_data(as_text=True)
         assert "小麦" in page or "复合肥" in page
         db.session.remove()
+
+
+def test_the_demo_has_supply_posts_a_reservation_and_a_conversation(demo):
+    from messages.models import Conversation
+    from sourcing.supply_models import SupplyPost, SupplyStatus
+
+    with demo.app_context():
+        posts = list(db.session.scalars(sa.select(SupplyPost)))
+        assert len(posts) >= 4 and all(p.status == SupplyStatus.OPEN for p in posts)
+        assert {"宁陵金顶谢花酥梨", "柘城三樱椒（干椒）"} <= {p.title for p in posts}
+        reserved = db.session.scalar(sa.select(SourcingRequest).where(SourcingRequest.supply_post_id.is_not(None)))
+        assert reserved is not None and reserved.visibility.value == "invited"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Conversation)
+                                 .where(Conversation.subject_kind == "supply")) == 1
+        client = demo.test_client()
+        board = client.get("/sourcing?type=supply").get_data(as_text=True)
+        assert "宁陵金顶谢花酥梨" in board
+        assert client.get(f"/sourcing/supply/{posts[0].id}").status_code == 200
+        db.session.remove()
