@@ -25,9 +25,16 @@ def visible(kind: str, subject_id: int) -> sa.Select:
 
 
 def block(kind: str, subject_id: int) -> dict:
-    """The product or shop page's block: totals, and the latest reviews (not read when there are none)."""
+    """The product or shop page's block: totals (one primary-key read), and the latest reviews with
+    their reviewers and photos in one more statement, not read when there are none."""
     found = totals.of(kind, subject_id)
-    latest = list(db.session.scalars(visible(kind, subject_id).limit(LATEST)).unique()) if found.count else []
+    latest = []
+    if found.count:
+        column = Review.product_id if kind == "product" else Review.shop_id
+        latest = list(db.session.scalars(
+            sa.select(Review).where(column == subject_id, Review.hidden_at.is_(None)).order_by(Review.id.desc())
+            .limit(LATEST).options(joinedload(Review.buyer).options(lazyload(User.roles)),
+                                   joinedload(Review.photos))).unique())
     return {"reviews_block": "reviews/_block.html", "review_totals": found, "latest_reviews": latest,
             "reviews_kind": kind, "reviews_subject": subject_id}
 

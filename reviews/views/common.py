@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect
-from flask_babel import gettext as _
 
 from marketplace.extensions import db
 from reviews.errors import ReviewError
@@ -29,6 +28,3 @@ def run_action(action, done: str, back: str):
         flash(done, "success")
     return redirect(back)
 
-
-def star_text(value: float) -> str:
-    return _("%(n).1f 分", n=value)

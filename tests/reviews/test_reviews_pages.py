@@ -100,7 +100,7 @@ def test_report_and_hide_over_http(delivered, login, client, make_user):
     reporter = make_user()
     login(reporter)
     assert client.post(f"/reviews/{review.id}/report", data={"reason": "abuse"}).status_code == 302
-    assert client.post("/admin/reviews/%d/hide" % review.id, data={"reason": "x"}).status_code == 403
+    assert client.post(f"/admin/reviews/{review.id}/hide", data={"reason": "x"}).status_code == 403
     login(make_user(roles=("admin",)))
     page = client.get("/admin/reviews").get_data(as_text=True)
     assert "垃圾店" in page and "1 次举报" in page
@@ -144,3 +144,29 @@ def test_the_api_posts_a_review_once_and_reads_them(delivered, client, token_for
     shop = client.get(f"/api/v1/shops/{order.shop_id}/reviews").get_json()
     assert shop["totals"]["count"] == 1 and shop["totals"]["delivery"] == 3.0
     assert client.get("/api/v1/products/999999/reviews").status_code == 404
+
+
+def test_the_product_page_costs_two_statements_more_with_reviews_whatever_their_number(delivered, db, client,
+                                                                                        make_product, make_shop):
+    from tests.catalog.test_buyer_pages import QueryCounter
+
+    from catalog.models import Product
+
+    product_id = make_product(make_shop()).id
+
+    def statements() -> int:
+        client.get(f"/p/{product_id}")
+        db.session.remove()
+        with QueryCounter(db.engine) as counter:
+            assert client.get(f"/p/{product_id}").status_code == 200
+        return counter.count
+
+    bare = statements()
+    for n in range(4):
+        product = db.session.get(Product, product_id)
+        buyer, order = delivered(products=[product], shop=product.shop)
+        services.submit_review(order.id, order.lines[0].id, buyer, ratings={"quality": 5, "weight": 5, "delivery": n + 1})
+        if n == 0:
+            one = statements()
+    four = statements()
+    assert one == four == bare + 1  # the latest reviews with their reviewers and photos: one statement
