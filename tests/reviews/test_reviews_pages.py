@@ -148,9 +148,8 @@ def test_the_api_posts_a_review_once_and_reads_them(delivered, client, token_for
 
 def test_the_product_page_costs_two_statements_more_with_reviews_whatever_their_number(delivered, db, client,
                                                                                         make_product, make_shop):
-    from tests.catalog.test_buyer_pages import QueryCounter
-
     from catalog.models import Product
+    from tests.catalog.test_buyer_pages import QueryCounter
 
     product_id = make_product(make_shop()).id
 
