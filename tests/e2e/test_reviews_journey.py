@@ -8,30 +8,27 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import licence_png, login, logout, screenshot
-from tests.e2e.test_terms_journey import _stall
+from tests.e2e.test_aftersales_journey import _received_order
+
+#: The after-sales journey's people: the stall's owner and the hotel that bought from it.
+OWNER, BUYER = "pear-zh_cn@example.com", "hotel-zh_cn@example.com"  # addresses are kept lower-case
 
 pytestmark = pytest.mark.e2e
 
 
 def _delivered_order(live_server):
-    """The stall's order of 6 boxes, paid in cash, accepted and picked up: (order id, line id, product id)."""
+    """The after-sales journey's stall order of 6 boxes of pears, paid in cash and picked up, with the
+    stall's owner reading in English: (order id, line id, product id)."""
+    from catalog.models import Variant
     from marketplace.accounts.models import User
     from marketplace.extensions import db
-    from orders import services
-    from orders.models import Cart
 
-    ids = _stall(live_server, "stall-en@example.com", "hotel-zh@example.com", unit="箱", qty=6, price=1000,
-                 locale="zh_CN", owner_locale="en", shop_name="宁陵酥梨合作社 商丘门市")
+    order_id, line_id, variant_id = _received_order(live_server, "zh_CN")
     with live_server.app.app_context():
-        buyer = db.session.get(User, ids["buyer_id"])
-        cart = db.session.scalar(db.select(Cart).where(Cart.user_id == buyer.id))
-        order = services.place_order(cart, buyer, choices=None, idempotency_key=services.new_idempotency_key()).orders[0]
-        owner = order.shop.members[0].user
-        services.mark_paid(order, owner, "cash")
-        services.accept(order, owner)
-        services.ready_for_pickup(order, owner)
-        services.mark_delivered(order, owner)
-        return order.id, order.lines[0].id, order.lines[0].product_id
+        db.session.scalar(db.select(User).where(User.email == OWNER)).locale = "en"
+        product_id = db.session.get(Variant, variant_id).product_id
+        db.session.commit()
+    return order_id, line_id, product_id
 
 
 def _click(page: Page, locator) -> None:
@@ -51,7 +48,7 @@ def test_a_buyer_reviews_with_a_photo_the_shop_replies_the_product_page_shows_bo
     order_id, line_id, product_id = _delivered_order(live_server)
 
     # the buyer, on his phone, in Chinese: the 评价 button on his order's line
-    login(page, "hotel-zh@example.com")
+    login(page, BUYER)
     page.goto(f"/orders/{order_id}")
     button = page.locator("a.review-line")
     expect(button).to_have_count(1)
@@ -75,7 +72,7 @@ def test_a_buyer_reviews_with_a_photo_the_shop_replies_the_product_page_shows_bo
 
     # the shop, in English, replies from its reviews page
     page.set_viewport_size({"width": 1000, "height": 800})
-    login(page, "stall-en@example.com")
+    login(page, OWNER)
     page.goto("/merchant/reviews")
     expect(page.locator("h1")).to_have_text("Reviews")
     item = page.locator("article.review").first
@@ -91,7 +88,7 @@ def test_a_buyer_reviews_with_a_photo_the_shop_replies_the_product_page_shows_bo
 
     # anyone (the buyer again, in Chinese, on the phone) sees the review, the reply and the average
     page.set_viewport_size({"width": 390, "height": 844})
-    login(page, "hotel-zh@example.com")
+    login(page, BUYER)
     page.goto(f"/p/{product_id}")
     block = page.locator(".reviews-block")
     expect(block.locator(".review-average")).to_have_text("4.7")
