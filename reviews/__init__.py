@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
     from catalog.search_service import add_sort
     from marketplace import cache
     from marketplace.domains import NavItem, add_blocks, register
-    from reviews import blocks, notice_types, search, services
+    from reviews import blocks, notice_types, privacy, search, services
     from reviews.models import Review, ReviewTotal
 
     app.config.setdefault("REVIEW_WINDOW_DAYS", 30)  # after delivery (or completion)
@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
              models=("models",), seed="reviews.seed:seed_demo", nav=(
                  NavItem("reviews.merchant_reviews", _l("评价管理"), menu="merchant", order=44),))
     notice_types.register(app)
+    privacy.register(app)  # his reviews and reports in his export; his words erased with his account
     search.register()  # the products index's rating
     add_sort("rating", "-rating", _l("按评分"))
     add_blocks(app, "product", blocks.product_block)
