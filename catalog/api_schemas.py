@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from catalog.search_service import SORTS
 from marketplace.openapi import page_fields
 from marketplace.schemas import SHOP_TYPES, CodeNameSchema, listing, nested, opt, req
 
@@ -141,7 +142,7 @@ class ProductSearchSchema(Schema):
     page = req(fields.Integer)
     per_page = req(fields.Integer)
     pages = req(fields.Integer)
-    sort = req(fields.String, validate=validate.OneOf(["relevance", "price_asc", "price_desc", "newest"]))
+    sort = req(fields.String, validate=validate.OneOf(SORTS))  # the live dict: sorts other domains add count
     in_stock_first = req(fields.Boolean, metadata={"description": "In-stock products were ranked first"})
     query = req(fields.String)
     facets = nested(FacetsSchema)
@@ -164,7 +165,8 @@ ProductSearchQuerySchema = Schema.from_dict({
     "in_stock": fields.String(metadata={"description": "1 for products in stock only"}),
     "in_stock_first": fields.String(metadata={"description": "1: in-stock products first, each part in the "
                                                              "chosen order"}),
-    "sort": fields.String(metadata={"description": "relevance (default), price_asc, price_desc, newest; "
-                                                   "anything else is relevance"}),
+    "sort": fields.String(metadata={"description": "relevance (default), price_asc, price_desc, newest, rating "
+                                                   "(best rated first, when reviews are installed); anything else "
+                                                   "is relevance"}),
     **page_fields(),
 }, name="ProductSearchQuerySchema")

@@ -18,10 +18,19 @@ from marketplace.money import MoneyError, parse_amount
 from marketplace.shops.models import Shop
 from search import SearchQuery, SearchResult, search
 
-#: Sort keys of the UI/API -> the engine's sort.
+#: Sort keys of the UI/API -> the engine's sort. Higher domains add theirs with add_sort.
 SORTS = {"relevance": "relevance", "price_asc": "price_cents", "price_desc": "-price_cents", "newest": "newest"}
+#: The labels of the sorts other domains added, in the order they were added (the page offers them last).
+EXTRA_SORTS: dict = {}
 FACETS = ("category_path", "county", "shop_type", "cert", "in_stock")
 PAGE_SIZE = 24
+
+
+def add_sort(key: str, engine_sort: str, label) -> None:
+    """A sort another domain contributes through a field it added to the products index
+    (search.extend_index): reviews adds "rating" (-rating, the best rated first)."""
+    SORTS[key] = engine_sort
+    EXTRA_SORTS[key] = label
 
 
 def _flag(args, name: str) -> bool:

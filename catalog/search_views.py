@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from catalog import bp
 from catalog.api_schemas import ProductSearchQuerySchema, ProductSearchSchema
-from catalog.search_service import SearchParams, category_facet, product_search
+from catalog.search_service import EXTRA_SORTS, SearchParams, category_facet, product_search
 from marketplace import money
 from marketplace.api import api_bp
 from marketplace.openapi import api_doc
@@ -44,7 +44,7 @@ def search_page():
         cert_options=[(v, cert_labels.get(v, v), c) for v, c in facets.get("cert", [])],
         in_stock_count=in_stock_count, shop_type_labels=type_labels, cert_labels=cert_labels,
         sorts=[("relevance", _("综合")), ("price_asc", _("价格从低到高")), ("price_desc", _("价格从高到低")),
-               ("newest", _("最新"))])
+               ("newest", _("最新")), *((key, str(label)) for key, label in EXTRA_SORTS.items())])
 
 
 def _image(prefix: str | None) -> str | None:

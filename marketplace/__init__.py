@@ -8,7 +8,7 @@ from flask import Flask
 
 from marketplace.config import ROOT, load_config
 
-#: The domain packages, in dependency order (marketplace <- messages <- search <- catalog <- orders <- payments <- aftersales, sourcing). Each
+#: The domain packages, in dependency order (marketplace <- messages <- search <- catalog <- orders <- payments <- aftersales, reviews, sourcing). Each
 #: declares its blueprint, routes, models, CLI, demo data and navigation from its own init_app
 #: (see marketplace.domains); a name here that does not exist stops the app at start.
 DOMAINS: tuple[str, ...] = (
@@ -28,6 +28,7 @@ DOMAINS: tuple[str, ...] = (
     "orders",
     "payments",
     "aftersales",
+    "reviews",
     "sourcing",
     "prices",
     "investment",

@@ -3,6 +3,7 @@
 The public API (re-exported here)::
 
     register_index(IndexSpec(...))      declare an index (a domain's init_app: products, projects)
+    extend_index(name, IndexExtension(...))  a higher domain's fields in it (reviews: a product's rating)
     search(name, SearchQuery(...))      -> SearchResult(ids, total, facets, highlights, error, notice)
     notify_changed(name, obj_id)        re-index an object in the caller's transaction
 
@@ -20,9 +21,11 @@ from flask import Flask
 from search.service import highlight_text, notify_changed, search
 from search.spec import (
     CheckReport,
+    IndexExtension,
     IndexSpec,
     SearchQuery,
     SearchResult,
+    extend_index,
     get_spec,
     register_index,
     registered,
@@ -54,5 +57,5 @@ def init_app(app: Flask) -> None:
                                                      daemon=True).start())
 
 
-__all__ = ["CheckReport", "IndexSpec", "SearchQuery", "SearchResult", "get_spec", "highlight_text", "init_app",
+__all__ = ["CheckReport", "IndexExtension", "IndexSpec", "extend_index", "SearchQuery", "SearchResult", "get_spec", "highlight_text", "init_app",
            "notify_changed", "register_index", "registered", "search"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 SORTS = ("relevance", "newest")
@@ -142,13 +142,66 @@ def numeric_value(value) -> int:
     return int(value)
 
 
+@dataclass(frozen=True)
+class IndexExtension:
+    """Fields a higher domain adds to another domain's index (reviews adds a product's ``rating`` to
+    "products"), so the index's owner never imports it. ``values(ids)`` -> {id: {field: value}} for a
+    batch of the documents being written (ids it leaves out get ``defaults``); the higher domain calls
+    ``notify_changed`` when its values change."""
+
+    name: str
+    values: Callable[[list], dict]
+    numeric_fields: tuple[str, ...] = ()
+    keyword_fields: tuple[str, ...] = ()
+    defaults: dict = field(default_factory=dict)
+
+
 _REGISTRY: dict[str, IndexSpec] = {}
+#: The declared specs as their owners wrote them, and the extensions of each index by name.
+_BASE: dict[str, IndexSpec] = {}
+_EXTENSIONS: dict[str, dict[str, IndexExtension]] = {}
+
+
+def _extended(spec: IndexSpec, extensions: list[IndexExtension]) -> IndexSpec:
+    """``spec`` with the extensions' fields declared and their values merged into every document."""
+    if not extensions:
+        return spec
+    base_batch = spec.load_documents
+
+    def documents(ids: list):
+        pairs = list(base_batch(ids))
+        found = [key for key, doc in pairs if doc is not None]
+        extra = [(ext, ext.values(found) if found else {}) for ext in extensions]
+        out = []
+        for key, doc in pairs:
+            if doc is not None:
+                doc = dict(doc)
+                for ext, values in extra:
+                    doc.update({**ext.defaults, **values.get(spec.id_type(key), {})})
+            out.append((key, doc))
+        return out
+
+    return replace(spec, documents=documents, document=lambda obj_id: documents([obj_id])[0][1],
+                   numeric_fields=tuple(dict.fromkeys((*spec.numeric_fields,
+                                                       *(f for e in extensions for f in e.numeric_fields)))),
+                   keyword_fields=tuple(dict.fromkeys((*spec.keyword_fields,
+                                                       *(f for e in extensions for f in e.keyword_fields)))))
 
 
 def register_index(spec: IndexSpec) -> IndexSpec:
-    """Declare an index. Registering the same name again replaces the spec (app factories, tests)."""
-    _REGISTRY[spec.name] = spec
-    return spec
+    """Declare an index. Registering the same name again replaces the spec (app factories, tests);
+    the extensions declared for it stay."""
+    _BASE[spec.name] = spec
+    _REGISTRY[spec.name] = _extended(spec, list(_EXTENSIONS.get(spec.name, {}).values()))
+    return _REGISTRY[spec.name]
+
+
+def extend_index(index: str, extension: IndexExtension) -> IndexSpec:
+    """Add (or replace, by its name) an extension of the declared index ``index``."""
+    if index not in _BASE:
+        raise KeyError(f"no search index named {index!r} to extend; registered: {sorted(_BASE)}")
+    _EXTENSIONS.setdefault(index, {})[extension.name] = extension
+    return register_index(_BASE[index])
 
 
 def get_spec(name: str) -> IndexSpec:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from catalog import bp, queries
 from catalog.categories import descendant_ids
 from catalog.markdown import render_markdown
 from catalog.models import Category
+from marketplace.domains import page_blocks
 from marketplace.extensions import db
 from marketplace.page_cache import cached_page
 from marketplace.regions.services import county_by_code
@@ -59,7 +60,8 @@ def county(code: str):
 @cached_page("catalog")
 def product(product_id: int):
     """A public product's page. A product that is not public (a draft, off sale, waiting for
-    approval, hidden by the platform) is a 404 to buyers; its shop and the admin see it, marked so."""
+    approval, hidden by the platform) is a 404 to buyers; its shop and the admin see it, marked so.
+    Other domains add blocks to a public one with ``add_blocks(app, "product", provider)`` (reviews)."""
     from catalog.services.moderation import open_report_of
 
     item = queries.product_for_page(product_id)
@@ -77,4 +79,5 @@ def product(product_id: int):
                            photos=queries.photos(item), description=render_markdown(item.description),
                            related=[] if preview else queries.related(item), preview=preview,
                            own_shop=queries.is_shop_member(current_user, item.shop_id),
-                           my_report=open_report_of(item, current_user))
+                           my_report=open_report_of(item, current_user),
+                           **({} if preview else page_blocks(current_app, "product", item)))

@@ -210,3 +210,21 @@ def test_the_home_tiles_show_each_countys_specialties(ctx):
     assert any("金刚石" in t for t in titles) and any("椒" in t for t in titles)  # both specialties shown
     html = ctx.test_client().get("/").get_data(as_text=True)
     assert "三樱椒/朝天椒" in html and "/search?q=" in html and "county=" in html
+
+
+# --- reviews -------------------------------------------------------------------------------------
+
+def test_reviews_on_delivered_orders_with_photos_replies_and_right_totals(ctx):
+    from orders.models import Order, OrderStatus
+    from reviews import totals
+    from reviews.models import Review, ReviewPhoto, ReviewTotal
+
+    reviews = db.session.scalars(sa.select(Review)).all()
+    assert len(reviews) >= 30
+    assert sum(r.reply_text is not None for r in reviews) >= 10
+    assert db.session.scalar(sa.select(sa.func.count(ReviewPhoto.id))) >= 5
+    statuses = set(db.session.scalars(sa.select(Order.status).where(Order.id.in_({r.order_id for r in reviews}))))
+    assert statuses <= {OrderStatus.DELIVERED, OrderStatus.COMPLETED}
+    for row in db.session.scalars(sa.select(ReviewTotal)):
+        assert (row.count, row.quality_sum, row.weight_sum, row.delivery_sum) == totals.recount(row.kind, row.subject_id)
+    assert len({r.quality for r in reviews}) >= 3  # not all the same stars

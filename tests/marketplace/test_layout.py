@@ -15,7 +15,7 @@ import pkgutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("marketplace", "messages", "search", "catalog", "orders", "payments", "aftersales", "sourcing",
+PACKAGES = ("marketplace", "messages", "search", "catalog", "orders", "payments", "aftersales", "reviews", "sourcing",
             "prices", "investment")
 MAX_LINES = 400
 
