@@ -21,7 +21,8 @@ def init_app(app: Flask) -> None:
 
     from marketplace.domains import NavItem, register
     from marketplace.jobs import register_job
-    from sourcing import conversations, notice_types, status
+    from orders.status import order_status_changed
+    from sourcing import conversations, lapse, notice_types, status
 
     app.config.setdefault("SOURCING_MAX_OPEN_PER_BUYER", 10)  # drafts and open requests at once
     app.config.setdefault("SOURCING_MAX_PER_DAY", 5)  # requests posted per buyer in 24 hours
@@ -42,3 +43,5 @@ def init_app(app: Flask) -> None:
     register_job(app, "sourcing.expire_due", expire_due, every=timedelta(minutes=5))
     notice_types.register(app)  # the notices in the notification centre
     conversations.register(app)  # a buyer and a shop that quoted talk about the request
+    # an accepted quote's order that expires unpaid or is cancelled before payment gives the request back
+    order_status_changed.connect(lapse.on_order_status, app, weak=False)

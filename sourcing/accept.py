@@ -26,7 +26,7 @@ from orders.notify import notify_placed
 from sourcing import notify
 from sourcing import parsing as p
 from sourcing.errors import SourcingError
-from sourcing.models import Quote, QuoteStatus, RequestStatus, SourcingRequest
+from sourcing.models import Quote, QuoteStatus, RequestStatus, SourcingRequest, SourcingRequestChange
 from sourcing.status import ACCEPTING, REQUEST_MACHINE
 from sourcing.tiers import price_at
 
@@ -132,7 +132,11 @@ def accept_quote(req: SourcingRequest, buyer, quote_id, *, line_ids=(), quantiti
                                        .values(status=QuoteStatus.ACCEPTED).execution_options(synchronize_session=False))
             if taken.rowcount != 1:
                 raise SourcingError(_("这条求购已不能接受报价"), status=409, code="not_allowed")
-            group = OrderGroup(buyer_id=buyer.id, idempotency_key=f"sourcing-quote-{quote.id}", created_at=now,
+            # A quote accepted again after its first order lapsed (sourcing.lapse) makes a new group.
+            earlier = db.session.scalar(sa.select(sa.func.count()).select_from(SourcingRequestChange).where(
+                SourcingRequestChange.request_id == req.id, SourcingRequestChange.to_status == RequestStatus.AWARDED))
+            key = f"sourcing-quote-{quote.id}" + (f"-{earlier}" if earlier > 1 else "")
+            group = OrderGroup(buyer_id=buyer.id, idempotency_key=key, created_at=now,
                                expires_at=now + timeout, subtotal_cents=subtotal, fee_cents=quote.freight_cents,
                                total_cents=subtotal + quote.freight_cents)
             db.session.add(group)
