@@ -45,7 +45,7 @@ def read_lines(shop, raw_lines) -> list[dict]:
     if not isinstance(raw_lines, list | tuple):
         raise SourcingError(_("请至少填写一行报价"), field="lines")
     rows = [row for row in raw_lines if isinstance(row, dict)
-            and any(str(v or "").strip() for k, v in row.items() if k != "tiers")]
+            and (any(str(v or "").strip() for k, v in row.items() if k != "tiers") or row.get("tiers"))]
     if not rows:
         raise SourcingError(_("请至少填写一行报价"), field="lines")
     if len(rows) > MAX_LINES:

@@ -19,9 +19,9 @@ pytestmark = pytest.mark.e2e
 
 TEXT = {
     "zh_CN": {"open": "报价中", "revised": "已修改", "awarded": "已成交", "board": "供求信息", "quote": "我要报价",
-              "paid": "已付款"},
+              "paid": "已付款", "tier": "≥ 3 吨 ¥11,500.00/吨（折合每公斤 ¥11.50）"},
     "en": {"open": "Taking quotes", "revised": "Revised", "awarded": "Awarded", "board": "Sourcing board",
-           "quote": "Quote", "paid": "Paid"},
+           "quote": "Quote", "paid": "Paid", "tier": "≥ 3 tonne: CN¥11,500.00 per tonne (CN¥11.50 per kg)"},
 }
 
 
@@ -70,7 +70,8 @@ def _click(page: Page, locator) -> None:
         locator.click()
 
 
-def _send_quote(page: Page, request_id: int, *, variant=None, name="", price: str, quantity: str) -> None:
+def _send_quote(page: Page, request_id: int, *, variant=None, name="", price: str, quantity: str,
+                tier: tuple[str, str] | None = None) -> None:
     page.goto(f"/merchant/sourcing/{request_id}/quote")
     if variant:
         page.locator("#line-1-variant").select_option(str(variant))
@@ -80,6 +81,10 @@ def _send_quote(page: Page, request_id: int, *, variant=None, name="", price: st
         page.locator("#line-1-unit").select_option("吨")
     page.fill("#line-1-quantity", quantity)
     page.fill("#line-1-unit_price", price)
+    if tier:  # an optional price tier, behind its disclosure
+        page.locator("#line-1-tiers summary").click()
+        page.fill("#line-1-tier-1-min", tier[0])
+        page.fill("#line-1-tier-1-price", tier[1])
     today = dt.date.today()
     page.fill("#delivery_date", (today + dt.timedelta(days=5)).isoformat())
     page.fill("#valid_until", (today + dt.timedelta(days=10)).isoformat())
@@ -127,7 +132,7 @@ def test_a_request_quoted_revised_compared_accepted_and_paid_by_transfer(live_se
     login(page, f"chili2-{locale}@example.com")
     page.goto(f"/sourcing/{request_id}")
     expect(page.locator("body")).not_to_contain_text("王厨师长")  # the buyer's name stays masked
-    _send_quote(page, request_id, name="朝天椒 精选", price="11800", quantity="5")
+    _send_quote(page, request_id, name="朝天椒 精选", price="11800", quantity="5", tier=("3", "11500"))
     logout(page)
 
     # the buyer compares (per kg: 11.00 and 11.80) and accepts the first shop's quote
@@ -138,6 +143,8 @@ def test_a_request_quoted_revised_compared_accepted_and_paid_by_transfer(live_se
     expect(table).to_contain_text("11.00")
     expect(table).to_contain_text("11.80")
     expect(table).to_contain_text(t["revised"])
+    expect(table.locator(".tier-list")).to_contain_text(t["tier"])  # the second shop's tier, per tonne and per kg
+    expect(table.locator(".tier-list")).to_contain_text("11.50")
     screenshot(page, f"sourcing-compare-{locale}")
     _click(page, page.locator("form.accept-form").first.locator("button[type=submit]"))
     expect(page).to_have_url(re.compile(r"/orders/\d+$"))

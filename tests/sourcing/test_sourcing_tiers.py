@@ -77,6 +77,15 @@ def test_six_tiers_are_too_many(post, veg_shop, send_quote):
         send_quote(req, shop, [{**TIERED, "quantity": "10", "tiers": tiers}])
 
 
+def test_tiers_on_an_otherwise_empty_line_are_not_dropped_silently(post, veg_shop, send_quote):
+    shop, _variant = veg_shop()
+    req = post()
+    with pytest.raises(SourcingError):
+        send_quote(req, shop, [TIERED, {"name": "", "unit": "", "quantity": "", "unit_price": "",
+                                        "tiers": [{"min_quantity": "3", "unit_price": "100"}]}])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Quote)) == 0
+
+
 def test_a_revision_keeps_the_tiers_in_its_snapshot(post, veg_shop, send_quote):
     shop, _variant = veg_shop()
     req = post()
@@ -143,7 +152,7 @@ def test_more_than_the_stock_is_refused_with_what_is_left(tiered):
 
 
 @pytest.mark.parametrize(("locale", "words"), [("zh_CN", ["≥ 3 吨", "折合每公斤", "接受数量"]),
-                                               ("en", ["≥ 3 t", "per kg", "Quantity to accept"])])
+                                               ("en", ["≥ 3 tonne: ", "per tonne", " (CN¥11.50 per kg)", "Quantity to accept"])])
 def test_the_comparison_shows_the_tiers_per_unit_and_per_kg(tiered, client, login, make_user, locale, words):
     req, quote, _variant, _address = tiered()
     req.buyer.locale = locale
@@ -153,6 +162,7 @@ def test_the_comparison_shows_the_tiers_per_unit_and_per_kg(tiered, client, logi
     for word in words:
         assert word in page, word
     assert "11,500.00" in page and "11.50" in page  # 11,500 a tonne is 11.50 a kg
+    assert "11,000.00" in page and "55,000.00" in page  # the quoted 5 吨 at the top tier
     assert f'name="qty-{quote.lines[0].id}"' in page and 'max="5"' in page
 
 
