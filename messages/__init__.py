@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from marketplace.domains import NavItem, add_panel, register
-    from messages import labels, notice_types, privacy
+    from messages import header, labels, notice_types, privacy
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
                  NavItem("messages.buyer_inbox", _l("我的消息"), menu="user", order=12),
                  NavItem("messages.shop_inbox", _l("客户消息"), menu="merchant", order=32)))
     privacy.register(app)
+    header.register(app)  # the header's messages link with the unread conversations
     notice_types.register(app)  # a new message in the notification centre
     from messages.figures import actions
 

@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from marketplace.accounts.models import User
 from marketplace.db import Base, utcnow
@@ -120,3 +120,11 @@ class ConversationReport(Base):
 
     conversation: Mapped[Conversation] = relationship()
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+
+
+# Not columns: the conversations with unread messages of the signed-in user as a buyer and as his
+# shop's owner or staff (at most messages.header.CAP each), loaded with him for the header's
+# messages link by the loader options messages.header registers (``user_load_options``), as the
+# notification bell's count is: no statement of their own on any page.
+User.unread_buyer_conversations = query_expression()
+User.unread_shop_conversations = query_expression()

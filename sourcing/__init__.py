@@ -28,7 +28,8 @@ def init_app(app: Flask) -> None:
 
     from marketplace.domains import NavItem, register
     from marketplace.jobs import register_job
-    from sourcing import conversations, notice_types, status, supply_conversations, supply_status
+    from orders.status import order_status_changed
+    from sourcing import conversations, lapse, notice_types, status, supply_conversations, supply_status
     from sourcing import search as board_search
 
     app.config.setdefault("SOURCING_MAX_OPEN_PER_BUYER", 10)  # drafts and open requests at once
@@ -57,3 +58,5 @@ def init_app(app: Flask) -> None:
     conversations.register(app)  # a buyer and a shop that quoted talk about the request
     supply_conversations.register(app)  # a buyer asks a shop about its supply post
     board_search.register(app)  # the board's keyword search (the "sourcing" index)
+    # an accepted quote's order that expires unpaid or is cancelled before payment gives the request back
+    order_status_changed.connect(lapse.on_order_status, app, weak=False)

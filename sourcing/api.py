@@ -33,6 +33,7 @@ from sourcing import requests as service
 from sourcing.models import Quote, RequestStatus, SourcingRequest, Visibility
 from sourcing.policy import may_see, user_shop
 from sourcing.status import quote_status_label, status_label
+from sourcing.tiers import tier_rows
 from sourcing.views.public import mask
 
 TAGS = ["sourcing"]
@@ -63,7 +64,8 @@ def quote_json(quote: Quote) -> dict:
             "freight_cents": quote.freight_cents, "total_cents": quote.total_cents, "message": quote.message,
             "lines": [{"id": ln.id, "variant_id": ln.variant_id, "name": ln.name, "unit": ln.unit,
                        "quantity": ln.quantity, "unit_price_cents": ln.unit_price_cents,
-                       "line_total_cents": ln.line_total_cents, "price_per_kg_cents": quotes.per_kg_cents(ln)}
+                       "line_total_cents": ln.line_total_cents, "price_per_kg_cents": quotes.per_kg_cents(ln),
+                       "tiers": tier_rows(ln)}
                       for ln in quote.lines],
             "order_id": quote.order_id, "updated_at": quote.updated_at.isoformat()}
 
@@ -194,6 +196,7 @@ def accept_quote_api(request_id: int):
     req = _own(request_id)
     data = parse_body(s.AcceptBodySchema)
     order = accept.accept_quote(req, current_user, data["quote_id"], line_ids=data["line_ids"],
+                                quantities={row["line_id"]: row["quantity"] for row in data["quantities"]},
                                 address_id=data["address_id"], note=data["note"])
     return {"order_id": order.id, "order_number": order.number, "total_cents": order.total_cents}, 201
 
@@ -238,7 +241,9 @@ def send_quote_api(shop_id: int, request_id: int):
         raise ApiError(404, "not_found", _("求购不存在"))
     data = parse_body(s.QuoteBodySchema)
     lines = [{"variant": line["variant_id"] or "", "name": line["name"], "unit": line["unit"],
-              "quantity": line["quantity"], "unit_price": money.format_plain(line["unit_price_cents"])}
+              "quantity": line["quantity"], "unit_price": money.format_plain(line["unit_price_cents"]),
+              "tiers": [{"min_quantity": t["min_quantity"], "unit_price": money.format_plain(t["unit_price_cents"])}
+                        for t in line["tiers"]]}
              for line in data.pop("lines")]
     existed = quotes.own_quote(req, shop) is not None
     quote = quotes.submit_quote(req, shop, current_user, _body(data), lines)

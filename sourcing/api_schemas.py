@@ -75,6 +75,12 @@ class RequestBodySchema(Schema):
     publish = fields.Boolean(load_default=True, metadata={"description": "false: keep it as a draft"})
 
 
+class QuoteTierSchema(Schema):
+    min_quantity = req(Int, metadata={"description": "From this many units on"})
+    unit_price_cents = req(Int)
+    price_per_kg_cents = opt(Int)
+
+
 class QuoteLineSchema(Schema):
     id = req(Int)
     variant_id = opt(Int)
@@ -84,6 +90,7 @@ class QuoteLineSchema(Schema):
     unit_price_cents = req(Int)
     line_total_cents = req(Int)
     price_per_kg_cents = opt(Int, metadata={"description": "Unit price per kg where the unit or weight converts"})
+    tiers = listing(QuoteTierSchema)
 
 
 class QuoteSchema(Schema):
@@ -114,12 +121,20 @@ class QuotesSchema(Schema):
     items = listing(QuoteSchema)
 
 
+class QuoteTierBodySchema(Schema):
+    min_quantity = Int(required=True, validate=validate.Range(min=2, max=10_000_000))
+    unit_price_cents = Int(required=True, validate=validate.Range(min=1, max=MAX_CENTS))
+
+
 class QuoteLineBodySchema(Schema):
     variant_id = Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
     name = fields.String(load_default="", validate=validate.Length(max=120))
     unit = fields.String(load_default="", validate=validate.Length(max=10))
     quantity = Int(required=True, validate=validate.Range(min=1, max=10_000_000))
-    unit_price_cents = Int(required=True, validate=validate.Range(min=1, max=MAX_CENTS))
+    unit_price_cents = Int(required=True, validate=validate.Range(min=1, max=MAX_CENTS),
+                           metadata={"description": "The unit price below the first tier"})
+    tiers = fields.List(fields.Nested(QuoteTierBodySchema), load_default=list, validate=validate.Length(max=5),
+                        metadata={"description": "Optional: ascending quantities, prices not rising"})
 
 
 class QuoteBodySchema(Schema):
@@ -130,10 +145,17 @@ class QuoteBodySchema(Schema):
     message = fields.String(load_default="", validate=validate.Length(max=1000))
 
 
+class AcceptQuantitySchema(Schema):
+    line_id = Int(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    quantity = Int(required=True, validate=validate.Range(min=1, max=10_000_000))
+
+
 class AcceptBodySchema(Schema):
     quote_id = Int(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     line_ids = fields.List(Int(validate=validate.Range(min=1, max=2**31 - 1)), load_default=list,
                            metadata={"description": "Accept these lines only (all when empty)"})
+    quantities = fields.List(fields.Nested(AcceptQuantitySchema), load_default=list, validate=validate.Length(max=20),
+                             metadata={"description": "Accept fewer units of these lines (the quoted quantity otherwise)"})
     address_id = Int(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     note = fields.String(load_default="", validate=validate.Length(max=300))
 

@@ -205,6 +205,9 @@ class QuoteLine(Base):
     line_total_cents: Mapped[int]
     #: Net grams of one unit when known (the variant's weight): per-kg prices where the unit is not a weight.
     weight_grams: Mapped[int | None]
+    #: Optional price tiers, ``[{"min_quantity": n, "unit_price_cents": c}, ...]`` ascending (sourcing.tiers):
+    #: unit_price_cents applies below the first; line_total_cents is the quoted quantity at its tier price.
+    tiers: Mapped[list | None] = mapped_column(sa.JSON)
 
 
 class QuoteRevision(Base):

@@ -12,7 +12,8 @@ from marketplace.notifications.registry import register_type, subject_from
 #: What each event says in a notification (sourcing.notify: who hears of which).
 EVENTS = {"new_request": _l("有新的求购可以报价"), "request_revised": _l("买家修改了求购"),
           "request_cancelled": _l("买家取消了求购"), "accepted": _l("您的报价已被采纳"),
-          "not_chosen": _l("买家选择了其他报价"), "new_quote": _l("收到新报价"), "quote_revised": _l("报价已修改")}
+          "not_chosen": _l("买家选择了其他报价"), "new_quote": _l("收到新报价"), "quote_revised": _l("报价已修改"),
+          "order_lapsed": _l("成交订单未付款已关闭，报价重新有效")}
 GROUP = _l("求购与报价")
 
 

@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from catalog.models import Product, ProductStatus, Variant
-from catalog.units import grams_per_unit, normalise_unit
+from catalog.units import normalise_unit
 from marketplace import money
 from marketplace.db import as_utc, atomic, utcnow
 from marketplace.extensions import db
@@ -22,6 +22,7 @@ from sourcing import parsing as p
 from sourcing.errors import SourcingError
 from sourcing.models import Quote, QuoteLine, QuoteRevision, RequestStatus, SourcingRequest
 from sourcing.status import REQUEST_MACHINE
+from sourcing.tiers import per_kg, price_at, read_tiers
 
 S = RequestStatus
 MAX_LINES = 20
@@ -39,10 +40,12 @@ def _variant(shop, raw) -> Variant:
 
 def read_lines(shop, raw_lines) -> list[dict]:
     """Price lines: ``{"variant": id, "quantity", "unit_price"}`` for one of the shop's own
-    variants, or ``{"name", "unit", "quantity", "unit_price"}`` for a free line."""
+    variants, or ``{"name", "unit", "quantity", "unit_price"}`` for a free line; either may carry
+    ``"tiers": [{"min_quantity", "unit_price"}]`` (sourcing.tiers)."""
     if not isinstance(raw_lines, list | tuple):
         raise SourcingError(_("请至少填写一行报价"), field="lines")
-    rows = [row for row in raw_lines if isinstance(row, dict) and any(str(v or "").strip() for v in row.values())]
+    rows = [row for row in raw_lines if isinstance(row, dict)
+            and (any(str(v or "").strip() for k, v in row.items() if k != "tiers") or row.get("tiers"))]
     if not rows:
         raise SourcingError(_("请至少填写一行报价"), field="lines")
     if len(rows) > MAX_LINES:
@@ -62,10 +65,12 @@ def read_lines(shop, raw_lines) -> list[dict]:
                 raise SourcingError(_("请选择计量单位"), field="lines")
             line = {"variant_id": None, "product_id": None, "unit": unit, "weight_grams": None,
                     "name": p.text(row.get("name"), 120, field="lines", required=_("请填写报价商品的名称"))}
-        total = money.multiply(price, quantity)
+        tiers = read_tiers(row.get("tiers"), base_price=price, quantity=quantity)
+        total = money.multiply(price_at({"unit_price_cents": price, "tiers": tiers}, quantity)[0], quantity)
         if total > money.MAX_CENTS:
             raise SourcingError(_("金额过大"), field="lines")
-        lines.append({**line, "quantity": quantity, "unit_price_cents": price, "line_total_cents": total})
+        lines.append({**line, "quantity": quantity, "unit_price_cents": price, "line_total_cents": total,
+                      "tiers": tiers or None})
     return lines
 
 
@@ -108,7 +113,8 @@ def quote_snapshot(quote: Quote) -> dict:
             "freight_cents": quote.freight_cents, "message": quote.message, "total_cents": quote.total_cents,
             "request_revision": quote.request_revision,
             "lines": [{"variant_id": ln.variant_id, "name": ln.name, "unit": ln.unit, "quantity": ln.quantity,
-                       "unit_price_cents": ln.unit_price_cents, "line_total_cents": ln.line_total_cents}
+                       "unit_price_cents": ln.unit_price_cents, "line_total_cents": ln.line_total_cents,
+                       "tiers": list(ln.tiers or [])}
                       for ln in quote.lines]}
 
 
@@ -156,7 +162,4 @@ def submit_quote(req: SourcingRequest, shop, user, data, raw_lines, *, uploads=(
 
 def per_kg_cents(line) -> int | None:
     """The line's unit price per kilogram, where its unit or its variant's weight converts."""
-    grams = grams_per_unit(line.unit, line.weight_grams)
-    if not grams:
-        return None
-    return (line.unit_price_cents * 1000 + grams // 2) // grams
+    return per_kg(line.unit_price_cents, line.unit, line.weight_grams)

@@ -41,6 +41,8 @@ REQUEST_MACHINE = StateMachine("sourcing_request", {
     S.OPEN: {S.AWARDED, S.CLOSED, S.EXPIRED, S.CANCELLED},
     S.CLOSED: {S.AWARDED, S.CANCELLED},
     S.EXPIRED: {S.AWARDED, S.CANCELLED},
+    # the order of the accepted quote expired unpaid or was cancelled before payment (sourcing.lapse)
+    S.AWARDED: {S.OPEN, S.CLOSED, S.EXPIRED},
 }, labels=STATUS_LABELS, history=SourcingRequestChange, history_key="request_id",
     stamps={S.OPEN: "opened_at", S.AWARDED: "ended_at", S.CANCELLED: "ended_at"})
 

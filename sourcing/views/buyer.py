@@ -25,6 +25,7 @@ from sourcing.models import AttachmentKind, Quote, SourcingAttachment, SourcingR
 from sourcing.policy import buyer_request_or_404, may_see, user_shop
 from sourcing.quotes import per_kg_cents
 from sourcing.status import VISIBILITY_LABELS
+from sourcing.tiers import tier_rows
 
 
 def _form_page(req: SourcingRequest | None, form, error=None, status: int = 200):
@@ -121,7 +122,7 @@ def quote_rows(req: SourcingRequest) -> list[Quote]:
 def compare(request_id: int):
     req = buyer_request_or_404(request_id, current_user)
     quotes = quote_rows(req)
-    return render_template("sourcing/compare.html", req=req, quotes=quotes, per_kg=per_kg_cents,
+    return render_template("sourcing/compare.html", req=req, quotes=quotes, per_kg=per_kg_cents, tier_rows=tier_rows,
                            addresses=addresses_of(current_user), refusal=accept.refusal)
 
 
@@ -131,8 +132,9 @@ def accept_quote(request_id: int):
     req = buyer_request_or_404(request_id, current_user)
     form = request.form
     try:
+        quantities = {key[4:]: value for key, value in form.items() if key.startswith("qty-")}
         order = accept.accept_quote(req, current_user, form.get("quote"), line_ids=form.getlist("line"),
-                                    address_id=form.get("address"), note=form.get("note", ""))
+                                    quantities=quantities, address_id=form.get("address"), note=form.get("note", ""))
     except (SourcingError, InvalidTransition) as exc:
         if getattr(exc, "status", 400) == 404:
             abort(404)

@@ -20,6 +20,7 @@ from sourcing.errors import SourcingError
 from sourcing.models import Quote, RequestStatus, SourcingRequest
 from sourcing.policy import visible_request_or_404
 from sourcing.status import QUOTING
+from sourcing.tiers import MAX_TIERS
 
 #: Empty price lines the form offers.
 FORM_LINES = 4
@@ -54,12 +55,16 @@ def _variants(shop) -> list[Variant]:
 
 
 def form_lines(form) -> list[dict]:
-    """The price lines of the HTML form (line-N-variant, -name, -unit, -quantity, -unit_price)."""
+    """The price lines of the HTML form (line-N-variant, -name, -unit, -quantity, -unit_price, and the
+    optional tiers line-N-tier-K-min / line-N-tier-K-price)."""
     lines = []
     for n in range(1, quotes.MAX_LINES + 1):
         row = {key: form.get(f"line-{n}-{key}", "") for key in ("variant", "name", "unit", "quantity", "unit_price")}
-        if any(str(v).strip() for v in row.values()):
-            lines.append(row)
+        tiers = [{"min_quantity": form.get(f"line-{n}-tier-{k}-min", ""),
+                  "unit_price": form.get(f"line-{n}-tier-{k}-price", "")} for k in range(1, MAX_TIERS + 1)]
+        tiers = [t for t in tiers if any(str(v).strip() for v in t.values())]
+        if any(str(v).strip() for v in row.values()) or tiers:
+            lines.append({**row, "tiers": tiers})
     return lines
 
 
@@ -90,7 +95,8 @@ def quote_form(request_id: int, shop):
     elif existing is None and not matching.may_quote(req, shop):
         refusal = _("这条求购不在您店铺的经营类目或配送范围内，不能报价")
     return render_template("sourcing/quote_form.html", req=req, existing=existing, form=form, error=error,
-                           refusal=refusal, variants=_variants(shop), units=unit_groups(), lines=FORM_LINES), status
+                           refusal=refusal, variants=_variants(shop), units=unit_groups(), lines=FORM_LINES,
+                           max_tiers=MAX_TIERS), status
 
 
 def _prefill(quote: Quote | None) -> dict:
@@ -102,6 +108,9 @@ def _prefill(quote: Quote | None) -> dict:
         values.update({f"line-{n}-variant": str(line.variant_id or ""), f"line-{n}-name": line.name if not line.variant_id else "",
                        f"line-{n}-unit": line.unit, f"line-{n}-quantity": str(line.quantity),
                        f"line-{n}-unit_price": f"{line.unit_price_cents / 100:.2f}"})
+        for k, tier in enumerate(line.tiers or [], start=1):
+            values.update({f"line-{n}-tier-{k}-min": str(tier["min_quantity"]),
+                           f"line-{n}-tier-{k}-price": f"{tier['unit_price_cents'] / 100:.2f}"})
     return values
 
 

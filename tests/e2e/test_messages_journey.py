@@ -1,8 +1,12 @@
 """Browser journey of messages, in Chinese on a desktop and in English at 390 px: a buyer opens a
 product, contacts the shop with a question and a photo; the merchant sees it unread in the shop's
-inbox and replies; the buyer sees the reply, and the unread count, in his own inbox."""
+inbox and replies; the buyer sees the reply, and the unread count, in his own inbox. The header's
+messages link shows the number of conversations with unread messages as one arrives, and none
+once it is read."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -16,11 +20,13 @@ pytestmark = pytest.mark.e2e
 TEXT = {
     "zh_CN": {"contact": "联系商家", "message": "消息", "images": "图片", "send": "发送", "my": "我的消息",
               "unread": "未读消息：1 条", "none": "没有未读消息", "report": "举报这个会话",
-              "fraud": "诈骗或要求平台外付款", "submit_report": "提交举报", "closed": "关闭会话", "resolve": "处理"},
+              "fraud": "诈骗或要求平台外付款", "submit_report": "提交举报", "closed": "关闭会话", "resolve": "处理",
+              "link_one": "站内消息：1 个会话有未读消息", "link_none": "站内消息：没有未读"},
     "en": {"contact": "Contact the shop", "message": "Message", "images": "Images", "send": "Send",
            "my": "My messages", "unread": "Unread messages: 1", "none": "No unread messages",
            "report": "Report this conversation", "fraud": "Fraud, or asked to pay outside the platform",
-           "submit_report": "Send report", "closed": "Conversation closed", "resolve": "Resolve"},
+           "submit_report": "Send report", "closed": "Conversation closed", "resolve": "Resolve",
+           "link_one": "Messages: 1 conversation with unread messages", "link_none": "Messages: nothing unread"},
 }
 
 
@@ -69,9 +75,15 @@ def test_a_question_with_a_photo_and_the_shops_reply(live_server, page: Page, tm
                            " return i && i.complete && i.naturalWidth > 0; }")
     logout(page)
 
-    # the merchant finds it unread in the shop's inbox and replies
+    # the merchant sees it on the header's messages link, finds it unread in the shop's inbox and replies
     login(page, f"stall-{locale}@example.com")
-    page.goto("/merchant/messages")
+    page.goto("/")
+    link = page.locator("#message-link")
+    expect(link).to_have_attribute("aria-label", t["link_one"])
+    expect(link.locator(".message-count")).to_have_text("1")
+    screenshot(page, f"messages-header-link-{locale}", width=width, height=300)
+    _click(page, link)
+    expect(page).to_have_url(re.compile(r"/merchant/messages$"))
     expect(page.locator(".inbox-unread")).to_have_text(t["unread"])
     expect(page.locator(".inbox-row").first).to_contain_text("王芳")
     screenshot(page, f"messages-shop-inbox-{locale}", width=width, height=900)
@@ -86,6 +98,8 @@ def test_a_question_with_a_photo_and_the_shops_reply(live_server, page: Page, tm
     # the buyer sees the reply: one unread in his inbox (from the account menu), then none
     login(page, f"chef-{locale}@example.com")
     page.goto("/")
+    expect(page.locator("#message-link")).to_have_attribute("aria-label", t["link_one"])
+    expect(page.locator("#message-link .message-count")).to_have_text("1")
     open_menu(page)
     _click(page, page.get_by_role("link", name=t["my"]))
     expect(page.locator(".inbox-unread")).to_have_text(t["unread"])
@@ -97,6 +111,8 @@ def test_a_question_with_a_photo_and_the_shops_reply(live_server, page: Page, tm
     _clean(page)
     page.goto("/messages")
     expect(page.locator(".inbox-unread")).to_have_text(t["none"])
+    expect(page.locator("#message-link")).to_have_attribute("aria-label", t["link_none"])
+    expect(page.locator("#message-link .message-count")).to_have_count(0)  # read: no number, never a raw 0
 
     # he reports it; the admin then reads it and closes it
     _click(page, page.locator(".inbox-link").first)
