@@ -3,8 +3,6 @@ notifications (own ones only, bad input refused)."""
 
 from __future__ import annotations
 
-import threading
-
 import sqlalchemy as sa
 
 from marketplace.extensions import db
@@ -13,6 +11,7 @@ from marketplace.notifications import prefs
 from marketplace.notifications.digest import send_digests
 from marketplace.notifications.dispatch import post
 from marketplace.notifications.models import Notification, NotificationDigest
+from tests.at_once import at_once
 
 
 def _digest_user(make_user, n: int = 3):
@@ -54,23 +53,7 @@ def test_read_notifications_are_not_digested(app, make_user):
 
 def test_two_processes_running_the_digest_at_once_send_one(app, make_user):
     users = [_digest_user(make_user) for _ in range(3)]
-    barrier, results = threading.Barrier(2), []
-
-    def run():
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results.append(send_digests("2026-12-06"))
-            except Exception as exc:  # noqa: BLE001 - SQLite's busy database: that run sent nothing
-                results.append(type(exc).__name__)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    results = at_once(app, lambda _prepared: send_digests("2026-12-06"))
     db.session.expire_all()
     for user in users:
         assert len(_digests(user)) == 1, results

@@ -7,7 +7,6 @@ keeps its request awarded."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +19,7 @@ from orders.models import Order, OrderStatus
 from orders.status import order_status_changed, set_status
 from sourcing import accept, lapse
 from sourcing.models import Quote, QuoteStatus, RequestStatus, SourcingRequest, SourcingRequestChange
+from tests.at_once import at_once
 from tests.orders.conftest import place, placed_order, user_cart  # noqa: F401  (shared fixtures)
 
 
@@ -150,25 +150,12 @@ def test_the_signal_firing_twice_reopens_once(awarded, app):
 def test_two_workers_at_once_reopen_once(app, awarded):
     req, _win, _lose, order, _variant = awarded()
     ids = (req.id, order.id)
-    barrier, results = threading.Barrier(2), []
 
-    def run():
-        with app.app_context():
-            try:
-                found = db.session.get(Order, ids[1])
-                barrier.wait(timeout=30)
-                with atomic():
-                    results.append("ok" if lapse.reopen_for(found, expired=True) is not None else "none")
-            except Exception as exc:  # noqa: BLE001 - SQLite's busy database: nothing saved then
-                results.append(type(exc).__name__)
-            finally:
-                db.session.remove()
+    def reopen(found):
+        with atomic():
+            return "ok" if lapse.reopen_for(found, expired=True) is not None else "none"
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    results = at_once(app, reopen, prepare=lambda: db.session.get(Order, ids[1]))
     db.session.remove()
     assert results.count("ok") == 1, results
     req = db.session.get(SourcingRequest, ids[0])
