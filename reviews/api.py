@@ -59,14 +59,15 @@ def product_reviews_api(product_id: int):
     return _listing("product", product_id)
 
 
-@api_bp.get("/shops/<int:shop_id>/reviews")
-@api_doc("An approved shop's visible reviews, newest first, with its averages", tags=TAGS,
+@api_bp.get("/shops/<slug>/reviews")
+@api_doc("An approved shop's visible reviews, newest first, with its averages (public: the shop by its "
+         "slug, as GET /shops/{slug}; /shops/{shop_id}/... are the shop's own staff's)", tags=TAGS,
          query=ReviewQuerySchema, responses={200: ReviewListSchema})
-def shop_reviews_api(shop_id: int):
-    shop = db.session.get(Shop, shop_id)
-    if shop is None or shop.status != ShopStatus.APPROVED:
+def shop_reviews_api(slug: str):
+    shop = db.session.scalar(sa.select(Shop).where(Shop.slug == slug, Shop.status == ShopStatus.APPROVED))
+    if shop is None:
         raise ApiError(404, "not_found", _("店铺不存在"))
-    return _listing("shop", shop_id)
+    return _listing("shop", shop.id)
 
 
 @api_bp.post("/orders/<int:order_id>/lines/<int:line_id>/review")

@@ -141,8 +141,9 @@ def test_the_api_posts_a_review_once_and_reads_them(delivered, client, token_for
     assert second.status_code == 409 and second.get_json()["error"]["code"] == "already_reviewed"
     listing = client.get(f"/api/v1/products/{line.product_id}/reviews").get_json()
     assert listing["total"] == 1 and listing["totals"]["overall"] == 4.0 and listing["items"][0]["text"] == "好"
-    shop = client.get(f"/api/v1/shops/{order.shop_id}/reviews").get_json()
+    shop = client.get(f"/api/v1/shops/{order.shop.slug}/reviews").get_json()
     assert shop["totals"]["count"] == 1 and shop["totals"]["delivery"] == 3.0
+    assert client.get("/api/v1/shops/no-such-shop/reviews").status_code == 404
     assert client.get("/api/v1/products/999999/reviews").status_code == 404
 
 
