@@ -23,6 +23,7 @@ from sourcing import parsing as p
 from sourcing import requests as request_service
 from sourcing.errors import SourcingError
 from sourcing.models import SourcingRequest, Visibility
+from sourcing.status import EDITABLE as EDITABLE_REQUESTS
 from sourcing.supply_models import SupplyPhoto, SupplyPost, SupplyPostChange, SupplyStatus
 from sourcing.supply_status import EDITABLE, SUPPLY_MACHINE
 
@@ -226,6 +227,13 @@ def reserve(post: SupplyPost, buyer, data, *, region_values=None) -> SourcingReq
         raise SourcingError(_("这条供应已停止，不能预订"), status=409, code="not_open")
     if is_member(buyer, post.shop_id):
         raise SourcingError(_("不能预订自己店铺的供应"), status=409, code="own_shop")
+    # one open reservation per buyer and post: a double submit (or two tabs) makes one request; the
+    # post's row lock orders two at once (SQLite serialises the writes itself)
+    db.session.execute(sa.select(SupplyPost.id).where(SupplyPost.id == post.id).with_for_update())
+    if db.session.scalar(sa.select(SourcingRequest.id).where(
+            SourcingRequest.supply_post_id == post.id, SourcingRequest.buyer_id == buyer.id,
+            SourcingRequest.status.in_(EDITABLE_REQUESTS))) is not None:
+        raise SourcingError(_("您已预订过这条供应，请在“我的求购”中查看或修改"), status=409, code="already_reserved")
     quantity = p.whole(data.get("quantity"), field="quantity")
     if quantity > post.quantity:
         raise SourcingError(_("最多可预订 %(n)d %(unit)s", n=post.quantity, unit=unit_name(post.unit)),

@@ -226,6 +226,9 @@ def test_a_buyer_reserves_a_quantity_only_that_shop_sees_it(pear_shop, post_supp
         post.id, Visibility.INVITED, 20, "吨", "宁陵酥梨", post.category_id, buyer.id)
     assert [i.shop_id for i in db.session.scalars(sa.select(SourcingInvite))] == [shop.id]
     assert f"/sourcing/supply/{post.id}" in client.get(f"/sourcing/{req.id}").get_data(as_text=True)
+    again = client.post(f"/sourcing/supply/{post.id}/reserve", data={**form, "quantity": "20"})  # a double submit
+    assert again.status_code == 409 and "您已预订过这条供应" in again.get_data(as_text=True)
+    assert _count(SourcingRequest) == 1
     owner = shop.members[0].user
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
                              .where(Notification.user_id == owner.id)) == 1
