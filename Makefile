@@ -35,13 +35,13 @@ run: seed
 # ruff (style, imports, complexity), then pylint's duplicate-code check only (settings in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/pylint marketplace messages search catalog orders payments aftersales reviews sourcing prices investment bench tests
+	$(BIN)/pylint marketplace messages search catalog orders payments aftersales reviews licences trace sourcing prices investment bench tests
 
 # Two pytest-xdist workers (TEST_WORKERS=0: one process, no workers), each with its own database (tests/conftest.py);
 # a test file stays on one worker, so a module's big fixture is built once. With TEST_DATABASE_URL the
 # browser journeys and the API fuzzing run once, on PostgreSQL; without it everything runs on SQLite.
 TEST_WORKERS ?= 2
-PYTEST = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+PYTEST = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=20
 
 test: install translations lint
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \

@@ -28,7 +28,6 @@ from aftersales.models import (
 )
 from aftersales.notify import tell
 from aftersales.status import AFTER_SALE_MACHINE, OPEN, reason_label
-from catalog.services.stock import release_many
 from catalog.units import unit_name
 from marketplace import money
 from marketplace.admin.services import record_audit
@@ -36,6 +35,7 @@ from marketplace.db import as_utc, atomic, utcnow
 from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from marketplace.text import strip_controls
+from orders import line_stock
 from orders.models import Order, OrderStatus
 from orders.terms_models import ShopTerms
 from payments import credit, refunds
@@ -242,14 +242,9 @@ def _credit(request: AfterSale, order: Order, actor, amount: int, lines: dict[in
         raise AfterSaleError(_("退款金额不能超过 %(max)s", max=money.format_cents(credit.open_charge_cents(order))),
                              field="amount")
     request.credited_cents = amount
-    if restock:
-        by_line = {line.id: line.variant_id for line in order.lines}
-        quantities: dict[int, int] = {}
-        for line_id, qty in lines.items():
-            if by_line.get(line_id) is not None:
-                quantities[by_line[line_id]] = quantities.get(by_line[line_id], 0) + qty
-        release_many(quantities, kind="refund", order_ids=dict.fromkeys(quantities, order.id),
-                     actor_id=getattr(actor, "id", None), reason=_("售后 %(reason)s", reason=reason_label(request.reason)))
+    if restock:  # by order line (orders.line_stock): trace puts handed-over units back into their batch
+        line_stock.put_back(order, lines, kind="refund", actor_id=getattr(actor, "id", None),
+                            reason=_("售后 %(reason)s", reason=reason_label(request.reason)))
         request.credit_restocked = True
 
 

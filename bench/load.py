@@ -17,6 +17,14 @@ The server runs with production's whole-page cache for anonymous visitors (marke
 ``--page-cache-seconds 0`` measures every page rendered: what a cache miss costs (a product in
 the long tail, a search nobody made in the last 30 s).
 
+Scenarios (``--scenario``, bench/scenarios.py): ``tail`` (the default) rotates at random over what
+buyers meet: 5,000 products of the whole catalogue, every category at pages from the first to the
+last (deep pages, 100 and beyond, reported apart), 500 different searches, 1,000 shops. ``hot`` is
+the first benchmark's small set (50 products, 3 category pages, 8 searches), which the page cache
+holds whole: a labelled best case, not what a buyer meets. ``--signed-in`` sends every page request
+with a bench buyer's session cookie, so every page is rendered (restaurants and shops order signed
+in). Each figure is printed with the page cache's hit rate during its runs.
+
 Bounded: wrk runs are timed, the checkout stops after --duration seconds or --max-orders, the
 server listens on 127.0.0.1 only and is stopped at the end. Requires wrk (apt-get install wrk).
 """
@@ -31,7 +39,6 @@ import secrets
 import sys
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,16 +57,10 @@ from bench.wrk import lua_cart, lua_get, profile_summary, sweep  # noqa: E402
 SEARCHES = ["苹果", "辣椒", "pingguo", "面粉", "柘城 辣椒", "铝锭", "lj", "葡萄酒"]
 
 
-def pages(info: dict) -> list[tuple[str, list[str]]]:
-    q = urllib.parse.quote
-    return [
-        ("hello (ceiling)", ["/bench/hello"]),
-        ("home", ["/"]),
-        ("category", [f"/c/{info['category_code']}", f"/c/{info['parent_category_code']}", f"/c/{info['category_code']}?page=3"]),
-        ("search", [f"/search?q={q(s)}" for s in SEARCHES]),
-        ("product", [f"/p/{pid}" for pid in info["product_ids"][:50]]),
-        ("shop", [f"/shops/bench-shop-{k}" for k in range(1, 21)]),
-    ]
+def pages(info: dict, scenario: str = "hot") -> list[tuple[str, list[str]]]:
+    from bench.scenarios import pages as scenario_pages
+
+    return scenario_pages(info, scenario)
 
 
 def checkout_run(port: int, variants: list[int], tokens: range, threads: int, duration: float,
@@ -130,7 +131,7 @@ def checkout_run(port: int, variants: list[int], tokens: range, threads: int, du
 
 # --- SQL statements per request (in-process) --------------------------------------------------
 
-def sql_counts(env: dict, info: dict) -> dict[str, tuple[int, int]]:
+def sql_counts(env: dict, site: list[tuple[str, list[str]]], info: dict) -> dict[str, tuple[int, int]]:
     """(cold, warm) statements per request for one URL of each page, through the test client."""
     from sqlalchemy import event
 
@@ -155,7 +156,7 @@ def sql_counts(env: dict, info: dict) -> dict[str, tuple[int, int]]:
     event.listen(engine, "before_cursor_execute", count)
     client = app.test_client()
     try:
-        for label, urls in pages(info):
+        for label, urls in site:
             seen = []
             for _ in range(2):
                 statements[0] = 0
@@ -177,10 +178,15 @@ def sql_counts(env: dict, info: dict) -> dict[str, tuple[int, int]]:
     return counts
 
 
-def warm(port: int, info: dict) -> None:
+def _hit_rate(result: dict) -> str:
+    """The share of a page's requests answered from the page cache during its runs."""
+    return f"{result.get('cache_hits', 0) / result['requests']:.0%}" if result.get("requests") else "-"
+
+
+def warm(port: int, site: list[tuple[str, list[str]]]) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for _ in range(6):  # both workers: searcher, jieba, templates, caches
-        for _label, urls in pages(info):
+        for _label, urls in site:
             for url in urls[:3]:
                 conn.request("GET", url)
                 conn.getresponse().read()
@@ -220,6 +226,11 @@ def main() -> None:
     parser.add_argument("--page-cache-seconds", type=int, default=30,
                         help="MARKETPLACE_PAGE_CACHE_SECONDS for the server (default 30, production's default; "
                              "0 renders every page, the cost of a cache miss)")
+    parser.add_argument("--scenario", choices=("tail", "hot"), default="tail",
+                        help="tail: 5,000 products, all categories to their last page, 500 searches, at random "
+                             "(default); hot: the small set the page cache holds whole")
+    parser.add_argument("--signed-in", action="store_true",
+                        help="every page request carries a bench buyer's session cookie: every page is rendered")
     parser.add_argument("--settle", type=float, default=8.0,
                         help="seconds to wait after start (each worker's search warm-up, ~2.5 s CPU at 100k)")
     args = parser.parse_args()
@@ -235,30 +246,41 @@ def main() -> None:
         env["REDIS_URL"] = args.redis
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    site = pages(info, args.scenario)
+    cookies = None
+    if args.signed_in:
+        from bench.scenarios import signed_in_cookies
+
+        cookies = signed_in_cookies(info, env["SECRET_KEY"])
     print(f"{os.cpu_count()} cores; {info['products']} products, {info['shops']} shops, {info['orders']} orders; "
           f"database {info['database_url'].split('@')[-1]}; cache {'Redis' if args.redis else 'in-process'}; "
           f"page cache {f'{args.page_cache_seconds} s' if args.page_cache_seconds else 'off'}; "
-          f"gunicorn {args.workers} workers; wrk {args.duration}s per run at {levels} connections")
+          f"gunicorn {args.workers} workers; wrk {args.duration}s per run at {levels} connections; "
+          f"scenario {args.scenario}{' (signed in)' if args.signed_in else ''}: "
+          + ", ".join(f"{label} {len(urls)} URLs" for label, urls in site) + f"; load average {os.getloadavg()[0]:.1f}")
     proc = start_server(env, port, args.workers)
     results: dict[str, dict] = {}
     sampler = MemorySampler(proc.pid)
     sampler.start()
     try:
         time.sleep(args.settle)
-        warm(port, info)
+        warm(port, site)
         only = {x.strip() for x in args.only.split(",") if x.strip()}
-        for label, urls in pages(info):
+        for label, urls in site:
             if only and label.split(" ")[0] not in only:
                 continue
             prof = None
             if args.profile:
                 prof = (worker_pids(proc.pid)[0], os.path.join(args.data_dir, f"py-spy-{label.split(' ')[0]}.txt"))
-            results[label] = sweep(base, lua_get(urls), levels, args.duration, prof)
+            page_cookies = cookies if cookies and not label.startswith("hello") else None
+            results[label] = sweep(base, lua_get(urls, page_cookies, shuffle=args.scenario == "tail"), levels,
+                                   args.duration, prof)
             if prof and os.path.exists(prof[1]):
                 results[label]["profile"] = profile_summary(Path(prof[1]).read_text())
             r = results[label]
             print(f"  {label:<16} peak {r['peak']['rps']:8.1f} req/s at {r['peak']['connections']:>2} conn  "
-                  f"p99@80% {r['at80']['p99']:7.1f} ms  errors {r['errors']}", flush=True)
+                  f"p99@80% {r['at80']['p99']:7.1f} ms  page cache hits {_hit_rate(r)}  errors {r['errors']}",
+                  flush=True)
         buyers = info["buyers"]
         half = max(1, buyers // 2)
         if not only or "cart" in only:
@@ -278,22 +300,25 @@ def main() -> None:
     finally:
         stop_server(proc)
 
-    sql = {} if args.no_sql else sql_counts(env, info)
+    sql = {} if args.no_sql else sql_counts(env, site, info)
     hello = results.get("hello (ceiling)", {}).get("peak", {}).get("rps")
     print()
     # SQL/request is counted with the page cache off (what a page costs when it is rendered); a hit runs none.
-    print("| page | peak req/s | × hello | p50 ms | p99 ms | p99 ms at 80% of peak (conn) | errors | SQL/request (rendered) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| page | URLs | peak req/s | × hello | p50 ms | p99 ms | p99 ms at 80% of peak (conn) | page cache hits | errors "
+          "| SQL/request (rendered) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    urls_of = dict(site)
     for label, r in results.items():
         ratio = f"{r['peak']['rps'] / hello:.0%}" if hello else "-"
         cold, warm_ = sql.get(label, (None, None))
         sql_cell = "-" if cold is None else (f"{warm_}" if cold == warm_ else f"{warm_} ({cold} cold)")
-        print(f"| {label} | {r['peak']['rps']:.0f} | {ratio} | {r['peak']['p50']:.1f} | {r['peak']['p99']:.1f} | "
-              f"{r['at80']['p99']:.1f} ({r['at80']['connections']}) | {r['errors']} of {r['requests']} | {sql_cell} |")
+        print(f"| {label} | {len(urls_of.get(label, ()))} | {r['peak']['rps']:.0f} | {ratio} | {r['peak']['p50']:.1f} | "
+              f"{r['peak']['p99']:.1f} | {r['at80']['p99']:.1f} ({r['at80']['connections']}) | {_hit_rate(r)} | "
+              f"{r['errors']} of {r['requests']} | {sql_cell} |")
     if checkout:
         cold, _w = sql.get("place order", (None, None))
-        print(f"| place order (HTTP, {args.checkout_threads} threads) | {checkout['orders_per_s']:.1f} orders/s | - | "
-              f"{checkout['p50']:.1f} | {checkout['p99']:.1f} | - | {checkout['errors']} (+{checkout['out_of_stock']} "
+        print(f"| place order (HTTP, {args.checkout_threads} threads) | - | {checkout['orders_per_s']:.1f} orders/s | - | "
+              f"{checkout['p50']:.1f} | {checkout['p99']:.1f} | - | - | {checkout['errors']} (+{checkout['out_of_stock']} "
               f"out of stock) | {cold if cold is not None else '-'} |")
     print()
     for label, r in results.items():

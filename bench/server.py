@@ -23,6 +23,8 @@ def free_port() -> int:
 
 def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
     gunicorn = shutil.which("gunicorn", path=str(ROOT / ".venv" / "bin")) or "gunicorn"
+    # production answers only its public host: here, the loopback address wrk and the scripts call
+    env = {"MARKETPLACE_PUBLIC_BASE_URL": "https://127.0.0.1", **env}
     proc = subprocess.Popen([gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "marketplace:create_app()"],
                             cwd=ROOT, env={**os.environ, **env, "WEB_CONCURRENCY": str(workers),
                                            "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_MAX_REQUESTS": "0"},

@@ -13,14 +13,46 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def lua_get(paths: list[str]) -> str:
+def lua_get(paths: list[str], cookies: list[str] | None = None, shuffle: bool = False) -> str:
+    """GET the paths in turn (``shuffle``: one at random per request, so the runs at several
+    connection counts do not replay the same sequence into the page cache), each with one of
+    ``cookies`` if given; counts the page cache's hits and misses (its X-Page-Cache header) and
+    prints them at the end (``PAGE-CACHE hits misses``)."""
     items = ",".join(json.dumps(p) for p in paths)
+    jar = ",".join(json.dumps(c) for c in cookies or [])
+    pick = "paths[math.random(#paths)]" if shuffle else "paths[(i % #paths) + 1]"
     return f"""
 local paths = {{{items}}}
+local cookies = {{{jar}}}
 local i = 0
+local threads = {{}}
+setup = function(thread)
+  table.insert(threads, thread)
+end
+init = function(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+  hits = 0
+  misses = 0
+end
 request = function()
   i = i + 1
-  return wrk.format("GET", paths[(i % #paths) + 1])
+  local path = {pick}
+  if #cookies > 0 then
+    return wrk.format("GET", path, {{["Cookie"] = cookies[(i % #cookies) + 1]}})
+  end
+  return wrk.format("GET", path)
+end
+response = function(status, headers, body)
+  local state = headers["X-Page-Cache"]
+  if state == "hit" then hits = hits + 1 elseif state == "miss" then misses = misses + 1 end
+end
+done = function(summary, latency, requests)
+  local h, m = 0, 0
+  for _, thread in ipairs(threads) do
+    h = h + (thread:get("hits") or 0)
+    m = m + (thread:get("misses") or 0)
+  end
+  io.write(string.format("PAGE-CACHE %d %d\\n", h, m))
 end
 """
 
@@ -72,9 +104,11 @@ def run_wrk(base: str, script: str, connections: int, duration: int, threads: in
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     total = re.search(r"(\d+) requests in", out)
+    cache = re.search(r"PAGE-CACHE (\d+) (\d+)", out)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
     return {"rps": rps, "p50": _ms(lat.get("50", "nan")), "p99": _ms(lat.get("99", "nan")), "errors": errors,
-            "requests": int(total.group(1)) if total else 0, "connections": connections}
+            "requests": int(total.group(1)) if total else 0, "connections": connections,
+            "cache_hits": int(cache.group(1)) if cache else 0, "cache_misses": int(cache.group(2)) if cache else 0}
 
 
 def profile_summary(raw: str, top: int = 12) -> list[tuple[float, str]]:
@@ -89,7 +123,7 @@ def profile_summary(raw: str, top: int = 12) -> list[tuple[float, str]]:
         for frame in set(stack.split(";")):
             inclusive[frame] = inclusive.get(frame, 0) + n
     interesting = [(n / total, f) for f, n in inclusive.items()
-                   if total and ("/work/main/" in f or "psycopg" in f or "babel" in f or "jinja2" in f)
+                   if total and (f"{ROOT}/" in f or "psycopg" in f or "babel" in f or "jinja2" in f)
                    and "bench/" not in f]
     return sorted(interesting, reverse=True)[:top]
 
@@ -116,7 +150,7 @@ def sweep(base: str, script: str, levels: list[int], duration: int, profile: tup
     peak = max(runs, key=lambda r: r["rps"])
     at80 = next(r for r in runs if r["rps"] >= 0.8 * peak["rps"])
     return {"peak": peak, "at80": at80, "runs": runs, "errors": sum(r["errors"] for r in runs),
-            "requests": sum(r["requests"] for r in runs)}
+            "requests": sum(r["requests"] for r in runs), "cache_hits": sum(r["cache_hits"] for r in runs)}
 
 
 # --- the checkout through HTTP ----------------------------------------------------------------

@@ -10,6 +10,9 @@ bp = Blueprint("catalog", __name__)
 DEFAULTS = {
     #: Listing reports a visitor (by IP) may send.
     "CATALOG_REPORT_RATELIMIT": "5 per minute;30 per day",
+    #: The home page's blocks are chosen again at most once in this many seconds after catalogue
+    #: changes (a burst starts the job once; see catalog.home_cache). 0: after every change.
+    "HOME_REFRESH_SECONDS": 10,
 }
 
 
@@ -26,8 +29,16 @@ def _shop_products(shop) -> dict:
     from catalog import queries
 
     sort = request.args.get("sort", "newest")
-    return {"shop_products": queries.paginate(queries.sorted_by(queries.of_shop(shop), sort)),
+    sort = sort if sort in queries.SORT_KEYS else "newest"
+    return {"shop_products": queries.listing_page(queries.of_shop(shop), sort, count_key=f"shop:{shop.id}",
+                                                  rows=queries.shop_rows()),
             "shop_products_sort": sort}
+
+
+def _region_blocks(view) -> list:
+    from catalog.region_blocks import region_blocks
+
+    return region_blocks(view)
 
 
 def init_app(app: Flask) -> None:
@@ -48,10 +59,22 @@ def init_app(app: Flask) -> None:
     from catalog import notice_types
 
     notice_types.register(app)  # moderation notices in the notification centre
+    from catalog import import_runs
+
+    import_runs.register(app)  # a confirmed CSV import runs as a job
     unit_table.install()
 
+    from datetime import timedelta
+
+    from marketplace.jobs import register_job
+
+    # the home page's choice, made ahead of time after catalogue changes; every minute a no-op
+    # unless a change inside the debounce window is still waiting
+    register_job(app, home_cache.JOB, home_cache.refresh, every=timedelta(minutes=1), retries=1)
+    home_cache.install()
     add_blocks(app, "home", _home_blocks)
     add_blocks(app, "shop", _shop_products)
+    add_blocks(app, "region", _region_blocks)  # a region page's producers and products
     add_panel(app, "merchant_dashboard", figures.panels)  # variants running out of stock
     register(app, "catalog", blueprint=bp,
              routes=("views.public", "views.merchant", "views.admin", "views.moderation", "views.reports",
@@ -68,7 +91,10 @@ def init_app(app: Flask) -> None:
     def product_srcset(prefix: str | None) -> str:
         if not prefix:
             return ""
-        return ", ".join(f"{media_url(f'{prefix}-{s}.webp')} {s}w" for s in (320, 800, 1600))
+        urls = {s: media_url(f"{prefix}-{s}.webp") for s in (320, 800, 1600)}
+        if len(set(urls.values())) == 1:  # the sizes are still being made: the original alone
+            return ""
+        return ", ".join(f"{url} {s}w" for s, url in urls.items())
 
     def certification_label(code: str) -> str:
         return certification_labels().get(code, code)

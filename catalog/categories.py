@@ -98,7 +98,7 @@ def find_category(text: str) -> Category | None:
 def snapshot(cat: Category) -> dict:
     return {"code": cat.code, "name": cat.name, "name_en": cat.name_en, "path": cat.path,
             "parent_id": cat.parent_id, "sort_order": cat.sort_order, "active": cat.active,
-            "requires_approval": cat.requires_approval}
+            "requires_approval": cat.requires_approval, "requires_certificate": cat.requires_certificate}
 
 
 def _repath(cat: Category) -> None:

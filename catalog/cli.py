@@ -49,14 +49,14 @@ def load_units_command(path: str | None) -> None:
 @click.option("--images", "zip_path", type=click.Path(exists=True, dir_okay=False),
               help="A zip with the photos named in the CSV's images column.")
 def import_command(csv_file: str, slug: str, dry_run: bool, zip_path: str | None) -> None:
-    """Import CSV_FILE into a shop's catalogue: all rows or none; re-importing updates."""
+    """Import CSV_FILE (a CSV or an .xlsx workbook) into a shop's catalogue: all rows or none; re-importing updates."""
     from catalog.csv_io import CsvFileError, import_csv
 
     shop = _shop(slug)
     data = Path(csv_file).read_bytes()
     zip_data = Path(zip_path).read_bytes() if zip_path else None
     try:
-        preview = import_csv(shop, None, data, zip_data=zip_data, dry_run=True)
+        preview = import_csv(shop, None, data, zip_data=zip_data, dry_run=True, filename=csv_file)
     except CsvFileError as exc:
         raise click.ClickException(f"{csv_file}: {exc}") from None
     if not preview.ok:

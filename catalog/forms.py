@@ -51,7 +51,8 @@ class PhotoForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    csv_file = FileField(_l("CSV 文件"), description=_l("UTF-8 或 GBK 编码（Excel 直接另存的 CSV 也可以）"))
+    csv_file = FileField(_l("CSV 或 Excel 文件"), render_kw={"accept": ".csv,.xlsx"},
+                         description=_l("CSV（UTF-8 或 GBK 编码）或 Excel 工作簿（.xlsx，只读第一个工作表）"))
     images = FileField(_l("图片压缩包（zip，可选）"), description=_l("CSV 的 images 列填写压缩包里的文件名"))
 
 

@@ -10,7 +10,7 @@ from catalog.models import Product, ProductImage
 from catalog.services import CatalogError, refresh_product
 from marketplace.db import atomic
 from marketplace.extensions import db
-from marketplace.media import MediaError, get_storage, ingest_image
+from marketplace.media import MediaError, discard, ingest_image
 from marketplace.shops.policy import ensure_not_suspended
 
 SIZES = (320, 800, 1600)
@@ -91,7 +91,5 @@ def delete_image(product: Product, image: ProductImage, actor=None) -> Product:
     still_used = db.session.scalar(sa.select(sa.func.count()).select_from(ProductImage)
                                    .where(ProductImage.digest == digest))
     if not still_used:
-        storage = get_storage()
-        for key in keys:
-            storage.delete(key)
+        discard(keys)  # every size and the original
     return product

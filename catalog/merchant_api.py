@@ -62,7 +62,9 @@ def product_json(p: Product) -> dict:
         "id": p.id, "code": p.code, "title": p.title, "subtitle": p.subtitle, "description": p.description,
         "status": ProductStatus(p.status).value,
         "status_label": str(STATUS_LABELS[ProductStatus(p.status)]),
-        "moderation_reason": p.moderation_note if p.status in (ProductStatus.BLOCKED, ProductStatus.REJECTED) else None,
+        # the platform's reason: a block, a rejection, or a withdrawal (hidden: no longer qualifies)
+        "moderation_reason": p.moderation_note if p.status in (ProductStatus.BLOCKED, ProductStatus.REJECTED,
+                                                                ProductStatus.HIDDEN) else None,
         "category": {"code": p.category.code, "name": p.category.localized_name(locale), "path": p.category.path},
         "origin": {"code": p.origin.code, "name": p.origin.localized_name(locale)} if p.origin else None,
         "attributes": [{"name": k, "value": v} for k, v in p.attributes],

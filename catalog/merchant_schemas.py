@@ -134,7 +134,7 @@ class MerchantProductSchema(Schema):
                        "rejected (by the platform; publish again to resubmit), blocked (hidden by the platform: "
                        "only the platform restores it)"})
     status_label = req(fields.String, metadata={"description": "The status in words, in the request's language"})
-    moderation_reason = opt(fields.String, metadata={"description": "The platform's reason when rejected or blocked"})
+    moderation_reason = opt(fields.String, metadata={"description": "The platform's reason when rejected or blocked, or why a hidden product was taken off sale (its category's rules refuse it now)"})
     category = nested(CategoryRefSchema)
     origin = fields.Nested(CodeNameSchema, required=True, allow_none=True)
     attributes = listing(AttributeSchema)

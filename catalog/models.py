@@ -33,6 +33,9 @@ class Category(Base):
     active: Mapped[bool] = mapped_column(default=True)
     #: New listings here (and products moved here) wait for the admin's approval before they are public.
     requires_approval: Mapped[bool] = mapped_column(default=False)
+    #: Products here need a 承诺达标合格证 per batch (fresh produce, eggs, meat, aquatic products): the
+    #: trace domain refuses their publication until a certified batch has stock. Inherited by children.
+    requires_certificate: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.sort_order")
@@ -105,10 +108,18 @@ class Product(Base):
     __table_args__ = (
         sa.UniqueConstraint("shop_id", "code"),
         sa.Index("ix_products_listing", "status", "deleted_at", "category_id"),
-        # "newest first" listings (category pages, home, related products) walk these instead of
-        # sorting every product of a category: a fixed cost at 100,000 products (docs/performance.md)
-        sa.Index("ix_products_published_at", "published_at"),
-        sa.Index("ix_products_category_published", "category_id", "published_at"),
+        # The listings' walks (catalog.queries.listing_page), one per sort, read forwards or backwards:
+        # each holds every column a listing filters on, so a deep page skips index entries without
+        # reading a table row (an index-only scan). They also serve "newest first" blocks (home,
+        # related products) that walk instead of sorting a category (docs/performance.md).
+        sa.Index("ix_products_newest_walk", "published_at", "id", "status", "deleted_at", "category_id",
+                 "origin_region_id", "shop_id"),
+        sa.Index("ix_products_price_walk", "min_price_cents", "id", "status", "deleted_at", "category_id",
+                 "origin_region_id", "shop_id"),
+        sa.Index("ix_products_category_newest_walk", "category_id", "published_at", "id", "status", "deleted_at",
+                 "shop_id"),
+        sa.Index("ix_products_category_price_walk", "category_id", "min_price_cents", "id", "status", "deleted_at",
+                 "shop_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -318,3 +329,44 @@ class ProductReport(Base):
     product: Mapped[Product] = relationship()
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+
+class ImportRun(Base):
+    """One confirmed CSV import, run as a background job: its progress and outcome for the page the
+    merchant watches. The files wait in the media storage (private/imports/...) until it has run."""
+
+    __tablename__ = "catalog_import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shops.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: The stash the preview left (its CSV and optional zip under private/imports/<shop>/).
+    token: Mapped[str] = mapped_column(sa.String(48))
+    #: queued, running, done (imported) or failed (nothing imported; ``errors`` says why).
+    status: Mapped[str] = mapped_column(sa.String(12), default="queued")
+    total_rows: Mapped[int] = mapped_column(default=0)
+    #: {"products_created": n, ...} when done.
+    result: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: [[line, code, message], ...] when failed.
+    errors: Mapped[list | None] = mapped_column(sa.JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+
+
+class HomeBlock(Base):
+    """One block of the home page, chosen ahead of time by the job ``catalog.refresh_home``
+    (catalog.home_cache): the featured products, or one county's 一县一品 tile. The choice (ids and
+    labels) is stored, not the rows: the page re-reads the products by id, so a product hidden,
+    deleted or sold out since is left out at once."""
+
+    __tablename__ = "home_blocks"
+
+    #: "featured", or "county:<division code>".
+    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    #: The blocks' order on the page.
+    position: Mapped[int] = mapped_column(default=0)
+    #: The choice: {"ids": [...]} (featured), or the county, its specialties and ids (a tile).
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    #: The catalogue cache group's version the choice was made from (marketplace.cache.version).
+    source_version: Mapped[str] = mapped_column(sa.String(80))
+    built_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

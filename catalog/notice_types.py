@@ -10,7 +10,7 @@ from marketplace.notifications.registry import register_type, subject_from
 from marketplace.shops.notice_types import ACCOUNT
 
 ACTIONS = {"approved": _l("已通过审核"), "rejected": _l("未通过审核"), "hidden": _l("已被平台下架"),
-           "restored": _l("已恢复上架")}
+           "restored": _l("已恢复上架"), "withdrawn": _l("已下架：不再符合所在分类的上架要求")}
 
 
 #: What became of a report, told to whoever made it (catalog.services.moderation).

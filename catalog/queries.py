@@ -14,12 +14,25 @@ from marketplace.regions.models import Region
 from marketplace.regions.services import counties as all_counties
 from marketplace.shops.models import Shop, ShopStatus
 
-SORTS = {
-    "newest": (Product.published_at.desc(), Product.id.desc()),
-    "price_asc": (Product.min_price_cents.asc(), Product.id.desc()),
-    "price_desc": (Product.min_price_cents.desc(), Product.id.desc()),
+#: A listing's order: (column, descending) pairs ending with the id, so that the order is total and
+#: its reverse is the same walk backwards. Each sort is the order of an index of products
+#: (catalog.models: ix_products_*_walk), read one way or the other.
+SORT_KEYS = {
+    "newest": ((Product.published_at, True), (Product.id, True)),
+    "price_asc": ((Product.min_price_cents, False), (Product.id, False)),
+    "price_desc": ((Product.min_price_cents, True), (Product.id, True)),
 }
+
+
+def _order(sort: str | None, reverse: bool = False) -> list:
+    return [col.desc() if desc != reverse else col.asc() for col, desc in SORT_KEYS.get(sort or "newest",
+                                                                                       SORT_KEYS["newest"])]
+
+
+SORTS = {name: tuple(_order(name)) for name in SORT_KEYS}
 PAGE_SIZE = 24
+#: How long a listing's total is kept (it is also dropped by any catalogue change: the group's version).
+COUNT_SECONDS = 60
 
 
 def public_products() -> sa.Select:
@@ -34,40 +47,88 @@ def sorted_by(stmt: sa.Select, sort: str | None) -> sa.Select:
     return stmt.order_by(*SORTS.get(sort or "newest", SORTS["newest"]))
 
 
-#: How long a listing's total is kept (it is also dropped by any catalogue change: the group's version).
-COUNT_SECONDS = 60
 
 
-def paginate(stmt: sa.Select, page: int | None = None, per_page: int = PAGE_SIZE, count_key: str | None = None):
-    """marketplace.web.paginate (the page from the query string by default), and with ``count_key``
-    the total from the catalogue cache (counting a category of 50,000 products costs tens of
-    milliseconds; the count changes only with the data)."""
-    pagination = web.paginate(stmt, per_page=per_page, page=page, count=count_key is None)
-    if count_key is not None:
-        pagination.total = cached_count(count_key, stmt)
-    return pagination
+class ListingPage(web.Paged):
+    """One page of a listing, in the shape of Flask-SQLAlchemy's Pagination (web.Paged)."""
+
+    def __init__(self, items: list, page: int, per_page: int, total: int):
+        self.items, self.page, self.per_page, self.total = items, page, per_page, total
+
+
+def unapproved_shops() -> list[int]:
+    """The ids of the shops that are not approved (pending, suspended, closed: few), cached under the
+    catalogue's version, which every change of a shop bumps."""
+    return cached("catalog", "unapproved-shops", lambda: list(db.session.scalars(
+        sa.select(Shop.id).where(Shop.status != ShopStatus.APPROVED).order_by(Shop.id))), COUNT_SECONDS)
+
+
+def public_ids(*conditions, approved_shops: bool = True) -> sa.Select:
+    """The narrow walk of a listing: the ids of public products matching ``conditions`` (on product
+    columns only). Every column it reads is in the listing indexes, and no shop or region row is
+    joined: a deep page skips index entries, not joined rows. The shop's approval is a list of the
+    few shops that are not approved (a constant list, not a subquery: PostgreSQL then estimates the
+    walk's rows right and walks the sort's index instead of sorting a whole parent category)."""
+    stmt = sa.select(Product.id).where(Product.status == ProductStatus.PUBLISHED, Product.deleted_at.is_(None),
+                                       *conditions)
+    hidden = unapproved_shops() if approved_shops else []
+    return stmt.where(Product.shop_id.not_in(hidden)) if hidden else stmt
+
+
+def listing_page(ids: sa.Select, sort: str | None, *, count_key: str, rows: sa.Select | None = None,
+                 page: int | None = None, per_page: int = PAGE_SIZE) -> ListingPage:
+    """A page of a public product listing in two statements whatever its depth and the data's size
+    (one more to count, cached under the catalogue's version): the page's ids by the narrow walk
+    ``ids`` (public_ids), LIMIT/OFFSET, inside the statement that loads their rows (``rows``, by
+    default public_products(): shop and origin joined for 24 rows only).
+
+    A page past the middle walks from the other end (the reverse order, an offset from the last row),
+    so no page skips more than half the listing: the last page costs what the first does.
+    ``?page=N`` keeps working for any N (a numbered pager; docs/architecture.md, "Deep listing pages").
+    """
+    number = web.page_arg() if page is None else max(1, page)
+    total = cached_count(count_key, ids)
+    offset = (number - 1) * per_page
+    limit = max(0, min(per_page, total - offset))
+    items: list[Product] = []
+    if limit:
+        reverse = offset + limit > total - offset
+        walk = ids.order_by(*_order(sort, reverse)).limit(limit).offset(total - offset - limit if reverse else offset)
+        stmt = (public_products() if rows is None else rows).where(Product.id.in_(walk.scalar_subquery()))
+        items = list(db.session.scalars(stmt.order_by(*_order(sort))).unique())
+    return ListingPage(items, number, per_page, total)
 
 
 def in_categories(ids: list[int]) -> sa.Select:
-    return public_products().where(Product.category_id.in_(ids))
+    """The walk of a category page (the category and those below it)."""
+    return public_ids(Product.category_id.in_(ids))
 
 
 def from_regions(ids: list[int]) -> sa.Select:
-    return public_products().where(Product.origin_region_id.in_(ids))
+    """The walk of a county page (products whose origin is the county or a place in it)."""
+    return public_ids(Product.origin_region_id.in_(ids))
 
 
 def of_shop(shop: Shop) -> sa.Select:
-    return (sa.select(Product).where(Product.shop_id == shop.id, Product.status == ProductStatus.PUBLISHED,
-                                     Product.deleted_at.is_(None))
-            .options(joinedload(Product.origin)))
+    """The walk of a shop page's products (the page is the shop's: its approval is not asked again)."""
+    return public_ids(Product.shop_id == shop.id, approved_shops=False)
+
+
+def shop_rows() -> sa.Select:
+    """How a shop page loads its listing's rows (its cards do not show the shop)."""
+    return sa.select(Product).options(joinedload(Product.origin))
 
 
 def product_for_page(product_id: int) -> Product | None:
-    """One public product with everything its page shows (variants, tiers, photos, shop, origin, category)."""
-    return db.session.scalar(
+    """One public product with everything its page shows, in two statements: the product with its
+    shop (and the shop's region), origin, category (and parent) and photos (a row per photo), then
+    the variants with their tiers (a row per tier). Four statements before (variants, tiers and
+    photos each a SELECT ... IN), each a round trip on a page a signed-in buyer always renders."""
+    return db.session.scalars(
         public_products().where(Product.id == product_id)
-        .options(selectinload(Product.variants).selectinload(Variant.tiers), selectinload(Product.images),
-                 joinedload(Product.category).joinedload(Category.parent)))
+        .options(contains_eager(Product.shop).joinedload(Shop.region), joinedload(Product.images),
+                 selectinload(Product.variants).joinedload(Variant.tiers),
+                 joinedload(Product.category).joinedload(Category.parent))).unique().first()
 
 
 def is_shop_member(user, shop_id: int) -> bool:
@@ -95,21 +156,34 @@ def product_for_preview(product_id: int, user) -> Product | None:
 def related(product: Product, limit: int = 8) -> list[Product]:
     """Other products of the same category, the same shop's first.
 
-    One statement: the newest of the same shop and the newest of the others, each a LIMITed walk of
-    an index, then the few candidates ordered. (Ordering the whole category by "same shop first"
-    sorted every product of the category on each product page: 36 ms at 100,000 products.)
+    The choice (ids) is cached per (category, shop) under the catalogue's version — every product of
+    a shop in a category shares it, the page's own product is left out afterwards — and the cards
+    are re-read by id (one primary-key statement), so a product hidden since never shows.
     """
+    ids = cached("catalog", f"related:{product.category_id}:{product.shop_id}:{limit}",
+                 lambda: related_ids(product.category_id, product.shop_id, limit + 1), COUNT_SECONDS)
+    ids = [i for i in ids if i != product.id]
+    if not ids:
+        return []
+    rows = {p.id: p for p in db.session.scalars(public_products().where(Product.id.in_(ids))).unique()}
+    return [rows[i] for i in ids if i in rows][:limit]
+
+
+def related_ids(category_id: int, shop_id: int, limit: int) -> list[int]:
+    """The newest ``limit`` public products of the shop in the category, then the newest ``limit`` of
+    the others. One statement: each part a LIMITed walk of an index, then the few candidates
+    ordered. (Ordering the whole category by "same shop first" sorted every product of the category
+    on each product page: 36 ms at 100,000 products.)"""
     base = (sa.select(Product.id).join(Product.shop)
             .where(Product.status == ProductStatus.PUBLISHED, Product.deleted_at.is_(None),
-                   Shop.status == ShopStatus.APPROVED, Product.category_id == product.category_id,
-                   Product.id != product.id)
+                   Shop.status == ShopStatus.APPROVED, Product.category_id == category_id)
             .order_by(Product.published_at.desc()).limit(limit))
-    same = base.where(Product.shop_id == product.shop_id).subquery()
-    other = base.where(Product.shop_id != product.shop_id).subquery()
+    same = base.where(Product.shop_id == shop_id).subquery()
+    other = base.where(Product.shop_id != shop_id).subquery()
     candidates = sa.union_all(sa.select(same.c.id), sa.select(other.c.id)).subquery()
-    stmt = (public_products().where(Product.id.in_(sa.select(candidates.c.id)))
-            .order_by((Product.shop_id == product.shop_id).desc(), Product.published_at.desc()).limit(limit))
-    return list(db.session.scalars(stmt).unique())
+    stmt = (sa.select(Product.id).where(Product.id.in_(sa.select(candidates.c.id)))
+            .order_by((Product.shop_id == shop_id).desc(), Product.published_at.desc(), Product.id.desc()))
+    return list(db.session.scalars(stmt))
 
 
 def featured(limit: int = 12) -> list[Product]:

@@ -16,6 +16,7 @@ from catalog.search import NAME
 from marketplace.extensions import db
 from marketplace.money import MoneyError, parse_amount
 from marketplace.shops.models import Shop
+from marketplace.web import Paged
 from search import SearchQuery, SearchResult, search
 
 #: Sort keys of the UI/API -> the engine's sort. Higher domains add theirs with add_sort.
@@ -109,7 +110,7 @@ class SearchParams:
 
 
 @dataclass
-class ProductPage:
+class ProductPage(Paged):
     params: SearchParams
     result: SearchResult
     products: list[Product]
@@ -118,30 +119,18 @@ class ProductPage:
     def total(self) -> int:
         return self.result.total
 
-    # the shape the pagination macro expects
+    # the shape the pagination macro expects (Paged does the rest)
     @property
     def page(self) -> int:
         return self.result.page
 
     @property
+    def per_page(self) -> int:
+        return self.result.per_page
+
+    @property
     def pages(self) -> int:
         return self.result.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.result.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.result.page < self.result.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.result.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.result.page + 1
 
 
 def load_products(ids: list[int]) -> list[Product]:

@@ -17,6 +17,7 @@ from investment.models import Project, ProjectStatus
 from investment.vocab import bracket_of
 from marketplace.db import as_utc
 from marketplace.extensions import db
+from marketplace.web import Paged
 from search import IndexSpec, SearchQuery, notify_changed, register_index, search
 
 INDEX = "projects"
@@ -91,7 +92,7 @@ class LibraryQuery:
 
 
 @dataclass
-class LibraryResult:
+class LibraryResult(Paged):
     projects: list[Project]
     total: int
     page: int
@@ -99,26 +100,6 @@ class LibraryResult:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     highlights: dict[int, Markup] = field(default_factory=dict)
     error: str | None = None
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _safe_highlight(fragment: str) -> Markup:

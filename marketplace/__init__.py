@@ -18,6 +18,7 @@ DOMAINS: tuple[str, ...] = (
     "marketplace.accounts",
     "marketplace.shops",
     "marketplace.jobs",
+    "marketplace.media",
     "marketplace.mail",
     "marketplace.notifications",
     "marketplace.admin",
@@ -29,6 +30,8 @@ DOMAINS: tuple[str, ...] = (
     "payments",
     "aftersales",
     "reviews",
+    "licences",
+    "trace",
     "sourcing",
     "prices",
     "investment",
@@ -55,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from marketplace import extensions as ext
     from marketplace.cache import init_cache
+    from marketplace.db import include_object
     from marketplace.logs import init_logging
     from marketplace.page_cache import init_page_cache
 
@@ -65,7 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
     init_input(app)  # before every hook that reads input: NUL and control characters never get past it
 
     ext.init_db(app)
-    ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                         include_object=include_object)
     ext.csrf.init_app(app)
     # Flask-Limiter keeps the first app's key prefix and "the storage is down, use memory" on the shared
     # instance, not per app: each new app takes its own prefix and starts by trying its own storage

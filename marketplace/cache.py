@@ -17,8 +17,10 @@ rows by primary key, so a product hidden a second ago is never shown from the ca
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable
 
@@ -35,6 +37,8 @@ _FLAG = "cache_groups_changed"
 #: group -> model classes whose changes bump it; table name -> groups (for bulk UPDATE/DELETE)
 _WATCHED: dict[str, set[type]] = {}
 _TABLES: dict[str, set[str]] = {}
+#: group -> callables run after a commit bumped it (``on_bump``)
+_ON_BUMP: dict[str, list[Callable[[], None]]] = {}
 
 
 def init_cache(app: Flask) -> None:
@@ -67,10 +71,80 @@ def _version_file(group: str) -> str:
     return os.path.join(current_app.extensions["marketplace_cache"]["version_dir"], group)
 
 
+# --- Redis down: degrade, never fail ----------------------------------------------------------
+# After a failed call, Redis is not asked again for RETRY_SECONDS (a Redis that times out costs one
+# timeout per window, not one per read); meanwhile reads are built uncached, versions are
+# "unknown" (below), claims are counted in this process, and the groups whose bump was lost are
+# remembered and bumped once Redis answers again. One warning per outage, one line when it ends.
+RETRY_SECONDS = 5.0
+#: How long a process-local stamp built on an unknown version lasts (prices and units tables).
+UNKNOWN_VERSION_SECONDS = 30
+
+
+def _outage() -> dict:
+    ext = current_app.extensions.setdefault("marketplace_cache", {})
+    return ext.setdefault("outage", {"until": 0.0, "down": False, "missed": set(), "claims": {}})
+
+
+def available() -> bool:
+    """False while the shared cache is known to be down (a call failed less than RETRY_SECONDS ago)."""
+    return not _is_redis() or time.monotonic() >= _outage()["until"]
+
+
+def _failed(what: str, exc: BaseException) -> None:
+    state = _outage()
+    state["until"] = time.monotonic() + float(current_app.config.get("CACHE_RETRY_SECONDS", RETRY_SECONDS))
+    if not state["down"]:
+        state["down"] = True
+        log.warning("cache: Redis unreachable (%s: %s); serving without the shared cache until it answers",
+                    what, type(exc).__name__)
+
+
+def _recovered() -> None:
+    state = _outage()
+    if not state["down"]:
+        return
+    missed = sorted(state["missed"])
+    for group in missed:  # the bumps lost while it was down: entries cached before must not be served
+        _backend().inc(f"ver:{group}")
+        state["missed"].discard(group)
+    state["down"] = False
+    log.warning("cache: Redis answers again%s", f"; bumped {', '.join(missed)}" if missed else "")
+
+
+class CacheDown(Exception):
+    """The shared cache (Redis) cannot be reached now; callers fall back to the database."""
+
+
+def guarded(what: str, call: Callable[[], object]):
+    """``call()`` against the shared cache; CacheDown (the outage noted, see above) when Redis
+    cannot be reached or is known to be down. Without Redis, just ``call()``."""
+    if not _is_redis():
+        return call()
+    if not available():
+        raise CacheDown(what)
+    try:
+        _recovered()  # first the bumps lost while it was down, then what was asked
+        value = call()
+    except Exception as exc:  # noqa: BLE001 - redis' errors, a refused or timed-out connection
+        _failed(what, exc)
+        raise CacheDown(what) from exc
+    return value
+
+
+#: The prefix of a version read while Redis was down (``known`` says False).
+UNKNOWN = "unknown-"
+
+
 def version(group: str) -> str:
-    """The group's current version (part of every key of the group)."""
+    """The group's current version (part of every key of the group). Redis down: an "unknown"
+    version that changes every UNKNOWN_VERSION_SECONDS, so nothing compares equal to a version read
+    before, and a process-local snapshot stamped with it is reloaded that often (see ``known``)."""
     if _is_redis():
-        value = _backend().get(f"ver:{group}")
+        try:
+            value = guarded("version", lambda: _backend().get(f"ver:{group}"))
+        except CacheDown:
+            return f"{UNKNOWN}{int(time.time() // UNKNOWN_VERSION_SECONDS)}"
         return str(value or 0)
     try:
         st = os.stat(_version_file(group))
@@ -79,10 +153,19 @@ def version(group: str) -> str:
     return f"{st.st_mtime_ns:x}.{st.st_ino:x}.{st.st_size:x}"
 
 
+def known(value: str) -> bool:
+    """Whether a version came from the store (False: Redis was down when it was asked)."""
+    return not value.startswith(UNKNOWN)
+
+
 def bump(group: str) -> None:
-    """Invalidate every key of ``group`` (all workers, all machines sharing the Redis)."""
+    """Invalidate every key of ``group`` (all workers, all machines sharing the Redis). Redis down:
+    the bump is remembered and made when Redis answers again."""
     if _is_redis():
-        _backend().inc(f"ver:{group}")
+        try:
+            guarded("bump", lambda: _backend().inc(f"ver:{group}"))
+        except CacheDown:
+            _outage()["missed"].add(group)
         return
     path = _version_file(group)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -99,20 +182,37 @@ def cached(group: str, key: str, build: Callable[[], object], timeout: int | Non
     """
     if not has_app_context() or "cache" not in current_app.extensions:
         return build()
+    current = version(group)
+    if not known(current):
+        return build()
+    full = f"{group}:{current}:{key}"
     try:
-        full = f"{group}:{version(group)}:{key}"
-        value = _backend().get(full)
-    except Exception:  # Redis unreachable: serve uncached
-        log.warning("cache: read failed for %s", group, exc_info=True)
+        value = guarded("read", lambda: _backend().get(full))
+    except CacheDown:
         return build()
     if value is not None:
         return value
     value = build()
-    try:
-        _backend().set(full, value, timeout=timeout)
-    except Exception:
-        log.warning("cache: write failed for %s", group, exc_info=True)
+    with contextlib.suppress(CacheDown):
+        guarded("write", lambda: _backend().set(full, value, timeout=timeout))
     return value
+
+
+def claim(name: str, seconds: int) -> bool:
+    """True for the first caller in ``seconds`` (every worker and machine sharing the Redis; without
+    Redis, this process): a debounce for work that a burst of changes would otherwise start each time.
+    Redis down: counted in this process meanwhile (the work is idempotent; once more is safe)."""
+    if not has_app_context() or "cache" not in current_app.extensions:
+        return True
+    seconds = max(1, int(seconds))
+    try:
+        return bool(guarded("claim", lambda: _backend().add(f"claim:{name}", 1, timeout=seconds)))
+    except CacheDown:
+        claims, now = _outage()["claims"], time.monotonic()
+        if claims.get(name, 0.0) > now:
+            return False
+        claims[name] = now + seconds
+        return True
 
 
 def clear() -> None:
@@ -130,6 +230,15 @@ def watch(group: str, *models: type, bulk: bool = True) -> None:
     if bulk:
         for model in models:
             _TABLES.setdefault(model.__table__.name, set()).add(group)
+
+
+def on_bump(group: str, callback: Callable[[], None]) -> None:
+    """Call ``callback()`` after a commit that bumped ``group`` (in the committing app context, the
+    transaction over: a callback that must do work starts a job, ``marketplace.jobs.dispatch``).
+    Registered once per process (a second registration of the same callable is ignored)."""
+    callbacks = _ON_BUMP.setdefault(group, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
 
 
 def _mark(session: Session, groups) -> None:
@@ -176,6 +285,12 @@ def _after_commit(session: Session) -> None:
             bump(group)
         except Exception:  # the data is committed; entries expire after their timeout anyway
             log.warning("cache: could not bump %s", group, exc_info=True)
+    for group in sorted(groups):
+        for callback in _ON_BUMP.get(group, ()):
+            try:
+                callback()
+            except Exception:  # the commit stands; what the callback starts has its own sweeper
+                log.warning("cache: a callback after bumping %s failed", group, exc_info=True)
 
 
 def _after_rollback(session: Session) -> None:
@@ -196,4 +311,5 @@ def _install_events() -> None:
     _installed = True
 
 
-__all__ = ["cache", "cached", "bump", "bump_after_commit", "version", "watch", "init_cache", "clear"]
+__all__ = ["cache", "cached", "bump", "bump_after_commit", "claim", "version", "known", "available", "guarded", "watch",
+           "on_bump", "init_cache", "clear", "CacheDown"]

@@ -8,6 +8,7 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     """After every domain: ``seed-demo --without`` offers the registered domains' steps."""
-    from marketplace import seed
+    from marketplace import seed, storage_cli
 
     seed.register(app)
+    storage_cli.register(app)

@@ -119,6 +119,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ENV": environment,
         "DATA_DIR": str(data_dir),
         "MEDIA_DIR": str(data_dir / "media"),
+        #: Where uploads live (marketplace.storage): "filesystem" (MEDIA_DIR, one machine) or "s3" (an
+        #: S3-compatible bucket, several machines; credentials from boto3's AWS_* environment).
+        "MEDIA_STORAGE": env.get("MEDIA_STORAGE", "filesystem"),
+        "MEDIA_S3_BUCKET": env.get("MEDIA_S3_BUCKET") or None,
+        "MEDIA_S3_ENDPOINT_URL": env.get("MEDIA_S3_ENDPOINT_URL") or None,
+        #: s3: public photos linked straight from the bucket or a CDN in front of it ("" to serve them
+        #: through the app, cached for a year).
+        "MEDIA_PUBLIC_BASE_URL": env.get("MEDIA_PUBLIC_BASE_URL") or None,
         "SEARCH_INDEX_DIR": str(data_dir / "search-index"),
         #: The search engine (search.backend): "whoosh" (an index per machine, the default) or "postgres"
         #: (documents in the PostgreSQL database, any number of machines).
@@ -129,6 +137,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SEARCH_NODE_EXPIRY_DAYS": float(env.get("SEARCH_NODE_EXPIRY_DAYS", "7")),
         #: postgres: seconds a worker keeps a word's document count (the idf) before counting again.
         "SEARCH_COUNT_TTL": float(env.get("SEARCH_COUNT_TTL", "60")),
+        #: postgres: read a ranking's top tier from the RUM index when the database has it (0: never).
+        #: whoosh rebuild: writer processes silent this long are killed and the rebuild goes on in one process.
+        "SEARCH_REBUILD_STALL_SECONDS": float(env.get("SEARCH_REBUILD_STALL_SECONDS", "120")),
+        "SEARCH_RUM": env.get("SEARCH_RUM", "1").lower() not in ("0", "false", "no", "off"),
         #: postgres: seconds between a worker's looks for words new to the index (pinyin read as them).
         "SEARCH_VOCABULARY_TTL": float(env.get("SEARCH_VOCABULARY_TTL", "5")),
         #: postgres: facets are counted over at most this many matches, then scaled and shown as
@@ -253,12 +265,16 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                                                  "30" if environment == "production" else "0"))),
         #: Pages kept per worker when there is no Redis (Redis keeps them shared, with the same expiry).
         "PAGE_CACHE_ENTRIES": int(env.get("MARKETPLACE_PAGE_CACHE_ENTRIES", "300")),
+        #: Tests only (marketplace.faults): the named crash point at which this process dies at once.
+        "CRASH_AT": env.get("MARKETPLACE_CRASH_AT") or None,
     }
     if environment == "production":
         cfg["SESSION_COOKIE_SECURE"] = True
         cfg["REMEMBER_COOKIE_SECURE"] = True
     cfg.update(overrides)
 
+    if environment == "production" and cfg.get("CRASH_AT"):
+        raise ConfigError("MARKETPLACE_CRASH_AT is a test switch (it kills the process on purpose): unset it.")
     secret = cfg.get("SECRET_KEY") or env.get("SECRET_KEY")
     if environment == "production":
         dev_file = data_dir / "secret_key"

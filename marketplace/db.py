@@ -36,6 +36,17 @@ db = SQLAlchemy(model_class=Base)
 _clock: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("marketplace_clock", default=None)
 
 
+#: Indexes created by DDL the metadata cannot describe (an extension's index, one on an expression
+#: only PostgreSQL has): a package adds their names; migration autogenerate and the schema comparison
+#: leave them alone instead of proposing to drop them.
+UNMANAGED_INDEXES: set[str] = set()
+
+
+def include_object(_obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object hook: skip the reflected UNMANAGED_INDEXES."""
+    return not (type_ == "index" and reflected and compare_to is None and name in UNMANAGED_INDEXES)
+
+
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware in UTC (all stored times are UTC)."""
     return _clock.get() or dt.datetime.now(dt.UTC)

@@ -114,11 +114,25 @@ def nav_items(app: Flask, menu: str) -> list[NavItem]:
     return sorted((i for i in items if i.endpoint in app.view_functions), key=lambda i: i.order)
 
 
+@dataclass(frozen=True)
+class Panel:
+    """A block one domain puts on another domain's page (a dashboard): ``template`` is included
+    with ``panel`` in its context (``panel.values``), panels are placed by ``order``."""
+
+    template: str
+    values: dict = field(default_factory=dict)
+    order: int = 100
+
+
 def add_blocks(app: Flask, page: str, provider: Callable[..., dict]) -> None:
     """A domain's contribution to another domain's page: ``provider(*args)`` returns template values.
 
-    Pages: "home" (no argument), "shop" (the shop). The page's own domain asks with
-    :func:`page_blocks`; it never imports the domains that fill it.
+    Pages: "home" (no argument), "shop" (the shop), "product" (the product), the order pages (the
+    order). The page's own domain asks with :func:`page_blocks`; it never imports the domains that
+    fill it. A page whose template cannot know its blocks' names, "region" (a county, township or
+    village: the region), asks with :func:`block_panels` instead: there ``provider(*args)`` returns a
+    :class:`Panel`, a list of them, or None (nothing to show), and the page includes each panel's
+    template in order.
     """
     providers = app.extensions.setdefault("page_blocks", {}).setdefault(page, [])
     if provider not in providers:
@@ -133,14 +147,17 @@ def page_blocks(app: Flask, page: str, *args) -> dict:
     return values
 
 
-@dataclass(frozen=True)
-class Panel:
-    """A block one domain puts on another domain's page (a dashboard): ``template`` is included
-    with ``panel`` in its context (``panel.values``), panels are placed by ``order``."""
-
-    template: str
-    values: dict = field(default_factory=dict)
-    order: int = 100
+def block_panels(app: Flask, page: str, *args) -> list[Panel]:
+    """The panels every :func:`add_blocks` provider of ``page`` returns (a Panel, a list, or None),
+    sorted by their ``order`` (registration order on ties)."""
+    panels: list[Panel] = []
+    for provider in app.extensions.get("page_blocks", {}).get(page, []):
+        found = provider(*args)
+        if isinstance(found, Panel):
+            panels.append(found)
+        elif found:
+            panels.extend(found)
+    return sorted(panels, key=lambda panel: panel.order)
 
 
 def add_panel(app: Flask, page: str, provider: Callable[..., Iterable]) -> None:

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from marketplace.extensions import db, login_manager
 from marketplace.logs import safe_path
 from marketplace.security import API_PREFIX, safe_next
+from marketplace.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,20 @@ def _messages() -> dict[int, tuple[str, str]]:
         413: (_("文件太大"), _("上传的内容超过了大小限制。")),
         429: (_("操作太频繁"), _("请求次数过多，请稍后再试。")),
         500: (_("服务器出错了"), _("我们已经记录了这个问题，请稍后再试。")),
-        503: (_("服务暂时不可用"), _("网站的数据库暂时无法连接，我们正在恢复。请稍等片刻后刷新页面。")),
+        503: (_("服务暂时不可用"), _("网站的部分服务暂时无法连接，我们正在恢复。请稍等片刻后再试。")),
     }
+
+
+def _database_text() -> str:
+    return _("网站的数据库暂时无法连接，我们正在恢复。请稍等片刻后刷新页面。")
+
+
+def storage_text() -> str:
+    """What a visitor is told when the media store cannot be reached: for a form that sent files,
+    that nothing was saved (the whole action was rolled back); for a file asked for, to try later."""
+    if request.method in ("POST", "PUT", "PATCH"):
+        return _("文件存储暂时无法连接，这次提交没有保存（包括上传的文件）。请稍后再提交一次。")
+    return _("文件存储暂时无法连接，这个文件暂时无法显示。请稍后再试。")
 
 
 def wants_json() -> bool:
@@ -105,7 +118,7 @@ def error_response(status: int, message: str | None = None, code: str | None = N
 DB_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError)
 #: Seconds a client is asked to wait (``Retry-After``) when a service the request needs is down.
 RETRY_AFTER_SECONDS = 30
-_last_outage_log = {"at": 0.0}
+_last_outage_log = {"at": 0.0, "storage": 0.0}
 
 
 def _driver_errors() -> tuple[type[BaseException], ...]:
@@ -160,14 +173,31 @@ def service_unavailable(exc: BaseException):
     retry = int(current_app.config.get("RETRY_AFTER_SECONDS") or RETRY_AFTER_SECONDS)
     headers = {"Retry-After": str(retry), "Cache-Control": "no-store"}
     try:
-        if wants_json():
-            body, status = error_response(503, _messages()[503][1], retry_after=retry)
-        else:
-            body, status = error_response(503)
+        body, status = error_response(503, _database_text(), **({"retry_after": retry} if wants_json() else {}))
     except Exception:  # noqa: BLE001 - never a 500 for an outage: a bare page instead
         log.warning("the 503 page could not be rendered", exc_info=True)
         body, status = "<!doctype html><title>503</title><h1>503 Service Unavailable</h1>", 503
     return body, status, headers
+
+
+def storage_unavailable(exc: BaseException):
+    """503 for a request whose media store (the S3 bucket) cannot be reached (marketplace.storage
+    raises StorageUnavailable): the transaction is rolled back, so no row points to a file that was
+    never stored; the page or JSON (``storage_unavailable``) says so in the visitor's language. A
+    form that can show the error itself (the product photos) catches it first and re-renders."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - a database outage at the same time: the pool discards it
+        log.debug("rollback after a storage failure failed too", exc_info=True)
+    now = time.monotonic()
+    level = logging.ERROR if now - _last_outage_log["storage"] > 60 else logging.WARNING
+    if level == logging.ERROR:
+        _last_outage_log["storage"] = now
+    log.log(level, "media storage unavailable on %s %s: %s", request.method, safe_path(), exc)
+    retry = int(current_app.config.get("RETRY_AFTER_SECONDS") or RETRY_AFTER_SECONDS)
+    details = {"retry_after": retry} if wants_json() else {}
+    body, status = error_response(503, storage_text(), code="storage_unavailable", **details)
+    return body, status, {"Retry-After": str(retry), "Cache-Control": "no-store"}
 
 
 def _same_site_referrer() -> str | None:
@@ -223,6 +253,7 @@ def init_errors(app: Flask) -> None:
 
     for kind in DB_UNAVAILABLE:
         app.register_error_handler(kind, service_unavailable)
+    app.register_error_handler(StorageUnavailable, storage_unavailable)
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception):

@@ -1,4 +1,4 @@
-"""GET /healthz for a load balancer: database, search indexes, Redis (when configured), free disk.
+"""GET /healthz for a load balancer: database, search indexes, media storage, Redis (when configured), free disk.
 
 200 with the details when every check passes, 503 when one fails. The answer names each check
 and, on failure, only the kind of error (never a URL, a password or a path outside DATA_DIR).
@@ -83,6 +83,12 @@ def register_check(app: Flask, name: str, check) -> None:
     checks[name] = check
 
 
+def _check_storage() -> dict:
+    from marketplace.storage import get_storage
+
+    return get_storage().check()
+
+
 def _hello():
     return "hello", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
@@ -93,5 +99,6 @@ def init_app(app: Flask) -> None:
     from marketplace.domains import register
 
     register(app, "health", package=__name__, blueprint=bp)
+    register_check(app, "storage", _check_storage)
     if os.environ.get("MARKETPLACE_BENCH") == "1" or app.config.get("BENCH_HELLO"):
         app.add_url_rule("/bench/hello", "bench_hello", _hello)

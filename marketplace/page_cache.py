@@ -37,8 +37,8 @@ from flask import Flask, current_app, g, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from marketplace.cache import CacheDown, guarded, known, version
 from marketplace.cache import cache as shared_cache
-from marketplace.cache import version
 from marketplace.errors import as_visitor_without_database, database_unavailable
 
 log = logging.getLogger(__name__)
@@ -79,10 +79,22 @@ def _eligible() -> bool:
 def _key(groups: tuple[str, ...]) -> str:
     from marketplace.i18n import current_locale_code
 
-    versions = ".".join(version(group) for group in groups)
+    versions = [version(group) for group in groups]
+    if not all(known(v) for v in versions):
+        raise CacheDown("page versions")  # Redis down: a key would match nothing; render
+    versions = ".".join(versions)
     # The path can be long and hostile: the key holds its hash (the store never sees raw input).
     where = hashlib.sha1(request.full_path.encode("utf-8", "surrogateescape")).hexdigest()  # noqa: S324 (not security)
     return f"page:{current_locale_code()}:{versions}:{request.endpoint}:{where}"
+
+
+def _keep(key: str, body: bytes) -> None:
+    try:
+        guarded("page write", lambda: _store().set(key, body, timeout=current_app.config["PAGE_CACHE_SECONDS"]))
+    except CacheDown:  # Redis down: noted once by marketplace.cache
+        pass
+    except Exception:
+        log.warning("page cache: write failed", exc_info=True)
 
 
 def cached_page(*groups: str) -> Callable:
@@ -105,8 +117,12 @@ def cached_page(*groups: str) -> Callable:
                 return view(*args, **kwargs)
             try:
                 key = _key(groups)
-                body = _store().get(key)
-            except Exception:  # Redis unreachable: render as if there were no cache
+                body = guarded("page read", lambda: _store().get(key))
+            except CacheDown:  # Redis unreachable (noted once by marketplace.cache): render uncached
+                if outage is not None:
+                    raise outage from None
+                return view(*args, **kwargs)
+            except Exception:  # the store answered badly: render as if there were no cache
                 log.warning("page cache: read failed", exc_info=True)
                 if outage is not None:
                     raise outage from None
@@ -126,14 +142,12 @@ def cached_page(*groups: str) -> Callable:
             if response.mimetype != "text/html" or response.direct_passthrough:
                 return response
             body = response.get_data()
-            if response.status_code != 200:  # not kept (a redirect, a form with errors), but filled in
+            # not kept (a redirect, a form with errors, a photo whose sizes are being made), but filled in
+            if response.status_code != 200 or request.environ.get("marketplace.media_fallback"):
                 if _placeholder() in body:
                     response.set_data(_with_token(body))
                 return response
-            try:
-                _store().set(key, body, timeout=current_app.config["PAGE_CACHE_SECONDS"])
-            except Exception:
-                log.warning("page cache: write failed", exc_info=True)
+            _keep(key, body)
             response.set_data(_with_token(body))
             response.headers["X-Page-Cache"] = "miss"
             return response

@@ -107,6 +107,10 @@ def init_security(app: Flask) -> None:
             return
         csrf.protect(apply_exemptions=True)
 
+    # photos linked straight from the bucket or its CDN (MEDIA_PUBLIC_BASE_URL) may be shown
+    public_media = urlsplit(app.config.get("MEDIA_PUBLIC_BASE_URL") or "")
+    media_origin = f" {public_media.scheme}://{public_media.netloc}" if public_media.netloc else ""
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -114,7 +118,7 @@ def init_security(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            f"default-src 'self'; img-src 'self' data:{media_origin}; style-src 'self'; script-src 'self'; "
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         )
         if _signed_in():

@@ -147,6 +147,9 @@ def load_demo_regions(progress: Progress) -> None:
         load_regions(configured_files(), progress=progress)
     except RegionFileError as exc:
         raise click.ClickException(f"The regions file cannot be loaded: {exc}") from None
+    from marketplace.regions.demo_columns import seed_columns
+
+    seed_columns()  # a column (专栏) for every township and village that has none
 
 
 @lru_cache(maxsize=1)
@@ -199,6 +202,10 @@ def seed_demo_users(progress: Progress) -> None:
         with at_time(days_ago(130 - 9 * n)):
             _user(None, name, mobile=mobile)
         progress(1)
+    from marketplace.regions.demo_columns import seed_clerk_village
+
+    db.session.flush()
+    seed_clerk_village()  # the village clerk's grant, his column and its photo
 
 
 def _region(county: str, township: str | None = None) -> Region:

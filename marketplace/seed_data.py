@@ -25,9 +25,14 @@ DEMO_USERS = [
     # (his grant is scoped to that market: prices/seed.py gives it once the market exists)
     ("agri@demo.example", "农业农村局 赵科长", ("agriculture_officer",)),
     ("reporter@demo.example", "周师傅（中心批发市场 报价员）", ()),
+    # a village information clerk: keeps 柘城县起台镇王庄村's column (scoped grant: marketplace.regions.demo_columns)
+    ("clerk@demo.example", "王小梅（王庄村 信息员）", ()),
+    # the market regulation bureau's food-safety inspector: reads shops, licences, batches and recalls
+    # (/regulator, every look audited) and may recall a batch
+    ("regulator@demo.example", "市场监管局 钱科长", ("food_safety_regulator",)),
 ]
 #: What the closing table says of an account whose role is scoped (granted by a domain's seed step).
-DEMO_SCOPED_ROLES = {"reporter@demo.example": "market_reporter"}
+DEMO_SCOPED_ROLES = {"reporter@demo.example": "market_reporter", "clerk@demo.example": "village_clerk"}
 
 #: Sign-in mobile numbers of demo accounts (sign in at /account/phone/login; with SMS_PROVIDER=outbox,
 #: the default, no SMS is sent: the code is on /admin/outbox and in the server's log).

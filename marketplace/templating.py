@@ -9,6 +9,7 @@ from flask_babel import format_datetime
 
 from marketplace import money
 from marketplace.i18n import current_locale_code
+from marketplace.media.pending import resolve
 from marketplace.web import absolute_url
 
 
@@ -25,12 +26,16 @@ def money_filter(cents: int | None) -> str:
 
 
 def media_url(key: str | None) -> str | None:
-    """URL of a public media key (``public/...``)."""
+    """URL of a public media key (``public/...``): the app's /media/ route, or the bucket's (or its
+    CDN's) public address when MEDIA_PUBLIC_BASE_URL is set. Private keys have no URL. A size that
+    is still being made links the original (marketplace.media.pending), never a broken image."""
     if not key:
         return None
     if not key.startswith("public/"):
         return None
-    return "/media/" + key
+    key = resolve(key)
+    base = current_app.config.get("MEDIA_PUBLIC_BASE_URL")
+    return f"{base.rstrip('/')}/{key}" if base else "/media/" + key
 
 
 def init_templating(app: Flask) -> None:

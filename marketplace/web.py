@@ -53,3 +53,32 @@ def absolute_url(endpoint: str, **values) -> str:
     base = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or DEV_BASE_URL)
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
     return adapter.build(endpoint, values, force_external=True)
+
+
+class Paged:
+    """The page shape the pagination macro reads (as Flask-SQLAlchemy's Pagination): a class with
+    ``page``, ``per_page`` and ``total`` (attributes or properties) gets the rest from here."""
+
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page)) if self.per_page else 1
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None

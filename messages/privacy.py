@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.db import as_utc
 from marketplace.extensions import db
-from marketplace.media import get_storage
+from marketplace.media import discard
 from marketplace.privacy.registry import Erasure, register_personal_data
 from messages.models import Conversation, ConversationReport, Message, MessageImage
 
@@ -60,11 +60,9 @@ def erase_conversations(erasure: Erasure) -> None:
     if keys:
         still = set(db.session.scalars(sa.select(MessageImage.key).where(MessageImage.key.in_(keys))))
         still |= set(db.session.scalars(sa.select(MessageImage.thumb_key).where(MessageImage.thumb_key.in_(keys))))
-        storage = get_storage()
-        for key in keys - still:
-            # the storage unreachable: the rows are gone, so the file is unreachable too
-            with contextlib.suppress(OSError):
-                storage.delete(key)
+        # the storage unreachable: the rows are gone, so the files are unreachable too
+        with contextlib.suppress(OSError):
+            discard(keys - still)  # each photo's sizes and its original
 
 
 def register(app) -> None:

@@ -10,20 +10,20 @@ from __future__ import annotations
 import re
 import secrets
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog import pricing
-from catalog.models import Product, Variant
-from marketplace.db import atomic
+from catalog.models import Variant
+from marketplace.db import atomic, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from orders.delivery import rules_for
+from orders.cart_view import CartView, read_for_add, view_of
 from orders.models import Cart, CartLine
 
 CART_COOKIE = "cart"
@@ -166,15 +166,6 @@ def parse_id(raw) -> int | None:
     return None
 
 
-def _buyable_variant(variant_id) -> Variant:
-    vid = parse_id(variant_id)
-    variant = (db.session.get(Variant, vid, options=[joinedload(Variant.product, innerjoin=True)
-                                                     .joinedload(Product.shop, innerjoin=True)]) if vid else None)
-    if variant is None or not variant.active or not variant.product.is_buyable:
-        raise CartError(_("商品不存在或已下架"), status=404, code="not_found")
-    return variant
-
-
 def _checked(variant: Variant, quantity: int) -> int:
     try:
         return pricing.validate_quantity(variant, quantity)
@@ -193,26 +184,121 @@ def _own_line(cart: Cart | None, line_id) -> CartLine:
 # --- writes -----------------------------------------------------------------------------------------
 
 def add_item(variant_id, quantity, *, cart: Cart | None = None) -> CartLine:
-    """Add ``quantity`` of a variant (adding to a line already there), or change nothing."""
+    """Add ``quantity`` of a variant (adding to a line already there), or change nothing.
+
+    One transaction of at most three statements besides the user's load: the variant with its
+    product, shop and tiers, its line in the cart and the cart's id and size (one SELECT); the cart
+    itself on the first add of a user's or visitor's life; the line as one upsert (INSERT ... ON
+    CONFLICT DO UPDATE ... RETURNING). The returned line carries its variant (no further query).
+    """
+    line, _view = _add(variant_id, quantity, cart, whole_cart=False)
+    return line
+
+
+def add_item_with_view(variant_id, quantity, *, cart: Cart | None = None) -> CartView:
+    """add_item(), answered with the whole cart's view (the JSON API's answer) from the same single
+    read: the cart's other lines, their shops' delivery rules and zones come with the variant."""
+    _line, view = _add(variant_id, quantity, cart, whole_cart=True)
+    return view
+
+
+def _cart_where(cart: Cart | None):
+    """A condition naming the request's cart without loading it (None: a visitor without one)."""
+    if cart is not None:
+        return Cart.id == cart.id
+    if getattr(current_user, "is_authenticated", False):
+        return Cart.user_id == current_user.id
+    token = visitor_token()
+    return Cart.token == token if token else None
+
+
+def _insert(model):
+    """The dialect's INSERT (its ON CONFLICT clause: PostgreSQL and SQLite >= 3.35 with RETURNING)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+def _new_cart_id(now) -> int:
+    """Create the request's cart (its first add): a user's by upsert (a concurrent first add gets the
+    same row), a visitor's with a new token for his cookie."""
+    if getattr(current_user, "is_authenticated", False):
+        stmt = _insert(Cart).values(user_id=current_user.id, created_at=now, updated_at=now)
+        stmt = stmt.on_conflict_do_update(index_elements=[Cart.user_id], set_={"updated_at": stmt.excluded.updated_at})
+        return db.session.execute(stmt.returning(Cart.id)).scalar_one()
+    token = secrets.token_urlsafe(24)
+    cart_id = db.session.execute(sa.insert(Cart).values(token=token, created_at=now, updated_at=now)
+                                 .returning(Cart.id)).scalar_one()
+    g.orders_cart_cookie = token
+    return cart_id
+
+
+def _upsert_line(cart_id: int, variant_id: int, quantity: int, price: int, seen: int | None, now) -> CartLine | None:
+    """Write the line's new quantity and price: insert it, or update it only if its quantity is still
+    the ``seen`` one (None: it was not there). None when another request changed it meanwhile."""
+    stmt = _insert(CartLine).values(cart_id=cart_id, variant_id=variant_id, quantity=quantity, price_seen_cents=price,
+                                    created_at=now, updated_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CartLine.cart_id, CartLine.variant_id],
+        set_={"quantity": stmt.excluded.quantity, "price_seen_cents": stmt.excluded.price_seen_cents,
+              "updated_at": stmt.excluded.updated_at},
+        where=(CartLine.quantity == seen) if seen is not None else sa.false())
+    return db.session.scalars(stmt.returning(CartLine), execution_options={"populate_existing": True}).first()
+
+
+class _LineChanged(Exception):
+    """The line changed between the read and the upsert (a concurrent add): start again."""
+
+
+#: Attempts of an add whose line a concurrent request keeps changing (each a transaction of its own;
+#: from the second on PostgreSQL the line is locked first, so the next one wins).
+ADD_ATTEMPTS = 10
+
+
+def _add(variant_id, quantity, cart: Cart | None, whole_cart: bool):
+    qty = parse_quantity(quantity)
+    vid = parse_id(variant_id)
+    where = _cart_where(cart)
     try:
-        # Kept loaded: the cart view that follows re-uses the rows just read.
-        with atomic_keeping_loaded():
-            qty = parse_quantity(quantity)
-            variant = _buyable_variant(variant_id)
-            cart = cart or current_cart(create=True)
-            line = next((ln for ln in cart.lines if ln.variant_id == variant.id), None)
-            total = _checked(variant, qty + (line.quantity if line else 0))
-            if line is None:
-                if len(cart.lines) >= MAX_LINES:
-                    raise CartError(_("购物车最多 %(n)d 种商品", n=MAX_LINES), code="cart_full")
-                line = CartLine(variant_id=variant.id, quantity=total, price_seen_cents=0)
-                cart.lines.append(line)
-            line.quantity = total
-            line.price_seen_cents = pricing.unit_price(variant, total)
+        for attempt in range(ADD_ATTEMPTS):
+            try:
+                # Kept loaded: the answer is built from the rows just read and the line the upsert returned.
+                with atomic_keeping_loaded():
+                    return _add_once(vid, qty, where, whole_cart, lock=attempt > 0)
+            except _LineChanged:  # rolled back by atomic(): read it again, adding to its new quantity
+                continue
+        raise CartError(_("购物车正在被修改，请稍后重试"), status=409, code="cart_busy")
     except Exception:
         g.pop("orders_cart_cookie", None)  # a cart created above was rolled back: no cookie for it
         raise
-    return line
+
+
+def _add_once(vid, qty: int, where, whole_cart: bool, lock: bool):
+    if lock and where is not None and db.session.get_bind().dialect.name == "postgresql":
+        cart_id = sa.select(Cart.id).where(where).scalar_subquery()
+        db.session.execute(sa.select(CartLine.id).where(CartLine.cart_id == cart_id, CartLine.variant_id == (vid or 0))
+                           .with_for_update())
+    variant, line, cart_id, n_lines, others, rules = read_for_add(vid, where, whole_cart)
+    if variant is None or not variant.active or not variant.product.is_buyable:
+        raise CartError(_("商品不存在或已下架"), status=404, code="not_found")
+    seen = line.quantity if line is not None else None
+    total = _checked(variant, qty + (seen or 0))
+    if line is None and n_lines >= MAX_LINES:
+        raise CartError(_("购物车最多 %(n)d 种商品", n=MAX_LINES), code="cart_full")
+    now = utcnow()
+    if cart_id is None:
+        cart_id = _new_cart_id(now)
+    written = _upsert_line(cart_id, variant.id, total, pricing.unit_price(variant, total), seen, now)
+    if written is None:
+        raise _LineChanged()
+    set_committed_value(written, "variant", variant)
+    view = None
+    if whole_cart:
+        lines = sorted([*(ln for ln in others if ln.id != written.id), written], key=lambda ln: ln.id)
+        view = view_of(None, lines, rules)
+    return written, view
 
 
 def set_quantity(line_id, quantity, *, cart: Cart | None = None) -> CartLine:
@@ -254,127 +340,11 @@ def clear(cart: Cart | None = None) -> None:
 
 
 @atomic()
-def acknowledge_prices(cart: Cart) -> None:
-    """The buyer has been shown the new prices: they become the prices he saw."""
-    for line in cart.lines:
+def acknowledge_prices(cart: Cart, lines: list[CartLine] | None = None) -> None:
+    """The buyer has been shown the new prices: they become the prices he saw (``lines``: the
+    cart's lines already loaded, else its ``lines``)."""
+    for line in cart.lines if lines is None else lines:
         line.price_seen_cents = pricing.unit_price(line.variant, line.quantity)
-
-
-# --- the view model ---------------------------------------------------------------------------------
-
-@dataclass
-class LineView:
-    line: CartLine
-    variant: Variant
-    product: Product
-    quantity: int
-    unit_price_cents: int
-    line_total_cents: int
-    tier_min_quantity: int | None
-    hint: object | None
-    #: Blocking problems (checkout refused): hidden, sold out, quantity no longer valid.
-    problems: list[str] = field(default_factory=list)
-    #: The unit price changed since the buyer set the quantity (old price, shown with the new one).
-    repriced_from_cents: int | None = None
-
-    @property
-    def grams(self) -> int:
-        from orders.delivery import line_grams
-
-        return line_grams(self.variant, self.quantity)
-
-
-@dataclass
-class ShopGroup:
-    shop: object
-    rule: object
-    lines: list[LineView]
-
-    @property
-    def subtotal_cents(self) -> int:
-        return sum(lv.line_total_cents for lv in self.lines)
-
-    @property
-    def quantity(self) -> int:
-        return sum(lv.quantity for lv in self.lines)
-
-    @property
-    def grams(self) -> int:
-        return sum(lv.grams for lv in self.lines)
-
-
-@dataclass
-class CartView:
-    cart: Cart | None
-    groups: list[ShopGroup]
-
-    @property
-    def lines(self) -> list[LineView]:
-        return [lv for grp in self.groups for lv in grp.lines]
-
-    @property
-    def subtotal_cents(self) -> int:
-        return sum(grp.subtotal_cents for grp in self.groups)
-
-    @property
-    def problems(self) -> list[LineView]:
-        return [lv for lv in self.lines if lv.problems]
-
-    @property
-    def repriced(self) -> list[LineView]:
-        return [lv for lv in self.lines if lv.repriced_from_cents is not None]
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.groups
-
-
-def tier_threshold(variant: Variant, quantity: int) -> int | None:
-    applied = None
-    for tier in variant.tiers:
-        if quantity >= tier.min_quantity:
-            applied = tier.min_quantity
-    return applied
-
-
-def load_lines(cart: Cart) -> list[CartLine]:
-    """The cart's lines with variants, tiers, products and shops in a fixed number of queries (two:
-    the many-to-one chain line -> variant -> product -> shop joined, the variants' tiers)."""
-    query = (db.select(CartLine).where(CartLine.cart_id == cart.id).order_by(CartLine.id)
-             .options(joinedload(CartLine.variant, innerjoin=True).joinedload(Variant.product, innerjoin=True)
-                      .joinedload(Product.shop, innerjoin=True)))
-    return list(db.session.scalars(query).unique())
-
-
-def build_view(cart: Cart | None) -> CartView:
-    """Lines grouped by shop with current tier prices, the next-tier hint and flags."""
-    if cart is None:
-        return CartView(cart=None, groups=[])
-    by_shop: dict[int, ShopGroup] = {}
-    lines = load_lines(cart)
-    rules = rules_for({ln.variant.product.shop_id: ln.variant.product.shop for ln in lines}.values())
-    for line in lines:
-        variant = line.variant
-        product = variant.product
-        qty = line.quantity
-        price = pricing.unit_price(variant, qty)
-        view = LineView(line=line, variant=variant, product=product, quantity=qty, unit_price_cents=price,
-                        line_total_cents=price * qty, tier_min_quantity=tier_threshold(variant, qty),
-                        hint=pricing.next_tier_hint(variant, qty))
-        if not variant.active or not product.is_buyable:
-            view.problems.append(_("商品已下架，请从购物车删除"))
-        else:
-            try:
-                pricing.validate_quantity(variant, qty)
-            except pricing.QuantityError as exc:
-                view.problems.append(str(exc))
-        if price != line.price_seen_cents:
-            view.repriced_from_cents = line.price_seen_cents
-        group = by_shop.get(product.shop_id)
-        if group is None:
-            group = by_shop[product.shop_id] = ShopGroup(shop=product.shop, rule=rules[product.shop_id], lines=[])
-        group.lines.append(view)
-    return CartView(cart=cart, groups=list(by_shop.values()))
 
 
 def line_count() -> int:

@@ -11,10 +11,9 @@ orders import from the implementing module; everyone outside imports from here.
 from orders.addresses import add_address, addresses_of, delete_address, make_default  # noqa: F401
 from orders.cart import (  # noqa: F401
     CartError,
-    CartView,
     acknowledge_prices,
     add_item,
-    build_view,
+    add_item_with_view,
     clear,
     current_cart,
     line_for_variant,
@@ -23,6 +22,7 @@ from orders.cart import (  # noqa: F401
     remove_line,
     set_quantity,
 )
+from orders.cart_view import CartView, build_view  # noqa: F401
 from orders.checkout import check_key, existing_group, new_idempotency_key, place_order, quote  # noqa: F401
 from orders.delivery import (  # noqa: F401
     DeliveryRuleError,

@@ -72,6 +72,16 @@ def _already_back(order: Order) -> dict[int, int]:
     return back
 
 
+def outstanding_units(order: Order) -> dict[int, int]:
+    """{order line id: units the order still holds of it}: the ordered quantity less what a weighing
+    gave back (or plus what it took) and what a refund restocked. Before the handover these are the
+    units the order keeps reserved out of stock (what a cancellation releases, what trace allocates
+    to batches when the goods leave)."""
+    weighed = _weighed_deltas(order)
+    back = _already_back(order)
+    return {line.id: max(0, line.quantity - weighed.get(line.id, 0) - back.get(line.id, 0)) for line in order.lines}
+
+
 #: Callables ``(order) -> bool`` registered by the payments domain: True when the order is paid at
 #: handover (货到付款, 到店自提付款), so the merchant accepts and ships it before the money arrives.
 HANDOVER_CHECKS: list = []
@@ -103,12 +113,10 @@ def set_status(order: Order, target: OrderStatus, *, actor=None, note: str = "",
         quantities: dict[int, int] = {}
         # A line weighed at handover already moved the difference (orders.weighing), and units a
         # refund restocked are back already: release the rest, never a unit twice.
-        weighed = _weighed_deltas(order) if current != S.PENDING_PAYMENT else {}
-        back = _already_back(order) if current != S.PENDING_PAYMENT else {}
+        rest = outstanding_units(order) if current != S.PENDING_PAYMENT else {ln.id: ln.quantity for ln in order.lines}
         for line in order.lines:
             if line.variant_id is not None:
-                rest = max(0, line.quantity - weighed.get(line.id, 0) - back.get(line.id, 0))
-                quantities[line.variant_id] = quantities.get(line.variant_id, 0) + rest
+                quantities[line.variant_id] = quantities.get(line.variant_id, 0) + rest[line.id]
         release_many(quantities, kind=RELEASING[target], order_ids=dict.fromkeys(quantities, order.id),
                      actor_id=getattr(actor, "id", None))
     if notify:

@@ -7,7 +7,8 @@ records the actual weight once per line: within the tolerance the difference is 
 the weighing is refused. A shortfall is refunded (payments listens to ``line_weighed``: payments.weighed); an overage is
 charged when the line's terms say so (the shop's choice at the time of the order, on by default),
 else the buyer pays at most for the ordered quantity.
-Stock follows the actual quantity in whole units (the difference rounded half up to a unit).
+Stock follows the actual quantity in whole units (the difference rounded half up to a unit), through
+orders.line_stock (trace moves the batch a handed-over line came from).
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from flask.signals import Namespace
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from catalog.services.stock import StockShort, record_movements, release_many, reserve_many
+from catalog.services.stock import StockShort
 from catalog.units import is_weight_unit, weight_grams
 from marketplace import money
 from marketplace.db import atomic
 from marketplace.extensions import db
+from orders import line_stock
 from orders.cart import CartError
 from orders.models import Order, OrderLine, OrderStatus
 from orders.terms_models import LineWeighing, ShopTerms
@@ -188,15 +190,14 @@ def _record(order: Order, line: OrderLine, grams: int, actor) -> LineWeighing:
                             actor_id=getattr(actor, "id", None))
     db.session.add(weighing)
     db.session.flush()  # the unique line refuses a twin here
+    # through orders.line_stock: a domain keeping the stock in batches (trace) moves the line's batch too
     if weighing.stock_delta > 0:
-        release_many({line.variant_id: delta}, kind="weighed", order_ids={line.variant_id: order.id},
-                     actor_id=weighing.actor_id)
+        line_stock.put_back(order, {line.id: delta}, kind="weighed", actor_id=weighing.actor_id)
     elif weighing.stock_delta < 0:
         try:
-            reserve_many({line.variant_id: -delta})
+            line_stock.take(order, {line.id: -delta}, kind="weighed", actor_id=weighing.actor_id)
         except StockShort:
             raise CartError(_("库存不足以记录多出的重量，请先调整库存"), status=409, code="out_of_stock") from None
-        record_movements({line.variant_id: -delta}, -1, "weighed", {line.variant_id: order.id}, weighing.actor_id)
     line_weighed.send(current_app._get_current_object(), weighing=weighing, order=order, actor=actor)
     from orders import terms_notify
 

@@ -8,13 +8,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from catalog.services.stock import release_many
 from catalog.units import unit_name
 from marketplace import money
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.states import InvalidTransition
 from marketplace.templating import money_filter
+from orders import line_stock
 from orders.models import Order, OrderLine
 from payments import alipay, ledger, stripe_api, wechatpay
 from payments.errors import PaymentError
@@ -160,12 +160,11 @@ def _create(order, actor, amount_cents, lines, reason, restock, key, *, settled:
     db.session.add(refund)
     db.session.flush()
     if refund.restock:
-        quantities: dict[int, int] = {}
+        units: dict[int, int] = {}
         for line, qty in picked:
-            if line.variant_id is not None:  # a variant deleted since: nothing to put back
-                quantities[line.variant_id] = quantities.get(line.variant_id, 0) + qty
-        release_many(quantities, kind="refund", order_ids=dict.fromkeys(quantities, order.id),
-                     actor_id=getattr(actor, "id", None), reason=refund.reason)
+            units[line.id] = units.get(line.id, 0) + qty
+        # by order line (orders.line_stock): trace puts handed-over units back into their batch
+        line_stock.put_back(order, units, kind="refund", actor_id=getattr(actor, "id", None), reason=refund.reason)
     if payment.method in OFFLINE_METHODS:
         # The shop paid the buyer back itself; the platform gives back its commission share.
         REFUND_MACHINE.move(refund, RefundStatus.SUCCEEDED, actor=actor)

@@ -1,22 +1,23 @@
-"""CSV import of one market's prices for one day: every row checked first (the dry run lists each
-error by row and column), then all rows written or none. Importing the same day again updates the
+"""CSV or Excel import of one market's prices for one day: every row checked first (the dry run lists
+each error by row and column), then all rows written or none. Importing the same day again updates the
 rows of the same (commodity, spec), never duplicates them. The file reading (size, UTF-8 or GBK,
-formula cells) is the product import's (catalog.csv_io)."""
+formula cells, an .xlsx workbook's first sheet through marketplace.xlsx) is the product import's
+(catalog.csv_io.importer.table_rows)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from catalog.csv_io.importer import CsvFileError, RowError, decode
+from catalog.csv_io.importer import CsvFileError, RowError, table_rows
 from marketplace.db import atomic
 from marketplace.exports import unneutralise
 from marketplace.extensions import db
+from marketplace.xlsx import is_spreadsheet
 from prices.models import Commodity, Market, PriceObservation
 from prices.services import PriceError, Values, check_day, check_values, is_outlier, record, references
 
@@ -55,42 +56,36 @@ class PriceImport:
         return sum(1 for r in self.rows if r.held and r.action != "unchanged")
 
 
-def _read(text: str) -> list[tuple[int, dict]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip().lstrip("\ufeff").lower() for h in next(reader)]
-    except StopIteration:
-        raise CsvFileError(_("文件是空的：第一行应为列名：%(cols)s", cols=",".join(COLUMNS))) from None
-    except csv.Error as exc:
-        raise CsvFileError(_("CSV 格式有误：%(e)s", e=str(exc)[:100])) from None
+def _read(lines: Iterator[tuple[int, list[str]]]) -> list[tuple[int, dict]]:
+    _line, header = next(lines, (0, None))
+    if header is None:
+        raise CsvFileError(_("文件是空的：第一行应为列名：%(cols)s", cols=",".join(COLUMNS)))
+    header = [h.strip().lstrip("\ufeff").lower() for h in header]
     unknown = [h for h in header if h and h not in COLUMNS]
     missing = [c for c in REQUIRED if c not in header]
     if unknown or missing or len(set(header)) != len(header):
         raise CsvFileError(_("第一行应为列名：%(cols)s（必填：%(req)s）", cols=",".join(COLUMNS), req=",".join(REQUIRED)))
     rows = []
-    try:
-        for line, cells in enumerate(reader, start=2):
-            if not any(c.strip() for c in cells):
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise CsvFileError(_("行数太多：一次最多导入 %(n)d 行", n=MAX_ROWS))
-            rows.append((line, {col: unneutralise(cells[i]).strip() if i < len(cells) else ""
-                                for i, col in enumerate(header) if col}))
-    except csv.Error as exc:
-        raise CsvFileError(_("CSV 格式有误：%(e)s", e=str(exc)[:100])) from None
+    for line, cells in lines:
+        if not any(c.strip() for c in cells):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise CsvFileError(_("行数太多：一次最多导入 %(n)d 行", n=MAX_ROWS))
+        rows.append((line, {col: unneutralise(cells[i]).strip() if i < len(cells) else ""
+                            for i, col in enumerate(header) if col}))
     if not rows:
         raise CsvFileError(_("文件里没有价格行"))
     return rows
 
 
-def parse(market: Market, day: dt.date, data: bytes) -> PriceImport:
-    """Check every row; nothing is written."""
+def parse(market: Market, day: dt.date, data: bytes, filename: str = "") -> PriceImport:
+    """Check every row; nothing is written. ``data`` is CSV or an Excel workbook (its first sheet)."""
     try:
         check_day(day)
     except PriceError as exc:
         raise CsvFileError(str(exc)) from None
     report = PriceImport(day=day)
-    raw = _read(decode(data))
+    raw = _read(table_rows(data, filename, max_rows=MAX_ROWS))
     commodities = list(db.session.scalars(sa.select(Commodity).where(Commodity.active)))
     by_text = {c.code.lower(): c for c in commodities} | {c.name: c for c in commodities}
     seen: dict[tuple[int, str], int] = {}
@@ -132,19 +127,21 @@ def _plan(market: Market, report: PriceImport) -> None:
             r.action = "unchanged" if same else "update"
 
 
-def import_prices(market: Market, day: dt.date, data: bytes, actor, *, dry_run: bool = False) -> PriceImport:
+def import_prices(market: Market, day: dt.date, data: bytes, actor, *, dry_run: bool = False,
+                  filename: str = "") -> PriceImport:
     """Check the file and, unless ``dry_run`` or a row is wrong, write every row in one transaction."""
-    report = parse(market, day, data)
+    report = parse(market, day, data, filename)
     report.dry_run = dry_run
     if dry_run or report.errors:
         db.session.rollback()
         return report
     refs = references(market, day, {r.commodity.id for r in report.rows})
+    source = _("Excel 导入") if is_spreadsheet(data, filename) else _("CSV 导入")
     try:
         with atomic():
             for r in report.rows:
                 _obs, written = record(market, r.commodity, day, r.values, actor, spec=r.spec,
-                                       source=_("CSV 导入"), reference=refs.get((r.commodity.id, r.spec)))
+                                       source=source, reference=refs.get((r.commodity.id, r.spec)))
                 report.written += int(written)
     except PriceError as exc:
         report.errors.append(RowError(0, "", str(exc)))

@@ -54,6 +54,9 @@ class Commodity(Base):
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"), index=True)
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    #: Words that find its products and order lines in that category (prices/matching.py): comma
+    #: separated; the name before any bracket is always one; "-word" excludes titles with the word.
+    keywords: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     parent: Mapped[Commodity | None] = relationship(remote_side=[id])
     category: Mapped[Category | None] = relationship()
@@ -113,6 +116,8 @@ class PriceObservation(Base):
         sa.UniqueConstraint("commodity_id", "market_id", "day", "spec", name="uq_price_observations_key"),
         sa.Index("ix_price_observations_day_status", "day", "status"),
         sa.Index("ix_price_observations_series", "commodity_id", "status", "day"),
+        #: One market's board: its last days, not its whole year (migration 0034).
+        sa.Index("ix_price_observations_market_day", "market_id", "day"),
         sa.CheckConstraint("low_cents > 0 AND low_cents <= avg_cents AND avg_cents <= high_cents "
                            f"AND high_cents <= {MAX_PRICE_CENTS}", name="prices_ordered"),
         sa.CheckConstraint("std_low_cents > 0 AND std_low_cents <= std_avg_cents "
@@ -141,7 +146,7 @@ class PriceObservation(Base):
     std_high_cents: Mapped[int]
     #: Traded quantity that day in the reporter's unit, when known.
     volume: Mapped[int | None]
-    #: Where the figure comes from ("市场报价员", "CSV 导入", "示范数据").
+    #: Where the figure comes from ("市场报价员", "CSV 导入", "Excel 导入", "示范数据").
     source: Mapped[str] = mapped_column(sa.String(60), default="")
     reporter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[PriceStatus] = mapped_column(_enum(PriceStatus, 10), default=PriceStatus.DRAFT)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from prices.models import Commodity, Market, PriceObservation, PriceStatus
+from prices.platform_models import PlatformPrice
 from prices.services import local_today
 
 #: A price older than this many days is off the board.
@@ -37,6 +38,9 @@ class BoardRow:
     avg: int
     high: int
     previous: int | None
+    #: The platform's transaction price of the commodity (its latest day within BOARD_DAYS) and that day.
+    platform: int | None = None
+    platform_day: dt.date | None = None
 
     @property
     def change(self) -> int | None:
@@ -63,25 +67,38 @@ def board(market_id: int | None = None, category_id: int | None = None,
     latest = (sa.select(Obs.commodity_id, Obs.market_id, Obs.spec, sa.func.max(Obs.day).label("day"))
               .where(Obs.status == PriceStatus.PUBLISHED, Obs.day <= today,
                      Obs.day > today - dt.timedelta(days=BOARD_DAYS))
+              .where(*([Obs.market_id == market_id] if market_id else []))
               .group_by(Obs.commodity_id, Obs.market_id, Obs.spec).subquery())
     prev = sa.orm.aliased(Obs)
     previous = (sa.select(prev.std_avg_cents)
                 .where(prev.commodity_id == Obs.commodity_id, prev.market_id == Obs.market_id, prev.spec == Obs.spec,
                        prev.status == PriceStatus.PUBLISHED, prev.day < Obs.day)
                 .order_by(prev.day.desc()).limit(1).correlate(Obs).scalar_subquery())
+    platform = _latest_platform(today)
     stmt = (sa.select(Obs.day, Commodity.code, Commodity.name, Commodity.name_en, Commodity.unit,
                       Commodity.category_id, Market.id, Market.name, Market.name_en, Obs.spec, Obs.origin,
-                      Obs.std_low_cents, Obs.std_avg_cents, Obs.std_high_cents, previous)
+                      Obs.std_low_cents, Obs.std_avg_cents, Obs.std_high_cents, previous,
+                      platform(PlatformPrice.avg_cents), platform(PlatformPrice.day))
             .join(latest, sa.and_(latest.c.commodity_id == Obs.commodity_id, latest.c.market_id == Obs.market_id,
                                   latest.c.spec == Obs.spec, latest.c.day == Obs.day))
             .join(Commodity, Commodity.id == Obs.commodity_id).join(Market, Market.id == Obs.market_id)
             .where(Obs.status == PriceStatus.PUBLISHED, Market.active)
             .order_by(Market.sort_order, Market.id, Commodity.sort_order, Commodity.id, Obs.spec))
-    if market_id:
-        stmt = stmt.where(Obs.market_id == market_id)
+    if market_id:  # the (market, day) index for its last days, not the market's whole year
+        stmt = stmt.where(Obs.market_id == market_id, Obs.day <= today, Obs.day > today - dt.timedelta(days=BOARD_DAYS))
     if category_id:
         stmt = stmt.where(Commodity.category_id == category_id)
     return [BoardRow(*row) for row in db.session.execute(stmt)]
+
+
+def _latest_platform(today: dt.date):
+    """A correlated subquery per board row: a column of the commodity's newest platform price."""
+    def column(col):
+        return (sa.select(col).where(PlatformPrice.commodity_id == Obs.commodity_id,
+                                     PlatformPrice.avg_cents.is_not(None), PlatformPrice.day <= today,
+                                     PlatformPrice.day > today - dt.timedelta(days=BOARD_DAYS))
+                .order_by(PlatformPrice.day.desc()).limit(1).correlate(Obs).scalar_subquery())
+    return column
 
 
 def movers(rows: list[BoardRow], n: int = 5) -> tuple[list[BoardRow], list[BoardRow]]:
@@ -116,3 +133,15 @@ def series(commodity: Commodity, days: int, today: dt.date | None = None) -> lis
                    Obs.day > today - dt.timedelta(days=days), Obs.day <= today)
             .order_by(Obs.day, Market.sort_order, Market.id, Obs.spec))
     return [Point(*row) for row in db.session.execute(stmt)]
+
+
+def platform_series(commodity: Commodity, days: int, today: dt.date | None = None) -> list:
+    """The commodity's platform prices over the last ``days`` days (rows with no figure too: their
+    left-out lines are counted on the page), as plain rows (a year of ORM objects cost 7 ms)."""
+    today = today or local_today()
+    P = PlatformPrice
+    return list(db.session.execute(
+        sa.select(P.day, P.avg_cents, P.low_cents, P.high_cents, P.volume, P.order_count, P.line_count,
+                  P.lines_left_out)
+        .where(P.commodity_id == commodity.id, P.day > today - dt.timedelta(days=days), P.day <= today)
+        .order_by(P.day)))

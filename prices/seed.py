@@ -2,7 +2,9 @@
 noise) at Shangqiu's central wholesale market and two county markets, the county markets quoting
 per 斤 (converted to the standard 公斤 like any report). The reporter of the central market and the
 agriculture officer are demo accounts (marketplace/seed_data.py). Bulk inserts; run again, only the
-missing days are added."""
+missing days are added. Then the platform's transaction prices of every day of the demo's paid
+orders (prices/platform.py, as the daily job computes them; run again, the days are replaced), and
+a few demo buyers' price alerts (prices/alert_seed.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from catalog.models import Category
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import grant_role
 from marketplace.extensions import db
+from marketplace.figures import site_zone
 from marketplace.regions.models import Region, RegionLevel
+from prices.alert_seed import seed_alerts
 from prices.models import Commodity, Market, MarketCommodity, MarketKind, PriceObservation, PriceStatus
 from prices.services import local_today
 
@@ -65,6 +69,13 @@ COMMODITIES = [
     ("chicken", "白条鸡", "Chicken (dressed)", "meat", 16.0, 0.06, 1),
     ("egg", "鸡蛋", "Eggs", "meat", 8.6, 0.12, 8),
 ]
+#: Words that find each commodity's products and order lines (prices/matching.py) beyond its name:
+#: the catalogue's 三樱椒 is the chili of the price tree, 小麦粉 is not wheat, 酱牛肉 is not beef.
+KEYWORDS = {
+    "chili-sanying": "三樱椒,-粉,-种子,-酱", "chili-fresh": "青椒,尖椒,鲜椒", "tomato": "番茄",
+    "pear-su": "-膏", "wheat": "-粉,-麸皮,-挂面,-馒头", "beef": "-酱", "mutton": "-垛子,-卤", "pork": "猪肉",
+    "chicken": "-扒鸡", "egg": "-鸭蛋",
+}
 #: (name, name_en, operator, address, county, kind, latitude, longitude, unit, price factor, commodities)
 MARKETS = [
     ("商丘农产品中心批发市场", "Shangqiu Central Agricultural Wholesale Market", "商丘农产品中心批发市场有限公司",
@@ -93,6 +104,8 @@ def _tree() -> dict[str, Commodity]:
             existing[code] = Commodity(code=code, name=name, name_en=name_en, parent=groups[group], unit="公斤",
                                        sort_order=100 + n, category_id=groups[group].category_id)
             db.session.add(existing[code])
+        if not existing[code].keywords and KEYWORDS.get(code):  # an officer's words are kept
+            existing[code].keywords = KEYWORDS[code]
     db.session.flush()
     return existing
 
@@ -163,4 +176,19 @@ def seed_demo(progress=None) -> dict:
     reporter = db.session.scalar(sa.select(User).where(User.email == REPORTER_EMAIL))
     if reporter is not None:
         grant_role(reporter, Role.MARKET_REPORTER, scope=central)
-    return {"commodities": len(COMMODITIES), "markets": len(markets), "prices": added}
+    alerts = seed_alerts(central)
+    return {"commodities": len(COMMODITIES), "markets": len(markets), "prices": added,
+            "platform_rows": _platform(yesterday), "alerts": alerts}
+
+
+def _platform(yesterday: dt.date) -> int:
+    """The platform's transaction prices of every day of the demo's paid orders (the daily job's work)."""
+    from orders.models import Order
+    from prices.platform import compute_days
+
+    first = db.session.scalar(sa.select(sa.func.min(Order.paid_at)))
+    if first is None:
+        return 0
+    start = max(first.astimezone(site_zone()).date() if first.tzinfo else first.date(),
+                yesterday - dt.timedelta(days=DAYS - 1))
+    return compute_days(start, yesterday)

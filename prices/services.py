@@ -4,7 +4,8 @@ A reporter's values are checked (positive, low <= average <= high, below a sane 
 that converts to the commodity's standard unit, a day not in the future in the site's time zone)
 and stored with their per-standard-unit twins. A value more than ``PRICE_OUTLIER_PERCENT`` from
 the last published price before that day is HELD for the agriculture officer; the others publish
-at once. Every step, corrections included, adds a PriceChange row.
+at once. Every step, corrections included, adds a PriceChange row. Whatever ends PUBLISHED is noted
+for the price alerts, checked by a job once the transaction commits (prices/alert_check.py).
 """
 
 from __future__ import annotations
@@ -177,6 +178,15 @@ def _history(obs: PriceObservation, change: PriceChange | None, frm, actor, note
         obs.high_cents
 
 
+def _published(obs: PriceObservation) -> None:
+    """A published price (new, approved or corrected): its alerts are checked once the transaction
+    commits (prices/alert_check.py)."""
+    if obs.status == S.PUBLISHED:
+        from prices.alert_check import note_published
+
+        note_published(obs)
+
+
 def _apply(obs: PriceObservation, values: Values) -> bool:
     """Put ``values`` on ``obs``; whether anything changed."""
     fields = {"unit": values.unit, "low_cents": values.low, "avg_cents": values.avg, "high_cents": values.high,
@@ -212,6 +222,7 @@ def record(market: Market, commodity: Commodity, day: dt.date, values: Values, a
         _history(obs, None, None, actor, note or (_("偏离前一日超过 %(p)d%%，待审核",
                                                        p=current_app.config["PRICE_OUTLIER_PERCENT"])
                                                    if target == S.HELD else ""))
+        _published(obs)
         return obs, True
     if draft and obs.status not in (S.DRAFT,):
         raise PriceError(_("已提交的价格不能再存为草稿"), field="avg")
@@ -224,6 +235,7 @@ def record(market: Market, commodity: Commodity, day: dt.date, values: Values, a
     note = note or _("更正")
     change = PRICE_MACHINE.move(obs, target, actor=actor, note=note) if previous != target else None
     _history(obs, change, previous, actor, note)
+    _published(obs)
     return obs, True
 
 
@@ -241,6 +253,7 @@ def approve(observation_id: int, actor) -> PriceObservation:
         obs = _held(observation_id)
         change = PRICE_MACHINE.move(obs, S.PUBLISHED, actor=actor, note=_("审核通过"))
         _history(obs, change, S.HELD, actor, "")
+        _published(obs)
     return obs
 
 
@@ -268,4 +281,5 @@ def correct(observation_id: int, actor, *, low, avg, high, unit: str | None = No
         note = note or _("审核更正")
         change = PRICE_MACHINE.move(obs, S.PUBLISHED, actor=actor, note=note) if previous == S.HELD else None
         _history(obs, change, previous, actor, note)
+        _published(obs)
     return obs

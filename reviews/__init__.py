@@ -22,7 +22,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("REVIEW_TEXT_MAX", 500)
     app.config.setdefault("REVIEW_MAX_PHOTOS", 6)
     app.config.setdefault("REVIEW_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
-    app.config.setdefault("REVIEW_REPLY_EDIT_MINUTES", 15)  # a reply may be corrected this long, then it stands
+    app.config.setdefault("REVIEW_REPLY_EDIT_MINUTES", 15)
+    app.config.setdefault("REVIEW_REPORT_RATELIMIT", "5 per minute;30 per day")  # a reply may be corrected this long, then it stands
     app.jinja_env.globals.update(review_report_reasons=services.REPORT_REASONS,
                                  review_reply_editable=services.reply_editable)
     register(app, "reviews", blueprint=bp, routes=("views.public", "views.buyer", "views.manage", "api"),

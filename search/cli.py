@@ -85,3 +85,19 @@ def load_defaults_command():
 
 def register(app: Flask) -> None:
     app.cli.add_command(search_group)
+
+
+@search_group.command("create-rum")
+@with_appcontext
+def create_rum_command():
+    """Create the rum extension and the RUM index of the postgres backend (what migration 0041 does
+    when it may): after installing the extension's package, or once a superuser created it."""
+    from marketplace.extensions import db
+    from search.models import create_rum_index
+
+    with db.engine.begin() as connection:
+        made = create_rum_index(connection)
+    if not made:
+        raise click.ClickException("the rum extension is not available on this database (or may not be created "
+                                   "by this user): install postgresql-15-rum, or run CREATE EXTENSION rum as a superuser")
+    click.echo("search: RUM index ready (workers use it within 5 minutes)")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.db import Base, utcnow
+from marketplace.db import UNMANAGED_INDEXES, Base, utcnow
 
 _JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
@@ -66,6 +66,10 @@ class SearchDocument(Base):
     oid: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), default=0)
     #: Length of the first highlighted field (the title): a shorter title wins a tie.
     length: Mapped[int] = mapped_column(default=0)
+    #: The order of equally scored documents as one number, smallest first: the title's length, then
+    #: the newer id (search.postgres.documents.static_rank); what the RUM index keeps with each posting.
+    static_rank: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), default=0,
+                                             server_default="0")
     #: The first date field as seconds (the "newest" sort).
     newest: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), default=0)
     #: The analysed terms, weighted by field (A-D); a plain text column on SQLite, where it is unused.
@@ -85,8 +89,45 @@ class SearchDocument(Base):
 #: "Search backends"). The migration (0015) sets the same.
 TERMS_STORAGE = ("ALTER TABLE search_documents ALTER COLUMN terms SET STORAGE EXTERNAL",
                  "ALTER TABLE search_documents SET (toast_tuple_target = 8160)")
-for _statement in TERMS_STORAGE:
+#: The facet sample's index: documents by a hash bucket of their object id (search.postgres.query.BUCKET),
+#: so a sample of a query's matches is a BitmapAnd of two indexes, visiting only the sampled rows.
+BUCKET_INDEX = ("CREATE INDEX IF NOT EXISTS ix_search_documents_bucket ON search_documents "
+                "(index_name, (hashint8(oid) & 1023))")
+for _statement in (*TERMS_STORAGE, BUCKET_INDEX):
     sa.event.listen(SearchDocument.__table__, "after_create", sa.DDL(_statement).execute_if(dialect="postgresql"))
+
+
+#: A RUM index (the rum extension, Debian's postgresql-15-rum) of the terms with each document's static
+#: rank attached to its postings, in rank order: the best tier of a ranking is read from it in order
+#: (search.postgres.query.tier_statement). Created where the extension can be (migration 0041, or
+#: create_all); without it searches use the GIN index above, with the same results. It is partial on a
+#: condition only the tier statement states (every row meets it): the other statements' bitmap scans keep
+#: to the GIN index, which reads a long posting list faster (docs/performance.md).
+RUM_INDEX = "ix_search_documents_terms_rum"
+RUM_DDL = (f"CREATE INDEX IF NOT EXISTS {RUM_INDEX} ON search_documents USING rum "
+           f"(terms rum_tsvector_addon_ops, static_rank) "
+           f"WITH (attach = 'static_rank', to = 'terms', order_by_attach = 't') WHERE static_rank >= 0")
+
+
+def create_rum_index(connection) -> bool:
+    """Create the rum extension and the RUM index when the server has the extension; False when not
+    (not installed, or not allowed to create it): nothing is changed then."""
+    if connection.dialect.name != "postgresql":
+        return False
+    if not connection.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")).scalar():
+        return False
+    try:
+        with connection.begin_nested():
+            connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS rum"))
+    except sa.exc.DBAPIError:
+        return False
+    connection.execute(sa.text(RUM_DDL))
+    return True
+
+
+sa.event.listen(SearchDocument.__table__, "after_create",
+                lambda _table, connection, **_kw: create_rum_index(connection))
+UNMANAGED_INDEXES.update({"ix_search_documents_bucket", RUM_INDEX})
 
 
 class SearchWord(Base):

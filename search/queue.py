@@ -102,9 +102,9 @@ def _insert(connection):
     return insert(SearchNode.__table__)
 
 
-def enqueue(connection, app: Flask, node: str, name: str, keys: set[str]) -> None:
+def enqueue(connection, app: Flask, node: str, name: str, keys: set[str]) -> set[str]:
     """Queue ``keys`` of index ``name`` for every live node (this one always), in the caller's
-    transaction."""
+    transaction. Returns the nodes it queued them for."""
     nodes = set(live_nodes(connection, app))
     if node not in nodes:
         register(connection, app, node)
@@ -113,6 +113,7 @@ def enqueue(connection, app: Flask, node: str, name: str, keys: set[str]) -> Non
     connection.execute(SearchQueue.__table__.insert(), [
         {"node": n, "index_name": name, "object_id": key, "enqueued_at": now}
         for n in sorted(nodes) for key in sorted(keys)])
+    return nodes
 
 
 def pending_query(node: str, name: str | None = None):
@@ -139,8 +140,8 @@ def delete(session, ids: list[int]) -> None:
     session.execute(sa.delete(SearchQueue.__table__).where(SearchQueue.__table__.c.id.in_(ids)))
 
 
-def prune(app: Flask, session) -> int:
-    """Forget nodes unseen past the expiry, with their rows. Returns how many nodes went."""
+def prune(app: Flask, session) -> list[str]:
+    """Forget nodes unseen past the expiry, with their rows. Returns the nodes that went."""
     table, q = SearchNode.__table__, SearchQueue.__table__
     since = utcnow() - expiry(app)
     gone = list(session.execute(sa.select(table.c.node).where(table.c.seen_at < since)).scalars())
@@ -148,4 +149,4 @@ def prune(app: Flask, session) -> int:
         session.execute(sa.delete(q).where(q.c.node.in_(gone)))
         session.execute(sa.delete(table).where(table.c.node.in_(gone)))
         log.warning("search: forgot nodes unseen for %s: %s", expiry(app), ", ".join(gone))
-    return len(gone)
+    return gone

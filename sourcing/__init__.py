@@ -26,7 +26,7 @@ def expire_supply() -> int:
 def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from marketplace.domains import NavItem, register
+    from marketplace.domains import NavItem, add_blocks, register
     from marketplace.jobs import register_job
     from orders.status import order_status_changed
     from sourcing import conversations, lapse, notice_types, status, supply_conversations, supply_status
@@ -57,6 +57,9 @@ def init_app(app: Flask) -> None:
     notice_types.register(app)  # the notices in the notification centre
     conversations.register(app)  # a buyer and a shop that quoted talk about the request
     supply_conversations.register(app)  # a buyer asks a shop about its supply post
+    from sourcing.region_block import region_block
+
+    add_blocks(app, "region", region_block)  # a region page's open supply posts
     board_search.register(app)  # the board's keyword search (the "sourcing" index)
     # an accepted quote's order that expires unpaid or is cancelled before payment gives the request back
     order_status_changed.connect(lapse.on_order_status, app, weak=False)

@@ -6,7 +6,6 @@ number of statements whatever its length."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from marketplace.extensions import db
 from marketplace.regions.models import Region
 from marketplace.shops.models import Shop, ShopStatus
+from marketplace.web import Paged
 from sourcing import parsing as p
 from sourcing.matching import area_prefix
 from sourcing.models import SourcingRequest
@@ -62,34 +62,13 @@ def load_requests(ids) -> dict[int, SourcingRequest]:
 
 
 @dataclass
-class Page:
-    """One page of the mixed list, shaped like Flask-SQLAlchemy's Pagination for the pagination
-    macro; ``items`` are (kind, row) pairs."""
+class Page(Paged):
+    """One page of the mixed list for the pagination macro; ``items`` are (kind, row) pairs."""
 
     page: int
     per_page: int
     total: int
     items: list = field(default_factory=list)
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page)) if self.total else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
 
 
 def _keys(query: sa.Select, kind: str, model) -> sa.Select:

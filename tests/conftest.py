@@ -19,9 +19,11 @@ import sqlalchemy as sa
 from marketplace import create_app
 from marketplace.extensions import db as _db
 from tests import api_conformance
+from tests.db_reset import empty_tables, fresh_schema
+from tests.demo_app import seeded_demo_app
 from tests.regions_state import REGIONS as _REGIONS
-from tests.units_state import UNITS as _UNITS
-from tests.units_state import restore_units
+from tests.s3_server import s3_server, s3_settings  # noqa: F401  (fixture and helper for the suite)
+from tests.url_builders import compile_each_url_builder_once
 
 _counter = itertools.count(1)
 _UNSET = object()
@@ -29,7 +31,7 @@ _UNSET = object()
 
 def pytest_configure(config):
     """Under pytest-xdist (``make test`` runs two workers) each worker gets services of its own: the
-    PostgreSQL database ``<name>_gw<N>`` (created here) and Redis database number ``<n> - N``. The
+    PostgreSQL database ``<name>_gw<N>`` (created here) and Redis database number ``(<n> - N) % 16``. The
     environment is rewritten before any test module reads it, so every test and every subprocess
     it starts (migrations, app processes) sees the worker's own."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -49,10 +51,14 @@ def pytest_configure(config):
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone():
                 conn.execute(f'CREATE DATABASE "{own}"')
         os.environ["TEST_DATABASE_URL"] = base.set(database=own).render_as_string(hide_password=False)
-    redis_url = os.environ.get("TEST_REDIS_URL", "")
-    match = re.match(r"^(redis://[^/]+)/(\d+)$", redis_url)
-    if match:
-        os.environ["TEST_REDIS_URL"] = f"{match.group(1)}/{(int(match.group(2)) - number) % 16}"
+    from tests.marketplace.perf_helpers import worker_redis_url
+
+    for name in ("TEST_REDIS_URL", "REDIS_URL"):  # a Redis database of its own (perf_helpers.worker_redis_url)
+        if os.environ.get(name):
+            os.environ[name] = worker_redis_url(os.environ[name], number)
+
+
+compile_each_url_builder_once()
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
@@ -78,58 +84,15 @@ def _schema(database_url, tmp_path_factory):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
                       "DATA_DIR": str(tmp_path_factory.mktemp("schema")), "SECRET_KEY": "test"})
     with app.app_context():
-        _db.drop_all()
-        if _db.engine.dialect.name == "postgresql":
-            with _db.engine.begin() as conn:
-                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-        _db.create_all()
-        restore_units()  # the shipped units, kept from test to test (tests/units_state.py)
+        fresh_schema()
         _db.engine.dispose()  # else its pooled connection is collected later: a ResourceWarning (error)
     return database_url
-
-
-def _empty_tables(app, keep_regions: bool = True) -> None:
-    keep = keep_regions and _REGIONS["loaded"] and not _REGIONS["dirty"]
-    with app.app_context():
-        _db.session.remove()
-        tables = list(_db.metadata.sorted_tables)
-        # DELETE in reverse dependency order: on PostgreSQL it is 10-30x quicker than TRUNCATE of
-        # every table (which rewrites each table's files) for the handful of rows a test leaves.
-        with _db.engine.begin() as conn:
-            if _may_skip_foreign_keys(conn):
-                # every table is emptied: checking each deleted row's foreign keys is wasted work
-                # (deleting the 8,000 regions: 0.45 s with the checks, 0.01 s without)
-                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-            for table in reversed(tables):
-                if table.name == "units" and not _UNITS["dirty"]:
-                    continue  # the shipped units stay (tests/units_state.py)
-                if not (keep and table.name == "regions"):
-                    conn.execute(table.delete())
-        if _UNITS["dirty"]:
-            restore_units()
-        _db.engine.dispose()
-    if not keep:
-        _REGIONS.update(loaded=False, dirty=False)
-
-
-_SUPERUSER: dict[str, bool] = {}
-
-
-def _may_skip_foreign_keys(conn) -> bool:
-    """On PostgreSQL as a superuser (the test servers), foreign-key triggers may be switched off."""
-    if conn.dialect.name != "postgresql":
-        return False
-    url = str(conn.engine.url)
-    if url not in _SUPERUSER:
-        _SUPERUSER[url] = bool(conn.exec_driver_sql(
-            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar())
-    return _SUPERUSER[url]
 
 
 def _regions_unless_asked(app, request) -> None:
     """A test that does not ask for the shipped regions starts without them."""
     if _REGIONS["loaded"] and "regions" not in request.fixturenames:
-        _empty_tables(app, keep_regions=False)
+        empty_tables(app, keep_regions=False)
 
 
 def make_config(database_url: str, data_dir: Path, **overrides) -> dict:
@@ -146,6 +109,7 @@ def make_config(database_url: str, data_dir: Path, **overrides) -> dict:
         # inherits whatever the previous app set (test_csrf_everywhere turns limits off)
         "RATELIMIT_ENABLED": True,
         "REDIS_URL": None,
+        "JOBS_BACKEND": "inline",  # the queue tests (tests/marketplace/test_jobs_queue.py) say "rq"
         "MAIL_SERVER": None,
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 8,
@@ -153,10 +117,26 @@ def make_config(database_url: str, data_dir: Path, **overrides) -> dict:
         # mailed links: the test client's own host (production demands MARKETPLACE_PUBLIC_BASE_URL)
         "PUBLIC_BASE_URL": "http://localhost",
         "PAGE_CACHE_SECONDS": 0,  # tests/marketplace/test_page_cache.py turns it on
+        "HOME_REFRESH_SECONDS": 0,  # the home page shows a change at once (tests/catalog/test_home_blocks.py: the debounce)
     }
     if database_url.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def demo_app(_schema, tmp_path_factory):
+    """The whole seeded demo, once per test process, in a database of its own (tests/demo_app.py)."""
+    yield from seeded_demo_app(_schema, make_config, tmp_path_factory)
+
+
+def with_postgres_search(config: dict) -> dict:
+    """``config`` with the postgres search backend (an ``app_config`` override of a test module);
+    the test is skipped on SQLite."""
+    if not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the postgres search backend needs TEST_DATABASE_URL to be PostgreSQL")
+    config["SEARCH_BACKEND"] = "postgres"
     return config
 
 
@@ -194,7 +174,7 @@ def app(app_config, request):
         _fresh_limits()
         yield application
         _db.session.remove()
-    _empty_tables(application)
+    empty_tables(application)
 
 
 @pytest.fixture
@@ -219,7 +199,7 @@ def csrf_app(app_config, request):
         _fresh_limits()
         yield application
         _db.session.remove()
-    _empty_tables(application)
+    empty_tables(application)
 
 
 # --- factories: callables with defaults ------------------------------------------------------
@@ -257,7 +237,7 @@ def regions(app):
             sa.select(sa.func.count()).select_from(Region.__table__)) != len(_REGION_ROWS[files]):
         # not the rows kept (changed where the write was not seen, or loaded from other files): again
         _db.session.rollback()
-        _empty_tables(app, keep_regions=False)
+        empty_tables(app, keep_regions=False)
     if not _REGIONS["loaded"]:
         rows = _REGION_ROWS.get(files)
         if rows is None:  # the first time in this process: the real loader, then keep its rows

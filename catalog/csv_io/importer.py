@@ -1,10 +1,10 @@
-"""CSV import: read and check every row (the dry-run preview), then import all rows or none."""
+"""CSV or Excel (.xlsx) import: read and check every row (the dry-run preview), then import all rows or none."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from catalog.csv_io.cells import (
 )
 from catalog.csv_io.rows import ParsedRow, RowError, RowReader
 from catalog.models import Product, ProductStatus, Variant
-from catalog.services import CatalogError, create_product, set_status, update_product
+from catalog.services import CatalogError, create_product, set_status, stock_edit_refusals, update_product
 from catalog.units import unit_table
 from catalog.zipimages import ZipError, ZipImages
 from marketplace.db import atomic
@@ -28,6 +28,7 @@ from marketplace.errors import DomainError
 from marketplace.exports import unneutralise
 from marketplace.extensions import db
 from marketplace.shops.policy import ensure_not_suspended
+from marketplace.xlsx import SpreadsheetError, is_spreadsheet, xlsx_rows
 
 
 class CsvFileError(DomainError):
@@ -70,14 +71,27 @@ def decode(data: bytes) -> str:
     raise CsvFileError(_("无法识别文件编码：请在 Excel 中“另存为”选择“CSV UTF-8（逗号分隔）”后再导入"))
 
 
-def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def table_rows(data: bytes, filename: str = "", max_rows: int = MAX_ROWS) -> Iterator[tuple[int, list[str]]]:
+    """The file's lines as (line number, cells): an Excel workbook's first sheet (by content, or by an
+    .xlsx name: a renamed file is refused clearly) or CSV text in UTF-8 or GBK."""
+    if is_spreadsheet(data, filename):
+        try:
+            yield from xlsx_rows(data, max_bytes=MAX_FILE_BYTES, max_rows=max_rows)
+        except SpreadsheetError as exc:
+            raise CsvFileError(str(exc)) from None
+        return
+    reader = csv.reader(io.StringIO(decode(data), newline=""))
     try:
-        header = next(reader)
-    except StopIteration:
-        raise CsvFileError(_("文件是空的：第一行应为列名，例如 product_code,title,category,...")) from None
+        yield from enumerate(reader, start=1)
     except csv.Error as exc:
         raise CsvFileError(_("CSV 格式有误：%(e)s", e=str(exc)[:100])) from None
+
+
+def read_rows(lines: Iterator[tuple[int, list[str]]]) -> tuple[list[str], list[tuple[int, dict]]]:
+    """The header and the non-empty rows of ``table_rows``, each a dict by column name."""
+    _line, header = next(lines, (0, None))
+    if header is None:
+        raise CsvFileError(_("文件是空的：第一行应为列名，例如 product_code,title,category,..."))
     header = [h.strip().lstrip("\ufeff").lower() for h in header]
     unknown = [h for h in header if h and h not in COLUMNS]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -91,23 +105,21 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
     if len({h for h in header if h}) != len([h for h in header if h]):
         raise CsvFileError(_("列名重复了，请检查第一行"))
     rows = []
-    try:
-        for index, cells in enumerate(reader, start=2):
-            if not any(c.strip() for c in cells):
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise CsvFileError(_("行数太多：一次最多导入 %(n)d 行，请分成几个文件", n=MAX_ROWS))
-            values = {col: unneutralise(cells[i]) if i < len(cells) else "" for i, col in enumerate(header) if col}
-            rows.append((index, values))
-    except csv.Error as exc:
-        raise CsvFileError(_("CSV 格式有误：%(e)s", e=str(exc)[:100])) from None
+    for index, cells in lines:
+        if not any(c.strip() for c in cells):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise CsvFileError(_("行数太多：一次最多导入 %(n)d 行，请分成几个文件", n=MAX_ROWS))
+        values = {col: unneutralise(cells[i]) if i < len(cells) else "" for i, col in enumerate(header) if col}
+        rows.append((index, values))
     return header, rows
 
 
-def parse(shop, data: bytes, images: ZipImages | None = None) -> ImportReport:
-    """Read and check every row; nothing is written. The report lists each error by row and column."""
+def parse(shop, data: bytes, images: ZipImages | None = None, filename: str = "") -> ImportReport:
+    """Read and check every row of a CSV or an .xlsx; nothing is written. The report lists each error
+    by row and column."""
     report = ImportReport()
-    header, raw_rows = read_rows(decode(data))
+    header, raw_rows = read_rows(table_rows(data, filename))
     if not raw_rows:
         raise CsvFileError(_("文件里没有商品行"))
     reader = RowReader(header, images, report.errors)
@@ -157,6 +169,22 @@ def _check_groups(report: ImportReport) -> None:
             seen.setdefault(name, row.row)
 
 
+def _check_stock_edits(report: ImportReport, existing: dict[str, Product],
+                       stocks: dict[int, dict[str, tuple[int, int]]]) -> None:
+    """A row that changes the stock of a variant whose stock another domain keeps (trace: a
+    batch-tracked variant) is refused, with the guard's message (an export re-imported unchanged passes)."""
+    changing: dict[int, list[int]] = {}
+    for code, rows in groups(report).items():
+        product = existing.get(code)
+        for row in rows:
+            vid, stock = stocks.get(product.id, {}).get(row.variant["name"], (None, None)) if product else (None, None)
+            if vid is not None and row.variant.get("stock") is not None and row.variant["stock"] != stock:
+                changing.setdefault(vid, []).append(row.row)
+    for vid, message in stock_edit_refusals(changing).items():
+        for line in changing[vid]:
+            report.errors.append(RowError(line, "stock", message))
+
+
 def _plan(shop, report: ImportReport) -> None:
     """Count what an import would create and update (the preview's summary); a deactivated unit is
     refused unless the row's variant already has it."""
@@ -167,11 +195,15 @@ def _plan(shop, report: ImportReport) -> None:
                                                              Product.code.in_(codes[chunk:chunk + 500]))):
             existing[p.code] = p
     names: dict[int, dict[str, str]] = {}
+    stocks: dict[int, dict[str, tuple[int, int]]] = {}
     if existing:
         ids = [p.id for p in existing.values()]
-        for pid, vname, unit in db.session.execute(sa.select(Variant.product_id, Variant.name, Variant.unit)
-                                                   .where(Variant.product_id.in_(ids))):
+        for pid, vid, vname, unit, stock in db.session.execute(
+                sa.select(Variant.product_id, Variant.id, Variant.name, Variant.unit, Variant.stock)
+                .where(Variant.product_id.in_(ids))):
             names.setdefault(pid, {})[vname] = unit
+            stocks.setdefault(pid, {})[vname] = (vid, stock)
+    _check_stock_edits(report, existing, stocks)
     table = unit_table()
     for code, rows in groups(report).items():
         product = existing.get(code)
@@ -234,7 +266,7 @@ def _import_product(shop, actor, code: str, rows: list[ParsedRow], images: ZipIm
 
 
 def import_csv(shop, actor, data: bytes, *, zip_data: bytes | None = None, dry_run: bool = False,
-               progress: Callable[[int], None] | None = None) -> ImportReport:
+               progress: Callable[[int], None] | None = None, filename: str = "") -> ImportReport:
     """Check the file and, unless dry_run or any row has an error, import it in one transaction.
 
     Raises CsvFileError for a file that cannot be read at all (encoding, header, zip); otherwise
@@ -246,7 +278,7 @@ def import_csv(shop, actor, data: bytes, *, zip_data: bytes | None = None, dry_r
         images = ZipImages(zip_data) if zip_data else None
     except ZipError as exc:
         raise CsvFileError(str(exc)) from None
-    report = parse(shop, data, images)
+    report = parse(shop, data, images, filename)
     report.dry_run = dry_run
     if dry_run or report.errors:
         db.session.rollback()  # a preview writes nothing: end its read transaction at once

@@ -29,11 +29,21 @@ from catalog.services.products import (
     publish,
     publish_problem,
     refresh_product,
+    register_publish_guard,
     set_status,
     soft_delete,
     update_product,
 )
-from catalog.services.stock import adjust_stock, current_stock, release_stock, set_stock, stock_history
+from catalog.services.stock import (
+    adjust_stock,
+    check_stock_edit,
+    current_stock,
+    register_stock_guard,
+    release_stock,
+    set_stock,
+    stock_edit_refusals,
+    stock_history,
+)
 from catalog.services.validation import (
     CODE_RE,
     MAX_ATTRIBUTES,
@@ -47,8 +57,8 @@ from catalog.services.validation import (
 __all__ = [
     "CODE_RE", "MAX_ATTRIBUTES", "MAX_STOCK", "MAX_TIERS", "MAX_VARIANTS", "MERCHANT_TARGETS", "PRODUCT_STATUS",
     "STATUS_LABELS", "CatalogError", "OutOfStock", "ProductBlocked", "adjust_stock", "category_requires_approval",
-    "certification_labels",
+    "certification_labels", "check_stock_edit", "register_stock_guard", "stock_edit_refusals",
     "clean_product_fields", "clean_variants", "create_product", "current_stock", "duplicate_product", "hide",
-    "image_prefix", "move_product", "needs_approval", "publish", "publish_problem", "refresh_product",
+    "image_prefix", "move_product", "needs_approval", "publish", "publish_problem", "refresh_product", "register_publish_guard",
     "release_stock", "set_status", "set_stock", "soft_delete", "stock_history", "update_product",
 ]

@@ -25,6 +25,7 @@ from catalog.models import (
     ReportStatus,
 )
 from catalog.services.errors import CatalogError
+from catalog.services.notices import notify_owner as _notify_owner
 from catalog.services.products import PRODUCT_STATUS, move_product, publish_problem
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
@@ -79,21 +80,6 @@ def _audit(actor, action: str, product: Product, before: dict, note: str | None)
     from marketplace.admin.services import record_audit
 
     record_audit(actor, action, "product", product.id, before=before, after=snapshot(product), note=note or None)
-
-
-def _notify_owner(product: Product, action: str, reason: str | None) -> None:
-    """Mail (or text) the shop's owner what the platform did to his listing, in his language."""
-    from marketplace.mail.notices import notify
-    from marketplace.shops.services import shop_owner
-    from marketplace.web import absolute_url
-
-    owner = shop_owner(product.shop)
-    if owner is None:
-        return
-    notify(owner, "product_moderation", sms={"product": product.title}, sms_template=f"product_{action}",
-           product=product, action=action, reason=reason, user=owner, shop=product.shop,
-           edit_url=absolute_url("catalog.merchant_product_edit", product_id=product.id),
-           public_url=absolute_url("catalog.product", product_id=product.id))
 
 
 def _usable(product: Product) -> None:

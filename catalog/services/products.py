@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -20,7 +21,7 @@ from catalog.models import (
 )
 from catalog.pricing import price_per_kg
 from catalog.services.errors import CatalogError
-from catalog.services.stock import change_stock
+from catalog.services.stock import change_stock, check_stock_edit
 from catalog.services.validation import clean_product_fields, clean_variants
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
@@ -110,6 +111,7 @@ def _apply_variants(product: Product, rows: list[dict], actor, *, deactivate_mis
         variant.active = True
         _set_tiers(variant, row["tiers"])
         if row.get("stock") is not None and row["stock"] != variant.stock:
+            check_stock_edit(variant, "stock")  # a batch-tracked variant (trace) changes through its batches
             reason = _("初始库存") if movement_kind == "adjust" else _("导入")
             change_stock(variant, row["stock"] - variant.stock, movement_kind, reason, actor)
         kept.add(variant.id)
@@ -175,9 +177,13 @@ def update_product(product: Product, actor, data: dict, variants: list[dict] | N
                         movement_kind=movement_kind)
     refresh_product(product)
     db.session.flush()
-    if moved and product.status == S.PUBLISHED and needs_approval(product):
-        # moved into a category that requires approval: off sale until the admin approves it here
-        move_product(product, S.PENDING, actor, _("移入需要审核的分类"))
+    if moved and product.status == S.PUBLISHED:
+        problem = publish_problem(product)  # the new category's guards (certificate, licence ...)
+        if problem:
+            withdraw_listing(product, actor, problem, notify=False)  # the merchant sees it on his page
+        elif needs_approval(product):
+            # moved into a category that requires approval: off sale until the admin approves it here
+            move_product(product, S.PENDING, actor, _("移入需要审核的分类"))
     return product
 
 
@@ -199,14 +205,31 @@ def category_requires_approval(category) -> bool:
     return False
 
 
+#: Other domains' reasons a product may not go public, by name (registering a name again replaces it,
+#: so an app built twice registers once): trace/ wants a certified batch with stock in a category
+#: that requires 合格证, the shops' licences a verified licence in a licensed category. A guard is
+#: ``guard(product) -> str | None`` (a message in the user's language, or None when it may publish).
+_PUBLISH_GUARDS: dict[str, Callable[[Product], str | None]] = {}
+
+
+def register_publish_guard(name: str, guard: Callable[[Product], str | None]) -> None:
+    """Let another domain refuse publication (catalog imports no domain built on it)."""
+    _PUBLISH_GUARDS[name] = guard
+
+
 def publish_problem(product: Product) -> str | None:
-    """Why the product cannot go public now (a message for the user), or None."""
+    """Why the product cannot go public now (a message for the user), or None: the catalogue's own
+    rules first, then each registered guard in the order registered."""
     if product.deleted_at is not None:
         return _("商品已删除")
     if not any(v.active for v in product.variants):
         return _("至少添加一个规格后才能上架")
     if not product.category.active:
         return _("商品所在的分类已停用，请换一个分类后再上架")
+    for guard in _PUBLISH_GUARDS.values():
+        problem = guard(product)
+        if problem:
+            return problem
     return None
 
 
@@ -220,6 +243,25 @@ def move_product(product: Product, target: ProductStatus, actor, note: str | Non
     # catalogue cache, which watch ORM changes to products, see it at the flush.
     flag_modified(product, "updated_at")
     db.session.flush()
+    return product
+
+
+def withdraw_listing(product: Product, actor, reason: str, *, notify: bool = True) -> Product:
+    """Take a published product that no longer qualifies (moved into a category whose publish
+    guards refuse it, or its category's requirements grew) off sale, in the caller's transaction:
+    hidden, the reason kept in ``moderation_note`` for the merchant's pages and API, a history note,
+    an audit entry ``product.withdraw`` and, with ``notify``, the owner told (catalog.moderation).
+    The merchant puts it back on sale himself once the guard is satisfied."""
+    from catalog.services.notices import notify_owner
+    from marketplace.admin.services import record_audit
+
+    reason = reason[:200]
+    before = {"status": ProductStatus(product.status).value, "moderation_note": product.moderation_note}
+    move_product(product, S.HIDDEN, actor, reason, moderation_note=reason)
+    record_audit(actor, "product.withdraw", "product", product.id, before=before,
+                 after={"status": S.HIDDEN.value, "moderation_note": reason}, note=reason)
+    if notify:
+        notify_owner(product, "withdrawn", reason)
     return product
 
 
@@ -252,7 +294,8 @@ def set_status(product: Product, target: ProductStatus, actor, note: str | None 
     problem = publish_problem(product) if target_ in (S.PUBLISHED, S.PENDING) else None
     if problem:
         raise CatalogError(problem)
-    fields = {"moderation_note": None} if target_ == S.PENDING else {}  # a resubmission: the old reason is done
+    # a resubmission or a return to sale: the old reason (a rejection, a withdrawal) is done
+    fields = {"moderation_note": None} if target_ in (S.PENDING, S.PUBLISHED) else {}
     return move_product(product, target_, actor, note, **fields)
 
 

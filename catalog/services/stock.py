@@ -2,7 +2,9 @@
 
 * In stock: ``Variant.sellable`` (active, and at least the moq in stock) is the one rule; each verb
   here keeps the listing flag ``Product.in_stock`` true to it.
-* A merchant's adjustments and counts (adjust_stock, set_stock), each with a recorded movement.
+* A merchant's adjustments and counts (adjust_stock, set_stock), each with a recorded movement;
+  refused for a variant another domain keeps in finer parts (trace: its batches), which registers
+  a stock guard here (register_stock_guard; catalog imports no domain built on it).
 * Orders: reserve_many takes a whole order's stock at checkout and release_many gives it back (an
   order cancelled or expired, units a refund or a return puts back), one conditional UPDATE each
   whatever the number of lines, rows locked in a fixed order, so two checkouts never deadlock.
@@ -12,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -51,6 +53,35 @@ def change_stock(variant: Variant, delta: int, kind: str, reason: str, actor, or
     return True
 
 
+#: Other domains' reasons a variant's stock may not be edited directly (the stock page, the API, a
+#: CSV import), by name (registering again replaces: an app built twice registers once). A guard is
+#: ``guard(variant_ids) -> {variant_id: message in the user's language}`` for the refused ones, so a
+#: CSV import of hundreds of variants asks once. trace/ refuses its batch-tracked variants, whose
+#: stock changes only through their batches (received, written off, shipped, returned).
+_STOCK_GUARDS: dict[str, Callable[[list[int]], Mapping[int, str]]] = {}
+
+
+def register_stock_guard(name: str, guard: Callable[[list[int]], Mapping[int, str]]) -> None:
+    _STOCK_GUARDS[name] = guard
+
+
+def stock_edit_refusals(variant_ids: Iterable[int]) -> dict[int, str]:
+    """{variant_id: why its stock cannot be edited directly} for the refused ones among ``variant_ids``."""
+    ids = sorted({vid for vid in variant_ids if vid is not None})
+    refused: dict[int, str] = {}
+    for guard in _STOCK_GUARDS.values() if ids else ():
+        for vid, message in guard(ids).items():
+            refused.setdefault(vid, message)
+    return refused
+
+
+def check_stock_edit(variant: Variant, field: str) -> None:
+    """Refuse (409, ``stock_tracked``) a direct edit of a variant a registered guard keeps elsewhere."""
+    message = stock_edit_refusals([variant.id]).get(variant.id)
+    if message:
+        raise CatalogError(message, errors={field: [message]}, status=409, code="stock_tracked")
+
+
 @atomic()
 def adjust_stock(variant: Variant, delta: int, reason: str, actor) -> Variant:
     """A merchant's stock correction (+ received, - damaged/sold offline) with a required reason."""
@@ -59,6 +90,7 @@ def adjust_stock(variant: Variant, delta: int, reason: str, actor) -> Variant:
         raise CatalogError(errors={"reason": [_("请填写调整原因")]})
     if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0 or abs(delta) > MAX_STOCK:
         raise CatalogError(errors={"delta": [_("调整数量必须是非零整数")]})
+    check_stock_edit(variant, "delta")
     if delta > 0 and current_stock(variant) + delta > MAX_STOCK:
         raise CatalogError(errors={"delta": [_("库存最多 %(n)d", n=MAX_STOCK)]})
     if not change_stock(variant, delta, "adjust", reason_, actor):
@@ -77,6 +109,7 @@ def set_stock(variant: Variant, stock: int, reason: str, actor) -> Variant:
         raise CatalogError(errors={"reason": [_("请填写调整原因")]})
     if not isinstance(stock, int) or isinstance(stock, bool) or not 0 <= stock <= MAX_STOCK:
         raise CatalogError(errors={"stock": [_("库存必须是不小于 0 的整数")]})
+    check_stock_edit(variant, "stock")
     for _attempt in range(5):
         current = current_stock(variant)
         if current == stock or change_stock(variant, stock - current, "adjust", reason_, actor, expected=current):
@@ -108,8 +141,8 @@ def stock_history(variant_ids: list[int], limit: int = 100) -> list[StockMovemen
 #
 # One order may hold many lines; reserving them one UPDATE each would make placement cost grow with
 # the cart. Instead the rows are locked in ascending id order (``SELECT ... FOR UPDATE`` on
-# PostgreSQL; SQLite serialises writers anyway) and decremented by ONE conditional UPDATE whose CASE
-# gives each row its quantity: a row whose stock is short is simply not updated, so the rows it
+# PostgreSQL, a CTE of the same statement; SQLite serialises writers anyway) and decremented by ONE
+# conditional UPDATE whose CASE gives each row its quantity: a row whose stock is short is simply not updated, so the rows it
 # returns tell whether every line was served. Stock can never go negative (and a CHECK constraint backs it).
 
 class StockShort(Exception):
@@ -134,18 +167,18 @@ def reserve_many(quantities: Mapping[int, int]) -> None:
     if not quantities:
         return
     ids = sorted(quantities)
-    if len(ids) > 1:
-        # Lock in ascending id order: two checkouts sharing variants can never deadlock. (One row
-        # needs no order: the UPDATE below locks it.)
-        db.session.execute(sa.select(Variant.id).where(Variant.id.in_(ids)).order_by(Variant.id)
-                           .with_for_update(key_share=True))
-    left = db.session.execute(
-        sa.update(Variant)
-        .where(Variant.id.in_(ids), Variant.stock >= _case(quantities))
-        .values(stock=Variant.stock - _case(quantities))
-        .returning(Variant.id, Variant.stock, Variant.moq)
-        .execution_options(synchronize_session=False)
-    ).all()
+    stmt = (sa.update(Variant).where(Variant.id.in_(ids), Variant.stock >= _case(quantities))
+            .values(stock=Variant.stock - _case(quantities)))
+    if len(ids) > 1 and db.session.get_bind().dialect.name == "postgresql":
+        # Locked in ascending id order within the same statement (a CTE whose rows the UPDATE
+        # joins): two checkouts sharing variants can never deadlock, and the reservation is one
+        # round trip whatever the number of lines. (One row needs no order; SQLite serialises
+        # writers.) A row the CTE waited for is re-checked by the UPDATE against its new stock.
+        locked = (sa.select(Variant.id).where(Variant.id.in_(ids)).order_by(Variant.id)
+                  .with_for_update(key_share=True).cte("locked"))
+        stmt = stmt.where(Variant.id == locked.c.id)
+    left = db.session.execute(stmt.returning(Variant.id, Variant.stock, Variant.moq)
+                              .execution_options(synchronize_session=False)).all()
     if len(left) != len(ids):
         # Some rows were short and kept their stock; the others were decremented. The caller
         # rolls the whole transaction back (see checkout.place_order), then asks short_of().

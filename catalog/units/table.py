@@ -145,7 +145,7 @@ def forget() -> None:
 def _stamp() -> str | None:
     try:
         return cache.version(GROUP)
-    except Exception:  # Redis unreachable: no stamp, so the table is re-read at each check (once a second)
+    except Exception:  # no stamp: the table is re-read at each check (Redis down gives an unknown version instead)
         return None
 
 

@@ -18,6 +18,7 @@ from catalog.categories import (
 )
 from catalog.forms import CategoryForm
 from catalog.models import Category
+from catalog.services.requalify import set_category_certificate
 from marketplace.accounts.policy import admin_required
 from marketplace.errors import form_errors
 from marketplace.extensions import db
@@ -85,7 +86,7 @@ def admin_category_edit(category_id: int):
 
 
 @bp.post("/admin/categories/<int:category_id>/"
-         "<any(up, down, activate, deactivate, approval_on, approval_off):action>")
+         "<any(up, down, activate, deactivate, approval_on, approval_off, certificate_on, certificate_off):action>")
 @admin_required
 def admin_category_action(category_id: int, action: str):
     cat = _category_or_404(category_id)
@@ -95,6 +96,12 @@ def admin_category_action(category_id: int, action: str):
         set_category_approval(cat, current_user, action == "approval_on")
         flash(_("新上架的商品需经平台审核：%(p)s", p=cat.path) if action == "approval_on"
               else _("已取消上架审核：%(p)s", p=cat.path), "success")
+    elif action in ("certificate_on", "certificate_off"):
+        withdrawn = set_category_certificate(cat, current_user, action == "certificate_on")
+        flash(_("上架须有合格证：%(p)s", p=cat.path) if action == "certificate_on"
+              else _("已取消合格证要求：%(p)s", p=cat.path), "success")
+        if withdrawn:
+            flash(_("没有带库存的合格证批次，已下架并通知店铺的在售商品：%(n)d 件", n=len(withdrawn)), "warning")
     else:
         set_category_active(cat, current_user, action == "activate")
         flash(_("已启用：%(p)s", p=cat.path) if action == "activate" else _("已停用：%(p)s", p=cat.path), "success")

@@ -1,101 +1,69 @@
-"""Merchant CSV import (upload -> preview -> confirm) and export."""
+"""Merchant CSV import (upload -> preview -> confirm -> a background job with its progress page) and export."""
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
-
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from catalog import bp
+from catalog import bp, import_runs
 from catalog.csv_io import COLUMNS, CsvFileError, export_csv, import_csv
 from catalog.forms import ImportForm
-from marketplace.media import MediaError, read_upload
+from catalog.models import ImportRun
+from marketplace.errors import storage_text
+from marketplace.extensions import db
+from marketplace.media import MediaError, StorageUnavailable, read_upload
 from marketplace.shops.policy import merchant_required
 
-TOKEN_RE = re.compile(r"^[a-f0-9]{32}$")
 ZIP_MAX_BYTES = 200 * 1024 * 1024
-STASH_HOURS = 24
-
-
-def _upload_dir(shop) -> Path:
-    path = Path(current_app.config["DATA_DIR"]) / "imports" / str(shop.id)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _stash(shop, csv_data: bytes, zip_data: bytes | None) -> str:
-    token = secrets.token_hex(16)
-    folder = _upload_dir(shop)
-    cutoff = time.time() - STASH_HOURS * 3600
-    for old in folder.iterdir():  # previews never confirmed
-        if old.is_file() and old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    (folder / f"{token}.csv").write_bytes(csv_data)
-    if zip_data:
-        (folder / f"{token}.zip").write_bytes(zip_data)
-    return token
-
-
-def _unstash(shop, token: str) -> tuple[bytes, bytes | None] | None:
-    if not TOKEN_RE.match(token or ""):
-        return None
-    folder = _upload_dir(shop)  # per shop: another shop's token finds nothing
-    csv_path, zip_path = folder / f"{token}.csv", folder / f"{token}.zip"
-    if not csv_path.is_file():
-        return None
-    return csv_path.read_bytes(), (zip_path.read_bytes() if zip_path.is_file() else None)
-
-
-def _discard(shop, token: str) -> None:
-    if TOKEN_RE.match(token or ""):
-        for suffix in (".csv", ".zip"):
-            (_upload_dir(shop) / f"{token}{suffix}").unlink(missing_ok=True)
 
 
 @bp.route("/merchant/products/import", methods=["GET", "POST"])
 @merchant_required
 def merchant_import(shop):
     form = ImportForm()
-    report, token, problem = None, None, None
+    report, token, problem, status = None, None, None, 200
     if request.method == "POST" and form.validate():
         try:
-            csv_data = read_upload(request.files.get("csv_file"), 20 * 1024 * 1024)
+            upload = request.files.get("csv_file")
+            csv_data = read_upload(upload, 20 * 1024 * 1024)
             zip_file = request.files.get("images")
             zip_data = read_upload(zip_file, ZIP_MAX_BYTES) if zip_file and zip_file.filename else None
-            report = import_csv(shop, current_user, csv_data, zip_data=zip_data, dry_run=True)
+            report = import_csv(shop, current_user, csv_data, zip_data=zip_data, dry_run=True,
+                                filename=upload.filename)
         except (MediaError, CsvFileError) as exc:
             problem = str(exc)
         else:
             if report.ok:
-                token = _stash(shop, csv_data, zip_data)
+                try:
+                    token = import_runs.stash(shop, csv_data, zip_data)
+                except StorageUnavailable:  # the preview is shown; confirming needs the stash
+                    problem, status = storage_text(), 503
     return render_template("catalog/merchant/import.html", form=form, report=report, token=token, problem=problem,
-                           columns=COLUMNS, shop=shop)
+                           columns=COLUMNS, shop=shop), status
 
 
 @bp.post("/merchant/products/import/confirm")
 @merchant_required
 def merchant_import_confirm(shop):
-    token = request.form.get("token", "")
-    stashed = _unstash(shop, token)
-    if stashed is None:
+    """Queue the previewed import and show its progress (a double submit shows the same run)."""
+    run = import_runs.start(shop, current_user, request.form.get("token", ""))
+    if run is None:
         flash(_("预览已过期，请重新上传文件"), "error")
         return redirect(url_for("catalog.merchant_import"))
-    csv_data, zip_data = stashed
-    report = import_csv(shop, current_user, csv_data, zip_data=zip_data)
-    if not report.ok:  # the catalogue changed between preview and confirm
-        return render_template("catalog/merchant/import.html", form=ImportForm(), report=report, token=None,
-                               problem=_("导入未完成，没有任何改动：请修正下面的问题后重新上传"), columns=COLUMNS,
-                               shop=shop)
-    _discard(shop, token)
-    flash(_("导入完成：新建 %(pc)d 个商品、更新 %(pu)d 个，新建 %(vc)d 个规格、更新 %(vu)d 个，图片 %(img)d 张",
-            pc=report.products_created, pu=report.products_updated, vc=report.variants_created,
-            vu=report.variants_updated, img=report.images_added), "success")
-    return redirect(url_for("catalog.merchant_products"))
+    return redirect(url_for("catalog.merchant_import_run", run_id=run.id), 303)
+
+
+@bp.get("/merchant/products/import/runs/<int:run_id>")
+@merchant_required
+def merchant_import_run(shop, run_id: int):
+    """One import's progress (the page refreshes itself until it has finished) and outcome."""
+    run = db.session.get(ImportRun, run_id)
+    if run is None or run.shop_id != shop.id:
+        abort(404)
+    done, total = import_runs.progress(run)
+    return render_template("catalog/merchant/import_run.html", run=run, done=done, total=total, shop=shop,
+                           poll=current_app.config["CATALOG_IMPORT_POLL_SECONDS"])
 
 
 @bp.get("/merchant/products/export.csv")

@@ -26,13 +26,14 @@ from catalog.services import (
     duplicate_product,
     set_status,
     soft_delete,
+    stock_edit_refusals,
     stock_history,
     update_product,
 )
 from catalog.units import unit_name
-from marketplace.errors import form_errors
+from marketplace.errors import form_errors, storage_text
 from marketplace.extensions import db
-from marketplace.media import MediaError, read_upload
+from marketplace.media import MediaError, StorageUnavailable, read_upload
 from marketplace.regions.models import Region
 from marketplace.shops.policy import merchant_required, own_or_404
 from marketplace.web import paginate
@@ -169,9 +170,12 @@ def merchant_product_edit(product_id: int, shop):
         form.certifications.data = list(product.certifications)
         rows, row_errors = editor.rows_from_product(product), {}
     else:
+        was_published = product.status == ProductStatus.PUBLISHED
         saved, rows, row_errors = _save(shop, form, product)
         if saved is not None:
             flash(_("已保存"), "success")
+            if was_published and saved.status == ProductStatus.HIDDEN:  # the new category's rules refuse it
+                flash(_("商品已下架：%(reason)s", reason=saved.moderation_note or "-"), "warning")
             return redirect(url_for("catalog.merchant_product_edit", product_id=product.id))
         rows = editor.pad([r for r in rows if r["name"] or r["price"]])
     return render_template("catalog/merchant/edit.html", **_editor_context(form, rows, row_errors, product, shop))
@@ -218,6 +222,7 @@ def merchant_product_stock(product_id: int, shop):
     form = StockForm()
     variants = [v for v in product.variants if v.active]
     form.variant.choices = [(v.id, f"{v.name}（{_('库存')} {v.stock} {unit_name(v.unit)}）") for v in variants]
+    status = 200
     if form.validate_on_submit():
         variant = next((v for v in variants if v.id == form.variant.data), None)
         if variant is None:
@@ -225,6 +230,7 @@ def merchant_product_stock(product_id: int, shop):
         try:
             adjust_stock(variant, form.delta.data, form.reason.data, current_user)
         except CatalogError as exc:
+            status = exc.status if exc.code == "stock_tracked" else 200
             if not form_errors(form, exc):
                 flash(exc.message, "error")
         else:
@@ -233,8 +239,10 @@ def merchant_product_stock(product_id: int, shop):
             return redirect(url_for("catalog.merchant_product_stock", product_id=product.id))
     history = stock_history([v.id for v in product.variants])
     names = {v.id: v for v in product.variants}
+    # variants whose stock another domain keeps (trace: batches) are shown with why, not edited here
+    tracked = stock_edit_refusals([v.id for v in variants])
     return render_template("catalog/merchant/stock.html", product=product, form=form, variants=variants,
-                           history=history, names=names, shop=shop)
+                           history=history, names=names, shop=shop, tracked=tracked), status
 
 
 # --- photos -----------------------------------------------------------------------------------
@@ -250,18 +258,21 @@ def _own_image(product: Product, image_id: int) -> ProductImage:
 @merchant_required
 def merchant_product_photos(product_id: int, shop):
     product = _own_product(product_id, shop)
-    form = PhotoForm()
+    form, status = PhotoForm(), 200
     if form.validate_on_submit():
         try:
             data = read_upload(request.files.get("photo"), current_app.config["UPLOAD_IMAGE_MAX_BYTES"])
             images.add_image(product, data, current_user)
         except (MediaError, CatalogError) as exc:
             form.photo.errors = [str(exc)]
+        except StorageUnavailable:  # the bucket is down: nothing was added; the form says so
+            form.photo.errors, status = [storage_text()], 503
         else:
             flash(_("图片已上传"), "success")
             return redirect(url_for("catalog.merchant_product_photos", product_id=product.id))
     photos = sorted(product.images, key=lambda i: (i.position, i.id))
-    return render_template("catalog/merchant/photos.html", product=product, form=form, photos=photos, shop=shop)
+    return render_template("catalog/merchant/photos.html", product=product, form=form, photos=photos,
+                           shop=shop), status
 
 
 @bp.post("/merchant/products/<int:product_id>/photos/<int:image_id>/<action>")

@@ -36,8 +36,7 @@ def category(code: str):
     if cat is None:
         abort(404)
     sort = _sort()
-    page = queries.paginate(queries.sorted_by(queries.in_categories(descendant_ids(cat)), sort),
-                            count_key=f"category:{cat.id}")
+    page = queries.listing_page(queries.in_categories(descendant_ids(cat)), sort, count_key=f"category:{cat.id}")
     children = [c for c in cat.children if c.active]
     return render_template("catalog/category.html", category=cat, children=children, page=page, sort=sort)
 
@@ -51,8 +50,7 @@ def county(code: str):
     if region is None:
         abort(404)
     sort = _sort()
-    page = queries.paginate(queries.sorted_by(queries.from_regions(region_ids(region)), sort),
-                            count_key=f"county:{region.id}")
+    page = queries.listing_page(queries.from_regions(region_ids(region)), sort, count_key=f"county:{region.id}")
     return render_template("catalog/county.html", county=region, page=page, sort=sort)
 
 
@@ -71,11 +69,16 @@ def product(product_id: int):
         if item is None:
             abort(404)
         preview = True
-    from marketplace.regions.services import county_of
+    from marketplace.i18n import current_locale_code
+    from marketplace.regions.models import RegionLevel
+    from marketplace.regions.services import cached_ancestors, path_of
 
     variants = [v for v in item.variants if v.active]
-    origin_county = county_of(item.origin) if item.origin else None
+    # the origin's path and county from the cached chain (a recursive query per page before)
+    chain = cached_ancestors(item.origin_region_id) if item.origin_region_id else []
+    origin_county = next((r for r in chain if r.level == RegionLevel.COUNTY), None)
     return render_template("catalog/product.html", product=item, variants=variants, origin_county=origin_county,
+                           origin_path=path_of(chain, current_locale_code()) if chain else "",
                            photos=queries.photos(item), description=render_markdown(item.description),
                            related=[] if preview else queries.related(item), preview=preview,
                            own_shop=queries.is_shop_member(current_user, item.shop_id),

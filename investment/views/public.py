@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -20,8 +18,8 @@ from investment.services.leads import create_inquiry
 from investment.services.projects import local_today, record_view
 from marketplace.errors import form_errors
 from marketplace.extensions import db, limiter
-from marketplace.media import get_storage
 from marketplace.regions.services import counties
+from marketplace.storage import send
 
 
 @bp.get("")
@@ -94,16 +92,11 @@ def download(attachment_id: int):
     att = db.session.get(ProjectAttachment, attachment_id)
     if att is None or att.kind != AttachmentKind.PDF or not policy.can_download(current_user, att):
         abort(404)
-    storage = get_storage()
-    if not storage.exists(att.key):
-        abort(404)
-    # Read whole (PDFs are size-limited): no open file handle outlives the response.
-    response = send_file(io.BytesIO(storage.open(att.key)), mimetype="application/pdf", as_attachment=True,
-                         download_name=att.filename or "document.pdf")
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response = send(att.key, mimetype="application/pdf", public=False, as_attachment=True,
+                    download_name=att.filename or "document.pdf")
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if not att.public:
-        response.headers["Cache-Control"] = "private, no-store"
+    if att.public:
+        response.headers["Cache-Control"] = "public, max-age=3600"  # a published project's brochure
     return response
 
 

@@ -8,12 +8,19 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
 def init_login(app: Flask) -> None:
+    from sqlalchemy.orm import lazyload
+
     from marketplace.accounts.models import User
     from marketplace.extensions import db, login_manager
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
+    # No session protection: a session ends through the user's auth_version (in its id), and no view
+    # asks for a "fresh" login. Flask-Login's "basic" mode only marks a session not fresh, and it did
+    # so on the first request that loaded the user, signed in or not: a visitor's favicon or missing
+    # photo wrote his session cookie back as it was before a concurrent language switch, which lost
+    # the choice (a browser journey failed on it in CI).
+    login_manager.session_protection = None
 
     from flask_babel import lazy_gettext
 
@@ -25,7 +32,10 @@ def init_login(app: Flask) -> None:
         if not user_id.isdigit() or not version.isdigit():
             return None
         # other parts of the shell load what every page shows with him (the bell's count)
-        user = db.session.get(User, int(user_id), options=app.extensions.get("user_load_options", ()))
+        # his roles only when a page asks for them (as for a token's user): a write such as adding to
+        # the cart needs none, and a page that does pays the same one query as before
+        user = db.session.get(User, int(user_id),
+                              options=[*app.extensions.get("user_load_options", ()), lazyload(User.roles)])
         if user is None or user.auth_version != int(version) or not user.active:
             return None
         return user

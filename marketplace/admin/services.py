@@ -18,11 +18,17 @@ from marketplace.admin.models import AuditEntry
 from marketplace.db import atomic, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.regions.models import Region, RegionLevel
 from marketplace.shops.models import Shop, ShopStatus
 from marketplace.states import InvalidTransition
 
 #: Roles an admin may grant or revoke in the admin pages.
-MANAGED_ROLES = (Role.ADMIN, Role.OFFICER, Role.REVIEWER)
+MANAGED_ROLES = (Role.ADMIN, Role.OFFICER, Role.REVIEWER, Role.FOOD_SAFETY_REGULATOR)
+#: Of those, the roles an admin may grant platform-wide or for one region (the shared role model's
+#: ("region", id) scope; a county covers its townships and villages: marketplace.regions.scopes).
+REGION_ROLES = (Role.FOOD_SAFETY_REGULATOR,)
+#: The levels a region grant may name.
+REGION_GRANT_LEVELS = (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP)
 
 
 class AdminError(DomainError):
@@ -71,8 +77,13 @@ def shop_snapshot(shop: Shop) -> dict:
 
 
 def user_snapshot(user: User) -> dict:
-    return {"active": bool(user.active),
+    snap = {"active": bool(user.active),
             "roles": sorted(Role(r.role).value for r in user.roles if r.scope_type is None)}
+    scoped = sorted(f"{Role(r.role).value}@{r.scope_type}:{r.scope_id}" for r in user.roles
+                    if r.scope_type is not None and r.scope_type != "shop")
+    if scoped:
+        snap["scoped"] = scoped
+    return snap
 
 
 # --- shops ----------------------------------------------------------------------------------
@@ -151,37 +162,61 @@ def _managed_role(role) -> Role:
     return role
 
 
-def grant_role(user: User, role, actor: User) -> User:
-    """Give the user a platform role (admin, officer, reviewer); granting a held role changes nothing."""
+def grant_region(role: Role, region_id) -> Region | None:
+    """The region of a scoped grant (None: platform-wide); refused for a role that takes no region
+    or a region that is not a city, county or township."""
+    if region_id in (None, "", "0", 0):
+        return None
+    if role not in REGION_ROLES:
+        raise AdminError(_("这个角色只能授予全平台"))
+    try:
+        region = db.session.get(Region, int(region_id))
+    except (TypeError, ValueError, OverflowError):
+        region = None
+    if region is None or region.level not in REGION_GRANT_LEVELS:
+        raise AdminError(_("请选择一个市、县区或乡镇作为范围"))
+    return region
+
+
+def _role_note(role: Role, region: Region | None) -> str:
+    return role.value if region is None else f"{role.value}@{region.code}"
+
+
+def grant_role(user: User, role, actor: User, region_id=None) -> User:
+    """Give the user a platform role (admin, officer, reviewer, regulator), or a regulator's role for
+    one region (``region_id``); granting a held grant changes nothing."""
     from marketplace.accounts import services as accounts
 
     role = _managed_role(role)
-    if user.grant(role) is not None:
+    region = grant_region(role, region_id)
+    if user.grant(role, region) is not None:
         return user
 
     with atomic():
         before = user_snapshot(user)
-        accounts.grant_role(user, role, actor)
+        accounts.grant_role(user, role, actor, scope=region)
         db.session.flush()
         record_audit(actor, "user.role_grant", "user", user.id, before=before, after=user_snapshot(user),
-                     note=role.value)
+                     note=_role_note(role, region))
         return user
 
 
-def revoke_role(user: User, role, actor: User) -> User:
-    """Take a platform role away. An admin cannot remove his own admin role."""
+def revoke_role(user: User, role, actor: User, region_id=None) -> User:
+    """Take a platform role (or a regulator's grant for one region) away. An admin cannot remove his
+    own admin role."""
     from marketplace.accounts import services as accounts
 
     role = _managed_role(role)
+    region = grant_region(role, region_id)
     if role == Role.ADMIN and user.id == actor.id:
         raise AdminError(_("不能取消自己的管理员角色：请让另一位管理员操作。"))
-    if user.grant(role) is None:
+    if user.grant(role, region) is None:
         return user
 
     with atomic():
         before = user_snapshot(user)
-        accounts.revoke_role(user, role, actor)
+        accounts.revoke_role(user, role, actor, scope=region)
         db.session.flush()
         record_audit(actor, "user.role_revoke", "user", user.id, before=before, after=user_snapshot(user),
-                     note=role.value)
+                     note=_role_note(role, region))
         return user

@@ -157,7 +157,25 @@ def user(user_id: int):
     audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.object_type == "user",
                                                            AuditEntry.object_id == str(user.id))
                                .order_by(AuditEntry.id.desc()).limit(50)).all()
-    return render_template("admin/user.html", user=user, member=member, audit=audit, **erase_context(user))
+    return render_template("admin/user.html", user=user, member=member, audit=audit, **_region_grants(user),
+                           **erase_context(user))
+
+
+def _region_grants(user: User) -> dict:
+    """The user's region-scoped grants of the roles that take one, and the regions offered (the city,
+    then its counties)."""
+    from marketplace.i18n import current_locale_code
+    from marketplace.regions.models import Region
+    from marketplace.regions.services import home_city, region_choices, region_path
+
+    locale = current_locale_code()
+    grants = [(g.role, db.session.get(Region, g.scope_id)) for g in user.roles
+              if g.role in services.REGION_ROLES and g.scope_type == "region"]
+    city = home_city()
+    options = ([(city.id, city.localized_name(locale))] if city else []) + region_choices(
+        locale, depth=services.RegionLevel.COUNTY)
+    return {"region_roles": services.REGION_ROLES, "region_grants": [(r, g, region_path(g, locale)) for r, g in grants if g is not None],
+            "region_options": options}
 
 
 @bp.post("/users/<int:user_id>/roles")
@@ -166,11 +184,12 @@ def user_role(user_id: int):
     user = db.get_or_404(User, user_id)
     op, role = request.form.get("op"), request.form.get("role", "")
     try:
+        region = request.form.get("region") or None  # a regulator's region; none: platform-wide
         if op == "grant":
-            services.grant_role(user, role, current_user)
+            services.grant_role(user, role, current_user, region)
             flash(_("已授予角色。"), "success")
         elif op == "revoke":
-            services.revoke_role(user, role, current_user)
+            services.revoke_role(user, role, current_user, region)
             flash(_("已取消角色。"), "success")
         else:
             abort(400)

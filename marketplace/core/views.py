@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, send_file
+from flask import abort, current_app, render_template
 
 from marketplace.core import bp
 from marketplace.domains import page_blocks
-from marketplace.media import get_storage
+from marketplace.media.pending import resolve
 from marketplace.page_cache import cached_page
+from marketplace.storage import send
 
 
 @bp.get("/")
@@ -20,12 +21,11 @@ def home():
 
 @bp.get("/media/public/<path:key>")
 def media(key: str):
-    """Public media (product photos, logos). Content-hashed names: cached for a year."""
-    storage = get_storage()
-    full = f"public/{key}"
-    if ".." in key or not storage.exists(full):
+    """Public media (product photos, logos) from the storage. Content-hashed names: cached for a year.
+    A size still being made is answered with the original, not cached (a page cached before the
+    job ran may link it)."""
+    if ".." in key:
         abort(404)
-    response = send_file(storage.local_path(full), mimetype="image/webp", max_age=31536000, conditional=True)
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    asked = f"public/{key}"
+    served = resolve(asked)
+    return send(served, mimetype="image/webp", public=served == asked)

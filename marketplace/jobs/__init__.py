@@ -8,31 +8,53 @@ Each domain registers its jobs from its own ``init_app``::
 Embedded mode (the default, no server): an enqueued job runs in this process once the enqueuing
 transaction commits (after the request in a web request), with retries; periodic jobs run from
 ``flask --app marketplace jobs run-due`` (cron, once a minute) or, in development, after a request
-(``JOBS_RUN_DUE_AFTER_REQUEST``). A real queue (RQ with a worker and a scheduler) replaces
-``registry._dispatch`` and ``run-due`` behind the same ``register_job``/``enqueue``.
+(``JOBS_RUN_DUE_AFTER_REQUEST``). With Redis (``JOBS_BACKEND=rq``) the same jobs go onto a real
+queue: ``flask worker`` runs them, ``flask scheduler`` (or the worker's own scheduler thread) pushes
+the periodic ones, behind the same ``register_job``/``enqueue`` (marketplace.jobs.queue).
 """
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask, g
 
-from marketplace.jobs.registry import Job, UnknownJob, enqueue, get_job, jobs, register_job, run_job
+from marketplace.jobs.registry import Job, UnknownJob, dispatch, enqueue, get_job, jobs, register_job, run_job
 
-__all__ = ["Job", "UnknownJob", "enqueue", "get_job", "init_app", "jobs", "register_job", "run_job"]
+__all__ = ["Job", "UnknownJob", "dispatch", "enqueue", "get_job", "init_app", "jobs", "register_job", "run_job"]
 
 
 def init_app(app: Flask) -> None:
     from marketplace.config import env_flag
     from marketplace.domains import register
-    from marketplace.jobs import periodic, registry
+    from marketplace.jobs import failures, periodic, registry
 
+    #: "inline" (jobs in this process; embedded) or "rq" (a real queue on Redis with workers; the
+    #: default when REDIS_URL is set), see marketplace.jobs.queue.
+    app.config.setdefault("JOBS_BACKEND", os.environ.get("MARKETPLACE_JOBS_BACKEND")
+                          or ("rq" if app.config.get("REDIS_URL") else "inline"))
+    if app.config["JOBS_BACKEND"] not in ("inline", "rq"):
+        raise RuntimeError(f"JOBS_BACKEND must be 'inline' or 'rq', not {app.config['JOBS_BACKEND']!r}")
+    if app.config["JOBS_BACKEND"] == "rq" and not app.config.get("REDIS_URL"):
+        raise RuntimeError("JOBS_BACKEND=rq needs REDIS_URL")
     #: Run due periodic jobs after a request (at most once a minute per process), so a development
-    #: server needs no cron. Off in production (cron calls ``jobs run-due``) and in tests.
+    #: server needs no cron. Off in production (cron or the queue's scheduler), with the queue, in tests.
     app.config.setdefault("JOBS_RUN_DUE_AFTER_REQUEST", env_flag(
-        "MARKETPLACE_JOBS_RUN_DUE_AFTER_REQUEST", app.config.get("ENV") == "development" and not app.testing))
+        "MARKETPLACE_JOBS_RUN_DUE_AFTER_REQUEST", app.config.get("ENV") == "development" and not app.testing
+        and app.config["JOBS_BACKEND"] == "inline"))
     #: Seconds before the first retry of a failed enqueued job; doubled for each next one.
     app.config.setdefault("JOBS_RETRY_BACKOFF_SECONDS", 0.5)
     register(app, "jobs", package=__name__, models=("models",), cli=("cli",))
+    from marketplace.health import register_check
+
+    # In-process runs of on-event jobs whose every attempt failed, waiting at /admin/jobs (a count:
+    # never unhealthy by itself).
+    register_check(app, "failed_jobs", lambda: {"ok": True, "kept": failures.count()})
+    if app.config["JOBS_BACKEND"] == "rq":
+        from marketplace.jobs import queue
+
+        register_check(app, "queue", lambda: {"ok": True, **queue.stats(app)})
+        app.extensions[registry.PUSH] = queue.push
     due = periodic.AfterRequest()
 
     @app.before_request

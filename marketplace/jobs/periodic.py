@@ -53,16 +53,7 @@ def claim(job: Job, now: dt.datetime | None = None) -> bool:
     return claimed == 1
 
 
-def _finish(name: str, error: BaseException | None) -> None:
-    with atomic():
-        runs.update_run(name, last_finished_at=utcnow(), last_status="failed" if error else "ok",
-                        last_error=runs.describe(error) if error else None)
-
-
-
-
-
-def _run_once(app: Flask, job: Job, kwargs: dict | None = None) -> Outcome:
+def run_claimed(app: Flask, job: Job, kwargs: dict | None = None) -> Outcome:
     """Run a claimed periodic job once; a failure waits for the next period (no retry loop)."""
     try:
         with worker_context(app):
@@ -70,10 +61,10 @@ def _run_once(app: Flask, job: Job, kwargs: dict | None = None) -> Outcome:
     except Exception as exc:  # noqa: BLE001 - one failing job must not stop the others
         log.exception("periodic job %s failed", job.name)
         with worker_context(app):
-            _finish(job.name, exc)
+            runs.record_finished(job.name, exc)
         return Outcome(job.name, "failed", exc)
     with worker_context(app):
-        _finish(job.name, None)
+        runs.record_finished(job.name)
     return Outcome(job.name, "ok", result)
 
 
@@ -84,7 +75,7 @@ def run_due(app: Flask, now: dt.datetime | None = None) -> list[Outcome]:
         with worker_context(app):
             claimed = claim(job, now)
         if claimed:
-            outcomes.append(_run_once(app, job))
+            outcomes.append(run_claimed(app, job))
     return outcomes
 
 
@@ -97,7 +88,7 @@ def run_now(app: Flask, name: str, kwargs: dict | None = None):
     with worker_context(app), atomic():
         runs.ensure_row(name)
         runs.update_run(name, last_started_at=utcnow(), last_status="running", run_count=JobRun.run_count + 1)
-    outcome = _run_once(app, job, kwargs)
+    outcome = run_claimed(app, job, kwargs)
     if outcome.status == "failed":
         raise outcome.result
     return outcome.result

@@ -1,8 +1,9 @@
-"""Jobs declared by name, enqueued after the transaction commits, run in-process with retries.
+"""Jobs declared by name, enqueued after the transaction commits, run in-process with retries or,
+with ``JOBS_BACKEND=rq``, pushed onto the real queue (marketplace.jobs.queue).
 
 A job is a function that takes JSON-serialisable keyword arguments, loads what it needs by id and
-commits its own work (``atomic()``), so it can run anywhere: in this process after the request
-today, on a worker of a real queue later (which carries only the name and the arguments).
+commits its own work (``atomic()``), so it can run anywhere: in this process after the request, or
+on a worker of the queue (which carries only the name and the arguments).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context, has_request_context
 
-from marketplace.db import in_atomic
+from marketplace.db import atomic, in_atomic
 from marketplace.extensions import db
-from marketplace.jobs import runs
+from marketplace.jobs import failures, runs
+from marketplace.jobs.models import JobFailure
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ PENDING = "jobs_pending"
 MARKS = "jobs_savepoints"
 #: g key (request's app context): jobs whose transaction committed, run when the request ends.
 AFTER_REQUEST = "_jobs_after_request"
+#: app.extensions key: the queue's push(app, name, kwargs) -> bool, set when JOBS_BACKEND is "rq".
+PUSH = "jobs_push"
 #: g key set in the app context a job runs in: jobs it enqueues run at once, not "after the request".
 WORKER = "_jobs_worker"
 
@@ -48,6 +52,9 @@ class Job:
     #: How many more times a failing enqueued run is tried (with backoff) before it is left to the
     #: next periodic run or sweeper.
     retries: int = 3
+    #: Keep an in-process run whose every attempt failed, with its arguments, for the admin to run
+    #: again (``job_failures``); by default the jobs without a schedule (marketplace.jobs.failures).
+    keep_failures: bool = True
 
 
 def jobs(app: Flask | None = None) -> dict[str, Job]:
@@ -56,8 +63,9 @@ def jobs(app: Flask | None = None) -> dict[str, Job]:
 
 
 def register_job(app: Flask, name: str, func: Callable[..., Any], *, every: timedelta | None = None,
-                 retries: int = 3) -> Job:
-    """Declare a job (from the owning domain's ``init_app``); a name registered twice is an error."""
+                 retries: int = 3, keep_failures: bool | None = None) -> Job:
+    """Declare a job (from the owning domain's ``init_app``); a name registered twice is an error.
+    ``keep_failures`` defaults to "no schedule": a periodic job's next run redoes a failed one."""
     registered = jobs(app)
     if name in registered:
         raise RuntimeError(f"job {name!r} is registered twice")
@@ -65,7 +73,8 @@ def register_job(app: Flask, name: str, func: Callable[..., Any], *, every: time
         raise ValueError(f"job {name!r}: every must be at least a minute (run-due runs once a minute)")
     if retries < 0:
         raise ValueError(f"job {name!r}: retries must be 0 or more")
-    registered[name] = job = Job(name, func, every, retries)
+    keep = every is None if keep_failures is None else keep_failures
+    registered[name] = job = Job(name, func, every, retries, keep)
     return job
 
 
@@ -105,12 +114,28 @@ def enqueue(name: str, **kwargs) -> None:
         _dispatch([(name, kwargs)])
 
 
+def dispatch(name: str, **kwargs) -> None:
+    """Run job ``name`` as if its transaction had just committed, whatever the session's state: for
+    a hook that runs after a commit (marketplace.cache.on_bump), where ``enqueue`` would attach the
+    job to the transaction that is ending. In a web request it runs when the request ends (or on
+    the queue); elsewhere at once."""
+    get_job(name)
+    check_arguments(name, kwargs)
+    _dispatch([(name, kwargs)])
+
+
 def _add(items: list, name: str, kwargs: dict) -> None:
     if (name, kwargs) not in items:
         items.append((name, kwargs))
 
 
 def _dispatch(items: list) -> None:
+    push = current_app.extensions.get(PUSH)
+    if push is not None:  # the real queue (marketplace.jobs.queue, JOBS_BACKEND=rq)
+        app = current_app._get_current_object()
+        items = [(name, kwargs) for name, kwargs in items if not push(app, name, kwargs)]
+        if not items:
+            return  # on the queue; what Redis could not take runs here, below
     if has_request_context() and not g.get(WORKER):
         after = g.setdefault(AFTER_REQUEST, [])
         for name, kwargs in items:
@@ -179,7 +204,8 @@ def run_job(name: str, kwargs: dict | None = None, *, app: Flask | None = None, 
 
     Returns the job's result, or None when every attempt failed: then the error is logged and
     recorded in ``job_runs`` (a later success clears it), or raised with ``raise_errors`` (the CLI
-    exits 1). What failed stays for the job's periodic sweep (the outbox, ``payments reconcile``).
+    exits 1). A job with ``keep_failures`` (an on-event job) is then kept in ``job_failures`` with
+    its arguments, for the admin to run again; a periodic job's work waits for its next run.
     """
     app = app or current_app._get_current_object()
     job = get_job(name, app)
@@ -200,6 +226,47 @@ def run_job(name: str, kwargs: dict | None = None, *, app: Flask | None = None, 
             return result
     with worker_context(app):
         runs.record_failure(name, last)
+        if job.keep_failures and not raise_errors:
+            failures.keep(name, kwargs, last, job.retries + 1)
     if raise_errors:
         raise last
     return None
+
+
+def rerun_failure(failure_id: int, *, actor_id: int | None = None, app: Flask | None = None,
+                  audit: Callable[[str], Any] | None = None) -> str:
+    """Run a kept failure's job again, once, in this process, with its kept arguments.
+
+    Returns "ok" (the row is resolved), "failed" (it stays, with the new error), "busy" (resolved
+    already, or being run by another click: nothing ran) or "unknown" (no job of that name is
+    registered any more: nothing ran). ``audit(outcome)`` is called in the transaction that records
+    the outcome.
+    """
+    app = app or current_app._get_current_object()
+    row = db.session.get(JobFailure, failure_id)
+    if row is None or row.resolved_at is not None:
+        return "busy"
+    name, kwargs = row.name, dict(row.kwargs or {})
+    if name not in jobs(app):
+        return "unknown"
+    token = failures.claim(failure_id, app)
+    if token is None:
+        return "busy"
+    error = None
+    try:
+        with worker_context(app):
+            get_job(name, app).func(**kwargs)
+    except Exception as exc:  # noqa: BLE001 - the admin sees the new error; the row stays
+        log.exception("job %s %s failed when run again", name, kwargs)
+        error = exc
+    outcome = "failed" if error else "ok"
+    with worker_context(app):
+        with atomic():
+            failures.finish(failure_id, token, error=error, actor_id=actor_id)
+            if audit is not None:
+                audit(outcome)
+        if error is None:
+            runs.record_success(name)
+        else:
+            runs.record_failure(name, error)
+    return outcome

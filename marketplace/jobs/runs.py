@@ -38,6 +38,13 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
+def record_finished(name: str, error: BaseException | None = None) -> None:
+    """A claimed periodic run ended (here or on a queue's worker)."""
+    with atomic():
+        update_run(name, last_finished_at=utcnow(), last_status="failed" if error else "ok",
+                   last_error=describe(error) if error else None)
+
+
 def record_failure(name: str, error: BaseException) -> None:
     """An enqueued run failed every attempt: show it in ``jobs list`` (never raises)."""
     try:

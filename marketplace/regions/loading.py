@@ -191,8 +191,11 @@ def load_regions(paths: str | Path | Iterable[str | Path],
 
 def load_entries(entries: list[Entry], progress: Callable[[int], None] | None = None) -> LoadResult:
     """Upsert entries already read (``read_regions``) in one transaction."""
+    from marketplace.cache import bump_after_commit
+
     with atomic():
         result = upsert(db.session.connection(), entries, progress)
+        bump_after_commit("regions")  # the cached chains (services.cached_ancestors): Core statements bump nothing
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Region):  # the bulk statements went around the loaded objects
             db.session.expire(obj)

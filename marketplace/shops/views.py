@@ -4,7 +4,7 @@ directory and shop pages, and the private licence scan."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,7 +13,7 @@ from marketplace.errors import form_errors
 from marketplace.extensions import db
 from marketplace.figures import Window
 from marketplace.i18n import current_locale_code
-from marketplace.media import get_storage
+from marketplace.media.pending import resolve
 from marketplace.page_cache import cached_page
 from marketplace.regions.services import counties, region_choices
 from marketplace.shops import bp
@@ -33,6 +33,7 @@ from marketplace.shops.policy import (
 )
 from marketplace.shops.staff import find_invite, invite_problem, open_invites
 from marketplace.shops.validation import ShopError
+from marketplace.storage import send
 from marketplace.web import paginate
 
 DIRECTORY_PAGE_SIZE = 24
@@ -234,11 +235,8 @@ def licence(shop_id: int):
     if size not in ("800", "full"):
         abort(404)
     key = svc.image_key(shop.licence_image, size)
-    storage = get_storage()
-    if not key or not storage.exists(key):
+    if not key:
         abort(404)
-    response = send_file(storage.local_path(key), mimetype="image/webp", max_age=0, conditional=False)
-    response.headers["Cache-Control"] = "private, no-store, max-age=0"
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response = send(resolve(key), mimetype="image/webp", public=False)
     response.headers["Content-Disposition"] = "inline"
     return response

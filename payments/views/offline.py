@@ -5,13 +5,14 @@ confirmation of money received, and the payment panel the order pages show (page
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.extensions import db
-from marketplace.media import MediaError, get_storage
+from marketplace.media import MediaError
 from marketplace.shops.policy import merchant_required
+from marketplace.storage import send
 from marketplace.templating import money_filter
 from orders.policy import merchant_order_or_404
 from payments import bp, offline, weighed
@@ -41,16 +42,11 @@ def upload_slip(payment_id: int):
 
 
 def _send_slip(payment: Payment):
-    storage = get_storage()
-    if not payment.slip_key or not storage.exists(payment.slip_key):
+    if not payment.slip_key:
         abort(404)
     pdf = offline.slip_is_pdf(payment)
-    response = send_file(storage.local_path(payment.slip_key), mimetype="application/pdf" if pdf else "image/webp",
-                         max_age=0, conditional=False, as_attachment=pdf,
-                         download_name=f"slip-{payment.reference_code or payment.id}.{'pdf' if pdf else 'webp'}")
-    response.headers["Cache-Control"] = "private, no-store, max-age=0"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send(payment.slip_key, mimetype="application/pdf" if pdf else "image/webp", public=False,
+                as_attachment=pdf, download_name=f"slip-{payment.reference_code or payment.id}.{'pdf' if pdf else 'webp'}")
 
 
 @bp.get("/payments/<int:payment_id>/slip")

@@ -1,4 +1,4 @@
-"""The market reporter's pages: the day's entry grid of his market, and the CSV import of a day.
+"""The market reporter's pages: the day's entry grid of his market, and the CSV or Excel import of a day.
 
 A reporter reaches only the markets he is granted (MARKET_REPORTER scoped to ("market", id)); any
 other market is a 404. The agriculture officer and the admin may enter for every market."""
@@ -6,13 +6,9 @@ other market is a 404. The agriculture officer and the admin may enter for every
 from __future__ import annotations
 
 import datetime as dt
-import re
-import secrets
-import time
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -21,12 +17,11 @@ from marketplace.accounts.policy import has_role
 from marketplace.db import atomic
 from marketplace.extensions import db
 from marketplace.media import MediaError, read_upload
+from marketplace.stash import Stash
 from prices import bp
 from prices.csv_import import COLUMNS, CsvFileError, import_prices
 from prices.models import Market, PriceObservation
 from prices.services import PriceError, check_values, local_today, record, references
-
-TOKEN_RE = re.compile(r"^[a-f0-9]{32}$")
 
 
 def may_report(user, market: Market) -> bool:
@@ -123,21 +118,9 @@ def report_day(market_id: int):
                            today=local_today()), status
 
 
-def _stash_dir(market: Market) -> Path:
-    path = Path(current_app.config["DATA_DIR"]) / "price-imports" / str(market.id)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _stash(market: Market, data: bytes) -> str:
-    folder = _stash_dir(market)
-    cutoff = time.time() - 24 * 3600
-    for old in folder.iterdir():
-        if old.is_file() and old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    token = secrets.token_hex(16)
-    (folder / f"{token}.csv").write_bytes(data)
-    return token
+def _stash(market: Market) -> Stash:
+    """A checked file waits here for its confirmation (in the media storage: any machine may confirm)."""
+    return Stash("price-imports", market.id)
 
 
 @bp.route("/prices/report/<int:market_id>/import", methods=["GET", "POST"])
@@ -150,19 +133,21 @@ def report_import(market_id: int):
         token = request.form.get("token", "")
         try:
             if token:  # the confirmed preview: the file stashed with it, for this market only
-                path = _stash_dir(market) / f"{token}.csv"
-                if not TOKEN_RE.match(token) or not path.is_file():
+                data = _stash(market).get(token, ".csv")
+                if data is None:
                     abort(404)
-                report = import_prices(market, day, path.read_bytes(), current_user)
+                report = import_prices(market, day, data, current_user)
                 if report.ok:
-                    path.unlink(missing_ok=True)
+                    _stash(market).discard(token, ".csv")
                     flash(_("已导入 %(d)s 的价格：%(n)d 条", d=day.isoformat(), n=report.written), "success")
                     return redirect(url_for("prices.report_day", market_id=market.id, day=day.isoformat()))
                 token = None
             else:
-                data = read_upload(request.files.get("csv_file"), 5 * 1024 * 1024)
-                report = import_prices(market, day, data, current_user, dry_run=True)
-                token = _stash(market, data) if report.ok else None
+                upload = request.files.get("csv_file")
+                data = read_upload(upload, 5 * 1024 * 1024)
+                report = import_prices(market, day, data, current_user, dry_run=True, filename=upload.filename)
+                # an .xlsx is kept under the same name: the confirmation tells it by its content
+                token = _stash(market).put({".csv": data}) if report.ok else None
         except (MediaError, CsvFileError) as exc:
             problem, token = str(exc), None
     return render_template("prices/import.html", market=market, day=day, report=report, token=token,

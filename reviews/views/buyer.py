@@ -1,12 +1,14 @@
-"""The buyer's review form for one line of his delivered order, and reporting a review."""
+"""The buyer's review form for one line of his delivered order, and reporting a review (one report per
+user and review; rate-limited like the listing reports, REVIEW_REPORT_RATELIMIT, so one account cannot
+report every review of a shop in a minute)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
 from reviews import bp, services
 from reviews.errors import ReviewError
 from reviews.models import DIMENSIONS, Review
@@ -41,7 +43,12 @@ def review_line(order_id: int, line_id: int):
                            window_ends=services.window_ends(order)), status
 
 
+def _report_limit() -> str:
+    return current_app.config["REVIEW_REPORT_RATELIMIT"]
+
+
 @bp.post("/reviews/<int:review_id>/report")
+@limiter.limit(_report_limit)
 @login_required
 def report_review(review_id: int):
     review = review_or_404(review_id)

@@ -35,6 +35,7 @@ def _unique_words(text: str):
             yield word
 
 
+@functools.lru_cache(maxsize=10_000)
 def pinyin_text(text: str) -> tuple[str, str]:
     """Space-separated full pinyin and initials of every search-mode word of ``text``."""
     full, initials = [], []
@@ -50,6 +51,7 @@ def pinyin_text(text: str) -> tuple[str, str]:
 _NO_PINYIN = "-"
 
 
+@functools.lru_cache(maxsize=10_000)
 def pinyin_words(text: str) -> str:
     """Every Chinese search-mode word of ``text`` with its pinyin and initials, for highlighting
     without pypinyin: ``"辣椒 lajiao lj 干 gan g"``. Such a word never contains a space (jieba cuts

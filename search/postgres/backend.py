@@ -9,6 +9,7 @@ other process or machine finds the change as soon as the commit returns. Queries
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -22,17 +23,21 @@ from marketplace.extensions import db
 from search.analysis.expand import expand_query
 from search.analysis.vocabulary import Vocabulary
 from search.backend import Backend, SearchConfigError
-from search.models import SearchDocument, SearchWord
+from search.models import RUM_INDEX, SearchDocument, SearchWord
 from search.postgres import query, writer
 from search.spec import CheckReport, Hits, IndexSpec, get_spec
 
 #: session.info key: {index name: {object ids}} changed in the open transaction
 PENDING = "search_pending"
+#: session.info key: index names whose documents the open transaction wrote (their totals are forgotten)
+WRITTEN = "search_written"
 #: Rounds of (flush, write) before a commit: writing documents reads the database, which may flush
 #: more changes; they settle in one or two.
 MAX_ROUNDS = 10
 #: Document counts kept per process (search.postgres.backend: idf).
 MAX_COUNTS = 20_000
+#: Seconds between two looks for the RUM index (created by migration 0041 where the extension exists).
+RUM_RECHECK = 300
 
 
 class PostgresBackend(Backend):
@@ -54,6 +59,13 @@ class PostgresBackend(Backend):
         self._vocab: dict[str, list] = {}
         self._vocab_lock = threading.Lock()
         self.vocabulary_ttl = float(app.config.get("SEARCH_VOCABULARY_TTL", 5))
+        #: Read the top of a ranking from the RUM index when the database has it (search.models.RUM_INDEX):
+        #: None until looked up (again after RUM_RECHECK seconds); SEARCH_RUM=False never uses it.
+        self.use_rum = bool(app.config.get("SEARCH_RUM", True))
+        self._rum: tuple[bool, float] | None = None
+        #: (index name, statement, parameters) -> (total, monotonic time counted), as the counts above;
+        #: this process's own writes to an index forget its totals.
+        self._totals: OrderedDict[tuple, tuple[int, float]] = OrderedDict()
 
     @classmethod
     def validate(cls, config: dict) -> None:
@@ -127,24 +139,129 @@ class PostgresBackend(Backend):
             self._vocab[name] = entry
             return entry[0]
 
+    def has_rum(self) -> bool:
+        """Whether the RUM index exists (looked up once, then every RUM_RECHECK seconds)."""
+        if not self.use_rum:
+            return False
+        now = time.monotonic()
+        if self._rum is None or now - self._rum[1] > RUM_RECHECK:
+            found = db.session.scalar(sa.text("SELECT 1 FROM pg_indexes WHERE tablename = 'search_documents' "
+                                              "AND indexname = :name"), {"name": RUM_INDEX})
+            self._rum = (bool(found), now)
+        return self._rum[0]
+
+    def _top_tier(self, spec: IndexSpec, words: list[query.Word], idfs: list[float], filters, ranges,
+                  limit: int, require_all: bool = True) -> list | None:
+        """The first ``limit`` documents of the ranking from its top tier, or None when that is not
+        known to be them (no RUM index, the tier holds fewer, another tier scores the same)."""
+        if not self.has_rum():
+            return None
+        candidates, bound = query.tiers(words, idfs, require_all)
+        for n, tier in enumerate(candidates):
+            if tier.score <= bound + 1e-9:
+                return None  # a document outside the tiers tried may score as much
+            sql, params = query.tier_statement(spec, tier, filters=filters, ranges=ranges, limit=limit)
+            rows = db.session.execute(sa.text(sql), params).all()
+            if rows:
+                tied = any(t.score >= tier.score - 1e-9 for t in candidates[n + 1:])
+                return rows if len(rows) == limit and not tied else None
+        return None
+
+    def total(self, spec: IndexSpec, words: list[query.Word], filters, ranges, require_all: bool = True) -> int:
+        """How many documents match every group and the filters: a single group's count is its idf's
+        (counted for the idf just now, or within SEARCH_COUNT_TTL); others are counted and kept as long."""
+        if len(words) == 1 and not filters and not ranges:
+            found = self._cached((spec.name, words[0].match))
+            if found is not None:
+                return found
+        sql, params = query.total_statement(spec, words, filters=filters, ranges=ranges, require_all=require_all)
+        key = (spec.name, sql, tuple(sorted((k, str(v)) for k, v in params.items())))
+        with self._counts_lock:
+            found = self._totals.get(key)
+            if found is not None and time.monotonic() - found[1] <= self.count_ttl:
+                self._totals.move_to_end(key)
+                return found[0]
+        count = db.session.execute(sa.text(sql), params).scalar() or 0
+        with self._counts_lock:
+            self._totals[key] = (count, time.monotonic())
+            while len(self._totals) > MAX_COUNTS:
+                self._totals.popitem(last=False)
+        return count
+
+    def forget_totals(self, names) -> None:
+        """Drop the kept totals and counts of these indexes (this process just wrote to them)."""
+        with self._counts_lock:
+            for cache in (self._totals, self._counts):
+                for key in [k for k in cache if k[0] in names]:
+                    del cache[key]
+
     def run(self, spec: IndexSpec, parsed, *, filters, ranges, facets, sort, limit, offset, prefer=()) -> Hits:
         args = {"filters": filters, "ranges": ranges, "facets": facets, "sort": sort, "limit": limit,
                 "offset": offset, "facet_sample": self.facet_sample, "prefer": tuple(prefer)}
         if not parsed.words:
-            return self._run(spec, [], require_all=True, idfs=[], **args)
+            return self._search(spec, [], [], **args)
         vocabulary = self.vocabulary(spec.name)
         words = query.compile_query(spec, expand_query(parsed, vocabulary))
-        hits = self._run(spec, words, require_all=True, idfs=self.idfs(spec, words), **args)
+        hits = self._search(spec, words, self.idfs(spec, words), **args)
         if words and not hits.total:
             # nothing: read slips of the pinyin keyboard (one letter off, a homophone), then any word
             fuzzy = query.compile_query(spec, expand_query(parsed, vocabulary, fuzzy=True))
             idfs = self.idfs(spec, fuzzy)
             if fuzzy != words:  # no slip read: the same statement would find nothing again
-                hits = self._run(spec, fuzzy, require_all=True, idfs=idfs, **args)
+                hits = self._search(spec, fuzzy, idfs, **args)
             words = fuzzy
             if len(words) > 1 and not hits.total:
-                hits = self._run(spec, words, require_all=False, idfs=idfs, **args)
+                hits = self._search(spec, words, idfs, require_all=False, **args)
                 hits.partial = hits.total > 0
+        return hits
+
+    def _search(self, spec: IndexSpec, words: list[query.Word], idfs: list[float], require_all: bool = True,
+                **args) -> Hits:
+        """The quick statements when they answer, else the full one."""
+        hits = self._quick(spec, words, idfs, require_all, **args)
+        return hits if hits is not None else self._run(spec, words, require_all=require_all, idfs=idfs, **args)
+
+    def _quick(self, spec: IndexSpec, words: list[query.Word], idfs: list[float], require_all: bool, *, filters,
+               ranges, facets, sort, limit, offset, facet_sample, prefer) -> Hits | None:
+        """Many matches, without visiting each: the total from a kept count, the facets counted over a
+        sample of hash buckets (scaled, marked as estimates), the page by relevance from the top tier
+        of the ranking through the RUM index when that tier fills it (the page the full ranking gives:
+        search.postgres.query.tiers), newest first by its own statement (the "newest" index walks only
+        as far as the page). None: the full statement answers (few matches, in stock first, no RUM
+        index, a short top tier, a sort by a number)."""
+        if prefer or limit <= offset or not facet_sample:
+            return None
+        total = self.total(spec, words, filters, ranges, require_all)
+        if total <= facet_sample:
+            # few matches: the full statement is cheap, its facets exact, and it never trusts a kept
+            # count of none (a document another machine just saved is found at once)
+            return None
+        if words and sort == "relevance":
+            page = self._top_tier(spec, words, idfs, filters, ranges, limit, require_all)
+            if page is None:
+                return None
+        elif sort not in ("newest", "relevance"):
+            return None  # a sort without an index visits every match: the full statement does it once
+        else:
+            sql, params = query.page_statement(spec, words, filters=filters, ranges=ranges, sort=sort,
+                                               limit=limit, offset=0, require_all=require_all)
+            page = db.session.execute(sa.text(sql), params).all()
+        hits = Hits(total=total, page=[(value, stored or {}) for value, stored in page[offset:limit]])
+        buckets = min(query.BUCKETS, max(1, math.ceil(query.BUCKETS * facet_sample / total)))
+        sql, params = query.sample_statement(spec, words, filters=filters, ranges=ranges, facets=facets, buckets=buckets,
+                                             require_all=require_all)
+        counts, sampled = {}, 0
+        for kind, value, n in db.session.execute(sa.text(sql), params):
+            if kind == "s":
+                sampled = n
+            else:
+                field, _, facet_value = value.partition("=")
+                counts.setdefault(field, []).append((facet_value, n))
+        if buckets < query.BUCKETS:
+            hits.facets_estimated = True
+            counts = {name: [(v, max(1, round(c * total / max(sampled, 1)))) for v, c in pairs]
+                      for name, pairs in counts.items()}
+        hits.facets = {name: sorted(counts.get(name, []), key=lambda kv: (-kv[1], kv[0])) for name in facets}
         return hits
 
     def _run(self, spec: IndexSpec, words, **args) -> Hits:
@@ -183,20 +300,24 @@ class PostgresBackend(Backend):
             pending = session.info.pop(PENDING, None)
             if not pending:
                 return
+            session.info.setdefault(WRITTEN, set()).update(pending)
             for name, keys in pending.items():
                 writer.write_documents(session, get_spec(name), keys)
         raise RuntimeError("search: writing documents kept changing the database")
 
     def committed(self, session: Session) -> None:
         session.info.pop(PENDING, None)
+        self.forget_totals(session.info.pop(WRITTEN, ()))
 
     def rolled_back(self, session: Session) -> None:
         session.info.pop(PENDING, None)
+        session.info.pop(WRITTEN, None)
 
     # --- maintenance -------------------------------------------------------------------------
     def rebuild(self, name: str, progress: Callable[[int], None] | None = None) -> int:
         with self._counts_lock:
             self._counts.clear()
+            self._totals.clear()
         count = writer.rebuild(name, progress=progress)
         with self._vocab_lock:
             self._vocab.pop(name, None)

@@ -112,6 +112,16 @@ def keys(spec: IndexSpec, doc: dict) -> list[str]:
     return sorted(set(out))
 
 
+#: Ids up to this fit the static rank (larger ones share its last place).
+RANK_IDS = 10**12
+
+
+def static_rank(length: int, oid: int) -> int:
+    """Equally scored documents' order as one number, smallest first: the shorter title, then the
+    newer (larger) id, as the full ranking breaks ties (search.postgres.query._order)."""
+    return max(0, length) * RANK_IDS + (RANK_IDS - 1 - min(max(oid, 0), RANK_IDS - 1))
+
+
 def to_row(spec: IndexSpec, key, doc: dict) -> dict:
     """The ``search_documents`` row of one document (``spec.document``'s dict)."""
     numbers = {}
@@ -132,6 +142,7 @@ def to_row(spec: IndexSpec, key, doc: dict) -> dict:
         "object_id": str(key),
         "oid": oid,
         "length": length,
+        "static_rank": static_rank(length, oid),
         "newest": numbers[spec.date_fields[0]] if spec.date_fields else length,
         "terms": tsvector_literal(lexemes(spec, doc)),
         "keys": keys(spec, doc),

@@ -15,6 +15,7 @@ matches' keys; the page, the total and the facets come from one statement.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -166,6 +167,112 @@ def statement(spec: IndexSpec, words: list[Word], *, require_all: bool, idfs: li
            f"WHERE split_part(k, '=', 1) = ANY({st.bind(list(facets), 'text[]')}) GROUP BY k "
            f"UNION ALL SELECT 't', NULL, NULL, count(*) FROM m")
     return sql, st.params
+
+
+@dataclass
+class Tier:
+    """Documents matching one part of every group: they all score ``score`` (each group's idf times
+    the weight of its part) when no better part of a group matches them."""
+
+    score: float
+    query: str
+
+
+#: How many of each group's best parts are combined into tiers, by the number of groups: a single
+#: word's best parts are often empty (pinyin typed is also tried as an English word, nothing has it).
+TIER_PARTS = {1: 4, 2: 2, 3: 2}
+
+
+def tiers(words: list[Word], idfs: list[float], require_all: bool = True) -> tuple[list[Tier], float]:
+    """The ranking's best tiers, best first (each group's TIER_PARTS best parts combined), and the best score a document outside them can have. The first tier that
+    matches anything holds the top documents, if it scores more than that bound and no other tier of
+    the same score matches: they are all ranked equal, so their order is the tie-break alone.
+
+    Without ``require_all`` (asked only once no document matches every group), for two groups: a
+    document then matches one group alone, and scores that group's idf times its best part there."""
+    ranked = [sorted(w.parts, key=lambda p: -p.weight) for w in words]
+    if not require_all:
+        if len(words) != 2:
+            return [], math.inf
+        keep = TIER_PARTS[1]
+        found = [Tier(part.weight * i, f"({part.query})") for parts, i in zip(ranked, idfs, strict=True)
+                 for part in parts[:keep]]
+        rest = [parts[keep].weight * i for parts, i in zip(ranked, idfs, strict=True) if len(parts) > keep]
+        return sorted(found, key=lambda t: -t.score), max(rest, default=0.0)
+    keep = TIER_PARTS.get(len(words), 1)
+    best = [parts[0].weight * i for parts, i in zip(ranked, idfs, strict=True)]
+    bound = 0.0
+    for g, (parts, i) in enumerate(zip(ranked, idfs, strict=True)):
+        if len(parts) > keep:  # any document matching a part not combined scores at most this
+            bound = max(bound, sum(best) - best[g] + parts[keep].weight * i)
+    out = []
+    for combo in itertools.product(*(range(min(keep, len(parts))) for parts in ranked)):
+        score = sum(ranked[g][n].weight * idfs[g] for g, n in enumerate(combo))
+        out.append(Tier(score, " & ".join(f"({ranked[g][n].query})" for g, n in enumerate(combo))))
+    return sorted(out, key=lambda t: -t.score), bound
+
+
+def _where(st: Statement, spec: IndexSpec, filters: dict[str, list[str]], ranges: dict, tsquery: str | None) -> str:
+    where = [f"d.index_name = {st.bind(spec.name)}", *_filters(st, filters, ranges)]
+    if tsquery is not None:
+        where.append(f"d.terms @@ {st.bind(tsquery, 'tsquery')}")
+    return " AND ".join(where)
+
+
+def match_query(words: list[Word], require_all: bool = True) -> str | None:
+    return (" & " if require_all else " | ").join(f"({w.match})" for w in words) if words else None
+
+
+def page_statement(spec: IndexSpec, words: list[Word], *, filters: dict[str, list[str]], ranges: dict, sort: str,
+                   limit: int, offset: int, require_all: bool = True) -> tuple[str, dict]:
+    """SELECT one page (object id, stored fields) in a sort other than relevance: no score, no facets,
+    no total (an index on the sort key, "newest", walks only as far as the page)."""
+    st = Statement()
+    where = _where(st, spec, filters, ranges, match_query(words, require_all))
+    order = ", ".join(f"{expr} {direction}" for expr, direction in _order(st, sort, None))
+    sql = (f"SELECT d.object_id, d.stored FROM search_documents AS d WHERE {where} ORDER BY {order} "
+           f"LIMIT {st.bind(max(0, limit - offset))} OFFSET {st.bind(offset)}")
+    return sql, st.params
+
+
+def tier_statement(spec: IndexSpec, tier: Tier, *, filters: dict[str, list[str]], ranges: dict,
+                   limit: int) -> tuple[str, dict]:
+    """SELECT the first ``limit`` documents (object id, stored fields) of one tier in static rank
+    order: read from the RUM index in that order, so only those rows (and any whose weights the index
+    cannot tell) are visited, however many documents the query matches."""
+    st = Statement()
+    # static_rank >= 0 (always true) is the RUM index's condition: only this statement may use it
+    sql = (f"SELECT d.object_id, d.stored FROM search_documents AS d WHERE {_where(st, spec, filters, ranges, tier.query)} "
+           f"AND d.static_rank >= 0 ORDER BY d.static_rank <=> CAST(0 AS bigint) LIMIT {st.bind(limit)}")
+    return sql, st.params
+
+
+#: Documents fall into this many buckets by a hash of their object id (the facet sample's index).
+BUCKETS = 1024
+BUCKET = f"(hashint8(d.oid) & {BUCKETS - 1})"
+
+
+def sample_statement(spec: IndexSpec, words: list[Word], *, filters: dict[str, list[str]], ranges: dict,
+                     facets: tuple[str, ...], buckets: int, require_all: bool = True) -> tuple[str, dict]:
+    """Facet counts ('f' rows) over the matches in the first ``buckets`` hash buckets, and how many
+    matches those are ('s'): an index on the bucket (BitmapAnd with the terms' index) visits only them."""
+    st = Statement()
+    where = _where(st, spec, filters, ranges, match_query(words, require_all))
+    sql = (f"WITH m AS MATERIALIZED (SELECT d.keys FROM search_documents AS d WHERE {where} "
+           f"AND {BUCKET} < {st.bind(buckets)}) "
+           f"SELECT 'f' AS kind, k AS value, count(*) AS n FROM (SELECT unnest(keys) AS k FROM m) AS u "
+           f"WHERE split_part(k, '=', 1) = ANY({st.bind(list(facets), 'text[]')}) GROUP BY k "
+           f"UNION ALL SELECT 's', NULL, count(*) FROM m")
+    return sql, st.params
+
+
+def total_statement(spec: IndexSpec, words: list[Word], *, filters: dict[str, list[str]], ranges: dict,
+                    require_all: bool = True) -> tuple[str, dict]:
+    """SELECT how many documents match every group (or any) and the filters."""
+    st = Statement()
+    where = _where(st, spec, filters, ranges, match_query(words, require_all))
+    return (f"SELECT count(*) FROM search_documents AS d WHERE {where}",
+            st.params)
 
 
 def count_statement(spec: IndexSpec, queries: list[str]) -> tuple[str, dict]:

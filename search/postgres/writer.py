@@ -27,7 +27,7 @@ from search.spec import CheckReport, IndexSpec, get_spec
 LOCK_SPACE = 0x5EA4C4
 BATCH = 500
 
-_COLUMNS = ("oid", "length", "newest", "terms", "keys", "numbers", "stored", "signature")
+_COLUMNS = ("oid", "length", "static_rank", "newest", "terms", "keys", "numbers", "stored", "signature")
 
 
 def lock_documents(connection, name: str, keys: Iterable[str]) -> None:

@@ -15,6 +15,10 @@ class AnalysedTokenizer(Tokenizer):
     (the filters of jieba's ChineseAnalyzer are applied there, so this needs none)."""
 
     terms = staticmethod(index_terms)
+    #: No term spans an ASCII space (jieba cuts runs of Han characters, letters and digits, which a
+    #: space ends; n-grams are taken inside runs of Han characters): a text's terms are its
+    #: space-separated pieces' terms (search.whoosh.bulk analyses repeated pieces once).
+    splits_on_spaces = True
 
     def __call__(self, text, **kwargs):
         token = Token()

@@ -23,13 +23,15 @@ from search import queue
 from search.backend import Backend
 from search.models import SearchQueue
 from search.spec import CheckReport, Hits, IndexSpec, registered
-from search.whoosh import build, writer
+from search.whoosh import build, node_jobs, writer
 from search.whoosh import engine as search_engine
 
 log = logging.getLogger(__name__)
 
 #: session.info key: this transaction queued changes (drain after its commit)
 FLAG = "search_queued"
+#: session.info key: the nodes it queued them for (JOBS_BACKEND=rq: each other node gets a job)
+NODES = "search_queued_nodes"
 
 
 class WhooshBackend(Backend):
@@ -44,6 +46,7 @@ class WhooshBackend(Backend):
         from marketplace.jobs import register_job
 
         register_job(app, "search.prune_nodes", self.prune_nodes, every=timedelta(hours=1))
+        node_jobs.register(app, lambda: self.node)
 
     @property
     def node(self) -> str:
@@ -81,7 +84,10 @@ class WhooshBackend(Backend):
     def prune_nodes(self) -> int:
         """The periodic job: forget nodes unseen past SEARCH_NODE_EXPIRY_DAYS, with their rows."""
         with atomic():
-            return queue.prune(self.app, db.session)
+            gone = queue.prune(self.app, db.session)
+        if gone and node_jobs.enabled(self.app):
+            node_jobs.forget(self.app, gone)
+        return len(gone)
 
     def run(self, spec: IndexSpec, parsed, *, filters, ranges, facets, sort, limit, offset, prefer=()) -> Hits:
         handle = search_engine.open_index(spec, self.app.config["SEARCH_INDEX_DIR"])
@@ -90,16 +96,22 @@ class WhooshBackend(Backend):
 
     # --- changes: a queue row each, in the caller's transaction; applied after the commit ---------
     def changed(self, session: Session, name: str, keys: set[str]) -> None:
-        queue.enqueue(session.connection(), self.app, self.node, name, keys)
+        nodes = queue.enqueue(session.connection(), self.app, self.node, name, keys)
         session.info[FLAG] = True
+        session.info.setdefault(NODES, set()).update(nodes)
 
     def committed(self, session: Session) -> None:
+        nodes = session.info.pop(NODES, set())
         if session.info.pop(FLAG, False):
             self._seen = time.monotonic()  # the commit registered this node, or saw it live
-            writer.drain_after_commit(self.app)
+            if node_jobs.enabled(self.app):
+                node_jobs.after_commit(self.app, self.node, nodes)
+            else:
+                writer.drain_after_commit(self.app)
 
     def rolled_back(self, session: Session) -> None:
         session.info.pop(FLAG, None)
+        session.info.pop(NODES, None)
 
     # --- maintenance -------------------------------------------------------------------------
     def rebuild(self, name: str, progress: Callable[[int], None] | None = None) -> int:

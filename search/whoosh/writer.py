@@ -9,6 +9,8 @@
    index commit takes tens of milliseconds), so that when its commit returns its own change is
    searchable; the holder re-checks the queue after every release, and a short background retry
    covers a holder that finished just before the row was committed. Nobody sees a LockError.
+   With JOBS_BACKEND=rq other nodes' rows and the retry are jobs on each node's own queue
+   (search.whoosh.node_jobs); the committing process still applies its own node's rows.
 3. Rebuild (search.whoosh.build) writes a fresh folder and swaps it in while holding the old
    index's lock (changes meanwhile stay queued and are applied to the new index).
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from flask import Flask, current_app
 from whoosh.index import LockError
@@ -66,12 +69,13 @@ def _pending_names(app: Flask) -> list[str]:
 
 
 def drain(app: Flask | None = None, names: list[str] | None = None, max_rounds: int = 1000,
-          wait: float = 0.0) -> int:
+          wait: float = 0.0, retry: Callable[[Flask, str], None] | None = None) -> int:
     """Apply queued changes while this process can get the writer. Returns how many objects it applied.
 
     When another writer holds the index, wait up to ``wait`` seconds (once) for it: the holder
     applies what is queued, or we do, so the caller's own change is in the index when the call
-    returns (read-your-writes). Past that, a background retry takes over.
+    returns (read-your-writes). Past that, ``retry(app, name)`` takes over: a background thread
+    by default, the node's queue job with JOBS_BACKEND=rq (search.whoosh.node_jobs).
     """
     app = app or current_app._get_current_object()
     done = 0
@@ -86,7 +90,7 @@ def drain(app: Flask | None = None, names: list[str] | None = None, max_rounds: 
             if status == "empty":
                 break
             if status == "busy":
-                _schedule_retry(app, name)
+                (retry or _schedule_retry)(app, name)
                 break
     return done
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from catalog.categories import tree
 from catalog.units import unit_groups
 from marketplace.extensions import db
-from marketplace.media import get_storage
+from marketplace.media import read_or_404, resolve
 from marketplace.pdf import pdf_headers
 from marketplace.regions.picker import chain_for, country, resolve_pick
 from marketplace.states import InvalidTransition
@@ -159,10 +159,7 @@ def attachment(request_id: int, file_id: int):
             abort(404)
     elif not may_see(current_user, req, shop):
         abort(404)
-    try:
-        data = get_storage().open(found.thumb_key if request.args.get("thumb") and found.thumb_key else found.key)
-    except OSError:
-        abort(503)
+    data = read_or_404(resolve(found.thumb_key if request.args.get("thumb") and found.thumb_key else found.key))
     if found.kind == AttachmentKind.PDF:
         return data, 200, pdf_headers(found.filename)
     return data, 200, {"Content-Type": "image/webp", "Cache-Control": "private, no-store, max-age=0",

@@ -137,7 +137,7 @@ def live_app(_schema, tmp_path):
     with app.app_context():
         load_regions(configured_files())
     yield app
-    suite._empty_tables(app)
+    suite.empty_tables(app)
 
 
 def _buffered(app: Flask):
@@ -187,8 +187,9 @@ def browser_context_args(browser_context_args, live_server):
 
 @pytest.fixture
 def page(page):
-    """Playwright's page with short timeouts: a missing element fails in seconds, not half a minute."""
-    page.set_default_timeout(10_000)
+    """Playwright's page with shorter timeouts: a missing element fails in 20 s, not half a minute (20 s: a
+    click that submits a form waits for the answer, which took over 10 s on a loaded CI machine)."""
+    page.set_default_timeout(20_000)
     page.set_default_navigation_timeout(20_000)
     return page
 

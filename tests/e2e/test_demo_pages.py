@@ -28,6 +28,8 @@ PUBLIC_PAGES = [
     ("investment", "investment.library", {}),
     ("prices", "prices.board", {}),
     ("prices-commodity", "prices.commodity", {"code": "pear-su", "days": 90}),
+    ("region-county", "regions.page", {"code": "411424"}),
+    ("region-village", "regions.page", {"code": "411424102203"}),
 ]
 ADMIN_PAGES = [
     ("admin", "admin.index", {}),
@@ -54,7 +56,7 @@ def demo_server(_schema, tmp_path_factory):
         with serve(app) as server:
             yield server
     finally:
-        suite._empty_tables(app)
+        suite.empty_tables(app)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def live_app(_schema, tmp_path):
     with app.app_context():
         load_regions(configured_files())
     yield app
-    suite._empty_tables(app)
+    suite.empty_tables(app)
 
 
 def _product(live_server) -> dict:

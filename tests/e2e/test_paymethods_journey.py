@@ -159,14 +159,14 @@ def test_inside_wechat_the_buyer_pays_in_place(wechat_live, live_server, browser
                                   user_agent=WECHAT_UA, viewport={"width": 390, "height": 844})
     context.add_init_script(BRIDGE)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     page.set_default_navigation_timeout(20_000)  # as the suite's ``page`` fixture: a loaded CI machine
     login(page, "in-wechat@example.com")
     _checkout(page)
     expect(page.locator("#pay-wechat_pay")).to_have_attribute("href", re.compile(r"/wechat/start$"))
     page.locator("#pay-wechat_pay").click()  # to WeChat's authorisation and straight back, then the sheet
     expect(page.locator("#jsapi-pay")).to_be_visible()
-    page.wait_for_function("window.__wechatPay !== undefined")
+    page.wait_for_function("() => window.__wechatPay !== undefined")  # a function: a bare expression is eval()ed in the page, which its CSP refuses
     asked = page.evaluate("window.__wechatPay")
     assert asked["name"] == "getBrandWCPayRequest" and asked["params"]["package"].startswith("prepay_id=")
     expect(page.locator("#jsapi-retry")).to_be_hidden()

@@ -36,7 +36,7 @@ def code_from_outbox(live_server, browser, browser_context_args, masked: str, la
     context = browser.new_context(**browser_context_args)
     try:
         admin = context.new_page()
-        admin.set_default_timeout(10_000)
+        admin.set_default_timeout(20_000)
         admin.set_default_navigation_timeout(20_000)
         login(admin, "admin@example.com", ADMIN_PASSWORD)
         admin.goto("/admin/outbox")

@@ -5,14 +5,34 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 
 
+def worker_redis_url(url: str, worker: int) -> str:
+    """The Redis URL pytest-xdist worker ``gw<worker>`` uses: database ``(n - worker) % 16`` of the
+    same server, ``n`` being ``url``'s database number (0 when the URL names none). Worker 0 keeps
+    ``url`` itself; with TEST_REDIS_URL=redis://127.0.0.1:6379/15, gw0 uses 15 and gw1 14. Tests that
+    ``flushdb`` (the queue, two-node, import and home-block tests) then never wipe another worker's
+    keys. tests/conftest.py applies it to TEST_REDIS_URL and REDIS_URL before any module reads them."""
+    parts = urlsplit(url)
+    path = parts.path.strip("/")
+    if not worker or not parts.scheme.startswith("redis") or (path and not path.isdigit()):
+        return url
+    return urlunsplit(parts._replace(path=f"/{(int(path or 0) - worker) % 16}"))
+
+
+def xdist_worker() -> int:
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+
+
 def redis_url_or_none() -> str | None:
-    """TEST_REDIS_URL, else REDIS_URL, else redis://127.0.0.1:6379 — if it answers a PING."""
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)  # a database of its own per worker
-    candidates = [os.environ.get("TEST_REDIS_URL"), os.environ.get("REDIS_URL"), f"redis://127.0.0.1:6379/{15 - worker}"]
+    """TEST_REDIS_URL, else REDIS_URL, else redis://127.0.0.1:6379/15 — if it answers a PING; each
+    xdist worker gets a database of its own (``worker_redis_url``; the first two are rewritten in
+    the environment by tests/conftest.py, the last is mapped here)."""
+    candidates = [os.environ.get("TEST_REDIS_URL"), os.environ.get("REDIS_URL"),
+                  worker_redis_url("redis://127.0.0.1:6379/15", xdist_worker())]
     import redis
 
     for url in [c for c in candidates if c]:
@@ -69,11 +89,17 @@ def bulk_catalogue(db, shops: list, products_per_shop: int, category_paths=("农
 
 @contextlib.contextmanager
 def count_statements(engine):
-    """Yields a list that receives every SQL statement the engine runs inside the block."""
+    """Yields a list that receives every SQL statement the engine runs inside the block, in this
+    thread only (the test client's requests run here; a search-index or job thread that a commit
+    before the block started must not be counted as the page's)."""
+    import threading
+
     seen: list[str] = []
+    here = threading.get_ident()
 
     def listener(_conn, _cursor, statement, _params, _context, _many):
-        seen.append(statement)
+        if threading.get_ident() == here:
+            seen.append(statement)
 
     sa.event.listen(engine, "before_cursor_execute", listener)
     try:

@@ -12,7 +12,7 @@ from marketplace import create_app
 from marketplace.accounts import services as svc
 from marketplace.accounts.models import User
 from marketplace.extensions import db as _db
-from tests.conftest import _empty_tables, csrf_token_from
+from tests.conftest import csrf_token_from, empty_tables
 
 PASSWORD = "correct horse 42"
 
@@ -231,7 +231,7 @@ def test_login_limit_with_redis_storage(app_config):
             assert _post_login(client, user.email, ip="10.7.0.9").status_code == 429
         finally:
             _db.session.remove()
-    _empty_tables(application)
+    empty_tables(application)
 
 
 def test_forms_stay_up_when_the_rate_limit_store_is_down(app_config, make_user):

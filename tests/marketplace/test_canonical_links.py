@@ -14,7 +14,7 @@ from marketplace.config import ConfigError, load_config
 from marketplace.extensions import db as _db
 from marketplace.mail.models import OutboxMessage
 from marketplace.web import absolute_url
-from tests.conftest import _empty_tables
+from tests.db_reset import empty_tables
 
 BASE = "https://market.example.com"
 EVIL = "http://evil.example"
@@ -129,7 +129,7 @@ def production_app(app_config):
     with application.app_context():
         yield application
         _db.session.remove()
-    _empty_tables(application)
+    empty_tables(application)
 
 
 def test_production_refuses_a_foreign_host_with_400(production_app):

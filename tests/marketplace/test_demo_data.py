@@ -3,7 +3,8 @@ colours and vintages are variants), something on every category and county page,
 orders in every status paid every way, refunds, a dispute, settlements, a balanced ledger and stock
 that agrees with its movements, and 一县一品 tiles that show each county's specialties.
 
-The demo is seeded once for the module (``seed-demo``'s own steps; about half a minute on SQLite).
+The demo is seeded once per test process in a database of its own (tests/demo_app.py), shared with
+the domains' demo tests.
 """
 
 from __future__ import annotations
@@ -35,22 +36,10 @@ def _suite():
     return module
 
 
-@pytest.fixture(scope="module")
-def demo(_schema, tmp_path_factory):
-    """An app whose database holds the whole seeded demo (emptied when the module is done)."""
-    from marketplace import create_app
-    from marketplace.seed import seed_demo
-
-    suite = _suite()
-    app = create_app(suite.make_config(_schema, tmp_path_factory.mktemp("demo-data")))
-    try:
-        with app.app_context():
-            results = dict(seed_demo(show_progress=False))
-            db.session.remove()
-        app.seed_results = results
-        yield app
-    finally:
-        suite._empty_tables(app)
+@pytest.fixture
+def demo(demo_app):
+    """An app whose database holds the whole seeded demo (tests/demo_app.py: once per test process)."""
+    return demo_app
 
 
 @pytest.fixture
@@ -228,3 +217,57 @@ def test_reviews_on_delivered_orders_with_photos_replies_and_right_totals(ctx):
     for row in db.session.scalars(sa.select(ReviewTotal)):
         assert (row.count, row.quality_sum, row.weight_sum, row.delivery_sum) == totals.recount(row.kind, row.subject_id)
     assert len({r.quality for r in reviews}) >= 3  # not all the same stars
+
+
+def test_licensed_categories_keep_their_listings_and_one_licence_is_expiring(ctx):
+    from catalog.models import Category, Product, ProductStatus
+    from catalog.services import publish_problem
+    from licences.models import CategoryLicence, LicenceStatus, LicenceType, ShopLicence
+    from licences.services import local_today
+
+    rows = db.session.execute(sa.select(Category.code, CategoryLicence.licence_type)
+                              .join(CategoryLicence, CategoryLicence.category_id == Category.id)).all()
+    required = dict(rows)
+    assert required == {"inputs.seed": LicenceType.SEED, "inputs.pesticide": LicenceType.PESTICIDE}
+    licensed = db.session.scalars(sa.select(Product).join(Category, Category.id == Product.category_id).where(
+        Category.code.in_(list(required)), Product.deleted_at.is_(None))).all()
+    assert len(licensed) >= 6 and {p.status for p in licensed} == {ProductStatus.PUBLISHED}
+    assert all(publish_problem(p) is None for p in licensed)
+    soon = local_today() + dt.timedelta(days=30)
+    expiring = db.session.scalars(sa.select(ShopLicence).where(ShopLicence.status == LicenceStatus.VERIFIED,
+                                                               ShopLicence.expires_on <= soon)).all()
+    assert [lic.licence_type for lic in expiring] == [LicenceType.PESTICIDE]
+
+
+def test_a_recalled_batch_with_its_notified_buyers(ctx):
+    from catalog.models import Variant
+    from marketplace.accounts.models import User
+    from trace.models import BatchStatus
+    from trace.recall_models import Recall
+
+    recall = db.session.scalar(sa.select(Recall))
+    assert recall is not None and recall.by_regulator
+    assert {rb.batch.status for rb in recall.batches} == {BatchStatus.RECALLED} and len(recall.batches) >= 2
+    told = set(db.session.scalars(sa.select(User.email).where(User.id.in_([n.buyer_id for n in recall.notices]))))
+    assert "buyer@demo.example" in told and len(told) >= 2  # a buyer of the repacked child, the stall
+    assert db.session.get(Variant, recall.batch.variant_id).stock > 0  # a fresh batch keeps the listing on sale
+    assert db.session.scalar(sa.select(User.id).where(User.email == "regulator@demo.example")) is not None
+
+
+def test_a_clean_repacked_chain_beside_the_recalled_one(ctx):
+    """Besides the recalled chain, the stall's bags have an active, certified child batch whose
+    parents are the cooperative's active, certified batches: a visitor follows a clean chain."""
+    from catalog.models import ProductStatus
+    from trace.models import Batch, BatchParent, BatchStatus
+
+    children = db.session.scalars(sa.select(Batch).where(Batch.status == BatchStatus.ACTIVE, Batch.id.in_(
+        sa.select(BatchParent.child_id)))).all()
+    assert children
+    child = children[0]
+    assert child.certificate is not None and child.remaining > 0
+    assert child.variant.product.status == ProductStatus.PUBLISHED and child.variant.product.in_stock
+    parents = [link.parent for link in child.parents]
+    assert parents and all(p.status == BatchStatus.ACTIVE and p.certificate is not None for p in parents)
+    assert all(p.shop_id != child.shop_id for p in parents)  # bought on the platform from the producer
+    assert db.session.scalar(sa.select(sa.func.count(Batch.id)).where(
+        Batch.status == BatchStatus.RECALLED, Batch.id.in_(sa.select(BatchParent.child_id)))) >= 1

@@ -14,12 +14,13 @@ from marketplace.domains import NavItem, nav_items, register, registry, seed_ste
 
 
 def test_every_domain_is_registered_in_order(app):
-    assert list(registry(app)) == ["core", "health", "regions", "accounts", "shops", "jobs", "mail", "notifications",
+    assert list(registry(app)) == ["core", "health", "regions", "accounts", "shops", "jobs", "media", "mail",
+                                   "notifications",
                                    "admin", "privacy", "messages", "search", "catalog", "orders", "payments",
-                                   "aftersales", "reviews", "sourcing", "prices", "investment"]
+                                   "aftersales", "reviews", "licences", "trace", "sourcing", "prices", "investment"]
     assert [name for name, _step in seed_steps(app)] == ["regions", "accounts", "shops", "messages", "catalog",
-                                                         "orders", "payments", "aftersales", "reviews", "sourcing",
-                                                         "prices", "investment"]
+                                                         "orders", "payments", "aftersales", "reviews", "licences",
+                                                         "trace", "sourcing", "prices", "investment"]
 
 
 def test_models_of_every_domain_are_in_the_metadata(app, db):
@@ -102,8 +103,10 @@ def test_navigation_comes_from_the_domains(app, client, make_user, login):
         "prices.board", "orders.cart"]
     assert [i.endpoint for i in nav_items(app, "merchant")] == [
         "catalog.merchant_products", "catalog.merchant_import", "orders.merchant_orders",
-        "messages.shop_inbox", "orders.merchant_delivery", "orders.merchant_terms", "reviews.merchant_reviews",
-        "aftersales.merchant_list", "sourcing.merchant_requests", "sourcing.supply_list", "payments.merchant_balance",
+        "messages.shop_inbox", "orders.merchant_delivery", "orders.merchant_terms", "trace.merchant_batches",
+        "reviews.merchant_reviews",
+        "aftersales.merchant_list", "sourcing.merchant_requests", "sourcing.supply_list", "licences.merchant_list",
+        "payments.merchant_balance",
         "payments.merchant_credit", "payments.merchant_settings"]
     page = client.get("/").get_data(as_text=True)
     assert 'href="/shops"' in page or "/shops" in page

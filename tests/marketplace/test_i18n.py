@@ -278,3 +278,19 @@ def test_api_errors_are_json_in_the_users_language(app, lang):
 def test_gettext_falls_back_to_chinese_for_zh(app):
     with app.test_request_context(), force_locale("zh_CN"):
         assert translate("页面不存在") == "页面不存在"
+
+
+def test_a_visitors_other_requests_leave_his_session_cookie_alone(client):
+    """The browser asks for the favicon, photos and other files while the visitor presses the
+    language button. A response that rewrote the session cookie as it was before the switch (it did:
+    Flask-Login's session protection marked every visitor's session "not fresh" on the first request
+    that loaded the user) arrived after the switch and lost the choice."""
+    client.get("/")
+    before = client.get_cookie("session").value
+    for path in ("/no-such-page", "/favicon.ico", "/media/none.jpg", "/"):
+        response = client.get(path)
+        assert not response.headers.getlist("Set-Cookie"), path
+    assert client.get_cookie("session").value == before
+    client.post("/language", data={"locale": "en", "next": "/"})
+    assert client.get("/").get_data(as_text=True).startswith('<!doctype html>\n<html lang="en"')
+

@@ -236,9 +236,9 @@ def test_two_processes_racing_run_due_run_each_period_exactly_once(app_config):
             with application.app_context():
                 db.session.remove()
                 db.engine.dispose()
-        from tests.conftest import _empty_tables
+        from tests.conftest import empty_tables
 
-        _empty_tables(apps[0])
+        empty_tables(apps[0])
 
 
 def test_run_due_runs_a_job_once_per_period_and_records_failures(app, calls):
@@ -273,9 +273,9 @@ def test_run_due_after_requests_at_most_once_a_minute_per_process(app_config):
             client.get("/account/login")
             assert counter == [1]  # the second request came within the minute
     finally:
-        from tests.conftest import _empty_tables
+        from tests.conftest import empty_tables
 
-        _empty_tables(application)
+        empty_tables(application)
 
 
 def test_development_runs_due_jobs_after_requests_by_default_tests_and_production_do_not(app, app_config):

@@ -15,8 +15,8 @@ import pkgutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("marketplace", "messages", "search", "catalog", "orders", "payments", "aftersales", "reviews", "sourcing",
-            "prices", "investment")
+PACKAGES = ("marketplace", "messages", "search", "catalog", "orders", "payments", "aftersales", "reviews", "licences",
+            "trace", "sourcing", "prices", "investment")
 MAX_LINES = 400
 
 

@@ -19,6 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from marketplace.config import ROOT, normalise_database_url
+from marketplace.db import include_object
 from marketplace.extensions import db
 
 VERSIONS = ROOT / "migrations" / "versions"
@@ -70,7 +71,7 @@ def _schema_differences(url: str) -> list:
     engine = sa.create_engine(normalise_database_url(url))
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
             return compare_metadata(context, db.metadata)
     finally:
         engine.dispose()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
-from tests.conftest import _empty_tables, _fresh_g_per_request, csrf_token_from
+from tests.conftest import _fresh_g_per_request, csrf_token_from, empty_tables
 from tests.marketplace.perf_helpers import bulk_catalogue, count_statements, redis_url_or_none
 
 
@@ -276,7 +276,7 @@ def test_redis_down_renders_the_page(app_config):
         assert response.status_code == 200 and "X-Page-Cache" not in response.headers
         assert _placeholder(application) not in response.get_data(as_text=True)
         _db.session.remove()
-    _empty_tables(application)
+    empty_tables(application)
 
 
 def test_a_variant_selling_out_or_coming_back_shows_at_once(page_app, catalogue):

@@ -59,12 +59,13 @@ def test_apply_creates_a_pending_shop_with_owner_history_mail_and_images(app, db
     assert member.shop_id == shop.id and member.role == MemberRole.OWNER
     history = list(db.session.scalars(sa.select(ShopStatusChange)))
     assert [(h.from_status, h.to_status, h.actor_id) for h in history] == [(None, ShopStatus.PENDING, user.id)]
-    # licence: private, an 800 px derivative and the re-encoded full image; logo: public 160 and 480
+    # licence: private, an 800 px derivative and the re-encoded full image; logo: public 160 and 480,
+    # and its re-encoded original (which the sizes are made from, marketplace.media.derivatives)
     assert shop.licence_image.startswith("private/licences/")
     assert shop.logo_image.startswith("public/logos/")
     files = {f.split("/media/", 1)[1] for f in media_files(app)}
     assert files == {image_key(shop.licence_image, 800), image_key(shop.licence_image, "full"),
-                     image_key(shop.logo_image, 160), image_key(shop.logo_image, 480)}
+                     image_key(shop.logo_image, 160), image_key(shop.logo_image, 480), image_key(shop.logo_image, "full")}
     mail = db.session.scalar(sa.select(OutboxMessage))
     assert mail.to_addr == "farmer@example.com" and mail.template == "shop_status" and mail.locale == "en"
 

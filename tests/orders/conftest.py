@@ -85,3 +85,18 @@ def placed_order(make_user, make_variant, user_cart, place):
         return buyer, group.orders[0], variant
 
     return make
+
+
+@pytest.fixture
+def token_for(app):
+    """``token_for(user)``: the Authorization header of a new personal API token of ``user``."""
+    from marketplace.accounts.models import ApiToken
+    from marketplace.security import hash_token, new_token
+
+    def make(user) -> dict:
+        token = new_token()
+        _db.session.add(ApiToken(user_id=user.id, name="test", token_hash=hash_token(token), prefix=token[:8]))
+        _db.session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return make

@@ -10,20 +10,6 @@ from marketplace.extensions import db
 from orders.models import CartLine, Order, OrderGroup, OrderStatus
 
 
-@pytest.fixture
-def token_for(app):
-    from marketplace.accounts.models import ApiToken
-    from marketplace.security import hash_token, new_token
-
-    def make(user) -> dict:
-        token = new_token()
-        db.session.add(ApiToken(user_id=user.id, name="test", token_hash=hash_token(token), prefix=token[:8]))
-        db.session.commit()
-        return {"Authorization": f"Bearer {token}"}
-
-    return make
-
-
 def lines() -> list[CartLine]:
     db.session.expire_all()
     return list(db.session.scalars(sa.select(CartLine)))

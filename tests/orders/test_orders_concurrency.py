@@ -243,3 +243,30 @@ def test_payment_races_cancel_and_expiry_stock_released_once(app, make_user, mak
         assert releases == (1 if ends_released else 0), (order.status, releases)
         released += ends_released
     assert _assert_stock_consistent(variant_id, 20) == 20 - 2 * 4 + 2 * released
+
+
+def test_concurrent_adds_of_one_line_add_up(app, make_user, make_variant):
+    """Adding to the cart is read-then-upsert: the upsert updates the line only if its quantity is
+    still the one read, else the add reads it again. Eight adds of the same variant to one cart at
+    once (its first line, so the cart and the line are created concurrently too) end with every
+    unit counted, one cart and one line, at the price of the tier reached."""
+    buyer = make_user()
+    variant = make_variant(price=1000, stock=500, tiers=((10, 900),))
+    buyer_id, variant_id = buyer.id, variant.id
+    db.session.remove()
+
+    def add(i: int):
+        from flask_login import login_user
+
+        with app.test_request_context("/cart/add", method="POST"):
+            login_user(db.session.get(User, buyer_id))
+            return services.add_item(variant_id, i + 1).quantity
+
+    results = _run_threads(app, 8, add)
+    assert all(isinstance(r, int) for r in results), results
+    db.session.expire_all()
+    carts = db.session.scalars(sa.select(Cart).where(Cart.user_id == buyer_id)).all()
+    assert len(carts) == 1 and len(carts[0].lines) == 1
+    line = carts[0].lines[0]
+    assert line.quantity == sum(range(1, 9)) == max(results)
+    assert line.price_seen_cents == 900

@@ -1,5 +1,5 @@
-"""The demo's payments: every method in several states, from the catalogue's real orders; the
-ledger balances (the autouse check) and a second run changes nothing."""
+"""The demo's payments: every method in several states, from the catalogue's real orders (the demo
+seeded once per test process, tests/demo_app.py; its ledger is checked in test_demo_data.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ from marketplace.extensions import db
 from payments.models import Payment, PaymentMethod, PaymentStatus
 
 
-@pytest.fixture
-def stripe_keys():
-    return False
-
-
 @pytest.mark.slow
-def test_demo_has_payments_of_every_method_in_several_states(app):
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--without", "investment"])
-    assert result.exit_code == 0, result.output + repr(result.exception)
+def test_demo_has_payments_of_every_method_in_several_states(demo_app):  # seeded once (tests/demo_app.py)
+    with demo_app.app_context():
+        _payments_of_every_method_in_several_states()
+        db.session.remove()
+
+
+def _payments_of_every_method_in_several_states():
     states = {(m, s) for m, s in db.session.execute(sa.select(Payment.method, Payment.status))}
     for method in PaymentMethod:
         if method != PaymentMethod.STRIPE:
@@ -30,6 +29,4 @@ def test_demo_has_payments_of_every_method_in_several_states(app):
     weighings = db.session.execute(sa.select(LineWeighing.refunded_cents, LineWeighing.charged_cents,
                                              LineWeighing.charge_settled_at)).all()
     assert any(r for r, _c, _s in weighings) and any(c and s for _r, c, s in weighings)  # 多退 and 少补
-    count = db.session.scalar(sa.select(sa.func.count(Payment.id)))
-    assert app.test_cli_runner().invoke(args=["seed-demo", "--without", "investment"]).exit_code == 0
-    assert db.session.scalar(sa.select(sa.func.count(Payment.id))) == count
+    # a second run changes nothing: tests/marketplace/test_seed.py::test_seed_demo_twice_changes_nothing

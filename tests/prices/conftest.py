@@ -72,3 +72,36 @@ def published(app):
         return obs
 
     return add
+
+
+@pytest.fixture
+def paid_line(app, make_user):
+    """paid_line(product, quantity, unit_price, *, unit=None, weight=None, paid=<a moment>, status=PAID,
+    order=None) -> the OrderLine of a paid order (rows written directly: the prices tests read them)."""
+    from marketplace.db import utcnow
+    from orders.models import Fulfilment, Order, OrderGroup, OrderLine, OrderStatus
+
+    buyer = []
+    counter = iter(range(1, 10_000))
+
+    def add(product, quantity: int, unit_price: int, *, unit=None, weight=None, paid=None, status=None, order=None):
+        if not buyer:
+            buyer.append(make_user(email="platform-buyer@example.com"))
+        variant = product.variants[0]
+        moment = paid or utcnow()
+        if order is None:
+            n = next(counter)
+            group = OrderGroup(buyer_id=buyer[0].id, idempotency_key=f"k{n}-{product.id}", expires_at=moment)
+            order = Order(group=group, shop_id=product.shop_id, buyer_id=buyer[0].id, number=f"T{product.id}-{n}",
+                          status=status or OrderStatus.PAID, fulfilment=Fulfilment.PICKUP, subtotal_cents=0, fee_cents=0,
+                          total_cents=0, expires_at=moment, paid_at=moment)
+            _db.session.add(order)
+        line = OrderLine(order=order, variant_id=variant.id, product_id=product.id, product_title=product.title,
+                         variant_name=variant.name, unit=unit or variant.unit, quantity=quantity,
+                         unit_price_cents=unit_price, base_price_cents=unit_price, line_total_cents=quantity * unit_price,
+                         weight_grams=variant.weight_grams if weight is None else weight)
+        _db.session.add(line)
+        _db.session.commit()
+        return line
+
+    return add

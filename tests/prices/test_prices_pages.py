@@ -1,9 +1,8 @@
 """Public price pages: the board (change against the previous published day, risers and fallers),
-a commodity's chart and table, CSV and JSON export, and their statement budgets at two data sizes."""
+a commodity's chart and table, CSV and JSON export (statement budgets: test_prices_budget.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
@@ -12,43 +11,6 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from prices.services import local_today
-
-#: Statements per page whatever the number of commodities, markets and days (measured on SQLite:
-#: the board 3 = its rows (each market's latest day, each row's previous price), the markets, the
-#: categories; a commodity page 2 = the commodity, its series).
-BOARD_BUDGET = 3
-COMMODITY_BUDGET = 2
-
-
-@contextlib.contextmanager
-def count_statements():
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
-
-
-def _fill(make_commodity, make_market, published, commodities: int, markets: int, days: int, prefix: str):
-    from catalog.categories import find_category, load_categories
-
-    if find_category("农产品/蔬菜") is None:
-        load_categories()
-    category = find_category("农产品/蔬菜")
-    items = [make_commodity(f"{prefix}c{i}", f"品种{prefix}{i}", f"Item {prefix}{i}", category_id=category.id)
-             for i in range(commodities)]
-    places = [make_market(f"市场{prefix}{m}", name_en=f"Market {prefix}{m}") for m in range(markets)]
-    today = local_today()
-    for c_index, c in enumerate(items):
-        for m in places:
-            for d in range(days):
-                published(c, m, today - dt.timedelta(days=d), 500 + 10 * c_index + d)
-    return items, places
 
 
 def test_board_shows_change_and_movers(client, make_commodity, make_market, published):
@@ -95,30 +57,6 @@ def test_exports_csv_neutralised_and_json(client, make_commodity, make_market, p
     assert data["commodity"]["code"] == "garlic" and data["prices"][0]["avg_cents"] == 760
 
 
-def test_board_and_commodity_budget_do_not_grow(app, client, make_commodity, make_market, published):
-    from catalog.units.table import unit_table
-
-    _fill(make_commodity, make_market, published, commodities=2, markets=1, days=2, prefix="a")
-    unit_table()
-    client.get("/prices")  # the process's first request registers its search node: steady state after
-    db.session.remove()
-    with count_statements() as board_small:
-        assert client.get("/prices").status_code == 200
-    with count_statements() as page_small:
-        assert client.get("/prices/ac0?days=30").status_code == 200
-    _fill(make_commodity, make_market, published, commodities=6, markets=3, days=8, prefix="b")
-    db.session.remove()
-    with count_statements() as board_big:
-        page = client.get("/prices").get_data(as_text=True)
-    assert "品种b5" in page
-    with count_statements() as page_big:
-        assert client.get("/prices/bc0?days=30").status_code == 200
-    print(f"\nSQL statements: board {len(board_small)} / {len(board_big)}; "
-          f"commodity {len(page_small)} / {len(page_big)}")
-    assert len(board_small) == len(board_big) <= BOARD_BUDGET
-    assert len(page_small) == len(page_big) <= COMMODITY_BUDGET
-
-
 def test_demo_seed_is_idempotent(app, regions):
     from prices.models import Commodity, Market, PriceObservation
     from prices.seed import seed_demo
@@ -131,6 +69,42 @@ def test_demo_seed_is_idempotent(app, regions):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Commodity)) == 35  # 5 groups + 30
     jin = db.session.scalar(sa.select(PriceObservation).where(PriceObservation.unit == "斤").limit(1))
     assert abs(jin.std_avg_cents - 2 * jin.avg_cents) <= 1
+
+
+def test_demo_prices_are_seasonal(app, regions):
+    """朝天椒 (dear before the harvest, in June; cheap in December when the new crop is dried) and
+    napa cabbage (dear in July, cheap in January): each calendar month's average, per standard unit,
+    peaks near the configured month and its peak beats its trough by about the configured swing, at the
+    central market (per 公斤) and at a county market quoting per 斤."""
+    from prices.models import Commodity, Market, PriceObservation
+    from prices.seed import COMMODITIES, seed_demo
+
+    seed_demo()
+    db.session.commit()
+    specs = {c[0]: c for c in COMMODITIES}
+    for code, market_name in (("chili-sanying", "商丘农产品中心批发市场"), ("chili-sanying", "柘城县辣椒大市场"),
+                              ("cabbage", "商丘农产品中心批发市场")):
+        *_names, base, swing, peak = specs[code]
+        rows = db.session.execute(sa.select(PriceObservation.day, PriceObservation.std_avg_cents)
+                                  .join(Commodity, Commodity.id == PriceObservation.commodity_id)
+                                  .join(Market, Market.id == PriceObservation.market_id)
+                                  .where(Commodity.code == code, Market.name == market_name)).all()
+        assert len(rows) == 365
+        by_month: dict[int, list[int]] = {}
+        for day, cents in rows:
+            by_month.setdefault(day.month, []).append(cents)
+        monthly = {m: sum(v) / len(v) for m, v in by_month.items()}
+        high, low = max(monthly, key=monthly.get), min(monthly, key=monthly.get)
+        trough = (peak + 5) % 12 + 1  # six months after the peak
+        assert min((high - peak) % 12, (peak - high) % 12) <= 1, (code, market_name, monthly)
+        assert min((low - trough) % 12, (trough - low) % 12) <= 1, (code, market_name, monthly)
+        # a cosine of amplitude ``swing`` around the base: peak / trough is about (1 + swing) / (1 - swing),
+        # less a little for a month's averaging, and the day-to-day drift (at most 12 %) moves it
+        expected = (1 + swing) / (1 - swing)
+        ratio = monthly[high] / monthly[low]
+        assert expected * 0.85 < ratio < expected * 1.15, (code, market_name, ratio, expected)
+        mean = sum(monthly.values()) / 12
+        assert 0.85 < mean / (base * 100) < 1.15, (code, market_name, mean)
 
 
 

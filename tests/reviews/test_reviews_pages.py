@@ -170,3 +170,20 @@ def test_the_product_page_costs_two_statements_more_with_reviews_whatever_their_
             one = statements()
     four = statements()
     assert one == four == bare + 1  # the latest reviews with their reviewers and photos: one statement
+
+
+def test_review_reports_are_rate_limited(app, delivered, login, client, make_user):
+    """One report per user and review is not enough: one account must not report every review of a
+    shop in a minute either (REVIEW_REPORT_RATELIMIT); the refused one changes nothing."""
+    from reviews.models import ReviewReport
+
+    app.config["REVIEW_REPORT_RATELIMIT"] = "2 per minute"
+    reviews = []
+    for _n in range(3):
+        buyer, order = delivered()
+        reviews.append(services.submit_review(order.id, order.lines[0].id, buyer,
+                                              ratings={"quality": 2, "weight": 2, "delivery": 2}, text="一般"))
+    login(make_user())
+    codes = [client.post(f"/reviews/{r.id}/report", data={"reason": "abuse"}).status_code for r in reviews]
+    assert codes == [302, 302, 429]
+    assert db.session.scalar(db.select(db.func.count()).select_from(ReviewReport)) == 2

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from marketplace import create_app
 from search.backend import SearchConfigError
-from tests.conftest import make_config
+from tests.conftest import make_config, with_postgres_search
 
 
 def test_the_postgres_backend_needs_postgresql(tmp_path):
@@ -29,10 +29,7 @@ def test_an_unknown_backend_stops_the_app(tmp_path):
 
 @pytest.fixture
 def app_config(app_config):
-    if not app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("the postgres search backend needs TEST_DATABASE_URL to be PostgreSQL")
-    app_config["SEARCH_BACKEND"] = "postgres"
-    return app_config
+    return with_postgres_search(app_config)
 
 
 @pytest.fixture

@@ -6,15 +6,12 @@ from __future__ import annotations
 import pytest
 from app_process import AppProcess, api_search, create_product, hide_product, rename_product, search_backend
 
-from tests.conftest import make_config
+from tests.conftest import make_config, with_postgres_search
 
 
 @pytest.fixture
 def app_config(app_config):
-    if not app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("the postgres search backend needs TEST_DATABASE_URL to be PostgreSQL")
-    app_config["SEARCH_BACKEND"] = "postgres"
-    return app_config
+    return with_postgres_search(app_config)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from bench.relevance import (
     summarise,
 )
 from bench.relevance_data import CASES, county_names, judged, load_catalogue, load_queries
-from tests.conftest import _empty_tables
+from tests.conftest import empty_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = load_catalogue()
@@ -122,7 +122,7 @@ def measured(request, _schema, tmp_path_factory):
         finally:
             # the suite's own emptying: it also puts back the shipped units and says the regions are gone
             # (a test file that runs next on this worker starts from the state it expects)
-            _empty_tables(app, keep_regions=False)
+            empty_tables(app, keep_regions=False)
 
 
 def test_the_whole_catalogue_is_indexed(measured):

@@ -1,4 +1,5 @@
-"""Uploaded media: a storage interface and the image pipeline.
+"""Uploaded media: checking and normalising images, the PDF validator (the stores are in
+marketplace.storage; storing an upload and making its sizes in marketplace.media.derivatives).
 
 Images are judged by their content (never their name), size-limited, refused when they would
 decompress into a bomb, turned upright from EXIF, stripped of every piece of metadata by being
@@ -8,20 +9,15 @@ re-encoded, and stored under content-hashed names. Keys starting with ``public/`
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import io
-import os
-import tempfile
 import warnings
-from dataclasses import dataclass, field
-from pathlib import Path
 
-from flask import abort, current_app
+from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from marketplace.errors import DomainError
+from marketplace.storage import get_storage
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 PDF_MAGIC = b"%PDF-"
@@ -34,80 +30,6 @@ class MediaError(DomainError):
 
     status = 422
     code = "invalid_upload"
-
-
-class FileSystemStorage:
-    """Files under one root folder. An S3-compatible store would offer the same four methods."""
-
-    def __init__(self, root: str | os.PathLike):
-        self.root = Path(root)
-
-    def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if self.root.resolve() not in path.parents:
-            raise MediaError(_("文件路径无效"))
-        return path
-
-    def save(self, key: str, data: bytes) -> str:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():  # content-hashed keys: same key, same bytes
-            fd, tmp = tempfile.mkstemp(dir=path.parent)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        return key
-
-    def open(self, key: str) -> bytes:
-        return self._path(key).read_bytes()
-
-    def exists(self, key: str) -> bool:
-        try:
-            return self._path(key).is_file()
-        except MediaError:
-            return False
-
-    def delete(self, key: str) -> None:
-        with contextlib.suppress(MediaError):
-            self._path(key).unlink(missing_ok=True)
-
-    def local_path(self, key: str) -> Path:
-        return self._path(key)
-
-
-def get_storage() -> FileSystemStorage:
-    ext = current_app.extensions
-    if "media_storage" not in ext:
-        ext["media_storage"] = FileSystemStorage(current_app.config["MEDIA_DIR"])
-    return ext["media_storage"]
-
-
-@dataclass
-class StoredImage:
-    """An ingested image: the key of each derivative by its longest side (0 = the full image)."""
-
-    width: int
-    height: int
-    digest: str
-    variants: dict[int, str] = field(default_factory=dict)
-
-    def key(self, size: int = 0) -> str:
-        if size in self.variants:
-            return self.variants[size]
-        # the smallest variant at least as large as asked, else the largest
-        larger = sorted(s for s in self.variants if s >= size and s != 0)
-        return self.variants[larger[0]] if larger else self.variants[max(self.variants)]
-
-
-def private_image(key: str):
-    """The response for a private image whose view has checked who may see it: never cached, never
-    sniffed; 503 when the storage is unreachable (the page around it still works)."""
-    try:
-        data = get_storage().open(key)
-    except OSError:
-        abort(503)
-    return data, 200, {"Content-Type": "image/webp", "Cache-Control": "private, no-store, max-age=0",
-                       "X-Content-Type-Options": "nosniff"}
 
 
 def read_upload(file_storage, max_bytes: int) -> bytes:
@@ -171,38 +93,43 @@ def open_image(data: bytes, max_pixels: int) -> Image.Image:
     return img
 
 
-def _encode_webp(img: Image.Image, quality: int = 82) -> bytes:
+def encode_webp(img: Image.Image, quality: int = 82, method: int = 4) -> bytes:
     out = io.BytesIO()
-    img.save(out, format="WEBP", quality=quality, method=4)
+    img.save(out, format="WEBP", quality=quality, method=method)
     return out.getvalue()
 
 
-def ingest_image(data: bytes, *, prefix: str, sizes: tuple[int, ...] = (320, 800, 1600),
-                 keep_full: bool = False) -> StoredImage:
-    """Validate, normalise and store an image and its WebP derivatives.
-
-    ``prefix`` is the storage folder, e.g. ``public/products`` or ``private/licences``.
-    Each derivative is at most ``size`` pixels on its longer side (never upscaled). With
-    ``keep_full`` the re-encoded full-size image is stored as variant 0 (licences: legible scans).
-    """
+def normalise(data: bytes) -> Image.Image:
+    """An upload as a fresh upright RGB(A) image that holds pixels only: no EXIF, GPS, ICC text or
+    comments survive (refused as ``MediaError`` when it is no acceptable image)."""
     img = open_image(data, current_app.config["UPLOAD_IMAGE_MAX_PIXELS"])
     img = ImageOps.exif_transpose(img)
     if img.mode not in ("RGB", "RGBA"):
         img = img.convert("RGBA" if "transparency" in img.info or img.mode in ("LA", "PA") else "RGB")
-    # A fresh image holds pixels only: no EXIF, GPS, ICC text or comments survive.
     clean = Image.new(img.mode, img.size)
     clean.paste(img)
-    digest = hashlib.sha256(clean.tobytes()).hexdigest()[:32]
+    return clean
+
+
+def size_key(base: str, size: int) -> str:
+    """The key of one derivative of the image stored under ``base`` (0: the full image)."""
+    return f"{base}-{size or 'full'}.webp"
+
+
+def make_sizes(clean: Image.Image, base: str, sizes, *, skip_existing: bool = False) -> list[str]:
+    """Store each derivative of ``clean``, at most ``size`` pixels on its longer side (never
+    upscaled); with ``skip_existing`` the ones already stored are left alone. The keys written."""
     storage = get_storage()
-    stored = StoredImage(width=clean.width, height=clean.height, digest=digest)
-    targets = list(sizes) + ([0] if keep_full else [])
+    written = []
     encoded: dict[tuple[int, int], bytes] = {}  # a small image is the same at 800 and 1600: encoded once
-    for size in targets:
+    for size in sizes:
+        key = size_key(base, size)
+        if skip_existing and storage.exists(key):
+            continue
         variant = clean.copy()
         if size:
             variant.thumbnail((size, size), Image.Resampling.LANCZOS)
-        key = f"{prefix}/{digest[:2]}/{digest}-{size or 'full'}.webp"
         if variant.size not in encoded:
-            encoded[variant.size] = _encode_webp(variant)
-        stored.variants[size] = storage.save(key, encoded[variant.size])
-    return stored
+            encoded[variant.size] = encode_webp(variant)
+        written.append(storage.save(key, encoded[variant.size]))
+    return written

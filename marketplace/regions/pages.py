@@ -1,0 +1,144 @@
+"""Region pages: /regions/<code> for every county, township and village of the city, and the
+editor of a region's column.
+
+The shell renders the page and imports no domain: the catalogue, sourcing and prices add their
+blocks with ``add_blocks(app, "region", provider)``; each provider gets a :class:`RegionView` and
+returns a ``marketplace.domains.Panel`` (or a list, or None), see ``marketplace.domains.block_panels``.
+What the page itself costs is fixed: the region, its ancestors (one recursive statement), its
+children (and a county's villages: one more), the columns along the chain, the photos.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace.domains import block_panels
+from marketplace.extensions import db
+from marketplace.regions import bp, columns
+from marketplace.regions.column_models import RegionColumn
+from marketplace.regions.models import Region, RegionLevel
+from marketplace.regions.services import ancestors, home_city
+from marketplace.web import page_arg
+
+
+@dataclass(frozen=True)
+class RegionView:
+    """What a block provider is told about the page's region."""
+
+    region: Region
+    #: The county it is in (itself for a county).
+    county: Region
+    #: The division-code prefix of the region and everything below it ("411424" for 柘城县).
+    prefix: str
+    #: The specialties the page goes by: its column's line, else the nearest ancestor's (a township's
+    #: column, the county's 一县一品 from the regions file), e.g. "三樱椒/朝天椒、大蒜".
+    specialties: str
+    #: The page of the main list (the products) asked for.
+    page: int
+
+
+def _region_or_404(code: str, city: Region | None) -> tuple[Region, list[Region]]:
+    """The region of ``code`` inside the city at a level with a page, and its chain from the city down."""
+    if not code.isdigit() or len(code) > 12:
+        abort(404)
+    region = db.session.scalar(sa.select(Region).where(Region.code == code))
+    if region is None or city is None or region.level not in columns.COLUMN_LEVELS:
+        abort(404)
+    chain = list(ancestors(region))
+    if not any(r.id == city.id for r in chain):
+        abort(404)  # a county of another city: in the database for addresses, not a page here
+    return region, [r for r in chain if r.depth >= city.depth]
+
+
+def _columns(chain: list[Region]) -> dict[int, RegionColumn]:
+    ids = [r.id for r in chain]
+    return {c.region_id: c for c in db.session.scalars(sa.select(RegionColumn).where(RegionColumn.region_id.in_(ids)))}
+
+
+def _specialties(chain: list[Region], cols: dict[int, RegionColumn]) -> str:
+    for region in reversed(chain):
+        column = cols.get(region.id)
+        if column is not None and column.specialties:
+            return column.specialties
+        if region.specialties:
+            return region.specialties
+    return ""
+
+
+def _below(region: Region) -> tuple[list[Region], dict[int, list[Region]]]:
+    """The region's children, and for a county its townships' villages (two statements at most)."""
+    children = list(db.session.scalars(sa.select(Region).where(Region.parent_id == region.id)
+                                       .order_by(Region.sort_order, Region.code)))
+    villages: dict[int, list[Region]] = {}
+    if region.level == RegionLevel.COUNTY and children:
+        for village in db.session.scalars(sa.select(Region).where(Region.parent_id.in_([c.id for c in children]))
+                                          .order_by(Region.sort_order, Region.code)):
+            villages.setdefault(village.parent_id, []).append(village)
+    return children, villages
+
+
+@bp.get("/<code>")
+def page(code: str):
+    city = home_city()
+    if city is not None and code == city.code:
+        return redirect(url_for("regions.index"))
+    region, chain = _region_or_404(code, city)
+    cols = _columns(chain)
+    county = next(r for r in chain if r.level == RegionLevel.COUNTY)
+    view = RegionView(region=region, county=county, prefix=region.code, specialties=_specialties(chain, cols), page=page_arg())
+    children, villages = _below(region)
+    return render_template("regions/page.html", region=region, chain=chain, column=cols.get(region.id),
+                           photos=columns.photos_of(region), children=children, villages=villages,
+                           specialties=view.specialties, panels=block_panels(current_app, "region", view),
+                           can_edit=columns.can_edit(current_user, region))
+
+
+def _editable_or_abort(code: str) -> Region:
+    """The region whose column ``current_user`` may edit: 403 for someone who keeps no column,
+    404 for a region that is not his (or has no page)."""
+    if not columns.is_clerk(current_user):
+        abort(403)
+    region, _chain = _region_or_404(code, home_city())
+    if not columns.can_edit(current_user, region):
+        abort(404)
+    return region
+
+
+@bp.route("/<code>/column", methods=["GET", "POST"])
+@login_required
+def edit_column(code: str):
+    region = _editable_or_abort(code)
+    column = columns.column_of(region)
+    errors: dict[str, list[str]] = {}
+    values = {"specialties": column.specialties if column else "", "text": column.text if column else ""}
+    if request.method == "POST":
+        values = {"specialties": request.form.get("specialties", ""), "text": request.form.get("text", "")}
+        try:
+            columns.save(region, current_user, specialties=values["specialties"], text=values["text"],
+                         uploads=request.files.getlist("photos"), remove_ids=request.form.getlist("remove"))
+        except columns.ColumnError as exc:
+            errors = exc.errors or {"photos": [exc.message]}
+            flash(exc.message, "error")
+        else:
+            flash(_("专栏已保存"), "success")
+            return redirect(url_for("regions.page", code=region.code))
+    return render_template("regions/column_form.html", region=region, values=values, errors=errors,
+                           photos=columns.photos_of(region), history=columns.history_of(region),
+                           max_photos=current_app.config["REGION_MAX_PHOTOS"]), 400 if errors else 200
+
+
+@bp.get("/columns/mine")
+@login_required
+def my_columns():
+    """A clerk's way in: his region's column (several: a list)."""
+    regions = columns.clerk_regions(current_user)
+    if len(regions) == 1:
+        return redirect(url_for("regions.edit_column", code=regions[0].code))
+    if not regions and not columns.is_officer(current_user):
+        abort(403)
+    return render_template("regions/my_columns.html", regions=regions)
