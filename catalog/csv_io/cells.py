@@ -114,21 +114,32 @@ class Regions:
             RegionLevel.PROVINCE: 4, RegionLevel.COUNTRY: 5}
 
     def __init__(self):
-        from marketplace.regions.services import descendant_ids, home_city
+        self._ids: dict[str, int] | None = None
+        self._suffixes: list[str] = []
 
-        city = home_city()
-        local = set(descendant_ids(city)) if city is not None else set()
-        self.by_name: dict[str, Region] = {}
-        for region in sorted(db.session.scalars(sa.select(Region)),
-                             key=lambda r: (r.id not in local, self.RANK.get(r.level, 9), r.code)):
-            self.by_name.setdefault(region.name, region)
-            self.by_name.setdefault(region.code, region)
+    def _load(self) -> dict[str, int]:
+        """Name and code -> region id, read once per file as plain rows (not thousands of ORM objects:
+        a preview built 8,000 of them, which cost half a second and far more in a big process)."""
+        if self._ids is None:
+            from marketplace.regions.services import descendant_ids, home_city
+
+            city = home_city()
+            local = set(descendant_ids(city)) if city is not None else set()
+            rows = db.session.execute(sa.select(Region.id, Region.name, Region.code, Region.level)).all()
+            self._ids = {}
+            for rid, name, code, _level in sorted(rows, key=lambda r: (r.id not in local,
+                                                                        self.RANK.get(r.level, 9), r.code)):
+                self._ids.setdefault(name, rid)
+                self._ids.setdefault(code, rid)
+            self._suffixes = sorted((n for n in self._ids if len(n) > 1), key=len, reverse=True)
+        return self._ids
 
     def find(self, text: str) -> Region | None:
         text = text.strip()
-        if text in self.by_name:
-            return self.by_name[text]
-        for name in sorted(self.by_name, key=len, reverse=True):  # "商丘市柘城县" -> 柘城县
-            if len(name) > 1 and text.endswith(name):
-                return self.by_name[name]
+        ids = self._load()
+        if text in ids:
+            return db.session.get(Region, ids[text])
+        for name in self._suffixes:  # "商丘市柘城县" -> 柘城县
+            if text.endswith(name):
+                return db.session.get(Region, ids[name])
         return None
