@@ -36,7 +36,10 @@ def buyer_unread(user_column):
 def shop_unread(user_column):
     """Conversations of the shop where the user in ``user_column`` is owner or staff, with a newer
     message than the shop has read."""
-    shops = sa.select(ShopMember.scope_id).where(ShopMember.user_id == user_column, ShopMember.role.in_(SHOP_ROLES))
+    # correlated to the user two levels up (auto-correlation looks one level up only: without this
+    # the users table became a FROM of its own and every member counted every shop's conversations)
+    shops = (sa.select(ShopMember.scope_id).where(ShopMember.user_id == user_column, ShopMember.role.in_(SHOP_ROLES))
+             .correlate_except(ShopMember))
     return _capped(sa.and_(Conversation.shop_id.in_(shops.scalar_subquery()),
                            Conversation.last_message_id > Conversation.shop_read_id))
 

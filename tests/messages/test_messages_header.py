@@ -69,3 +69,14 @@ def test_the_link_costs_no_statement_whatever_the_count(scene, as_user):
     _start(buyer, shop=shop_id, kind="", ident=None, text="店铺在哪里？", token="tok-general-01")
     many, link = measure()
     assert many == none and ">2</span>" in link
+
+
+def test_another_shops_unread_messages_are_not_counted(scene, as_user, make_shop):
+    """A merchant's link counts his own shop's conversations only: the shop side's count was once not
+    correlated to the signed-in user, and every shop member saw every shop's unread conversations."""
+    other = make_shop(name="夏邑面粉厂")
+    other_owner = other.members[0].user
+    _start(as_user(scene.buyer), ident=scene.product.id)  # unread by 柘城辣椒合作社
+    link = _link(as_user(other_owner).get("/account/").get_data(as_text=True))
+    assert 'aria-label="站内消息：没有未读"' in link and "message-count" not in link
+    assert ">1</span>" in _link(as_user(scene.owner).get("/account/").get_data(as_text=True))
