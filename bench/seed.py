@@ -153,6 +153,13 @@ def seed(app, args) -> dict:
     p = Progress("users", len(users))
     w.insert(User, users, p)
     p.finish()
+    # every account signed up as anyone does: with the policy in force accepted (no banner, and no
+    # consent lookup on every page, which a seed without consents made the signed-in pages pay)
+    from marketplace.privacy.consent import SOURCE_REGISTER
+    from marketplace.privacy.models import ConsentRecord
+
+    w.insert(ConsentRecord, [{"id": u["id"], "user_id": u["id"], "policy_version": app.config["POLICY_VERSION"],
+                              "source": SOURCE_REGISTER, "accepted_at": now} for u in users])
     w.insert(ApiToken, [{"id": k, "user_id": uid, "name": "bench", "token_hash": hash_token(f"bench-token-{k}"),
                          "prefix": f"bench-{k}"[:12], "created_at": now, "last_used_at": now}
                         for k, uid in enumerate(buyer_ids, start=1)])

@@ -105,7 +105,12 @@ def init_app(app: Flask) -> None:
 
         return str(STATUS_LABELS[ProductStatus(status)])
 
-    app.jinja_env.globals.update(product_image_url=product_image_url, product_srcset=product_srcset,
+    from catalog.cards import CardHtml
+
+    #: Rendered product cards kept per process (catalog.cards.CardHtml; 0 keeps none).
+    app.config.setdefault("CATALOG_CARD_CACHE_SIZE", 10_000)
+    cards = app.extensions["catalog_cards"] = CardHtml(int(app.config["CATALOG_CARD_CACHE_SIZE"]))
+    app.jinja_env.globals.update(product_card_html=cards.html, product_image_url=product_image_url, product_srcset=product_srcset,
                                  certification_label=certification_label, price_per_kg=pricing.price_per_kg,
                                  weight_prices=pricing.weight_prices, jin_from_kg=pricing.jin_from_kg,
                                  tier_ladder=pricing.ladder, photo_prefix=image_prefix,

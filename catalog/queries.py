@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from catalog.cards import card, card_rows
 from catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from catalog.specialties import match_county, newest_by_county
 from marketplace import web
@@ -79,8 +80,9 @@ def listing_page(ids: sa.Select, sort: str | None, *, count_key: str, rows: sa.S
                  page: int | None = None, per_page: int = PAGE_SIZE) -> ListingPage:
     """A page of a public product listing in two statements whatever its depth and the data's size
     (one more to count, cached under the catalogue's version): the page's ids by the narrow walk
-    ``ids`` (public_ids), LIMIT/OFFSET, inside the statement that loads their rows (``rows``, by
-    default public_products(): shop and origin joined for 24 rows only).
+    ``ids`` (public_ids), LIMIT/OFFSET, inside the statement that reads their cards' columns (``rows``,
+    by default catalog.cards.card_rows(): shop name and origin joined for 24 rows only; the items are
+    card snapshots, not ORM objects).
 
     A page past the middle walks from the other end (the reverse order, an offset from the last row),
     so no page skips more than half the listing: the last page costs what the first does.
@@ -90,12 +92,12 @@ def listing_page(ids: sa.Select, sort: str | None, *, count_key: str, rows: sa.S
     total = cached_count(count_key, ids)
     offset = (number - 1) * per_page
     limit = max(0, min(per_page, total - offset))
-    items: list[Product] = []
+    items: list = []
     if limit:
         reverse = offset + limit > total - offset
         walk = ids.order_by(*_order(sort, reverse)).limit(limit).offset(total - offset - limit if reverse else offset)
-        stmt = (public_products() if rows is None else rows).where(Product.id.in_(walk.scalar_subquery()))
-        items = list(db.session.scalars(stmt.order_by(*_order(sort))).unique())
+        stmt = (card_rows() if rows is None else rows).where(Product.id.in_(walk.scalar_subquery()))
+        items = [card(row) for row in db.session.execute(stmt.order_by(*_order(sort)))]
     return ListingPage(items, number, per_page, total)
 
 
@@ -115,8 +117,8 @@ def of_shop(shop: Shop) -> sa.Select:
 
 
 def shop_rows() -> sa.Select:
-    """How a shop page loads its listing's rows (its cards do not show the shop)."""
-    return sa.select(Product).options(joinedload(Product.origin))
+    """How a shop page reads its listing's cards (the page is the shop's: its approval is not asked)."""
+    return card_rows(approved_shops=False)
 
 
 def product_for_page(product_id: int) -> Product | None:

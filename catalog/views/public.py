@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from catalog import bp, queries
-from catalog.categories import descendant_ids
 from catalog.markdown import render_markdown
-from catalog.models import Category
 from marketplace.domains import page_blocks
-from marketplace.extensions import db
 from marketplace.page_cache import cached_page
 from marketplace.regions.services import county_by_code
 
@@ -32,12 +28,14 @@ def categories():
 @bp.get("/c/<code>")
 @cached_page("catalog")
 def category(code: str):
-    cat = db.session.scalar(sa.select(Category).where(Category.code == code, Category.active.is_(True)))
+    from catalog.home_cache import category_index
+
+    cat = category_index().get(code)  # a snapshot: no category row read on the page
     if cat is None:
         abort(404)
     sort = _sort()
-    page = queries.listing_page(queries.in_categories(descendant_ids(cat)), sort, count_key=f"category:{cat.id}")
-    children = [c for c in cat.children if c.active]
+    page = queries.listing_page(queries.in_categories(cat.descendants), sort, count_key=f"category:{cat.id}")
+    children = cat.children
     return render_template("catalog/category.html", category=cat, children=children, page=page, sort=sort)
 
 

@@ -8,7 +8,8 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
 def init_login(app: Flask) -> None:
-    from sqlalchemy.orm import lazyload
+    from flask import has_request_context, request
+    from sqlalchemy.orm import joinedload, lazyload
 
     from marketplace.accounts.models import User
     from marketplace.extensions import db, login_manager
@@ -31,11 +32,12 @@ def init_login(app: Flask) -> None:
         user_id, _, version = session_id.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        # other parts of the shell load what every page shows with him (the bell's count)
-        # his roles only when a page asks for them (as for a token's user): a write such as adding to
-        # the cart needs none, and a page that does pays the same one query as before
-        user = db.session.get(User, int(user_id),
-                              options=[*app.extensions.get("user_load_options", ()), lazyload(User.roles)])
+        # other parts of the shell load what every page shows with him (the bell's count); his roles
+        # come in the same statement (a joined row per grant: a user has a few) for a page, whose
+        # menus ask for them, and not for a write such as adding to the cart, which needs none
+        page = has_request_context() and request.method in ("GET", "HEAD")
+        roles = joinedload(User.roles) if page else lazyload(User.roles)
+        user = db.session.get(User, int(user_id), options=[*app.extensions.get("user_load_options", ()), roles])
         if user is None or user.auth_version != int(version) or not user.active:
             return None
         return user

@@ -204,6 +204,8 @@ def region_path(region: Region | None, locale: str = "zh_CN", sep: str = " › "
     unless it is the region itself)."""
     if region is None:
         return ""
+    if region.id is not None and not db.session.is_modified(region):  # the cached chain: no recursive query
+        return path_of(cached_ancestors(region.id), locale, sep)
     chain = [r for r in ancestors(region) if r.level != RegionLevel.COUNTRY] or [region]
     return sep.join(_label(r, locale) for r in chain)
 
