@@ -41,7 +41,8 @@ def _urls(info: dict, n: int) -> dict[str, list[str]]:
         kind = label.split(" ")[0]
         if kind in KINDS and kind not in out:
             rnd = random.Random(3)
-            out[kind] = rnd.sample(urls, min(n, len(urls))) if len(urls) > n else list(urls)
+            # a page with one URL (home) is requested n times over
+            out[kind] = rnd.sample(urls, n) if len(urls) > n else (list(urls) * n)[:n]
     return out
 
 

@@ -64,7 +64,6 @@ class CardHtml:
 
     def html(self, p, show_shop: bool = True):
         from flask import current_app
-        from markupsafe import Markup
 
         from marketplace.i18n import current_locale_code
 
@@ -77,7 +76,7 @@ class CardHtml:
         html = self.cards.get(key)
         if html is None:
             macro = env.get_template("catalog/_macros.html").module.product_card
-            html = Markup(macro(p, show_shop, image=image, origin=origin))
+            html = macro(p, show_shop, image=image, origin=origin)  # Markup: an autoescaped template's macro
             if self.size:
                 with self.lock:
                     self.cards[key] = html

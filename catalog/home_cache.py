@@ -223,13 +223,22 @@ def _tiles(blocks: list[dict], products: dict[int, Snapshot], per_county: int):
 
 
 def home_blocks() -> dict:
-    """The home page's blocks (marketplace.domains.add_blocks "home")."""
-    chosen = choice()
-    ids = list(chosen["featured"]) + [i for block in chosen["counties"] for i in block["ids"]]
-    products = cards(ids)
-    featured = [products[i] for i in chosen["featured"] if i in products and products[i].in_stock][:FEATURED]
-    return {"category_tree": category_tree(), "featured_products": featured,
-            "county_specialties": _tiles(chosen["counties"], products, PER_COUNTY)}
+    """The home page's blocks (marketplace.domains.add_blocks "home"): the choice's cards, kept under
+    the catalogue's version and the stored choice's ("home"), so a home request reads no product row
+    until either changes — every change a card shows (an edit, a hidden product, a suspended shop, a
+    sell-out) bumps the catalogue's version, as it does for the page cache."""
+
+    chosen = choice()  # from the cache; starts the job when the stored choice is older than the catalogue
+
+    def build():
+        ids = list(chosen["featured"]) + [i for block in chosen["counties"] for i in block["ids"]]
+        products = cards(ids)
+        featured = [products[i] for i in chosen["featured"] if i in products and products[i].in_stock][:FEATURED]
+        return {"featured_products": featured, "county_specialties": _tiles(chosen["counties"], products, PER_COUNTY)}
+
+    home = version(HOME_GROUP)
+    blocks = cached(GROUP, f"home-blocks:{home}", build, TIMEOUT) if known(home) else build()
+    return {"category_tree": category_tree(), **blocks}
 
 
 def featured(limit: int = FEATURED) -> list[Snapshot]:

@@ -155,19 +155,20 @@ def product_for_preview(product_id: int, user) -> Product | None:
     return item
 
 
-def related(product: Product, limit: int = 8) -> list[Product]:
+def related(product: Product, limit: int = 8) -> list:
     """Other products of the same category, the same shop's first.
 
     The choice (ids) is cached per (category, shop) under the catalogue's version — every product of
     a shop in a category shares it, the page's own product is left out afterwards — and the cards
-    are re-read by id (one primary-key statement), so a product hidden since never shows.
+    are re-read by id (one primary-key statement of card columns: catalog.cards), so a product hidden
+    since never shows.
     """
     ids = cached("catalog", f"related:{product.category_id}:{product.shop_id}:{limit}",
                  lambda: related_ids(product.category_id, product.shop_id, limit + 1), COUNT_SECONDS)
     ids = [i for i in ids if i != product.id]
     if not ids:
         return []
-    rows = {p.id: p for p in db.session.scalars(public_products().where(Product.id.in_(ids))).unique()}
+    rows = {row.id: card(row) for row in db.session.execute(card_rows().where(Product.id.in_(ids)))}
     return [rows[i] for i in ids if i in rows][:limit]
 
 

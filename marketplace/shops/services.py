@@ -7,12 +7,14 @@ live in marketplace.shops.staff.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from marketplace.cache import cached, watch
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
 from marketplace.mail.notices import notify
@@ -37,6 +39,10 @@ from marketplace.shops.validation import (
 )
 from marketplace.states import StateMachine
 from marketplace.web import absolute_url
+
+#: The cache group of what lists shops (the home page's newest shops), bumped by any change of a shop.
+GROUP = "shops"
+watch(GROUP, Shop)
 
 #: Longest reason for a rejection or suspension (it is shown to the shop and e-mailed).
 REASON_MAX = 2000
@@ -306,10 +312,16 @@ def status_history(shop: Shop) -> list[ShopStatusChange]:
                                    .order_by(ShopStatusChange.created_at.desc(), ShopStatusChange.id.desc())))
 
 
-def newest_shops(limit: int = 8) -> list[Shop]:
-    """The newest approved shops (home page)."""
-    return list(db.session.scalars(sa.select(Shop).where(Shop.status == ShopStatus.APPROVED)
-                                   .order_by(sa.nulls_last(Shop.approved_at.desc()), Shop.id.desc()).limit(limit)))
+def newest_shops(limit: int = 8) -> list[SimpleNamespace]:
+    """The newest approved shops (home page): their slug and name, kept under the "shops" cache group,
+    which every change of a shop bumps (a statement on every home view before)."""
+
+    def build():
+        rows = db.session.execute(sa.select(Shop.slug, Shop.name).where(Shop.status == ShopStatus.APPROVED)
+                                  .order_by(sa.nulls_last(Shop.approved_at.desc()), Shop.id.desc()).limit(limit))
+        return [SimpleNamespace(slug=slug, name=name) for slug, name in rows]
+
+    return cached(GROUP, f"newest-shops:{int(limit)}", build, 60)
 
 
 def directory_query(county_code: str | None, shop_type: str | None, q: str | None):
