@@ -265,6 +265,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                                                  "30" if environment == "production" else "0"))),
         #: Pages kept per worker when there is no Redis (Redis keeps them shared, with the same expiry).
         "PAGE_CACHE_ENTRIES": int(env.get("MARKETPLACE_PAGE_CACHE_ENTRIES", "300")),
+        #: Rendered product cards kept per worker (catalog.cards.CardHtml; 0 keeps none).
+        "CATALOG_CARD_CACHE_SIZE": max(0, int(env.get("MARKETPLACE_CATALOG_CARD_CACHE_SIZE", "10000"))),
         #: Tests only (marketplace.faults): the named crash point at which this process dies at once.
         "CRASH_AT": env.get("MARKETPLACE_CRASH_AT") or None,
     }
