@@ -13,7 +13,6 @@ checkout's code on the same data (before/after comparisons).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(os.environ.get("MARKETPLACE_ROOT") or Path(__file__).resolve().parent.parent)
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # bench.rendered of this checkout
 
 
 def main() -> None:
@@ -29,16 +29,12 @@ def main() -> None:
     parser.add_argument("--data-dir", default="/tmp/marketplace-bench", help="the seed's --data-dir")
     parser.add_argument("--products", type=int, default=200)
     args = parser.parse_args()
-    info = json.loads(Path(args.data_dir, "seed-info.json").read_text())
 
     import sqlalchemy as sa
 
-    from marketplace import create_app
-    from marketplace.config import normalise_database_url
+    from bench.rendered import bench_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(info["database_url"]), "DATA_DIR": args.data_dir,
-                      "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False, "REDIS_URL": None, "WTF_CSRF_ENABLED": False,
-                      "PAGE_CACHE_SECONDS": 0, "SEARCH_INDEX_DIR": os.path.join(args.data_dir, "search-index")})
+    app, _info = bench_app(args.data_dir)
     from marketplace.extensions import db
 
     client = app.test_client()

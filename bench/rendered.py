@@ -72,6 +72,19 @@ def _measure(client, engine, urls: list[str], profiler: cProfile.Profile | None)
     return statistics.median(walls), walls[int(len(walls) * 0.9)], statistics.median(cpus), counts
 
 
+def bench_app(data_dir: str):
+    """The app of the seed in ``data_dir`` as a worker runs it, with the page cache off (every page
+    rendered) and no Redis: (app, seed info)."""
+    from marketplace import create_app
+    from marketplace.config import normalise_database_url
+
+    info = json.loads(Path(data_dir, "seed-info.json").read_text())
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(info["database_url"]), "DATA_DIR": data_dir,
+                      "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False, "REDIS_URL": None, "WTF_CSRF_ENABLED": False,
+                      "PAGE_CACHE_SECONDS": 0, "SEARCH_INDEX_DIR": os.path.join(data_dir, "search-index")})
+    return app, info
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default="/tmp/marketplace-bench", help="the seed's --data-dir")
@@ -80,14 +93,7 @@ def main() -> None:
     parser.add_argument("--anonymous", action="store_true", help="do not sign in")
     parser.add_argument("--profile", type=int, default=0, help="print the N most expensive functions")
     args = parser.parse_args()
-    info = json.loads(Path(args.data_dir, "seed-info.json").read_text())
-
-    from marketplace import create_app
-    from marketplace.config import normalise_database_url
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(info["database_url"]), "DATA_DIR": args.data_dir,
-                      "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False, "REDIS_URL": None, "WTF_CSRF_ENABLED": False,
-                      "PAGE_CACHE_SECONDS": 0, "SEARCH_INDEX_DIR": os.path.join(args.data_dir, "search-index")})
+    app, info = bench_app(args.data_dir)
     from marketplace.extensions import db
 
     client = app.test_client()
