@@ -44,7 +44,7 @@ request = function()
 end
 response = function(status, headers, body)
   local state = headers["X-Page-Cache"]
-  if state == "hit" then hits = hits + 1 elseif state == "miss" then misses = misses + 1 end
+  if state == "hit" or state == "blocks" then hits = hits + 1 elseif state == "miss" then misses = misses + 1 end
 end
 done = function(summary, latency, requests)
   local h, m = 0, 0

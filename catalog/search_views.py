@@ -10,6 +10,7 @@ from catalog.api_schemas import ProductSearchQuerySchema, ProductSearchSchema
 from catalog.search_service import EXTRA_SORTS, SearchParams, category_facet, product_search
 from marketplace import money
 from marketplace.api import api_bp
+from marketplace.kept_blocks import kept_blocks
 from marketplace.openapi import api_doc
 from marketplace.page_cache import cached_page
 from marketplace.shops.labels import SHOP_TYPE_LABELS
@@ -29,6 +30,7 @@ def _shop_type_labels() -> dict[str, str]:
 
 @bp.get("/search", endpoint="search")
 @cached_page("catalog")
+@kept_blocks("catalog")
 def search_page():
     params = SearchParams.from_args(request.args)
     page = product_search(params)

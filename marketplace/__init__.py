@@ -81,6 +81,9 @@ def create_app(config: dict | None = None) -> Flask:
     ext.login_manager.init_app(app)
     init_cache(app)
     init_page_cache(app)  # after csrf.init_app: it replaces the templates' csrf_token()
+    from marketplace.kept_blocks import init_kept_blocks
+
+    init_kept_blocks(app)  # a listing's blocks kept for signed-in readers
 
     from marketplace.i18n import select_locale
 

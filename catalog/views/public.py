@@ -8,6 +8,7 @@ from flask_login import current_user
 from catalog import bp, queries
 from catalog.markdown import render_markdown
 from marketplace.domains import page_blocks
+from marketplace.kept_blocks import kept_blocks
 from marketplace.page_cache import cached_page
 from marketplace.regions.services import county_by_code
 
@@ -27,6 +28,7 @@ def categories():
 
 @bp.get("/c/<code>")
 @cached_page("catalog")
+@kept_blocks("catalog")
 def category(code: str):
     from catalog.home_cache import category_index
 
@@ -41,6 +43,7 @@ def category(code: str):
 
 @bp.get("/county/<code>")
 @cached_page("catalog")
+@kept_blocks("catalog")
 def county(code: str):
     from marketplace.regions.services import descendant_ids as region_ids
 

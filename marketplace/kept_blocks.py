@@ -1,0 +1,117 @@
+"""A listing page's own blocks kept for signed-in users, whose header is theirs.
+
+The page cache (marketplace.page_cache) serves whole pages to visitors only: a signed-in buyer's page
+carries his name, menus and unread counts, so restaurants and shops that order signed in got every
+page rendered. On a page whose blocks other than the header do not depend on who reads them (a
+category, a county, a search), ``@kept_blocks("catalog")`` keeps the rendered ``title``, ``head``,
+``body_class``, ``content`` and ``scripts`` blocks under the same key as the page cache (language,
+path with query string, the groups' versions) and, on a hit, renders only the layout around them
+(templates/_kept_blocks.html): the header, the flash messages and the CSRF tokens are the reader's
+own, the listing's statements and card rendering are skipped. ``X-Page-Cache: blocks`` marks a hit.
+
+A view may be decorated only if its blocks never read the user (``current_user``, his roles, his
+session): tests/marketplace/test_kept_blocks.py renders each decorated page for a visitor, a buyer
+and a merchant and compares the blocks. CSRF tokens inside the blocks are written as the page cache's
+placeholder and replaced by the reader's token on every response. Off with the page cache
+(``PAGE_CACHE_SECONDS`` = 0).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+
+from flask import (
+    Flask,
+    before_render_template,
+    current_app,
+    g,
+    make_response,
+    render_template,
+    request,
+    session,
+)
+from flask_login import current_user
+from markupsafe import Markup
+
+from marketplace.cache import CacheDown, guarded
+from marketplace.page_cache import _CAPTURE, _keep, _key, _store, _with_token
+
+log = logging.getLogger(__name__)
+
+BLOCKS = ("title", "head", "body_class", "content", "scripts")
+_BLOCKS = "_kept_blocks_capture"
+
+
+def _eligible() -> bool:
+    return (request.method in ("GET", "HEAD") and bool(current_app.config.get("PAGE_CACHE_SECONDS"))
+            and getattr(current_user, "is_authenticated", False) and "_flashes" not in session)
+
+
+def _capture(_app, template, context, **_extra) -> None:
+    """Render the page template's own blocks from the context it is rendered with (the last template
+    rendered in the request is the page: a panel rendered before it is overwritten)."""
+    if g.get(_BLOCKS) is None:
+        return
+    ctx = template.new_context(context)
+    # the template's top level first: its imports (macros the blocks call) run before the layout's
+    # first line of output, where the generator is stopped
+    top = template.root_render_func(ctx)
+    next(top, None)
+    top.close()
+    g.get(_BLOCKS)["blocks"] = {name: "".join(template.blocks[name](ctx)) for name in BLOCKS
+                                if name in template.blocks}
+
+
+def kept_blocks(*groups: str) -> Callable:
+    """Keep the decorated GET view's blocks for signed-in users (see the module doc). Put it under
+    ``@cached_page``, which serves visitors."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not _eligible():
+                return view(*args, **kwargs)
+            try:
+                key = "blocks:" + _key(groups)
+                kept = guarded("blocks read", lambda: _store().get(key))
+            except CacheDown:  # Redis down: render as if nothing were kept
+                return view(*args, **kwargs)
+            except Exception:  # the store answered badly
+                log.warning("kept blocks: read failed", exc_info=True)
+                return view(*args, **kwargs)
+            if kept is not None:
+                g.setdefault(_CAPTURE, True)  # the layout's own forms get the reader's token below too
+                try:
+                    body = render_template("_kept_blocks.html", kept={k: Markup(v) for k, v in kept.items()})  # noqa: S704 - our own rendered HTML
+                finally:
+                    g.pop(_CAPTURE, None)
+                response = make_response(_with_token(body.encode()))
+                response.mimetype = "text/html"
+                response.headers["X-Page-Cache"] = "blocks"
+                return response
+            g.setdefault(_CAPTURE, True)
+            g.setdefault(_BLOCKS, {})
+            try:
+                response = make_response(view(*args, **kwargs))
+            finally:
+                g.pop(_CAPTURE, None)
+                captured = g.pop(_BLOCKS, {})
+            body = response.get_data()
+            if (response.status_code == 200 and response.mimetype == "text/html" and "blocks" in captured
+                    and not request.environ.get("marketplace.media_fallback")):
+                _keep(key, captured["blocks"])
+            response.set_data(_with_token(body))
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def init_kept_blocks(app: Flask) -> None:
+    before_render_template.connect(_capture, app)
+
+
+__all__ = ["kept_blocks", "init_kept_blocks", "BLOCKS"]

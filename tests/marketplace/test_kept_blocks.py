@@ -1,0 +1,121 @@
+"""A listing's blocks kept for signed-in readers (marketplace.kept_blocks): the same page as rendered,
+each reader's own header and CSRF token, a catalogue change shown at once, and who is never served."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+import pytest
+
+from marketplace.extensions import db as _db
+from tests.conftest import csrf_token_from
+
+PAGES = ["/c/agri", "/c/agri?sort=price_asc", "/county/411423", "/search?q=" + urllib.parse.quote("酥梨")]
+
+
+@pytest.fixture
+def app_config(app_config):
+    app_config.update(PAGE_CACHE_SECONDS=30, WTF_CSRF_ENABLED=True)
+    return app_config
+
+
+@pytest.fixture
+def listing(app, db, regions, make_shop, make_product):
+    from catalog.categories import load_categories
+
+    load_categories()
+    import sqlalchemy as sa
+
+    from marketplace.regions.models import Region
+
+    shop = make_shop(name="宁陵酥梨合作社", county="宁陵县")
+    ningling = db.session.scalar(sa.select(Region).where(Region.code == "411423"))
+    products = [make_product(shop, title=f"宁陵酥梨 {n} 号", category="农产品/水果", origin=ningling) for n in range(3)]
+    from search.backend import current_backend
+
+    current_backend().rebuild("products")
+    return shop, products
+
+
+def _signed_in(app, email: str):
+    client = app.test_client()
+    html = client.get("/account/login").get_data(as_text=True)
+    response = client.post("/account/login", data={"email": email, "password": "correct horse 42",
+                                                    "csrf_token": csrf_token_from(html)})
+    assert response.status_code in (302, 303)
+    return client
+
+
+def _get(client, url):
+    _db.session.remove()  # as in a server: every request starts with an empty identity map
+    return client.get(url)
+
+
+def _same(html: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token" value=""', html)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_a_signed_in_reader_gets_the_page_as_rendered_with_his_own_header(app, listing, make_user, url):
+    merchant = listing[0].members[0].user
+    buyer_email, merchant_email, merchant_name = make_user(name="饭店采购老王").email, merchant.email, merchant.name
+    client = _signed_in(app, buyer_email)
+    first = _get(client, url)
+    second = _get(client, url)
+    assert first.status_code == second.status_code == 200
+    assert first.headers.get("X-Page-Cache") is None and second.headers["X-Page-Cache"] == "blocks"
+    assert _same(first.get_data(as_text=True)) == _same(second.get_data(as_text=True))
+    assert "饭店采购老王" in second.get_data(as_text=True) and " 1 号" in second.get_data(as_text=True)
+    # another reader: the kept blocks, his own header (his name, his shop's menu), not the first one's
+    other = _get(_signed_in(app, merchant_email), url)
+    html = other.get_data(as_text=True)
+    assert other.headers["X-Page-Cache"] == "blocks" and "饭店采购老王" not in html
+    assert merchant_name in html and " 1 号" in html
+
+
+def test_the_header_forms_carry_the_readers_own_token(app, listing, make_user):
+    client = _signed_in(app, make_user().email)
+    _get(client, "/c/agri")
+    page = _get(client, "/c/agri")
+    assert page.headers["X-Page-Cache"] == "blocks"
+    token = csrf_token_from(page.get_data(as_text=True))
+    response = client.post("/language", data={"locale": "en", "next": "/c/agri", "csrf_token": token})
+    assert response.status_code in (302, 303)  # accepted: the token is this session's
+    english = _get(client, "/c/agri")
+    assert english.headers.get("X-Page-Cache") is None and 'lang="en"' in english.get_data(as_text=True)
+
+
+def test_a_catalogue_change_shows_at_once(app, listing, make_user):
+    from catalog.models import ProductStatus
+    from catalog.services import set_status
+
+    shop, products = listing
+    product_id, owner_id = products[1].id, shop.members[0].user.id
+    client = _signed_in(app, make_user().email)
+    _get(client, "/c/agri")
+    assert _get(client, "/c/agri").headers["X-Page-Cache"] == "blocks"
+    from catalog.models import Product
+    from marketplace.accounts.models import User
+
+    set_status(_db.session.get(Product, product_id), ProductStatus.HIDDEN, _db.session.get(User, owner_id))
+    page = _get(client, "/c/agri")
+    assert page.headers.get("X-Page-Cache") is None and "宁陵酥梨 1 号" not in page.get_data(as_text=True)
+
+
+def test_never_with_a_flash_waiting_or_with_the_page_cache_off(app, listing, make_user):
+    client = _signed_in(app, make_user().email)
+    _get(client, "/c/agri")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "已保存")]
+    page = _get(client, "/c/agri")
+    assert page.headers.get("X-Page-Cache") is None and "已保存" in page.get_data(as_text=True)
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    _get(client, "/c/agri")
+    assert _get(client, "/c/agri").headers.get("X-Page-Cache") is None
+
+
+def test_visitors_still_get_whole_pages(app, listing):
+    client = app.test_client()
+    _get(client, "/c/agri")
+    assert _get(client, "/c/agri").headers["X-Page-Cache"] == "hit"
