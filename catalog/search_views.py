@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from catalog import bp
 from catalog.api_schemas import ProductSearchQuerySchema, ProductSearchSchema
+from catalog.search import NAME
 from catalog.search_service import EXTRA_SORTS, SearchParams, category_facet, product_search
 from marketplace import money
 from marketplace.api import api_bp
@@ -16,6 +17,7 @@ from marketplace.page_cache import cached_page
 from marketplace.shops.labels import SHOP_TYPE_LABELS
 from marketplace.shops.models import ShopType
 from marketplace.templating import media_url
+from search import index_group
 
 
 def _cert_labels() -> dict[str, str]:
@@ -29,8 +31,8 @@ def _shop_type_labels() -> dict[str, str]:
 
 
 @bp.get("/search", endpoint="search")
-@cached_page("catalog")
-@kept_blocks("catalog")
+@cached_page("catalog", index_group(NAME))  # the index's group: a search before its apply is not kept
+@kept_blocks("catalog", index_group(NAME))
 def search_page():
     params = SearchParams.from_args(request.args)
     page = product_search(params)

@@ -27,6 +27,7 @@ from search.spec import (
     SearchResult,
     extend_index,
     get_spec,
+    index_group,
     register_index,
     registered,
 )
@@ -57,5 +58,5 @@ def init_app(app: Flask) -> None:
                                                      daemon=True).start())
 
 
-__all__ = ["CheckReport", "IndexExtension", "IndexSpec", "extend_index", "SearchQuery", "SearchResult", "get_spec", "highlight_text", "init_app",
+__all__ = ["CheckReport", "IndexExtension", "IndexSpec", "extend_index", "SearchQuery", "SearchResult", "get_spec", "highlight_text", "index_group", "init_app",
            "notify_changed", "register_index", "registered", "search"]

@@ -204,6 +204,12 @@ def extend_index(index: str, extension: IndexExtension) -> IndexSpec:
     return register_index(_BASE[index])
 
 
+def index_group(name: str) -> str:
+    """The cache group of pages that show index ``name``'s results (marketplace.cache): the whoosh
+    backend bumps it when it has applied changes to that index, after the catalogue's own commit."""
+    return f"search-{name}"
+
+
 def get_spec(name: str) -> IndexSpec:
     try:
         return _REGISTRY[name]

@@ -25,10 +25,11 @@ from collections.abc import Callable
 from flask import Flask, current_app
 from whoosh.index import LockError
 
+from marketplace.cache import bump
 from marketplace.db import atomic
 from marketplace.extensions import db
 from search import queue
-from search.spec import get_spec, registered
+from search.spec import get_spec, index_group, registered
 from search.whoosh import engine as search_engine
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,9 @@ def _drain_once(app: Flask, name: str, writer_timeout: float = 0.0) -> tuple[str
     finally:
         if lock is not None:
             lock.release()
+    # pages that show this index's results are kept under its group (the page cache, kept blocks):
+    # a search between the catalogue's commit and this apply saw the old index, and must not be served
+    bump(index_group(name))
     return "done", len(ids)
 
 
