@@ -19,7 +19,6 @@ placeholder and replaced by the reader's token on every response. Off with the p
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable
 
 from flask import (
@@ -35,10 +34,7 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
-from marketplace.cache import CacheDown, guarded
-from marketplace.page_cache import _CAPTURE, _keep, _key, _store, _with_token
-
-log = logging.getLogger(__name__)
+from marketplace.page_cache import keep, lookup, rendering_for_store, with_token
 
 BLOCKS = ("title", "head", "body_class", "content", "scripts")
 _BLOCKS = "_kept_blocks_capture"
@@ -73,36 +69,27 @@ def kept_blocks(*groups: str) -> Callable:
         def wrapper(*args, **kwargs):
             if not _eligible():
                 return view(*args, **kwargs)
-            try:
-                key = "blocks:" + _key(groups)
-                kept = guarded("blocks read", lambda: _store().get(key))
-            except CacheDown:  # Redis down: render as if nothing were kept
-                return view(*args, **kwargs)
-            except Exception:  # the store answered badly
-                log.warning("kept blocks: read failed", exc_info=True)
+            key, kept = lookup(groups, prefix="blocks:")
+            if key is None:  # the store cannot be used now: render as if nothing were kept
                 return view(*args, **kwargs)
             if kept is not None:
-                g.setdefault(_CAPTURE, True)  # the layout's own forms get the reader's token below too
-                try:
+                with rendering_for_store():  # the layout's own forms get the reader's token below too
                     body = render_template("_kept_blocks.html", kept={k: Markup(v) for k, v in kept.items()})  # noqa: S704 - our own rendered HTML
-                finally:
-                    g.pop(_CAPTURE, None)
-                response = make_response(_with_token(body.encode()))
+                response = make_response(with_token(body.encode()))
                 response.mimetype = "text/html"
                 response.headers["X-Page-Cache"] = "blocks"
                 return response
-            g.setdefault(_CAPTURE, True)
             g.setdefault(_BLOCKS, {})
             try:
-                response = make_response(view(*args, **kwargs))
+                with rendering_for_store():
+                    response = make_response(view(*args, **kwargs))
             finally:
-                g.pop(_CAPTURE, None)
                 captured = g.pop(_BLOCKS, {})
             body = response.get_data()
             if (response.status_code == 200 and response.mimetype == "text/html" and "blocks" in captured
                     and not request.environ.get("marketplace.media_fallback")):
-                _keep(key, captured["blocks"])
-            response.set_data(_with_token(body))
+                keep(key, captured["blocks"])
+            response.set_data(with_token(body))
             return response
 
         return wrapper

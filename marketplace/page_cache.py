@@ -27,6 +27,7 @@ template edit shows at once; ``MARKETPLACE_PAGE_CACHE_SECONDS`` sets it).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -58,7 +59,7 @@ def csrf_token_or_placeholder() -> str:
     return generate_csrf()
 
 
-def _with_token(body: bytes) -> bytes:
+def with_token(body: bytes) -> bytes:
     """``body`` with every placeholder replaced by this visitor's own CSRF token."""
     return body.replace(_placeholder(), generate_csrf().encode())
 
@@ -88,13 +89,38 @@ def _key(groups: tuple[str, ...]) -> str:
     return f"page:{current_locale_code()}:{versions}:{request.endpoint}:{where}"
 
 
-def _keep(key: str, body: bytes) -> None:
+def lookup(groups: tuple[str, ...], prefix: str = "") -> tuple[str | None, object | None]:
+    """(this request's key under ``groups``, what the store keeps there or None). The key is None when
+    the store cannot be used now (Redis down, or it answered badly): render as if nothing were kept,
+    and keep nothing. Used by ``cached_page`` and by marketplace.kept_blocks (``prefix`` "blocks:")."""
     try:
-        guarded("page write", lambda: _store().set(key, body, timeout=current_app.config["PAGE_CACHE_SECONDS"]))
+        key = prefix + _key(groups)
+        return key, guarded("page read", lambda: _store().get(key))
+    except CacheDown:  # Redis unreachable: noted once by marketplace.cache
+        return None, None
+    except Exception:  # the store answered badly
+        log.warning("page cache: read failed", exc_info=True)
+        return None, None
+
+
+def keep(key: str, value) -> None:
+    """Keep ``value`` under ``key`` for PAGE_CACHE_SECONDS; a store that fails is only logged."""
+    try:
+        guarded("page write", lambda: _store().set(key, value, timeout=current_app.config["PAGE_CACHE_SECONDS"]))
     except CacheDown:  # Redis down: noted once by marketplace.cache
         pass
     except Exception:
         log.warning("page cache: write failed", exc_info=True)
+
+
+@contextlib.contextmanager
+def rendering_for_store():
+    """Within it, templates write the CSRF placeholder (``with_token`` fills in the reader's)."""
+    g.setdefault(_CAPTURE, True)
+    try:
+        yield
+    finally:
+        g.pop(_CAPTURE, None)
 
 
 def cached_page(*groups: str) -> Callable:
@@ -115,40 +141,28 @@ def cached_page(*groups: str) -> Callable:
                 as_visitor_without_database()
             if not eligible:
                 return view(*args, **kwargs)
-            try:
-                key = _key(groups)
-                body = guarded("page read", lambda: _store().get(key))
-            except CacheDown:  # Redis unreachable (noted once by marketplace.cache): render uncached
-                if outage is not None:
-                    raise outage from None
-                return view(*args, **kwargs)
-            except Exception:  # the store answered badly: render as if there were no cache
-                log.warning("page cache: read failed", exc_info=True)
-                if outage is not None:
-                    raise outage from None
-                return view(*args, **kwargs)
+            key, body = lookup(groups)
             if body is None and outage is not None:
                 raise outage
+            if key is None:  # the store cannot be used now: render uncached
+                return view(*args, **kwargs)
             if body is not None:
-                response = make_response(_with_token(body))
+                response = make_response(with_token(body))
                 response.mimetype = "text/html"
                 response.headers["X-Page-Cache"] = "hit"
                 return response
-            g.setdefault(_CAPTURE, True)
-            try:
+            with rendering_for_store():
                 response = make_response(view(*args, **kwargs))
-            finally:
-                g.pop(_CAPTURE, None)
             if response.mimetype != "text/html" or response.direct_passthrough:
                 return response
             body = response.get_data()
             # not kept (a redirect, a form with errors, a photo whose sizes are being made), but filled in
             if response.status_code != 200 or request.environ.get("marketplace.media_fallback"):
                 if _placeholder() in body:
-                    response.set_data(_with_token(body))
+                    response.set_data(with_token(body))
                 return response
-            _keep(key, body)
-            response.set_data(_with_token(body))
+            keep(key, body)
+            response.set_data(with_token(body))
             response.headers["X-Page-Cache"] = "miss"
             return response
 
@@ -172,4 +186,5 @@ def init_page_cache(app: Flask) -> None:
     app.context_processor(lambda: {"csrf_token": csrf_token_or_placeholder})
 
 
-__all__ = ["cached_page", "init_page_cache", "csrf_token_or_placeholder"]
+__all__ = ["cached_page", "init_page_cache", "csrf_token_or_placeholder", "keep", "lookup",
+           "rendering_for_store", "with_token"]
