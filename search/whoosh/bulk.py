@@ -16,6 +16,8 @@ those reads were most of the rebuild. This writer writes exactly the same segmen
   always gives the same terms. A field whose values rarely repeat stops being cached.
 - Each term's postings are handed to Whoosh's postings writer a block at a time (its own block
   size, statistics and encoding), with the field lengths kept in memory rather than read back.
+- Each field's length column is written whole at the end, from those lengths, rather than a byte
+  per document and field as documents come (about 13 column writes a document fewer).
 
 It supports what the search indexes use (add_document without boosts, vectors or spelling fields,
 into a new segment); anything else raises.
@@ -26,7 +28,7 @@ from __future__ import annotations
 from array import array
 from operator import itemgetter
 
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
 from whoosh.formats import Frequency
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -112,6 +114,9 @@ class BulkSegmentWriter(SegmentWriter):
                         if len(lengths) < docnum:
                             lengths.extend([0] * (docnum - len(lengths)))
                         lengths.append(length)
+                        if length:  # the column itself is written at the end (_write_length_columns)
+                            perdocwriter._fieldlengths[fieldname] += length
+                        length = 0
                 perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
                 column = field.column_type
                 if column:
@@ -226,9 +231,29 @@ class BulkSegmentWriter(SegmentWriter):
 
     # writing the segment -------------------------------------------------------------------
     def _flush_segment(self):
+        self._write_length_columns()
         self.perdocwriter.close()
         self._write_postings()
         self.fieldwriter.close()
+
+    def _write_length_columns(self) -> None:
+        """Each scorable field's length column in one write: the bytes Whoosh's per-document writes
+        leave (a length byte per document up to the last one with the field, 0 where it is absent);
+        no column for a field no document has."""
+        perdocwriter = self.perdocwriter
+        as_byte: dict[int, int] = {}
+        for fieldname in sorted(self._lengths):
+            lengths = self._lengths[fieldname]
+            for n in set(lengths):
+                as_byte[n] = length_to_byte(n)
+            data = bytes(map(as_byte.__getitem__, lengths)).rstrip(b"\0")
+            if not data:
+                continue
+            column = _lenfield(fieldname)
+            perdocwriter._create_column(column, LENGTHS_COLUMN)
+            writer = perdocwriter._get_column(column)
+            writer._dbfile.write(data)
+            writer._count = len(data)
 
     def _write_postings(self) -> None:
         schema = self.schema
