@@ -248,7 +248,7 @@ class PostgresBackend(Backend):
             page = db.session.execute(sa.text(sql), params).all()
         hits = Hits(total=total, page=[(value, stored or {}) for value, stored in page[offset:limit]])
         buckets = min(query.BUCKETS, max(1, math.ceil(query.BUCKETS * facet_sample / total)))
-        sql, params = query.sample_statement(spec, words, filters=filters, ranges=ranges, facets=facets, buckets=buckets,
+        sql, params = query.sample_statement(spec, words, filters=filters, ranges=ranges, buckets=buckets,
                                              require_all=require_all)
         counts, sampled = {}, 0
         for kind, value, n in db.session.execute(sa.text(sql), params):
@@ -256,7 +256,8 @@ class PostgresBackend(Backend):
                 sampled = n
             else:
                 field, _, facet_value = value.partition("=")
-                counts.setdefault(field, []).append((facet_value, n))
+                if field in facets:
+                    counts.setdefault(field, []).append((facet_value, n))
         if buckets < query.BUCKETS:
             hits.facets_estimated = True
             counts = {name: [(v, max(1, round(c * total / max(sampled, 1)))) for v, c in pairs]
