@@ -10,6 +10,7 @@ from catalog.models import Category, Product, ProductImage, ProductStatus, Varia
 from catalog.specialties import match_county, newest_by_county
 from marketplace import web
 from marketplace.cache import cached
+from marketplace.db import in_ranges
 from marketplace.extensions import db
 from marketplace.regions.models import Region
 from marketplace.regions.services import counties as all_counties
@@ -108,7 +109,7 @@ def in_categories(ids: list[int]) -> sa.Select:
 
 def from_regions(ids: list[int]) -> sa.Select:
     """The walk of a county page (products whose origin is the county or a place in it)."""
-    return public_ids(Product.origin_region_id.in_(ids))
+    return public_ids(in_ranges(Product.origin_region_id, ids))
 
 
 def of_shop(shop: Shop) -> sa.Select:

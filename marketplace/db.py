@@ -121,3 +121,29 @@ def atomic():
 def in_atomic() -> bool:
     """True inside an ``atomic()`` block (helpers that must not commit on their own check it)."""
     return bool(db.session().info.get("atomic_depth"))
+
+
+#: A run of at least this many consecutive ids is tested as a range (``BETWEEN``), not value by value.
+RUN = 3
+
+
+def in_ranges(column, ids) -> sa.ColumnElement:
+    """``column IN ids`` written as ranges of consecutive ids plus the ids left over: a county's ~800
+    townships and villages are a few runs of ids (they are imported level by level in code order),
+    which the database tests per row as a few comparisons instead of planning and hashing an
+    800-element list, and the statement carries a few parameters instead of 800."""
+    values = sorted(set(ids))
+    if not values:
+        return column.in_([])
+    ranges, singles, start = [], [], 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[i - 1] + 1:
+            run = values[start:i]
+            if len(run) >= RUN:
+                ranges.append(column.between(run[0], run[-1]))
+            else:
+                singles.extend(run)
+            start = i
+    if singles:
+        ranges.append(column.in_(singles))
+    return ranges[0] if len(ranges) == 1 else sa.or_(*ranges)

@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace.cache import cached, watch
-from marketplace.db import atomic, utcnow
+from marketplace.db import atomic, in_ranges, utcnow
 from marketplace.extensions import db
 from marketplace.mail.notices import notify
 from marketplace.media import MediaError, StoredImage, ingest_image, open_image, read_upload
@@ -329,7 +329,7 @@ def directory_query(county_code: str | None, shop_type: str | None, q: str | Non
     query = sa.select(Shop).where(Shop.status == ShopStatus.APPROVED)
     county = county_by_code(county_code)
     if county is not None:
-        query = query.where(Shop.region_id.in_(descendant_ids(county)))
+        query = query.where(in_ranges(Shop.region_id, descendant_ids(county)))
     if shop_type in {t.value for t in ShopType}:
         query = query.where(Shop.shop_type == ShopType(shop_type))
     q = (q or "").strip()[:80]
