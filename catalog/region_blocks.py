@@ -1,7 +1,8 @@
 """What the catalogue puts on a region page (marketplace.regions.pages, through
 ``add_blocks(app, "region", ...)``): the producers located there and the products whose origin is
-there, the region and everything below it (by division-code prefix: a county's page shows its
-townships' and villages' too).
+there, the region and everything below it (a county's page shows its townships' and villages'
+too): the shops by division-code prefix, the products by the region's cached subtree of ids, tested
+as a few ranges (catalog.queries.from_regions), which lets the listing walk the "newest" index.
 
 Each list is one page: the shops the newest 12 (a statement, and one for their total, with a link
 to the shop directory of the county), the products a page of 12 (a statement and its count; the
@@ -13,10 +14,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from catalog import queries
-from catalog.models import Product
 from marketplace import web
 from marketplace.domains import Panel
 from marketplace.regions.models import Region
+from marketplace.regions.services import descendant_ids
 from marketplace.shops.models import Shop, ShopStatus
 
 SHOPS_SHOWN = 12
@@ -32,7 +33,7 @@ def region_blocks(view) -> list[Panel]:
              .where(Shop.status == ShopStatus.APPROVED, _inside(view.prefix))
              .order_by(sa.nulls_last(Shop.approved_at.desc()), Shop.id.desc()))
     shop_page = web.paginate(shops, per_page=SHOPS_SHOWN, page=1)
-    products = queries.public_ids(Product.origin_region_id.in_(sa.select(Region.id).where(_inside(view.prefix))))
+    products = queries.from_regions(descendant_ids(view.region))
     product_page = queries.listing_page(products, "newest", count_key=f"region:{view.prefix}",
                                         per_page=PRODUCTS_PER_PAGE, page=view.page)
     return [Panel("catalog/_region_shops.html", {"shops": shop_page, "region": view.region}, order=20),

@@ -16,13 +16,16 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from marketplace.cache import cached
 from marketplace.domains import block_panels
 from marketplace.extensions import db
+from marketplace.i18n import current_locale_code
 from marketplace.regions import bp, columns
 from marketplace.regions.column_models import RegionColumn
 from marketplace.regions.models import Region, RegionLevel
-from marketplace.regions.services import ancestors, home_city
+from marketplace.regions.services import GROUP, ancestors, home_city
 from marketplace.web import page_arg
 
 
@@ -82,6 +85,18 @@ def _below(region: Region) -> tuple[list[Region], dict[int, list[Region]]]:
     return children, villages
 
 
+def _below_html(region: Region) -> Markup:
+    """The region's townships and villages as HTML (templates/regions/_below.html): a county's ~800
+    links cost two statements and ~60 ms of rendering, so they are kept per region and language
+    until the region tree changes (the regions cache group)."""
+
+    def render() -> str:
+        children, villages = _below(region)
+        return render_template("regions/_below.html", region=region, children=children, villages=villages)
+
+    return Markup(cached(GROUP, f"below:{region.id}:{current_locale_code()}", render))  # noqa: S704 - our own template
+
+
 @bp.get("/<code>")
 def page(code: str):
     city = home_city()
@@ -91,9 +106,8 @@ def page(code: str):
     cols = _columns(chain)
     county = next(r for r in chain if r.level == RegionLevel.COUNTY)
     view = RegionView(region=region, county=county, prefix=region.code, specialties=_specialties(chain, cols), page=page_arg())
-    children, villages = _below(region)
     return render_template("regions/page.html", region=region, chain=chain, column=cols.get(region.id),
-                           photos=columns.photos_of(region), children=children, villages=villages,
+                           photos=columns.photos_of(region), below=_below_html(region),
                            specialties=view.specialties, panels=block_panels(current_app, "region", view),
                            can_edit=columns.can_edit(current_user, region))
 

@@ -197,3 +197,22 @@ def test_block_panels_take_a_panel_a_list_or_nothing_in_order(app):
 
     source = Path(pages.__file__).read_text(encoding="utf-8")
     assert not any(f"from {d}" in source or f"import {d}" in source for d in ("catalog", "sourcing", "prices"))
+
+
+def test_the_townships_and_villages_are_kept_per_language_until_the_tree_changes(client, places):
+    """The county's list of townships and villages is rendered once per region and language
+    (marketplace.regions.pages._below_html): a renamed village shows at once, in each language."""
+    chinese = client.get(f"/regions/{COUNTY}").get_data(as_text=True)
+    english = client.get(f"/regions/{COUNTY}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "王庄村" in chinese and "Wangzhuang" in english and "王庄村" not in english.split("Wangzhuang")[0][-200:]
+    from tests.marketplace.perf_helpers import count_statements
+
+    with count_statements(_db.engine) as warm:
+        client.get(f"/regions/{COUNTY}")
+    village = places["village"]
+    village.name, village.name_en = "王庄新村", "Wangzhuang New Village"
+    _db.session.commit()
+    with count_statements(_db.engine) as after_change:
+        assert "王庄新村" in client.get(f"/regions/{COUNTY}").get_data(as_text=True)
+    assert len(after_change) > len(warm)  # the list was kept, and is read again once the tree changed
+    assert "Wangzhuang New Village" in client.get(f"/regions/{COUNTY}", headers={"Accept-Language": "en"}).get_data(as_text=True)
