@@ -1,8 +1,8 @@
 """What the catalogue puts on a region page (marketplace.regions.pages, through
 ``add_blocks(app, "region", ...)``): the producers located there and the products whose origin is
 there, the region and everything below it (a county's page shows its townships' and villages'
-too): the shops by division-code prefix, the products by the region's cached subtree of ids, tested
-as a few ranges (catalog.queries.from_regions), which lets the listing walk the "newest" index.
+too): both by the region's cached subtree of ids, tested as a few ranges (marketplace.db.in_ranges),
+which lets the products' listing walk the "newest" index.
 
 Each list is one page: the shops the newest 12 (a statement, and one for their total, with a link
 to the shop directory of the county), the products a page of 12 (a statement and its count; the
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from catalog import queries
 from marketplace import web
+from marketplace.db import in_ranges
 from marketplace.domains import Panel
-from marketplace.regions.models import Region
 from marketplace.regions.services import descendant_ids
 from marketplace.shops.models import Shop, ShopStatus
 
@@ -24,16 +24,12 @@ SHOPS_SHOWN = 12
 PRODUCTS_PER_PAGE = 12
 
 
-def _inside(prefix: str):
-    return Region.code.startswith(prefix, autoescape=True)
-
-
 def region_blocks(view) -> list[Panel]:
-    shops = (sa.select(Shop).join(Region, Region.id == Shop.region_id)
-             .where(Shop.status == ShopStatus.APPROVED, _inside(view.prefix))
+    inside = descendant_ids(view.region)
+    shops = (sa.select(Shop).where(Shop.status == ShopStatus.APPROVED, in_ranges(Shop.region_id, inside))
              .order_by(sa.nulls_last(Shop.approved_at.desc()), Shop.id.desc()))
     shop_page = web.paginate(shops, per_page=SHOPS_SHOWN, page=1)
-    products = queries.from_regions(descendant_ids(view.region))
+    products = queries.from_regions(inside)
     product_page = queries.listing_page(products, "newest", count_key=f"region:{view.prefix}",
                                         per_page=PRODUCTS_PER_PAGE, page=view.page)
     return [Panel("catalog/_region_shops.html", {"shops": shop_page, "region": view.region}, order=20),

@@ -89,7 +89,7 @@ class Statement:
         return f"CAST(:{name} AS {cast})" if cast else f":{name}"
 
 
-def _filters(st: Statement, filters: dict[str, list[str]], ranges: dict, bools: tuple[str, ...] = ()) -> list[str]:
+def _filters(st: Statement, filters: dict[str, list[str]], ranges: dict, bools: tuple[str, ...]) -> list[str]:
     """The filters' conditions. A yes/no field (``bools``: in stock) is tested on each row, in a form
     the keys' GIN index cannot serve: most documents are in stock, and ANDing that index's 85,000
     entries with a word's few thousand cost more than testing the few thousand rows (辣椒 in stock by

@@ -99,7 +99,6 @@ class BulkSegmentWriter(SegmentWriter):
                 if value is None:
                     continue
                 field = schema[fieldname]
-                length = 0
                 if field.indexed:
                     if field.separate_spelling() or field.vector:
                         raise ValueError(f"BulkSegmentWriter does not write spelling or vectors ({fieldname})")
@@ -114,10 +113,10 @@ class BulkSegmentWriter(SegmentWriter):
                         if len(lengths) < docnum:
                             lengths.extend([0] * (docnum - len(lengths)))
                         lengths.append(length)
-                        if length:  # the column itself is written at the end (_write_length_columns)
+                        if length:  # as Whoosh's add_field counts it (a field never seen stays out)
                             perdocwriter._fieldlengths[fieldname] += length
-                        length = 0
-                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+                # length 0: the length columns are written whole at the end (_write_length_columns)
+                perdocwriter.add_field(fieldname, field, value if field.stored else None, 0)
                 column = field.column_type
                 if column:
                     perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))

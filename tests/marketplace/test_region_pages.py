@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Role
 from marketplace.extensions import db as _db
 from marketplace.regions.column_models import RegionColumn, RegionColumnChange, RegionPhoto
+from tests.marketplace.perf_helpers import count_statements
 from tests.marketplace.region_page_helpers import grant_clerk, image_bytes, price, region, supply_post
 
 VILLAGE, TOWNSHIP, COUNTY = "411424102203", "411424102", "411424"  # 王庄村, 起台镇, 柘城县
@@ -204,9 +205,7 @@ def test_the_townships_and_villages_are_kept_per_language_until_the_tree_changes
     (marketplace.regions.pages._below_html): a renamed village shows at once, in each language."""
     chinese = client.get(f"/regions/{COUNTY}").get_data(as_text=True)
     english = client.get(f"/regions/{COUNTY}", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "王庄村" in chinese and "Wangzhuang" in english and "王庄村" not in english.split("Wangzhuang")[0][-200:]
-    from tests.marketplace.perf_helpers import count_statements
-
+    assert "王庄村" in chinese and "Wangzhuang" in english  # English after Chinese: the language is in the key
     with count_statements(_db.engine) as warm:
         client.get(f"/regions/{COUNTY}")
     village = places["village"]
