@@ -23,7 +23,7 @@ from catalog.models import Variant
 from marketplace.db import atomic, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from orders.cart_view import CartView, read_for_add, view_of
+from orders.cart_view import CartView, cart_condition, read_for_add, view_of
 from orders.models import Cart, CartLine
 
 CART_COOKIE = "cart"
@@ -202,19 +202,19 @@ def add_item_with_view(variant_id, quantity, *, cart: Cart | None = None) -> Car
     return view
 
 
-def _cart_where(cart: Cart | None):
-    """A condition naming the request's cart without loading it (None: a visitor without one)."""
+def _cart_key(cart: Cart | None):
+    """The CartKey naming the request's cart without loading it (None: a visitor without one)."""
     if cart is not None:
-        return Cart.id == cart.id
+        return ("id", cart.id)
     if getattr(current_user, "is_authenticated", False):
-        return Cart.user_id == current_user.id
+        return ("user_id", current_user.id)
     token = visitor_token()
-    return Cart.token == token if token else None
+    return ("token", token) if token else None
 
 
-def _insert(model):
+def _insert(model, dialect: str | None = None):
     """The dialect's INSERT (its ON CONFLICT clause: PostgreSQL and SQLite >= 3.35 with RETURNING)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if (dialect or db.session.get_bind().dialect.name) == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -235,17 +235,35 @@ def _new_cart_id(now) -> int:
     return cart_id
 
 
+#: The line's upsert by (dialect, whether the line was there), built once with bound parameters.
+_UPSERTS: dict[tuple[str, bool], sa.Insert] = {}
+
+
+def _upsert_statement(dialect: str, was_there: bool):
+    shape = (dialect, was_there)
+    stmt = _UPSERTS.get(shape)
+    if stmt is None:
+        now = sa.bindparam("now")
+        stmt = _insert(CartLine, dialect).values(cart_id=sa.bindparam("cart_id"), variant_id=sa.bindparam("variant_id"),
+                                        quantity=sa.bindparam("quantity"), price_seen_cents=sa.bindparam("price"),
+                                        created_at=now, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[CartLine.cart_id, CartLine.variant_id],
+            set_={"quantity": stmt.excluded.quantity, "price_seen_cents": stmt.excluded.price_seen_cents,
+                  "updated_at": stmt.excluded.updated_at},
+            where=(CartLine.quantity == sa.bindparam("seen", type_=sa.Integer)) if was_there else sa.false())
+        stmt = _UPSERTS[shape] = stmt.returning(CartLine)
+    return stmt
+
+
 def _upsert_line(cart_id: int, variant_id: int, quantity: int, price: int, seen: int | None, now) -> CartLine | None:
     """Write the line's new quantity and price: insert it, or update it only if its quantity is still
     the ``seen`` one (None: it was not there). None when another request changed it meanwhile."""
-    stmt = _insert(CartLine).values(cart_id=cart_id, variant_id=variant_id, quantity=quantity, price_seen_cents=price,
-                                    created_at=now, updated_at=now)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[CartLine.cart_id, CartLine.variant_id],
-        set_={"quantity": stmt.excluded.quantity, "price_seen_cents": stmt.excluded.price_seen_cents,
-              "updated_at": stmt.excluded.updated_at},
-        where=(CartLine.quantity == seen) if seen is not None else sa.false())
-    return db.session.scalars(stmt.returning(CartLine), execution_options={"populate_existing": True}).first()
+    stmt = _upsert_statement(db.session.get_bind().dialect.name, seen is not None)
+    params = {"cart_id": cart_id, "variant_id": variant_id, "quantity": quantity, "price": price, "now": now}
+    if seen is not None:
+        params["seen"] = seen
+    return db.session.scalars(stmt, params, execution_options={"populate_existing": True}).first()
 
 
 class _LineChanged(Exception):
@@ -260,13 +278,13 @@ ADD_ATTEMPTS = 10
 def _add(variant_id, quantity, cart: Cart | None, whole_cart: bool):
     qty = parse_quantity(quantity)
     vid = parse_id(variant_id)
-    where = _cart_where(cart)
+    key = _cart_key(cart)
     try:
         for attempt in range(ADD_ATTEMPTS):
             try:
                 # Kept loaded: the answer is built from the rows just read and the line the upsert returned.
                 with atomic_keeping_loaded():
-                    return _add_once(vid, qty, where, whole_cart, lock=attempt > 0)
+                    return _add_once(vid, qty, key, whole_cart, lock=attempt > 0)
             except _LineChanged:  # rolled back by atomic(): read it again, adding to its new quantity
                 continue
         raise CartError(_("购物车正在被修改，请稍后重试"), status=409, code="cart_busy")
@@ -275,12 +293,12 @@ def _add(variant_id, quantity, cart: Cart | None, whole_cart: bool):
         raise
 
 
-def _add_once(vid, qty: int, where, whole_cart: bool, lock: bool):
-    if lock and where is not None and db.session.get_bind().dialect.name == "postgresql":
-        cart_id = sa.select(Cart.id).where(where).scalar_subquery()
+def _add_once(vid, qty: int, key, whole_cart: bool, lock: bool):
+    if lock and key is not None and db.session.get_bind().dialect.name == "postgresql":
+        cart_id = sa.select(Cart.id).where(cart_condition(key)).scalar_subquery()
         db.session.execute(sa.select(CartLine.id).where(CartLine.cart_id == cart_id, CartLine.variant_id == (vid or 0))
                            .with_for_update())
-    variant, line, cart_id, n_lines, others, rules = read_for_add(vid, where, whole_cart)
+    variant, line, cart_id, n_lines, others, rules = read_for_add(vid, key, whole_cart)
     if variant is None or not variant.active or not variant.product.is_buyable:
         raise CartError(_("商品不存在或已下架"), status=404, code="not_found")
     seen = line.quantity if line is not None else None

@@ -152,14 +152,33 @@ def _with_parents(loader):
     return loader
 
 
-def read_for_add(vid: int | None, where, whole_cart: bool, regions: bool = True):
-    """ONE statement: the variant with its product, shop and tiers, its line in the cart (or None),
-    the cart's id (None without a cart) and its number of lines; with ``whole_cart`` also every
-    other line of the cart with the same, and each shop's saved delivery rule with its zones.
+#: A cart named without loading it: (column of Cart, value), e.g. ("user_id", 3); None: no cart.
+CartKey = tuple[str, object] | None
 
-    Returns (variant or None, line or None, cart_id, n_lines, [other lines], {shop_id: rule}).
-    """
-    cart_id = sa.select(Cart.id).where(where if where is not None else sa.false()).scalar_subquery()
+
+def cart_condition(key) -> sa.ColumnElement:
+    """The condition on Cart that ``key`` (a CartKey) names."""
+    return getattr(Cart, key[0]) == key[1] if key is not None else sa.false()
+
+
+#: read_for_add's statements by shape (the cart's column, a variant named, the whole cart, regions),
+#: built once with bound parameters: building one is ~1 ms of Python per request (aliases, subqueries,
+#: column proxies), about as much as executing it.
+_STATEMENTS: dict[tuple, sa.Select] = {}
+
+
+def _read_statement(column: str | None, with_vid: bool, whole_cart: bool, regions: bool) -> sa.Select:
+    shape = (column, with_vid, whole_cart, regions)
+    stmt = _STATEMENTS.get(shape)
+    if stmt is None:
+        stmt = _STATEMENTS[shape] = _build_read_statement(*shape)
+    return stmt
+
+
+def _build_read_statement(column: str | None, with_vid: bool, whole_cart: bool, regions: bool) -> sa.Select:
+    where = getattr(Cart, column) == sa.bindparam("cart_key") if column else sa.false()
+    vid = sa.bindparam("vid", type_=sa.Integer)
+    cart_id = sa.select(Cart.id).where(where).scalar_subquery()
     counted = aliased(CartLine)
     n_lines = sa.select(sa.func.count()).select_from(counted).where(counted.cart_id == cart_id).scalar_subquery()
     shop_loader = contains_eager(Variant.product).joinedload(Product.shop, innerjoin=True)
@@ -170,12 +189,12 @@ def read_for_add(vid: int | None, where, whole_cart: bool, regions: bool = True)
         # the variant and the cart's lines would scan the variants and join everything by hash).
         listed = aliased(CartLine)
         ids = sa.select(listed.variant_id.label("id")).where(listed.cart_id == cart_id)
-        if vid:
-            ids = sa.union(sa.select(sa.literal(vid).label("id")), ids)
+        if with_vid:
+            ids = sa.union(sa.select(vid.label("id")), ids)
         ids = ids.subquery("wanted")
         stmt = stmt.join_from(ids, Variant, Variant.id == ids.c.id)
     else:
-        stmt = stmt.where(Variant.id == (vid or 0))
+        stmt = stmt.where(Variant.id == vid)
     stmt = (stmt.join(Variant.product)
             .outerjoin(CartLine, sa.and_(CartLine.variant_id == Variant.id, CartLine.cart_id == cart_id)))
     if whole_cart:
@@ -189,7 +208,23 @@ def read_for_add(vid: int | None, where, whole_cart: bool, regions: bool = True)
             options += [shop_loader, zones]
     else:
         options.append(shop_loader)
-    rows = db.session.execute(stmt.options(*options)).unique().all()
+    return stmt.options(*options)
+
+
+def read_for_add(vid: int | None, key, whole_cart: bool, regions: bool = True):
+    """ONE statement: the variant with its product, shop and tiers, its line in the cart named by
+    ``key`` (a CartKey) or None, the cart's id (None without a cart) and its number of lines; with
+    ``whole_cart`` also every other line of the cart with the same, and each shop's saved delivery
+    rule with its zones.
+
+    Returns (variant or None, line or None, cart_id, n_lines, [other lines], {shop_id: rule}).
+    """
+    column = key[0] if key is not None else None
+    params = {"vid": vid or 0}
+    if column:
+        params["cart_key"] = key[1]
+    stmt = _read_statement(column, bool(vid) and whole_cart, whole_cart, regions)
+    rows = db.session.execute(stmt, params).unique().all()
     variant = line = found_cart = None
     n = 0
     others: list[CartLine] = []
@@ -208,9 +243,9 @@ def read_for_add(vid: int | None, where, whole_cart: bool, regions: bool = True)
     return variant, line, found_cart, n or 0, others, rules
 
 
-def read_view(where, cart: Cart | None = None) -> CartView:
-    """The view of the cart named by ``where`` (a condition on Cart) in ONE statement: its lines
+def read_view(key, cart: Cart | None = None) -> CartView:
+    """The view of the cart named by ``key`` (a CartKey) in ONE statement: its lines
     with variants, tiers, products, shops, the shops' delivery rules with their zones (what placing
     an order needs; the regions above a zone are read only if a delivery asks where it lies)."""
-    _v, _l, _c, _n, lines, rules = read_for_add(None, where, True, regions=False)
+    _v, _l, _c, _n, lines, rules = read_for_add(None, key, True, regions=False)
     return view_of(cart, sorted(lines, key=lambda ln: ln.id), rules)

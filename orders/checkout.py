@@ -127,7 +127,7 @@ def place_order(cart: Cart | None, buyer, *, choices: dict | None, address_id=No
 def _place(cart, buyer, choices, address_id, key: str, note: str) -> OrderGroup:
     if cart is not None and cart.user_id != buyer.id:
         raise CartError(_("购物车是空的"), code="empty_cart")
-    view = read_view(Cart.id == cart.id if cart is not None else Cart.user_id == buyer.id, cart)
+    view = read_view(("id", cart.id) if cart is not None else ("user_id", buyer.id), cart)
     _refuse_unless_orderable(view, cart)
     shop_ids = [grp.shop.id for grp in view.groups]
     choice = parse_choices(choices, shop_ids)

@@ -103,7 +103,9 @@ def notification_row(user_id: int, kind: NotificationType, sms: dict | None, con
 def insert_rows(rows: list[dict]) -> None:
     """Many notifications in one INSERT (the order-placing hot path)."""
     if rows and not is_muted():
-        db.session.execute(sa.insert(Notification), rows)
+        # render_nulls: rows whose subject is None or not go as ONE statement (by default the ORM omits
+        # None values and splits the batch by which columns are None)
+        db.session.execute(sa.insert(Notification), rows, execution_options={"render_nulls": True})
 
 
 def local_link(url: str | None) -> str | None:
