@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g, request, session
 from sqlalchemy.orm import joinedload
 
@@ -57,17 +59,22 @@ def _load_user_from_token(_request=None):
     return g.token_user
 
 
-def _token_user():
+@functools.cache
+def _token_statement():
+    """One statement: the token with its user; the user's roles only if a route asks for them."""
     from marketplace.accounts.models import ApiToken, User
 
+    return (db.select(ApiToken).where(ApiToken.token_hash == sa.bindparam("token_hash"))
+            .options(joinedload(ApiToken.user, innerjoin=True).lazyload(User.roles)))
+
+
+def _token_user():
     if not request.path.startswith(API_PREFIX):
         return None
     token = bearer_token()
     if not token:
         return None
-    # One statement: the token with its user; the user's roles only if a route asks for them.
-    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == hash_token(token))
-                            .options(joinedload(ApiToken.user, innerjoin=True).lazyload(User.roles)))
+    row = db.session.scalar(_token_statement(), {"token_hash": hash_token(token)})
     if row is None or row.revoked_at is not None or not row.user.is_active:
         return None
     now = utcnow()

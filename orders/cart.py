@@ -7,6 +7,7 @@ when he set a quantity is kept so a re-price is flagged instead of silently chan
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from contextlib import contextmanager
@@ -235,25 +236,19 @@ def _new_cart_id(now) -> int:
     return cart_id
 
 
-#: The line's upsert by (dialect, whether the line was there), built once with bound parameters.
-_UPSERTS: dict[tuple[str, bool], sa.Insert] = {}
-
-
+@functools.cache
 def _upsert_statement(dialect: str, was_there: bool):
-    shape = (dialect, was_there)
-    stmt = _UPSERTS.get(shape)
-    if stmt is None:
-        now = sa.bindparam("now")
-        stmt = _insert(CartLine, dialect).values(cart_id=sa.bindparam("cart_id"), variant_id=sa.bindparam("variant_id"),
-                                        quantity=sa.bindparam("quantity"), price_seen_cents=sa.bindparam("price"),
-                                        created_at=now, updated_at=now)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[CartLine.cart_id, CartLine.variant_id],
-            set_={"quantity": stmt.excluded.quantity, "price_seen_cents": stmt.excluded.price_seen_cents,
-                  "updated_at": stmt.excluded.updated_at},
-            where=(CartLine.quantity == sa.bindparam("seen", type_=sa.Integer)) if was_there else sa.false())
-        stmt = _UPSERTS[shape] = stmt.returning(CartLine)
-    return stmt
+    """The line's upsert (by dialect, and whether the line was there), built once with bound parameters."""
+    now = sa.bindparam("now")
+    stmt = _insert(CartLine, dialect).values(cart_id=sa.bindparam("cart_id"), variant_id=sa.bindparam("variant_id"),
+                                             quantity=sa.bindparam("quantity"), price_seen_cents=sa.bindparam("price"),
+                                             created_at=now, updated_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CartLine.cart_id, CartLine.variant_id],
+        set_={"quantity": stmt.excluded.quantity, "price_seen_cents": stmt.excluded.price_seen_cents,
+              "updated_at": stmt.excluded.updated_at},
+        where=(CartLine.quantity == sa.bindparam("seen", type_=sa.Integer)) if was_there else sa.false())
+    return stmt.returning(CartLine)
 
 
 def _upsert_line(cart_id: int, variant_id: int, quantity: int, price: int, seen: int | None, now) -> CartLine | None:

@@ -9,6 +9,7 @@ retried request returns the group the first one created.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import secrets
 
@@ -39,6 +40,9 @@ from orders.models import (
 )
 from orders.weighing import is_weight_unit, line_tolerances
 
+#: Rows written with INSERT ... RETURNING replace whatever the session still holds under their ids (on
+#: SQLite a rolled-back checkout's ids are used again).
+_FRESH = {"populate_existing": True}
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
@@ -52,9 +56,14 @@ def check_key(key) -> str:
     return key
 
 
+@functools.cache
+def _group_by_key():
+    return db.select(OrderGroup).where(OrderGroup.buyer_id == sa.bindparam("buyer_id"),
+                                       OrderGroup.idempotency_key == sa.bindparam("key"))
+
+
 def existing_group(buyer, key: str) -> OrderGroup | None:
-    return db.session.scalar(db.select(OrderGroup).where(OrderGroup.buyer_id == buyer.id,
-                                                         OrderGroup.idempotency_key == key))
+    return db.session.scalar(_group_by_key(), {"buyer_id": buyer.id, "key": key})
 
 
 def own_address(buyer, address_id) -> Address:
@@ -144,21 +153,25 @@ def _place(cart, buyer, choices, address_id, key: str, note: str) -> OrderGroup:
     quantities: dict[int, int] = {}
     for lv in view.lines:
         quantities[lv.variant.id] = quantities.get(lv.variant.id, 0) + lv.quantity
-    group = OrderGroup(buyer_id=buyer.id, idempotency_key=key, created_at=now, expires_at=now + timeout)
     tolerances = line_tolerances(view.lines)  # sold by weight: the tolerance the buyer accepts here
+    subtotal = sum(shop_group.subtotal_cents for shop_group, *_x in quoted)
+    fees = sum(fee for _g, _f, fee, _r in quoted)
     try:
         # Kept loaded: the answer is built from the rows just written (see the expiry below).
         with carts.atomic_keeping_loaded():
-            group.subtotal_cents = sum(shop_group.subtotal_cents for shop_group, *_x in quoted)
-            group.fee_cents = sum(fee for _g, _f, fee, _r in quoted)
-            group.total_cents = group.subtotal_cents + group.fee_cents
-            db.session.add(group)
-            db.session.flush()  # the unique (buyer, key) refuses a concurrent twin here
-            set_committed_value(group, "orders", [])  # a new group has none: no query to find that out
-            orders = [_new_order(group, buyer, shop_group, fulfilment, fee, address, note, index, now)
-                      for index, (shop_group, fulfilment, fee, _r) in enumerate(quoted, start=1)]
-            group.orders.extend(orders)
-            db.session.flush()
+            # The group, then its orders, each as one INSERT ... RETURNING (not the unit of work's
+            # flush); the unique (buyer, key) refuses a concurrent twin at the first.
+            group = db.session.scalars(sa.insert(OrderGroup).returning(OrderGroup), [{
+                "buyer_id": buyer.id, "idempotency_key": key, "subtotal_cents": subtotal, "fee_cents": fees,
+                "total_cents": subtotal + fees, "created_at": now, "expires_at": now + timeout}], execution_options=_FRESH).one()
+            orders = db.session.scalars(
+                sa.insert(Order).returning(Order, sort_by_parameter_order=True),
+                [_order_row(group, buyer, shop_group, fulfilment, fee, address, note, index, now)
+                 for index, (shop_group, fulfilment, fee, _r) in enumerate(quoted, start=1)],
+                execution_options=_FRESH).all()
+            for order, (shop_group, *_x) in zip(orders, quoted, strict=True):
+                set_committed_value(order, "shop", shop_group.shop)  # known already: the answer needs no query
+            set_committed_value(group, "orders", orders)
             # Lines and history as one INSERT ... RETURNING each: the statement count does not grow with
             # the cart, and the answer needs no query to read them back.
             taken_by: dict[int, int] = {}
@@ -234,18 +247,19 @@ def _refuse_unless_orderable(view, cart) -> None:
                         code="price_changed", lines=[lv.line.id for lv in view.repriced])
 
 
-def _new_order(group, buyer, shop_group, fulfilment, fee, address, note, index, now) -> Order:
+def _order_row(group, buyer, shop_group, fulfilment, fee, address, note, index, now) -> dict:
+    """The values of the order of one shop of the group."""
     shop, rule = shop_group.shop, shop_group.rule
     subtotal = shop_group.subtotal_cents
-    order = Order(buyer_id=buyer.id, shop_id=shop.id, number=f"{now:%Y%m%d}-{group.id:06d}-{index}",
-                  status=OrderStatus.PENDING_PAYMENT, fulfilment=fulfilment, subtotal_cents=subtotal,
-                  fee_cents=fee, total_cents=subtotal + fee, note=(note or "")[:300], created_at=now,
-                  expires_at=group.expires_at)
-    set_committed_value(order, "shop", shop)  # known already: the answer needs no query for it
+    row = {"group_id": group.id, "buyer_id": buyer.id, "shop_id": shop.id,
+           "number": f"{now:%Y%m%d}-{group.id:06d}-{index}", "status": OrderStatus.PENDING_PAYMENT,
+           "fulfilment": fulfilment, "subtotal_cents": subtotal, "fee_cents": fee, "total_cents": subtotal + fee,
+           "note": (note or "")[:300], "created_at": now, "updated_at": now, "expires_at": group.expires_at,
+           "ship_recipient": "", "ship_phone": "", "ship_address": "", "ship_region_id": None,
+           "pickup_address": "", "pickup_hours": ""}
     if fulfilment == Fulfilment.DELIVERY:
-        order.ship_recipient, order.ship_phone = address.recipient, address.phone
-        order.ship_address, order.ship_region_id = address.one_line()[:300], address.region_id
+        row.update(ship_recipient=address.recipient, ship_phone=address.phone,
+                   ship_address=address.one_line()[:300], ship_region_id=address.region_id)
     else:
-        order.pickup_address = pickup_place(rule, shop)[:200]
-        order.pickup_hours = (rule.pickup_hours or "")[:120]
-    return order
+        row.update(pickup_address=pickup_place(rule, shop)[:200], pickup_hours=(rule.pickup_hours or "")[:120])
+    return row

@@ -3,6 +3,9 @@ e-mail, or by SMS to an account with a mobile number only (marketplace.mail.noti
 
 from __future__ import annotations
 
+import functools
+
+import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
 from marketplace.accounts.models import User
@@ -37,14 +40,18 @@ def to_merchants(order: Order, template: str, **ctx) -> None:
                link=absolute_url("orders.merchant_order", order_id=order.id), for_merchant=True, **ctx)
 
 
+@functools.cache
+def _owners_statement():
+    return (db.select(ShopMember.shop_id, User).join(User, User.id == ShopMember.user_id)
+            .where(ShopMember.shop_id.in_(sa.bindparam("shop_ids", expanding=True)),
+                   ShopMember.role == MemberRole.OWNER, User.active.is_(True))
+            .order_by(ShopMember.id).options(lazyload(User.roles)))
+
+
 def owners_by_shop(shop_ids) -> dict[int, list[User]]:
     """The active owners of several shops in one query (roles are not needed to write to them)."""
     owners: dict[int, list[User]] = {}
-    rows = db.session.execute(
-        db.select(ShopMember.shop_id, User).join(User, User.id == ShopMember.user_id)
-        .where(ShopMember.shop_id.in_(sorted(shop_ids)), ShopMember.role == MemberRole.OWNER,
-               User.active.is_(True))
-        .order_by(ShopMember.id).options(lazyload(User.roles)))
+    rows = db.session.execute(_owners_statement(), {"shop_ids": sorted(shop_ids)})
     for shop_id, user in rows:
         owners.setdefault(shop_id, []).append(user)
     return owners

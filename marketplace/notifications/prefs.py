@@ -8,6 +8,7 @@ off whatever is stored. A type that is not optional (account and security notice
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from contextlib import contextmanager
 
@@ -68,18 +69,24 @@ def effective(kind: NotificationType, user, stored: dict[str, str] | None = None
     return modes
 
 
+@functools.cache
+def _stored_statement(by_key: bool):
+    query = sa.select(NotificationPreference.user_id, NotificationPreference.type_key,
+                      NotificationPreference.channel, NotificationPreference.mode
+                      ).where(NotificationPreference.user_id.in_(sa.bindparam("ids", expanding=True)))
+    if by_key:
+        query = query.where(NotificationPreference.type_key.in_(sa.bindparam("keys", expanding=True)))
+    return query
+
+
 def stored_for(user_ids: Iterable[int], keys: Iterable[str] | None = None) -> dict[tuple[int, str], dict[str, str]]:
     """{(user id, type key): {channel: mode}} of the stored choices, in one query."""
     ids = sorted(set(user_ids))
     if not ids:
         return {}
-    query = sa.select(NotificationPreference.user_id, NotificationPreference.type_key,
-                      NotificationPreference.channel, NotificationPreference.mode
-                      ).where(NotificationPreference.user_id.in_(ids))
-    if keys is not None:
-        query = query.where(NotificationPreference.type_key.in_(sorted(set(keys))))
+    params = {"ids": ids} if keys is None else {"ids": ids, "keys": sorted(set(keys))}
     found: dict[tuple[int, str], dict[str, str]] = {}
-    for user_id, key, channel, mode in db.session.execute(query):
+    for user_id, key, channel, mode in db.session.execute(_stored_statement(keys is not None), params):
         found.setdefault((user_id, key), {})[channel] = mode
     return found
 
