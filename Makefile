@@ -39,7 +39,8 @@ lint: install
 
 # Two pytest-xdist workers (TEST_WORKERS=0: one process, no workers), each with its own database (tests/conftest.py);
 # a test file stays on one worker, so a module's big fixture is built once. With TEST_DATABASE_URL the
-# browser journeys and the API fuzzing run once, on PostgreSQL; without it everything runs on SQLite.
+# browser journeys and the API fuzzing run once, on PostgreSQL, and the tests marked engine_independent
+# (static checks, refusals made before any query) once, on SQLite; without it everything runs on SQLite.
 TEST_WORKERS ?= 2
 PYTEST = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=20
 
@@ -48,7 +49,7 @@ test: install translations lint
 		echo "== tests on SQLite (the browser journeys run on PostgreSQL next)"; \
 		TEST_DATABASE_URL= $(PYTEST) -m "not e2e" && \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL), with the browser journeys" && \
-		$(PYTEST) -p no:cacheprovider; \
+		$(PYTEST) -p no:cacheprovider -m "not engine_independent"; \
 	else \
 		echo "== tests on SQLite"; \
 		$(PYTEST); \

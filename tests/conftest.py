@@ -40,17 +40,11 @@ def pytest_configure(config):
     number = int(worker[2:])
     url = os.environ.get("TEST_DATABASE_URL", "")
     if url.startswith("postgres"):
-        import psycopg
-
         from marketplace.config import normalise_database_url
+        from tests.db_reset import ensure_database
 
         base = sa.engine.make_url(normalise_database_url(url))
-        own = f"{base.database}_{worker}"
-        admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone():
-                conn.execute(f'CREATE DATABASE "{own}"')
-        os.environ["TEST_DATABASE_URL"] = base.set(database=own).render_as_string(hide_password=False)
+        os.environ["TEST_DATABASE_URL"] = ensure_database(base, f"{base.database}_{worker}")
     from tests.marketplace.perf_helpers import worker_redis_url
 
     for name in ("TEST_REDIS_URL", "REDIS_URL"):  # a Redis database of its own (perf_helpers.worker_redis_url)

@@ -61,3 +61,19 @@ def fresh_schema() -> None:
             conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     _db.create_all()
     restore_units()  # the shipped units, kept from test to test (tests/units_state.py)
+
+
+def ensure_database(base, name: str) -> str:
+    """The URL of PostgreSQL database ``name`` on the server of ``base`` (a URL), created if missing.
+    Its commits do not wait for the disk (synchronous_commit off: what a commit guarantees to the
+    other sessions is unchanged; a crash of the server may lose the last ones, which a test database
+    can afford)."""
+    import psycopg
+
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    return base.set(database=name).render_as_string(hide_password=False)
+

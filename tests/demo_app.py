@@ -18,22 +18,15 @@ from flask import Flask
 
 from marketplace import create_app
 from marketplace.extensions import db
-from tests.db_reset import fresh_schema
+from tests.db_reset import ensure_database, fresh_schema
 
 
 def demo_database_url(test_url: str, folder: Path) -> str:
     """Beside the test database: a file in ``folder``, or a PostgreSQL database named after it."""
     if test_url.startswith("sqlite"):
         return f"sqlite:///{folder / 'demo.db'}"
-    import psycopg
-
     base = sa.engine.make_url(test_url)
-    own = f"{base.database}_demo"
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{own}"')
-    return base.set(database=own).render_as_string(hide_password=False)
+    return ensure_database(base, f"{base.database}_demo")
 
 
 def seeded_demo_app(test_url: str, make_config: Callable[[str, Path], dict],

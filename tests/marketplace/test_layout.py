@@ -14,10 +14,15 @@ import importlib.util
 import pkgutil
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("marketplace", "messages", "search", "catalog", "orders", "payments", "aftersales", "reviews", "licences",
             "trace", "sourcing", "prices", "investment")
 MAX_LINES = 400
+
+#: Reads source files only: CI runs it once (the SQLite pass; see the Makefile).
+pytestmark = pytest.mark.engine_independent
 
 
 def our_modules() -> dict[str, Path]:
