@@ -24,7 +24,7 @@ from catalog.models import Variant
 from marketplace.db import atomic, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from orders.cart_view import CartView, cart_condition, read_for_add, view_of
+from orders.cart_view import CartKey, CartView, cart_condition, read_for_add, view_of
 from orders.models import Cart, CartLine
 
 CART_COOKIE = "cart"
@@ -203,7 +203,7 @@ def add_item_with_view(variant_id, quantity, *, cart: Cart | None = None) -> Car
     return view
 
 
-def _cart_key(cart: Cart | None):
+def _cart_key(cart: Cart | None) -> CartKey:
     """The CartKey naming the request's cart without loading it (None: a visitor without one)."""
     if cart is not None:
         return ("id", cart.id)
@@ -288,7 +288,7 @@ def _add(variant_id, quantity, cart: Cart | None, whole_cart: bool):
         raise
 
 
-def _add_once(vid, qty: int, key, whole_cart: bool, lock: bool):
+def _add_once(vid, qty: int, key: CartKey, whole_cart: bool, lock: bool):
     if lock and key is not None and db.session.get_bind().dialect.name == "postgresql":
         cart_id = sa.select(Cart.id).where(cart_condition(key)).scalar_subquery()
         db.session.execute(sa.select(CartLine.id).where(CartLine.cart_id == cart_id, CartLine.variant_id == (vid or 0))

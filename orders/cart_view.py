@@ -157,7 +157,7 @@ def _with_parents(loader):
 CartKey = tuple[str, object] | None
 
 
-def cart_condition(key) -> sa.ColumnElement:
+def cart_condition(key: CartKey) -> sa.ColumnElement:
     """The condition on Cart that ``key`` (a CartKey) names."""
     return getattr(Cart, key[0]) == key[1] if key is not None else sa.false()
 
@@ -202,7 +202,7 @@ def _read_statement(column: str | None, with_vid: bool, whole_cart: bool, region
     return stmt.options(*options)
 
 
-def read_for_add(vid: int | None, key, whole_cart: bool, regions: bool = True):
+def read_for_add(vid: int | None, key: CartKey, whole_cart: bool, regions: bool = True):
     """ONE statement: the variant with its product, shop and tiers, its line in the cart named by
     ``key`` (a CartKey) or None, the cart's id (None without a cart) and its number of lines; with
     ``whole_cart`` also every other line of the cart with the same, and each shop's saved delivery
@@ -234,7 +234,7 @@ def read_for_add(vid: int | None, key, whole_cart: bool, regions: bool = True):
     return variant, line, found_cart, n or 0, others, rules
 
 
-def read_view(key, cart: Cart | None = None) -> CartView:
+def read_view(key: CartKey, cart: Cart | None = None) -> CartView:
     """The view of the cart named by ``key`` (a CartKey) in ONE statement: its lines
     with variants, tiers, products, shops, the shops' delivery rules with their zones (what placing
     an order needs; the regions above a zone are read only if a delivery asks where it lies)."""

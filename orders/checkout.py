@@ -161,9 +161,11 @@ def _place(cart, buyer, choices, address_id, key: str, note: str) -> OrderGroup:
         with carts.atomic_keeping_loaded():
             # The group, then its orders, each as one INSERT ... RETURNING (not the unit of work's
             # flush); the unique (buyer, key) refuses a concurrent twin at the first.
-            group = db.session.scalars(sa.insert(OrderGroup).returning(OrderGroup), [{
-                "buyer_id": buyer.id, "idempotency_key": key, "subtotal_cents": subtotal, "fee_cents": fees,
-                "total_cents": subtotal + fees, "created_at": now, "expires_at": now + timeout}], execution_options=_FRESH).one()
+            group = db.session.scalars(
+                sa.insert(OrderGroup).returning(OrderGroup),
+                [{"buyer_id": buyer.id, "idempotency_key": key, "subtotal_cents": subtotal, "fee_cents": fees,
+                  "total_cents": subtotal + fees, "created_at": now, "expires_at": now + timeout}],
+                execution_options=_FRESH).one()
             orders = db.session.scalars(
                 sa.insert(Order).returning(Order, sort_by_parameter_order=True),
                 [_order_row(group, buyer, shop_group, fulfilment, fee, address, note, index, now)
