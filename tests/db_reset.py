@@ -76,4 +76,3 @@ def ensure_database(base, name: str) -> str:
             conn.execute(f'CREATE DATABASE "{name}"')
         conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     return base.set(database=name).render_as_string(hide_password=False)
-
