@@ -12,6 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import shorter_timeouts
 from tests.e2e.helpers import login, logout, screenshot, switch_language, wechat_trade_no
 from tests.e2e.test_payments_journey import _checkout, _orders, _shops_and_cart
 
@@ -159,8 +160,7 @@ def test_inside_wechat_the_buyer_pays_in_place(wechat_live, live_server, browser
                                   user_agent=WECHAT_UA, viewport={"width": 390, "height": 844})
     context.add_init_script(BRIDGE)
     page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.set_default_navigation_timeout(20_000)  # as the suite's ``page`` fixture: a loaded CI machine
+    shorter_timeouts(page)  # as the suite's ``page`` fixture: a loaded CI machine
     login(page, "in-wechat@example.com")
     _checkout(page)
     expect(page.locator("#pay-wechat_pay")).to_have_attribute("href", re.compile(r"/wechat/start$"))

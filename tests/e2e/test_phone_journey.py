@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from .conftest import shorter_timeouts
 from .helpers import licence_png, login, logout, make_admin, open_menu, screenshot, switch_language
 from .test_shell_journeys import Texts, assert_english, consent_label, data_texts, select_region, uscc
 
@@ -36,8 +37,7 @@ def code_from_outbox(live_server, browser, browser_context_args, masked: str, la
     context = browser.new_context(**browser_context_args)
     try:
         admin = context.new_page()
-        admin.set_default_timeout(20_000)
-        admin.set_default_navigation_timeout(20_000)
+        shorter_timeouts(admin)
         login(admin, "admin@example.com", ADMIN_PASSWORD)
         admin.goto("/admin/outbox")
         row = admin.locator("tr", has_text=masked).first
