@@ -40,9 +40,6 @@ from orders.models import (
 )
 from orders.weighing import is_weight_unit, line_tolerances
 
-#: Rows written with INSERT ... RETURNING replace whatever the session still holds under their ids (on
-#: SQLite a rolled-back checkout's ids are used again).
-_FRESH = {"populate_existing": True}
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
@@ -164,13 +161,11 @@ def _place(cart, buyer, choices, address_id, key: str, note: str) -> OrderGroup:
             group = db.session.scalars(
                 sa.insert(OrderGroup).returning(OrderGroup),
                 [{"buyer_id": buyer.id, "idempotency_key": key, "subtotal_cents": subtotal, "fee_cents": fees,
-                  "total_cents": subtotal + fees, "created_at": now, "expires_at": now + timeout}],
-                execution_options=_FRESH).one()
+                  "total_cents": subtotal + fees, "created_at": now, "expires_at": now + timeout}]).one()
             orders = db.session.scalars(
                 sa.insert(Order).returning(Order, sort_by_parameter_order=True),
                 [_order_row(group, buyer, shop_group, fulfilment, fee, address, note, index, now)
-                 for index, (shop_group, fulfilment, fee, _r) in enumerate(quoted, start=1)],
-                execution_options=_FRESH).all()
+                 for index, (shop_group, fulfilment, fee, _r) in enumerate(quoted, start=1)]).all()
             for order, (shop_group, *_x) in zip(orders, quoted, strict=True):
                 set_committed_value(order, "shop", shop_group.shop)  # known already: the answer needs no query
             set_committed_value(group, "orders", orders)

@@ -192,6 +192,43 @@ def test_out_of_stock_race_rolls_back_every_line(app, make_user, make_shop, make
     assert len(services.build_view(cart).lines) == 2
 
 
+def test_a_checkout_after_a_rolled_back_one_answers_its_own_rows(app, make_user, make_shop, make_variant, user_cart):
+    """The group and orders are written with INSERT ... RETURNING into the session. A checkout rolled back
+    at the reservation leaves its objects behind under ids SQLite hands out again: the next checkout in the
+    same session must answer with its own rows, not those."""
+    from catalog.services import stock
+    from orders import checkout
+
+    buyer = make_user()
+    a = make_variant(make_shop(), stock=10, price=1000)
+    b = make_variant(make_shop(), stock=10, price=2000)
+    cart = user_cart(buyer, [(a, 2), (b, 5)])
+    real = stock.reserve_many
+
+    def squeeze(quantities, **kw):
+        db.session.execute(sa.update(Variant).where(Variant.id == b.id).values(stock=4))
+        return real(quantities, **kw)
+
+    checkout.reserve_many = squeeze
+    try:
+        with pytest.raises(services.CartError):
+            services.place_order(cart, buyer, choices=None, idempotency_key="rolled-back-0001")
+    finally:
+        checkout.reserve_many = real
+    # the buyer changes his cart (the real line edits) and checks out again, in the same session
+    lines = {ln.variant_id: ln for ln in services.build_view(cart).cart.lines}
+    services.remove_line(lines[b.id].id, cart=cart)
+    services.set_quantity(lines[a.id].id, 1, cart=cart)
+    group = services.place_order(cart, buyer, choices=None, idempotency_key="second-try-0001")
+    assert group.idempotency_key == "second-try-0001" and group.subtotal_cents == 1000
+    assert [(o.shop_id, [(ln.variant_id, ln.quantity) for ln in o.lines]) for o in group.orders] == [
+        (a.product.shop_id, [(a.id, 1)])]
+    db.session.expire_all()
+    stored = db.session.get(OrderGroup, group.id)
+    assert stored.idempotency_key == "second-try-0001" and len(stored.orders) == 1
+    assert stock_of(a.id) == 9 and stock_of(b.id) == 10
+
+
 def test_expiry_returns_stock_and_mails(app, placed_order):
     buyer, order, variant = placed_order(qty=4, stock=10)
     assert stock_of(variant.id) == 6
