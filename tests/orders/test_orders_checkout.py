@@ -164,28 +164,35 @@ def test_out_of_stock_at_placement_changes_nothing(make_user, make_shop, make_va
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OrderGroup)) == 0
 
 
-def test_out_of_stock_race_rolls_back_every_line(app, make_user, make_shop, make_variant, user_cart):
-    """Stock vanishes between the cart check and the reservation: the conditional UPDATE catches it."""
+def _squeezed_checkout(buyer, cart, short, key: str):
+    """Place the cart while ``short``'s stock falls to 4 just before the reservation (a buyer elsewhere
+    took it): the CartError's pytest info."""
     from catalog.services import stock
     from orders import checkout
 
-    buyer = make_user()
-    shop = make_shop()
-    a = make_variant(shop, stock=10)
-    b = make_variant(shop, stock=10)
-    cart = user_cart(buyer, [(a, 2), (b, 5)])
     real = stock.reserve_many
 
     def squeeze(quantities, **kw):
-        db.session.execute(sa.update(Variant).where(Variant.id == b.id).values(stock=4))
+        db.session.execute(sa.update(Variant).where(Variant.id == short.id).values(stock=4))
         return real(quantities, **kw)
 
     checkout.reserve_many = squeeze
     try:
         with pytest.raises(services.CartError) as info:
-            services.place_order(cart, buyer, choices=None, idempotency_key="race-key-0001")
+            services.place_order(cart, buyer, choices=None, idempotency_key=key)
     finally:
         checkout.reserve_many = real
+    return info
+
+
+def test_out_of_stock_race_rolls_back_every_line(app, make_user, make_shop, make_variant, user_cart):
+    """Stock vanishes between the cart check and the reservation: the conditional UPDATE catches it."""
+    buyer = make_user()
+    shop = make_shop()
+    a = make_variant(shop, stock=10)
+    b = make_variant(shop, stock=10)
+    cart = user_cart(buyer, [(a, 2), (b, 5)])
+    info = _squeezed_checkout(buyer, cart, b, "race-key-0001")
     assert info.value.code == "out_of_stock"
     assert stock_of(a.id) == 10  # the squeeze itself was rolled back too: all or nothing
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OrderGroup)) == 0
@@ -196,25 +203,11 @@ def test_a_checkout_after_a_rolled_back_one_answers_its_own_rows(app, make_user,
     """The group and orders are written with INSERT ... RETURNING into the session. A checkout rolled back
     at the reservation leaves its objects behind under ids SQLite hands out again: the next checkout in the
     same session must answer with its own rows, not those."""
-    from catalog.services import stock
-    from orders import checkout
-
     buyer = make_user()
     a = make_variant(make_shop(), stock=10, price=1000)
     b = make_variant(make_shop(), stock=10, price=2000)
     cart = user_cart(buyer, [(a, 2), (b, 5)])
-    real = stock.reserve_many
-
-    def squeeze(quantities, **kw):
-        db.session.execute(sa.update(Variant).where(Variant.id == b.id).values(stock=4))
-        return real(quantities, **kw)
-
-    checkout.reserve_many = squeeze
-    try:
-        with pytest.raises(services.CartError):
-            services.place_order(cart, buyer, choices=None, idempotency_key="rolled-back-0001")
-    finally:
-        checkout.reserve_many = real
+    assert _squeezed_checkout(buyer, cart, b, "rolled-back-0001").value.code == "out_of_stock"
     # the buyer changes his cart (the real line edits) and checks out again, in the same session
     lines = {ln.variant_id: ln for ln in services.build_view(cart).cart.lines}
     services.remove_line(lines[b.id].id, cart=cart)
