@@ -16,10 +16,13 @@ def init_app(app: Flask) -> None:
 
     from marketplace.cache import watch
     from marketplace.domains import NavItem, register
+    from marketplace.regions import columns
+    from marketplace.regions.column_models import RegionColumn, RegionPhoto
     from marketplace.regions.models import Region
     from marketplace.regions.services import GROUP
 
     watch(GROUP, Region)  # descendants and ancestor snapshots (services)
+    watch(columns.GROUP, RegionColumn, RegionPhoto)  # the columns and photos as the pages show them
 
     app.config.setdefault("REGION_MAX_PHOTOS", 6)  # photos in one region's column
     app.config.setdefault("REGION_PHOTO_MAX_BYTES", 8 * 1024 * 1024)

@@ -15,13 +15,16 @@ adds a row to the column's history (who, when, what it said).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace.accounts.models import Role, holds_role
+from marketplace.cache import cached
 from marketplace.db import atomic, utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -81,6 +84,47 @@ def clerk_regions(user) -> list[Region]:
 
 def column_of(region: Region) -> RegionColumn | None:
     return db.session.scalar(sa.select(RegionColumn).where(RegionColumn.region_id == region.id))
+
+
+#: The cache group of the columns and photos as region pages show them (bumped by any change to
+#: a column or a photo: marketplace.regions.init_app).
+GROUP = "region-columns"
+#: A clerk's renamed account shows on the pages after this long at most (his name is in the copy).
+PAGE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class ColumnView:
+    """A column as a region page shows it (a plain copy, kept in the cache)."""
+
+    specialties: str
+    text: str
+    updated_at: dt.datetime | None
+    updated_by_name: str | None
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    key: str
+    thumb_key: str
+    width: int | None
+    height: int | None
+
+
+def page_columns(chain_ids: list[int]) -> tuple[dict[int, ColumnView], list[PhotoView]]:
+    """The columns of the regions of a page's chain (by region id) and the last one's photos, kept
+    in the cache until a column or a photo changes: two statements a region page before."""
+
+    def build():
+        rows = db.session.scalars(sa.select(RegionColumn).where(RegionColumn.region_id.in_(chain_ids)))
+        cols = {c.region_id: ColumnView(c.specialties or "", c.text or "", c.updated_at,
+                                        c.updated_by.name if c.updated_by else None) for c in rows}
+        photos = [PhotoView(p.key, p.thumb_key, p.width, p.height)
+                  for p in db.session.scalars(sa.select(RegionPhoto).where(RegionPhoto.region_id == chain_ids[-1])
+                                              .order_by(RegionPhoto.id))]
+        return cols, photos
+
+    return cached(GROUP, "page:" + ",".join(map(str, chain_ids)), build, PAGE_SECONDS)
 
 
 def photos_of(region: Region) -> list[RegionPhoto]:

@@ -4,12 +4,14 @@ editor of a region's column.
 The shell renders the page and imports no domain: the catalogue, sourcing and prices add their
 blocks with ``add_blocks(app, "region", provider)``; each provider gets a :class:`RegionView` and
 returns a ``marketplace.domains.Panel`` (or a list, or None), see ``marketplace.domains.block_panels``.
-What the page itself costs is fixed: the region, its ancestors (one recursive statement), its
-children (and a county's villages: one more), the columns along the chain, the photos.
+What the page itself costs is fixed: its chain from the city down (one statement; which regions it
+holds is kept until the tree changes); the columns along the chain and the photos, the children
+and a county's villages are kept in the cache until they change.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -17,15 +19,15 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.cache import cached
 from marketplace.domains import block_panels
 from marketplace.extensions import db
 from marketplace.i18n import current_locale_code
 from marketplace.regions import bp, columns
-from marketplace.regions.column_models import RegionColumn
 from marketplace.regions.models import Region, RegionLevel
-from marketplace.regions.services import GROUP, ancestors, home_city
+from marketplace.regions.services import GROUP, ancestors, home_city, home_city_code
 from marketplace.web import page_arg
 
 
@@ -45,25 +47,36 @@ class RegionView:
     page: int
 
 
-def _region_or_404(code: str, city: Region | None) -> tuple[Region, list[Region]]:
-    """The region of ``code`` inside the city at a level with a page, and its chain from the city down."""
+def _page_chain(code: str) -> list[Region]:
+    """The chain of the region of ``code`` (a county, township or village of the city: a 404 for any
+    other code), from the city down to it, in one statement: which regions it holds is kept in the
+    regions cache group until the tree changes (the code's look-up, the city's and the walk up were
+    three statements on every region page). Each region's parent is set from the chain."""
     if not code.isdigit() or len(code) > 12:
         abort(404)
+    ids = cached(GROUP, f"page-chain:{code}", lambda: _chain_ids(code))
+    rows = {r.id: r for r in db.session.scalars(sa.select(Region).where(Region.id.in_(ids)))} if ids else {}
+    if not ids or len(rows) != len(ids):
+        abort(404)
+    chain = [rows[i] for i in ids]
+    for parent, child in itertools.pairwise(chain):
+        set_committed_value(child, "parent", parent)
+    return chain
+
+
+def _chain_ids(code: str) -> list[int]:
+    """The ids of ``_page_chain`` (empty: the code has no page here)."""
+    city = home_city()
     region = db.session.scalar(sa.select(Region).where(Region.code == code))
     if region is None or city is None or region.level not in columns.COLUMN_LEVELS:
-        abort(404)
+        return []
     chain = list(ancestors(region))
     if not any(r.id == city.id for r in chain):
-        abort(404)  # a county of another city: in the database for addresses, not a page here
-    return region, [r for r in chain if r.depth >= city.depth]
+        return []  # a county of another city: in the database for addresses, not a page here
+    return [r.id for r in chain if r.depth >= city.depth]
 
 
-def _columns(chain: list[Region]) -> dict[int, RegionColumn]:
-    ids = [r.id for r in chain]
-    return {c.region_id: c for c in db.session.scalars(sa.select(RegionColumn).where(RegionColumn.region_id.in_(ids)))}
-
-
-def _specialties(chain: list[Region], cols: dict[int, RegionColumn]) -> str:
+def _specialties(chain: list[Region], cols: dict) -> str:
     for region in reversed(chain):
         column = cols.get(region.id)
         if column is not None and column.specialties:
@@ -99,15 +112,15 @@ def _below_html(region: Region) -> Markup:
 
 @bp.get("/<code>")
 def page(code: str):
-    city = home_city()
-    if city is not None and code == city.code:
+    if code == home_city_code():
         return redirect(url_for("regions.index"))
-    region, chain = _region_or_404(code, city)
-    cols = _columns(chain)
+    chain = _page_chain(code)
+    region = chain[-1]
+    cols, photos = columns.page_columns([r.id for r in chain])
     county = next(r for r in chain if r.level == RegionLevel.COUNTY)
     view = RegionView(region=region, county=county, prefix=region.code, specialties=_specialties(chain, cols), page=page_arg())
     return render_template("regions/page.html", region=region, chain=chain, column=cols.get(region.id),
-                           photos=columns.photos_of(region), below=_below_html(region),
+                           photos=photos, below=_below_html(region),
                            specialties=view.specialties, panels=block_panels(current_app, "region", view),
                            can_edit=columns.can_edit(current_user, region))
 
@@ -117,7 +130,7 @@ def _editable_or_abort(code: str) -> Region:
     404 for a region that is not his (or has no page)."""
     if not columns.is_clerk(current_user):
         abort(403)
-    region, _chain = _region_or_404(code, home_city())
+    region = _page_chain(code)[-1]
     if not columns.can_edit(current_user, region):
         abort(404)
     return region

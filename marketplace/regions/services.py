@@ -41,9 +41,14 @@ def _top_code(path: str) -> str | None:
     return str(regions[0].get("code") or "") or None
 
 
+def home_city_code() -> str | None:
+    """The division code of the city the site serves (the top region of the city file)."""
+    return _top_code(current_app.config["CITY_REGIONS_FILE"])
+
+
 def home_city() -> Region | None:
     """The city the site serves: the top region of the city file, once loaded."""
-    code = _top_code(current_app.config["CITY_REGIONS_FILE"])
+    code = home_city_code()
     return db.session.scalar(db.select(Region).where(Region.code == code)) if code else None
 
 

@@ -141,6 +141,8 @@ def test_a_clerk_saves_text_and_a_photo_and_the_history_says_who(client, app, pl
     # remove the photo, change the text: two history rows, newest first on the editor
     assert _post(client, VILLAGE, text="新的介绍", remove=str(photo.id)).status_code == 302
     assert _db.session.scalar(sa.select(sa.func.count()).select_from(RegionPhoto)) == 0
+    html = client.get(f"/regions/{VILLAGE}").get_data(as_text=True)  # the page's kept copy went with the edit
+    assert "新的介绍" in html and "王庄村种椒三十年。" not in html and photo.thumb_key not in html
     changes = list(_db.session.scalars(sa.select(RegionColumnChange).order_by(RegionColumnChange.id)))
     assert [(c.actor_id, c.photos_added, c.photos_removed) for c in changes] == [(clerk.id, 1, 0), (clerk.id, 0, 1)]
     assert "修改记录" in client.get(f"/regions/{VILLAGE}/column").get_data(as_text=True)
