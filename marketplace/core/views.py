@@ -6,6 +6,7 @@ from flask import abort, current_app, render_template
 
 from marketplace.core import bp
 from marketplace.domains import page_blocks
+from marketplace.kept_blocks import kept_blocks
 from marketplace.media.pending import resolve
 from marketplace.page_cache import cached_page
 from marketplace.storage import send
@@ -13,6 +14,7 @@ from marketplace.storage import send
 
 @bp.get("/")
 @cached_page("catalog")  # the home blocks come from the catalogue, whose group watches them
+@kept_blocks("catalog")  # a signed-in reader: his header around the blocks kept for everyone
 def home():
     """The home page: the blocks the domains add (catalogue: categories, featured products, county
     specialties; shops: the newest shops), see marketplace.domains.add_blocks."""

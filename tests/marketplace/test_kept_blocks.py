@@ -11,7 +11,7 @@ import pytest
 from marketplace.extensions import db as _db
 from tests.conftest import csrf_token_from
 
-PAGES = ["/c/agri", "/c/agri?sort=price_asc", "/county/411423", "/search?q=" + urllib.parse.quote("酥梨")]
+PAGES = ["/", "/c/agri", "/c/agri?sort=price_asc", "/county/411423", "/search?q=" + urllib.parse.quote("酥梨")]
 
 
 @pytest.fixture
