@@ -71,6 +71,16 @@ access_log_format = ('{"ts":"%(t)s","method":"%(m)s","path":"%(U)s","status":%(s
 proc_name = "marketplace"
 
 
+def when_ready(server):
+    """In the preloading master, once: build what every worker would build alike on its first
+    requests (marketplace.domains.before_fork: compiled templates, locale data, search tables), so
+    that the workers share it instead of each holding a copy."""
+    if server.cfg.preload_app:
+        from marketplace.domains import warm_before_fork
+
+        warm_before_fork(server.app.wsgi())
+
+
 def pre_fork(server, worker):
     """Freeze the preloaded objects before forking (gc.freeze: see the note below)."""
     if server.cfg.preload_app:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy.orm as sa_orm
 from flask import Flask
 
 from marketplace.config import ROOT, load_config
@@ -107,4 +108,8 @@ def create_app(config: dict | None = None) -> Flask:
     from marketplace.cli import register_cli
 
     register_cli(app)
+    # Every domain's models are imported by now: configure the mappers here, once, rather than in the
+    # first query of each process (0.4 s and ~30 MB of objects; built in gunicorn's preloading master,
+    # they are shared by the workers instead of copied into each).
+    sa_orm.configure_mappers()
     return app

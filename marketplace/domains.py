@@ -196,6 +196,25 @@ def when_installed(app: Flask, callback: Callable[[], None]) -> None:
     app.extensions.setdefault("domains_installed", []).append(callback)
 
 
+def before_fork(app: Flask, callback: Callable[[], None]) -> None:
+    """Have ``callback()`` build, in gunicorn's preloading master, what every worker would otherwise
+    build alike on its first requests (read-only tables, compiled templates): built once before the
+    fork, its pages are shared by the workers instead of copied into each (gunicorn.conf.py,
+    ``when_ready``). Run in an app context; a failing callback is logged and skipped."""
+    app.extensions.setdefault("before_fork", []).append(callback)
+
+
+def warm_before_fork(app: Flask) -> None:
+    """Run the ``before_fork`` callbacks (gunicorn's master, once, before the first fork)."""
+    with app.app_context():
+        for callback in app.extensions.get("before_fork", []):
+            try:
+                callback()
+            except Exception:  # a worker builds it itself on first use: never stop the server for this
+                app.logger.warning("before_fork: %s failed", getattr(callback, "__qualname__", callback),
+                                   exc_info=True)
+
+
 def install(app: Flask, names: Iterable[str]) -> None:
     """Import each named domain package and call its ``init_app``; fail loudly on any mistake.
     Then run the ``when_installed`` callbacks."""

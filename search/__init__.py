@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
     import threading
 
     from marketplace.config import env_flag
-    from marketplace.domains import register, when_installed
+    from marketplace.domains import before_fork, register, when_installed
     from marketplace.health import register_check
     from search.admin_views import bp
     from search.analysis import init_jieba
@@ -52,6 +52,9 @@ def init_app(app: Flask) -> None:
     register_check(app, "search", backend.health)
     install_events()
     init_jieba(app.config.get("DATA_DIR"))
+    from search.analysis.vocabulary import load_char_table
+
+    before_fork(app, load_char_table)  # the readings of pinyin as typed: ~16 MB, shared by the workers
     if app.config.get("SEARCH_WARM_UP", not app.testing and env_flag("MARKETPLACE_SEARCH_WARM_UP", True)):
         # once every domain has registered its indexes
         when_installed(app, lambda: threading.Thread(target=backend.warm_up, name="search-warm-up",

@@ -46,6 +46,11 @@ def _char_table() -> dict[str, tuple[str, ...]]:
     return table
 
 
+def load_char_table() -> None:
+    """Load the character table now (gunicorn's master, before the fork: marketplace.domains.before_fork)."""
+    _char_table()
+
+
 def _toneless(reading: str) -> str:
     reading = reading.replace("ü", "v")
     return "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c)).lower()

@@ -116,3 +116,27 @@ def test_navigation_comes_from_the_domains(app, client, make_user, login):
     page = client.get("/").get_data(as_text=True)
     assert 'href="/admin/"' in page or 'href="/admin"' in page
     assert "/invest/office" in page
+
+
+def test_before_fork_builds_what_every_worker_shares_and_skips_a_failing_step(app, caplog):
+    """gunicorn's preloading master runs the before_fork steps once (gunicorn.conf.py ``when_ready``):
+    every template compiled, the search's pinyin table built; a step that fails is logged and the
+    others still run."""
+    from marketplace.domains import before_fork, warm_before_fork
+    from search.analysis import vocabulary
+
+    vocabulary._char_table.cache_clear()
+    app.jinja_env.cache.clear()
+    ran = []
+
+    def broken():
+        raise RuntimeError("boom")
+
+    before_fork(app, broken)
+    before_fork(app, lambda: ran.append(True))
+    warm_before_fork(app)
+    assert ran == [True]
+    assert "before_fork" in caplog.text and "broken" in caplog.text
+    compiled = {name for (_loader, name) in app.jinja_env.cache}
+    assert set(app.jinja_env.list_templates()) <= compiled
+    assert vocabulary._char_table.cache_info().currsize == 1 and vocabulary._char_table()["苹"][0] == "ping"
