@@ -10,8 +10,10 @@ path with query string, the groups' versions) and, on a hit, renders only the la
 own, the listing's statements and card rendering are skipped. ``X-Page-Cache: blocks`` marks a hit.
 
 A view may be decorated only if its blocks never read the user (``current_user``, his roles, his
-session): tests/marketplace/test_kept_blocks.py renders each decorated page for a visitor, a buyer
-and a merchant and compares the blocks. CSRF tokens inside the blocks are written as the page cache's
+session), or if the readers for whom they would differ are left out with ``unless`` (a shop page's
+own members) and a page only some readers may see is refused with ``do_not_keep()`` (a shop that is
+not approved): tests/marketplace/test_kept_blocks.py renders each decorated page for a visitor, a
+buyer and a merchant and compares the blocks. CSRF tokens inside the blocks are written as the page cache's
 placeholder and replaced by the reader's token on every response. Off with the page cache
 (``PAGE_CACHE_SECONDS`` = 0).
 """
@@ -60,14 +62,21 @@ def _capture(_app, template, context, **_extra) -> None:
                                 if name in template.blocks}
 
 
-def kept_blocks(*groups: str) -> Callable:
+def do_not_keep() -> None:
+    """Called by a decorated view whose page, this time, must not be kept for other readers (a shop
+    page that only its members and the admins may see)."""
+    g.kept_blocks_refused = True
+
+
+def kept_blocks(*groups: str, unless: Callable[[], bool] | None = None) -> Callable:
     """Keep the decorated GET view's blocks for signed-in users (see the module doc). Put it under
-    ``@cached_page``, which serves visitors."""
+    ``@cached_page``, which serves visitors. ``unless()`` true: this reader's page may differ (a
+    shop's own members on shop pages): rendered whole, neither served nor kept."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            if not _eligible():
+            if not _eligible() or (unless is not None and unless()):
                 return view(*args, **kwargs)
             key, kept = lookup(groups, prefix="blocks:")
             if key is None:  # the store cannot be used now: render as if nothing were kept
@@ -87,7 +96,7 @@ def kept_blocks(*groups: str) -> Callable:
                 captured = g.pop(_BLOCKS, {})
             body = response.get_data()
             if (response.status_code == 200 and response.mimetype == "text/html" and "blocks" in captured
-                    and not request.environ.get("marketplace.media_fallback")):
+                    and not request.environ.get("marketplace.media_fallback") and not g.pop("kept_blocks_refused", False)):
                 keep(key, captured["blocks"])
             response.set_data(with_token(body))
             return response
@@ -101,4 +110,4 @@ def init_kept_blocks(app: Flask) -> None:
     before_render_template.connect(_capture, app)
 
 
-__all__ = ["kept_blocks", "init_kept_blocks", "BLOCKS"]
+__all__ = ["kept_blocks", "do_not_keep", "init_kept_blocks", "BLOCKS"]

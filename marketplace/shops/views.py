@@ -14,6 +14,7 @@ from marketplace.extensions import db
 from marketplace.figures import Window
 from marketplace.i18n import current_locale_code
 from marketplace.media.pending import resolve
+from marketplace.kept_blocks import do_not_keep, kept_blocks
 from marketplace.page_cache import cached_page
 from marketplace.regions.services import counties, region_choices
 from marketplace.shops import bp
@@ -218,10 +219,18 @@ def directory():
                            q=request.args.get("q", ""))
 
 
+def _may_see_own_links() -> bool:
+    """A shop's member may be reading his own shop's page (his links, no 联系商家): rendered whole."""
+    return membership_of(current_user) is not None
+
+
 @bp.get("/shops/<slug>")
 @cached_page("catalog")
+@kept_blocks("catalog", unless=_may_see_own_links)  # a buyer: his header around the blocks kept for all
 def show(slug: str):
     shop = visible_shop_or_404(slug)
+    if shop.status != ShopStatus.APPROVED:
+        do_not_keep()  # only its members and the admins see it: never kept for other readers
     context = page_blocks(current_app, "shop", shop)  # the catalogue adds the shop's products
     return render_template("shops/show.html", **context, shop=shop, is_owner=is_owner(current_user, shop))
 

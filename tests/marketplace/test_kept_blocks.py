@@ -29,7 +29,7 @@ def listing(app, db, regions, make_shop, make_product):
 
     from marketplace.regions.models import Region
 
-    shop = make_shop(name="宁陵酥梨合作社", county="宁陵县")
+    shop = make_shop(name="宁陵酥梨合作社", county="宁陵县", slug="ningling-pear")
     ningling = db.session.scalar(sa.select(Region).where(Region.code == "411423"))
     products = [make_product(shop, title=f"宁陵酥梨 {n} 号", category="农产品/水果", origin=ningling) for n in range(3)]
     from search.backend import current_backend
@@ -139,3 +139,36 @@ def test_a_search_kept_before_the_index_applied_a_change_is_not_served_after(app
 
     set_status(_db.session.get(Product, product_id), ProductStatus.HIDDEN, _db.session.get(User, owner_id))
     assert version(index_group("products")) != before  # applied, and the pages that show it moved on
+
+
+def test_a_shop_page_is_kept_for_buyers_and_rendered_whole_for_its_own_members(app, listing, make_user):
+    shop = listing[0]
+    owner_email = shop.members[0].user.email
+    buyer = _signed_in(app, make_user(name="饭店采购老王").email)
+    _get(buyer, "/shops/ningling-pear")
+    kept = _get(buyer, "/shops/ningling-pear")
+    assert kept.headers["X-Page-Cache"] == "blocks"
+    assert "联系商家" in kept.get_data(as_text=True) and " 1 号" in kept.get_data(as_text=True)
+    # the owner: his own page, whole (no 联系商家 to himself), and nothing of his is kept
+    owner = _signed_in(app, owner_email)
+    for _n in range(2):
+        mine = _get(owner, "/shops/ningling-pear")
+        assert mine.headers.get("X-Page-Cache") is None and "联系商家" not in mine.get_data(as_text=True)
+    assert _get(buyer, "/shops/ningling-pear").headers["X-Page-Cache"] == "blocks"
+
+
+def test_a_shop_only_its_members_and_admins_see_is_never_kept(app, listing, make_user):
+    from marketplace.accounts.models import Role
+    from marketplace.shops.models import Shop, ShopStatus
+
+    shop_id = listing[0].id
+    admin = _signed_in(app, make_user(roles=[Role.ADMIN]).email)
+    buyer = _signed_in(app, make_user().email)
+    _get(buyer, "/shops/ningling-pear")
+    assert _get(buyer, "/shops/ningling-pear").headers["X-Page-Cache"] == "blocks"
+    _db.session.get(Shop, shop_id).status = ShopStatus.SUSPENDED
+    _db.session.commit()
+    for _n in range(2):  # the admin sees it, marked; it is not kept for anyone
+        page = _get(admin, "/shops/ningling-pear")
+        assert page.status_code == 200 and page.headers.get("X-Page-Cache") is None
+    assert _get(buyer, "/shops/ningling-pear").status_code == 404
