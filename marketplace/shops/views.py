@@ -13,8 +13,8 @@ from marketplace.errors import form_errors
 from marketplace.extensions import db
 from marketplace.figures import Window
 from marketplace.i18n import current_locale_code
-from marketplace.media.pending import resolve
 from marketplace.kept_blocks import do_not_keep, kept_blocks
+from marketplace.media.pending import resolve
 from marketplace.page_cache import cached_page
 from marketplace.regions.services import counties, region_choices
 from marketplace.shops import bp
