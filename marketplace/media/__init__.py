@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from marketplace.media.derivatives import JOB, StoredImage, discard, ingest_image, make_derivatives
+from marketplace.media.derivatives import (
+    JOB,
+    SWEEP_JOB,
+    StoredImage,
+    discard,
+    ingest_image,
+    make_derivatives,
+    sweep_pending,
+)
 from marketplace.media.images import (
     ACCEPTED_FORMATS,
     PDF_MAGIC,
@@ -25,6 +33,8 @@ __all__ = ["ACCEPTED_FORMATS", "JOB", "PDF_MAGIC", "FileSystemStorage", "MediaEr
 
 
 def init_app(app: Flask) -> None:
+    from datetime import timedelta
+
     from marketplace.cache import on_bump, watch
     from marketplace.domains import register
     from marketplace.jobs import register_job
@@ -33,5 +43,6 @@ def init_app(app: Flask) -> None:
 
     register(app, "media", package=__name__, models=("models",))
     register_job(app, JOB, make_derivatives, retries=3)
+    register_job(app, SWEEP_JOB, sweep_pending, every=timedelta(minutes=10))  # a job lost entirely
     watch(GROUP, MediaImage)  # the pending list is read again after any change to it
     on_bump(GROUP, warm)

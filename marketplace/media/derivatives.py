@@ -9,12 +9,14 @@ them as before; until the job has run they resolve to the original (marketplace.
 
 The job is idempotent (a size already stored is left alone; the same image uploaded again is one
 row and one set of files), retried with backoff by the job registry, and fails visibly (the failed
-jobs of /admin/jobs, ``flask jobs list``) when the original is missing. An image without a row
+jobs of /admin/jobs, ``flask jobs list``) when the original is missing. A job lost entirely (its
+worker died with it, Redis lost the push) is caught by ``media.sweep_pending`` (every 10 minutes). An image without a row
 (stored before this pipeline, or by ``defer=False``) has its sizes already.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -24,7 +26,8 @@ from flask import current_app
 
 from marketplace.db import atomic, utcnow
 from marketplace.extensions import db
-from marketplace.jobs import enqueue
+from marketplace.jobs import dispatch, enqueue
+from marketplace.jobs.models import JobFailure
 from marketplace.media.images import encode_webp, make_sizes, normalise, open_image, size_key
 from marketplace.media.models import MediaImage
 from marketplace.storage import get_storage
@@ -110,6 +113,41 @@ def make_derivatives(base: str) -> list[str]:
         with atomic():
             row.ready_at = utcnow()
     return written
+
+
+#: An image still waiting for its sizes this long after its upload lost its job (a worker that died
+#: with it, a push Redis did not keep): the sweep enqueues it again. Well past a busy queue's delay.
+SWEEP_AFTER = dt.timedelta(minutes=30)
+#: ... but not when older than this: an image whose job keeps failing is not retried for ever.
+SWEEP_WITHIN = dt.timedelta(days=2)
+#: Images enqueued again by one run of the sweep, at most (the oldest first).
+SWEEP_BATCH = 200
+SWEEP_JOB = "media.sweep_pending"
+
+
+def sweep_pending() -> int:
+    """The periodic job: enqueue ``JOB`` again for every image whose sizes are still not made
+    ``SWEEP_AFTER`` after its upload (and not ``SWEEP_WITHIN`` ago), unless a failure of its job is
+    kept for an admin at /admin/jobs (run again or discarded there). Idempotent: the job makes
+    only the sizes that are missing. Returns how many were enqueued."""
+    now = utcnow()
+    bases = list(db.session.scalars(
+        sa.select(MediaImage.base).where(MediaImage.ready_at.is_(None), MediaImage.created_at <= now - SWEEP_AFTER,
+                                         MediaImage.created_at > now - SWEEP_WITHIN)
+        .order_by(MediaImage.created_at, MediaImage.id).limit(SWEEP_BATCH)))
+    if not bases:
+        return 0
+    kept = {row.get("base") for row in db.session.scalars(
+        sa.select(JobFailure.kwargs).where(JobFailure.name == JOB, JobFailure.resolved_at.is_(None)))
+        if isinstance(row, dict)}
+    again = [base for base in bases if base not in kept]
+    db.session.commit()  # only read: end it, so that each job below runs on its own (in this process, or the queue's)
+    for base in again:
+        dispatch(JOB, base=base)
+    if again:
+        log.warning("media: %d image(s) still without their sizes after %s: their job enqueued again",
+                    len(again), SWEEP_AFTER)
+    return len(again)
 
 
 def discard(keys) -> None:

@@ -109,6 +109,43 @@ def test_a_missing_original_fails_visibly(app, db):
     assert db.session.scalars(db.select(MediaImage)).one().ready_at is None
 
 
+def _lost(data: bytes, age) -> str:
+    """An image whose sizes' job was lost: its row and original stored ``age`` ago, no size made."""
+    from marketplace.db import utcnow
+
+    stored = ingest_image(data, prefix="public/tests", defer=False)
+    base = stored.variants[320].rsplit("-", 1)[0]
+    for key in stored.variants.values():
+        if not key.endswith("-full.webp"):
+            get_storage().delete(key)
+    db.session.add(MediaImage(base=base, sizes=[320, 800, 1600], width=1000, height=500, created_at=utcnow() - age))
+    db.session.commit()
+    return base
+
+
+def test_the_sweep_makes_the_sizes_whose_job_was_lost_and_leaves_the_rest(app, db):
+    """media.sweep_pending (every 10 minutes): an image still pending 30 minutes after its upload is
+    enqueued again; a recent one (its job may be queued), one older than two days and one whose
+    failure waits for an admin at /admin/jobs are left alone."""
+    import datetime as dt
+
+    from marketplace.jobs.failures import keep
+    from marketplace.media import SWEEP_JOB
+
+    lost = _lost(photo(), dt.timedelta(minutes=31))
+    recent = _lost(photo(), dt.timedelta(minutes=5))
+    ancient = _lost(photo(), dt.timedelta(days=3))
+    failing = _lost(photo(), dt.timedelta(hours=1))
+    keep(JOB, {"base": failing}, FileNotFoundError("gone"), 4)
+    assert run_job(SWEEP_JOB) == 1
+    db.session.expire_all()
+    ready = {row.base: row.ready_at is not None for row in db.session.scalars(db.select(MediaImage))}
+    assert ready == {lost: True, recent: False, ancient: False, failing: False}
+    assert f"{lost}-320.webp" in set(get_storage().keys(lost))
+    assert f"{recent}-320.webp" not in set(get_storage().keys(recent))
+    assert run_job(SWEEP_JOB) == 0  # nothing left to do: it is idempotent
+
+
 @needs_redis
 def test_on_the_queue_the_page_shows_the_original_until_a_worker_made_the_sizes(app, client, login, make_product,
                                                                                owner):
