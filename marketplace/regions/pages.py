@@ -116,7 +116,7 @@ def page(code: str):
         return redirect(url_for("regions.index"))
     chain = _page_chain(code)
     region = chain[-1]
-    cols, photos = columns.page_columns([r.id for r in chain])
+    cols, photos = columns.page_columns(chain)
     county = next(r for r in chain if r.level == RegionLevel.COUNTY)
     view = RegionView(region=region, county=county, prefix=region.code, specialties=_specialties(chain, cols), page=page_arg())
     return render_template("regions/page.html", region=region, chain=chain, column=cols.get(region.id),
