@@ -31,8 +31,12 @@ def test_every_level_has_a_page_and_unknown_codes_are_404(client, places):
         assert client.get(f"/regions/{code}").status_code == 200, code
     city = client.get("/regions/411400")
     assert city.status_code == 302 and city.headers["Location"].endswith("/regions/")
-    for code in ("999999999999", "410000", "110101", "abc", "4114241022031"):  # unknown, province, another city
+    for code in ("999999999999", "410000", "110101", "abc", "4114241022031",  # unknown, province, another city
+                 "\u0664\u0661\u0661\u0664\u0662\u0664", "４１１４２４"):  # digits, but not ASCII ones
         assert client.get(f"/regions/{code}").status_code == 404, code
+        assert client.get(f"/regions/{code}").status_code == 404, code  # the same once it was asked
+    for page in ("-3", "0", "abc", "1e9", str(10**12)):  # out of range or not a number: a page, never an error
+        assert client.get(f"/regions/{COUNTY}?page={page}").status_code == 200, page
 
 
 def test_breadcrumb_and_the_county_page_order(client, places):
