@@ -149,12 +149,17 @@ def test_repriced_line_is_flagged_then_accepted_on_resubmit(make_user, make_vari
     assert group.orders[0].total_cents == 2600
 
 
-def test_out_of_stock_at_placement_changes_nothing(make_user, make_shop, make_variant, user_cart, place):
+def _two_lines(make_user, make_shop, make_variant, user_cart):
+    """A buyer whose cart holds 2 of ``a`` and 5 of ``b``, one shop's, 10 of each in stock."""
     buyer = make_user()
     shop = make_shop()
     a = make_variant(shop, stock=10)
     b = make_variant(shop, stock=10)
-    cart = user_cart(buyer, [(a, 2), (b, 5)])
+    return buyer, a, b, user_cart(buyer, [(a, 2), (b, 5)])
+
+
+def test_out_of_stock_at_placement_changes_nothing(make_user, make_shop, make_variant, user_cart, place):
+    buyer, a, b, cart = _two_lines(make_user, make_shop, make_variant, user_cart)
     db.session.execute(sa.update(Variant).where(Variant.id == b.id).values(stock=3))
     db.session.commit()
     with pytest.raises(services.CartError) as info:
@@ -187,11 +192,7 @@ def _squeezed_checkout(buyer, cart, short, key: str):
 
 def test_out_of_stock_race_rolls_back_every_line(app, make_user, make_shop, make_variant, user_cart):
     """Stock vanishes between the cart check and the reservation: the conditional UPDATE catches it."""
-    buyer = make_user()
-    shop = make_shop()
-    a = make_variant(shop, stock=10)
-    b = make_variant(shop, stock=10)
-    cart = user_cart(buyer, [(a, 2), (b, 5)])
+    buyer, a, b, cart = _two_lines(make_user, make_shop, make_variant, user_cart)
     info = _squeezed_checkout(buyer, cart, b, "race-key-0001")
     assert info.value.code == "out_of_stock"
     assert stock_of(a.id) == 10  # the squeeze itself was rolled back too: all or nothing
