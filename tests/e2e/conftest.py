@@ -23,6 +23,7 @@ from flask import Flask, url_for
 from werkzeug.serving import make_server
 
 from marketplace import create_app
+from tests.e2e.helpers import shorter_timeouts
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -183,20 +184,6 @@ def browser_context_args(browser_context_args, live_server):
     """Every page talks to the live server, in Chinese, in Shangqiu's time zone, at desktop width."""
     return {**browser_context_args, "base_url": str(live_server), "locale": "zh-CN",
             "timezone_id": "Asia/Shanghai", "viewport": {"width": 1000, "height": 800}}
-
-
-#: A navigation's timeout. Twice in full runs on 2026-12-07 (both cores busy with the other test worker
-#: and PostgreSQL) Chromium sent a page's request only 34 s after goto() with the server idle meanwhile;
-#: a missing element still fails in 20 s.
-NAVIGATION_TIMEOUT_MS = 60_000
-
-
-def shorter_timeouts(page):
-    """A page's element timeout 20 s, not half a minute (20 s: a click that submits a form waits for the
-    answer, which took over 10 s on a loaded CI machine); its navigations NAVIGATION_TIMEOUT_MS."""
-    page.set_default_timeout(20_000)
-    page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
-    return page
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import shorter_timeouts
-from tests.e2e.helpers import login, logout, screenshot, switch_language, wechat_trade_no
+from tests.e2e.helpers import login, logout, screenshot, shorter_timeouts, switch_language, wechat_trade_no
 from tests.e2e.test_payments_journey import _checkout, _orders, _shops_and_cart
 
 pytestmark = pytest.mark.e2e

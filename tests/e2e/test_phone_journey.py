@@ -14,8 +14,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import shorter_timeouts
-from .helpers import licence_png, login, logout, make_admin, open_menu, screenshot, switch_language
+from .helpers import (
+    licence_png,
+    login,
+    logout,
+    make_admin,
+    open_menu,
+    screenshot,
+    shorter_timeouts,
+    switch_language,
+)
 from .test_shell_journeys import Texts, assert_english, consent_label, data_texts, select_region, uscc
 
 pytestmark = pytest.mark.e2e
