@@ -26,6 +26,12 @@ DEFAULT_PASSWORD = "correct horse 42"
 #: a missing element still fails in 20 s.
 NAVIGATION_TIMEOUT_MS = 60_000
 
+#: An ``expect(...)`` assertion's timeout (Playwright's own is 5 s). On 2026-12-07 CI's loaded machine
+#: answered the region picker's /regions/children.json after more than 5 s and a journey failed there;
+#: the same 20 s as an element action's timeout, so a missing element still fails in 20 s.
+EXPECT_TIMEOUT_MS = 20_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
 
 def shorter_timeouts(page: Page) -> Page:
     """A page's element timeout 20 s, not half a minute (20 s: a click that submits a form waits for the

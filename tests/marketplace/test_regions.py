@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +19,7 @@ from marketplace.regions.services import (
     region_choices,
     region_path,
 )
+from tests.marketplace.perf_helpers import count_statements
 
 COUNTY_CODES = {"梁园区": "411402", "睢阳区": "411403", "民权县": "411421", "睢县": "411422", "宁陵县": "411423",
                 "柘城县": "411424", "虞城县": "411425", "夏邑县": "411426", "永城市": "411481",
@@ -81,12 +81,15 @@ def by_code(db, code) -> Region:
     return db.session.scalar(sa.select(Region).where(Region.code == code))
 
 
-def test_reload_is_idempotent_and_fast(app, db, regions):
+def test_reload_is_idempotent_and_cheap(app, db, regions):
+    """Reloading unchanged files writes nothing: one read of the table and no per-row statement (its
+    speed is bench's business, not a timed test's: a loaded CI machine took 7.7 s on 2026-12-07)."""
     ids = {r.code: r.id for r in db.session.scalars(sa.select(Region))}
-    started = time.perf_counter()
-    second = load_regions(configured_files())
-    assert time.perf_counter() - started < 5
+    with count_statements(db.engine) as seen:
+        second = load_regions(configured_files())
     assert (second.created, second.updated, second.unchanged) == (0, 0, 8373)
+    writes = [s for s in seen if not s.lstrip().upper().startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
+    assert len(seen) <= 3 and not writes, seen
     assert {r.code: r.id for r in db.session.scalars(sa.select(Region))} == ids
 
 
