@@ -17,6 +17,7 @@ from marketplace.accounts.scopes import BUYER
 from marketplace.api import api_bp, api_login_required, json_body, page_args, scoped
 from marketplace.errors import ApiError
 from marketplace.extensions import db
+from marketplace.i18n import current_locale_code
 from marketplace.openapi import api_doc
 from marketplace.web import paginate
 from orders import services
@@ -36,17 +37,23 @@ from orders.delivery import zone_label
 from orders.models import FeeMode, Order, OrderGroup
 
 
-def _zone_json(zone) -> dict:
+def _zone_json(zone, locale: str, labels: dict[int, str]) -> dict:
     region = zone.region
-    return {"region": {"id": region.id, "code": region.code, "name": zone_label(region), "level": region.level.value},
+    name = labels.get(region.id)
+    if name is None:
+        name = labels[region.id] = zone_label(region, locale)
+    return {"region": {"id": region.id, "code": region.code, "name": name, "level": region.level.value},
             "fee_mode": FeeMode(zone.fee_mode).value, "fee_cents": zone.fee_cents,
             "free_above_cents": zone.free_above_cents}
 
 
-def delivery_json(rule) -> dict:
+def delivery_json(rule, locale: str | None = None, labels: dict[int, str] | None = None) -> dict:
     """A shop's delivery offer: its zones with their fees (``counties`` and the fee fields of the
-    first zone are kept for clients written before zones)."""
-    zones = [_zone_json(z) for z in rule.zones]
+    first zone are kept for clients written before zones). ``labels``: the zones' names already
+    made ({region id: name}), shared by a cart's shops, most of which deliver in the same county."""
+    locale = locale or current_locale_code()
+    labels = labels if labels is not None else {}
+    zones = [_zone_json(z, locale, labels) for z in rule.zones]
     first = zones[0] if zones else {"fee_mode": "flat", "fee_cents": 0, "free_above_cents": None}
     return {"enabled": rule.delivery_enabled, "counties": [z.region_id for z in rule.zones],
             "fee_mode": first["fee_mode"], "fee_cents": first["fee_cents"],
@@ -55,11 +62,12 @@ def delivery_json(rule) -> dict:
 
 def cart_json(view) -> dict:
     groups = []
+    locale, labels = current_locale_code(), {}
     for group in view.groups:
         groups.append({
             "shop": {"id": group.shop.id, "name": group.shop.name, "slug": group.shop.slug},
             "subtotal_cents": group.subtotal_cents,
-            "delivery": delivery_json(group.rule),
+            "delivery": delivery_json(group.rule, locale, labels),
             "pickup": {"enabled": group.rule.pickup_enabled, "hours": group.rule.pickup_hours},
             "lines": [{
                 "id": lv.line.id, "variant_id": lv.variant.id, "product_id": lv.product.id,

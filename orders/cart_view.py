@@ -142,14 +142,24 @@ def view_of(cart: Cart | None, lines: list[CartLine], rules: dict) -> CartView:
     return CartView(cart=cart, groups=list(by_shop.values()))
 
 
-#: Regions above a shop's or a zone's region loaded with it (village > township > county > city >
-#: province > country): the delivery labels and the default rule's county need no query of their own.
-_REGION_DEPTH = 5
+#: What the cart, its answer and an order read of a product and a shop (the descriptions, JSON
+#: attributes, licences and dates stay unread: they were most of a row's width).
+_PRODUCT_COLUMNS = (Product.id, Product.shop_id, Product.code, Product.title, Product.status, Product.primary_image,
+                    Product.deleted_at)
+_SHOP_COLUMNS = (Shop.id, Shop.slug, Shop.name, Shop.shop_type, Shop.status, Shop.region_id, Shop.address,
+                 Shop.phone, Shop.market_name, Shop.stall_number)
+#: The regions' columns an add's answer reads (its zones' labels come from the cached chains:
+#: ``region_path``); the rest stay unread, a row of the whole cart is that much narrower.
+_REGION_COLUMNS = (Region.id, Region.code, Region.name, Region.name_en, Region.level, Region.parent_id)
+#: Parents joined above a shop's region: a village's township and county, so that the default rule's
+#: county (``county_of`` walks up no further) needs no query of its own.
+_SHOP_REGION_PARENTS = 2
 
 
-def _with_parents(loader):
-    for _n in range(_REGION_DEPTH):
-        loader = loader.joinedload(Region.parent)
+def _shop_region(loader):
+    loader = loader.joinedload(Shop.region).load_only(*_REGION_COLUMNS)
+    for _n in range(_SHOP_REGION_PARENTS):
+        loader = loader.joinedload(Region.parent).load_only(*_REGION_COLUMNS)
     return loader
 
 
@@ -172,7 +182,8 @@ def _read_statement(column: str | None, with_vid: bool, whole_cart: bool, region
     cart_id = sa.select(Cart.id).where(where).scalar_subquery()
     counted = aliased(CartLine)
     n_lines = sa.select(sa.func.count()).select_from(counted).where(counted.cart_id == cart_id).scalar_subquery()
-    shop_loader = contains_eager(Variant.product).joinedload(Product.shop, innerjoin=True)
+    shop_loader = (contains_eager(Variant.product).load_only(*_PRODUCT_COLUMNS)
+                   .joinedload(Product.shop, innerjoin=True).load_only(*_SHOP_COLUMNS))
     options = [joinedload(Variant.tiers)]
     stmt = sa.select(Variant, CartLine, cart_id.label("cart_id"), n_lines.label("n_lines"))
     if whole_cart:
@@ -193,8 +204,8 @@ def _read_statement(column: str | None, with_vid: bool, whole_cart: bool, region
                 .outerjoin(ShopDeliveryRule, ShopDeliveryRule.shop_id == Product.shop_id))
         zones = joinedload(ShopDeliveryRule.zones)
         if regions:
-            options += [_with_parents(shop_loader.joinedload(Shop.region)),
-                        _with_parents(zones.joinedload(ShopDeliveryZone.region))]
+            options += [_shop_region(shop_loader),
+                        zones.joinedload(ShopDeliveryZone.region).load_only(*_REGION_COLUMNS)]
         else:
             options += [shop_loader, zones]
     else:

@@ -164,8 +164,20 @@ def _load_parents(region: Region) -> None:
         set_committed_value(node, "parent", None)
 
 
+_ABOVE_COUNTY = (RegionLevel.COUNTRY, RegionLevel.PROVINCE, RegionLevel.CITY)
+
+
 def county_of(region: Region) -> Region | None:
-    return next((r for r in ancestors(region) if r.level == RegionLevel.COUNTY), None)
+    """The county-level unit holding ``region`` (itself at that level), None above it. Walks up only
+    as far as the county: a village's two parents when they are loaded or in the session, else
+    ``ancestors()``'s one query."""
+    node = region
+    while node.level not in (RegionLevel.COUNTY, *_ABOVE_COUNTY) and node.parent_id is not None:
+        if ("parent" in sa.inspect(node).unloaded
+                and identity_key(Region, node.parent_id) not in db.session.identity_map):
+            return next((r for r in ancestors(node) if r.level == RegionLevel.COUNTY), None)
+        node = node.parent
+    return node if node.level == RegionLevel.COUNTY else None
 
 
 class RegionLink:

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
+from marketplace.regions.services import cached_ancestors
 from orders.models import Cart, CartLine
 from tests.marketplace.perf_helpers import count_statements
 
@@ -48,6 +49,8 @@ def test_add_to_cart_budget(app, client, login, make_user, make_shop, make_varia
     from catalog.units.table import unit_table
 
     unit_table()  # the process's unit snapshot, loaded once per process (not per request): steady state
+    for region_id in {shop.region_id, other.region_id}:  # the zones' labels: chains cached for an hour
+        cached_ancestors(region_id)
     headers = {}
     if how == "api-token":
         headers = token_for(buyer)
@@ -82,3 +85,30 @@ def test_add_to_cart_budget(app, client, login, make_user, make_shop, make_varia
         assert by_variant[second_id]["quantity"] == 4 and by_variant[second_id]["moq"] == 2
         assert len(body["groups"]) == 2
     assert max(first_add, again, other_shop) <= ADD_TO_CART_BUDGET
+
+
+def test_a_village_shops_default_zone_costs_no_statement(app, client, login, make_user, make_shop, make_variant):
+    """A shop placed in a village with no delivery rule of its own delivers in its county: the add's
+    answer names that county from the joined township and county, with no query to find it."""
+    from marketplace.regions.models import Region, RegionLevel
+
+    village = db.session.scalar(sa.select(Region).where(Region.level == RegionLevel.VILLAGE,
+                                                        Region.code.like("411424%")).limit(1))
+    county = db.session.scalar(sa.select(Region).where(Region.code == "411424"))
+    shop = make_shop(region=village)
+    variant_id = make_variant(shop, price=700, stock=20).id
+    cached_ancestors(county.id)
+    buyer = make_user()
+    login(buyer)
+    client.get("/")
+    for qty in (1, 2):
+        db.session.remove()
+        with count_statements(db.engine) as sql:
+            response = client.post("/api/v1/cart", json={"variant_id": variant_id, "quantity": qty})
+        assert response.status_code == 201, response.json
+        _dump(f"village add x{qty}", sql)
+        assert len(sql) <= ADD_TO_CART_BUDGET
+    (zone,) = response.json["groups"][0]["delivery"]["zones"]
+    assert zone["region"]["code"] == "411424" and zone["region"]["level"] == "county"
+    assert zone["region"]["name"] == "河南省商丘市柘城县"
+    assert len(sql) == 3  # the user, the cart's read, the line's upsert
