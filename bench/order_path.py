@@ -14,8 +14,10 @@ stock). App CPU is ``time.process_time()`` of this process (PostgreSQL's own CPU
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import secrets
 import statistics
 import sys
@@ -33,6 +35,9 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--buyers", type=int, default=30, help="the seed's buyers taking turns")
     parser.add_argument("--rounds", type=int, default=3, help="repeat and report each round's medians")
+    parser.add_argument("--calls", action="store_true",
+                        help="then one more round under cProfile: Python function calls per request, a "
+                             "count that does not move with the machine's load as CPU time does")
     args = parser.parse_args()
 
     import logging
@@ -54,10 +59,17 @@ def main() -> None:
     sa.event.listen(engine, "before_cursor_execute", lambda *_a, **_k: seen.__setitem__(0, seen[0] + 1))
     client = app.test_client(use_cookies=False)
 
+    profiles: dict[str, cProfile.Profile] = {}
+
     def request(path: str, body: str, headers: dict) -> tuple[float, float, int]:
         seen[0] = 0
         wall, cpu = time.perf_counter(), time.process_time()
+        profiler = profiles.get(path)
+        if profiler is not None:
+            profiler.enable()
         response = client.post(path, data=body, headers=headers, base_url="https://127.0.0.1")
+        if profiler is not None:
+            profiler.disable()
         if response.status_code != 201:
             raise SystemExit(f"{path} answered {response.status_code}: {response.data[:300]!r}")
         return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000, seen[0]
@@ -80,6 +92,13 @@ def main() -> None:
             statements = statistics.median(r[index][2] for r in runs)
             cells.append(f"{label}: app CPU {cpu:.2f} ms, wall {wall:.2f} ms, {statements:.0f} statements")
         print(f"round {round_no}: " + "; ".join(cells))
+    if args.calls:
+        profiles.update({"/api/v1/cart": cProfile.Profile(), "/api/v1/checkout": cProfile.Profile()})
+        for n in range(args.orders):
+            order(n)
+        calls = {path: pstats.Stats(p).total_calls / args.orders for path, p in profiles.items()}
+        print(f"Python calls per request: add to cart {calls['/api/v1/cart']:,.0f}; "
+              f"checkout {calls['/api/v1/checkout']:,.0f}")
 
 
 if __name__ == "__main__":
