@@ -5,17 +5,19 @@ The search page and ``GET /api/v1/products`` both call ``product_search``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
 
-from catalog.models import Product
+from catalog.cards import Snapshot, card
+from catalog.models import Product, ProductStatus
 from catalog.search import NAME
 from marketplace.extensions import db
 from marketplace.money import MoneyError, parse_amount
-from marketplace.shops.models import Shop
+from marketplace.regions.models import Region
+from marketplace.shops.models import Shop, ShopStatus
 from marketplace.web import Paged
 from search import SearchQuery, SearchResult, search
 
@@ -113,7 +115,7 @@ class SearchParams:
 class ProductPage(Paged):
     params: SearchParams
     result: SearchResult
-    products: list[Product]
+    products: list[Snapshot]
 
     @property
     def total(self) -> int:
@@ -133,8 +135,10 @@ class ProductPage(Paged):
         return self.result.pages
 
 
-def load_products(ids: list[int]) -> list[Product]:
-    """The products for a page of ids, in that order, in one query (shop, its region and origin joined).
+def load_products(ids: list[int]) -> list[Snapshot]:
+    """The products of a page of ids, in that order, in one query of the columns a result shows (the
+    product's, its shop's, its origin's), as snapshots: ``p.shop.name`` and ``p.origin`` work as on a
+    Product, without three ORM objects per result that the page never changes.
 
     A product that stopped being searchable since the index was read is left out.
     """
@@ -142,11 +146,30 @@ def load_products(ids: list[int]) -> list[Product]:
         return []
     # By primary key only: with the "searchable" conditions in SQL, SQLite picks the status index and
     # scans every published product; the same check is cheap in Python on a page of rows.
-    rows = db.session.scalars(
-        sa.select(Product).options(joinedload(Product.shop).joinedload(Shop.region), joinedload(Product.origin))
-        .where(Product.id.in_(ids))).unique().all()
-    by_id = {p.id: p for p in rows if p.is_buyable}
+    rows = db.session.execute(_page_statement(), {"ids": list(ids)}).all()
+    by_id = {row.id: _result(row) for row in rows
+             if row.status == ProductStatus.PUBLISHED and row.deleted_at is None
+             and row.shop_status == ShopStatus.APPROVED}
     return [by_id[i] for i in ids if i in by_id]
+
+
+@functools.cache
+def _page_statement() -> sa.Select:
+    return (sa.select(Product.id, Product.title, Product.subtitle, Product.min_price_cents,
+                      Product.min_price_per_kg_cents, Product.in_stock, Product.primary_image, Product.status,
+                      Product.deleted_at, Product.shop_id, Shop.name.label("shop_name"),
+                      Shop.slug.label("shop_slug"), Shop.shop_type, Shop.status.label("shop_status"),
+                      Region.id.label("origin_id"), Region.code.label("origin_code"),
+                      Region.name.label("origin_name"), Region.name_en.label("origin_name_en"))
+            .join(Shop, Shop.id == Product.shop_id).outerjoin(Region, Region.id == Product.origin_region_id)
+            .where(Product.id.in_(sa.bindparam("ids", expanding=True))))
+
+
+def _result(row) -> Snapshot:
+    result = card(row)
+    result.subtitle = row.subtitle
+    result.shop = Snapshot(id=row.shop_id, name=row.shop_name, slug=row.shop_slug, shop_type=row.shop_type)
+    return result
 
 
 def product_search(params: SearchParams) -> ProductPage:
