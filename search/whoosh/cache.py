@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import OrderedDict
+from itertools import accumulate
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
@@ -145,12 +146,16 @@ def _all_ids(matcher) -> list[int]:
     ``all_ids`` yields one id per generator step and three method calls, which was a third of a
     search page's CPU when the terms were not cached (the ids of a block are decoded together
     anyway). Any other matcher, or a whoosh whose leaf matcher lacks these attributes, goes id by id."""
-    if not isinstance(matcher, W3LeafMatcher) or not hasattr(matcher, "_blocklength"):
+    if not isinstance(matcher, W3LeafMatcher) or not hasattr(matcher, "_byteids"):
         return list(matcher.all_ids())
     ids: list[int] = []
     while matcher.is_active():
         if matcher._ids is None:  # noqa: SLF001 - whoosh's block reader, see the docstring
-            matcher._read_ids()  # noqa: SLF001
+            if matcher._data is None:  # noqa: SLF001
+                matcher._read_data()  # noqa: SLF001
+            stored = matcher._data[0]  # noqa: SLF001
+            # deltas unless stored as bytes (whoosh's _read_ids decodes them with a generator)
+            matcher._ids = stored if matcher._byteids else tuple(accumulate(stored))  # noqa: SLF001
         ids.extend(matcher._ids[matcher._i:matcher._blocklength])  # noqa: SLF001
         matcher._i = matcher._blocklength - 1  # noqa: SLF001
         matcher.next()  # past the block's last id: the next block, or the end
