@@ -143,9 +143,9 @@ def _postings(reader, fieldname: str, text: str) -> list[int]:
 
 def _all_ids(matcher) -> list[int]:
     """``matcher.all_ids()`` as a list, a block at a time for whoosh's own posting lists: its
-    ``all_ids`` yields one id per generator step and three method calls, which was a third of a
-    search page's CPU when the terms were not cached (the ids of a block are decoded together
-    anyway). Any other matcher, or a whoosh whose leaf matcher lacks these attributes, goes id by id."""
+    ``all_ids`` yields one id per generator step and three method calls, which was half of a
+    search page's Python calls when the terms were not cached (the ids of a block are decoded
+    together anyway). Any other matcher, or a whoosh whose leaf matcher lacks these attributes, goes id by id."""
     if not isinstance(matcher, W3LeafMatcher) or not hasattr(matcher, "_byteids"):
         return list(matcher.all_ids())
     ids: list[int] = []

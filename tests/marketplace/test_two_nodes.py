@@ -74,7 +74,9 @@ class Node:
             try:
                 if requests.get(self.url + "/healthz", timeout=5).status_code in (200, 503):
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # The master listens before its workers exist: it warms what they share first
+                # (marketplace.domains.before_fork), which took over 5 s on a loaded machine.
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"node {self.name} did not start; its log ends:\n{self.tail()}")
