@@ -25,15 +25,19 @@ class Snapshot:
         return f"<Snapshot {self.__dict__.get('code') or self.__dict__.get('id')}>"
 
 
-def card_rows(*, approved_shops: bool = True) -> sa.Select:
-    """The card columns of public products (published, not deleted; of an approved shop unless the
-    page is the shop's own), the shop's name and the origin joined; add ``where`` and ``order_by``."""
-    stmt = (sa.select(Product.id, Product.title, Product.min_price_cents, Product.min_price_per_kg_cents,
+def card_select() -> sa.Select:
+    """The card columns of products, the shop's name and the origin joined, with no condition."""
+    return (sa.select(Product.id, Product.title, Product.min_price_cents, Product.min_price_per_kg_cents,
                       Product.in_stock, Product.primary_image, Product.shop_id, Shop.name.label("shop_name"),
                       Region.id.label("origin_id"), Region.code.label("origin_code"),
                       Region.name.label("origin_name"), Region.name_en.label("origin_name_en"))
-            .join(Shop, Shop.id == Product.shop_id).outerjoin(Region, Region.id == Product.origin_region_id)
-            .where(Product.status == ProductStatus.PUBLISHED, Product.deleted_at.is_(None)))
+            .join(Shop, Shop.id == Product.shop_id).outerjoin(Region, Region.id == Product.origin_region_id))
+
+
+def card_rows(*, approved_shops: bool = True) -> sa.Select:
+    """The card columns of public products (published, not deleted; of an approved shop unless the
+    page is the shop's own), the shop's name and the origin joined; add ``where`` and ``order_by``."""
+    stmt = card_select().where(Product.status == ProductStatus.PUBLISHED, Product.deleted_at.is_(None))
     return stmt.where(Shop.status == ShopStatus.APPROVED) if approved_shops else stmt
 
 

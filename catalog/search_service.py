@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from catalog.cards import Snapshot, card
+from catalog.cards import Snapshot, card, card_select
 from catalog.models import Product, ProductStatus
 from catalog.search import NAME
 from marketplace.extensions import db
 from marketplace.money import MoneyError, parse_amount
-from marketplace.regions.models import Region
 from marketplace.shops.models import Shop, ShopStatus
 from marketplace.web import Paged
 from search import SearchQuery, SearchResult, search
@@ -155,13 +154,9 @@ def load_products(ids: list[int]) -> list[Snapshot]:
 
 @functools.cache
 def _page_statement() -> sa.Select:
-    return (sa.select(Product.id, Product.title, Product.subtitle, Product.min_price_cents,
-                      Product.min_price_per_kg_cents, Product.in_stock, Product.primary_image, Product.status,
-                      Product.deleted_at, Product.shop_id, Shop.name.label("shop_name"),
-                      Shop.slug.label("shop_slug"), Shop.shop_type, Shop.status.label("shop_status"),
-                      Region.id.label("origin_id"), Region.code.label("origin_code"),
-                      Region.name.label("origin_name"), Region.name_en.label("origin_name_en"))
-            .join(Shop, Shop.id == Product.shop_id).outerjoin(Region, Region.id == Product.origin_region_id)
+    return (card_select().add_columns(Product.subtitle, Product.status, Product.deleted_at,
+                                       Shop.slug.label("shop_slug"), Shop.shop_type,
+                                       Shop.status.label("shop_status"))
             .where(Product.id.in_(sa.bindparam("ids", expanding=True))))
 
 
