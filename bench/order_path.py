@@ -38,6 +38,9 @@ def main() -> None:
     parser.add_argument("--calls", action="store_true",
                         help="then one more round under cProfile: Python function calls per request, a "
                              "count that does not move with the machine's load as CPU time does")
+    parser.add_argument("--profile", type=int, default=0,
+                        help="with --calls: print each request's N most expensive functions (by own time; "
+                             "SORT=cumulative to sort otherwise)")
     args = parser.parse_args()
 
     import logging
@@ -99,6 +102,9 @@ def main() -> None:
         calls = {path: pstats.Stats(p).total_calls / args.orders for path, p in profiles.items()}
         print(f"Python calls per request: add to cart {calls['/api/v1/cart']:,.0f}; "
               f"checkout {calls['/api/v1/checkout']:,.0f}")
+        for path, profile in profiles.items() if args.profile else ():
+            print(f"\n{path}, {args.orders} requests:")
+            pstats.Stats(profile).sort_stats(os.environ.get("SORT", "tottime")).print_stats(args.profile)
 
 
 if __name__ == "__main__":

@@ -16,11 +16,20 @@ not approved): tests/marketplace/test_kept_blocks.py renders each decorated page
 buyer and a merchant and compares the blocks. CSRF tokens inside the blocks are written as the page cache's
 placeholder and replaced by the reader's token on every response. Off with the page cache
 (``PAGE_CACHE_SECONDS`` = 0).
+
+A page whose blocks are the same for every reader but for a small part (the product page's report
+form: "you reported this already" for one reader, the form for another) marks that part with the
+template global ``reader_part(name, **args)``: a function registered with ``@reader_part_of(name)``
+renders it from JSON-able ``args`` for the current reader. Kept blocks hold a marker in its place
+(named, with its args, behind the page cache's unguessable placeholder, so no text a user wrote can
+forge one) and a hit renders the part for its own reader; a part is rendered once per request.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Callable
 
 from flask import (
@@ -36,10 +45,58 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
-from marketplace.page_cache import keep, lookup, rendering_for_store, with_token
+from marketplace.page_cache import keep, lookup, placeholder, rendering_for_store, with_token
 
 BLOCKS = ("title", "head", "body_class", "content", "scripts")
 _BLOCKS = "_kept_blocks_capture"
+_PARTS: dict[str, Callable[..., str]] = {}
+_RENDERED = "_kept_blocks_parts"
+
+
+def reader_part_of(name: str) -> Callable:
+    """Register ``render(**args) -> str`` (HTML) as the reader part ``name`` (see the module doc)."""
+
+    def register(render: Callable[..., str]) -> Callable[..., str]:
+        _PARTS[name] = render
+        return render
+
+    return register
+
+
+def _part_html(name: str, args: dict) -> str:
+    done = g.setdefault(_RENDERED, {})
+    key = (name, json.dumps(args, sort_keys=True))
+    if key not in done:
+        done[key] = str(_PARTS[name](**args))
+    return done[key]
+
+
+def _marker(name: str, args: dict) -> str:
+    return f"<!--{placeholder().decode()} {name} {json.dumps(args, sort_keys=True)}-->"
+
+
+def reader_part(name: str, **args) -> Markup:
+    """The templates' ``reader_part()``: the part for this reader; while the page's blocks are kept
+    for others, between its marker and the marker's end."""
+    html = _part_html(name, args)
+    if g.get(_BLOCKS) is None:
+        return Markup(html)  # noqa: S704 - the part's own rendered template
+    return Markup(f"{_marker(name, args)}{html}{_marker('end', {})}")  # noqa: S704
+
+
+def _marked() -> re.Pattern:
+    return re.compile(re.escape(f"<!--{placeholder().decode()} ") + r"(\w+) (\{.*?\})-->(.*?)"
+                      + re.escape(_marker("end", {})), re.S)
+
+
+def _without_parts(html: str) -> str:
+    """Kept: each part's marker alone, the reader's content dropped."""
+    return _marked().sub(lambda m: _marker(m.group(1), json.loads(m.group(2))) + _marker("end", {}), html)
+
+
+def _with_parts(html: str) -> str:
+    """Served: each marker replaced by its part rendered for this reader (also a miss's own page)."""
+    return _marked().sub(lambda m: _part_html(m.group(1), json.loads(m.group(2))), html)
 
 
 def _eligible() -> bool:
@@ -50,8 +107,8 @@ def _eligible() -> bool:
 def _capture(_app, template, context, **_extra) -> None:
     """Render the page template's own blocks from the context it is rendered with (the last template
     rendered in the request is the page: a panel rendered before it is overwritten)."""
-    if g.get(_BLOCKS) is None:
-        return
+    if g.get(_BLOCKS) is None or not any(name in template.blocks for name in BLOCKS):
+        return  # not the page (a reader part rendered inside it has no blocks)
     ctx = template.new_context(context)
     # the template's top level first: its imports (macros the blocks call) run before the layout's
     # first line of output, where the generator is stopped
@@ -83,7 +140,8 @@ def kept_blocks(*groups: str, unless: Callable[[], bool] | None = None) -> Calla
                 return view(*args, **kwargs)
             if kept is not None:
                 with rendering_for_store():  # the layout's own forms get the reader's token below too
-                    body = render_template("_kept_blocks.html", kept={k: Markup(v) for k, v in kept.items()})  # noqa: S704 - our own rendered HTML
+                    kept = {k: Markup(_with_parts(v)) for k, v in kept.items()}  # noqa: S704 - our own rendered HTML
+                    body = render_template("_kept_blocks.html", kept=kept)
                 response = make_response(with_token(body.encode()))
                 response.mimetype = "text/html"
                 response.headers["X-Page-Cache"] = "blocks"
@@ -97,8 +155,8 @@ def kept_blocks(*groups: str, unless: Callable[[], bool] | None = None) -> Calla
             body = response.get_data()
             if (response.status_code == 200 and response.mimetype == "text/html" and "blocks" in captured
                     and not request.environ.get("marketplace.media_fallback") and not g.pop("kept_blocks_refused", False)):
-                keep(key, captured["blocks"])
-            response.set_data(with_token(body))
+                keep(key, {k: _without_parts(v) for k, v in captured["blocks"].items()})
+            response.set_data(with_token(_with_parts(body.decode()).encode()))
             return response
 
         return wrapper
@@ -108,6 +166,7 @@ def kept_blocks(*groups: str, unless: Callable[[], bool] | None = None) -> Calla
 
 def init_kept_blocks(app: Flask) -> None:
     before_render_template.connect(_capture, app)
+    app.jinja_env.globals["reader_part"] = reader_part
 
 
-__all__ = ["kept_blocks", "do_not_keep", "init_kept_blocks", "BLOCKS"]
+__all__ = ["kept_blocks", "do_not_keep", "init_kept_blocks", "reader_part", "reader_part_of", "BLOCKS"]

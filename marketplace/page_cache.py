@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 _CAPTURE = "_page_cache_capture"
 
 
-def _placeholder() -> bytes:
+def placeholder() -> bytes:
     """Stable across workers and machines (the Redis store is shared), unguessable from outside."""
     return current_app.extensions["marketplace_page_cache"]["placeholder"]
 
@@ -55,13 +55,13 @@ def _placeholder() -> bytes:
 def csrf_token_or_placeholder() -> str:
     """The templates' ``csrf_token()``: the placeholder while a cacheable page is rendered."""
     if g.get(_CAPTURE):
-        return _placeholder().decode()
+        return placeholder().decode()
     return generate_csrf()
 
 
 def with_token(body: bytes) -> bytes:
     """``body`` with every placeholder replaced by this visitor's own CSRF token."""
-    return body.replace(_placeholder(), generate_csrf().encode())
+    return body.replace(placeholder(), generate_csrf().encode())
 
 
 def _store():
@@ -158,7 +158,7 @@ def cached_page(*groups: str) -> Callable:
             body = response.get_data()
             # not kept (a redirect, a form with errors, a photo whose sizes are being made), but filled in
             if response.status_code != 200 or request.environ.get("marketplace.media_fallback"):
-                if _placeholder() in body:
+                if placeholder() in body:
                     response.set_data(with_token(body))
                 return response
             keep(key, body)
@@ -186,5 +186,5 @@ def init_page_cache(app: Flask) -> None:
     app.context_processor(lambda: {"csrf_token": csrf_token_or_placeholder})
 
 
-__all__ = ["cached_page", "init_page_cache", "csrf_token_or_placeholder", "keep", "lookup",
+__all__ = ["cached_page", "init_page_cache", "csrf_token_or_placeholder", "placeholder", "keep", "lookup",
            "rendering_for_store", "with_token"]

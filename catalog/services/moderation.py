@@ -196,11 +196,11 @@ def reject_product(product: Product, actor, reason: str) -> Product:
 
 # --- reports ---------------------------------------------------------------------------------
 
-def open_report_of(product: Product, user) -> ProductReport | None:
+def open_report_of(product_id: int, user) -> ProductReport | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return db.session.scalar(sa.select(ProductReport).where(
-        ProductReport.product_id == product.id, ProductReport.reporter_id == user.id,
+        ProductReport.product_id == product_id, ProductReport.reporter_id == user.id,
         ProductReport.status == ReportStatus.OPEN))
 
 
@@ -219,7 +219,7 @@ def report_product(product: Product, user, reason: str, text: str = "") -> tuple
     except ValueError:
         raise ModerationError(_("请选择举报原因"), field="reason") from None
     text = clean_text(text, limit=REPORT_TEXT_MAX, field="text", required=False)
-    existing = open_report_of(product, user)
+    existing = open_report_of(product.id, user)
     if existing is not None:
         return existing, False
     try:
@@ -228,7 +228,7 @@ def report_product(product: Product, user, reason: str, text: str = "") -> tuple
                                    status=ReportStatus.OPEN, is_open=True)
             db.session.add(report)
     except sa.exc.IntegrityError:  # the same buyer's twin request won the race
-        existing = open_report_of(product, user)
+        existing = open_report_of(product.id, user)
         if existing is None:
             raise
         return existing, False

@@ -8,7 +8,7 @@ from flask_login import current_user
 from catalog import bp, queries
 from catalog.markdown import render_markdown
 from marketplace.domains import page_blocks
-from marketplace.kept_blocks import kept_blocks
+from marketplace.kept_blocks import do_not_keep, kept_blocks, reader_part_of
 from marketplace.page_cache import cached_page
 from marketplace.regions.services import county_by_code
 
@@ -55,14 +55,29 @@ def county(code: str):
     return render_template("catalog/county.html", county=region, page=page, sort=sort)
 
 
+def _a_shops_member() -> bool:
+    """A shop's member may be reading his own shop's product (no report form, no 联系商家): rendered whole."""
+    from marketplace.shops.policy import membership_of
+
+    return membership_of(current_user) is not None
+
+
+@reader_part_of("product_report")
+def _report_part(product_id: int) -> str:
+    """The report form, or "you reported it" to a reader whose report is open: the reader's own part."""
+    from catalog.services.moderation import REPORT_REASON_LABELS, open_report_of
+
+    return render_template("catalog/_product_report.html", product_id=product_id,
+                           my_report=open_report_of(product_id, current_user), report_reason_labels=REPORT_REASON_LABELS)
+
+
 @bp.get("/p/<int:product_id>")
 @cached_page("catalog")
+@kept_blocks("catalog", unless=_a_shops_member)  # a buyer: his header and report form around the blocks kept for all
 def product(product_id: int):
     """A public product's page. A product that is not public (a draft, off sale, waiting for
     approval, hidden by the platform) is a 404 to buyers; its shop and the admin see it, marked so.
     Other domains add blocks to a public one with ``add_blocks(app, "product", provider)`` (reviews)."""
-    from catalog.services.moderation import open_report_of
-
     item = queries.product_for_page(product_id)
     preview = False
     if item is None:
@@ -70,6 +85,7 @@ def product(product_id: int):
         if item is None:
             abort(404)
         preview = True
+        do_not_keep()  # only its shop and the admins see it
     from marketplace.i18n import current_locale_code
     from marketplace.regions.models import RegionLevel
     from marketplace.regions.services import cached_ancestors, path_of
@@ -83,5 +99,4 @@ def product(product_id: int):
                            photos=queries.photos(item), description=render_markdown(item.description),
                            related=[] if preview else queries.related(item), preview=preview,
                            own_shop=queries.is_shop_member(current_user, item.shop_id),
-                           my_report=open_report_of(item, current_user),
                            **({} if preview else page_blocks(current_app, "product", item)))

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from marketplace.db import atomic
@@ -92,4 +92,6 @@ def template_values() -> dict:
     """For base.html's banner and the policy page."""
     if not has_request_context():
         return {}
-    return {"consent_needed": needs_consent(), "policy_version": policy_version()}
+    if "consent_needed" not in g:  # once a request, however many templates it renders
+        g.consent_needed = needs_consent()
+    return {"consent_needed": g.consent_needed, "policy_version": policy_version()}

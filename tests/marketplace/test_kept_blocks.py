@@ -172,3 +172,63 @@ def test_a_shop_only_its_members_and_admins_see_is_never_kept(app, listing, make
         page = _get(admin, "/shops/ningling-pear")
         assert page.status_code == 200 and page.headers.get("X-Page-Cache") is None
     assert _get(buyer, "/shops/ningling-pear").status_code == 404
+
+
+def test_a_product_page_is_kept_for_buyers_with_each_readers_own_report_form(app, listing, make_user):
+    """The product page's blocks are kept; its report form is each reader's own (a reader part): the
+    one who reported sees so, another gets the form, and each form carries its reader's token."""
+    url = f"/p/{listing[1][0].id}"
+    first = _signed_in(app, make_user(name="饭店采购老王").email)
+    rendered = _get(first, url)
+    kept = _get(first, url)
+    assert rendered.headers.get("X-Page-Cache") is None and kept.headers["X-Page-Cache"] == "blocks"
+    assert _same(rendered.get_data(as_text=True)) == _same(kept.get_data(as_text=True))
+    html = kept.get_data(as_text=True)
+    assert "宁陵酥梨 0 号" in html and "举报这个商品" in html and "<!--csrf-" not in html
+    sent = first.post(f"{url}/report", data={"reason": "counterfeit", "csrf_token": csrf_token_from(html)})
+    assert sent.status_code == 303  # the kept page's form works: its token is this reader's
+    assert _get(first, url).headers.get("X-Page-Cache") is None  # rendered whole: his flash message waits
+    # a report does not bump the catalogue: the blocks stay kept, the reader's part moves
+    mine = _get(first, url)
+    assert mine.headers["X-Page-Cache"] == "blocks"
+    assert "您已举报过这个商品" in mine.get_data(as_text=True) and "举报这个商品" not in mine.get_data(as_text=True)
+    other = _get(_signed_in(app, make_user(name="超市采购小李").email), url)
+    html = other.get_data(as_text=True)
+    assert other.headers["X-Page-Cache"] == "blocks" and "举报这个商品" in html and "您已举报过" not in html
+    assert "超市采购小李" in html and "饭店采购老王" not in html
+
+
+def test_a_product_page_is_rendered_whole_for_shop_members_and_a_hidden_one_never_kept(app, listing, make_user):
+    from catalog.models import Product, ProductStatus
+    from catalog.services import set_status
+    from marketplace.accounts.models import Role, User
+
+    shop, products = listing
+    url, product_id, owner_id = f"/p/{products[0].id}", products[0].id, shop.members[0].user.id
+    owner = _signed_in(app, shop.members[0].user.email)
+    for _n in range(2):  # his own product: no report form, no 联系商家, nothing of his kept
+        mine = _get(owner, url)
+        assert mine.headers.get("X-Page-Cache") is None and "举报这个商品" not in mine.get_data(as_text=True)
+    admin = _signed_in(app, make_user(roles=[Role.ADMIN]).email)
+    set_status(_db.session.get(Product, product_id), ProductStatus.HIDDEN, _db.session.get(User, owner_id))
+    for _n in range(2):  # the admin sees it, marked; it is kept for no one
+        page = _get(admin, url)
+        assert page.status_code == 200 and page.headers.get("X-Page-Cache") is None
+    assert _get(_signed_in(app, make_user().email), url).status_code == 404
+
+
+def test_a_reader_part_marker_cannot_be_forged_by_what_a_merchant_writes(app, listing, make_user):
+    """Titles are escaped and descriptions sanitised: a merchant's text never becomes a part marker."""
+    from marketplace.page_cache import placeholder
+
+    product = listing[1][2]
+    with app.test_request_context():
+        forged = f"<!--{placeholder().decode()} product_report {{\"product_id\": 1}}-->"
+    product.title, product.description = f"酥梨{forged}", f"好梨 {forged} 甜"
+    _db.session.commit()
+    client = _signed_in(app, make_user().email)
+    _get(client, f"/p/{product.id}")
+    page = _get(client, f"/p/{product.id}")
+    html = page.get_data(as_text=True)
+    assert page.headers["X-Page-Cache"] == "blocks"
+    assert html.count('id="report"') == 1 and "<!--csrf-" not in html
