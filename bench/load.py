@@ -23,7 +23,9 @@ last (deep pages, 100 and beyond, reported apart), 500 different searches, 1,000
 the first benchmark's small set (50 products, 3 category pages, 8 searches), which the page cache
 holds whole: a labelled best case, not what a buyer meets. ``--signed-in`` sends every page request
 with a bench buyer's session cookie, so every page is rendered (restaurants and shops order signed
-in). Each figure is printed with the page cache's hit rate during its runs.
+in). ``skewed`` draws the tail's URLs by popularity (a Zipf law: a few products, searches and shops
+are asked far more often than the rest, as in a real market): what a city's traffic meets. Each
+figure is printed with the page cache's hit rate during its runs.
 
 Bounded: wrk runs are timed, the checkout stops after --duration seconds or --max-orders, the
 server listens on 127.0.0.1 only and is stopped at the end. Requires wrk (apt-get install wrk).
@@ -226,9 +228,10 @@ def main() -> None:
     parser.add_argument("--page-cache-seconds", type=int, default=30,
                         help="MARKETPLACE_PAGE_CACHE_SECONDS for the server (default 30, production's default; "
                              "0 renders every page, the cost of a cache miss)")
-    parser.add_argument("--scenario", choices=("tail", "hot"), default="tail",
+    parser.add_argument("--scenario", choices=("tail", "hot", "skewed"), default="tail",
                         help="tail: 5,000 products, all categories to their last page, 500 searches, at random "
-                             "(default); hot: the small set the page cache holds whole")
+                             "(default); skewed: the same URLs drawn by popularity (Zipf); hot: the small set "
+                             "the page cache holds whole")
     parser.add_argument("--signed-in", action="store_true",
                         help="every page request carries a bench buyer's session cookie: every page is rendered")
     parser.add_argument("--settle", type=float, default=8.0,
@@ -257,7 +260,7 @@ def main() -> None:
           f"page cache {f'{args.page_cache_seconds} s' if args.page_cache_seconds else 'off'}; "
           f"gunicorn {args.workers} workers; wrk {args.duration}s per run at {levels} connections; "
           f"scenario {args.scenario}{' (signed in)' if args.signed_in else ''}: "
-          + ", ".join(f"{label} {len(urls)} URLs" for label, urls in site) + f"; load average {os.getloadavg()[0]:.1f}")
+          + ", ".join(f"{label} {len(set(urls))} URLs" for label, urls in site) + f"; load average {os.getloadavg()[0]:.1f}")
     proc = start_server(env, port, args.workers)
     results: dict[str, dict] = {}
     sampler = MemorySampler(proc.pid)
@@ -273,7 +276,7 @@ def main() -> None:
             if args.profile:
                 prof = (worker_pids(proc.pid)[0], os.path.join(args.data_dir, f"py-spy-{label.split(' ')[0]}.txt"))
             page_cookies = cookies if cookies and not label.startswith("hello") else None
-            results[label] = sweep(base, lua_get(urls, page_cookies, shuffle=args.scenario == "tail"), levels,
+            results[label] = sweep(base, lua_get(urls, page_cookies, shuffle=args.scenario != "hot"), levels,
                                    args.duration, prof)
             if prof and os.path.exists(prof[1]):
                 results[label]["profile"] = profile_summary(Path(prof[1]).read_text())
@@ -312,7 +315,7 @@ def main() -> None:
         ratio = f"{r['peak']['rps'] / hello:.0%}" if hello else "-"
         cold, warm_ = sql.get(label, (None, None))
         sql_cell = "-" if cold is None else (f"{warm_}" if cold == warm_ else f"{warm_} ({cold} cold)")
-        print(f"| {label} | {len(urls_of.get(label, ()))} | {r['peak']['rps']:.0f} | {ratio} | {r['peak']['p50']:.1f} | "
+        print(f"| {label} | {len(set(urls_of.get(label, ())))} | {r['peak']['rps']:.0f} | {ratio} | {r['peak']['p50']:.1f} | "
               f"{r['peak']['p99']:.1f} | {r['at80']['p99']:.1f} ({r['at80']['connections']}) | {_hit_rate(r)} | "
               f"{r['errors']} of {r['requests']} | {sql_cell} |")
     if checkout:

@@ -1,6 +1,6 @@
 """The URL sets bench/load.py rotates over, read from the seeded database.
 
-Two scenarios:
+Three scenarios:
 
 * ``hot``: the first benchmark's small set (50 products, 3 category pages, 8 searches, 20 shops).
   All of it fits the page cache, so with the cache on nearly every request is a hit: what a
@@ -10,6 +10,10 @@ Two scenarios:
   pairs, pinyin run together and spaced, initials, county + product), 1,000 shops. wrk picks a
   URL at random for each request, so the page cache holds only what was asked in the last
   ``PAGE_CACHE_SECONDS``; the hit rate is reported beside each figure.
+* ``skewed``: the tail's URLs, each page kind's drawn by popularity as a market's visits are (a
+  Zipf law, s = 1: the n-th most visited URL is visited 1/n as often as the first; of 5,000
+  products the 50 most visited take about half the visits, the rest the long tail). The uniform
+  ``tail`` is the worst case; this is what a city's traffic looks like. The order is random (seeded).
 
 ``signed_in_cookies`` makes session cookies for the bench buyers (signed with the server's own
 secret key, as a login would), so a signed-in run gets every page rendered, as a restaurant or a
@@ -119,10 +123,30 @@ def _url(info: dict) -> str:
     return normalise_database_url(info["database_url"])
 
 
+#: Entries a skewed page kind's list holds: wrk draws uniformly from it, so a URL's share of the
+#: entries is its share of the visits (each URL at least once: the tail is still reached).
+SKEWED_ENTRIES = 20_000
+
+
+def skewed(urls: list[str], rnd: random.Random, entries: int = SKEWED_ENTRIES) -> list[str]:
+    """``urls`` repeated by a Zipf law (s = 1) over a random popularity order."""
+    if len(urls) < 2:
+        return urls
+    ranked = rnd.sample(urls, len(urls))
+    weight = entries / sum(1 / rank for rank in range(1, len(ranked) + 1))
+    out = [url for rank, url in enumerate(ranked, 1) for _n in range(max(1, round(weight / rank)))]
+    rnd.shuffle(out)
+    return out
+
+
 def pages(info: dict, scenario: str, seed: int = 5) -> list[tuple[str, list[str]]]:
     if scenario == "hot":
         return _hot(info)
-    return _tail(info, random.Random(seed))
+    rnd = random.Random(seed)
+    site = _tail(info, rnd)
+    if scenario == "skewed":
+        site = [(label, skewed(urls, rnd)) for label, urls in site]
+    return site
 
 
 def signed_in_cookies(info: dict, secret_key: str, buyers: int = 16) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 
 from catalog import bp
@@ -11,7 +11,7 @@ from catalog.search import NAME
 from catalog.search_service import EXTRA_SORTS, SearchParams, category_facet, product_search
 from marketplace import money
 from marketplace.api import api_bp
-from marketplace.kept_blocks import kept_blocks
+from marketplace.kept_blocks import kept_blocks, render_page
 from marketplace.openapi import api_doc
 from marketplace.page_cache import cached_page
 from marketplace.shops.labels import SHOP_TYPE_LABELS
@@ -40,7 +40,7 @@ def search_page():
     cert_labels = _cert_labels()
     type_labels = _shop_type_labels()
     in_stock_count = dict(facets.get("in_stock", [])).get("1", 0)
-    return render_template(
+    return render_page(
         "catalog/search.html", page=page, params=params, result=page.result,
         category_options=category_facet(facets.get("category_path", []), params.category),
         county_options=facets.get("county", []),

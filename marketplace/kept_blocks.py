@@ -8,6 +8,9 @@ category, a county, a search), ``@kept_blocks("catalog")`` keeps the rendered ``
 path with query string, the groups' versions) and, on a hit, renders only the layout around them
 (templates/_kept_blocks.html): the header, the flash messages and the CSRF tokens are the reader's
 own, the listing's statements and card rendering are skipped. ``X-Page-Cache: blocks`` marks a hit.
+A decorated view returns ``render_page(template, **context)``: on a miss it renders the blocks once,
+keeps them and renders the same layout around them (the whole page is not rendered a second time);
+for every other reader it is ``render_template``.
 
 A view may be decorated only if its blocks never read the user (``current_user``, his roles, his
 session), or if the readers for whom they would differ are left out with ``unless`` (a shop page's
@@ -34,7 +37,6 @@ from collections.abc import Callable
 
 from flask import (
     Flask,
-    before_render_template,
     current_app,
     g,
     make_response,
@@ -61,6 +63,12 @@ def reader_part_of(name: str) -> Callable:
         return render
 
     return register
+
+
+def render_part(template_name: str, **context) -> str:
+    """A reader part's template, rendered with ``context`` and the reader (``current_user``) only:
+    not the page's context processors (menus, counts), which the page around it has run already."""
+    return current_app.jinja_env.get_template(template_name).render(current_user=current_user, **context)
 
 
 def _part_html(name: str, args: dict) -> str:
@@ -104,19 +112,28 @@ def _eligible() -> bool:
             and getattr(current_user, "is_authenticated", False) and "_flashes" not in session)
 
 
-def _capture(_app, template, context, **_extra) -> None:
-    """Render the page template's own blocks from the context it is rendered with (the last template
-    rendered in the request is the page: a panel rendered before it is overwritten)."""
-    if g.get(_BLOCKS) is None or not any(name in template.blocks for name in BLOCKS):
-        return  # not the page (a reader part rendered inside it has no blocks)
+def render_page(template_name: str, **context) -> str:
+    """What a decorated view returns instead of ``render_template``: the page. When its blocks are to
+    be kept, they are rendered once, kept, and the layout is rendered around them as for a reader
+    they are served to (templates/_kept_blocks.html), not the whole page a second time."""
+    capture = g.get(_BLOCKS)
+    if capture is None:
+        return render_template(template_name, **context)
+    app = current_app._get_current_object()  # noqa: SLF001 - Flask's documented way to the app object
+    template = app.jinja_env.get_or_select_template(template_name)
+    app.update_template_context(context)
     ctx = template.new_context(context)
     # the template's top level first: its imports (macros the blocks call) run before the layout's
     # first line of output, where the generator is stopped
     top = template.root_render_func(ctx)
     next(top, None)
     top.close()
-    g.get(_BLOCKS)["blocks"] = {name: "".join(template.blocks[name](ctx)) for name in BLOCKS
-                                if name in template.blocks}
+    capture["blocks"] = {name: "".join(template.blocks[name](ctx)) for name in BLOCKS if name in template.blocks}
+    return _layout(capture["blocks"])
+
+
+def _layout(blocks: dict[str, str]) -> str:
+    return render_template("_kept_blocks.html", kept={k: Markup(v) for k, v in blocks.items()})  # noqa: S704 - our own rendered HTML
 
 
 def do_not_keep() -> None:
@@ -140,8 +157,7 @@ def kept_blocks(*groups: str, unless: Callable[[], bool] | None = None) -> Calla
                 return view(*args, **kwargs)
             if kept is not None:
                 with rendering_for_store():  # the layout's own forms get the reader's token below too
-                    kept = {k: Markup(_with_parts(v)) for k, v in kept.items()}  # noqa: S704 - our own rendered HTML
-                    body = render_template("_kept_blocks.html", kept=kept)
+                    body = _layout({k: _with_parts(v) for k, v in kept.items()})
                 response = make_response(with_token(body.encode()))
                 response.mimetype = "text/html"
                 response.headers["X-Page-Cache"] = "blocks"
@@ -165,8 +181,8 @@ def kept_blocks(*groups: str, unless: Callable[[], bool] | None = None) -> Calla
 
 
 def init_kept_blocks(app: Flask) -> None:
-    before_render_template.connect(_capture, app)
     app.jinja_env.globals["reader_part"] = reader_part
 
 
-__all__ = ["kept_blocks", "do_not_keep", "init_kept_blocks", "reader_part", "reader_part_of", "BLOCKS"]
+__all__ = ["kept_blocks", "do_not_keep", "init_kept_blocks", "reader_part", "reader_part_of", "render_page",
+           "render_part", "BLOCKS"]

@@ -8,7 +8,7 @@ from flask_login import current_user
 from catalog import bp, queries
 from catalog.markdown import render_markdown
 from marketplace.domains import page_blocks
-from marketplace.kept_blocks import do_not_keep, kept_blocks, reader_part_of
+from marketplace.kept_blocks import do_not_keep, kept_blocks, reader_part_of, render_page, render_part
 from marketplace.page_cache import cached_page
 from marketplace.regions.services import county_by_code
 
@@ -38,7 +38,7 @@ def category(code: str):
     sort = _sort()
     page = queries.listing_page(queries.in_categories(cat.descendants), sort, count_key=f"category:{cat.id}")
     children = cat.children
-    return render_template("catalog/category.html", category=cat, children=children, page=page, sort=sort)
+    return render_page("catalog/category.html", category=cat, children=children, page=page, sort=sort)
 
 
 @bp.get("/county/<code>")
@@ -52,7 +52,7 @@ def county(code: str):
         abort(404)
     sort = _sort()
     page = queries.listing_page(queries.from_regions(region_ids(region)), sort, count_key=f"county:{region.id}")
-    return render_template("catalog/county.html", county=region, page=page, sort=sort)
+    return render_page("catalog/county.html", county=region, page=page, sort=sort)
 
 
 def _a_shops_member() -> bool:
@@ -67,7 +67,7 @@ def _report_part(product_id: int) -> str:
     """The report form, or "you reported it" to a reader whose report is open: the reader's own part."""
     from catalog.services.moderation import REPORT_REASON_LABELS, open_report_of
 
-    return render_template("catalog/_product_report.html", product_id=product_id,
+    return render_part("catalog/_product_report.html", product_id=product_id,
                            my_report=open_report_of(product_id, current_user), report_reason_labels=REPORT_REASON_LABELS)
 
 
@@ -94,7 +94,7 @@ def product(product_id: int):
     # the origin's path and county from the cached chain (a recursive query per page before)
     chain = cached_ancestors(item.origin_region_id) if item.origin_region_id else []
     origin_county = next((r for r in chain if r.level == RegionLevel.COUNTY), None)
-    return render_template("catalog/product.html", product=item, variants=variants, origin_county=origin_county,
+    return render_page("catalog/product.html", product=item, variants=variants, origin_county=origin_county,
                            origin_path=path_of(chain, current_locale_code()) if chain else "",
                            photos=queries.photos(item), description=render_markdown(item.description),
                            related=[] if preview else queries.related(item), preview=preview,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template
+from flask import abort, current_app
 
 from marketplace.core import bp
 from marketplace.domains import page_blocks
-from marketplace.kept_blocks import kept_blocks
+from marketplace.kept_blocks import kept_blocks, render_page
 from marketplace.media.pending import resolve
 from marketplace.page_cache import cached_page
 from marketplace.storage import send
@@ -18,7 +18,7 @@ from marketplace.storage import send
 def home():
     """The home page: the blocks the domains add (catalogue: categories, featured products, county
     specialties; shops: the newest shops), see marketplace.domains.add_blocks."""
-    return render_template("core/home.html", **page_blocks(current_app, "home"))
+    return render_page("core/home.html", **page_blocks(current_app, "home"))
 
 
 @bp.get("/media/public/<path:key>")

@@ -13,7 +13,7 @@ from marketplace.errors import form_errors
 from marketplace.extensions import db
 from marketplace.figures import Window
 from marketplace.i18n import current_locale_code
-from marketplace.kept_blocks import do_not_keep, kept_blocks
+from marketplace.kept_blocks import do_not_keep, kept_blocks, render_page
 from marketplace.media.pending import resolve
 from marketplace.page_cache import cached_page
 from marketplace.regions.services import counties, region_choices
@@ -232,7 +232,7 @@ def show(slug: str):
     if shop.status != ShopStatus.APPROVED:
         do_not_keep()  # only its members and the admins see it: never kept for other readers
     context = page_blocks(current_app, "shop", shop)  # the catalogue adds the shop's products
-    return render_template("shops/show.html", **context, shop=shop, is_owner=is_owner(current_user, shop))
+    return render_page("shops/show.html", **context, shop=shop, is_owner=is_owner(current_user, shop))
 
 
 @bp.get("/shops/<int:shop_id>/licence")

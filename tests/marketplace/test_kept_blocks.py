@@ -74,6 +74,21 @@ def test_a_signed_in_reader_gets_the_page_as_rendered_with_his_own_header(app, l
     assert merchant_name in html and " 1 号" in html
 
 
+@pytest.mark.parametrize("url", [*PAGES, "/shops/ningling-pear", "product"])
+def test_the_kept_layout_is_the_page_as_render_template_makes_it(app, listing, make_user, url):
+    """A miss renders the blocks once and the layout around them (render_page): the same page, byte
+    for byte but the CSRF tokens, as the template rendered whole for the same reader."""
+    url = f"/p/{listing[1][0].id}" if url == "product" else url
+    client = _signed_in(app, make_user(name="饭店采购老王").email)
+    kept = [_get(client, url) for _n in range(2)]
+    assert [r.headers.get("X-Page-Cache") for r in kept] == [None, "blocks"]
+    app.config["PAGE_CACHE_SECONDS"] = 0  # every page rendered whole by render_template
+    whole = _get(client, url)
+    assert whole.headers.get("X-Page-Cache") is None
+    assert _same(whole.get_data(as_text=True)) == _same(kept[0].get_data(as_text=True)) == _same(
+        kept[1].get_data(as_text=True))
+
+
 def test_the_header_forms_carry_the_readers_own_token(app, listing, make_user):
     client = _signed_in(app, make_user().email)
     _get(client, "/c/agri")
