@@ -68,7 +68,7 @@ def _report_part(product_id: int) -> str:
     from catalog.services.moderation import REPORT_REASON_LABELS, open_report_of
 
     return render_part("catalog/_product_report.html", product_id=product_id,
-                           my_report=open_report_of(product_id, current_user), report_reason_labels=REPORT_REASON_LABELS)
+                       my_report=open_report_of(product_id, current_user), report_reason_labels=REPORT_REASON_LABELS)
 
 
 @bp.get("/p/<int:product_id>")
@@ -95,8 +95,8 @@ def product(product_id: int):
     chain = cached_ancestors(item.origin_region_id) if item.origin_region_id else []
     origin_county = next((r for r in chain if r.level == RegionLevel.COUNTY), None)
     return render_page("catalog/product.html", product=item, variants=variants, origin_county=origin_county,
-                           origin_path=path_of(chain, current_locale_code()) if chain else "",
-                           photos=queries.photos(item), description=render_markdown(item.description),
-                           related=[] if preview else queries.related(item), preview=preview,
-                           own_shop=queries.is_shop_member(current_user, item.shop_id),
-                           **({} if preview else page_blocks(current_app, "product", item)))
+                       origin_path=path_of(chain, current_locale_code()) if chain else "",
+                       photos=queries.photos(item), description=render_markdown(item.description),
+                       related=[] if preview else queries.related(item), preview=preview,
+                       own_shop=queries.is_shop_member(current_user, item.shop_id),
+                       **({} if preview else page_blocks(current_app, "product", item)))
