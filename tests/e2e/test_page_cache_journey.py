@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from marketplace import create_app
 from tests.e2e.conftest import _suite
-from tests.e2e.helpers import login, make_user
+from tests.e2e.helpers import login, make_user, open_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -120,3 +120,47 @@ def test_a_signed_in_buyer_gets_fresh_pages_with_his_own_header(live_server, pag
     assert "x-page-cache" not in response.headers
     page.locator("details.nav-menu summary").click()
     expect(page.get_by_role("link", name="李采购")).to_be_visible()
+
+
+def test_a_signed_in_buyer_reports_from_a_kept_product_page(live_server, browser, page: Page):
+    """A signed-in buyer is served the product page's kept blocks around his own header; the report
+    form on it is his own (his token; "already reported" once he has), in Chinese and in English, and
+    another buyer served the same kept blocks gets the form."""
+    ids = _product(live_server)
+    url = f"/p/{ids['product_id']}"
+    make_user(live_server, "buyer-kept@example.com", name="王采购")
+    make_user(live_server, "buyer-kept2@example.com", name="赵采购")
+    login(page, "buyer-kept@example.com")
+    assert "x-page-cache" not in page.goto(url).headers  # rendered, its blocks kept
+    assert page.goto(url).headers["x-page-cache"] == "blocks"
+    open_menu(page)
+    expect(page.get_by_role("link", name="王采购")).to_be_visible()
+    page.get_by_text("举报这个商品").click()
+    page.get_by_label("假冒伪劣").check()
+    page.get_by_label("补充说明（可不填）").fill("标签和正品不同")
+    with page.expect_navigation():
+        page.get_by_role("button", name="提交举报").click()
+    expect(page.locator(".flash-success")).to_contain_text("举报已提交")
+    response = page.goto(url)  # the flash is shown: the blocks are served again, his part says so
+    assert response.headers["x-page-cache"] == "blocks"
+    expect(page.locator("#report")).to_contain_text("您已举报过这个商品")
+    expect(page.get_by_text("举报这个商品")).to_have_count(0)
+
+    # In English: the page in his language (its own kept blocks), his part in English too.
+    with page.expect_navigation():
+        page.locator("form.lang-switch button").click()
+    page.goto(url)
+    expect(page.locator("#report")).to_contain_text("You have already reported this product")
+
+    # Another buyer, the same kept blocks: the form, with his own token.
+    other = browser.new_context(base_url=str(live_server), locale="zh-CN")
+    second = other.new_page()
+    login(second, "buyer-kept2@example.com")
+    assert second.goto(url).headers["x-page-cache"] == "blocks"
+    expect(second.locator("#report")).not_to_contain_text("您已举报过")
+    second.get_by_text("举报这个商品").click()
+    second.get_by_label("其他", exact=True).check()
+    with second.expect_navigation():
+        second.get_by_role("button", name="提交举报").click()
+    expect(second.locator("main")).to_contain_text("举报已提交")
+    other.close()
