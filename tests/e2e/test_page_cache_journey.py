@@ -141,7 +141,7 @@ def test_a_signed_in_buyer_reports_from_a_kept_product_page(live_server, browser
     with page.expect_navigation():
         page.get_by_role("button", name="提交举报").click()
     expect(page.locator(".flash-success")).to_contain_text("举报已提交")
-    response = page.goto(url)  # the flash is shown: the blocks are served again, his part says so
+    response = page.goto(url)  # his flash was shown on the page before; now the kept blocks, his part says so
     assert response.headers["x-page-cache"] == "blocks"
     expect(page.locator("#report")).to_contain_text("您已举报过这个商品")
     expect(page.get_by_text("举报这个商品")).to_have_count(0)
