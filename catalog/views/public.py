@@ -11,6 +11,7 @@ from marketplace.domains import page_blocks
 from marketplace.kept_blocks import do_not_keep, kept_blocks, reader_part_of, render_page, render_part
 from marketplace.page_cache import cached_page
 from marketplace.regions.services import county_by_code
+from marketplace.shops.policy import reads_as_a_shop
 
 
 def _sort() -> str:
@@ -55,13 +56,6 @@ def county(code: str):
     return render_page("catalog/county.html", county=region, page=page, sort=sort)
 
 
-def _a_shops_member() -> bool:
-    """A shop's member may be reading his own shop's product (no report form, no 联系商家): rendered whole."""
-    from marketplace.shops.policy import membership_of
-
-    return membership_of(current_user) is not None
-
-
 @reader_part_of("product_report")
 def _report_part(product_id: int) -> str:
     """The report form, or "you reported it" to a reader whose report is open: the reader's own part."""
@@ -73,7 +67,7 @@ def _report_part(product_id: int) -> str:
 
 @bp.get("/p/<int:product_id>")
 @cached_page("catalog")
-@kept_blocks("catalog", unless=_a_shops_member)  # a buyer: his header and report form around the blocks kept for all
+@kept_blocks("catalog", unless=reads_as_a_shop)  # a buyer: his header and report form around the blocks kept for all
 def product(product_id: int):
     """A public product's page. A product that is not public (a draft, off sale, waiting for
     approval, hidden by the platform) is a 404 to buyers; its shop and the admin see it, marked so.

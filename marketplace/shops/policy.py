@@ -54,6 +54,13 @@ def membership_of(user) -> ShopMember | None:
     return next((r for r in user.roles if isinstance(r, ShopMember) and r.role in SHOP_ROLES), None)
 
 
+def reads_as_a_shop() -> bool:
+    """Whether the signed-in reader is a shop's member: a page that differs for a shop's own members
+    (his links, no 联系商家 or report form on his own shop and products) is rendered whole for him,
+    never served from kept blocks (``@kept_blocks(..., unless=reads_as_a_shop)``)."""
+    return membership_of(current_user) is not None
+
+
 def current_shop(*, owner: bool = False, approved: bool = True) -> Shop:
     """The signed-in user's shop, or 403 when he has none (or is not its owner when owner=True).
 

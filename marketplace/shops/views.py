@@ -30,6 +30,7 @@ from marketplace.shops.policy import (
     membership_of,
     own_member_or_404,
     own_or_404,
+    reads_as_a_shop,
     visible_shop_or_404,
 )
 from marketplace.shops.staff import find_invite, invite_problem, open_invites
@@ -219,14 +220,9 @@ def directory():
                            q=request.args.get("q", ""))
 
 
-def _may_see_own_links() -> bool:
-    """A shop's member may be reading his own shop's page (his links, no 联系商家): rendered whole."""
-    return membership_of(current_user) is not None
-
-
 @bp.get("/shops/<slug>")
 @cached_page("catalog")
-@kept_blocks("catalog", unless=_may_see_own_links)  # a buyer: his header around the blocks kept for all
+@kept_blocks("catalog", unless=reads_as_a_shop)  # a buyer: his header around the blocks kept for all
 def show(slug: str):
     shop = visible_shop_or_404(slug)
     if shop.status != ShopStatus.APPROVED:
