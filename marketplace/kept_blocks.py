@@ -71,40 +71,44 @@ def render_part(template_name: str, **context) -> str:
     return current_app.jinja_env.get_template(template_name).render(current_user=current_user, **context)
 
 
-def _part_html(name: str, args: dict) -> str:
+def _part_html(name: str, args: str) -> str:
+    """The part ``name`` for this reader, from its JSON ``args``; rendered once a request."""
     done = g.setdefault(_RENDERED, {})
-    key = (name, json.dumps(args, sort_keys=True))
-    if key not in done:
-        done[key] = str(_PARTS[name](**args))
-    return done[key]
+    if (name, args) not in done:
+        done[name, args] = str(_PARTS[name](**json.loads(args)))
+    return done[name, args]
 
 
-def _marker(name: str, args: dict) -> str:
-    return f"<!--{placeholder().decode()} {name} {json.dumps(args, sort_keys=True)}-->"
+@functools.cache
+def _markers(secret: str) -> tuple[str, str, re.Pattern]:
+    """(a part's opening marker's start, the closing marker, the pattern of a marked part: opening
+    marker, the reader's content, closing marker), behind the page cache's placeholder."""
+    opening, closing = f"<!--{secret} ", f"<!--{secret} /-->"
+    return opening, closing, re.compile(f"({re.escape(opening)}(\\w+) (\\{{.*?\\}})-->)(.*?){re.escape(closing)}", re.S)
 
 
 def reader_part(name: str, **args) -> Markup:
     """The templates' ``reader_part()``: the part for this reader; while the page's blocks are kept
-    for others, between its marker and the marker's end."""
-    html = _part_html(name, args)
+    for others, between its marker and the closing marker."""
+    args_json = json.dumps(args, sort_keys=True)
+    html = _part_html(name, args_json)
     if g.get(_BLOCKS) is None:
         return Markup(html)  # noqa: S704 - the part's own rendered template
-    return Markup(f"{_marker(name, args)}{html}{_marker('end', {})}")  # noqa: S704
-
-
-def _marked() -> re.Pattern:
-    return re.compile(re.escape(f"<!--{placeholder().decode()} ") + r"(\w+) (\{.*?\})-->(.*?)"
-                      + re.escape(_marker("end", {})), re.S)
+    opening, closing, _pattern = _markers(placeholder().decode())
+    return Markup(f"{opening}{name} {args_json}-->{html}{closing}")  # noqa: S704
 
 
 def _without_parts(html: str) -> str:
-    """Kept: each part's marker alone, the reader's content dropped."""
-    return _marked().sub(lambda m: _marker(m.group(1), json.loads(m.group(2))) + _marker("end", {}), html)
+    """Kept: each part's markers alone, the reader's content dropped."""
+    opening, closing, pattern = _markers(placeholder().decode())
+    return pattern.sub(lambda m: m.group(1) + closing, html) if opening in html else html
 
 
 def _with_parts(html: str) -> str:
-    """Served: each marker replaced by its part rendered for this reader (also a miss's own page)."""
-    return _marked().sub(lambda m: _part_html(m.group(1), json.loads(m.group(2))), html)
+    """Served: each marked part replaced by the part rendered for this reader (a hit's kept markers,
+    a miss's own page)."""
+    opening, _closing, pattern = _markers(placeholder().decode())
+    return pattern.sub(lambda m: _part_html(m.group(2), m.group(3)), html) if opening in html else html
 
 
 def _eligible() -> bool:
@@ -119,9 +123,8 @@ def render_page(template_name: str, **context) -> str:
     capture = g.get(_BLOCKS)
     if capture is None:
         return render_template(template_name, **context)
-    app = current_app._get_current_object()  # noqa: SLF001 - Flask's documented way to the app object
-    template = app.jinja_env.get_or_select_template(template_name)
-    app.update_template_context(context)
+    template = current_app.jinja_env.get_or_select_template(template_name)
+    current_app.update_template_context(context)
     ctx = template.new_context(context)
     # the template's top level first: its imports (macros the blocks call) run before the layout's
     # first line of output, where the generator is stopped
@@ -172,7 +175,9 @@ def kept_blocks(*groups: str, unless: Callable[[], bool] | None = None) -> Calla
             if (response.status_code == 200 and response.mimetype == "text/html" and "blocks" in captured
                     and not request.environ.get("marketplace.media_fallback") and not g.pop("kept_blocks_refused", False)):
                 keep(key, {k: _without_parts(v) for k, v in captured["blocks"].items()})
-            response.set_data(with_token(_with_parts(body.decode()).encode()))
+            if g.get(_RENDERED):  # the page has a reader part: its markers give way to it
+                body = _with_parts(body.decode()).encode()
+            response.set_data(with_token(body))
             return response
 
         return wrapper
