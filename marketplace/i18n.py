@@ -2,15 +2,79 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, has_request_context, redirect, request, session
-from flask_babel import get_locale
+from flask import Blueprint, current_app, g, has_request_context, redirect, request, session
+from flask_babel import Domain, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from marketplace.db import atomic
 from marketplace.errors import database_unavailable
 from marketplace.security import safe_next
 
 bp = Blueprint("i18n", __name__)
+
+
+def _request_babel():
+    """Flask-Babel's per-request namespace (its locale), None outside an app context: one lookup of
+    ``g`` instead of the three each of Flask-Babel's own helpers makes."""
+    try:
+        return g._get_current_object().__dict__.get("_flask_babel")
+    except RuntimeError:
+        return None
+
+
+def _kept_translations(ctx):
+    """The translations kept for the namespace's current locale, or None."""
+    kept = ctx.__dict__.get("marketplace_translations") if ctx is not None else None
+    return kept[1] if kept is not None and kept[0] is getattr(ctx, "babel_locale", None) else None
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, with the request's translations kept for the request.
+
+    Each ``gettext`` (about 80 on a page, half of them in templates) asked Flask-Babel for the
+    translations anew: the request's locale, its ``str()`` and a cache look-up, 5-8 µs a call, up to
+    a tenth of a page's CPU. The translations are kept beside the locale they are for, in Flask-Babel's
+    own per-request namespace, so ``force_locale`` (a mail in the recipient's language), which swaps
+    that locale, gets its own, and the page's again when it restores the page's locale.
+    """
+
+    def get_translations(self):
+        ctx = _request_babel()
+        translations = _kept_translations(ctx)
+        if translations is None:
+            translations = super().get_translations()
+            locale = getattr(ctx, "babel_locale", None)
+            if locale is not None:  # (None: outside a request, or its locale not chosen yet)
+                ctx.marketplace_translations = (locale, translations)
+        return translations
+
+
+def template_translations():
+    """What the templates' ``_()`` and ``ngettext`` translate with: the kept translations straight
+    away (Flask-Babel's own callables go through its domain look-up first)."""
+    return _kept_translations(_request_babel()) or get_translations()
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, **variables):
+    """The templates' ``_()``: Jinja's "newstyle" gettext (autoescaped when the template is, always
+    %-formatted) in one call instead of the three nested calls of Jinja's alias (a third of it)."""
+    translated = template_translations().ugettext(string)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)  # noqa: S704  (our own catalogue, as Jinja marks it)
+    return translated % variables
+
+
+def install_template_gettext(app) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: template_translations().ugettext(s),
+        ngettext=lambda s, p, n: template_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: template_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: template_translations().unpgettext(c, s, p, n),
+        newstyle=True)
+    app.jinja_env.globals["_"] = _template_gettext
 
 
 def select_locale() -> str:
