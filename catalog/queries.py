@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -127,11 +129,16 @@ def product_for_page(product_id: int) -> Product | None:
     shop (and the shop's region), origin, category (and parent) and photos (a row per photo), then
     the variants with their tiers (a row per tier). Four statements before (variants, tiers and
     photos each a SELECT ... IN), each a round trip on a page a signed-in buyer always renders."""
-    return db.session.scalars(
-        public_products().where(Product.id == product_id)
-        .options(contains_eager(Product.shop).joinedload(Shop.region), joinedload(Product.images),
-                 selectinload(Product.variants).joinedload(Variant.tiers),
-                 joinedload(Product.category).joinedload(Category.parent))).unique().first()
+    return db.session.scalars(_page_statement(), {"product_id": product_id}).unique().first()
+
+
+@functools.cache
+def _page_statement() -> sa.Select:
+    """product_for_page's statement, built once (docs/architecture.md, "Statements built once")."""
+    return (public_products().where(Product.id == sa.bindparam("product_id"))
+            .options(contains_eager(Product.shop).joinedload(Shop.region), joinedload(Product.images),
+                     selectinload(Product.variants).joinedload(Variant.tiers),
+                     joinedload(Product.category).joinedload(Category.parent)))
 
 
 def is_shop_member(user, shop_id: int) -> bool:
@@ -169,8 +176,14 @@ def related(product: Product, limit: int = 8) -> list:
     ids = [i for i in ids if i != product.id]
     if not ids:
         return []
-    rows = {row.id: card(row) for row in db.session.execute(card_rows().where(Product.id.in_(ids)))}
+    rows = {row.id: card(row) for row in db.session.execute(_cards_statement(), {"ids": ids})}
     return [rows[i] for i in ids if i in rows][:limit]
+
+
+@functools.cache
+def _cards_statement() -> sa.Select:
+    """The cards of public products by id (an expanding parameter), built once."""
+    return card_rows().where(Product.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def related_ids(category_id: int, shop_id: int, limit: int) -> list[int]:
@@ -178,16 +191,21 @@ def related_ids(category_id: int, shop_id: int, limit: int) -> list[int]:
     the others. One statement: each part a LIMITed walk of an index, then the few candidates
     ordered. (Ordering the whole category by "same shop first" sorted every product of the category
     on each product page: 36 ms at 100,000 products.)"""
+    return list(db.session.scalars(_related_statement(limit), {"category_id": category_id, "shop_id": shop_id}))
+
+
+@functools.cache
+def _related_statement(limit: int) -> sa.Select:
+    shop_id = sa.bindparam("shop_id", type_=sa.Integer)
     base = (sa.select(Product.id).join(Product.shop)
             .where(Product.status == ProductStatus.PUBLISHED, Product.deleted_at.is_(None),
-                   Shop.status == ShopStatus.APPROVED, Product.category_id == category_id)
+                   Shop.status == ShopStatus.APPROVED, Product.category_id == sa.bindparam("category_id"))
             .order_by(Product.published_at.desc()).limit(limit))
     same = base.where(Product.shop_id == shop_id).subquery()
     other = base.where(Product.shop_id != shop_id).subquery()
     candidates = sa.union_all(sa.select(same.c.id), sa.select(other.c.id)).subquery()
-    stmt = (sa.select(Product.id).where(Product.id.in_(sa.select(candidates.c.id)))
+    return (sa.select(Product.id).where(Product.id.in_(sa.select(candidates.c.id)))
             .order_by((Product.shop_id == shop_id).desc(), Product.published_at.desc(), Product.id.desc()))
-    return list(db.session.scalars(stmt))
 
 
 def featured(limit: int = 12) -> list[Product]:

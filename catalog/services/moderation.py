@@ -9,6 +9,7 @@ notice to the shop's owner in his language (marketplace.mail.notices.notify). Re
 
 from __future__ import annotations
 
+import functools
 import re
 
 import sqlalchemy as sa
@@ -199,9 +200,15 @@ def reject_product(product: Product, actor, reason: str) -> Product:
 def open_report_of(product_id: int, user) -> ProductReport | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(sa.select(ProductReport).where(
-        ProductReport.product_id == product_id, ProductReport.reporter_id == user.id,
-        ProductReport.status == ReportStatus.OPEN))
+    return db.session.scalar(_open_report_statement(), {"product_id": product_id, "reporter_id": user.id})
+
+
+@functools.cache
+def _open_report_statement() -> sa.Select:
+    """A reader's open report of a product (every product page a buyer reads), built once."""
+    return sa.select(ProductReport).where(
+        ProductReport.product_id == sa.bindparam("product_id"), ProductReport.reporter_id == sa.bindparam("reporter_id"),
+        ProductReport.status == ReportStatus.OPEN)
 
 
 def report_product(product: Product, user, reason: str, text: str = "") -> tuple[ProductReport, bool]:
