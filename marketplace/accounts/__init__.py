@@ -8,8 +8,10 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
 def init_login(app: Flask) -> None:
+    import sqlalchemy as sa
     from flask import has_request_context, request
     from sqlalchemy.orm import joinedload, lazyload
+    from sqlalchemy.orm.util import identity_key
 
     from marketplace.accounts.models import User
     from marketplace.extensions import db, login_manager
@@ -27,6 +29,17 @@ def init_login(app: Flask) -> None:
 
     login_manager.login_message = lazy_gettext("请先登录")
 
+    statements: dict[bool, object] = {}
+
+    def _user_statement(page: bool):
+        """The user's load, built once per app after the shell's loader options are all registered
+        (their subqueries made a statement's cache key costly to compute again on every request)."""
+        if page not in statements:
+            roles = joinedload(User.roles) if page else lazyload(User.roles)
+            statements[page] = (sa.select(User).where(User.id == sa.bindparam("user_id"))
+                                .options(*app.extensions.get("user_load_options", ()), roles))
+        return statements[page]
+
     @login_manager.user_loader
     def _load_user(session_id: str):
         user_id, _, version = session_id.partition(":")
@@ -36,8 +49,9 @@ def init_login(app: Flask) -> None:
         # come in the same statement (a joined row per grant: a user has a few) for a page, whose
         # menus ask for them, and not for a write such as adding to the cart, which needs none
         page = has_request_context() and request.method in ("GET", "HEAD")
-        roles = joinedload(User.roles) if page else lazyload(User.roles)
-        user = db.session.get(User, int(user_id), options=[*app.extensions.get("user_load_options", ()), roles])
+        user = db.session.identity_map.get(identity_key(User, int(user_id)))  # as Session.get(): loaded
+        if user is None or sa.inspect(user).expired_attributes:  # already, or (re)loaded with everything
+            user = db.session.scalars(_user_statement(page), {"user_id": int(user_id)}).unique().first()
         if user is None or user.auth_version != int(version) or not user.active:
             return None
         return user
