@@ -64,7 +64,8 @@ def _template_gettext(eval_ctx, string: str, **variables):
     translated = template_translations().ugettext(string)
     if eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704  (our own catalogue, as Jinja marks it)
-    return translated % variables
+    # Jinja formats it always ("100%%" shows "100%"); a text without "%" is what formatting gives
+    return translated % variables if variables or "%" in translated else translated
 
 
 def install_template_gettext(app) -> None:
