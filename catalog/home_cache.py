@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from catalog import queries
-from catalog.cards import Snapshot, card, card_rows
+from catalog.cards import Snapshot, cards_by_id
 from catalog.models import Category, HomeBlock, Product, ProductImage, Variant
 from marketplace.cache import cached, claim, known, on_bump, version, watch
 from marketplace.db import utcnow
@@ -105,16 +105,6 @@ def category_index() -> dict[str, Snapshot]:
         return {snap.code: snap for snap in snaps.values() if snap.active}
 
     return cached(TREE_GROUP, "index", build, TIMEOUT)
-
-
-def cards(ids: list[int]) -> dict[int, Snapshot]:
-    """What a product card shows of each public product among ``ids`` (hidden, deleted or of a shop
-    not approved: left out), as snapshots — ``p.shop.name``, ``p.origin.localized_name()`` work as
-    on a Product —, in one statement of plain columns: no ORM objects (three per card) built, a
-    third of the time of loading Product objects for the home page's hundred candidates."""
-    if not ids:
-        return {}
-    return {row.id: card(row) for row in db.session.execute(card_rows().where(Product.id.in_(set(ids))))}
 
 
 # --- the choice (what the job computes) --------------------------------------------------------
@@ -223,7 +213,7 @@ def home_blocks() -> dict:
 
     def build():
         ids = list(chosen["featured"]) + [i for block in chosen["counties"] for i in block["ids"]]
-        products = cards(ids)
+        products = cards_by_id(ids)
         featured = [products[i] for i in chosen["featured"] if i in products and products[i].in_stock][:FEATURED]
         return {"featured_products": featured, "county_specialties": _tiles(chosen["counties"], products, PER_COUNTY)}
 
@@ -240,9 +230,9 @@ def county_specialties(per_county: int = PER_COUNTY) -> list[tuple[Snapshot, lis
     """Per county: (the county, its specialties as snapshots with ``label`` and ``term`` — the word a
     link to the search page uses, None when nothing matched —, the products shown, fallback?)."""
     chosen = choice()
-    products = cards([i for block in chosen["counties"] for i in block["ids"]])
+    products = cards_by_id([i for block in chosen["counties"] for i in block["ids"]])
     return _tiles(chosen["counties"], products, min(per_county, PER_COUNTY * SPARE))
 
 
-__all__ = ["category_tree", "cards", "featured", "county_specialties", "home_blocks", "Snapshot", "refresh",
+__all__ = ["category_tree", "featured", "county_specialties", "home_blocks", "Snapshot", "refresh",
            "request_refresh", "choose", "install"]

@@ -7,7 +7,7 @@ import functools
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from catalog.cards import card, card_rows
+from catalog.cards import card, card_rows, cards_by_id
 from catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from catalog.specialties import match_county, newest_by_county
 from marketplace import web
@@ -176,14 +176,8 @@ def related(product: Product, limit: int = 8) -> list:
     ids = [i for i in ids if i != product.id]
     if not ids:
         return []
-    rows = {row.id: card(row) for row in db.session.execute(_cards_statement(), {"ids": ids})}
+    rows = cards_by_id(ids)
     return [rows[i] for i in ids if i in rows][:limit]
-
-
-@functools.cache
-def _cards_statement() -> sa.Select:
-    """The cards of public products by id (an expanding parameter), built once."""
-    return card_rows().where(Product.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def related_ids(category_id: int, shop_id: int, limit: int) -> list[int]:
