@@ -86,13 +86,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_kept_blocks(app)  # a listing's blocks kept for signed-in readers
 
-    from marketplace.i18n import RequestDomain, install_template_gettext, select_locale
+    from marketplace.i18n import install_translations, select_locale
 
     ext.babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config[
         "BABEL_DEFAULT_TIMEZONE"])
-    if not isinstance(ext.babel.__dict__.get("domain_instance"), RequestDomain):  # one for every app
-        ext.babel.domain_instance = RequestDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
-    install_template_gettext(app)
+    install_translations(app, ext.babel)
 
     from marketplace import accounts, errors, i18n, security, templating
 

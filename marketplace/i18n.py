@@ -51,30 +51,24 @@ class RequestDomain(Domain):
         return translations
 
 
-def template_translations():
-    """What the templates' ``_()`` and ``ngettext`` translate with: the kept translations straight
-    away (Flask-Babel's own callables go through its domain look-up first)."""
-    return _kept_translations(_request_babel()) or get_translations()
-
-
 @pass_eval_context
 def _template_gettext(eval_ctx, string: str, **variables):
     """The templates' ``_()``: Jinja's "newstyle" gettext (autoescaped when the template is, always
-    %-formatted) in one call instead of the three nested calls of Jinja's alias (a third of it)."""
-    translated = template_translations().ugettext(string)
+    %-formatted) in one call instead of the three nested calls of Jinja's alias (a third of it), with
+    the kept translations straight away. ``{% trans %}``, ``ngettext`` and ``pgettext`` (a few in all
+    the templates) keep Flask-Babel's callables, which reach the same kept translations."""
+    translated = (_kept_translations(_request_babel()) or get_translations()).ugettext(string)
     if eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704  (our own catalogue, as Jinja marks it)
     # Jinja formats it always ("100%%" shows "100%"); a text without "%" is what formatting gives
     return translated % variables if variables or "%" in translated else translated
 
 
-def install_template_gettext(app) -> None:
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: template_translations().ugettext(s),
-        ngettext=lambda s, p, n: template_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: template_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: template_translations().unpgettext(c, s, p, n),
-        newstyle=True)
+def install_translations(app, babel) -> None:
+    """The request's translations kept for the request (the Babel extension every app shares gets the
+    domain once) and the templates' ``_()``."""
+    if not isinstance(babel.__dict__.get("domain_instance"), RequestDomain):  # Flask-Babel's cached_property
+        babel.domain_instance = RequestDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
     app.jinja_env.globals["_"] = _template_gettext
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import render_template_string
 from flask_babel import force_locale, gettext, refresh
 
-from marketplace.i18n import template_translations
+from marketplace.i18n import RequestDomain
 
 ZH, EN = "%(label)s：%(error)s", "%(label)s: %(error)s"
 
@@ -45,7 +45,7 @@ def test_the_templates_underscore_matches_jinjas_newstyle_gettext(app):
         assert render_template_string("{{ _('100%%') }}") == "100%"  # always %-formatted, as Jinja does
         with force_locale("zh_CN"):
             assert render_template_string("{{ _('%(label)s：%(error)s', label=1, error=2) }}") == "1：2"
-            assert template_translations().ugettext(ZH) == ZH
+            assert RequestDomain().get_translations().ugettext(ZH) == ZH
         assert render_template_string("{{ _('%(label)s：%(error)s', label=1, error=2) }}") == "1: 2"
         # a template that is not autoescaped (a plain-text mail) gets plain text, values as they are
         plain = app.jinja_env.from_string("{% autoescape false %}{{ _(s, label='<b>', error='&') }}"
