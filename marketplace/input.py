@@ -27,6 +27,7 @@ from flask.wrappers import Request
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict, iter_multi_items
 from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 
 from marketplace.errors import DomainError
 from marketplace.text import has_forbidden, single_line, strip_controls
@@ -153,11 +154,26 @@ def check_request_input() -> None:
             _refuse(request.json_problem)
 
 
+#: The largest id a route takes: PostgreSQL's ``integer``, the type of every id column.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: at most MAX_ID, so ``/p/99999999999999999999`` is a 404 like any
+    unknown id, not a database error (PostgreSQL refuses an integer out of range: a 500)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,  # noqa: A002
+                 signed: bool = False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def init_input(app: Flask) -> None:
-    """Install the clean request class and the hook (before the app's other hooks that read input)."""
+    """Install the clean request class, the bounded ``int`` converter (before any route is added) and
+    the hook (before the app's other hooks that read input)."""
     app.request_class = CleanRequest
+    app.url_map.converters["int"] = IdConverter
     app.before_request(check_request_input)
 
 
-__all__ = ["CleanMultiDict", "CleanRequest", "ForbiddenInput", "check_request_input", "clean_json",
-           "init_input", "raw_input"]
+__all__ = ["MAX_ID", "CleanMultiDict", "CleanRequest", "ForbiddenInput", "IdConverter", "check_request_input",
+           "clean_json", "init_input", "raw_input"]
