@@ -159,12 +159,14 @@ MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in every route: at most MAX_ID, so ``/p/99999999999999999999`` is a 404 like any
-    unknown id, not a database error (PostgreSQL refuses an integer out of range: a 500)."""
+    """``<int:...>`` in every route: a number beyond MAX_ID names nothing, as 0 names nothing (ids start
+    at 1), and is passed to the view as 0: ``/p/99999999999999999999`` is answered as any unknown id
+    (404), not with a database error (PostgreSQL refuses an integer out of range: a 500). Rejecting it
+    in the routing instead let another rule match the path (a GET-only one: a 405 to a POST)."""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,  # noqa: A002
-                 signed: bool = False):
-        super().__init__(map, fixed_digits, min, max, signed)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= MAX_ID else 0
 
 
 def init_input(app: Flask) -> None:
