@@ -8,7 +8,7 @@ page kind of the tail scenario (bench/scenarios.py: products, categories at ever
 shops; the home page) through the test client, twice: a first pass (what the process has never
 seen) and a second (its caches warm). Prints per pass the median and p90 wall time, the median CPU
 time of this process (the worker's own cost, PostgreSQL's excluded) and the SQL statements per
-request. ``--profile N`` prints cProfile's N most expensive functions of the second pass.
+request. ``--statements`` prints the SQL of one page of each kind. ``--profile N`` prints cProfile's N most expensive functions of the second pass.
 ``MARKETPLACE_ROOT`` runs another checkout's code on the same data (before/after comparisons).
 """
 
@@ -46,15 +46,17 @@ def _urls(info: dict, n: int) -> dict[str, list[str]]:
     return out
 
 
-def _measure(client, engine, urls: list[str], profiler: cProfile.Profile | None):
+def _measure(client, engine, urls: list[str], profiler: cProfile.Profile | None, show: bool = False):
     import sqlalchemy as sa
 
     walls, cpus, counts = [], [], []
-    for url in urls:
+    for index, url in enumerate(urls):
         seen = [0]
 
-        def count(*_args, _seen=seen, **_kwargs):
+        def count(_conn, _cursor, statement, *_args, _seen=seen, _url=url, _show=show and index == 0, **_kwargs):
             _seen[0] += 1
+            if _show:
+                print(f"  {_url} [{_seen[0]}] {' '.join(statement.split())[:300]}")
 
         sa.event.listen(engine, "before_cursor_execute", count)
         if profiler:
@@ -70,6 +72,26 @@ def _measure(client, engine, urls: list[str], profiler: cProfile.Profile | None)
         counts.append(seen[0])
     walls.sort()
     return statistics.median(walls), walls[int(len(walls) * 0.9)], statistics.median(cpus), counts
+
+
+def _by_package(stats: pstats.Stats, pages: int) -> str:
+    """The profile's own time per page by where the code is: each library, the app's templates and
+    its own modules; what a rewrite of one of them could save at most."""
+    spent: dict[str, float] = {}
+    for (filename, _line, _name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():
+        if "site-packages/" in filename:
+            where = filename.split("site-packages/", 1)[1].split("/", 1)[0]
+        elif filename.startswith(str(ROOT)):
+            part = filename[len(str(ROOT)) + 1:]
+            where = "templates" if part.startswith("templates/") else "app: " + part.split("/", 1)[0]
+        else:
+            where = "python" if filename.startswith(("/", "<")) else filename
+        spent[where] = spent.get(where, 0.0) + own
+    total = sum(spent.values())
+    lines = [f"own time per page by package (profiled, {total * 1000 / pages:.1f} ms a page):"]
+    for where, own in sorted(spent.items(), key=lambda item: -item[1])[:14]:
+        lines.append(f"  {where:<28} {own * 1000 / pages:6.2f} ms  {own / total:5.1%}")
+    return "\n".join(lines)
 
 
 def bench_app(data_dir: str):
@@ -92,6 +114,7 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated kinds (default: all)")
     parser.add_argument("--anonymous", action="store_true", help="do not sign in")
     parser.add_argument("--profile", type=int, default=0, help="print the N most expensive functions")
+    parser.add_argument("--statements", action="store_true", help="print the SQL of the second pass's first page")
     args = parser.parse_args()
     app, info = bench_app(args.data_dir)
     from marketplace.extensions import db
@@ -115,14 +138,16 @@ def main() -> None:
     for kind in kinds:
         first = _measure(client, engine, urls[kind], None)
         profiler = cProfile.Profile() if args.profile else None
-        second = _measure(client, engine, urls[kind], profiler)
+        second = _measure(client, engine, urls[kind], profiler, args.statements)
         print(f"{kind:<10} {len(urls[kind]):>5}  {first[0]:>9.1f}  {first[1]:>8.1f}  {second[0]:>9.1f}  "
               f"{second[1]:>8.1f}  {second[2]:>7.1f}  median {statistics.median(second[3]):.0f} "
               f"(min {min(second[3])}, max {max(second[3])})")
         if profiler:
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("SORT", "tottime")).print_stats(args.profile)
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats(os.environ.get("SORT", "tottime")).print_stats(args.profile)
             print(out.getvalue())
+            print(_by_package(stats, len(urls[kind])))
 
 
 if __name__ == "__main__":

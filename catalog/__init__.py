@@ -56,6 +56,15 @@ def init_app(app: Flask) -> None:
     from marketplace.templating import media_url
 
     register_products()
+    from sqlalchemy.orm import with_expression
+
+    from catalog.models import has_open_reports_expression
+    from marketplace.accounts.models import User
+
+    # whether the reader has an open report, loaded with him: a product page reads his report of
+    # its product only when he has one (catalog.services.moderation.open_report_on_page)
+    app.extensions.setdefault("user_load_options", []).append(
+        with_expression(User.open_product_reports, has_open_reports_expression()))
     from catalog import notice_types
 
     notice_types.register(app)  # moderation notices in the notification centre

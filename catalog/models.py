@@ -7,7 +7,7 @@ import enum
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from marketplace.accounts.models import User
 from marketplace.db import Base, utcnow
@@ -329,6 +329,18 @@ class ProductReport(Base):
     product: Mapped[Product] = relationship()
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+
+# Not a column: whether the signed-in user has an open report of any product, loaded with him by the
+# loader option catalog registers (the shell's ``user_load_options``, as the bell's count is), so a
+# product page asks for the reader's open report of its product only when he has one somewhere.
+User.open_product_reports = query_expression()
+
+
+def has_open_reports_expression() -> sa.ColumnElement:
+    """``User.open_product_reports``'s expression, correlated with the loaded user's row."""
+    return (sa.exists().where(ProductReport.reporter_id == User.id, ProductReport.status == ReportStatus.OPEN)
+            .correlate_except(ProductReport))
 
 
 class ImportRun(Base):

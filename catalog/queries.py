@@ -7,12 +7,12 @@ import functools
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from catalog.cards import card, card_rows, cards_by_id
+from catalog.cards import card, card_rows, card_select, cards_by_id
 from catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from catalog.specialties import match_county, newest_by_county
 from marketplace import web
 from marketplace.cache import cached
-from marketplace.db import in_ranges
+from marketplace.db import built_once, in_ranges
 from marketplace.extensions import db
 from marketplace.regions.models import Region
 from marketplace.regions.services import counties as all_counties
@@ -129,16 +129,21 @@ def product_for_page(product_id: int) -> Product | None:
     shop (and the shop's region), origin, category (and parent) and photos (a row per photo), then
     the variants with their tiers (a row per tier). Four statements before (variants, tiers and
     photos each a SELECT ... IN), each a round trip on a page a signed-in buyer always renders."""
-    return db.session.scalars(_page_statement(), {"product_id": product_id}).unique().first()
+    return db.session.scalars(built_once("catalog.product_page", _page_statement), {"product_id": product_id}).unique().first()
 
 
-@functools.cache
 def _page_statement() -> sa.Select:
-    """product_for_page's statement, built once (docs/architecture.md, "Statements built once")."""
+    """product_for_page's statement, built once per app (marketplace.db.built_once), with the loader
+    options other domains add for their blocks on the page (marketplace.domains.add_load_options)."""
+    from flask import current_app
+
+    from marketplace.domains import load_options
+
     return (public_products().where(Product.id == sa.bindparam("product_id"))
             .options(contains_eager(Product.shop).joinedload(Shop.region), joinedload(Product.images),
                      selectinload(Product.variants).joinedload(Variant.tiers),
-                     joinedload(Product.category).joinedload(Category.parent)))
+                     joinedload(Product.category).joinedload(Category.parent),
+                     *load_options(current_app, "product")))
 
 
 def is_shop_member(user, shop_id: int) -> bool:
@@ -167,29 +172,33 @@ def related(product: Product, limit: int = 8) -> list:
     """Other products of the same category, the same shop's first.
 
     The choice (ids) is cached per (category, shop) under the catalogue's version — every product of
-    a shop in a category shares it, the page's own product is left out afterwards — and the cards
-    are re-read by id (one primary-key statement of card columns: catalog.cards), so a product hidden
-    since never shows.
+    a shop in a category shares it, the page's own product is left out afterwards. When it is kept,
+    the cards are re-read by id (one primary-key statement of card columns: catalog.cards), so a
+    product hidden since never shows; when it is not, the statement that chooses reads the cards too:
+    one statement either way.
     """
-    ids = cached("catalog", f"related:{product.category_id}:{product.shop_id}:{limit}",
-                 lambda: related_ids(product.category_id, product.shop_id, limit + 1), COUNT_SECONDS)
+    read: dict = {}
+
+    def choose() -> list[int]:
+        rows = db.session.execute(_related_statement(limit + 1),
+                                  {"category_id": product.category_id, "shop_id": product.shop_id})
+        read.update((row.id, card(row)) for row in rows)
+        return list(read)
+
+    ids = cached("catalog", f"related:{product.category_id}:{product.shop_id}:{limit}", choose, COUNT_SECONDS)
     ids = [i for i in ids if i != product.id]
     if not ids:
         return []
-    rows = cards_by_id(ids)
+    rows = read or cards_by_id(ids)
     return [rows[i] for i in ids if i in rows][:limit]
-
-
-def related_ids(category_id: int, shop_id: int, limit: int) -> list[int]:
-    """The newest ``limit`` public products of the shop in the category, then the newest ``limit`` of
-    the others. One statement: each part a LIMITed walk of an index, then the few candidates
-    ordered. (Ordering the whole category by "same shop first" sorted every product of the category
-    on each product page: 36 ms at 100,000 products.)"""
-    return list(db.session.scalars(_related_statement(limit), {"category_id": category_id, "shop_id": shop_id}))
 
 
 @functools.cache
 def _related_statement(limit: int) -> sa.Select:
+    """The related cards: the newest ``limit`` public products of the shop in the category, then the
+    newest ``limit`` of the others. Each part a LIMITed walk of an index, then the few candidates'
+    card columns read and ordered. (Ordering the whole category by "same shop first" sorted every
+    product of the category on each product page: 36 ms at 100,000 products.)"""
     shop_id = sa.bindparam("shop_id", type_=sa.Integer)
     base = (sa.select(Product.id).join(Product.shop)
             .where(Product.status == ProductStatus.PUBLISHED, Product.deleted_at.is_(None),
@@ -198,7 +207,7 @@ def _related_statement(limit: int) -> sa.Select:
     same = base.where(Product.shop_id == shop_id).subquery()
     other = base.where(Product.shop_id != shop_id).subquery()
     candidates = sa.union_all(sa.select(same.c.id), sa.select(other.c.id)).subquery()
-    return (sa.select(Product.id).where(Product.id.in_(sa.select(candidates.c.id)))
+    return (card_select().where(Product.id.in_(sa.select(candidates.c.id)))
             .order_by((Product.shop_id == shop_id).desc(), Product.published_at.desc(), Product.id.desc()))
 
 

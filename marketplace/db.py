@@ -147,3 +147,16 @@ def in_ranges(column, ids) -> sa.ColumnElement:
     if singles:
         ranges.append(column.in_(singles))
     return ranges[0] if len(ranges) == 1 else sa.or_(*ranges)
+
+
+def built_once(name: str, build):
+    """The statement ``build()`` makes, built once per app and kept under ``name`` (docs/architecture.md,
+    "Statements built once"): for a statement with parts other domains register on the app
+    (marketplace.domains.add_load_options), which a process-wide ``functools.cache`` would share
+    between apps."""
+    from flask import current_app
+
+    built = current_app.extensions.setdefault("built_statements", {})
+    if name not in built:
+        built[name] = build()
+    return built[name]

@@ -147,6 +147,19 @@ def page_blocks(app: Flask, page: str, *args) -> dict:
     return values
 
 
+def add_load_options(app: Flask, page: str, *options) -> None:
+    """A domain's loader options on the statement that loads another domain's page subject
+    ("product": the product page's product, "shop": the shop page's shop), so that what its blocks
+    show comes in that statement rather than in one of its own (reviews: a product's or shop's
+    totals, a joined row). The subject's domain asks with :func:`load_options` when it builds the
+    statement, once per app (marketplace.db.built_once), and never imports the domains that add them."""
+    app.extensions.setdefault("load_options", {}).setdefault(page, []).extend(options)
+
+
+def load_options(app: Flask, page: str) -> tuple:
+    return tuple(app.extensions.get("load_options", {}).get(page, ()))
+
+
 def block_panels(app: Flask, page: str, *args) -> list[Panel]:
     """The panels every :func:`add_blocks` provider of ``page`` returns (a Panel, a list, or None),
     sorted by their ``order`` (registration order on ties)."""

@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     from catalog.home_cache import GROUP as CATALOGUE
     from catalog.search_service import add_sort
     from marketplace import cache
-    from marketplace.domains import NavItem, add_blocks, register
+    from marketplace.domains import NavItem, add_blocks, add_load_options, register
     from reviews import blocks, notice_types, privacy, search, services
     from reviews.models import Review, ReviewTotal
 
@@ -35,5 +35,13 @@ def init_app(app: Flask) -> None:
     add_sort("rating", "-rating", _l("按评分"))
     add_blocks(app, "product", blocks.product_block)
     add_blocks(app, "shop", blocks.shop_block)
+    from sqlalchemy.orm import joinedload
+
+    from catalog.models import Product
+    from marketplace.shops.models import Shop
+
+    # the totals come joined with the page's product or shop: their blocks read no row of their own
+    add_load_options(app, "product", joinedload(Product.review_total))
+    add_load_options(app, "shop", joinedload(Shop.review_total))
     add_blocks(app, "buyer_order", blocks.buyer_order_block)
     cache.watch(CATALOGUE, Review, ReviewTotal)  # a new or hidden review shows on cached pages at once

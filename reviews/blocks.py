@@ -10,11 +10,11 @@ from reviews import queries, services
 
 
 def product_block(product) -> dict:
-    return queries.block("product", product.id)
+    return queries.block("product", product)
 
 
 def shop_block(shop) -> dict:
-    return queries.block("shop", shop.id)
+    return queries.block("shop", shop)
 
 
 def buyer_order_block(order) -> dict:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
+from catalog.models import Product
 from marketplace.accounts.models import User
 from marketplace.db import Base, utcnow
+from marketplace.shops.models import Shop
 
 #: The rated dimensions, in page order: 品质新鲜度, 重量准确, 物流交付.
 DIMENSIONS = ("quality", "weight", "delivery")
@@ -114,3 +116,15 @@ class ReviewTotal(Base):
         if dimension:
             return getattr(self, f"{dimension}_sum") / self.count
         return (self.quality_sum + self.weight_sum + self.delivery_sum) / (3 * self.count)
+
+
+def _total_of(kind: str, subject) -> relationship:
+    return relationship(ReviewTotal, primaryjoin=lambda: sa.and_(
+        ReviewTotal.kind == kind, foreign(ReviewTotal.subject_id) == subject.id), viewonly=True, uselist=False)
+
+
+# Not columns: a product's and a shop's totals, joined into the statement that loads the product
+# page's product and the shop page's shop (the load options reviews adds: reviews/__init__.py), so
+# their blocks (reviews.queries.block) read no row of their own.
+Product.review_total = _total_of("product", Product)
+Shop.review_total = _total_of("shop", Shop)

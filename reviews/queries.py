@@ -24,10 +24,16 @@ def visible(kind: str, subject_id: int) -> sa.Select:
             .options(joinedload(Review.buyer).options(lazyload(User.roles)), selectinload(Review.photos)))
 
 
-def block(kind: str, subject_id: int) -> dict:
-    """The product or shop page's block: totals (one primary-key read), and the latest reviews with
-    their reviewers and photos in one more statement, not read when there are none."""
-    found = totals.of(kind, subject_id)
+def block(kind: str, subject) -> dict:
+    """The product or shop page's block: totals, and the latest reviews with their reviewers and
+    photos in one statement, not read when there are none. The totals came with the page's product
+    or shop (``review_total``, joined by the load options reviews adds to their statements: None
+    when there is no review), else they are one primary-key read."""
+    subject_id = subject.id
+    if "review_total" in subject.__dict__:
+        found = subject.review_total or totals.empty(kind, subject_id)
+    else:
+        found = totals.of(kind, subject_id)
     latest = []
     if found.count:
         column = Review.product_id if kind == "product" else Review.shop_id

@@ -48,8 +48,12 @@ def apply(review: Review, sign: int) -> None:
 def of(kind: str, subject_id: int) -> ReviewTotal:
     """The totals of a product or shop (an empty one when it has no visible review)."""
     found = db.session.get(ReviewTotal, (kind, subject_id))
-    return found if found is not None else ReviewTotal(kind=kind, subject_id=subject_id, count=0, quality_sum=0,
-                                                       weight_sum=0, delivery_sum=0)
+    return found if found is not None else empty(kind, subject_id)
+
+
+def empty(kind: str, subject_id: int) -> ReviewTotal:
+    """The totals of a product or shop with no visible review (not added to the session)."""
+    return ReviewTotal(kind=kind, subject_id=subject_id, count=0, quality_sum=0, weight_sum=0, delivery_sum=0)
 
 
 def recount(kind: str, subject_id: int) -> tuple[int, int, int, int]:

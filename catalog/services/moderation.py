@@ -203,6 +203,14 @@ def open_report_of(product_id: int, user) -> ProductReport | None:
     return db.session.scalar(_open_report_statement(), {"product_id": product_id, "reporter_id": user.id})
 
 
+def open_report_on_page(product_id: int, user) -> ProductReport | None:
+    """open_report_of() for a page: no statement when the reader was loaded knowing he has no open
+    report at all (``User.open_product_reports``, loaded with him on every request), as most have."""
+    if getattr(user, "is_authenticated", False) and user.__dict__.get("open_product_reports") is False:
+        return None
+    return open_report_of(product_id, user)
+
+
 @functools.cache
 def _open_report_statement() -> sa.Select:
     """A reader's open report of a product (every product page a buyer reads), built once."""

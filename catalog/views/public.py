@@ -59,10 +59,10 @@ def county(code: str):
 @reader_part_of("product_report")
 def _report_part(product_id: int) -> str:
     """The report form, or "you reported it" to a reader whose report is open: the reader's own part."""
-    from catalog.services.moderation import REPORT_REASON_LABELS, open_report_of
+    from catalog.services.moderation import REPORT_REASON_LABELS, open_report_on_page
 
     return render_part("catalog/_product_report.html", product_id=product_id,
-                       my_report=open_report_of(product_id, current_user), report_reason_labels=REPORT_REASON_LABELS)
+                       my_report=open_report_on_page(product_id, current_user), report_reason_labels=REPORT_REASON_LABELS)
 
 
 @bp.get("/p/<int:product_id>")

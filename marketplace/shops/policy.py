@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Role
 from marketplace.accounts.policy import has_role
+from marketplace.db import built_once
 from marketplace.errors import ApiError
 from marketplace.extensions import db
 from marketplace.shops.models import SHOP_ROLES, Shop, ShopMember, ShopStatus
@@ -119,11 +120,22 @@ def can_view_licence(user, shop: Shop) -> bool:
 
 
 def visible_shop_or_404(slug: str) -> Shop:
-    """The shop for a public page, or 404 when it is not approved and the viewer is not entitled."""
-    shop = db.session.scalar(db.select(Shop).where(Shop.slug == slug))
+    """The shop for its public page, or 404 when it is not approved and the viewer is not entitled.
+    Its statement is built once per app, with what other domains' blocks on the page show of it
+    (marketplace.domains.add_load_options "shop": the reviews' totals)."""
+    shop = db.session.scalar(built_once("shops.page", _page_statement), {"slug": slug})
     if shop is None or not can_see_shop(current_user, shop):
         abort(404)
     return shop
+
+
+def _page_statement():
+    import sqlalchemy as sa
+    from flask import current_app
+
+    from marketplace.domains import load_options
+
+    return sa.select(Shop).where(Shop.slug == sa.bindparam("slug")).options(*load_options(current_app, "shop"))
 
 
 def licence_shop_or_404(shop_id: int) -> Shop:
