@@ -120,6 +120,9 @@ class Product(Base):
                  "shop_id"),
         sa.Index("ix_products_category_price_walk", "category_id", "min_price_cents", "id", "status", "deleted_at",
                  "shop_id"),
+        # the related products' "same shop first" part: one shop's newest in one category
+        sa.Index("ix_products_shop_category_newest_walk", "shop_id", "category_id", "published_at", "id", "status",
+                 "deleted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

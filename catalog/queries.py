@@ -12,7 +12,7 @@ from catalog.models import Category, Product, ProductImage, ProductStatus, Varia
 from catalog.specialties import match_county, newest_by_county
 from marketplace import web
 from marketplace.cache import cached
-from marketplace.db import built_once, in_ranges
+from marketplace.db import built_once, in_ranges, literal_int
 from marketplace.extensions import db
 from marketplace.regions.models import Region
 from marketplace.regions.services import counties as all_counties
@@ -203,7 +203,7 @@ def _related_statement(limit: int) -> sa.Select:
     base = (sa.select(Product.id).join(Product.shop)
             .where(Product.status == ProductStatus.PUBLISHED, Product.deleted_at.is_(None),
                    Shop.status == ShopStatus.APPROVED, Product.category_id == sa.bindparam("category_id"))
-            .order_by(Product.published_at.desc()).limit(limit))
+            .order_by(Product.published_at.desc()).limit(literal_int(limit)))
     same = base.where(Product.shop_id == shop_id).subquery()
     other = base.where(Product.shop_id != shop_id).subquery()
     candidates = sa.union_all(sa.select(same.c.id), sa.select(other.c.id)).subquery()

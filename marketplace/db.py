@@ -160,3 +160,12 @@ def built_once(name: str, build):
     if name not in built:
         built[name] = build()
     return built[name]
+
+
+def literal_int(value: int) -> sa.ColumnElement:
+    """An integer written into the statement's text, not bound: for a LIMIT that is part of a
+    statement's shape (built once per value). PostgreSQL plans a prepared statement once for all
+    its values (a generic plan) only when that plan is not estimated dearer than planning each
+    execution, and with a bound LIMIT it assumes a tenth of the rows: the related products'
+    statement was planned anew on every product page (0.6 ms of PostgreSQL's CPU) for that alone."""
+    return sa.literal_column(str(int(value)), sa.Integer)
