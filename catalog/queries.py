@@ -133,7 +133,8 @@ def product_for_page(product_id: int) -> Product | None:
     The variants are read by a statement of their own built once, not by a select-in load, whose
     machinery (the parents' keys gathered, the statement put together for them) cost the page as
     much CPU again as reading them."""
-    item = db.session.scalars(built_once("catalog.product_page", _page_statement), {"product_id": product_id}).unique().first()
+    statement = built_once("catalog.product_page", _page_statement)
+    item = db.session.scalars(statement, {"product_id": product_id}).unique().first()
     if item is not None and "variants" not in item.__dict__:
         variants = list(db.session.scalars(_variants_statement(), {"product_id": product_id}).unique())
         for variant in variants:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Relationship, foreign, mapped_column, relationship
 
 from catalog.models import Product
 from marketplace.accounts.models import User
@@ -118,7 +118,7 @@ class ReviewTotal(Base):
         return (self.quality_sum + self.weight_sum + self.delivery_sum) / (3 * self.count)
 
 
-def _total_of(kind: str, subject) -> relationship:
+def _total_of(kind: str, subject) -> Relationship:
     return relationship(ReviewTotal, primaryjoin=lambda: sa.and_(
         ReviewTotal.kind == kind, foreign(ReviewTotal.subject_id) == subject.id), viewonly=True, uselist=False)
 
