@@ -168,16 +168,18 @@ def test_redis_down_serves_uncached(app_config):
 # --- SQL statements per read page: fixed, not growing with the data ---------------------------
 
 #: Statements per anonymous request once caches are warm (the page's own queries, nothing per row).
-#: The product and shop pages read their review totals (one primary-key read each; reviews/queries.py;
-#: the latest reviews cost one more only when there are some). The shop's product list counts its
-#: total once per catalogue version, as the category page does (catalog.queries.listing_page).
-#: The product page: the product with its photos, its variants with their tiers, the related cards
-#: (their choice cached), the review totals (7 before: photos, tiers, the origin's chain and the
-#: related choice were statements of their own). The category page: its listing's cards alone (the
+#: The product and shop pages get their review totals joined to their product or shop (the load
+#: options reviews adds; the latest reviews cost one more only when there are some). The shop's
+#: product list counts its total once per catalogue version, as the category page does
+#: (catalog.queries.listing_page). The product page: the product with its photos and review totals,
+#: its variants with their tiers, the related cards (their choice cached, or made by the same
+#: statement) (7 before: photos, tiers, the origin's chain and the related choice were statements of
+#: their own; then 4 with the totals on their own). The category page: its listing's cards alone (the
 #: category, its children and the tree's ids come from the cached category index: 4 before). The shop
-#: page: the shop, its cards, its review totals (its region's path from the cached chain: 4 before).
-#: Home: its cards and the newest shops are kept under the catalogue's and the shops' versions (2 before).
-EXPECTED = {"home": 0, "category": 1, "product": 4, "shop": 3, "search": 1}
+#: page: the shop with its review totals, its cards (its region's path from the cached chain: 4 before,
+#: then 3). Home: its cards and the newest shops are kept under the catalogue's and the shops' versions
+#: (2 before).
+EXPECTED = {"home": 0, "category": 1, "product": 3, "shop": 2, "search": 1}
 
 
 def _page_counts(client, product_id: int, slug: str) -> dict[str, int]:
