@@ -53,7 +53,6 @@ def card(row) -> Snapshot:
                     shop=Snapshot(id=row.shop_id, name=row.shop_name), origin=origin)
 
 
-
 def cards_by_id(ids) -> dict:
     """What a card shows of each public product among ``ids`` (hidden, deleted or of a shop not
     approved: left out), as snapshots by id, in one statement of plain columns (no ORM objects)."""
@@ -67,6 +66,7 @@ def cards_by_id(ids) -> dict:
 def _by_id_statement() -> sa.Select:
     """cards_by_id()'s statement, built once (an expanding parameter for the ids)."""
     return card_rows().where(Product.id.in_(sa.bindparam("ids", expanding=True)))
+
 
 class CardHtml:
     """Rendered product cards kept in this process, keyed by everything a card shows (the reader's
