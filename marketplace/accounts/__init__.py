@@ -14,6 +14,7 @@ def init_login(app: Flask) -> None:
     from sqlalchemy.orm.util import identity_key
 
     from marketplace.accounts.models import User
+    from marketplace.db import built_once
     from marketplace.extensions import db, login_manager
 
     login_manager.login_view = "accounts.login"
@@ -29,16 +30,15 @@ def init_login(app: Flask) -> None:
 
     login_manager.login_message = lazy_gettext("请先登录")
 
-    statements: dict[bool, object] = {}
-
     def _user_statement(page: bool):
         """The user's load, built once per app after the shell's loader options are all registered
         (their subqueries made a statement's cache key costly to compute again on every request)."""
-        if page not in statements:
+        def build():
             roles = joinedload(User.roles) if page else lazyload(User.roles)
-            statements[page] = (sa.select(User).where(User.id == sa.bindparam("user_id"))
-                                .options(*app.extensions.get("user_load_options", ()), roles))
-        return statements[page]
+            return (sa.select(User).where(User.id == sa.bindparam("user_id"))
+                    .options(*app.extensions.get("user_load_options", ()), roles))
+
+        return built_once(f"accounts.user_load:{'page' if page else 'write'}", build)
 
     @login_manager.user_loader
     def _load_user(session_id: str):
